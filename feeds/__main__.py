@@ -1,0 +1,5 @@
+"""Run the command line as ``python -m feeds``."""
+
+from feeds.cli import main
+
+main()

@@ -1,0 +1,232 @@
+"""The ``feeds`` command: wires parser, builder and writer, turns errors into exit codes.
+
+Exit codes: 0 success, 1 input errors, 2 usage or config errors, 3 could not
+get the lock, 4 could not write.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from feeds.config import Config, ConfigError, load_config
+from feeds.model import Diagnostic, Issue, ParseError
+
+EXIT_INPUT, EXIT_USAGE, EXIT_LOCK, EXIT_WRITE = 1, 2, 3, 4
+DEFAULT_CONFIG = "feeds.toml"
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What one build did, for printing."""
+
+    feeds: int
+    changed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    stale: tuple[str, ...]
+    warnings: tuple[Diagnostic, ...]
+    seconds: float
+
+
+def _config(path: str | None, **overrides: object) -> Config:
+    try:
+        if path is not None and not Path(path).exists():
+            raise ConfigError(f"{path}: no such config file")
+        return load_config(Path(path or DEFAULT_CONFIG), overrides)
+    except ConfigError as exc:
+        click.echo(f"feeds: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+def _options(config: Config):  # type: ignore[no-untyped-def]
+    from feeds.parser import ParseOptions
+
+    return ParseOptions(timezone=config.timezone, section_slugs=dict(config.sections))
+
+
+def _print_diagnostics(diags: Sequence[Diagnostic], err: bool, levels: tuple[str, ...]) -> None:
+    for d in diags:
+        if d.level in levels:
+            click.echo(str(d), err=err)
+
+
+config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
+                             help=f"Config file (default: ./{DEFAULT_CONFIG} if present).")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="feeds")
+def cli() -> None:
+    """Publish the newsletter in issues/ as RSS 2.0 and Atom 1.0 feeds."""
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@config_option
+def check(paths: tuple[Path, ...], config_path: str | None) -> None:
+    """Parse issues and report every problem as path:line: level: message.
+
+    Exits 0 when there are no errors and 1 when there are: fit for a pre-commit
+    hook or CI.
+    """
+    from feeds.loader import find_issue_files, load_issues
+
+    config = _config(config_path)
+    targets = list(paths) or [Path("issues")]
+    count = len(find_issue_files(targets))
+    try:
+        loaded = load_issues(targets, _options(config))
+        diags = loaded.diagnostics
+    except ParseError as exc:
+        diags = exc.diagnostics
+    _print_diagnostics(diags, err=False, levels=("error", "warning"))
+    errors = sum(d.level == "error" for d in diags)
+    warnings = len(diags) - errors
+    files = f"{count} file" + ("" if count == 1 else "s")
+    click.echo(f"checked {files}: {errors} error{'s' * (errors != 1)}, "
+               f"{warnings} warning{'s' * (warnings != 1)}")
+    sys.exit(EXIT_INPUT if errors else 0)
+
+
+def _issue_json(issue: Issue) -> dict[str, object]:
+    return {
+        "path": issue.path, "name": issue.name, "year": issue.year, "number": issue.number,
+        "date": issue.date.isoformat() if issue.date else None,
+        "date_source": issue.date_source, "url": issue.url, "intro": issue.intro_text,
+        "sections": [{
+            "name": s.name, "slug": s.slug,
+            "articles": [{
+                "position": a.position, "title": a.title, "url": a.url,
+                "summary": a.summary_text, "summary_html": a.summary_html,
+                "author": a.author, "source": a.source, "tags": list(a.tags), "line": a.line,
+            } for a in s.articles],
+        } for s in issue.sections],
+    }
+
+
+@cli.command("list")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON, for scripts and jq.")
+@config_option
+def list_(paths: tuple[Path, ...], as_json: bool, config_path: str | None) -> None:
+    """Show the parsed issues and their articles."""
+    from feeds.loader import load_issues
+
+    config = _config(config_path)
+    try:
+        loaded = load_issues(list(paths) or [Path("issues")], _options(config))
+    except ParseError as exc:
+        _print_diagnostics(exc.diagnostics, err=True, levels=("error", "warning"))
+        sys.exit(EXIT_INPUT)
+    _print_diagnostics(loaded.diagnostics, err=True, levels=("warning",))
+    if as_json:
+        data = [_issue_json(i) for i in loaded.issues]
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    for issue in loaded.issues:
+        day = issue.date.date().isoformat() if issue.date else "?"
+        click.echo(f"{issue.name} {issue.year} 年第 {issue.number} 期  {day}  {issue.path}")
+        for section in issue.sections:
+            click.echo(f"  {section.name} [{section.slug}]")
+            for a in section.articles:
+                click.echo(f"    {a.position}. {a.title}")
+                click.echo(f"       {a.url}")
+
+
+def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> BuildReport:
+    """Parse, build in memory, then publish under the lock. Raises on any failure."""
+    from feeds.builder import plan_feeds, render_feeds
+    from feeds.cache import ParseCache
+    from feeds.loader import load_issues
+    from feeds.pages import index_html, opml
+    from feeds.writer import OutputDir
+
+    started = time.perf_counter()
+    out = OutputDir(output)
+    with out.locked(wait):
+        cache = ParseCache(out.state / "parse-cache.pickle")
+        loaded = load_issues([issues_dir], _options(config), cache)
+        feeds = plan_feeds(loaded.issues, config)
+        files = render_feeds(feeds, config)
+        files["index.html"] = index_html(feeds, loaded.issues, config)
+        files["feeds.opml"] = opml(feeds, config)
+        published = out.publish(files)
+        try:
+            cache.save()
+        except OSError:
+            pass  # the cache only saves time; the feeds are already published
+    return BuildReport(len(feeds), published.changed, published.unchanged, published.stale,
+                       loaded.diagnostics, time.perf_counter() - started)
+
+
+@cli.command()
+@click.option("--issues", "issues_dir", default="issues", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder of issue files.")
+@click.option("--output", default="output", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder to publish into.")
+@config_option
+@click.option("--base-url", help="Public URL of the output folder (overrides base_url).")
+@click.option("--wait", default=60.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds to wait for another build's lock before giving up (exit 3).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
+@click.option("-v", "--verbose", is_flag=True, help="Also list unchanged files.")
+def build(issues_dir: Path, output: Path, config_path: str | None, base_url: str | None,
+          wait: float, quiet: bool, verbose: bool) -> None:
+    """Build every feed from the issues into the output folder.
+
+    Nothing is written unless every issue parses; only files whose bytes
+    changed are replaced, each atomically.
+    """
+    from feeds.writer import LockError, WriteError
+
+    config = _config(config_path, base_url=base_url)
+    if not issues_dir.is_dir():
+        click.echo(f"feeds: error: {issues_dir}: no such folder of issues", err=True)
+        sys.exit(EXIT_USAGE)
+    try:
+        report = run_build(issues_dir, output, config, wait)
+    except ParseError as exc:
+        _print_diagnostics(exc.diagnostics, err=True, levels=("error", "warning"))
+        n = len(exc.errors)
+        click.echo(f"feeds: {n} error{'s' * (n != 1)}; nothing was written", err=True)
+        sys.exit(EXIT_INPUT)
+    except LockError as exc:
+        click.echo(f"feeds: error: {exc}", err=True)
+        sys.exit(EXIT_LOCK)
+    except WriteError as exc:
+        click.echo(f"feeds: error: {exc}", err=True)
+        sys.exit(EXIT_WRITE)
+    if not quiet:
+        _print_diagnostics(report.warnings, err=True, levels=("warning",))
+        for rel in report.stale:
+            click.echo(f"{output / rel}: warning: no longer produced (kept, not deleted)",
+                       err=True)
+    if quiet:
+        return
+    for rel in report.changed:
+        click.echo(f"wrote {output / rel}")
+    if verbose:
+        for rel in report.unchanged:
+            click.echo(f"unchanged {output / rel}")
+    summary = f"{report.feeds} feeds, {len(report.changed)} changed, {report.seconds:.2f} s"
+    if not report.changed:
+        summary += " (nothing changed)"
+    click.echo(summary)
+
+
+def main() -> None:
+    """Entry point: no Python traceback ever reaches the user."""
+    try:
+        cli.main(prog_name="feeds")
+    except KeyboardInterrupt:
+        click.echo("feeds: interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # a bug, reported as one line rather than a traceback
+        click.echo(f"feeds: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(70)

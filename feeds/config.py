@@ -1,0 +1,96 @@
+"""The optional ``feeds.toml``: every key has a documented default."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+
+
+class ConfigError(Exception):
+    """The config file or a flag is unusable; the message says which key and why."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Settings for parsing and building; see README "Configuration"."""
+
+    title: str = ""
+    description: str = "云计算技术动态：每期精选的分布式系统、云计算与大模型技术文章。"
+    base_url: str = "http://localhost:8000/"
+    author: str = ""
+    email: str = ""
+    language: str = "zh-CN"
+    timezone: str = "Asia/Shanghai"
+    max_items: int = 100
+    section_max_items: int = 50
+    tag_authority: str = ""
+    sections: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def authority(self) -> str:
+        """The ``tag:`` URI authority that every entry id starts from."""
+        return self.tag_authority or (urlsplit(self.base_url).hostname or "localhost")
+
+
+def _check(config: Config, where: str) -> Config:
+    parts = urlsplit(config.base_url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{where}: base_url must be an absolute http(s) URL, "
+                          f"got {config.base_url!r}")
+    if not config.base_url.endswith("/"):
+        config = replace(config, base_url=config.base_url + "/")
+    try:
+        ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: unknown timezone {config.timezone!r} "
+                          "(use an IANA name such as 'Asia/Shanghai')") from None
+    for key in ("max_items", "section_max_items"):
+        if getattr(config, key) < 0:
+            raise ConfigError(f"{where}: {key} must be 0 (no limit) or more")
+    if config.tag_authority and not re.fullmatch(r"[A-Za-z0-9.-]+(@[A-Za-z0-9.-]+)?",
+                                                  config.tag_authority):
+        raise ConfigError(f"{where}: tag_authority must be a domain name or an email address")
+    for name, slug in config.sections.items():
+        if not SLUG_RE.match(slug):
+            raise ConfigError(
+                f"{where}: [sections] {name!r} = {slug!r}: a slug is lower-case ASCII "
+                "letters, digits and '-', and cannot contain '/' or '..'")
+    return config
+
+
+def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> Config:
+    """Read ``path`` (missing file means all defaults), then apply non-None overrides."""
+    data: dict[str, Any] = {}
+    where = str(path) if path else "config"
+    if path is not None and path.exists():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{where}: error: {exc}") from None
+    known = {f.name: f for f in fields(Config)}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(known)})")
+        expected = dict if key == "sections" else type(getattr(Config(), key))
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(f"{where}: {key} must be a {expected.__name__}")
+        values[key] = value
+    if "sections" in values and not all(
+            isinstance(v, str) for v in values["sections"].values()):
+        raise ConfigError(f"{where}: every [sections] value must be a string slug")
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key] = value
+    return _check(Config(**values), where)

@@ -1,0 +1,186 @@
+"""Find issue files, parse them (in parallel, through a cache) and check them together.
+
+Checks that need more than one file live here: two files with the same year and
+number, and two section names that would share a feed. Dates that the text does
+not give come from git history or, failing that, the file's modification time.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime
+from multiprocessing import get_context
+from pathlib import Path
+
+from feeds.cache import ParseCache, cache_key
+from feeds.model import Diagnostic, Issue, ParseError, ParseResult
+from feeds.parser import ParseOptions, parse_issue
+
+PARALLEL_MIN_FILES = 64
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """Every issue found, oldest first, with the warnings on the way."""
+
+    issues: tuple[Issue, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def find_issue_files(paths: Sequence[Path]) -> list[Path]:
+    """Markdown files under ``paths`` (files given directly are kept), sorted, no hidden ones."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            for file in path.rglob("*.md"):
+                rel = file.relative_to(path)
+                if file.is_file() and not any(p.startswith((".", "_")) for p in rel.parts) \
+                        and file.name.lower() != "readme.md":
+                    found.add(file)
+        else:
+            found.add(path)
+    return sorted(found)
+
+
+def display_path(path: Path) -> str:
+    """The path as a user would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def _parse_one(job: tuple[bytes, str, ParseOptions]) -> ParseResult | ParseError:
+    data, name, options = job
+    try:
+        return parse_issue(data, name, options)
+    except ParseError as exc:
+        return exc
+
+
+def _parse_all(jobs: list[tuple[bytes, str, ParseOptions]]) -> list[ParseResult | ParseError]:
+    workers = min(os.cpu_count() or 1, 4)
+    if len(jobs) < PARALLEL_MIN_FILES or workers < 2:
+        return [_parse_one(job) for job in jobs]
+    chunk = max(1, len(jobs) // (workers * 4))
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        return list(pool.map(_parse_one, jobs, chunksize=chunk))
+
+
+def git_first_added(files: Iterable[Path]) -> dict[Path, datetime]:
+    """The author date of the commit that first added each file, where git knows it."""
+    files = [f.resolve() for f in files]
+    if not files:
+        return {}
+    folder = files[0].parent
+    try:
+        top = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True, timeout=30, check=True)
+        root = Path(top.stdout.strip()).resolve()
+        log = subprocess.run(
+            ["git", "-C", str(root), "log", "--diff-filter=A", "--format=%x00%aI", "--name-only",
+             "-z", "--", *(str(f.relative_to(root)) for f in files if f.is_relative_to(root))],
+            capture_output=True, timeout=60, check=True)
+    except (OSError, subprocess.SubprocessError, ValueError):
+        return {}
+    dates: dict[Path, datetime] = {}
+    stamp: datetime | None = None
+    for field in log.stdout.decode("utf-8", "replace").split("\0"):
+        field = field.strip("\n")
+        if not field:
+            continue
+        if field[:4].isdigit() and "T" in field and len(field) >= 19:
+            try:
+                stamp = datetime.fromisoformat(field)
+                continue
+            except ValueError:
+                pass
+        if stamp is not None:
+            dates[(root / field).resolve()] = stamp  # older commits come later and win
+    return dates
+
+
+def load_issues(paths: Sequence[Path], options: ParseOptions,
+                cache: ParseCache | None = None) -> Loaded:
+    """Parse every issue under ``paths``; raise ParseError with all problems of all files."""
+    files = find_issue_files(paths)
+    diags: list[Diagnostic] = []
+    results: dict[Path, ParseResult] = {}
+    jobs: list[tuple[bytes, str, ParseOptions]] = []
+    keys: dict[str, tuple[Path, str]] = {}
+    for file in files:
+        name = display_path(file)
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            diags.append(Diagnostic(name, 0, "error", f"cannot read: {exc.strerror}"))
+            continue
+        key = cache_key(data, name, options)
+        hit = cache.get(key) if cache else None
+        if hit is not None:
+            results[file] = hit
+        else:
+            jobs.append((data, name, options))
+            keys[name] = (file, key)
+    for outcome, job in zip(_parse_all(jobs), jobs, strict=True):
+        file, key = keys[job[1]]
+        if isinstance(outcome, ParseError):
+            diags.extend(outcome.diagnostics)
+            continue
+        results[file] = outcome
+        if cache:
+            cache.put(key, outcome)
+    issues = _fill_dates(results, options, diags)
+    _check_together(issues, diags)
+    if any(d.level == "error" for d in diags):
+        raise ParseError(diags)
+    issues.sort(key=lambda i: (i.date, i.year, i.number, i.path))
+    return Loaded(tuple(issues), tuple(diags))
+
+
+def _fill_dates(results: dict[Path, ParseResult], options: ParseOptions,
+                diags: list[Diagnostic]) -> list[Issue]:
+    undated = [f for f, r in results.items() if r.issue.date is None]
+    from_git = git_first_added(undated) if undated else {}
+    issues = []
+    for file, result in results.items():
+        diags.extend(result.diagnostics)
+        issue = result.issue
+        if issue.date is None:
+            stamp = from_git.get(file.resolve())
+            if stamp is not None:
+                issue = replace(issue, date=stamp.astimezone(options.tz), date_source="git")
+            else:
+                mtime = datetime.fromtimestamp(file.stat().st_mtime, options.tz)
+                issue = replace(issue, date=mtime.replace(microsecond=0), date_source="mtime")
+                diags.append(Diagnostic(
+                    issue.path, 1, "warning",
+                    "no date in front matter, file name or git history; using the file's "
+                    "modification time (add 'date: YYYY-MM-DD' to front matter)"))
+        issues.append(issue)
+    return issues
+
+
+def _check_together(issues: list[Issue], diags: list[Diagnostic]) -> None:
+    by_number: dict[tuple[int, int], Issue] = {}
+    for issue in sorted(issues, key=lambda i: i.path):
+        first = by_number.setdefault((issue.year, issue.number), issue)
+        if first is not issue:
+            diags.append(Diagnostic(issue.path, 1, "error",
+                                    f"issue {issue.year} No. {issue.number} is also in "
+                                    f"{first.path}; give each issue its own number"))
+    by_slug: dict[str, tuple[str, str, int]] = {}
+    for issue in sorted(issues, key=lambda i: i.path):
+        for section in issue.sections:
+            name, where, line = by_slug.setdefault(section.slug,
+                                                   (section.name, issue.path, section.line))
+            if name != section.name:
+                diags.append(Diagnostic(
+                    issue.path, section.line, "error",
+                    f"section {section.name} has the slug {section.slug!r}, like section {name} "
+                    f"({where}:{line}); give one of them its own slug in the [sections] table "
+                    "of feeds.toml"))

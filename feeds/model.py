@@ -1,0 +1,89 @@
+"""Immutable records passed between parser, builder and writer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One problem found in an input file, printed compiler-style."""
+
+    path: str
+    line: int
+    level: Level
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.level}: {self.message}"
+
+
+class ParseError(Exception):
+    """An input file (or set of files) has at least one error."""
+
+    def __init__(self, diagnostics: list[Diagnostic] | tuple[Diagnostic, ...]) -> None:
+        self.diagnostics = tuple(diagnostics)
+        super().__init__("\n".join(str(d) for d in self.diagnostics))
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.level == "error")
+
+
+@dataclass(frozen=True)
+class Article:
+    """One newsletter article: a title, a link and a summary."""
+
+    title: str
+    url: str
+    summary_html: str
+    summary_text: str
+    position: int
+    line: int
+    author: str = ""
+    source: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Section:
+    """A titled group of articles within one issue."""
+
+    name: str
+    slug: str
+    articles: tuple[Article, ...]
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One newsletter issue, as parsed from one Markdown file."""
+
+    path: str
+    name: str
+    year: int
+    number: int
+    date: datetime | None
+    sections: tuple[Section, ...]
+    url: str = ""
+    title: str = ""
+    intro_html: str = ""
+    intro_text: str = ""
+    date_source: str = ""
+
+    @property
+    def articles(self) -> tuple[Article, ...]:
+        return tuple(a for s in self.sections for a in s.articles)
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """A parsed issue together with the warnings found on the way."""
+
+    issue: Issue
+    diagnostics: tuple[Diagnostic, ...] = field(default_factory=tuple)

@@ -1,0 +1,675 @@
+"""Read one newsletter issue (Markdown) into an :class:`~feeds.model.Issue`.
+
+The structure comes from markdown-it-py's token stream: headings, paragraphs,
+list items and their inline children, with the source line of each. Only the
+text *inside* a token (a heading's words, a label such as ``摘要：``) is matched
+with small patterns. This module knows Markdown and nothing of feeds.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, tzinfo
+from pathlib import PurePath
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from feeds.model import Article, Diagnostic, Issue, ParseError, ParseResult, Section
+from feeds.numerals import is_numeral, parse_chinese
+from feeds.slugs import slugify
+from feeds.urls import is_web_url
+
+PARSER_VERSION = "1"
+
+_NUMBER_SEP = r"\s*[.、．]\s*"
+_NUMBER_ONLY = re.compile(r"^\s*(\d{1,4})" + _NUMBER_SEP + r"$")
+_NUMBER_TITLE = re.compile(r"^\s*(\d{1,4})" + _NUMBER_SEP + r"(\S.*?)\s*$", re.S)
+_HEADING = re.compile(
+    r"^(?P<name>.*?)\s*(?P<year>\d{4})\s*年\s*第\s*(?P<number>[^\s期]+)\s*期\s*(?P<rest>.*)$")
+_BARE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
+_FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
+_COLONS = ":："
+_LABELS = {"摘要": "summary", "作者": "author", "来源": "source",
+           "标签": "tags", "关键词": "tags", "关键字": "tags"}
+_TAG_SPLIT = re.compile(r"[，,、;；]")
+_FRONT_MATTER_KEYS = ("date", "year", "number", "title", "url")
+
+
+def _markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True})
+    md.validateLink = lambda url: True  # every link is seen, then checked by is_web_url
+    return md
+
+
+_MD = _markdown()
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    """What the parser needs from the configuration."""
+
+    timezone: str = "Asia/Shanghai"
+    section_slugs: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> tzinfo:
+        return ZoneInfo(self.timezone)
+
+
+@dataclass
+class _Line:
+    """One source line of a paragraph, as inline tokens."""
+
+    tokens: list[Token]
+    line: int
+    raw: str
+    item_number: int | None = None
+
+
+@dataclass
+class _Draft:
+    title: str
+    number: int
+    line: int
+    section: str | None
+    url: str = ""
+    url_line: int = 0
+    url_from_line: bool = False
+    summary: list[list[Token]] = field(default_factory=list)
+    summary_started: bool = False
+    author: str = ""
+    source: str = ""
+    tags: tuple[str, ...] = ()
+
+
+# ---------------------------------------------------------------- inline helpers
+
+def _trim(tokens: list[Token]) -> list[Token]:
+    """Drop empty and whitespace-only text tokens at both ends."""
+    tokens = [t for t in tokens if not (t.type == "text" and t.content == "")]
+    while tokens and tokens[0].type in ("text", "softbreak") and not tokens[0].content.strip():
+        tokens = tokens[1:]
+    while tokens and tokens[-1].type in ("text", "softbreak", "hardbreak") \
+            and not tokens[-1].content.strip():
+        tokens = tokens[:-1]
+    return tokens
+
+
+def _group(tokens: list[Token], start: int) -> int:
+    """Index just past the balanced group that opens at ``start``."""
+    depth = 0
+    for i in range(start, len(tokens)):
+        depth += tokens[i].nesting
+        if depth <= 0:
+            return i + 1
+    return len(tokens)
+
+
+def _is_group(tokens: list[Token], kind: str) -> bool:
+    """True if ``tokens`` is exactly one ``kind`` (strong, link) element."""
+    return bool(tokens) and tokens[0].type == f"{kind}_open" and _group(tokens, 0) == len(tokens)
+
+
+def plain_text(tokens: Iterable[Token]) -> str:
+    """The words of inline tokens, without markup."""
+    out: list[str] = []
+    for t in tokens:
+        if t.type in ("text", "code_inline", "html_inline"):
+            out.append(t.content)
+        elif t.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif t.type == "image":
+            out.append(plain_text(t.children or []))
+    return "".join(out)
+
+
+def _safe_inline(tokens: list[Token]) -> list[Token]:
+    """Inline tokens made safe to render: no raw HTML, no images, only http(s) links."""
+    out: list[Token] = []
+    skip_close = 0
+    for t in tokens:
+        if t.type == "link_open" and not is_web_url(str(t.attrGet("href") or "")):
+            skip_close += 1
+            continue
+        if t.type == "link_close" and skip_close:
+            skip_close -= 1
+            continue
+        if t.type == "html_inline":
+            out.append(Token("text", "", 0, content=t.content))
+        elif t.type == "image":
+            out.append(Token("text", "", 0, content=plain_text(t.children or [])))
+        else:
+            out.append(t)
+    return out
+
+
+def render_inline(tokens: list[Token]) -> str:
+    """HTML for inline tokens, with raw HTML escaped and unsafe links dropped."""
+    return _MD.renderer.renderInline(_safe_inline(tokens), _MD.options, {})
+
+
+def _split_lines(tokens: list[Token], first_line: int, raw_lines: list[str]) -> list[_Line]:
+    """Split a paragraph's inline tokens at top-level line breaks."""
+    lines: list[_Line] = []
+    current: list[Token] = []
+    depth = 0
+    for t in tokens:
+        if t.type in ("softbreak", "hardbreak") and depth == 0:
+            lines.append(current)  # type: ignore[arg-type]
+            current = []
+            continue
+        depth += t.nesting
+        current.append(t)
+    lines.append(current)  # type: ignore[arg-type]
+    out = []
+    for offset, line_tokens in enumerate(lines):
+        number = first_line + offset
+        raw = raw_lines[number - 1] if 0 < number <= len(raw_lines) else ""
+        out.append(_Line(tokens=_trim(line_tokens), line=number, raw=raw.strip()))
+    return out
+
+
+# ---------------------------------------------------------------- line classification
+
+def _title_of(line: _Line) -> tuple[int, list[Token]] | None:
+    """The (number, title tokens) of an article title line, or None."""
+    tokens = line.tokens
+    if not tokens:
+        return None
+    if line.item_number is not None:
+        if _is_group(tokens, "strong") or _is_group(tokens, "link"):
+            return line.item_number, tokens
+        return None
+    first_end = _group(tokens, 0) if tokens[0].nesting == 1 else 1
+    first, rest = tokens[:first_end], _trim(tokens[first_end:])
+    if _is_group(first, "strong"):
+        inner = plain_text(first)
+        match = _NUMBER_ONLY.match(inner)
+        if match and (_is_group(rest, "strong") or _is_group(rest, "link")):
+            return int(match.group(1)), rest
+        match = _NUMBER_TITLE.match(inner)
+        if match and not rest:
+            return int(match.group(1)), [Token("text", "", 0, content=match.group(2))]
+        return None
+    if first[0].type == "text":
+        match = _NUMBER_ONLY.match(first[0].content)
+        if match and (_is_group(rest, "strong") or _is_group(rest, "link")):
+            return int(match.group(1)), rest
+    return None
+
+
+def _title_parts(tokens: list[Token]) -> tuple[str, str]:
+    """Title text and the title's own link (if it is a link)."""
+    href = ""
+    if _is_group(tokens, "link"):
+        href = str(tokens[0].attrGet("href") or "")
+    elif _is_group(tokens, "strong"):
+        inner = _trim(tokens[1:-1])
+        if _is_group(inner, "link"):
+            href = str(inner[0].attrGet("href") or "")
+    return " ".join(plain_text(tokens).split()), href
+
+
+def _url_of(line: _Line) -> str | None:
+    """The URL a line consists of, or None if the line is not just a URL."""
+    tokens = line.tokens
+    if _is_group(tokens, "link"):
+        return str(tokens[0].attrGet("href") or "")
+    text = plain_text(tokens)
+    if text and not any(c.isspace() for c in text):
+        raw = line.raw.strip("<>")
+        if _BARE_URL.match(raw):
+            return raw
+        if _BARE_URL.match(text):
+            return text
+    return None
+
+
+def _label_of(line: _Line) -> tuple[str, list[Token]] | None:
+    """``(kind, value tokens)`` for a labelled line such as ``**摘要：** …``."""
+    tokens = line.tokens
+    if not tokens:
+        return None
+    if tokens[0].type == "strong_open":
+        end = _group(tokens, 0)
+        inner = plain_text(tokens[:end]).strip()
+        rest = tokens[end:]
+        name = inner.rstrip(_COLONS).strip()
+        if name not in _LABELS:
+            return None
+        if inner[-1] not in _COLONS:
+            if not (rest and rest[0].type == "text" and rest[0].content.lstrip()[:1] in
+                    tuple(_COLONS)):
+                return None
+            rest = [_strip_text(rest[0], colon=True), *rest[1:]]
+        rest = _trim(rest)
+        if rest and rest[0].type == "text":
+            rest = [_strip_text(rest[0], colon=False), *rest[1:]]
+        return _LABELS[name], rest
+    if tokens[0].type == "text":
+        content = tokens[0].content.lstrip()
+        for name, kind in _LABELS.items():
+            if content.startswith(name) and content[len(name):].lstrip()[:1] in tuple(_COLONS):
+                head = Token("text", "", 0, content=content[len(name):])
+                return kind, _trim([_strip_text(head, colon=True), *tokens[1:]])
+    return None
+
+
+def _strip_text(token: Token, *, colon: bool) -> Token:
+    """A copy of a text token without leading space (and one leading colon)."""
+    content = token.content.lstrip()
+    if colon and content[:1] in _COLONS:
+        content = content[1:]
+    return Token("text", "", 0, content=content.lstrip())
+
+
+# ---------------------------------------------------------------- front matter and heading
+
+def _front_matter(lines: list[str], path: str, diags: list[Diagnostic]) -> tuple[dict, int]:
+    """Parse YAML front matter; return (values, number of lines it used)."""
+    if not lines or lines[0].strip() != "---":
+        return {}, 0
+    for end in range(1, len(lines)):
+        if lines[end].strip() in ("---", "..."):
+            break
+    else:
+        diags.append(Diagnostic(path, 1, "error",
+                                "front matter starts with '---' but never ends; "
+                                "close it with a '---' line"))
+        return {}, 0
+    import yaml
+
+    try:
+        data = yaml.safe_load("\n".join(lines[1:end])) or {}
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        diags.append(Diagnostic(path, line, "error", f"front matter is not valid YAML: {problem}"))
+        return {}, end + 1
+    if not isinstance(data, dict):
+        diags.append(Diagnostic(path, 2, "error",
+                                "front matter must be 'key: value' lines (a YAML mapping)"))
+        return {}, end + 1
+    for key in data:
+        if key not in _FRONT_MATTER_KEYS:
+            diags.append(Diagnostic(path, _key_line(lines, end, key), "warning",
+                                    f"unknown front matter key {key!r} is ignored "
+                                    f"(known: {', '.join(_FRONT_MATTER_KEYS)})"))
+    return data, end + 1
+
+
+def _key_line(lines: list[str], end: int, key: object) -> int:
+    for i in range(1, end):
+        if lines[i].lstrip().startswith(f"{key}:"):
+            return i + 1
+    return 1
+
+
+def _to_number(value: Any) -> int | None:
+    """An issue number given as int, digits (also full-width) or Chinese numerals."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if value > 0 else None
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    if text.isdigit():
+        return int(text) or None
+    if is_numeral(text):
+        try:
+            return parse_chinese(text)
+        except ValueError:
+            return None
+    return None
+
+
+def _to_datetime(value: Any, tz: tzinfo) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=tz)
+    if isinstance(value, date):
+        return datetime.combine(value, time(0, 0), tzinfo=tz)
+    if isinstance(value, str):
+        try:
+            return _to_datetime(datetime.fromisoformat(value.strip()), tz)
+        except ValueError:
+            return None
+    return None
+
+
+def file_name_date(path: str, tz: tzinfo) -> datetime | None:
+    """A ``YYYY-MM-DD`` date in the file's name (``2024-11-20-29.md``)."""
+    match = _FILE_DATE.search(PurePath(path).name)
+    if not match:
+        return None
+    try:
+        day = date(*(int(g) for g in match.groups()))
+    except ValueError:
+        return None
+    return datetime.combine(day, time(0, 0), tzinfo=tz)
+
+
+# ---------------------------------------------------------------- the parser
+
+class _IssueParser:
+    def __init__(self, text: str, path: str, options: ParseOptions) -> None:
+        self.path = path
+        self.options = options
+        self.diags: list[Diagnostic] = []
+        self.raw_lines = text.split("\n")
+        self.front, used = _front_matter(self.raw_lines, path, self.diags)
+        self.body = "\n" * used + "\n".join(self.raw_lines[used:])
+        self.heading: tuple[str, int] | None = None
+        self.intro: list[list[Token]] = []
+        self.sections: list[tuple[str, int, list[_Draft]]] = []
+        self.current: _Draft | None = None
+
+    def error(self, line: int, message: str) -> None:
+        self.diags.append(Diagnostic(self.path, line, "error", message))
+
+    def warn(self, line: int, message: str) -> None:
+        self.diags.append(Diagnostic(self.path, line, "warning", message))
+
+    # -- walking the token stream
+
+    def run(self) -> ParseResult:
+        tokens = _MD.parse(self.body)
+        item_number: int | None = None
+        list_kinds: list[str] = []
+        i = 0
+        while i < len(tokens):
+            t = tokens[i]
+            if t.type in ("ordered_list_open", "bullet_list_open"):
+                list_kinds.append(t.type)
+            elif t.type in ("ordered_list_close", "bullet_list_close"):
+                list_kinds.pop()
+            elif t.type == "list_item_open" and list_kinds[-1] == "ordered_list_open":
+                item_number = int(t.info) if t.info.isdigit() else None
+            elif t.type == "heading_open":
+                self.on_heading(t, tokens[i + 1])
+                i += 2
+            elif t.type == "inline" and t.map:
+                lines = _split_lines(t.children or [], t.map[0] + 1, self.raw_lines)
+                if item_number is not None:
+                    lines[0].item_number = item_number
+                    item_number = None
+                self.on_paragraph(lines)
+            elif t.type == "html_block" and t.map:
+                self.on_html_block(t)
+            elif t.type in ("fence", "code_block") and t.map and self.current:
+                self.add_summary([Token("code_inline", "code", 0, content=t.content.rstrip())])
+            i += 1
+        self.close_article()
+        return self.finish()
+
+    def on_heading(self, t: Token, inline: Token) -> None:
+        line = t.map[0] + 1 if t.map else 0
+        children = inline.children or []
+        text = " ".join(plain_text(children).split())
+        if t.tag == "h1" and self.heading is None and not self.sections:
+            self.heading = (text, line)
+            return
+        if t.tag == "h2":
+            self.close_article()
+            if not text:
+                self.error(line, "section heading is empty; write its name after '## '")
+            self.sections.append((text, line, []))
+            return
+        if t.tag == "h3":
+            match = _NUMBER_TITLE.match(text)
+            if match:
+                title_tokens = _trim(children)
+                rest = self._after_number(title_tokens)
+                href = ""
+                if rest is not None and _is_group(rest, "link"):
+                    href = str(rest[0].attrGet("href") or "")
+                self.start_article(int(match.group(1)), match.group(2), href, line)
+                return
+        self.on_paragraph([_Line(tokens=_trim(children), line=line, raw="")])
+
+    @staticmethod
+    def _after_number(tokens: list[Token]) -> list[Token] | None:
+        if tokens and tokens[0].type == "text":
+            match = _NUMBER_ONLY.match(tokens[0].content)
+            if match:
+                return _trim(tokens[1:])
+        return None
+
+    def on_html_block(self, t: Token) -> None:
+        content = t.content.strip()
+        if content.startswith("<!--") or not content:
+            return
+        if self.current is not None:
+            self.add_summary([Token("text", "", 0, content=content)])
+
+    def on_paragraph(self, lines: list[_Line]) -> None:
+        index = 0
+        while index < len(lines):
+            line = lines[index]
+            index += 1
+            if not line.tokens or all(t.type == "image" for t in line.tokens):
+                continue
+            title = _title_of(line)
+            if title is not None:
+                text, href = _title_parts(title[1])
+                self.start_article(title[0], text, href, line.line)
+                continue
+            label = _label_of(line)
+            if label is not None and self.current is not None:
+                kind, value = label
+                if kind == "summary":
+                    self.current.summary_started = True
+                    block = list(value)
+                    while index < len(lines) and _label_of(lines[index]) is None \
+                            and _title_of(lines[index]) is None:
+                        block += [Token("softbreak", "br", 0), *lines[index].tokens]
+                        index += 1
+                    self.add_summary(_trim(block))
+                else:
+                    self.set_label(kind, value, line.line)
+                continue
+            url = None
+            if self.current is not None and not self.current.summary_started \
+                    and not self.current.url_from_line:
+                url = _url_of(line)
+            if url is not None and self.current is not None:
+                self.current.url, self.current.url_line = url, line.line
+                self.current.url_from_line = True
+                continue
+            block = list(line.tokens)
+            while index < len(lines) and _label_of(lines[index]) is None \
+                    and _title_of(lines[index]) is None:
+                block += [Token("softbreak", "br", 0), *lines[index].tokens]
+                index += 1
+            if self.current is not None:
+                self.current.summary_started = True
+                self.add_summary(_trim(block))
+            elif not self.sections:
+                self.intro.append(_trim(block))
+
+    # -- articles
+
+    def start_article(self, number: int, title: str, href: str, line: int) -> None:
+        self.close_article()
+        section = self.sections[-1][0] if self.sections else None
+        if section is None:
+            self.error(line, f"article {number} appears before the first section; "
+                             "add a '## section name' heading above it")
+        self.current = _Draft(title=title, number=number, line=line, section=section,
+                              url=href, url_line=line if href else 0)
+        if not title:
+            self.error(line, f"article {number}{self._in(section)} has an empty title")
+
+    @staticmethod
+    def _in(section: str | None) -> str:
+        return f" in section {section}" if section else ""
+
+    def add_summary(self, tokens: list[Token]) -> None:
+        if self.current is not None and tokens:
+            self.current.summary.append(tokens)
+
+    def set_label(self, kind: str, value: list[Token], line: int) -> None:
+        assert self.current is not None
+        text = " ".join(plain_text(value).split())
+        if kind == "author":
+            self.current.author = text
+        elif kind == "source":
+            self.current.source = text
+        else:
+            self.current.tags = tuple(t.strip() for t in _TAG_SPLIT.split(text) if t.strip())
+
+    def close_article(self) -> None:
+        draft, self.current = self.current, None
+        if draft is None:
+            return
+        where = f"article {draft.number}{self._in(draft.section)}"
+        if not draft.url:
+            self.error(draft.line, f"{where} has no URL; put its http(s) link on the line "
+                                   "after the title")
+        elif not is_web_url(draft.url):
+            self.error(draft.url_line or draft.line,
+                       f"{where}: URL {draft.url!r} is not allowed; only http:// and "
+                       "https:// links can be published")
+        if not draft.summary:
+            self.warn(draft.line, f"{where} has no summary (摘要)")
+        if self.sections and draft.section is not None:
+            self.sections[-1][2].append(draft)
+
+    # -- the result
+
+    def finish(self) -> ParseResult:
+        tz = self.options.tz
+        name, year, number = "", None, None
+        heading_line = self.heading[1] if self.heading else 1
+        if self.heading:
+            match = _HEADING.match(self.heading[0])
+            if match:
+                name = match.group("name").strip(" 《》")
+                year = int(match.group("year"))
+                number = _to_number(match.group("number"))
+            else:
+                name = self.heading[0].strip(" 《》")
+        front = self.front
+        if "title" in front:
+            name = str(front["title"]).strip()
+        if "number" in front:
+            number = _to_number(front["number"])
+            if number is None:
+                self.error(_key_line(self.raw_lines, len(self.raw_lines), "number"),
+                           f"front matter number {front['number']!r} is not a positive number")
+        issue_date, date_source = None, ""
+        if "date" in front:
+            issue_date = _to_datetime(front["date"], tz)
+            date_source = "front matter"
+            if issue_date is None:
+                self.error(_key_line(self.raw_lines, len(self.raw_lines), "date"),
+                           f"front matter date {front['date']!r} is not a date; "
+                           "write it as YYYY-MM-DD")
+        if issue_date is None:
+            issue_date = file_name_date(self.path, tz)
+            date_source = "file name" if issue_date else ""
+        if "year" in front:
+            year = _to_number(front["year"])
+        if year is None and issue_date is not None:
+            year = issue_date.year
+        url = ""
+        if "url" in front:
+            url = str(front["url"]).strip()
+            if not is_web_url(url):
+                self.error(_key_line(self.raw_lines, len(self.raw_lines), "url"),
+                           f"front matter url {url!r} is not an http(s) URL")
+                url = ""
+        if number is None and not any(d.message.startswith("front matter number")
+                                      for d in self.diags):
+            self.error(heading_line, "no issue number: write the heading as "
+                                     "'# 云计算技术动态 2024 年第二十九期' or set 'number:' in "
+                                     "front matter")
+        if year is None:
+            self.error(heading_line, "no year: write it in the heading ('2024 年第…期') or set "
+                                     "'year:' or 'date:' in front matter")
+        sections = self.build_sections()
+        errors = [d for d in self.diags if d.level == "error"]
+        if errors:
+            raise ParseError(sorted(self.diags, key=lambda d: (d.line, d.level)))
+        assert year is not None and number is not None
+        issue = Issue(
+            path=self.path, name=name or "", year=year, number=number, date=issue_date,
+            sections=sections, url=url, title=self.heading[0] if self.heading else "",
+            intro_html="".join(f"<p>{render_inline(p)}</p>" for p in self.intro),
+            intro_text="\n\n".join(plain_text(p).strip() for p in self.intro),
+            date_source=date_source,
+        )
+        return ParseResult(issue, tuple(sorted(self.diags, key=lambda d: (d.line, d.level))))
+
+    def build_sections(self) -> tuple[Section, ...]:
+        out: list[Section] = []
+        slugs: dict[str, str] = {}
+        seen_urls: dict[str, tuple[str, int]] = {}
+        for name, line, drafts in self.sections:
+            slug = self.options.section_slugs.get(name) or slugify(name)
+            if slugs.get(slug, name) != name:
+                self.error(line, f"section {name} has the slug {slug!r}, like section "
+                                 f"{slugs[slug]}; give one of them its own slug in the "
+                                 "[sections] table of feeds.toml")
+            slugs[slug] = name
+            if not drafts:
+                self.warn(line, f"section {name} has no articles")
+            articles = []
+            previous = 0
+            for position, draft in enumerate(drafts, start=1):
+                if draft.number > previous + 1:
+                    missing = (str(previous + 1) if draft.number == previous + 2
+                               else f"{previous + 1}-{draft.number - 1}")
+                    self.warn(draft.line, f"article {draft.number} in section {name} follows "
+                                          f"article {previous}; article {missing} is missing")
+                previous = max(previous, draft.number)
+                if draft.url in seen_urls:
+                    other, other_line = seen_urls[draft.url]
+                    self.warn(draft.url_line or draft.line,
+                              f"article {draft.number} in section {name} has the same URL as "
+                              f"{other} (line {other_line})")
+                else:
+                    seen_urls[draft.url] = (f"article {draft.number} in section {name}",
+                                            draft.url_line or draft.line)
+                articles.append(Article(
+                    title=draft.title, url=draft.url,
+                    summary_html="".join(f"<p>{render_inline(p)}</p>" for p in draft.summary),
+                    summary_text="\n\n".join(plain_text(p).strip() for p in draft.summary),
+                    position=position, line=draft.line, author=draft.author,
+                    source=draft.source, tags=draft.tags,
+                ))
+            out.append(Section(name=name, slug=slug, articles=tuple(articles), line=line))
+        return tuple(out)
+
+
+def decode(data: bytes, path: str) -> str:
+    """UTF-8 text (BOM removed, LF endings), or a ParseError naming the bad byte."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ParseError([Diagnostic(
+            path, line, "error",
+            f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} "
+            f"({exc.reason}); convert the file to UTF-8, e.g. "
+            f"'iconv -f GB18030 -t UTF-8 {path}'")]) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def parse_issue(data: bytes | str, path: str, options: ParseOptions | None = None) -> ParseResult:
+    """Parse one issue file; raise :class:`ParseError` listing every error found.
+
+    The issue's date comes from front matter or the file name; when neither has
+    one, ``issue.date`` is None and the caller supplies it (git history, mtime).
+    """
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    text = decode(data, path)
+    return _IssueParser(text, path, options or ParseOptions()).run()
+
+

@@ -1,0 +1,170 @@
+"""Publish files into ``output/``: atomically, only when changed, never outside it.
+
+Each file is written to a temporary file in its own folder and renamed over
+the old one, so a web server or sync job reading ``output/`` sees the old file
+or the new one, never half of one. A file whose bytes are unchanged is not
+touched (its mtime stays). The tool keeps a manifest of the files it owns in
+``output/.feeds/``: it never overwrites a file it did not write, and never
+deletes one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from filelock import FileLock, Timeout
+
+STATE_DIR = ".feeds"
+MANIFEST = "manifest.json"
+LOCK = "build.lock"
+
+
+class WriteError(Exception):
+    """A file could not be written; the message names the path and the reason."""
+
+
+class LockError(Exception):
+    """Another build holds the lock on ``output/`` for longer than we may wait."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What one publish did."""
+
+    changed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    stale: tuple[str, ...]
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def _safe_relpath(rel: str) -> PurePosixPath:
+    path = PurePosixPath(rel)
+    if not rel or path.is_absolute() or ".." in path.parts or rel.startswith(STATE_DIR) \
+            or any(p in ("", ".") for p in rel.split("/")) or "\\" in rel or "\0" in rel:
+        raise WriteError(f"refusing to write {rel!r}: not a plain path inside the output folder")
+    return path
+
+
+def _error(path: Path, exc: OSError) -> WriteError:
+    reason = exc.strerror or str(exc)
+    if exc.errno == errno.ENOSPC:
+        reason = "no space left on device"
+    return WriteError(f"{path}: cannot write: {reason}")
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class OutputDir:
+    """The published folder, with the manifest and lock that guard it."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.state = root / STATE_DIR
+
+    @contextlib.contextmanager
+    def locked(self, wait: float) -> Iterator[None]:
+        """Hold the build lock; the OS drops it if the process dies."""
+        try:
+            self.state.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise _error(self.state, exc) from None
+        lock = FileLock(self.state / LOCK, timeout=wait)
+        try:
+            with lock:
+                yield
+        except Timeout:
+            raise LockError(f"{self.root}: another build still holds the lock "
+                            f"after {wait:g} s ({self.state / LOCK})") from None
+
+    def owned(self) -> set[str]:
+        try:
+            data = json.loads((self.state / MANIFEST).read_text(encoding="utf-8"))
+            return {p for p in data.get("files", []) if isinstance(p, str)}
+        except (OSError, ValueError, AttributeError):
+            return set()
+
+    def _save_manifest(self, files: set[str]) -> None:
+        data = json.dumps({"files": sorted(files)}, ensure_ascii=False, indent=1) + "\n"
+        path = self.state / MANIFEST
+        try:
+            if path.exists() and path.read_text(encoding="utf-8") == data:
+                return
+            atomic_write(path, data.encode("utf-8"))
+        except OSError as exc:
+            raise _error(path, exc) from None
+
+    def publish(self, files: Mapping[str, bytes]) -> Publication:
+        """Write every changed file; report what changed and what is stale."""
+        mode = 0o666 & ~_umask()
+        owned = self.owned()
+        plan: list[tuple[str, Path, bytes]] = []
+        unchanged: list[str] = []
+        root = self.root.resolve()
+        for rel in sorted(files):
+            target = self.root / _safe_relpath(rel)
+            if not target.parent.resolve().is_relative_to(root):
+                raise WriteError(f"{target}: refusing to write through a link that leaves "
+                                 f"{self.root}")
+            data = files[rel]
+            try:
+                old = target.read_bytes()
+            except FileNotFoundError:
+                old = None
+            except IsADirectoryError:
+                raise WriteError(f"{target}: cannot write: a folder is in the way") from None
+            except OSError as exc:
+                raise _error(target, exc) from None
+            if old == data:
+                unchanged.append(rel)
+                owned.add(rel)
+                continue
+            if old is not None and rel not in owned:
+                raise WriteError(f"{target}: exists and was not written by feeds; "
+                                 "move it away or choose another --output folder")
+            plan.append((rel, target, data))
+        self._save_manifest(owned | {rel for rel, _, _ in plan})
+        for _, target, data in plan:
+            try:
+                atomic_write(target, data, mode)
+            except OSError as exc:
+                raise _error(target, exc) from None
+        for folder in sorted({target.parent for _, target, _ in plan}):
+            _fsync_dir(folder)
+        stale = sorted(p for p in owned - set(files) if (self.root / p).exists())
+        return Publication(tuple(rel for rel, _, _ in plan), tuple(unchanged), tuple(stale))
