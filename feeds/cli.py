@@ -6,6 +6,7 @@ get the lock, 4 could not write.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 import time
@@ -157,10 +158,8 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> Bu
         files["index.html"] = index_html(feeds, loaded.issues, config)
         files["feeds.opml"] = opml(feeds, config)
         published = out.publish(files)
-        try:
+        with contextlib.suppress(OSError):  # the cache only saves time
             cache.save()
-        except OSError:
-            pass  # the cache only saves time; the feeds are already published
     return BuildReport(len(feeds), published.changed, published.unchanged, published.stale,
                        loaded.diagnostics, time.perf_counter() - started)
 

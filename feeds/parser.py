@@ -253,11 +253,23 @@ def _label_of(line: _Line) -> tuple[str, list[Token]] | None:
             rest = [_strip_text(rest[0], colon=False), *rest[1:]]
         return _LABELS[name], rest
     if tokens[0].type == "text":
+        # "**摘要：**本文" stays literal text in CommonMark (a closing ** after
+        # punctuation must be followed by space or punctuation), so accept the
+        # markers here too.
         content = tokens[0].content.lstrip()
+        marker = content[:2] if content[:2] in ("**", "__") else ""
+        content = content[len(marker):]
         for name, kind in _LABELS.items():
-            if content.startswith(name) and content[len(name):].lstrip()[:1] in tuple(_COLONS):
-                head = Token("text", "", 0, content=content[len(name):])
-                return kind, _trim([_strip_text(head, colon=True), *tokens[1:]])
+            after = content[len(name):].lstrip()
+            if not (content.startswith(name) and after[:1] in tuple(_COLONS)):
+                continue
+            after = after[1:]
+            if marker and after.startswith(marker):
+                after = after[len(marker):]
+            elif marker and after.lstrip().startswith(marker):
+                after = after.lstrip()[len(marker):]
+            head = Token("text", "", 0, content=after)
+            return kind, _trim([_strip_text(head, colon=False), *tokens[1:]])
     return None
 
 
@@ -623,10 +635,10 @@ class _IssueParser:
             previous = 0
             for position, draft in enumerate(drafts, start=1):
                 if draft.number > previous + 1:
-                    missing = (str(previous + 1) if draft.number == previous + 2
-                               else f"{previous + 1}-{draft.number - 1}")
+                    missing = (f"article {previous + 1} is" if draft.number == previous + 2
+                               else f"articles {previous + 1}-{draft.number - 1} are")
                     self.warn(draft.line, f"article {draft.number} in section {name} follows "
-                                          f"article {previous}; article {missing} is missing")
+                                          f"article {previous}; {missing} missing")
                 previous = max(previous, draft.number)
                 if draft.url in seen_urls:
                     other, other_line = seen_urls[draft.url]

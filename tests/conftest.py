@@ -1,0 +1,31 @@
+"""Shared fixtures: the real seed issue and small helpers to parse text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feeds.model import Issue
+from feeds.parser import ParseOptions, parse_issue
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+SEED = SHARED / "seed" / "2024-29.md"
+ATOM_RNG = SHARED / "validators" / "atom-rfc4287.rng"
+
+
+def parse(text: str | bytes, path: str = "issues/2024-29.md",
+          options: ParseOptions | None = None) -> Issue:
+    return parse_issue(text, path, options).issue
+
+
+def entries(issue: Issue) -> list[tuple]:
+    """Everything an article carries, in order, for comparing two parses."""
+    return [(s.name, s.slug, a.position, a.title, a.url, a.summary_text, a.summary_html,
+             a.author, a.source, a.tags) for s in issue.sections for a in s.articles]
+
+
+@pytest.fixture
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")

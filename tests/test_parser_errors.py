@@ -1,0 +1,147 @@
+"""Every error and warning names the file, the line and what to do, exactly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feeds.loader import load_issues
+from feeds.model import ParseError
+from feeds.parser import ParseOptions, parse_issue
+
+P = "issues/2024-29.md"
+HEAD = "# 云计算技术动态 2024 年第二十九期\n\n## 分布式系统\n\n"
+
+
+def problems(text: str | bytes, path: str = P) -> list[str]:
+    try:
+        return [str(d) for d in parse_issue(text, path).diagnostics]
+    except ParseError as exc:
+        return [str(d) for d in exc.diagnostics]
+
+
+def test_article_without_url() -> None:
+    text = HEAD + "**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n\n**2.** **B**\n\n**摘要:** s\n"
+    assert problems(text) == [
+        f"{P}:11: error: article 2 in section 分布式系统 has no URL; put its http(s) link on the "
+        "line after the title"]
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,<b>x</b>",
+                                 "file:///etc/passwd", "ftp://a.example/x"])
+@pytest.mark.parametrize("form", ["{u}", "<{u}>", "[原文]({u})"])
+def test_url_that_is_not_http(url: str, form: str) -> None:
+    if form == "<{u}>" and " " in url:
+        pytest.skip("autolinks cannot hold spaces")
+    text = HEAD + "**1.** **A**\n\n" + form.format(u=url) + "\n\n**摘要:** s\n"
+    with pytest.raises(ParseError) as info:
+        parse_issue(text, P)
+    [error] = info.value.diagnostics
+    assert (error.path, error.line, error.level) == (P, 7, "error")
+    assert error.message.startswith("article 1 in section 分布式系统: URL '")
+    assert error.message.endswith("' is not allowed; only http:// and https:// links can be "
+                                  "published")
+
+
+def test_no_issue_number() -> None:
+    text = "# 云计算技术动态\n\n## 分布式系统\n\n**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n"
+    assert problems(text) == [
+        f"{P}:1: error: no issue number: write the heading as '# 云计算技术动态 2024 年第二十九期' "
+        "or set 'number:' in front matter",
+        f"{P}:1: error: no year: write it in the heading ('2024 年第…期') or set 'year:' or "
+        "'date:' in front matter"]
+
+
+def test_number_in_front_matter_is_enough() -> None:
+    text = "---\nnumber: 29\nyear: 2024\n---\n# 云计算技术动态\n\n## S\n\n**1.** **A**\n\n" \
+           "https://a.example/1\n\n**摘要:** s\n"
+    assert problems(text) == []
+
+
+def test_article_before_first_section() -> None:
+    text = "# 云计算技术动态 2024 年第二十九期\n\n**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n"
+    assert problems(text) == [
+        f"{P}:3: error: article 1 appears before the first section; add a '## section name' "
+        "heading above it"]
+
+
+def test_reports_every_problem_not_just_the_first() -> None:
+    text = HEAD + "**1.** **A**\n\n**摘要:** s\n\n**2.** **B**\n\njavascript:x\n\n**摘要:** s\n"
+    assert [p.split(": error:")[0] for p in problems(text)] == [f"{P}:5", f"{P}:11"]
+
+
+def test_two_files_with_the_same_number(tmp_path: Path) -> None:
+    body = HEAD + "**1.** **A**\n\nhttps://a.example/{n}\n\n**摘要:** s\n"
+    (tmp_path / "2024-07-01-29.md").write_text(body.format(n=1), encoding="utf-8")
+    (tmp_path / "2024-07-08-29b.md").write_text(body.format(n=2), encoding="utf-8")
+    with pytest.raises(ParseError) as info:
+        load_issues([tmp_path], ParseOptions())
+    [error] = [str(d) for d in info.value.diagnostics]
+    first = str(tmp_path / "2024-07-01-29.md")
+    assert error == (f"{tmp_path / '2024-07-08-29b.md'}:1: error: issue 2024 No. 29 is also in "
+                     f"{first}; give each issue its own number")
+
+
+def test_not_utf8() -> None:
+    data = (HEAD + "**1.** **A**\n").encode("gb18030")
+    assert problems(data) == [
+        f"{P}:1: error: not valid UTF-8: byte 0xd4 at offset 2 (invalid continuation byte); "
+        f"convert the file to UTF-8, e.g. 'iconv -f GB18030 -t UTF-8 {P}'"]
+
+
+def test_not_utf8_names_the_right_line() -> None:
+    data = HEAD.encode() + b"**1.** **A\xff**\n"
+    offset = len(HEAD.encode()) + len(b"**1.** **A")
+    assert problems(data)[0].startswith(
+        f"{P}:5: error: not valid UTF-8: byte 0xff at offset {offset} (invalid start byte)")
+
+
+def test_warning_empty_section() -> None:
+    text = HEAD + "**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n\n## 空栏目\n"
+    assert problems(text) == [f"{P}:11: warning: section 空栏目 has no articles"]
+
+
+def test_warning_no_summary() -> None:
+    text = HEAD + "**1.** **A**\n\nhttps://a.example/1\n"
+    assert problems(text) == [f"{P}:5: warning: article 1 in section 分布式系统 has no summary (摘要)"]
+
+
+def test_warning_gap_in_numbering() -> None:
+    text = HEAD + "".join(f"**{n}.** **A{n}**\n\nhttps://a.example/{n}\n\n**摘要:** s\n\n"
+                          for n in (1, 3, 6))
+    assert problems(text) == [
+        f"{P}:11: warning: article 3 in section 分布式系统 follows article 1; article 2 is missing",
+        f"{P}:17: warning: article 6 in section 分布式系统 follows article 3; articles 4-5 are missing"]
+
+
+def test_warning_duplicate_url_in_issue() -> None:
+    text = HEAD + "**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n\n" \
+                  "## 云计算技术\n\n**1.** **B**\n\nhttps://a.example/1\n\n**摘要:** s\n"
+    assert problems(text) == [
+        f"{P}:15: warning: article 1 in section 云计算技术 has the same URL as article 1 in "
+        "section 分布式系统 (line 7)"]
+
+
+def test_bad_front_matter() -> None:
+    assert problems("---\ndate: [\n---\n# x\n")[0] == (
+        f"{P}:2: error: front matter is not valid YAML: expected the node content, but found "
+        "'<stream end>'")
+    assert problems("---\n- a\n---\n# x\n")[0] == (
+        f"{P}:2: error: front matter must be 'key: value' lines (a YAML mapping)")
+    assert problems("---\nnumber: 29\n") == [
+        f"{P}:1: error: front matter starts with '---' but never ends; close it with a '---' line",
+        f"{P}:1: error: no issue number: write the heading as '# 云计算技术动态 2024 年第二十九期' "
+        "or set 'number:' in front matter",
+        f"{P}:1: error: no year: write it in the heading ('2024 年第…期') or set 'year:' or "
+        "'date:' in front matter"]
+
+
+def test_front_matter_bad_values() -> None:
+    text = "---\ndate: someday\nurl: javascript:alert(1)\nfoo: 1\n---\n" + HEAD + \
+           "**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n"
+    assert problems(text) == [
+        f"{P}:2: error: front matter date 'someday' is not a date; write it as YYYY-MM-DD",
+        f"{P}:3: error: front matter url 'javascript:alert(1)' is not an http(s) URL",
+        f"{P}:4: warning: unknown front matter key 'foo' is ignored (known: date, year, number, "
+        "title, url)"]
