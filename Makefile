@@ -17,11 +17,11 @@ serve: $(VENV)/.installed
 	$(BIN)/feeds serve
 
 test: $(VENV)/.installed-test
-	$(BIN)/ruff check feeds tests bench
+	$(BIN)/ruff check .
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check feeds tests bench
+	$(BIN)/ruff check .
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py

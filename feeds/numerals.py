@@ -19,7 +19,10 @@ def parse_chinese(text: str) -> int:
     if not is_numeral(text):
         raise ValueError(f"not a Chinese numeral: {text!r}")
     if not any(c in UNITS for c in text):
-        return int("".join(str(DIGITS[c]) for c in text))
+        value = int("".join(str(DIGITS[c]) for c in text))
+        if value == 0:
+            raise ValueError(f"zero is not a valid issue number: {text!r}")
+        return value
     total, digit, last_unit = 0, None, 10_000
     for char in text:
         if char in DIGITS:
