@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from feedgen.entry import FeedEntry
+from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 
 from feeds.config import Config
@@ -157,6 +158,7 @@ class _EntryLinkFix:
 def _feed_entry(entry: Entry, config: Config) -> FeedEntry:
     fe = FeedEntry()
     fe.register_extension("linkfix", _EntryLinkFix, atom=True, rss=False)
+    fe.register_extension("dc", DcEntryExtension, atom=False, rss=True)
     fe.id(entry.id)
     fe.title(entry.title)
     fe.link(href=entry.link, rel="alternate", type="text/html")
@@ -169,13 +171,15 @@ def _feed_entry(entry: Entry, config: Config) -> FeedEntry:
     for tag in entry.tags:
         fe.category(term=tag, label=tag)
     if entry.author:
-        fe.author(name=entry.author)
+        fe.author(name=entry.author)  # Atom only: RSS <author> must be an email address
+        fe.dc.dc_creator(entry.author)
     return fe
 
 
 def _feed_bytes(info: FeedInfo, config: Config, index_url: str,
                 made: dict[str, FeedEntry]) -> bytes:
     fg = FeedGenerator()
+    fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
     fg.id(info.url)
     fg.title(clean(info.title))
     fg.subtitle(clean(info.description) or clean(info.title))

@@ -24,6 +24,7 @@ from feeds.model import Article, Diagnostic, Issue, ParseError, ParseResult, Sec
 from feeds.numerals import is_numeral, parse_chinese
 from feeds.slugs import slugify
 from feeds.urls import is_web_url
+from feeds.xmltext import clean
 
 PARSER_VERSION = "1"
 
@@ -660,7 +661,8 @@ class _IssueParser:
 
 
 def decode(data: bytes, path: str) -> str:
-    """UTF-8 text (BOM removed, LF endings), or a ParseError naming the bad byte."""
+    """UTF-8 text (BOM and control characters removed, LF endings), or a ParseError
+    naming the bad byte."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -670,7 +672,7 @@ def decode(data: bytes, path: str) -> str:
             f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} "
             f"({exc.reason}); convert the file to UTF-8, e.g. "
             f"'iconv -f GB18030 -t UTF-8 {path}'")]) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return clean(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
 def parse_issue(data: bytes | str, path: str, options: ParseOptions | None = None) -> ParseResult:
