@@ -76,7 +76,8 @@ def check(paths: tuple[Path, ...], config_path: str | None) -> None:
     Exits 0 when there are no errors and 1 when there are: fit for a pre-commit
     hook or CI.
     """
-    from feeds.loader import find_issue_files, load_issues
+    from feeds.loader import load_issues
+    from feeds.sources import find_issue_files
 
     config = _config(config_path)
     targets = list(paths) or [Path("issues")]
@@ -141,25 +142,47 @@ def list_(paths: tuple[Path, ...], as_json: bool, config_path: str | None) -> No
 
 
 def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> BuildReport:
-    """Parse, build in memory, then publish under the lock. Raises on any failure."""
-    from feeds.builder import plan_feeds, render_feeds
-    from feeds.cache import ParseCache
-    from feeds.loader import load_issues
-    from feeds.pages import index_html, opml
+    """Parse, build in memory, then publish under the lock. Raises on any failure.
+
+    When neither the inputs nor the files of the last build changed, it stops
+    after reading the issues once: no parsing, no feed is built or written.
+    """
+    from feeds.sources import code_stamp, find_issue_files, fingerprint
     from feeds.writer import OutputDir
 
     started = time.perf_counter()
     out = OutputDir(output)
     with out.locked(wait):
-        cache = ParseCache(out.state / "parse-cache.pickle")
-        loaded = load_issues([issues_dir], _options(config), cache)
-        feeds = plan_feeds(loaded.issues, config)
-        files = render_feeds(feeds, config)
-        files["index.html"] = index_html(feeds, loaded.issues, config)
-        files["feeds.opml"] = opml(feeds, config)
-        published = out.publish(files)
-        with contextlib.suppress(OSError):  # the cache only saves time
-            cache.save()
+        sources = find_issue_files([issues_dir])
+        inputs = fingerprint(sources, code_stamp(), repr(config), str(issues_dir.resolve()))
+        state = out.read_state()
+        if state is not None and state.get("inputs") == inputs and out.intact(state):
+            files = sorted(state["files"])
+            warnings = tuple(Diagnostic(*d) for d in state.get("warnings", []))
+            return BuildReport(int(state.get("feeds", 0)), (), tuple(files),
+                               out.stale(set(files)), warnings, time.perf_counter() - started)
+        return _full_build(issues_dir, out, config, inputs, started)
+
+
+def _full_build(issues_dir: Path, out, config: Config, inputs: str,  # type: ignore[no-untyped-def]
+                started: float) -> BuildReport:
+    from feeds.builder import plan_feeds, render_feeds
+    from feeds.cache import ParseCache
+    from feeds.loader import load_issues
+    from feeds.pages import index_html, opml
+
+    cache = ParseCache(out.state / "parse-cache.pickle")
+    loaded = load_issues([issues_dir], _options(config), cache)
+    feeds = plan_feeds(loaded.issues, config)
+    files = render_feeds(feeds, config)
+    files["index.html"] = index_html(feeds, loaded.issues, config)
+    files["feeds.opml"] = opml(feeds, config)
+    out.forget_state()
+    published = out.publish(files)
+    with contextlib.suppress(OSError):  # the cache only saves time
+        cache.save()
+    warnings = [[d.path, d.line, d.level, d.message] for d in loaded.diagnostics]
+    out.write_state(inputs, list(files), {"feeds": len(feeds), "warnings": warnings})
     return BuildReport(len(feeds), published.changed, published.unchanged, published.stale,
                        loaded.diagnostics, time.perf_counter() - started)
 
@@ -182,32 +205,38 @@ def build(issues_dir: Path, output: Path, config_path: str | None, base_url: str
     Nothing is written unless every issue parses; only files whose bytes
     changed are replaced, each atomically.
     """
+    config = _config(config_path, base_url=base_url)
+    code = _build_and_report(issues_dir, output, config, wait, quiet, verbose)
+    if code:
+        sys.exit(code)
+
+
+def _build_and_report(issues_dir: Path, output: Path, config: Config, wait: float,
+                      quiet: bool, verbose: bool) -> int:
+    """Run one build and print what happened; return the exit code."""
     from feeds.writer import LockError, WriteError
 
-    config = _config(config_path, base_url=base_url)
     if not issues_dir.is_dir():
         click.echo(f"feeds: error: {issues_dir}: no such folder of issues", err=True)
-        sys.exit(EXIT_USAGE)
+        return EXIT_USAGE
     try:
         report = run_build(issues_dir, output, config, wait)
     except ParseError as exc:
         _print_diagnostics(exc.diagnostics, err=True, levels=("error", "warning"))
         n = len(exc.errors)
         click.echo(f"feeds: {n} error{'s' * (n != 1)}; nothing was written", err=True)
-        sys.exit(EXIT_INPUT)
+        return EXIT_INPUT
     except LockError as exc:
         click.echo(f"feeds: error: {exc}", err=True)
-        sys.exit(EXIT_LOCK)
+        return EXIT_LOCK
     except WriteError as exc:
         click.echo(f"feeds: error: {exc}", err=True)
-        sys.exit(EXIT_WRITE)
-    if not quiet:
-        _print_diagnostics(report.warnings, err=True, levels=("warning",))
-        for rel in report.stale:
-            click.echo(f"{output / rel}: warning: no longer produced (kept, not deleted)",
-                       err=True)
+        return EXIT_WRITE
     if quiet:
-        return
+        return 0
+    _print_diagnostics(report.warnings, err=True, levels=("warning",))
+    for rel in report.stale:
+        click.echo(f"{output / rel}: warning: no longer produced; kept, not deleted", err=True)
     for rel in report.changed:
         click.echo(f"wrote {output / rel}")
     if verbose:
@@ -217,6 +246,62 @@ def build(issues_dir: Path, output: Path, config_path: str | None, base_url: str
     if not report.changed:
         summary += " (nothing changed)"
     click.echo(summary)
+    return 0
+
+
+@cli.command()
+@click.option("--issues", "issues_dir", default="issues", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder of issue files.")
+@click.option("--output", default="output", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="Folder to build and serve.")
+@config_option
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0 picks a free one).")
+@click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--watch", is_flag=True, help="Rebuild whenever the issues change.")
+@click.option("-v", "--verbose", is_flag=True, help="Log every request.")
+def serve(issues_dir: Path, output: Path, config_path: str | None, port: int, bind: str,
+          watch: bool, verbose: bool) -> None:
+    """Build with base_url set to the local address, then serve the output folder.
+
+    Point a feed reader at the printed address to try the feeds before
+    publishing. Run `feeds build` again before you publish: the files now hold
+    local URLs.
+    """
+    import threading
+
+    from feeds.serve import make_server
+    from feeds.serve import watch as watch_issues
+    from feeds.sources import find_issue_files, fingerprint
+
+    _config(config_path)
+    try:
+        server = make_server(output, bind, port, verbose)
+    except OSError as exc:
+        click.echo(f"feeds: error: cannot listen on {bind}:{port}: {exc.strerror}", err=True)
+        sys.exit(EXIT_USAGE)
+    host = f"[{bind}]" if ":" in bind else bind
+    local = f"http://{host}:{server.server_address[1]}/"
+    config = _config(config_path, base_url=local)
+    code = _build_and_report(issues_dir, output, config, 60.0, False, False)
+    if code:
+        server.server_close()
+        sys.exit(code)
+    click.echo(f"serving {output} at {local} (Ctrl-C to stop)")
+    click.echo(f"note: {output} now holds URLs for {local}; run 'feeds build' before publishing",
+               err=True)
+    stop = threading.Event()
+    if watch:
+        watch_issues(lambda: fingerprint(find_issue_files([issues_dir])),
+                     lambda: _build_and_report(issues_dir, output, config, 60.0, False, False),
+                     stop)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("stopped")
+    finally:
+        stop.set()
+        server.server_close()
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ from pathlib import Path
 from feeds.cache import ParseCache, cache_key
 from feeds.model import Diagnostic, Issue, ParseError, ParseResult
 from feeds.parser import ParseOptions, parse_issue
+from feeds.sources import display_path, find_issue_files
 
 PARALLEL_MIN_FILES = 64
 
@@ -29,29 +30,6 @@ class Loaded:
 
     issues: tuple[Issue, ...]
     diagnostics: tuple[Diagnostic, ...]
-
-
-def find_issue_files(paths: Sequence[Path]) -> list[Path]:
-    """Markdown files under ``paths`` (files given directly are kept), sorted, no hidden ones."""
-    found: set[Path] = set()
-    for path in paths:
-        if path.is_dir():
-            for file in path.rglob("*.md"):
-                rel = file.relative_to(path)
-                if file.is_file() and not any(p.startswith((".", "_")) for p in rel.parts) \
-                        and file.name.lower() != "readme.md":
-                    found.add(file)
-        else:
-            found.add(path)
-    return sorted(found)
-
-
-def display_path(path: Path) -> str:
-    """The path as a user would type it: relative to the current folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
 
 
 def _parse_one(job: tuple[bytes, str, ParseOptions]) -> ParseResult | ParseError:

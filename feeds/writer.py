@@ -23,6 +23,7 @@ from filelock import FileLock, Timeout
 
 STATE_DIR = ".feeds"
 MANIFEST = "manifest.json"
+STATE = "state.json"
 LOCK = "build.lock"
 
 
@@ -166,5 +167,45 @@ class OutputDir:
                 raise _error(target, exc) from None
         for folder in sorted({target.parent for _, target, _ in plan}):
             _fsync_dir(folder)
-        stale = sorted(p for p in owned - set(files) if (self.root / p).exists())
-        return Publication(tuple(rel for rel, _, _ in plan), tuple(unchanged), tuple(stale))
+        return Publication(tuple(rel for rel, _, _ in plan), tuple(unchanged),
+                           self.stale(set(files)))
+
+    # -- the record of the last build, for no-op runs that read nothing else
+
+    def read_state(self) -> dict | None:
+        try:
+            data = json.loads((self.state / STATE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def _stats(self, paths: list[str]) -> dict[str, list[int]]:
+        stats = {}
+        for rel in paths:
+            try:
+                st = (self.root / rel).stat()
+            except OSError:
+                continue
+            stats[rel] = [st.st_size, st.st_mtime_ns, st.st_ino]
+        return stats
+
+    def intact(self, state: dict) -> bool:
+        """Whether every file the last build wrote is still exactly as it left it."""
+        files = state.get("files")
+        if not isinstance(files, dict) or not files:
+            return False
+        return self._stats(list(files)) == files
+
+    def write_state(self, inputs: str, paths: list[str], extra: dict) -> None:
+        """Remember what this build read and wrote; failure only costs the next run time."""
+        data = {"inputs": inputs, "files": self._stats(sorted(paths)), **extra}
+        with contextlib.suppress(OSError):
+            atomic_write(self.state / STATE, json.dumps(data, ensure_ascii=False).encode())
+
+    def forget_state(self) -> None:
+        with contextlib.suppress(OSError):
+            (self.state / STATE).unlink()
+
+    def stale(self, produced: set[str]) -> tuple[str, ...]:
+        """Files this tool wrote earlier but no longer produces (kept, never deleted)."""
+        return tuple(sorted(p for p in self.owned() - produced if (self.root / p).exists()))

@@ -1,0 +1,63 @@
+"""Where the issue files are, and a fingerprint of everything a build reads.
+
+Kept free of heavy imports: a no-op cron run only needs this module to learn
+that nothing changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def find_issue_files(paths: Sequence[Path]) -> list[Path]:
+    """Markdown files under ``paths`` (files given directly are kept), sorted, no hidden ones."""
+    found: set[Path] = set()
+    for path in paths:
+        if path.is_dir():
+            for file in path.rglob("*.md"):
+                rel = file.relative_to(path)
+                if file.is_file() and not any(p.startswith((".", "_")) for p in rel.parts) \
+                        and file.name.lower() != "readme.md":
+                    found.add(file)
+        else:
+            found.add(path)
+    return sorted(found)
+
+
+def display_path(path: Path) -> str:
+    """The path as a user would type it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+def fingerprint(files: Sequence[Path], *settings: str) -> str:
+    """A digest of the settings and of each file's name, bytes and modification time.
+
+    The modification time is in because an undated issue takes its date from it.
+    """
+    digest = hashlib.sha256()
+    for setting in settings:
+        digest.update(setting.encode("utf-8", "surrogatepass") + b"\0")
+    for file in files:
+        try:
+            data = file.read_bytes()
+            mtime = file.stat().st_mtime_ns
+        except OSError:
+            data, mtime = b"", -1
+        digest.update(f"{file}\0{mtime}\0{len(data)}\0".encode("utf-8", "surrogatepass"))
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def code_stamp() -> str:
+    """Names, sizes and mtimes of this package's modules: a new version rebuilds everything."""
+    package = Path(__file__).resolve().parent
+    parts = []
+    for module in sorted(package.glob("*.py")):
+        stat = module.stat()
+        parts.append(f"{module.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return ";".join(parts)
