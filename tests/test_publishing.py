@@ -1,0 +1,294 @@
+"""Publishing for cron and static hosts: atomic, only what changed, locked, exit codes."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEED
+from filelock import FileLock
+from test_build import SECOND, all_files, build, write_project
+
+from feeds.writer import OutputDir, WriteError, atomic_write
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def feeds_cmd(*args: str, cwd: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "feeds", *args], cwd=cwd, env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write_project(tmp_path, {"2024-07-20-29.md": SEED.read_bytes()})
+
+
+def test_unchanged_files_are_not_touched_when_one_changes(project: Path) -> None:
+    assert build(project)[0] == 0
+    out = project / "output"
+    before = {p: (out / p).stat().st_mtime_ns for p in all_files(out)}
+    (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+    code, stdout, _ = build(project)
+    assert code == 0
+    after = {p: (out / p).stat().st_mtime_ns for p in all_files(out)}
+    changed = sorted(p for p in after if before.get(p) != after[p])
+    assert changed == ["atom.xml", "feeds.opml", "index.html", "rss.xml",
+                       "sections/fen-bu-shi-xi-tong/atom.xml", "sections/fen-bu-shi-xi-tong/rss.xml",
+                       "sections/xin-lan-mu/atom.xml", "sections/xin-lan-mu/rss.xml"]
+    assert stdout.splitlines()[-1].startswith("12 feeds, 8 changed, ")
+
+
+def test_noop_rebuild_writes_nothing_at_all(project: Path) -> None:
+    assert build(project)[0] == 0
+    state = project / "output" / ".feeds"
+    before = {p: p.stat().st_mtime_ns for p in (project / "output").rglob("*") if p.is_file()}
+    code, stdout, _ = build(project)
+    assert code == 0 and stdout.endswith("(nothing changed)\n")
+    after = {p: p.stat().st_mtime_ns for p in (project / "output").rglob("*") if p.is_file()}
+    assert before == after
+    assert sorted(p.name for p in state.iterdir()) == ["build.lock", "manifest.json",
+                                                       "parse-cache.pickle", "state.json"]
+
+
+def test_a_tampered_output_is_rebuilt(project: Path) -> None:
+    assert build(project)[0] == 0
+    atom = project / "output" / "atom.xml"
+    good = atom.read_bytes()
+    atom.write_bytes(b"broken")
+    code, stdout, _ = build(project)
+    assert code == 0 and f"wrote {atom}" in stdout
+    assert atom.read_bytes() == good
+    atom.unlink()
+    assert build(project)[0] == 0 and atom.read_bytes() == good
+
+
+def test_corrupt_or_missing_cache_and_state_are_rebuilt(project: Path) -> None:
+    assert build(project)[0] == 0
+    good = all_files(project / "output")
+    state = project / "output" / ".feeds"
+    (state / "parse-cache.pickle").write_bytes(b"\x80\x04garbage")
+    (state / "state.json").write_text("{not json", encoding="utf-8")
+    assert build(project)[0] == 0
+    (state / "parse-cache.pickle").unlink()
+    (state / "state.json").unlink()
+    assert build(project)[0] == 0
+    assert all_files(project / "output") == good
+
+
+def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "atom.xml"
+    target.write_bytes(b"old")
+
+    def broken_replace(src: str, dst: str) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(OSError):
+        atomic_write(target, b"new")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["atom.xml"]
+
+
+def test_disk_full_is_exit_4_and_names_the_path(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = os.replace
+
+    def full(src: str, dst: str) -> None:
+        if str(dst).endswith("rss.xml"):
+            raise OSError(28, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", full)
+    code, _, err = build(project)
+    assert code == 4
+    assert err == f"feeds: error: {project / 'output' / 'rss.xml'}: cannot write: no space left on device\n"
+
+
+def test_output_that_cannot_be_a_folder_is_exit_4(project: Path) -> None:
+    (project / "blocker").write_text("a file, not a folder", encoding="utf-8")
+    code, _, err = build(project, "--output", str(project / "blocker" / "out"))
+    assert code == 4
+    assert err == f"feeds: error: {project / 'blocker' / 'out' / '.feeds'}: cannot write: Not a directory\n"
+
+
+def test_files_it_did_not_write_are_never_overwritten(project: Path) -> None:
+    out = project / "output"
+    out.mkdir()
+    (out / "index.html").write_text("<p>the site's own page</p>", encoding="utf-8")
+    code, stdout, err = build(project)
+    assert (code, stdout) == (4, "")
+    assert err == (f"feeds: error: {out / 'index.html'}: exists and was not written by feeds; "
+                   "move it away or choose another --output folder\n")
+    assert (out / "index.html").read_text(encoding="utf-8") == "<p>the site's own page</p>"
+    assert not (out / "atom.xml").exists()
+
+
+def test_unrelated_files_in_output_are_left_alone(project: Path) -> None:
+    out = project / "output"
+    out.mkdir()
+    (out / "CNAME").write_text("news.example.org\n", encoding="utf-8")
+    assert build(project)[0] == 0
+    assert (out / "CNAME").read_text(encoding="utf-8") == "news.example.org\n"
+
+
+def test_stale_feeds_are_kept_and_reported(project: Path) -> None:
+    (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+    assert build(project)[0] == 0
+    (project / "issues" / "2024-07-27-30.md").unlink()
+    code, _, err = build(project)
+    out = project / "output"
+    assert code == 0
+    assert err == "".join(f"{out / 'sections' / 'xin-lan-mu' / name}: warning: no longer produced; "
+                          "kept, not deleted\n" for name in ("atom.xml", "rss.xml"))
+    assert (out / "sections/xin-lan-mu/atom.xml").exists()
+    code, _, err = build(project)  # the no-op path still reports them
+    assert code == 0 and err.count("no longer produced") == 2
+    assert build(project, "--quiet") == (0, "", "")
+
+
+@pytest.mark.parametrize("rel", ["../escape.xml", "/etc/passwd", "a/../../b", ".feeds/x", "a//b", ""])
+def test_no_path_outside_output(tmp_path: Path, rel: str) -> None:
+    with pytest.raises(WriteError):
+        OutputDir(tmp_path / "out").publish({rel: b"x"})
+    assert not (tmp_path / "escape.xml").exists()
+
+
+def test_no_writing_through_a_link_that_leaves_output(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (tmp_path / "elsewhere").mkdir()
+    (out / "sections").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(WriteError, match="refusing to write through a link"):
+        OutputDir(out).publish({"sections/x/atom.xml": b"x"})
+    assert list((tmp_path / "elsewhere").iterdir()) == []
+
+
+def test_published_files_are_world_readable(project: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        assert build(project)[0] == 0
+    finally:
+        os.umask(old)
+    assert (project / "output" / "atom.xml").stat().st_mode & 0o777 == 0o644
+
+
+# ---------------------------------------------------------------- locking
+
+def test_lock_held_too_long_is_exit_3(project: Path) -> None:
+    lock = FileLock(project / "output" / ".feeds" / "build.lock")
+    (project / "output" / ".feeds").mkdir(parents=True)
+    with lock:
+        started = time.monotonic()
+        code, stdout, err = build(project, "--wait", "0.5")
+        waited = time.monotonic() - started
+    assert (code, stdout) == (3, "")
+    assert err == (f"feeds: error: {project / 'output'}: another build still holds the lock after "
+                   f"0.5 s ({project / 'output' / '.feeds' / 'build.lock'})\n")
+    assert 0.5 <= waited < 5
+    assert not (project / "output" / "atom.xml").exists()
+
+
+def test_second_build_waits_for_the_first(project: Path) -> None:
+    (project / "output" / ".feeds").mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from filelock import FileLock\n"
+         "with FileLock(sys.argv[1]):\n    print('held', flush=True); time.sleep(1.5)",
+         str(project / "output" / ".feeds" / "build.lock")], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    started = time.monotonic()
+    code, _, err = build(project, "--wait", "30")
+    assert code == 0, err
+    assert time.monotonic() - started >= 0.5
+    holder.wait(10)
+
+
+def test_lock_of_a_killed_build_does_not_block(project: Path) -> None:
+    (project / "output" / ".feeds").mkdir(parents=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from filelock import FileLock\n"
+         "FileLock(sys.argv[1]).acquire(); print('held', flush=True); time.sleep(600)",
+         str(project / "output" / ".feeds" / "build.lock")], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    holder.send_signal(signal.SIGKILL)
+    holder.wait(10)
+    started = time.monotonic()
+    assert build(project, "--wait", "5")[0] == 0
+    assert time.monotonic() - started < 5
+
+
+def test_usage_and_config_errors_are_exit_2(project: Path) -> None:
+    assert build(project, "--base-url", "ftp://x")[0] == 2
+    (project / "feeds.toml").write_text("timezone = 'Mars/Olympus'\n", encoding="utf-8")
+    code, _, err = build(project)
+    assert code == 2 and "unknown timezone 'Mars/Olympus'" in err
+    assert not (project / "output").exists()
+
+
+def test_base_url_flag_overrides_config(project: Path) -> None:
+    assert build(project, "--base-url", "https://mirror.example.net/news")[0] == 0
+    atom = (project / "output" / "atom.xml").read_text(encoding="utf-8")
+    assert '<link href="https://mirror.example.net/news/atom.xml" rel="self"' in atom
+    assert "<id>tag:news.example.org,2024:" in atom  # ids do not follow the host
+
+
+# ---------------------------------------------------------------- serve
+
+def _get(url: str) -> tuple[int, str, bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.headers["Content-Type"], response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, "", b""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_builds_and_serves_with_content_types(project: Path) -> None:
+    port = _free_port()
+    proc = feeds_cmd("serve", "--port", str(port), "--watch", cwd=project)
+    try:
+        line = proc.stdout.readline()
+        while line and not line.startswith("serving"):
+            line = proc.stdout.readline()
+        local = f"http://127.0.0.1:{port}/"
+        assert line == f"serving output at {local} (Ctrl-C to stop)\n"
+        assert _get(local + "atom.xml")[:2] == (200, "application/atom+xml")
+        assert _get(local + "rss.xml")[:2] == (200, "application/rss+xml")
+        assert _get(local + "sections/fen-bu-shi-xi-tong/rss.xml")[:2] == (200, "application/rss+xml")
+        assert _get(local + "feeds.opml")[:2] == (200, "text/x-opml")
+        status, kind, body = _get(local)
+        assert (status, kind) == (200, "text/html; charset=utf-8")
+        assert f'href="{local}atom.xml"'.encode() in body
+        assert _get(local + ".feeds/state.json")[0] == 404
+        (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+        deadline = time.monotonic() + 15
+        while b"xin-lan-mu" not in _get(local + "feeds.opml")[2]:
+            assert time.monotonic() < deadline, "--watch did not rebuild"
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(10)
+
+
+def test_serve_reports_a_busy_port(project: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        proc = feeds_cmd("serve", "--port", str(port), cwd=project)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 2
+    assert re.fullmatch(rf"feeds: error: cannot listen on 127.0.0.1:{port}: .+\n", err)
