@@ -61,7 +61,7 @@ class ParseCache:
             return
         keep = {k: v for k, v in self.entries.items() if k in self.used}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".cache-", dir=self.path.parent)
+        fd, tmp = tempfile.mkstemp(prefix=".cache-", suffix=".tmp", dir=self.path.parent)
         try:
             with os.fdopen(fd, "wb") as handle:
                 pickle.dump((_MAGIC, keep), handle, protocol=pickle.HIGHEST_PROTOCOL)

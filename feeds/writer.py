@@ -159,6 +159,7 @@ class OutputDir:
                 raise WriteError(f"{target}: exists and was not written by feeds; "
                                  "move it away or choose another --output folder")
             plan.append((rel, target, data))
+        self._remove_leftovers({self.root, *((self.root / rel).parent for rel in files)})
         self._save_manifest(owned | {rel for rel, _, _ in plan})
         for _, target, data in plan:
             try:
@@ -169,6 +170,13 @@ class OutputDir:
             _fsync_dir(folder)
         return Publication(tuple(rel for rel, _, _ in plan), tuple(unchanged),
                            self.stale(set(files)))
+
+    def _remove_leftovers(self, folders: set[Path]) -> None:
+        """Temporary files of a build that was killed; we hold the lock, so none is in use."""
+        for folder in folders | {self.state}:
+            for leftover in folder.glob(".*.tmp") if folder.is_dir() else ():
+                with contextlib.suppress(OSError):
+                    leftover.unlink()
 
     # -- the record of the last build, for no-op runs that read nothing else
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 SEED = SHARED / "seed" / "2024-29.md"
 ATOM_RNG = SHARED / "validators" / "atom-rfc4287.rng"
+sys.path.insert(0, str(ROOT / "bench"))  # the corpus generator, for large tests
 
 
 def parse(text: str | bytes, path: str = "issues/2024-29.md",
