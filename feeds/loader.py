@@ -56,9 +56,13 @@ def git_first_added(files: Iterable[Path]) -> dict[Path, datetime]:
         return {}
     folder = files[0].parent
     try:
-        top = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel"],
+        top = subprocess.run(["git", "-C", str(folder), "rev-parse", "--show-toplevel",
+                              "--is-shallow-repository"],
                              capture_output=True, text=True, timeout=30, check=True)
-        root = Path(top.stdout.strip()).resolve()
+        toplevel, shallow = top.stdout.split()
+        if shallow == "true":  # a shallow clone would date every file by its newest commit
+            return {}
+        root = Path(toplevel).resolve()
         log = subprocess.run(
             ["git", "-C", str(root), "log", "--diff-filter=A", "--format=%x00%aI", "--name-only",
              "-z", "--", *(str(f.relative_to(root)) for f in files if f.is_relative_to(root))],
