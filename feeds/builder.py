@@ -12,14 +12,18 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from multiprocessing import get_context
 from typing import Literal
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from feeds.config import Config
 from feeds.model import Article, Issue, Section
@@ -30,6 +34,7 @@ Format = Literal["atom", "rss"]
 FORMATS: tuple[Format, ...] = ("atom", "rss")
 MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
 GENERATOR = "feeds"
+PARALLEL_MIN_ENTRIES = 2000
 
 
 @dataclass(frozen=True)
@@ -77,12 +82,12 @@ def feed_path(slug: str, fmt: Format) -> str:
 
 
 def entry_id(config: Config, issue: Issue, url: str, occurrence: int) -> str:
-    """A ``tag:`` URI from the issue and the article's canonical URL.
+    """A ``tag:`` URI from the issue and the article's canonical URL (``url``).
 
     It survives edits of title and summary and reordering; ``occurrence``
     tells apart the same URL listed twice in one issue.
     """
-    digest = hashlib.sha256(canonical_url(url).encode("utf-8")).hexdigest()[:16]
+    digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
     suffix = f"-{occurrence}" if occurrence > 1 else ""
     return f"tag:{config.authority},{issue.year}:issue-{issue.year}-{issue.number}/{digest}{suffix}"
 
@@ -108,6 +113,28 @@ def _content_html(issue: Issue, section: Section, article: Article) -> str:
         lines.append(f"<p>{' · '.join(extra)}</p>")
     lines.append(f"<p>{footer}</p>")
     return "".join(lines)
+
+
+@dataclass(frozen=True)
+class _Ref:
+    """Where an entry comes from, and its place in a newest-first feed."""
+
+    order: tuple[datetime, int, int, int]
+    issue: int
+    index: int
+
+
+def _issue_refs(issues: Sequence[Issue]) -> list[tuple[_Ref, str]]:
+    """A reference and section slug for every article, without building entries yet."""
+    refs = []
+    for number, issue in enumerate(issues):
+        assert issue.date is not None
+        slugs = [s.slug for s in issue.sections for _ in s.articles]
+        last = len(slugs) - 1
+        for index, slug in enumerate(slugs):
+            published = issue.date + timedelta(seconds=last - index)
+            refs.append((_Ref((published, issue.year, issue.number, -index), number, index), slug))
+    return refs
 
 
 def issue_entries(issue: Issue, config: Config) -> list[Entry]:
@@ -176,8 +203,45 @@ def _feed_entry(entry: Entry, config: Config) -> FeedEntry:
     return fe
 
 
-def _feed_bytes(info: FeedInfo, config: Config, index_url: str,
-                made: dict[str, FeedEntry]) -> bytes:
+def plan_feeds(issues: Sequence[Issue], config: Config) -> list[FeedInfo]:
+    """Every feed to publish, with its entries newest first and within its limit.
+
+    Entries are made only for the articles that some feed keeps.
+    """
+    refs = _issue_refs(issues)
+    refs.sort(key=lambda r: r[0].order, reverse=True)
+    name = config.title or (issues[-1].name if issues else "") or "Newsletter"
+    groups: dict[str, list[_Ref]] = {}
+    for ref, slug in refs:
+        groups.setdefault(slug, []).append(ref)
+    everything = [ref for ref, _ in refs]
+    plans = [("", everything[:config.max_items] if config.max_items else everything)]
+    for slug in sorted(groups):
+        limit = config.section_max_items
+        plans.append((slug, groups[slug][:limit] if limit else groups[slug]))
+    made: dict[int, list[Entry]] = {}
+
+    def entry(ref: _Ref) -> Entry:
+        if ref.issue not in made:
+            made[ref.issue] = issue_entries(issues[ref.issue], config)
+        return made[ref.issue][ref.index]
+
+    feeds = []
+    for slug, kept_refs in plans:
+        kept = tuple(entry(r) for r in kept_refs)
+        title, description = name, config.description
+        if slug:
+            section_name = kept[0].section_name
+            title = f"{name} · {section_name}"
+            description = f"{description}（{section_name}）" if description else section_name
+        for fmt in FORMATS:
+            path = feed_path(slug, fmt)
+            feeds.append(FeedInfo(path=path, format=fmt, title=title, description=description,
+                                  url=config.base_url + path, slug=slug, entries=kept))
+    return feeds
+
+
+def _feed_generator(info: FeedInfo, config: Config) -> FeedGenerator:
     fg = FeedGenerator()
     fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
     fg.id(info.url)
@@ -188,48 +252,108 @@ def _feed_bytes(info: FeedInfo, config: Config, index_url: str,
     fg.author(name=clean(config.author or info.title.split(" · ")[0]),
               **({"email": config.email} if config.email else {}))
     fg.link(href=info.url, rel="self", type=info.media_type)
-    fg.link(href=index_url, rel="alternate", type="text/html")  # last: RSS <link>
+    fg.link(href=config.base_url + "index.html", rel="alternate", type="text/html")  # last: RSS
     stamp = info.updated or datetime(1970, 1, 1).astimezone(config.tz)
     fg.updated(stamp)
     fg.lastBuildDate(stamp)
+    return fg
+
+
+def render_feed_reference(info: FeedInfo, config: Config) -> bytes:
+    """The feed exactly as feedgen writes it with every entry added: slow, and the
+    reference that :func:`render_feeds` must match byte for byte."""
+    fg = _feed_generator(info, config)
     for entry in info.entries:
-        fe = made.get(entry.id)
-        if fe is None:
-            fe = made[entry.id] = _feed_entry(entry, config)
-        fg.add_entry(fe, order="append")
+        fg.add_entry(_feed_entry(entry, config), order="append")
     if info.format == "atom":
         return fg.atom_str(pretty=True, encoding="UTF-8")
     return fg.rss_str(pretty=True, encoding="UTF-8")
 
 
-def plan_feeds(issues: Sequence[Issue], config: Config) -> list[FeedInfo]:
-    """Every feed to publish, with its entries newest first and within its limit."""
-    entries = [e for issue in issues for e in issue_entries(issue, config)]
-    entries.sort(key=lambda e: e.order, reverse=True)
-    name = config.title or (issues[-1].name if issues else "") or "Newsletter"
-    base = config.base_url
-    groups: dict[str, list[Entry]] = {}
-    for entry in entries:
-        groups.setdefault(entry.section_slug, []).append(entry)
-    plans = [("", name, config.description, entries, config.max_items)]
-    for slug in sorted(groups):
-        section_entries = groups[slug]
-        section_name = section_entries[0].section_name
-        plans.append((slug, f"{name} · {section_name}",
-                      f"{config.description}（{section_name}）" if config.description
-                      else section_name, section_entries, config.section_max_items))
-    feeds = []
-    for slug, title, description, items, limit in plans:
-        kept = tuple(items[:limit] if limit else items)
-        for fmt in FORMATS:
-            path = feed_path(slug, fmt)
-            feeds.append(FeedInfo(path=path, format=fmt, title=title, description=description,
-                                  url=base + path, slug=slug, entries=kept))
-    return feeds
+_ATOM_NS = "http://www.w3.org/2005/Atom"
+_RSS_NSMAP = {**DcExtension().extend_ns(), "atom": _ATOM_NS,
+              "content": "http://purl.org/rss/1.0/modules/content/"}
+_CLOSE = {"atom": b"</feed>\n", "rss": b"  </channel>\n</rss>\n"}
 
 
-def render_feeds(feeds: Sequence[FeedInfo], config: Config) -> dict[str, bytes]:
-    """The bytes of every feed, keyed by its path inside ``output/``."""
-    made: dict[str, FeedEntry] = {}
-    index_url = config.base_url + "index.html"
-    return {info.path: _feed_bytes(info, config, index_url, made) for info in feeds}
+def entry_fragments(entry: Entry, config: Config) -> tuple[bytes, bytes]:
+    """The entry's Atom ``<entry>`` and RSS ``<item>``, serialised once by feedgen.
+
+    Each is serialised inside a stand-in root with the same namespaces and at
+    the same depth as in the full feed, so its bytes are those the full feed
+    would hold; both the combined and the section feed reuse them.
+    """
+    fe = _feed_entry(entry, config)
+    feed = etree.Element("feed", xmlns=_ATOM_NS)
+    feed.append(fe.atom_entry())
+    atom = etree.tostring(feed, pretty_print=True, encoding="UTF-8")
+    rss = etree.Element("rss", version="2.0", nsmap=_RSS_NSMAP)
+    etree.SubElement(rss, "channel").append(fe.rss_entry())
+    item = etree.tostring(rss, pretty_print=True, encoding="UTF-8")
+    return (atom[atom.index(b">\n") + 2:-len(_CLOSE["atom"])],
+            item[item.index(b"<channel>\n") + 10:-len(_CLOSE["rss"])])
+
+
+def _shell(info: FeedInfo, config: Config) -> tuple[bytes, bytes]:
+    """The feed without entries, split where the entries go."""
+    fg = _feed_generator(info, config)
+    data = fg.atom_str(pretty=True, encoding="UTF-8") if info.format == "atom" else \
+        fg.rss_str(pretty=True, encoding="UTF-8")
+    close = _CLOSE[info.format]
+    assert data.endswith(close), data[-80:]
+    return data[:-len(close)], close
+
+
+FragmentCache = dict[str, tuple[bytes, bytes]]
+
+
+def fragment_key(entry: Entry, config: Config) -> str:
+    """What an entry's fragments depend on."""
+    text = repr((entry, config.base_url, GENERATOR))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _make_fragments(jobs: list[tuple[str, Entry]], config: Config) -> FragmentCache:
+    return {key: entry_fragments(entry, config) for key, entry in jobs}
+
+
+def _make_fragments_parallel(jobs: list[tuple[str, Entry]], config: Config) -> FragmentCache:
+    workers = min(os.cpu_count() or 1, 4)
+    if len(jobs) < PARALLEL_MIN_ENTRIES or workers < 2:
+        return _make_fragments(jobs, config)
+    size = -(-len(jobs) // (workers * 4))
+    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
+    made: FragmentCache = {}
+    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        for part in pool.map(_make_fragments, chunks, [config] * len(chunks)):
+            made.update(part)
+    return made
+
+
+def render_feeds(feeds: Sequence[FeedInfo], config: Config,
+                 cache: FragmentCache | None = None) -> dict[str, bytes]:
+    """The bytes of every feed, keyed by its path inside ``output/``.
+
+    Every entry is serialised once (or taken from ``cache``, which is updated
+    to hold exactly the entries of this build) and shared by all feeds.
+    """
+    cache = {} if cache is None else cache
+    keys: dict[str, str] = {}
+    jobs: list[tuple[str, Entry]] = []
+    for info in feeds:
+        for entry in info.entries:
+            if entry.id in keys:
+                continue
+            key = keys[entry.id] = fragment_key(entry, config)
+            if key not in cache:
+                jobs.append((key, entry))
+    cache.update(_make_fragments_parallel(jobs, config))
+    for key in set(cache) - set(keys.values()):
+        del cache[key]
+    slot = {"atom": 0, "rss": 1}
+    out = {}
+    for info in feeds:
+        head, tail = _shell(info, config)
+        n = slot[info.format]
+        out[info.path] = b"".join([head, *(cache[keys[e.id]][n] for e in info.entries), tail])
+    return out

@@ -27,6 +27,10 @@ def canonical_url(url: str) -> str:
     (``mp.weixin.qq.com/s?...``) keeps only ``__biz``, ``mid``, ``idx`` and ``sn``.
     Scheme and host are lower-cased.
     """
+    if "?" not in url and "#" not in url and url.startswith(("https://", "http://")):
+        host, _, path = url.partition("://")[2].partition("/")
+        if host.islower() and "@" not in host and path:
+            return url  # already canonical: nothing to drop, nothing to lower-case
     parts = urlsplit(url)
     host = (parts.hostname or "").lower()
     netloc = parts.netloc.rsplit("@", 1)[-1]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-_REMOVE = dict.fromkeys(
-    [*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0),
-     *range(0xD800, 0xE000), 0xFFFE, 0xFFFF])
+import re
+
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean(text: str) -> str:
     """Remove control characters, lone surrogates and non-characters that XML forbids."""
-    return text.translate(_REMOVE)
+    if _FORBIDDEN.search(text) is None:
+        return text
+    return _FORBIDDEN.sub("", text)

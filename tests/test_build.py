@@ -473,3 +473,50 @@ def test_opml_lists_every_feed(site: Path) -> None:
     outlines = root.findall("body/outline")
     assert sorted(o.get("xmlUrl") for o in outlines) == sorted(BASE + p for p in feed_files(out))
     assert all(o.get("type") == "rss" and o.get("text") for o in outlines)
+
+
+# ---------------------------------------------------------------- speed never changes a byte
+
+def test_fast_rendering_equals_plain_feedgen(site: Path) -> None:
+    """render_feeds reuses serialised entries; it must write what feedgen writes itself."""
+    from corpus import write_corpus
+
+    from feeds.builder import plan_feeds, render_feed_reference, render_feeds
+    from feeds.config import load_config
+
+    write_corpus(12, site / "issues")
+    (site / "issues" / "2024-08-03-31.md").write_text(HOSTILE.replace("第三十期", "第三十一期"),
+                                                      encoding="utf-8")
+    config = load_config(site / "feeds.toml", {"max_items": 0, "section_max_items": 7})
+    loaded = load_issues([site / "issues"], ParseOptions())
+    feeds = plan_feeds(loaded.issues, config)
+    cache: dict = {}
+    fast = render_feeds(feeds, config, cache)
+    assert fast == {f.path: render_feed_reference(f, config) for f in feeds}
+    assert len(cache) == len(feeds[0].entries)
+    assert render_feeds(feeds, config, cache) == fast  # from the cache, the same bytes
+
+
+def test_parallel_rendering_equals_serial(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from corpus import write_corpus
+
+    from feeds import builder
+    from feeds.config import load_config
+
+    write_corpus(20, site / "issues")
+    config = load_config(site / "feeds.toml", {"max_items": 0})
+    feeds = builder.plan_feeds(load_issues([site / "issues"], ParseOptions()).issues, config)
+    serial = builder.render_feeds(feeds, config)
+    monkeypatch.setattr(builder, "PARALLEL_MIN_ENTRIES", 10)
+    assert builder.render_feeds(feeds, config) == serial
+
+
+def test_parallel_parsing_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from corpus import write_corpus
+
+    from feeds import loader
+
+    write_corpus(20, tmp_path / "issues")
+    serial = load_issues([tmp_path / "issues"], ParseOptions())
+    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 2)
+    assert load_issues([tmp_path / "issues"], ParseOptions()) == serial
