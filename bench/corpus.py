@@ -43,7 +43,7 @@ def _text(rng: random.Random, low: int, high: int, punct: bool) -> str:
             out.append(rng.choice("，。、；"))
         else:
             out.append(rng.choice(HANZI))
-    return "".join(out).strip()[:high] + ("。" if punct else "")
+    return "".join(out)[:high].strip() + ("。" if punct else "")
 
 
 def issue_text(rng: random.Random, year: int, number: int, url_id: list[int]) -> str:

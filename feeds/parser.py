@@ -33,6 +33,7 @@ _NUMBER_ONLY = re.compile(r"^\s*(\d{1,4})" + _NUMBER_SEP + r"$")
 _NUMBER_TITLE = re.compile(r"^\s*(\d{1,4})" + _NUMBER_SEP + r"(\S.*?)\s*$", re.S)
 _HEADING = re.compile(
     r"^(?P<name>.*?)\s*(?P<year>\d{4})\s*年\s*第\s*(?P<number>[^\s期]+)\s*期\s*(?P<rest>.*)$")
+_LOOSE_TITLE = re.compile(r"^\*\*\s*(\d{1,4})\s*[.、．]\s*(?:\*\*\s*\*\*)?([^*]*)\*\*$")
 _BARE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 _FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _COLONS = ":："
@@ -197,12 +198,22 @@ def _title_of(line: _Line) -> tuple[int, list[Token]] | None:
         match = _NUMBER_TITLE.match(inner)
         if match and not rest:
             return int(match.group(1)), [Token("text", "", 0, content=match.group(2))]
-        return None
+        return _loose_title(line)
     if first[0].type == "text":
         match = _NUMBER_ONLY.match(first[0].content)
         if match and (_is_group(rest, "strong") or _is_group(rest, "link")):
             return int(match.group(1)), rest
-    return None
+    return _loose_title(line)
+
+
+def _loose_title(line: _Line) -> tuple[int, list[Token]] | None:
+    """``**2.** **标题 **``: CommonMark leaves bold with a space inside the markers
+    unclosed, but the editor plainly meant a title line."""
+    match = _LOOSE_TITLE.match(line.raw) if line.raw.startswith("**") else None
+    if match is None:
+        return None
+    title = match.group(2).strip()
+    return int(match.group(1)), [Token("text", "", 0, content=title)] if title else []
 
 
 def _title_parts(tokens: list[Token]) -> tuple[str, str]:

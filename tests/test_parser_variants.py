@@ -228,3 +228,19 @@ def test_raw_html_and_unsafe_links_in_summary_are_neutralised() -> None:
     first = parse(text).articles[0]
     assert first.summary_html == ("<p>&lt;script&gt;alert(1)&lt;/script&gt; x "
                                   "&lt;img src=x onerror=alert(1)&gt; &amp; ]]&gt;</p>")
+
+
+@pytest.mark.parametrize(("first", "second"), [
+    ("**1.** **PyTorch内部机制 **", "**2.** ** AI存储**"),
+    ("**1. PyTorch内部机制 **", "**2. AI存储 **"),
+])
+def test_title_with_space_inside_the_bold_markers(first: str, second: str) -> None:
+    """CommonMark does not close ``**标题 **``; the editor still meant a title."""
+    assert entries(parse(_titles(first, second))) == EXPECTED
+
+
+def test_bold_in_a_numbered_summary_line_is_not_a_title() -> None:
+    text = PLAIN.replace("**摘要:** 第一篇的摘要。", "**摘要:** 第一篇的摘要。\n\n**1.** 第一点 **重要**")
+    issue = parse(text)
+    assert [a.title for a in issue.articles] == ["PyTorch内部机制", "AI存储"]
+    assert issue.articles[0].summary_text == "第一篇的摘要。\n\n1. 第一点 重要"

@@ -1,0 +1,226 @@
+"""Benchmark: feeds against Pelican and Hugo on the same corpus, on this machine, in one run.
+
+    python bench/run.py [--n 100 1000 5000] [--runs 3] [--peers-n 1000] [--no-peers]
+
+Prints wall seconds (median of --runs) and peak memory (the largest max RSS of
+the process and its children) for each scenario, checks that every tool made
+its feeds with the right number of items, and prints the ratios feeds/hugo and
+feeds/pelican from the same run. Pelican (pip) and Hugo (apt) are installed by
+the benchmark itself, into bench/work/, never by the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+
+from corpus import write_corpus  # noqa: E402
+from peers import count_items, setup, to_hugo, to_pelican  # noqa: E402
+
+WORK = HERE / "work"
+FEEDS = [sys.executable, "-m", "feeds", "build", "--quiet"]
+_MEASURE = """
+import resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[2:], cwd=sys.argv[1], stdout=subprocess.DEVNULL).returncode
+wall = time.perf_counter() - start
+print(wall, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)
+"""
+
+
+@dataclass
+class Row:
+    scenario: str
+    n: int
+    seconds: float
+    rss_mb: float
+    check: str
+
+
+def measure(cmd: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall seconds and peak RSS (MB) of one command, measured from a fresh process."""
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+    done = subprocess.run([sys.executable, "-c", _MEASURE, str(cwd), *cmd], capture_output=True,
+                          text=True, env=env, check=True)
+    wall, rss, code = done.stdout.split()
+    if code != "0":
+        raise SystemExit(f"benchmark command failed ({code}): {' '.join(cmd)} in {cwd}")
+    return float(wall), int(rss) / 1024
+
+
+def repeat(runs: int, before: Callable[[], None], cmd: list[str], cwd: Path) -> tuple[float, float]:
+    walls, peaks = [], []
+    for _ in range(runs):
+        before()
+        wall, rss = measure(cmd, cwd)
+        walls.append(wall)
+        peaks.append(rss)
+    return statistics.median(walls), max(peaks)
+
+
+def project(n: int, limits: bool) -> Path:
+    """A project folder with the corpus of n issues and a config."""
+    root = WORK / f"n{n}-{'limits' if limits else 'all'}"
+    corpus = WORK / f"corpus-{n}"
+    if not (corpus / ".done").exists():
+        shutil.rmtree(corpus, ignore_errors=True)
+        write_corpus(n, corpus)
+        (corpus / ".done").write_text("ok")
+    if not root.exists():
+        root.mkdir(parents=True)
+        shutil.copytree(corpus, root / "issues", ignore=shutil.ignore_patterns(".done"))
+    config = 'base_url = "https://feeds.example.com/"\ntag_authority = "feeds.example.com"\n'
+    if not limits:
+        config += "max_items = 0\nsection_max_items = 0\n"
+    (root / "feeds.toml").write_text(config, encoding="utf-8")
+    return root
+
+
+def articles_in(root: Path) -> int:
+    return sum(p.read_text(encoding="utf-8").count("**摘要:**") for p in (root / "issues").glob("*.md"))
+
+
+def snapshot(folder: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def check_feeds(root: Path, articles: int, limits: bool) -> str:
+    counts = count_items(root / "output")
+    combined = (counts["atom.xml"], counts["rss.xml"])
+    sections = {k: v for k, v in counts.items() if k.startswith("sections/")}
+    atom = sum(v for k, v in sections.items() if k.endswith("atom.xml"))
+    rss = sum(v for k, v in sections.items() if k.endswith("rss.xml"))
+    if limits:
+        ok = combined == (min(100, articles),) * 2 and all(v <= 50 for v in sections.values())
+    else:
+        ok = combined == (articles, articles) and atom == rss == articles
+    if not ok:
+        raise SystemExit(f"feeds made the wrong number of items: {combined}, {atom}, {rss}")
+    return f"{len(counts)} feeds, {combined[0]}+{atom} items"
+
+
+def bench_feeds(n: int, runs: int, rows: list[Row]) -> None:
+    for limits in (False, True):
+        root = project(n, limits)
+        articles = articles_in(root)
+
+        def cold(root: Path = root) -> None:
+            shutil.rmtree(root / "output", ignore_errors=True)
+
+        label = "feeds cold, default limits" if limits else "feeds cold, no limit"
+        wall, rss = repeat(runs, cold, FEEDS, root)
+        rows.append(Row(label, n, wall, rss, check_feeds(root, articles, limits)))
+        if not limits:
+            continue
+        before = snapshot(root / "output")
+        wall, rss = repeat(runs, lambda: None, FEEDS, root)
+        written = [p for p, t in snapshot(root / "output").items() if before.get(p) != t]
+        if written:
+            raise SystemExit(f"a no-op rebuild wrote {written}")
+        rows.append(Row("feeds no-op rebuild", n, wall, rss, "0 files written"))
+        extra = write_corpus(1, WORK / "extra", start=n)[0]
+
+        def remove_new(root: Path = root, extra: Path = extra) -> None:
+            (root / "issues" / extra.name).unlink(missing_ok=True)
+            subprocess.run(FEEDS, cwd=root, check=True, env={**os.environ, "PYTHONPATH": str(HERE.parent)})
+            shutil.copy(extra, root / "issues" / extra.name)
+
+        wall, rss = repeat(runs, remove_new, FEEDS, root)
+        rows.append(Row("feeds one new issue, default limits", n, wall, rss,
+                        check_feeds(root, articles_in(root), True)))
+
+
+def bench_peers(n: int, runs: int, rows: list[Row], pelican: Path | None, hugo: Path | None) -> None:
+    root = project(n, False)
+    articles = articles_in(root)
+    if pelican is not None:
+        site = WORK / f"pelican-{n}"
+        start = time.perf_counter()
+        to_pelican(root / "issues", site)
+        rows.append(Row("pelican: convert corpus", n, time.perf_counter() - start, 0, ""))
+        output = site / "output"
+        wall, rss = repeat(runs, lambda: shutil.rmtree(output, ignore_errors=True),
+                           [str(pelican), "content", "-s", "pelicanconf.py", "-o", "output", "-q"], site)
+        counts = count_items(output / "feeds")
+        cats = {k: v for k, v in counts.items() if not k.startswith("all.")}
+        ok = counts.get("all.atom.xml") == counts.get("all.rss.xml") == articles and \
+            sum(v for k, v in cats.items() if k.endswith("atom.xml")) == articles
+        if not ok:
+            raise SystemExit(f"pelican made the wrong number of items: {counts}")
+        rows.append(Row("pelican build, no limit", n, wall, rss, f"{len(counts)} feeds, {articles} items"))
+    if hugo is not None:
+        site = WORK / f"hugo-{n}"
+        start = time.perf_counter()
+        to_hugo(root / "issues", site)
+        rows.append(Row("hugo: convert corpus", n, time.perf_counter() - start, 0, ""))
+        public = site / "public"
+        wall, rss = repeat(runs, lambda: shutil.rmtree(public, ignore_errors=True),
+                           [str(hugo), "--quiet", "-d", "public"], site)
+        counts = count_items(public)
+        home = (counts.get("index.xml"), counts.get("atom.xml"))
+        sections = sum(v for k, v in counts.items() if "/" in k and k.endswith("index.xml"))
+        if home != (articles, articles) or sections != articles:
+            raise SystemExit(f"hugo made the wrong number of items: {counts}")
+        rows.append(Row("hugo build, no limit", n, wall, rss, f"{len(counts)} feeds, {articles} items"))
+
+
+def bench_floors(n: int, runs: int, rows: list[Row]) -> None:
+    root = project(n, False)
+    wall, rss = repeat(runs, lambda: None, [sys.executable, "-c",
+                                            "import click, feedgen.feed, markdown_it"], root)
+    rows.append(Row("floor: python + imports", n, wall, rss, ""))
+    out_bytes = sum(p.stat().st_size for p in (root / "output").rglob("*.xml"))
+    script = ("import pathlib\n"
+              "d = b''.join(p.read_bytes() for p in sorted(pathlib.Path('issues').glob('*.md')))\n"
+              f"o = pathlib.Path('floor.out')\no.write_bytes(b'x' * {out_bytes})\no.unlink()")
+    wall, rss = repeat(runs, lambda: None, [sys.executable, "-c", script], root)
+    rows.append(Row("floor: read corpus + write output bytes", n, wall, rss,
+                    f"{out_bytes / 1e6:.0f} MB written"))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[100, 1000, 5000])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--peers-n", type=int, nargs="*", default=[1000])
+    parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--json", type=Path, help="also write the rows as JSON")
+    args = parser.parse_args()
+    WORK.mkdir(exist_ok=True)
+    pelican, hugo = (None, None) if args.no_peers else setup(WORK)
+    rows: list[Row] = []
+    for n in args.n:
+        bench_feeds(n, args.runs, rows)
+        bench_floors(n, args.runs, rows)
+        if n in args.peers_n:
+            bench_peers(n, args.runs, rows, pelican, hugo)
+    print(f"\n{'scenario':44} {'N':>5} {'wall s':>8} {'max RSS MB':>11}  check")
+    for r in rows:
+        rss = f"{r.rss_mb:.0f}" if r.rss_mb else ""
+        print(f"{r.scenario:44} {r.n:>5} {r.seconds:>8.2f} {rss:>11}  {r.check}")
+    for n in args.n:
+        by = {r.scenario: r for r in rows if r.n == n}
+        ours = by.get("feeds cold, no limit")
+        for peer in ("hugo build, no limit", "pelican build, no limit"):
+            if ours and peer in by:
+                name = peer.split()[0]
+                print(f"N={n}: feeds / {name} = {ours.seconds / by[peer].seconds:.2f} "
+                      f"(time), {ours.rss_mb / by[peer].rss_mb:.2f} (memory)")
+    if args.json:
+        args.json.write_text(json.dumps([r.__dict__ for r in rows], indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
