@@ -56,6 +56,7 @@ FEED_DOMAIN = SITEURL
 TIMEZONE = "Asia/Shanghai"
 DEFAULT_LANG = "zh"
 PATH = "content"
+FILENAME_METADATA = "(?P<slug>.*)"
 FEED_ALL_ATOM = "feeds/all.atom.xml"
 FEED_ALL_RSS = "feeds/all.rss.xml"
 CATEGORY_FEED_ATOM = "feeds/{{slug}}.atom.xml"

@@ -168,24 +168,31 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
     return entries
 
 
-class _EntryLinkFix:
+def _fix_entry_links(entry: etree._Element) -> etree._Element:
     """feedgen 1.0.0 forgets ``rel``/``type`` on Atom entry links; put them back."""
+    for link in entry.iter("link"):
+        if "rel" not in link.attrib:
+            link.set("rel", "alternate")
+            link.set("type", "text/html")
+    return entry
+
+
+class _EntryLinkFix:
+    """:func:`_fix_entry_links` as a feedgen extension, for feeds feedgen writes whole."""
 
     def extend_atom(self, entry):  # type: ignore[no-untyped-def]
-        for link in entry.iter("{http://www.w3.org/2005/Atom}link", "link"):
-            if "rel" not in link.attrib:
-                link.set("rel", "alternate")
-                link.set("type", "text/html")
-        return entry
+        return _fix_entry_links(entry)
 
     def extend_rss(self, item):  # type: ignore[no-untyped-def]
         return item
 
 
-def _feed_entry(entry: Entry, config: Config) -> FeedEntry:
+def _feed_entry(entry: Entry, config: Config, link_fix: bool = True) -> FeedEntry:
     fe = FeedEntry()
-    fe.register_extension("linkfix", _EntryLinkFix, atom=True, rss=False)
-    fe.register_extension("dc", DcEntryExtension, atom=False, rss=True)
+    if link_fix:
+        fe.register_extension("linkfix", _EntryLinkFix, atom=True, rss=False)
+    if entry.author:
+        fe.register_extension("dc", DcEntryExtension, atom=False, rss=True)
     fe.id(entry.id)
     fe.title(entry.title)
     fe.link(href=entry.link, rel="alternate", type="text/html")
@@ -283,9 +290,9 @@ def entry_fragments(entry: Entry, config: Config) -> tuple[bytes, bytes]:
     the same depth as in the full feed, so its bytes are those the full feed
     would hold; both the combined and the section feed reuse them.
     """
-    fe = _feed_entry(entry, config)
+    fe = _feed_entry(entry, config, link_fix=False)
     feed = etree.Element("feed", xmlns=_ATOM_NS)
-    feed.append(fe.atom_entry())
+    feed.append(_fix_entry_links(fe.atom_entry(extensions=False)))
     atom = etree.tostring(feed, pretty_print=True, encoding="UTF-8")
     rss = etree.Element("rss", version="2.0", nsmap=_RSS_NSMAP)
     etree.SubElement(rss, "channel").append(fe.rss_entry())
@@ -331,11 +338,13 @@ def _make_fragments_parallel(jobs: list[tuple[str, Entry]], config: Config) -> F
 
 
 def render_feeds(feeds: Sequence[FeedInfo], config: Config,
-                 cache: FragmentCache | None = None) -> dict[str, bytes]:
-    """The bytes of every feed, keyed by its path inside ``output/``.
+                 cache: FragmentCache | None = None) -> dict[str, tuple[bytes, ...]]:
+    """The bytes of every feed, as chunks to be written one after another, keyed by
+    its path inside ``output/``.
 
     Every entry is serialised once (or taken from ``cache``, which is updated
-    to hold exactly the entries of this build) and shared by all feeds.
+    to hold exactly the entries of this build) and its bytes are shared, not
+    copied, by all feeds that carry it.
     """
     cache = {} if cache is None else cache
     keys: dict[str, str] = {}
@@ -355,5 +364,5 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
     for info in feeds:
         head, tail = _shell(info, config)
         n = slot[info.format]
-        out[info.path] = b"".join([head, *(cache[keys[e.id]][n] for e in info.entries), tail])
+        out[info.path] = (head, *(cache[keys[e.id]][n] for e in info.entries), tail)
     return out

@@ -1,6 +1,7 @@
-"""A cache of parsed issues keyed by file content, so unchanged files are not parsed again.
+"""Caches in ``output/.feeds/``: parsed issues keyed by file content, and serialised
+feed entries keyed by what they hold, so unchanged work is not done again.
 
-The cache can only make things faster: a missing, truncated or foreign cache
+A cache can only make things faster: a missing, truncated or foreign cache
 file is ignored and rebuilt, never an error.
 """
 
@@ -14,8 +15,44 @@ from pathlib import Path
 
 from feeds.model import ParseResult
 from feeds.parser import PARSER_VERSION, ParseOptions
+from feeds.slugs import known_slugs, learn_slugs
 
-_MAGIC = f"feeds-parse-cache/{PARSER_VERSION}"
+
+def _code_digest(*modules: str) -> str:
+    """Cached results depend on this code too: any change to it empties the cache."""
+    digest = hashlib.sha256()
+    for name in modules:
+        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
+
+
+_MAGIC = (f"feeds-parse-cache/{PARSER_VERSION}/"
+          f"{_code_digest('parser', 'model', 'numerals', 'slugs', 'urls', 'xmltext')}")
+
+
+def load_pickle(path: Path, magic: str) -> tuple | None:
+    """The payload saved under ``magic``, or None for anything missing or broken."""
+    try:
+        with path.open("rb") as handle:
+            data = pickle.load(handle)
+    except Exception:  # any broken cache is simply rebuilt
+        return None
+    if isinstance(data, tuple) and data and data[0] == magic:
+        return data[1:]
+    return None
+
+
+def save_pickle(path: Path, magic: str, *payload: object) -> None:
+    """Write atomically: a reader finds the old cache or the new one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".cache-", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            pickle.dump((magic, *payload), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def cache_key(data: bytes, name: str, options: ParseOptions) -> str:
@@ -35,13 +72,11 @@ class ParseCache:
         self.entries: dict[str, ParseResult] = {}
         self.used: set[str] = set()
         self.dirty = False
-        try:
-            with path.open("rb") as handle:
-                magic, entries = pickle.load(handle)
-            if magic == _MAGIC and isinstance(entries, dict):
-                self.entries = entries
-        except Exception:  # any broken cache is simply rebuilt
-            self.entries = {}
+        loaded = load_pickle(path, _MAGIC)
+        if loaded is not None and len(loaded) == 2 and isinstance(loaded[0], dict) \
+                and isinstance(loaded[1], dict):
+            self.entries = loaded[0]
+            learn_slugs(loaded[1])
 
     def get(self, key: str) -> ParseResult | None:
         result = self.entries.get(key)
@@ -60,12 +95,19 @@ class ParseCache:
         if not self.dirty and set(self.entries) == self.used:
             return
         keep = {k: v for k, v in self.entries.items() if k in self.used}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".cache-", suffix=".tmp", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                pickle.dump((_MAGIC, keep), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        save_pickle(self.path, _MAGIC, keep, known_slugs())
+
+
+_FRAGMENTS_MAGIC = f"feeds-fragments/{_code_digest('builder', 'model')}"
+
+
+def load_fragments(path: Path) -> dict[str, tuple[bytes, bytes]]:
+    """Serialised entries of the last build (see builder.render_feeds)."""
+    loaded = load_pickle(path, _FRAGMENTS_MAGIC)
+    if loaded is not None and len(loaded) == 1 and isinstance(loaded[0], dict):
+        return loaded[0]
+    return {}
+
+
+def save_fragments(path: Path, fragments: dict[str, tuple[bytes, bytes]]) -> None:
+    save_pickle(path, _FRAGMENTS_MAGIC, fragments)

@@ -167,20 +167,25 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> Bu
 def _full_build(issues_dir: Path, out, config: Config, inputs: str,  # type: ignore[no-untyped-def]
                 started: float) -> BuildReport:
     from feeds.builder import plan_feeds, render_feeds
-    from feeds.cache import ParseCache
+    from feeds.cache import ParseCache, load_fragments, save_fragments
     from feeds.loader import load_issues
     from feeds.pages import index_html, opml
+    from feeds.writer import Content
 
     cache = ParseCache(out.state / "parse-cache.pickle")
     loaded = load_issues([issues_dir], _options(config), cache)
     feeds = plan_feeds(loaded.issues, config)
-    files = render_feeds(feeds, config)
+    fragments = load_fragments(out.state / "fragments.pickle")
+    known = set(fragments)
+    files: dict[str, Content] = dict(render_feeds(feeds, config, fragments))
     files["index.html"] = index_html(feeds, loaded.issues, config)
     files["feeds.opml"] = opml(feeds, config)
     out.forget_state()
     published = out.publish(files)
-    with contextlib.suppress(OSError):  # the cache only saves time
+    with contextlib.suppress(OSError):  # the caches only save time
         cache.save()
+        if set(fragments) != known:
+            save_fragments(out.state / "fragments.pickle", fragments)
     warnings = [[d.path, d.line, d.level, d.message] for d in loaded.diagnostics]
     out.write_state(inputs, list(files), {"feeds": len(feeds), "warnings": warnings})
     return BuildReport(len(feeds), published.changed, published.unchanged, published.stale,

@@ -26,7 +26,7 @@ from feeds.slugs import slugify
 from feeds.urls import is_web_url
 from feeds.xmltext import clean
 
-PARSER_VERSION = "1"
+PARSER_VERSION = "2"
 
 _NUMBER_SEP = r"\s*[.、．]\s*"
 _NUMBER_ONLY = re.compile(r"^\s*(\d{1,4})" + _NUMBER_SEP + r"$")

@@ -15,7 +15,7 @@ import errno
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -65,13 +65,38 @@ def _error(path: Path, exc: OSError) -> WriteError:
     return WriteError(f"{path}: cannot write: {reason}")
 
 
-def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+Content = bytes | Sequence[bytes]
+
+
+def _chunks(data: Content) -> Sequence[bytes]:
+    return (data,) if isinstance(data, bytes) else data
+
+
+def same_content(path: Path, data: Content) -> bool | None:
+    """Whether ``path`` holds exactly ``data``; None if there is no such file."""
+    chunks = _chunks(data)
+    try:
+        with path.open("rb") as handle:
+            if os.fstat(handle.fileno()).st_size != sum(len(c) for c in chunks):
+                return False
+            old = memoryview(handle.read())
+    except FileNotFoundError:
+        return None
+    at = 0
+    for chunk in chunks:
+        if old[at:at + len(chunk)] != chunk:
+            return False
+        at += len(chunk)
+    return True
+
+
+def atomic_write(path: Path, data: Content, mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            handle.writelines(_chunks(data))
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, mode)
@@ -130,11 +155,11 @@ class OutputDir:
         except OSError as exc:
             raise _error(path, exc) from None
 
-    def publish(self, files: Mapping[str, bytes]) -> Publication:
+    def publish(self, files: Mapping[str, Content]) -> Publication:
         """Write every changed file; report what changed and what is stale."""
         mode = 0o666 & ~_umask()
         owned = self.owned()
-        plan: list[tuple[str, Path, bytes]] = []
+        plan: list[tuple[str, Path, Content]] = []
         unchanged: list[str] = []
         root = self.root.resolve()
         for rel in sorted(files):
@@ -144,18 +169,16 @@ class OutputDir:
                                  f"{self.root}")
             data = files[rel]
             try:
-                old = target.read_bytes()
-            except FileNotFoundError:
-                old = None
+                same = same_content(target, data)
             except IsADirectoryError:
                 raise WriteError(f"{target}: cannot write: a folder is in the way") from None
             except OSError as exc:
                 raise _error(target, exc) from None
-            if old == data:
+            if same:
                 unchanged.append(rel)
                 owned.add(rel)
                 continue
-            if old is not None and rel not in owned:
+            if same is not None and rel not in owned:
                 raise WriteError(f"{target}: exists and was not written by feeds; "
                                  "move it away or choose another --output folder")
             plan.append((rel, target, data))

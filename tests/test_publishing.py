@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import pickle
 import re
 import signal
 import socket
@@ -55,7 +56,7 @@ def test_noop_rebuild_writes_nothing_at_all(project: Path) -> None:
     assert code == 0 and stdout.endswith("(nothing changed)\n")
     after = {p: p.stat().st_mtime_ns for p in (project / "output").rglob("*") if p.is_file()}
     assert before == after
-    assert sorted(p.name for p in state.iterdir()) == ["build.lock", "manifest.json",
+    assert sorted(p.name for p in state.iterdir()) == ["build.lock", "fragments.pickle", "manifest.json",
                                                        "parse-cache.pickle", "state.json"]
 
 
@@ -76,9 +77,11 @@ def test_corrupt_or_missing_cache_and_state_are_rebuilt(project: Path) -> None:
     good = all_files(project / "output")
     state = project / "output" / ".feeds"
     (state / "parse-cache.pickle").write_bytes(b"\x80\x04garbage")
+    (state / "fragments.pickle").write_bytes(b"")
     (state / "state.json").write_text("{not json", encoding="utf-8")
     assert build(project)[0] == 0
     (state / "parse-cache.pickle").unlink()
+    (state / "fragments.pickle").write_bytes(pickle.dumps(("feeds-fragments/other", {"x": (b"", b"")})))
     (state / "state.json").unlink()
     assert build(project)[0] == 0
     assert all_files(project / "output") == good
