@@ -34,6 +34,7 @@ _NUMBER_TITLE = re.compile(r"^\s*(\d{1,4})" + _NUMBER_SEP + r"(\S.*?)\s*$", re.S
 _HEADING = re.compile(
     r"^(?P<name>.*?)\s*(?P<year>\d{4})\s*年\s*第\s*(?P<number>[^\s期]+)\s*期\s*(?P<rest>.*)$")
 _LOOSE_TITLE = re.compile(r"^\*\*\s*(\d{1,4})\s*[.、．]\s*(?:\*\*\s*\*\*)?([^*]*)\*\*$")
+_SPACE = re.compile(r"\s")
 _BARE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 _FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _COLONS = ":："
@@ -234,7 +235,7 @@ def _url_of(line: _Line) -> str | None:
     if _is_group(tokens, "link"):
         return str(tokens[0].attrGet("href") or "")
     text = plain_text(tokens)
-    if text and not any(c.isspace() for c in text):
+    if text and not _SPACE.search(text):
         raw = line.raw.strip("<>")
         if _BARE_URL.match(raw):
             return raw

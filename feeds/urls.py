@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 ALLOWED_SCHEMES = ("http", "https")
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
 WEIXIN_KEEP = ("__biz", "mid", "idx", "sn")
 
 
 def is_web_url(url: str) -> bool:
     """True for an absolute http(s) URL with a host and no spaces or control characters."""
-    if not url or any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+    if not url or _SPACE_OR_CONTROL.search(url):
         return False
     try:
         parts = urlsplit(url)
