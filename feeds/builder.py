@@ -115,25 +115,22 @@ def _content_html(issue: Issue, section: Section, article: Article) -> str:
     return "".join(lines)
 
 
-@dataclass(frozen=True)
-class _Ref:
-    """Where an entry comes from, and its place in a newest-first feed."""
-
-    order: tuple[datetime, int, int, int]
-    issue: int
-    index: int
+_Ref = tuple[float, int, int, int, int, int, str]  # order (4), issue, index, section slug
 
 
-def _issue_refs(issues: Sequence[Issue]) -> list[tuple[_Ref, str]]:
-    """A reference and section slug for every article, without building entries yet."""
+def _issue_refs(issues: Sequence[Issue]) -> list[_Ref]:
+    """Every article's place in a newest-first feed, without building its entry yet.
+
+    The first four fields order it exactly as :attr:`Entry.order` does.
+    """
     refs = []
     for number, issue in enumerate(issues):
         assert issue.date is not None
+        stamp = issue.date.timestamp()
         slugs = [s.slug for s in issue.sections for _ in s.articles]
         last = len(slugs) - 1
-        for index, slug in enumerate(slugs):
-            published = issue.date + timedelta(seconds=last - index)
-            refs.append((_Ref((published, issue.year, issue.number, -index), number, index), slug))
+        refs.extend((stamp + last - index, issue.year, issue.number, -index, number, index, slug)
+                    for index, slug in enumerate(slugs))
     return refs
 
 
@@ -216,12 +213,12 @@ def plan_feeds(issues: Sequence[Issue], config: Config) -> list[FeedInfo]:
     Entries are made only for the articles that some feed keeps.
     """
     refs = _issue_refs(issues)
-    refs.sort(key=lambda r: r[0].order, reverse=True)
+    refs.sort(key=lambda r: r[:4], reverse=True)
     name = config.title or (issues[-1].name if issues else "") or "Newsletter"
     groups: dict[str, list[_Ref]] = {}
-    for ref, slug in refs:
-        groups.setdefault(slug, []).append(ref)
-    everything = [ref for ref, _ in refs]
+    for ref in refs:
+        groups.setdefault(ref[6], []).append(ref)
+    everything = refs
     plans = [("", everything[:config.max_items] if config.max_items else everything)]
     for slug in sorted(groups):
         limit = config.section_max_items
@@ -229,9 +226,9 @@ def plan_feeds(issues: Sequence[Issue], config: Config) -> list[FeedInfo]:
     made: dict[int, list[Entry]] = {}
 
     def entry(ref: _Ref) -> Entry:
-        if ref.issue not in made:
-            made[ref.issue] = issue_entries(issues[ref.issue], config)
-        return made[ref.issue][ref.index]
+        if ref[4] not in made:
+            made[ref[4]] = issue_entries(issues[ref[4]], config)
+        return made[ref[4]][ref[5]]
 
     feeds = []
     for slug, kept_refs in plans:

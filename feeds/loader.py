@@ -19,6 +19,7 @@ from pathlib import Path
 from feeds.cache import ParseCache, cache_key
 from feeds.model import Diagnostic, Issue, ParseError, ParseResult
 from feeds.parser import ParseOptions, parse_issue
+from feeds.slugs import learn_slugs
 from feeds.sources import display_path, find_issue_files
 
 PARALLEL_MIN_FILES = 64
@@ -94,8 +95,9 @@ def load_issues(paths: Sequence[Path], options: ParseOptions,
     results: dict[Path, ParseResult] = {}
     jobs: list[tuple[bytes, str, ParseOptions]] = []
     keys: dict[str, tuple[Path, str]] = {}
+    cwd = os.getcwd()
     for file in files:
-        name = display_path(file)
+        name = display_path(file, cwd)
         try:
             data = file.read_bytes()
         except OSError as exc:
@@ -116,6 +118,8 @@ def load_issues(paths: Sequence[Path], options: ParseOptions,
         results[file] = outcome
         if cache:
             cache.put(key, outcome)
+    learn_slugs({s.name: s.slug for r in results.values() for s in r.issue.sections
+                 if s.name not in options.section_slugs})
     issues = _fill_dates(results, options, diags)
     _check_together(issues, diags)
     if any(d.level == "error" for d in diags):

@@ -7,6 +7,7 @@ that nothing changed.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,12 +27,11 @@ def find_issue_files(paths: Sequence[Path]) -> list[Path]:
     return sorted(found)
 
 
-def display_path(path: Path) -> str:
+def display_path(path: Path, cwd: str | None = None) -> str:
     """The path as a user would type it: relative to the current folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
+    here = (cwd or os.getcwd()).rstrip(os.sep) + os.sep
+    full = os.path.abspath(path)
+    return full[len(here):] if full.startswith(here) else str(path)
 
 
 def fingerprint(files: Sequence[Path], *settings: str) -> str:
