@@ -65,37 +65,36 @@ def cache_key(data: bytes, name: str, options: ParseOptions) -> str:
 
 
 class ParseCache:
-    """Parse results on disk, in one file; loaded once, saved once."""
+    """Parse results on disk, one small file per issue version, so that a new
+    issue adds one file instead of rewriting them all."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.entries: dict[str, ParseResult] = {}
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.used: set[str] = set()
-        self.dirty = False
-        loaded = load_pickle(path, _MAGIC)
-        if loaded is not None and len(loaded) == 2 and isinstance(loaded[0], dict) \
-                and isinstance(loaded[1], dict):
-            self.entries = loaded[0]
-            learn_slugs(loaded[1])
+        loaded = load_pickle(folder / "slugs.pickle", _MAGIC)
+        self.slugs: dict[str, str] = {}
+        if loaded is not None and len(loaded) == 1 and isinstance(loaded[0], dict):
+            self.slugs = loaded[0]
+            learn_slugs(self.slugs)
 
     def get(self, key: str) -> ParseResult | None:
-        result = self.entries.get(key)
-        if isinstance(result, ParseResult):
+        loaded = load_pickle(self.folder / f"{key}.pickle", _MAGIC)
+        if loaded is not None and len(loaded) == 1 and isinstance(loaded[0], ParseResult):
             self.used.add(key)
-            return result
+            return loaded[0]
         return None
 
     def put(self, key: str, result: ParseResult) -> None:
-        self.entries[key] = result
+        save_pickle(self.folder / f"{key}.pickle", _MAGIC, result)
         self.used.add(key)
-        self.dirty = True
 
     def save(self) -> None:
-        """Write the used entries back atomically, if anything changed."""
-        if not self.dirty and set(self.entries) == self.used:
-            return
-        keep = {k: v for k, v in self.entries.items() if k in self.used}
-        save_pickle(self.path, _MAGIC, keep, known_slugs())
+        """Forget the results no issue uses any more; keep the slugs learnt."""
+        for file in self.folder.glob("*.pickle"):
+            if file.stem not in self.used and file.name != "slugs.pickle":
+                file.unlink(missing_ok=True)
+        if known_slugs() != self.slugs:
+            save_pickle(self.folder / "slugs.pickle", _MAGIC, known_slugs())
 
 
 _FRAGMENTS_MAGIC = f"feeds-fragments/{_code_digest('builder', 'model')}"

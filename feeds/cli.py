@@ -161,19 +161,19 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> Bu
             warnings = tuple(Diagnostic(*d) for d in state.get("warnings", []))
             return BuildReport(int(state.get("feeds", 0)), (), tuple(files),
                                out.stale(set(files)), warnings, time.perf_counter() - started)
-        return _full_build(issues_dir, out, config, inputs, started)
+        return _full_build(sources, out, config, inputs, started)
 
 
-def _full_build(issues_dir: Path, out, config: Config, inputs: str,  # type: ignore[no-untyped-def]
-                started: float) -> BuildReport:
+def _full_build(sources: list[Path], out, config: Config,  # type: ignore[no-untyped-def]
+                inputs: str, started: float) -> BuildReport:
     from feeds.builder import plan_feeds, render_feeds
     from feeds.cache import ParseCache, load_fragments, save_fragments
     from feeds.loader import load_issues
     from feeds.pages import index_html, opml
     from feeds.writer import Content
 
-    cache = ParseCache(out.state / "parse-cache.pickle")
-    loaded = load_issues([issues_dir], _options(config), cache)
+    cache = ParseCache(out.state / "parsed")
+    loaded = load_issues(sources, _options(config), cache)
     feeds = plan_feeds(loaded.issues, config)
     fragments = load_fragments(out.state / "fragments.pickle")
     known = set(fragments)

@@ -24,7 +24,7 @@ def find_issue_files(paths: Sequence[Path]) -> list[Path]:
                     found.add(file)
         else:
             found.add(path)
-    return sorted(found)
+    return sorted(found, key=str)
 
 
 def display_path(path: Path, cwd: str | None = None) -> str:

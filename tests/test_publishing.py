@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import pickle
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -57,7 +58,8 @@ def test_noop_rebuild_writes_nothing_at_all(project: Path) -> None:
     after = {p: p.stat().st_mtime_ns for p in (project / "output").rglob("*") if p.is_file()}
     assert before == after
     assert sorted(p.name for p in state.iterdir()) == ["build.lock", "fragments.pickle", "manifest.json",
-                                                       "parse-cache.pickle", "state.json"]
+                                                       "parsed", "state.json"]
+    assert len(list((state / "parsed").glob("*.pickle"))) == 2  # the issue, and the slugs learnt
 
 
 def test_a_tampered_output_is_rebuilt(project: Path) -> None:
@@ -76,11 +78,12 @@ def test_corrupt_or_missing_cache_and_state_are_rebuilt(project: Path) -> None:
     assert build(project)[0] == 0
     good = all_files(project / "output")
     state = project / "output" / ".feeds"
-    (state / "parse-cache.pickle").write_bytes(b"\x80\x04garbage")
+    for cached in (state / "parsed").iterdir():
+        cached.write_bytes(b"\x80\x04garbage")
     (state / "fragments.pickle").write_bytes(b"")
     (state / "state.json").write_text("{not json", encoding="utf-8")
     assert build(project)[0] == 0
-    (state / "parse-cache.pickle").unlink()
+    shutil.rmtree(state / "parsed")
     (state / "fragments.pickle").write_bytes(pickle.dumps(("feeds-fragments/other", {"x": (b"", b"")})))
     (state / "state.json").unlink()
     assert build(project)[0] == 0
