@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from multiprocessing import get_context
+from functools import partial
 from typing import Literal
 
 from feedgen.entry import FeedEntry
@@ -27,6 +25,7 @@ from lxml import etree
 
 from feeds.config import Config
 from feeds.model import Article, Issue, Section
+from feeds.parallel import parallel_map
 from feeds.urls import canonical_url, is_web_url
 from feeds.xmltext import clean
 
@@ -52,6 +51,7 @@ class Entry:
     author: str
     tags: tuple[str, ...]
     order: tuple[datetime, int, int, int]
+    key: str = ""  # digest of everything its serialised bytes depend on (fragment cache key)
 
 
 @dataclass(frozen=True)
@@ -149,7 +149,7 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
         url = canonical_url(article.url)
         seen[url] = seen.get(url, 0) + 1
         published = issue.date + timedelta(seconds=len(pairs) - 1 - index)
-        entries.append(Entry(
+        entry = Entry(
             id=entry_id(config, issue, url, seen[url]),
             title=clean(article.title),
             link=url,
@@ -161,8 +161,25 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
             author=clean(article.author),
             tags=tuple(clean(t) for t in article.tags),
             order=(published, issue.year, issue.number, -index),
-        ))
+        )
+        entries.append(replace(entry, key=fragment_key(entry, config)))
     return entries
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An issue's entries, and their serialised forms when asked for, made where it
+    was parsed (a worker process) rather than later in the main one."""
+
+    entries: tuple[Entry, ...]
+    fragments: dict[str, tuple[bytes, bytes]]
+
+
+def prepare_issue(issue: Issue, config: Config, fragments: bool) -> Prepared:
+    """The issue's entries, and their serialised forms if ``fragments``."""
+    entries = issue_entries(issue, config)
+    made = {e.key: entry_fragments(e, config) for e in entries} if fragments else {}
+    return Prepared(tuple(entries), made)
 
 
 def _fix_entry_links(entry: etree._Element) -> etree._Element:
@@ -207,11 +224,14 @@ def _feed_entry(entry: Entry, config: Config, link_fix: bool = True) -> FeedEntr
     return fe
 
 
-def plan_feeds(issues: Sequence[Issue], config: Config) -> list[FeedInfo]:
+def plan_feeds(issues: Sequence[Issue], config: Config,
+               prepared: Mapping[str, Prepared] | None = None) -> list[FeedInfo]:
     """Every feed to publish, with its entries newest first and within its limit.
 
-    Entries are made only for the articles that some feed keeps.
+    Entries are made only for the articles that some feed keeps, or taken from
+    ``prepared`` (by issue path).
     """
+    prepared = prepared or {}
     refs = _issue_refs(issues)
     refs.sort(key=lambda r: r[:4], reverse=True)
     name = config.title or (issues[-1].name if issues else "") or "Newsletter"
@@ -227,7 +247,9 @@ def plan_feeds(issues: Sequence[Issue], config: Config) -> list[FeedInfo]:
 
     def entry(ref: _Ref) -> Entry:
         if ref[4] not in made:
-            made[ref[4]] = issue_entries(issues[ref[4]], config)
+            issue = issues[ref[4]]
+            ready = prepared.get(issue.path)
+            made[ref[4]] = list(ready.entries) if ready else issue_entries(issue, config)
         return made[ref[4]][ref[5]]
 
     feeds = []
@@ -313,25 +335,15 @@ FragmentCache = dict[str, tuple[bytes, bytes]]
 
 def fragment_key(entry: Entry, config: Config) -> str:
     """What an entry's fragments depend on."""
-    text = repr((entry, config.base_url, GENERATOR))
+    text = repr((replace(entry, key=""), config.base_url, GENERATOR))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _make_fragments(jobs: list[tuple[str, Entry]], config: Config) -> FragmentCache:
-    return {key: entry_fragments(entry, config) for key, entry in jobs}
-
-
-def _make_fragments_parallel(jobs: list[tuple[str, Entry]], config: Config) -> FragmentCache:
-    workers = min(os.cpu_count() or 1, 4)
-    if len(jobs) < PARALLEL_MIN_ENTRIES or workers < 2:
-        return _make_fragments(jobs, config)
-    size = -(-len(jobs) // (workers * 4))
-    chunks = [jobs[i:i + size] for i in range(0, len(jobs), size)]
-    made: FragmentCache = {}
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        for part in pool.map(_make_fragments, chunks, [config] * len(chunks)):
-            made.update(part)
-    return made
+    """Serialise the entries, on all cores for a large build."""
+    made = parallel_map(partial(entry_fragments, config=config), [e for _, e in jobs],
+                        PARALLEL_MIN_ENTRIES)
+    return {key: fragments for (key, _), fragments in zip(jobs, made, strict=True)}
 
 
 def render_feeds(feeds: Sequence[FeedInfo], config: Config,
@@ -344,22 +356,17 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
     copied, by all feeds that carry it.
     """
     cache = {} if cache is None else cache
-    keys: dict[str, str] = {}
-    jobs: list[tuple[str, Entry]] = []
+    needed: dict[str, Entry] = {}
     for info in feeds:
         for entry in info.entries:
-            if entry.id in keys:
-                continue
-            key = keys[entry.id] = fragment_key(entry, config)
-            if key not in cache:
-                jobs.append((key, entry))
-    cache.update(_make_fragments_parallel(jobs, config))
-    for key in set(cache) - set(keys.values()):
+            needed[entry.key] = entry
+    cache.update(_make_fragments([(k, e) for k, e in needed.items() if k not in cache], config))
+    for key in set(cache) - set(needed):
         del cache[key]
     slot = {"atom": 0, "rss": 1}
     out = {}
     for info in feeds:
         head, tail = _shell(info, config)
         n = slot[info.format]
-        out[info.path] = (head, *(cache[keys[e.id]][n] for e in info.entries), tail)
+        out[info.path] = (head, *(cache[e.key][n] for e in info.entries), tail)
     return out

@@ -85,6 +85,7 @@ class ParseCache:
         return None
 
     def put(self, key: str, result: ParseResult) -> None:
+        """Store one result; safe to call from a worker process (the caller marks it used)."""
         save_pickle(self.folder / f"{key}.pickle", _MAGIC, result)
         self.used.add(key)
 

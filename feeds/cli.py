@@ -12,7 +12,9 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
+from typing import cast
 
 import click
 
@@ -166,17 +168,24 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> Bu
 
 def _full_build(sources: list[Path], out, config: Config,  # type: ignore[no-untyped-def]
                 inputs: str, started: float) -> BuildReport:
-    from feeds.builder import plan_feeds, render_feeds
+    from feeds.builder import Prepared, plan_feeds, prepare_issue, render_feeds
     from feeds.cache import ParseCache, load_fragments, save_fragments
     from feeds.loader import load_issues
     from feeds.pages import index_html, opml
     from feeds.writer import Content
 
     cache = ParseCache(out.state / "parsed")
-    loaded = load_issues(sources, _options(config), cache)
-    feeds = plan_feeds(loaded.issues, config)
+    # With no item limit every entry is published: make it where its issue is parsed,
+    # on all cores. With limits only a few are, and they are made later, on demand.
+    every_entry = not (config.max_items and config.section_max_items)
+    prepare = partial(prepare_issue, config=config, fragments=True) if every_entry else None
+    loaded = load_issues(sources, _options(config), cache, prepare)
+    prepared = cast("dict[str, Prepared]", loaded.prepared)
+    feeds = plan_feeds(loaded.issues, config, prepared)
     fragments = load_fragments(out.state / "fragments.pickle")
     known = set(fragments)
+    for ready in prepared.values():
+        fragments.update(ready.fragments)
     files: dict[str, Content] = dict(render_feeds(feeds, config, fragments))
     files["index.html"] = index_html(feeds, loaded.issues, config)
     files["feeds.opml"] = opml(feeds, config)

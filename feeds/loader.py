@@ -7,17 +7,18 @@ not give come from git history or, failing that, the file's modification time.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from multiprocessing import get_context
+from functools import partial
 from pathlib import Path
 
 from feeds.cache import ParseCache, cache_key
 from feeds.model import Diagnostic, Issue, ParseError, ParseResult
+from feeds.parallel import parallel_map
 from feeds.parser import ParseOptions, parse_issue
 from feeds.slugs import learn_slugs
 from feeds.sources import display_path, find_issue_files
@@ -27,27 +28,33 @@ PARALLEL_MIN_FILES = 64
 
 @dataclass(frozen=True)
 class Loaded:
-    """Every issue found, oldest first, with the warnings on the way."""
+    """Every issue found, oldest first, with the warnings on the way.
+
+    ``prepared`` holds, by issue path, what the ``prepare`` hook of
+    :func:`load_issues` made of each issue parsed (not cached) in this run.
+    """
 
     issues: tuple[Issue, ...]
     diagnostics: tuple[Diagnostic, ...]
+    prepared: dict[str, object] = field(default_factory=dict)
 
 
-def _parse_one(job: tuple[bytes, str, ParseOptions]) -> ParseResult | ParseError:
-    data, name, options = job
+_Job = tuple[bytes, str, str]
+
+
+def _parse_one(job: _Job, options: ParseOptions, cache: ParseCache | None,
+               prepare: Callable[[Issue], object] | None) -> tuple[ParseResult | ParseError, object]:
+    """Parse one file; in the same (worker) process, cache it and run ``prepare`` on it."""
+    data, name, key = job
     try:
-        return parse_issue(data, name, options)
+        result = parse_issue(data, name, options)
     except ParseError as exc:
-        return exc
-
-
-def _parse_all(jobs: list[tuple[bytes, str, ParseOptions]]) -> list[ParseResult | ParseError]:
-    workers = min(os.cpu_count() or 1, 4)
-    if len(jobs) < PARALLEL_MIN_FILES or workers < 2:
-        return [_parse_one(job) for job in jobs]
-    chunk = max(1, len(jobs) // (workers * 4))
-    with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
-        return list(pool.map(_parse_one, jobs, chunksize=chunk))
+        return exc, None
+    if cache is not None:
+        with contextlib.suppress(OSError):
+            cache.put(key, result)
+    extra = prepare(result.issue) if prepare and result.issue.date is not None else None
+    return result, extra
 
 
 def git_first_added(files: Iterable[Path]) -> dict[Path, datetime]:
@@ -72,29 +79,33 @@ def git_first_added(files: Iterable[Path]) -> dict[Path, datetime]:
         return {}
     dates: dict[Path, datetime] = {}
     stamp: datetime | None = None
-    for field in log.stdout.decode("utf-8", "replace").split("\0"):
-        field = field.strip("\n")
-        if not field:
+    for item in log.stdout.decode("utf-8", "replace").split("\0"):
+        item = item.strip("\n")
+        if not item:
             continue
-        if field[:4].isdigit() and "T" in field and len(field) >= 19:
+        if item[:4].isdigit() and "T" in item and len(item) >= 19:
             try:
-                stamp = datetime.fromisoformat(field)
+                stamp = datetime.fromisoformat(item)
                 continue
             except ValueError:
                 pass
         if stamp is not None:
-            dates[(root / field).resolve()] = stamp  # older commits come later and win
+            dates[(root / item).resolve()] = stamp  # older commits come later and win
     return dates
 
 
-def load_issues(paths: Sequence[Path], options: ParseOptions,
-                cache: ParseCache | None = None) -> Loaded:
-    """Parse every issue under ``paths``; raise ParseError with all problems of all files."""
+def load_issues(paths: Sequence[Path], options: ParseOptions, cache: ParseCache | None = None,
+                prepare: Callable[[Issue], object] | None = None) -> Loaded:
+    """Parse every issue under ``paths``; raise ParseError with all problems of all files.
+
+    Files are parsed on all cores when there are many; ``prepare`` runs on each
+    freshly parsed issue that has its date, in the process that parsed it.
+    """
     files = find_issue_files(paths)
     diags: list[Diagnostic] = []
     results: dict[Path, ParseResult] = {}
-    jobs: list[tuple[bytes, str, ParseOptions]] = []
-    keys: dict[str, tuple[Path, str]] = {}
+    jobs: list[_Job] = []
+    sources: list[Path] = []
     cwd = os.getcwd()
     for file in files:
         name = display_path(file, cwd)
@@ -108,16 +119,20 @@ def load_issues(paths: Sequence[Path], options: ParseOptions,
         if hit is not None:
             results[file] = hit
         else:
-            jobs.append((data, name, options))
-            keys[name] = (file, key)
-    for outcome, job in zip(_parse_all(jobs), jobs, strict=True):
-        file, key = keys[job[1]]
+            jobs.append((data, name, key))
+            sources.append(file)
+    prepared: dict[str, object] = {}
+    work = partial(_parse_one, options=options, cache=cache, prepare=prepare)
+    for (outcome, extra), job, file in zip(parallel_map(work, jobs, PARALLEL_MIN_FILES), jobs,
+                                           sources, strict=True):
         if isinstance(outcome, ParseError):
             diags.extend(outcome.diagnostics)
             continue
         results[file] = outcome
         if cache:
-            cache.put(key, outcome)
+            cache.used.add(job[2])
+        if extra is not None:
+            prepared[outcome.issue.path] = extra
     learn_slugs({s.name: s.slug for r in results.values() for s in r.issue.sections
                  if s.name not in options.section_slugs})
     issues = _fill_dates(results, options, diags)
@@ -125,7 +140,7 @@ def load_issues(paths: Sequence[Path], options: ParseOptions,
     if any(d.level == "error" for d in diags):
         raise ParseError(diags)
     issues.sort(key=lambda i: (i.date, i.year, i.number, i.path))
-    return Loaded(tuple(issues), tuple(diags))
+    return Loaded(tuple(issues), tuple(diags), prepared)
 
 
 def _fill_dates(results: dict[Path, ParseResult], options: ParseOptions,

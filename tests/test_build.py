@@ -521,3 +521,23 @@ def test_parallel_parsing_equals_serial(tmp_path: Path, monkeypatch: pytest.Monk
     serial = load_issues([tmp_path / "issues"], ParseOptions())
     monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 2)
     assert load_issues([tmp_path / "issues"], ParseOptions()) == serial
+
+
+def test_unlimited_build_prepares_entries_in_workers_and_writes_what_feedgen_writes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With no limit, entries are serialised where their issue is parsed (in parallel)."""
+    from corpus import write_corpus
+
+    from feeds import loader
+    from feeds.builder import plan_feeds, render_feed_reference
+    from feeds.config import load_config
+
+    root = write_project(tmp_path, {"2024-07-20-29.md": SEED.read_bytes()},
+                         CONFIG + "max_items = 0\nsection_max_items = 0\n")
+    write_corpus(16, root / "issues")
+    monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 2)
+    assert build(root)[0] == 0
+    config = load_config(root / "feeds.toml")
+    feeds = plan_feeds(load_issues([root / "issues"], ParseOptions()).issues, config)
+    for info in feeds:
+        assert (root / "output" / info.path).read_bytes() == render_feed_reference(info, config), info.path
