@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Literal
@@ -51,7 +51,7 @@ class Entry:
     author: str
     tags: tuple[str, ...]
     order: tuple[datetime, int, int, int]
-    key: str = ""  # digest of everything its serialised bytes depend on (fragment cache key)
+    key: str = ""  # digest of all its serialised bytes depend on: the fragment cache's key
 
 
 @dataclass(frozen=True)
@@ -96,11 +96,15 @@ def issue_label(issue: Issue) -> str:
     return f"《{issue.name}》{issue.year} 年第 {issue.number} 期"
 
 
-def _content_html(issue: Issue, section: Section, article: Article) -> str:
+def _footer(issue: Issue, section: Section) -> str:
+    """The content's last line: which issue and section the article comes from."""
     label = html.escape(issue_label(issue), quote=False)
     if issue.url and is_web_url(issue.url):
         label = f'<a href="{html.escape(issue.url)}">{label}</a>'
-    footer = f"{label} · {html.escape(section.name, quote=False)}"
+    return f"<p>{label} · {html.escape(section.name, quote=False)}</p>"
+
+
+def _content_html(article: Article, footer: str) -> str:
     extra = []
     if article.author:
         extra.append(f"作者：{html.escape(article.author, quote=False)}")
@@ -111,7 +115,7 @@ def _content_html(issue: Issue, section: Section, article: Article) -> str:
     lines = [article.summary_html] if article.summary_html else []
     if extra:
         lines.append(f"<p>{' · '.join(extra)}</p>")
-    lines.append(f"<p>{footer}</p>")
+    lines.append(footer)
     return "".join(lines)
 
 
@@ -142,27 +146,32 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
     every entry stays on the issue's date.
     """
     assert issue.date is not None
-    pairs = [(s, a) for s in issue.sections for a in s.articles]
+    count = sum(len(s.articles) for s in issue.sections)
     seen: dict[str, int] = {}
     entries = []
-    for index, (section, article) in enumerate(pairs):
-        url = canonical_url(article.url)
-        seen[url] = seen.get(url, 0) + 1
-        published = issue.date + timedelta(seconds=len(pairs) - 1 - index)
-        entry = Entry(
-            id=entry_id(config, issue, url, seen[url]),
-            title=clean(article.title),
-            link=url,
-            summary=clean(article.summary_text),
-            content_html=clean(_content_html(issue, section, article)),
-            published=published,
-            section_name=clean(section.name),
-            section_slug=section.slug,
-            author=clean(article.author),
-            tags=tuple(clean(t) for t in article.tags),
-            order=(published, issue.year, issue.number, -index),
-        )
-        entries.append(replace(entry, key=fragment_key(entry, config)))
+    index = 0
+    for section in issue.sections:
+        footer = _footer(issue, section)
+        section_name = clean(section.name)
+        for article in section.articles:
+            url = canonical_url(article.url)
+            seen[url] = seen.get(url, 0) + 1
+            published = issue.date + timedelta(seconds=count - 1 - index)
+            fields = {
+                "id": entry_id(config, issue, url, seen[url]),
+                "title": clean(article.title),
+                "link": url,
+                "summary": clean(article.summary_text),
+                "content_html": clean(_content_html(article, footer)),
+                "published": published,
+                "section_name": section_name,
+                "section_slug": section.slug,
+                "author": clean(article.author),
+                "tags": tuple(clean(t) for t in article.tags),
+            }
+            entries.append(Entry(**fields, order=(published, issue.year, issue.number, -index),
+                                 key=_fragment_key(fields, config)))
+            index += 1
     return entries
 
 
@@ -333,9 +342,11 @@ def _shell(info: FeedInfo, config: Config) -> tuple[bytes, bytes]:
 FragmentCache = dict[str, tuple[bytes, bytes]]
 
 
-def fragment_key(entry: Entry, config: Config) -> str:
-    """What an entry's fragments depend on."""
-    text = repr((replace(entry, key=""), config.base_url, GENERATOR))
+def _fragment_key(fields: dict[str, object], config: Config) -> str:
+    """A digest of all that an entry's serialised bytes depend on: its fields (as
+    given to :class:`Entry`), the base URL and the generator."""
+    values = [str(v) if not isinstance(v, tuple) else "\x1e".join(v) for v in fields.values()]
+    text = "\x1f".join([GENERATOR, config.base_url, *values])
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
