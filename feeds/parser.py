@@ -94,8 +94,9 @@ class _Draft:
 # ---------------------------------------------------------------- inline helpers
 
 def _trim(tokens: list[Token]) -> list[Token]:
-    """Drop empty and whitespace-only text tokens at both ends."""
-    tokens = [t for t in tokens if not (t.type == "text" and t.content == "")]
+    """Drop empty text tokens, and whitespace-only ones at both ends."""
+    if any(t.type == "text" and not t.content for t in tokens):
+        tokens = [t for t in tokens if not (t.type == "text" and t.content == "")]
     while tokens and tokens[0].type in ("text", "softbreak") and not tokens[0].content.strip():
         tokens = tokens[1:]
     while tokens and tokens[-1].type in ("text", "softbreak", "hardbreak") \

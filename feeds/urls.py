@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 ALLOWED_SCHEMES = ("http", "https")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+_PLAIN_WEB_URL = re.compile(r"https?://[a-z0-9.-]+(?:/|$)")
 WEIXIN_KEEP = ("__biz", "mid", "idx", "sn")
 
 
@@ -14,6 +15,8 @@ def is_web_url(url: str) -> bool:
     """True for an absolute http(s) URL with a host and no spaces or control characters."""
     if not url or _SPACE_OR_CONTROL.search(url):
         return False
+    if _PLAIN_WEB_URL.match(url):
+        return True  # the common case, which the full check below would accept too
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a malformed port

@@ -145,3 +145,16 @@ def test_front_matter_bad_values() -> None:
         f"{P}:3: error: front matter url 'javascript:alert(1)' is not an http(s) URL",
         f"{P}:4: warning: unknown front matter key 'foo' is ignored (known: date, year, number, "
         "title, url)"]
+
+
+@pytest.mark.parametrize(("url", "ok"), [
+    ("https://a.example/x", True), ("http://a.example", True), ("https://A.example/x", True),
+    ("https://a.example:8080/x", True), ("https://user@a.example/x", True), ("https://[::1]/x", True),
+    ("https://a.example:99999/x", False), ("https:///x", False), ("https://", False),
+    ("https://a.example/x y", False), ("https://a.example/\x01", False), ("ftp://a.example/", False),
+    ("javascript://a.example/%0aalert(1)", False), ("HTTPS://a.example/", True), ("", False),
+])
+def test_which_urls_are_web_urls(url: str, ok: bool) -> None:
+    from feeds.urls import is_web_url
+
+    assert is_web_url(url) is ok
