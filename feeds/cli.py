@@ -61,6 +61,12 @@ def _print_diagnostics(diags: Sequence[Diagnostic], err: bool, levels: tuple[str
 
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                              help=f"Config file (default: ./{DEFAULT_CONFIG} if present).")
+issues_option = click.option("--issues", "issues_dir", default="issues", show_default=True,
+                             type=click.Path(file_okay=False, path_type=Path),
+                             help="Folder of issue files.")
+output_option = click.option("--output", default="output", show_default=True,
+                             type=click.Path(file_okay=False, path_type=Path),
+                             help="Folder the feeds are published into.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -202,10 +208,8 @@ def _full_build(sources: list[Path], out, config: Config,  # type: ignore[no-unt
 
 
 @cli.command()
-@click.option("--issues", "issues_dir", default="issues", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder of issue files.")
-@click.option("--output", default="output", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder to publish into.")
+@issues_option
+@output_option
 @config_option
 @click.option("--base-url", help="Public URL of the output folder (overrides base_url).")
 @click.option("--wait", default=60.0, show_default=True, type=click.FloatRange(min=0),
@@ -264,10 +268,8 @@ def _build_and_report(issues_dir: Path, output: Path, config: Config, wait: floa
 
 
 @cli.command()
-@click.option("--issues", "issues_dir", default="issues", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder of issue files.")
-@click.option("--output", default="output", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder to build and serve.")
+@issues_option
+@output_option
 @config_option
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0 picks a free one).")
