@@ -65,37 +65,56 @@ def cache_key(data: bytes, name: str, options: ParseOptions) -> str:
 
 
 class ParseCache:
-    """Parse results on disk, one small file per issue version, so that a new
-    issue adds one file instead of rewriting them all."""
+    """Parse results on disk: a pack of them all, plus one small file for each
+    result added since the pack was written.
+
+    A new issue costs one small file, not a rewrite of every result; the pack is
+    rewritten when the loose files (or the results nobody uses) grow past an
+    eighth of the whole, so loading stays one large read and a few small ones.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.used: set[str] = set()
-        loaded = load_pickle(folder / "slugs.pickle", _MAGIC)
+        self.used: dict[str, ParseResult] = {}
+        self.added: set[str] = set()
+        self.packed: dict[str, ParseResult] = {}
         self.slugs: dict[str, str] = {}
-        if loaded is not None and len(loaded) == 1 and isinstance(loaded[0], dict):
-            self.slugs = loaded[0]
+        loaded = load_pickle(folder / "pack.pickle", _MAGIC)
+        if loaded is not None and len(loaded) == 2 and isinstance(loaded[0], dict) \
+                and isinstance(loaded[1], dict):
+            self.packed, self.slugs = loaded
             learn_slugs(self.slugs)
 
     def get(self, key: str) -> ParseResult | None:
-        loaded = load_pickle(self.folder / f"{key}.pickle", _MAGIC)
-        if loaded is not None and len(loaded) == 1 and isinstance(loaded[0], ParseResult):
-            self.used.add(key)
-            return loaded[0]
+        result = self.packed.get(key)
+        if result is None:
+            loaded = load_pickle(self.folder / f"{key}.pickle", _MAGIC)
+            if loaded is not None and len(loaded) == 1:
+                result = loaded[0]
+        if isinstance(result, ParseResult):
+            self.used[key] = result
+            return result
         return None
 
-    def put(self, key: str, result: ParseResult) -> None:
-        """Store one result; safe to call from a worker process (the caller marks it used)."""
-        save_pickle(self.folder / f"{key}.pickle", _MAGIC, result)
-        self.used.add(key)
+    def add(self, key: str, result: ParseResult) -> None:
+        """Remember a fresh result; it is written by :meth:`save`."""
+        self.used[key] = result
+        self.added.add(key)
 
     def save(self) -> None:
-        """Forget the results no issue uses any more; keep the slugs learnt."""
-        for file in self.folder.glob("*.pickle"):
-            if file.stem not in self.used and file.name != "slugs.pickle":
-                file.unlink(missing_ok=True)
-        if known_slugs() != self.slugs:
-            save_pickle(self.folder / "slugs.pickle", _MAGIC, known_slugs())
+        """Write what was added, forget what no issue uses any more."""
+        loose = {p.stem for p in self.folder.glob("*.pickle") if p.name != "pack.pickle"}
+        stale = len(set(self.packed) - set(self.used))
+        outside = len((loose & set(self.used)) | self.added)
+        if outside + stale > max(16, len(self.used) // 8) or known_slugs() != self.slugs:
+            save_pickle(self.folder / "pack.pickle", _MAGIC, self.used, known_slugs())
+            keep: set[str] = set()
+        else:
+            for key in self.added - loose:
+                save_pickle(self.folder / f"{key}.pickle", _MAGIC, self.used[key])
+            keep = set(self.used)
+        for key in loose - keep:
+            (self.folder / f"{key}.pickle").unlink(missing_ok=True)
 
 
 _FRAGMENTS_MAGIC = f"feeds-fragments/{_code_digest('builder', 'model')}"

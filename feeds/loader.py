@@ -7,7 +7,6 @@ not give come from git history or, failing that, the file's modification time.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 from collections.abc import Callable, Iterable, Sequence
@@ -42,17 +41,14 @@ class Loaded:
 _Job = tuple[bytes, str, str]
 
 
-def _parse_one(job: _Job, options: ParseOptions, cache: ParseCache | None,
+def _parse_one(job: _Job, options: ParseOptions,
                prepare: Callable[[Issue], object] | None) -> tuple[ParseResult | ParseError, object]:
-    """Parse one file; in the same (worker) process, cache it and run ``prepare`` on it."""
-    data, name, key = job
+    """Parse one file; in the same (worker) process, run ``prepare`` on it."""
+    data, name, _ = job
     try:
         result = parse_issue(data, name, options)
     except ParseError as exc:
         return exc, None
-    if cache is not None:
-        with contextlib.suppress(OSError):
-            cache.put(key, result)
     extra = prepare(result.issue) if prepare and result.issue.date is not None else None
     return result, extra
 
@@ -122,7 +118,7 @@ def load_issues(paths: Sequence[Path], options: ParseOptions, cache: ParseCache 
             jobs.append((data, name, key))
             sources.append(file)
     prepared: dict[str, object] = {}
-    work = partial(_parse_one, options=options, cache=cache, prepare=prepare)
+    work = partial(_parse_one, options=options, prepare=prepare)
     for (outcome, extra), job, file in zip(parallel_map(work, jobs, PARALLEL_MIN_FILES), jobs,
                                            sources, strict=True):
         if isinstance(outcome, ParseError):
@@ -130,7 +126,7 @@ def load_issues(paths: Sequence[Path], options: ParseOptions, cache: ParseCache 
             continue
         results[file] = outcome
         if cache:
-            cache.used.add(job[2])
+            cache.add(job[2], outcome)
         if extra is not None:
             prepared[outcome.issue.path] = extra
     learn_slugs({s.name: s.slug for r in results.values() for s in r.issue.sections

@@ -59,7 +59,7 @@ def test_noop_rebuild_writes_nothing_at_all(project: Path) -> None:
     assert before == after
     assert sorted(p.name for p in state.iterdir()) == ["build.lock", "fragments.pickle", "manifest.json",
                                                        "parsed", "state.json"]
-    assert len(list((state / "parsed").glob("*.pickle"))) == 2  # the issue, and the slugs learnt
+    assert [p.name for p in (state / "parsed").iterdir()] == ["pack.pickle"]
 
 
 def test_a_tampered_output_is_rebuilt(project: Path) -> None:
@@ -298,3 +298,35 @@ def test_serve_reports_a_busy_port(project: Path) -> None:
         _, err = proc.communicate(timeout=20)
     assert proc.returncode == 2
     assert re.fullmatch(rf"feeds: error: cannot listen on 127.0.0.1:{port}: .+\n", err)
+
+
+def test_parse_cache_adds_small_files_and_repacks(tmp_path: Path) -> None:
+    from corpus import write_corpus
+
+    from feeds.cache import ParseCache
+    from feeds.loader import load_issues
+    from feeds.parser import ParseOptions
+
+    issues, folder = tmp_path / "issues", tmp_path / "parsed"
+    write_corpus(20, issues)
+
+    def load() -> tuple[ParseCache, list[str]]:
+        cache = ParseCache(folder)
+        loaded = load_issues([issues], ParseOptions(), cache)
+        cache.save()
+        assert loaded == load_issues([issues], ParseOptions())  # the cache changes nothing
+        return cache, sorted(p.name for p in folder.iterdir())
+
+    cache, files = load()
+    assert files == ["pack.pickle"] and len(cache.used) == 20
+    write_corpus(2, issues, start=20)
+    cache, files = load()
+    assert len(cache.added) == 2 and len(files) == 3  # the pack and two new results
+    cache, files = load()
+    assert cache.added == set() and len(files) == 3
+    sorted(issues.iterdir())[-1].unlink()
+    _, files = load()
+    assert len(files) == 2  # the result of the deleted issue is gone
+    write_corpus(20, issues, start=30)
+    cache, files = load()
+    assert files == ["pack.pickle"] and len(cache.used) == 41
