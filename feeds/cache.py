@@ -117,11 +117,11 @@ class ParseCache:
             (self.folder / f"{key}.pickle").unlink(missing_ok=True)
 
 
-_FRAGMENTS_MAGIC = f"feeds-fragments/{_code_digest('builder', 'model')}"
+_FRAGMENTS_MAGIC = f"feeds-fragments/{_code_digest('builder', 'render', 'model')}"
 
 
 def load_fragments(path: Path) -> dict[str, tuple[bytes, bytes]]:
-    """Serialised entries of the last build (see builder.render_feeds)."""
+    """Serialised entries of the last build (see render.render_feeds)."""
     loaded = load_pickle(path, _FRAGMENTS_MAGIC)
     if loaded is not None and len(loaded) == 1 and isinstance(loaded[0], dict):
         return loaded[0]

@@ -174,10 +174,11 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> Bu
 
 def _full_build(sources: list[Path], out, config: Config,  # type: ignore[no-untyped-def]
                 inputs: str, started: float) -> BuildReport:
-    from feeds.builder import Prepared, plan_feeds, prepare_issue, render_feeds
+    from feeds.builder import plan_feeds
     from feeds.cache import ParseCache, load_fragments, save_fragments
     from feeds.loader import load_issues
     from feeds.pages import index_html, opml
+    from feeds.render import Prepared, prepare_issue, render_feeds
     from feeds.writer import Content
 
     cache = ParseCache(out.state / "parsed")
@@ -187,7 +188,7 @@ def _full_build(sources: list[Path], out, config: Config,  # type: ignore[no-unt
     prepare = partial(prepare_issue, config=config, fragments=True) if every_entry else None
     loaded = load_issues(sources, _options(config), cache, prepare)
     prepared = cast("dict[str, Prepared]", loaded.prepared)
-    feeds = plan_feeds(loaded.issues, config, prepared)
+    feeds = plan_feeds(loaded.issues, config, {p: r.entries for p, r in prepared.items()})
     fragments = load_fragments(out.state / "fragments.pickle")
     known = set(fragments)
     for ready in prepared.values():

@@ -481,8 +481,9 @@ def test_fast_rendering_equals_plain_feedgen(site: Path) -> None:
     """render_feeds reuses serialised entries; it must write what feedgen writes itself."""
     from corpus import write_corpus
 
-    from feeds.builder import plan_feeds, render_feed_reference, render_feeds
+    from feeds.builder import plan_feeds
     from feeds.config import load_config
+    from feeds.render import render_feed_reference, render_feeds
 
     write_corpus(12, site / "issues")
     (site / "issues" / "2024-08-03-31.md").write_text(HOSTILE.replace("第三十期", "第三十一期"),
@@ -501,15 +502,16 @@ def test_fast_rendering_equals_plain_feedgen(site: Path) -> None:
 def test_parallel_rendering_equals_serial(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from corpus import write_corpus
 
-    from feeds import builder
+    from feeds import render
+    from feeds.builder import plan_feeds
     from feeds.config import load_config
 
     write_corpus(20, site / "issues")
     config = load_config(site / "feeds.toml", {"max_items": 0})
-    feeds = builder.plan_feeds(load_issues([site / "issues"], ParseOptions()).issues, config)
-    serial = builder.render_feeds(feeds, config)
-    monkeypatch.setattr(builder, "PARALLEL_MIN_ENTRIES", 10)
-    assert builder.render_feeds(feeds, config) == serial
+    feeds = plan_feeds(load_issues([site / "issues"], ParseOptions()).issues, config)
+    serial = render.render_feeds(feeds, config)
+    monkeypatch.setattr(render, "PARALLEL_MIN_ENTRIES", 10)
+    assert render.render_feeds(feeds, config) == serial
 
 
 def test_parallel_parsing_equals_serial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -529,8 +531,9 @@ def test_unlimited_build_prepares_entries_in_workers_and_writes_what_feedgen_wri
     from corpus import write_corpus
 
     from feeds import loader
-    from feeds.builder import plan_feeds, render_feed_reference
+    from feeds.builder import plan_feeds
     from feeds.config import load_config
+    from feeds.render import render_feed_reference
 
     root = write_project(tmp_path, {"2024-07-20-29.md": SEED.read_bytes()},
                          CONFIG + "max_items = 0\nsection_max_items = 0\n")

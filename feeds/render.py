@@ -1,0 +1,190 @@
+"""Write planned feeds as bytes, with feedgen.
+
+It works around feedgen's known traps: every date is set here (feedgen would
+stamp the clock), entries are appended in order (feedgen prepends by default),
+the channel's alternate link is added last (RSS uses the last link added),
+``rel``/``type`` are restored on Atom entry links (feedgen 1.0.0 drops them);
+characters XML forbids never reach it (:mod:`feeds.builder` removed them;
+feedgen would raise ``ValueError``).
+
+Each entry is serialised once and its bytes are shared by every feed that
+carries it; :func:`render_feed_reference` is feedgen writing a whole feed, the
+reference those bytes must equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+
+from feedgen.entry import FeedEntry
+from feedgen.ext.dc import DcEntryExtension, DcExtension
+from feedgen.feed import FeedGenerator
+from lxml import etree
+
+from feeds.builder import GENERATOR, Entry, FeedInfo, feed_path, issue_entries
+from feeds.config import Config
+from feeds.model import Issue
+from feeds.parallel import parallel_map
+from feeds.xmltext import clean
+
+PARALLEL_MIN_ENTRIES = 2000
+
+
+def _fix_entry_links(entry: etree._Element) -> etree._Element:
+    """feedgen 1.0.0 forgets ``rel``/``type`` on Atom entry links; put them back."""
+    for link in entry.iter("link"):
+        if "rel" not in link.attrib:
+            link.set("rel", "alternate")
+            link.set("type", "text/html")
+    return entry
+
+
+class _EntryLinkFix:
+    """:func:`_fix_entry_links` as a feedgen extension, for feeds feedgen writes whole."""
+
+    def extend_atom(self, entry):  # type: ignore[no-untyped-def]
+        return _fix_entry_links(entry)
+
+    def extend_rss(self, item):  # type: ignore[no-untyped-def]
+        return item
+
+
+def _feed_entry(entry: Entry, config: Config, link_fix: bool = True) -> FeedEntry:
+    fe = FeedEntry()
+    if link_fix:
+        fe.register_extension("linkfix", _EntryLinkFix, atom=True, rss=False)
+    if entry.author:
+        fe.register_extension("dc", DcEntryExtension, atom=False, rss=True)
+    fe.id(entry.id)
+    fe.title(entry.title)
+    fe.link(href=entry.link, rel="alternate", type="text/html")
+    fe.summary(entry.summary or entry.title)
+    fe.content(entry.content_html, type="html")
+    fe.published(entry.published)
+    fe.updated(entry.published)
+    fe.category(term=entry.section_slug, label=entry.section_name,
+                scheme=config.base_url + feed_path(entry.section_slug, "atom"))
+    for tag in entry.tags:
+        fe.category(term=tag, label=tag)
+    if entry.author:
+        fe.author(name=entry.author)  # Atom only: RSS <author> must be an email address
+        fe.dc.dc_creator(entry.author)
+    return fe
+
+
+def _feed_generator(info: FeedInfo, config: Config) -> FeedGenerator:
+    fg = FeedGenerator()
+    fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
+    fg.id(info.url)
+    fg.title(clean(info.title))
+    fg.subtitle(clean(info.description) or clean(info.title))
+    fg.language(config.language)
+    fg.generator(GENERATOR)
+    fg.author(name=clean(config.author or info.title.split(" · ")[0]),
+              **({"email": config.email} if config.email else {}))
+    fg.link(href=info.url, rel="self", type=info.media_type)
+    fg.link(href=config.base_url + "index.html", rel="alternate", type="text/html")  # last: RSS
+    stamp = info.updated or datetime(1970, 1, 1).astimezone(config.tz)
+    fg.updated(stamp)
+    fg.lastBuildDate(stamp)
+    return fg
+
+
+def render_feed_reference(info: FeedInfo, config: Config) -> bytes:
+    """The feed exactly as feedgen writes it with every entry added: slow, and the
+    reference that :func:`render_feeds` must match byte for byte."""
+    fg = _feed_generator(info, config)
+    for entry in info.entries:
+        fg.add_entry(_feed_entry(entry, config), order="append")
+    if info.format == "atom":
+        return fg.atom_str(pretty=True, encoding="UTF-8")
+    return fg.rss_str(pretty=True, encoding="UTF-8")
+
+
+_ATOM_NS = "http://www.w3.org/2005/Atom"
+_RSS_NSMAP = {**DcExtension().extend_ns(), "atom": _ATOM_NS,
+              "content": "http://purl.org/rss/1.0/modules/content/"}
+_CLOSE = {"atom": b"</feed>\n", "rss": b"  </channel>\n</rss>\n"}
+
+
+def entry_fragments(entry: Entry, config: Config) -> tuple[bytes, bytes]:
+    """The entry's Atom ``<entry>`` and RSS ``<item>``, serialised once by feedgen.
+
+    Each is serialised inside a stand-in root with the same namespaces and at
+    the same depth as in the full feed, so its bytes are those the full feed
+    would hold; both the combined and the section feed reuse them.
+    """
+    fe = _feed_entry(entry, config, link_fix=False)
+    feed = etree.Element("feed", xmlns=_ATOM_NS)
+    feed.append(_fix_entry_links(fe.atom_entry(extensions=False)))
+    atom = etree.tostring(feed, pretty_print=True, encoding="UTF-8")
+    rss = etree.Element("rss", version="2.0", nsmap=_RSS_NSMAP)
+    etree.SubElement(rss, "channel").append(fe.rss_entry())
+    item = etree.tostring(rss, pretty_print=True, encoding="UTF-8")
+    return (atom[atom.index(b">\n") + 2:-len(_CLOSE["atom"])],
+            item[item.index(b"<channel>\n") + 10:-len(_CLOSE["rss"])])
+
+
+def _shell(info: FeedInfo, config: Config) -> tuple[bytes, bytes]:
+    """The feed without entries, split where the entries go."""
+    fg = _feed_generator(info, config)
+    data = fg.atom_str(pretty=True, encoding="UTF-8") if info.format == "atom" else \
+        fg.rss_str(pretty=True, encoding="UTF-8")
+    close = _CLOSE[info.format]
+    assert data.endswith(close), data[-80:]
+    return data[:-len(close)], close
+
+
+FragmentCache = dict[str, tuple[bytes, bytes]]
+
+
+def _make_fragments(jobs: list[tuple[str, Entry]], config: Config) -> FragmentCache:
+    """Serialise the entries, on all cores for a large build."""
+    made = parallel_map(partial(entry_fragments, config=config), [e for _, e in jobs],
+                        PARALLEL_MIN_ENTRIES)
+    return {key: fragments for (key, _), fragments in zip(jobs, made, strict=True)}
+
+
+def render_feeds(feeds: Sequence[FeedInfo], config: Config,
+                 cache: FragmentCache | None = None) -> dict[str, tuple[bytes, ...]]:
+    """The bytes of every feed, as chunks to be written one after another, keyed by
+    its path inside ``output/``.
+
+    Every entry is serialised once (or taken from ``cache``, which is updated
+    to hold exactly the entries of this build) and its bytes are shared, not
+    copied, by all feeds that carry it.
+    """
+    cache = {} if cache is None else cache
+    needed: dict[str, Entry] = {}
+    for info in feeds:
+        for entry in info.entries:
+            needed[entry.key] = entry
+    cache.update(_make_fragments([(k, e) for k, e in needed.items() if k not in cache], config))
+    for key in set(cache) - set(needed):
+        del cache[key]
+    slot = {"atom": 0, "rss": 1}
+    out = {}
+    for info in feeds:
+        head, tail = _shell(info, config)
+        n = slot[info.format]
+        out[info.path] = (head, *(cache[e.key][n] for e in info.entries), tail)
+    return out
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """An issue's entries, and their serialised forms when asked for, made where it
+    was parsed (a worker process) rather than later in the main one."""
+
+    entries: tuple[Entry, ...]
+    fragments: dict[str, tuple[bytes, bytes]]
+
+
+def prepare_issue(issue: Issue, config: Config, fragments: bool) -> Prepared:
+    """The issue's entries, and their serialised forms if ``fragments``."""
+    entries = issue_entries(issue, config)
+    made = {e.key: entry_fragments(e, config) for e in entries} if fragments else {}
+    return Prepared(tuple(entries), made)
