@@ -6,15 +6,10 @@ get the lock, 4 could not write.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
-import time
 from collections.abc import Sequence
-from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import cast
 
 import click
 
@@ -25,18 +20,6 @@ EXIT_INPUT, EXIT_USAGE, EXIT_LOCK, EXIT_WRITE = 1, 2, 3, 4
 DEFAULT_CONFIG = "feeds.toml"
 
 
-@dataclass(frozen=True)
-class BuildReport:
-    """What one build did, for printing."""
-
-    feeds: int
-    changed: tuple[str, ...]
-    unchanged: tuple[str, ...]
-    stale: tuple[str, ...]
-    warnings: tuple[Diagnostic, ...]
-    seconds: float
-
-
 def _config(path: str | None, **overrides: object) -> Config:
     try:
         if path is not None and not Path(path).exists():
@@ -45,12 +28,6 @@ def _config(path: str | None, **overrides: object) -> Config:
     except ConfigError as exc:
         click.echo(f"feeds: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
-
-
-def _options(config: Config):  # type: ignore[no-untyped-def]
-    from feeds.parser import ParseOptions
-
-    return ParseOptions(timezone=config.timezone, section_slugs=dict(config.sections))
 
 
 def _print_diagnostics(diags: Sequence[Diagnostic], err: bool, levels: tuple[str, ...]) -> None:
@@ -85,13 +62,14 @@ def check(paths: tuple[Path, ...], config_path: str | None) -> None:
     hook or CI.
     """
     from feeds.loader import load_issues
+    from feeds.site import parse_options
     from feeds.sources import find_issue_files
 
     config = _config(config_path)
     targets = list(paths) or [Path("issues")]
     count = len(find_issue_files(targets))
     try:
-        loaded = load_issues(targets, _options(config))
+        loaded = load_issues(targets, parse_options(config))
         diags = loaded.diagnostics
     except ParseError as exc:
         diags = exc.diagnostics
@@ -127,10 +105,11 @@ def _issue_json(issue: Issue) -> dict[str, object]:
 def list_(paths: tuple[Path, ...], as_json: bool, config_path: str | None) -> None:
     """Show the parsed issues and their articles."""
     from feeds.loader import load_issues
+    from feeds.site import parse_options
 
     config = _config(config_path)
     try:
-        loaded = load_issues(list(paths) or [Path("issues")], _options(config))
+        loaded = load_issues(list(paths) or [Path("issues")], parse_options(config))
     except ParseError as exc:
         _print_diagnostics(exc.diagnostics, err=True, levels=("error", "warning"))
         sys.exit(EXIT_INPUT)
@@ -147,65 +126,6 @@ def list_(paths: tuple[Path, ...], as_json: bool, config_path: str | None) -> No
             for a in section.articles:
                 click.echo(f"    {a.position}. {a.title}")
                 click.echo(f"       {a.url}")
-
-
-def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> BuildReport:
-    """Parse, build in memory, then publish under the lock. Raises on any failure.
-
-    When neither the inputs nor the files of the last build changed, it stops
-    after reading the issues once: no parsing, no feed is built or written.
-    """
-    from feeds.sources import code_stamp, find_issue_files, fingerprint
-    from feeds.writer import OutputDir
-
-    started = time.perf_counter()
-    out = OutputDir(output)
-    with out.locked(wait):
-        sources = find_issue_files([issues_dir])
-        inputs = fingerprint(sources, code_stamp(), repr(config), str(issues_dir.resolve()))
-        state = out.read_state()
-        if state is not None and state.get("inputs") == inputs and out.intact(state):
-            files = sorted(state["files"])
-            warnings = tuple(Diagnostic(*d) for d in state.get("warnings", []))
-            return BuildReport(int(state.get("feeds", 0)), (), tuple(files),
-                               out.stale(set(files)), warnings, time.perf_counter() - started)
-        return _full_build(sources, out, config, inputs, started)
-
-
-def _full_build(sources: list[Path], out, config: Config,  # type: ignore[no-untyped-def]
-                inputs: str, started: float) -> BuildReport:
-    from feeds.builder import plan_feeds
-    from feeds.cache import ParseCache, load_fragments, save_fragments
-    from feeds.loader import load_issues
-    from feeds.pages import index_html, opml
-    from feeds.render import Prepared, prepare_issue, render_feeds
-    from feeds.writer import Content
-
-    cache = ParseCache(out.state / "parsed")
-    # With no item limit every entry is published: make it where its issue is parsed,
-    # on all cores. With limits only a few are, and they are made later, on demand.
-    every_entry = not (config.max_items and config.section_max_items)
-    prepare = partial(prepare_issue, config=config, fragments=True) if every_entry else None
-    loaded = load_issues(sources, _options(config), cache, prepare)
-    prepared = cast("dict[str, Prepared]", loaded.prepared)
-    feeds = plan_feeds(loaded.issues, config, {p: r.entries for p, r in prepared.items()})
-    fragments = load_fragments(out.state / "fragments.pickle")
-    known = set(fragments)
-    for ready in prepared.values():
-        fragments.update(ready.fragments)
-    files: dict[str, Content] = dict(render_feeds(feeds, config, fragments))
-    files["index.html"] = index_html(feeds, loaded.issues, config)
-    files["feeds.opml"] = opml(feeds, config)
-    out.forget_state()
-    published = out.publish(files)
-    with contextlib.suppress(OSError):  # the caches only save time
-        cache.save()
-        if set(fragments) != known:
-            save_fragments(out.state / "fragments.pickle", fragments)
-    warnings = [[d.path, d.line, d.level, d.message] for d in loaded.diagnostics]
-    out.write_state(inputs, list(files), {"feeds": len(feeds), "warnings": warnings})
-    return BuildReport(len(feeds), published.changed, published.unchanged, published.stale,
-                       loaded.diagnostics, time.perf_counter() - started)
 
 
 @cli.command()
@@ -233,6 +153,7 @@ def build(issues_dir: Path, output: Path, config_path: str | None, base_url: str
 def _build_and_report(issues_dir: Path, output: Path, config: Config, wait: float,
                       quiet: bool, verbose: bool) -> int:
     """Run one build and print what happened; return the exit code."""
+    from feeds.site import run_build
     from feeds.writer import LockError, WriteError
 
     if not issues_dir.is_dir():

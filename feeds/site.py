@@ -1,0 +1,98 @@
+"""One whole build: read the issues, plan and render the feeds, publish them.
+
+The pipeline the ``build`` and ``serve`` commands run; it raises ParseError,
+LockError or WriteError and prints nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from feeds.config import Config
+from feeds.model import Diagnostic
+from feeds.writer import OutputDir
+
+if TYPE_CHECKING:
+    from feeds.parser import ParseOptions
+
+
+@dataclass(frozen=True)
+class BuildReport:
+    """What one build did, for printing."""
+
+    feeds: int
+    changed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+    stale: tuple[str, ...]
+    warnings: tuple[Diagnostic, ...]
+    seconds: float
+
+
+def parse_options(config: Config) -> ParseOptions:
+    """What the parser needs from the configuration."""
+    from feeds.parser import ParseOptions
+
+    return ParseOptions(timezone=config.timezone, section_slugs=dict(config.sections))
+
+
+def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> BuildReport:
+    """Parse, build in memory, then publish under the lock. Raises on any failure.
+
+    When neither the inputs nor the files of the last build changed, it stops
+    after reading the issues once: no parsing, no feed is built or written.
+    """
+    from feeds.sources import code_stamp, find_issue_files, fingerprint
+
+    started = time.perf_counter()
+    out = OutputDir(output)
+    with out.locked(wait):
+        sources = find_issue_files([issues_dir])
+        inputs = fingerprint(sources, code_stamp(), repr(config), str(issues_dir.resolve()))
+        state = out.read_state()
+        if state is not None and state.get("inputs") == inputs and out.intact(state):
+            files = sorted(state["files"])
+            warnings = tuple(Diagnostic(*d) for d in state.get("warnings", []))
+            return BuildReport(int(state.get("feeds", 0)), (), tuple(files),
+                               out.stale(set(files)), warnings, time.perf_counter() - started)
+        return _full_build(sources, out, config, inputs, started)
+
+
+def _full_build(sources: list[Path], out: OutputDir, config: Config, inputs: str,
+                started: float) -> BuildReport:
+    from feeds.builder import plan_feeds
+    from feeds.cache import ParseCache, load_fragments, save_fragments
+    from feeds.loader import load_issues
+    from feeds.pages import index_html, opml
+    from feeds.render import Prepared, prepare_issue, render_feeds
+    from feeds.writer import Content
+
+    cache = ParseCache(out.state / "parsed")
+    # With no item limit every entry is published: make it where its issue is parsed,
+    # on all cores. With limits only a few are, and they are made later, on demand.
+    every_entry = not (config.max_items and config.section_max_items)
+    prepare = partial(prepare_issue, config=config, fragments=True) if every_entry else None
+    loaded = load_issues(sources, parse_options(config), cache, prepare)
+    prepared = cast("dict[str, Prepared]", loaded.prepared)
+    feeds = plan_feeds(loaded.issues, config, {p: r.entries for p, r in prepared.items()})
+    fragments = load_fragments(out.state / "fragments.pickle")
+    known = set(fragments)
+    for ready in prepared.values():
+        fragments.update(ready.fragments)
+    files: dict[str, Content] = dict(render_feeds(feeds, config, fragments))
+    files["index.html"] = index_html(feeds, loaded.issues, config)
+    files["feeds.opml"] = opml(feeds, config)
+    out.forget_state()
+    published = out.publish(files)
+    with contextlib.suppress(OSError):  # the caches only save time
+        cache.save()
+        if set(fragments) != known:
+            save_fragments(out.state / "fragments.pickle", fragments)
+    warnings = [[d.path, d.line, d.level, d.message] for d in loaded.diagnostics]
+    out.write_state(inputs, list(files), {"feeds": len(feeds), "warnings": warnings})
+    return BuildReport(len(feeds), published.changed, published.unchanged, published.stale,
+                       loaded.diagnostics, time.perf_counter() - started)
