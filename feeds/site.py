@@ -55,10 +55,14 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> Bu
         inputs = fingerprint(sources, code_stamp(), repr(config), str(issues_dir.resolve()))
         state = out.read_state()
         if state is not None and state.get("inputs") == inputs and out.intact(state):
-            files = sorted(state["files"])
-            warnings = tuple(Diagnostic(*d) for d in state.get("warnings", []))
-            return BuildReport(int(state.get("feeds", 0)), (), tuple(files),
-                               out.stale(set(files)), warnings, time.perf_counter() - started)
+            try:
+                files = sorted(state["files"])
+                warnings = tuple(Diagnostic(*d) for d in state.get("warnings", []))
+                return BuildReport(int(state.get("feeds", 0)), (), tuple(files),
+                                   out.stale(set(files)), warnings,
+                                   time.perf_counter() - started)
+            except (TypeError, ValueError):
+                pass  # a damaged record only means a full build
         return _full_build(sources, out, config, inputs, started)
 
 

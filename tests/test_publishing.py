@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import re
@@ -88,6 +89,19 @@ def test_corrupt_or_missing_cache_and_state_are_rebuilt(project: Path) -> None:
     (state / "state.json").unlink()
     assert build(project)[0] == 0
     assert all_files(project / "output") == good
+
+
+def test_a_damaged_state_record_means_a_full_build(project: Path) -> None:
+    assert build(project)[0] == 0
+    state_file = project / "output" / ".feeds" / "state.json"
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    state["warnings"] = [["only", "three", "fields"]]
+    state["feeds"] = "many"
+    state_file.write_text(json.dumps(state), encoding="utf-8")
+    code, stdout, err = build(project)
+    assert (code, err) == (0, "")
+    assert stdout.endswith("(nothing changed)\n")
+    assert json.loads(state_file.read_text(encoding="utf-8"))["feeds"] == 10
 
 
 def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path,
