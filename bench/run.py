@@ -142,38 +142,44 @@ def bench_feeds(n: int, runs: int, rows: list[Row]) -> None:
                         check_feeds(root, articles_in(root), True)))
 
 
-def bench_peers(n: int, runs: int, rows: list[Row], pelican: Path | None, hugo: Path | None) -> None:
+def _peer(name: str, n: int, runs: int, rows: list[Row], convert: Callable[[Path, Path], int],
+          cmd: list[str], out: str, expected: Callable[[dict[str, int]], bool]) -> None:
+    """Convert the corpus for a peer, then time its builds and check its feeds."""
     root = project(n, False)
-    articles = articles_in(root)
-    if pelican is not None:
-        site = WORK / f"pelican-{n}"
-        start = time.perf_counter()
-        to_pelican(root / "issues", site)
-        rows.append(Row("pelican: convert corpus", n, time.perf_counter() - start, 0, ""))
-        output = site / "output"
-        wall, rss = repeat(runs, lambda: shutil.rmtree(output, ignore_errors=True),
-                           [str(pelican), "content", "-s", "pelicanconf.py", "-o", "output", "-q"], site)
-        counts = count_items(output / "feeds")
-        cats = {k: v for k, v in counts.items() if not k.startswith("all.")}
-        ok = counts.get("all.atom.xml") == counts.get("all.rss.xml") == articles and \
-            sum(v for k, v in cats.items() if k.endswith("atom.xml")) == articles
-        if not ok:
-            raise SystemExit(f"pelican made the wrong number of items: {counts}")
-        rows.append(Row("pelican build, no limit", n, wall, rss, f"{len(counts)} feeds, {articles} items"))
-    if hugo is not None:
-        site = WORK / f"hugo-{n}"
-        start = time.perf_counter()
-        to_hugo(root / "issues", site)
-        rows.append(Row("hugo: convert corpus", n, time.perf_counter() - start, 0, ""))
-        public = site / "public"
-        wall, rss = repeat(runs, lambda: shutil.rmtree(public, ignore_errors=True),
-                           [str(hugo), "--quiet", "-d", "public"], site)
-        counts = count_items(public)
-        home = (counts.get("index.xml"), counts.get("atom.xml"))
+    site = WORK / f"{name}-{n}"
+    start = time.perf_counter()
+    convert(root / "issues", site)
+    rows.append(Row(f"{name}: convert corpus", n, time.perf_counter() - start, 0, ""))
+    output = site / out
+    wall, rss = repeat(runs, lambda: shutil.rmtree(output, ignore_errors=True), cmd, site)
+    counts = count_items(output)
+    if not expected(counts):
+        raise SystemExit(f"{name} made the wrong number of items: {counts}")
+    rows.append(Row(f"{name} build, no limit", n, wall, rss,
+                    f"{len(counts)} feeds, {articles_in(root)} items"))
+
+
+def bench_peers(n: int, runs: int, rows: list[Row], pelican: Path | None, hugo: Path | None) -> None:
+    articles = articles_in(project(n, False))
+
+    def pelican_ok(counts: dict[str, int]) -> bool:
+        categories = sum(v for k, v in counts.items()
+                         if not k.startswith("feeds/all.") and k.endswith("atom.xml"))
+        return counts.get("feeds/all.atom.xml") == counts.get("feeds/all.rss.xml") == articles \
+            and categories == articles
+
+    def hugo_ok(counts: dict[str, int]) -> bool:
         sections = sum(v for k, v in counts.items() if "/" in k and k.endswith("index.xml"))
-        if home != (articles, articles) or sections != articles:
-            raise SystemExit(f"hugo made the wrong number of items: {counts}")
-        rows.append(Row("hugo build, no limit", n, wall, rss, f"{len(counts)} feeds, {articles} items"))
+        return (counts.get("index.xml"), counts.get("atom.xml")) == (articles, articles) \
+            and sections == articles
+
+    if pelican is not None:
+        _peer("pelican", n, runs, rows, to_pelican,
+              [str(pelican), "content", "-s", "pelicanconf.py", "-o", "output", "-q"], "output",
+              pelican_ok)
+    if hugo is not None:
+        _peer("hugo", n, runs, rows, to_hugo, [str(hugo), "--quiet", "-d", "public"], "public",
+              hugo_ok)
 
 
 def bench_floors(n: int, runs: int, rows: list[Row]) -> None:

@@ -217,13 +217,20 @@ def test_lock_held_too_long_is_exit_3(project: Path) -> None:
     assert not (project / "output" / "atom.xml").exists()
 
 
-def test_second_build_waits_for_the_first(project: Path) -> None:
-    (project / "output" / ".feeds").mkdir(parents=True)
+def _hold_lock(project: Path, seconds: float) -> subprocess.Popen:
+    """Another process that takes the build lock and keeps it for ``seconds``."""
+    lock = project / "output" / ".feeds" / "build.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from filelock import FileLock\n"
-         "with FileLock(sys.argv[1]):\n    print('held', flush=True); time.sleep(1.5)",
-         str(project / "output" / ".feeds" / "build.lock")], stdout=subprocess.PIPE, text=True)
+         "FileLock(sys.argv[1]).acquire(); print('held', flush=True); time.sleep(float(sys.argv[2]))",
+         str(lock), str(seconds)], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline() == "held\n"
+    return holder
+
+
+def test_second_build_waits_for_the_first(project: Path) -> None:
+    holder = _hold_lock(project, 1.5)
     started = time.monotonic()
     code, _, err = build(project, "--wait", "30")
     assert code == 0, err
@@ -232,12 +239,7 @@ def test_second_build_waits_for_the_first(project: Path) -> None:
 
 
 def test_lock_of_a_killed_build_does_not_block(project: Path) -> None:
-    (project / "output" / ".feeds").mkdir(parents=True)
-    holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys, time; from filelock import FileLock\n"
-         "FileLock(sys.argv[1]).acquire(); print('held', flush=True); time.sleep(600)",
-         str(project / "output" / ".feeds" / "build.lock")], stdout=subprocess.PIPE, text=True)
-    assert holder.stdout.readline() == "held\n"
+    holder = _hold_lock(project, 600)
     holder.send_signal(signal.SIGKILL)
     holder.wait(10)
     started = time.monotonic()
