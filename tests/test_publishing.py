@@ -223,7 +223,8 @@ def _hold_lock(project: Path, seconds: float) -> subprocess.Popen:
     lock.parent.mkdir(parents=True, exist_ok=True)
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from filelock import FileLock\n"
-         "FileLock(sys.argv[1]).acquire(); print('held', flush=True); time.sleep(float(sys.argv[2]))",
+         "lock = FileLock(sys.argv[1]); lock.acquire(); print('held', flush=True)\n"
+         "time.sleep(float(sys.argv[2]))",
          str(lock), str(seconds)], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline() == "held\n"
     return holder
