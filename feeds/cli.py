@@ -210,7 +210,7 @@ def serve(issues_dir: Path, output: Path, config_path: str | None, port: int, bi
 
     from feeds.serve import make_server
     from feeds.serve import watch as watch_issues
-    from feeds.sources import find_issue_files, fingerprint
+    from feeds.sources import find_issue_files, fingerprint, read_files
 
     _config(config_path)
     try:
@@ -230,7 +230,7 @@ def serve(issues_dir: Path, output: Path, config_path: str | None, port: int, bi
                err=True)
     stop = threading.Event()
     if watch:
-        watch_issues(lambda: fingerprint(find_issue_files([issues_dir])),
+        watch_issues(lambda: fingerprint(read_files(find_issue_files([issues_dir]))),
                      lambda: _build_and_report(issues_dir, output, config, 60.0, False, False),
                      stop)
     try:

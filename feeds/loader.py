@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -91,11 +91,14 @@ def git_first_added(files: Iterable[Path]) -> dict[Path, datetime]:
 
 
 def load_issues(paths: Sequence[Path], options: ParseOptions, cache: ParseCache | None = None,
-                prepare: Callable[[Issue], object] | None = None) -> Loaded:
+                prepare: Callable[[Issue], object] | None = None,
+                contents: Mapping[Path, bytes | None] | None = None) -> Loaded:
     """Parse every issue under ``paths``; raise ParseError with all problems of all files.
 
     Files are parsed on all cores when there are many; ``prepare`` runs on each
     freshly parsed issue that has its date, in the process that parsed it.
+    ``contents`` holds files already read (see sources.read_files); a file it
+    could not read is read again here, for the error message.
     """
     files = find_issue_files(paths)
     diags: list[Diagnostic] = []
@@ -105,8 +108,10 @@ def load_issues(paths: Sequence[Path], options: ParseOptions, cache: ParseCache 
     cwd = os.getcwd()
     for file in files:
         name = display_path(file, cwd)
+        data = contents.get(file) if contents else None
         try:
-            data = file.read_bytes()
+            if data is None:
+                data = file.read_bytes()
         except OSError as exc:
             diags.append(Diagnostic(name, 0, "error", f"cannot read: {exc.strerror}"))
             continue

@@ -48,9 +48,6 @@ class _EntryLinkFix:
     def extend_atom(self, entry):  # type: ignore[no-untyped-def]
         return _fix_entry_links(entry)
 
-    def extend_rss(self, item):  # type: ignore[no-untyped-def]
-        return item
-
 
 def _feed_entry(entry: Entry, config: Config, link_fix: bool = True) -> FeedEntry:
     fe = FeedEntry()

@@ -46,12 +46,12 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> Bu
     When neither the inputs nor the files of the last build changed, it stops
     after reading the issues once: no parsing, no feed is built or written.
     """
-    from feeds.sources import code_stamp, find_issue_files, fingerprint
+    from feeds.sources import code_stamp, find_issue_files, fingerprint, read_files
 
     started = time.perf_counter()
     out = OutputDir(output)
     with out.locked(wait):
-        sources = find_issue_files([issues_dir])
+        sources = read_files(find_issue_files([issues_dir]))
         inputs = fingerprint(sources, code_stamp(), repr(config), str(issues_dir.resolve()))
         state = out.read_state()
         if state is not None and state.get("inputs") == inputs and out.intact(state):
@@ -66,8 +66,8 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> Bu
         return _full_build(sources, out, config, inputs, started)
 
 
-def _full_build(sources: list[Path], out: OutputDir, config: Config, inputs: str,
-                started: float) -> BuildReport:
+def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Config,
+                inputs: str, started: float) -> BuildReport:
     from feeds.builder import plan_feeds
     from feeds.cache import ParseCache, load_fragments, save_fragments
     from feeds.loader import load_issues
@@ -80,7 +80,7 @@ def _full_build(sources: list[Path], out: OutputDir, config: Config, inputs: str
     # on all cores. With limits only a few are, and they are made later, on demand.
     every_entry = not (config.max_items and config.section_max_items)
     prepare = partial(prepare_issue, config=config, fragments=True) if every_entry else None
-    loaded = load_issues(sources, parse_options(config), cache, prepare)
+    loaded = load_issues(list(sources), parse_options(config), cache, prepare, sources)
     prepared = cast("dict[str, Prepared]", loaded.prepared)
     feeds = plan_feeds(loaded.issues, config, {p: r.entries for p, r in prepared.items()})
     fragments = load_fragments(out.state / "fragments.pickle")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 
@@ -34,7 +34,18 @@ def display_path(path: Path, cwd: str | None = None) -> str:
     return full[len(here):] if full.startswith(here) else str(path)
 
 
-def fingerprint(files: Sequence[Path], *settings: str) -> str:
+def read_files(files: Sequence[Path]) -> dict[Path, bytes | None]:
+    """Each file's bytes (None if it cannot be read), read once for the whole build."""
+    contents: dict[Path, bytes | None] = {}
+    for file in files:
+        try:
+            contents[file] = file.read_bytes()
+        except OSError:
+            contents[file] = None
+    return contents
+
+
+def fingerprint(contents: Mapping[Path, bytes | None], *settings: str) -> str:
     """A digest of the settings and of each file's name, bytes and modification time.
 
     The modification time is in because an undated issue takes its date from it.
@@ -42,12 +53,12 @@ def fingerprint(files: Sequence[Path], *settings: str) -> str:
     digest = hashlib.sha256()
     for setting in settings:
         digest.update(setting.encode("utf-8", "surrogatepass") + b"\0")
-    for file in files:
+    for file, data in contents.items():
         try:
-            data = file.read_bytes()
             mtime = file.stat().st_mtime_ns
         except OSError:
-            data, mtime = b"", -1
+            mtime = -1
+        data = data or b""
         digest.update(f"{file}\0{mtime}\0{len(data)}\0".encode("utf-8", "surrogatepass"))
         digest.update(hashlib.sha256(data).digest())
     return digest.hexdigest()
