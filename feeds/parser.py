@@ -8,6 +8,7 @@ with small patterns. This module knows Markdown and nothing of feeds.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
@@ -38,15 +39,28 @@ _SPACE = re.compile(r"\s")
 _BARE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 _FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _COLONS = ":："
+_COLON_CHARS = tuple(_COLONS)
 _LABELS = {"摘要": "summary", "作者": "author", "来源": "source",
            "标签": "tags", "关键词": "tags", "关键字": "tags"}
 _TAG_SPLIT = re.compile(r"[，,、;；]")
 _FRONT_MATTER_KEYS = ("date", "year", "number", "title", "url")
+_LEADING = ("text", "softbreak")
+_TRAILING = ("text", "softbreak", "hardbreak")
+_BREAKS = ("softbreak", "hardbreak")
+
+
+def _ignore(*args: object, **kwargs: object) -> None:
+    return None
 
 
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True})
     md.validateLink = lambda url: True  # every link is seen, then checked by is_web_url
+    # markdown-it-py announces at debug level every block rule it tries: some 600
+    # calls an issue and a sixth of its parse time, for messages nobody here reads.
+    for name in list(logging.Logger.manager.loggerDict):
+        if name.startswith("markdown_it."):
+            logging.getLogger(name).debug = _ignore  # type: ignore[method-assign]
     return md
 
 
@@ -95,14 +109,13 @@ class _Draft:
 
 def _trim(tokens: list[Token]) -> list[Token]:
     """Drop empty text tokens, and whitespace-only ones at both ends."""
-    if any(t.type == "text" and not t.content for t in tokens):
-        tokens = [t for t in tokens if not (t.type == "text" and t.content == "")]
-    while tokens and tokens[0].type in ("text", "softbreak") and not tokens[0].content.strip():
-        tokens = tokens[1:]
-    while tokens and tokens[-1].type in ("text", "softbreak", "hardbreak") \
-            and not tokens[-1].content.strip():
-        tokens = tokens[:-1]
-    return tokens
+    kept = [t for t in tokens if t.content or t.type != "text"]
+    start, end = 0, len(kept)
+    while start < end and kept[start].type in _LEADING and not kept[start].content.strip():
+        start += 1
+    while end > start and kept[end - 1].type in _TRAILING and not kept[end - 1].content.strip():
+        end -= 1
+    return kept[start:end] if start or end < len(kept) else kept
 
 
 def _group(tokens: list[Token], start: int) -> int:
@@ -160,23 +173,21 @@ def render_inline(tokens: list[Token]) -> str:
 
 def _split_lines(tokens: list[Token], first_line: int, raw_lines: list[str]) -> list[_Line]:
     """Split a paragraph's inline tokens at top-level line breaks."""
-    lines: list[_Line] = []
+    lines: list[list[Token]] = []
     current: list[Token] = []
     depth = 0
     for t in tokens:
-        if t.type in ("softbreak", "hardbreak") and depth == 0:
-            lines.append(current)  # type: ignore[arg-type]
+        if depth == 0 and t.type in _BREAKS:
+            lines.append(current)
             current = []
             continue
         depth += t.nesting
         current.append(t)
-    lines.append(current)  # type: ignore[arg-type]
-    out = []
-    for offset, line_tokens in enumerate(lines):
-        number = first_line + offset
-        raw = raw_lines[number - 1] if 0 < number <= len(raw_lines) else ""
-        out.append(_Line(tokens=_trim(line_tokens), line=number, raw=raw.strip()))
-    return out
+    lines.append(current)
+    count = len(raw_lines)
+    return [_Line(_trim(line_tokens), number,
+                  raw_lines[number - 1].strip() if 0 < number <= count else "")
+            for number, line_tokens in enumerate(lines, start=first_line)]
 
 
 # ---------------------------------------------------------------- line classification
@@ -259,7 +270,7 @@ def _label_of(line: _Line) -> tuple[str, list[Token]] | None:
             return None
         if inner[-1] not in _COLONS:
             if not (rest and rest[0].type == "text" and rest[0].content.lstrip()[:1] in
-                    tuple(_COLONS)):
+                    _COLON_CHARS):
                 return None
             rest = [_strip_text(rest[0], colon=True), *rest[1:]]
         rest = _trim(rest)
@@ -274,8 +285,10 @@ def _label_of(line: _Line) -> tuple[str, list[Token]] | None:
         marker = content[:2] if content[:2] in ("**", "__") else ""
         content = content[len(marker):]
         for name, kind in _LABELS.items():
+            if not content.startswith(name):
+                continue
             after = content[len(name):].lstrip()
-            if not (content.startswith(name) and after[:1] in tuple(_COLONS)):
+            if after[:1] not in _COLON_CHARS:
                 continue
             after = after[1:]
             if marker and after.startswith(marker):
