@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -19,7 +19,7 @@ from feeds.cache import ParseCache, cache_key
 from feeds.model import Diagnostic, Issue, ParseError, ParseResult
 from feeds.parallel import parallel_map
 from feeds.parser import ParseOptions, parse_issue
-from feeds.slugs import learn_slugs
+from feeds.slugs import SlugHelper, known_slugs, learn_slugs, resolve_slugs
 from feeds.sources import display_path, find_issue_files
 
 PARALLEL_MIN_FILES = 64
@@ -27,30 +27,34 @@ PARALLEL_MIN_FILES = 64
 
 @dataclass(frozen=True)
 class Loaded:
-    """Every issue found, oldest first, with the warnings on the way.
-
-    ``prepared`` holds, by issue path, what the ``prepare`` hook of
-    :func:`load_issues` made of each issue parsed (not cached) in this run.
+    """Every issue found, oldest first, with the warnings on the way; ``fresh``
+    holds the paths of the issues parsed in this run rather than taken from the cache.
     """
 
     issues: tuple[Issue, ...]
     diagnostics: tuple[Diagnostic, ...]
-    prepared: dict[str, object] = field(default_factory=dict)
+    fresh: frozenset[str] = field(default=frozenset(), compare=False)
 
 
 _Job = tuple[bytes, str, str]
 
 
-def _parse_one(job: _Job, options: ParseOptions,
-               prepare: Callable[[Issue], object] | None) -> tuple[ParseResult | ParseError, object]:
-    """Parse one file; in the same (worker) process, run ``prepare`` on it."""
+def _parse_one(job: _Job, options: ParseOptions) -> ParseResult | ParseError:
+    """Parse one file, leaving the slugs of new section names for the caller."""
     data, name, _ = job
     try:
-        result = parse_issue(data, name, options)
+        return parse_issue(data, name, options, make_slugs=False)
     except ParseError as exc:
-        return exc, None
-    extra = prepare(result.issue) if prepare and result.issue.date is not None else None
-    return result, extra
+        return exc
+
+
+def _with_slugs(result: ParseResult, slugs: Mapping[str, str]) -> ParseResult:
+    """The result with every section's slug filled in."""
+    if all(section.slug for section in result.issue.sections):
+        return result
+    sections = tuple(section if section.slug else replace(section, slug=slugs[section.name])
+                     for section in result.issue.sections)
+    return replace(result, issue=replace(result.issue, sections=sections))
 
 
 def git_first_added(files: Iterable[Path]) -> dict[Path, datetime]:
@@ -91,14 +95,12 @@ def git_first_added(files: Iterable[Path]) -> dict[Path, datetime]:
 
 
 def load_issues(paths: Sequence[Path], options: ParseOptions, cache: ParseCache | None = None,
-                prepare: Callable[[Issue], object] | None = None,
                 contents: Mapping[Path, bytes | None] | None = None) -> Loaded:
     """Parse every issue under ``paths``; raise ParseError with all problems of all files.
 
-    Files are parsed on all cores when there are many; ``prepare`` runs on each
-    freshly parsed issue that has its date, in the process that parsed it.
-    ``contents`` holds files already read (see sources.read_files); a file it
-    could not read is read again here, for the error message.
+    Files are parsed on all cores when there are many. ``contents`` holds files
+    already read (see sources.read_files); a file it could not read is read
+    again here, for the error message.
     """
     files = find_issue_files(paths)
     diags: list[Diagnostic] = []
@@ -122,18 +124,23 @@ def load_issues(paths: Sequence[Path], options: ParseOptions, cache: ParseCache 
         else:
             jobs.append((data, name, key))
             sources.append(file)
-    prepared: dict[str, object] = {}
-    work = partial(_parse_one, options=options, prepare=prepare)
-    for (outcome, extra), job, file in zip(parallel_map(work, jobs, PARALLEL_MIN_FILES), jobs,
-                                           sources, strict=True):
+    # A cold parse of many files will likely meet new section names: load pypinyin
+    # for their slugs in a helper process meanwhile, not in every worker.
+    helper = SlugHelper() if len(jobs) >= PARALLEL_MIN_FILES and not known_slugs() else None
+    try:
+        parsed = parallel_map(partial(_parse_one, options=options), jobs, PARALLEL_MIN_FILES)
+        slugs = resolve_slugs((s.name for r in parsed if isinstance(r, ParseResult)
+                               for s in r.issue.sections if not s.slug), helper)
+    finally:
+        if helper is not None:
+            helper.close()
+    for outcome, job, file in zip(parsed, jobs, sources, strict=True):
         if isinstance(outcome, ParseError):
             diags.extend(outcome.diagnostics)
             continue
-        results[file] = outcome
+        results[file] = outcome = _with_slugs(outcome, slugs)
         if cache:
             cache.add(job[2], outcome)
-        if extra is not None:
-            prepared[outcome.issue.path] = extra
     learn_slugs({s.name: s.slug for r in results.values() for s in r.issue.sections
                  if s.name not in options.section_slugs})
     issues = _fill_dates(results, options, diags)
@@ -141,7 +148,8 @@ def load_issues(paths: Sequence[Path], options: ParseOptions, cache: ParseCache 
     if any(d.level == "error" for d in diags):
         raise ParseError(diags)
     issues.sort(key=lambda i: (i.date, i.year, i.number, i.path))
-    return Loaded(tuple(issues), tuple(diags), prepared)
+    fresh = frozenset(results[file].issue.path for file in sources if file in results)
+    return Loaded(tuple(issues), tuple(diags), fresh)
 
 
 def _fill_dates(results: dict[Path, ParseResult], options: ParseOptions,

@@ -23,7 +23,7 @@ from markdown_it.token import Token
 
 from feeds.model import Article, Diagnostic, Issue, ParseError, ParseResult, Section
 from feeds.numerals import is_numeral, parse_chinese
-from feeds.slugs import slugify
+from feeds.slugs import known_slug, slugify
 from feeds.urls import is_web_url
 from feeds.xmltext import clean
 
@@ -396,9 +396,10 @@ def file_name_date(path: str, tz: tzinfo) -> datetime | None:
 # ---------------------------------------------------------------- the parser
 
 class _IssueParser:
-    def __init__(self, text: str, path: str, options: ParseOptions) -> None:
+    def __init__(self, text: str, path: str, options: ParseOptions, make_slugs: bool) -> None:
         self.path = path
         self.options = options
+        self.make_slugs = make_slugs
         self.diags: list[Diagnostic] = []
         self.raw_lines = text.split("\n")
         self.front, used = _front_matter(self.raw_lines, path, self.diags)
@@ -647,15 +648,10 @@ class _IssueParser:
 
     def build_sections(self) -> tuple[Section, ...]:
         out: list[Section] = []
-        slugs: dict[str, str] = {}
         seen_urls: dict[str, tuple[str, int]] = {}
         for name, line, drafts in self.sections:
-            slug = self.options.section_slugs.get(name) or slugify(name)
-            if slugs.get(slug, name) != name:
-                self.error(line, f"section {name} has the slug {slug!r}, like section "
-                                 f"{slugs[slug]}; give one of them its own slug in the "
-                                 "[sections] table of feeds.toml")
-            slugs[slug] = name
+            slug = self.options.section_slugs.get(name) or known_slug(name) \
+                or (slugify(name) if self.make_slugs else "")
             if not drafts:
                 self.warn(line, f"section {name} has no articles")
             articles = []
@@ -701,15 +697,19 @@ def decode(data: bytes, path: str) -> str:
     return clean(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
-def parse_issue(data: bytes | str, path: str, options: ParseOptions | None = None) -> ParseResult:
+def parse_issue(data: bytes | str, path: str, options: ParseOptions | None = None, *,
+                make_slugs: bool = True) -> ParseResult:
     """Parse one issue file; raise :class:`ParseError` listing every error found.
 
     The issue's date comes from front matter or the file name; when neither has
     one, ``issue.date`` is None and the caller supplies it (git history, mtime).
+    With ``make_slugs`` False, a section whose slug is neither configured nor
+    already known gets an empty one, for the caller to fill in (making it loads
+    pypinyin). Two sections with the same slug are the caller's to find.
     """
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogatepass")
     text = decode(data, path)
-    return _IssueParser(text, path, options or ParseOptions()).run()
+    return _IssueParser(text, path, options or ParseOptions(), make_slugs).run()
 
 

@@ -171,17 +171,25 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
     return out
 
 
+PARALLEL_MIN_ISSUES = 64
+
+
 @dataclass(frozen=True)
 class Prepared:
-    """An issue's entries, and their serialised forms when asked for, made where it
-    was parsed (a worker process) rather than later in the main one."""
+    """An issue's entries and their serialised forms, made on all cores for a
+    build that publishes every entry."""
 
     entries: tuple[Entry, ...]
     fragments: dict[str, tuple[bytes, bytes]]
 
 
-def prepare_issue(issue: Issue, config: Config, fragments: bool) -> Prepared:
-    """The issue's entries, and their serialised forms if ``fragments``."""
+def prepare_issue(issue: Issue, config: Config) -> Prepared:
+    """The issue's entries, each serialised as in :func:`entry_fragments`."""
     entries = issue_entries(issue, config)
-    made = {e.key: entry_fragments(e, config) for e in entries} if fragments else {}
-    return Prepared(tuple(entries), made)
+    return Prepared(tuple(entries), {e.key: entry_fragments(e, config) for e in entries})
+
+
+def prepare_issues(issues: Sequence[Issue], config: Config) -> dict[str, Prepared]:
+    """:func:`prepare_issue` for each issue, by its path; on all cores when there are many."""
+    made = parallel_map(partial(prepare_issue, config=config), issues, PARALLEL_MIN_ISSUES)
+    return {issue.path: ready for issue, ready in zip(issues, made, strict=True)}

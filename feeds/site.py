@@ -9,9 +9,8 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from feeds.config import Config
 from feeds.model import Diagnostic
@@ -72,16 +71,16 @@ def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Confi
     from feeds.cache import ParseCache, load_fragments, save_fragments
     from feeds.loader import load_issues
     from feeds.pages import index_html, opml
-    from feeds.render import Prepared, prepare_issue, render_feeds
+    from feeds.render import prepare_issues, render_feeds
     from feeds.writer import Content
 
     cache = ParseCache(out.state / "parsed")
-    # With no item limit every entry is published: make it where its issue is parsed,
-    # on all cores. With limits only a few are, and they are made later, on demand.
+    loaded = load_issues(list(sources), parse_options(config), cache, sources)
+    # With no item limit every entry is published: serialise those of the issues
+    # parsed afresh on all cores. With limits only a few are, made later on demand.
     every_entry = not (config.max_items and config.section_max_items)
-    prepare = partial(prepare_issue, config=config, fragments=True) if every_entry else None
-    loaded = load_issues(list(sources), parse_options(config), cache, prepare, sources)
-    prepared = cast("dict[str, Prepared]", loaded.prepared)
+    prepared = prepare_issues([i for i in loaded.issues if i.path in loaded.fresh], config) \
+        if every_entry else {}
     feeds = plan_feeds(loaded.issues, config, {p: r.entries for p, r in prepared.items()})
     fragments = load_fragments(out.state / "fragments.pickle")
     known = set(fragments)

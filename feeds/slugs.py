@@ -1,10 +1,22 @@
-"""Stable, URL-safe ASCII slugs for section names (pinyin for Chinese)."""
+"""Stable, URL-safe ASCII slugs for section names (pinyin for Chinese).
+
+pypinyin needs a quarter of a second and some 57 MB to load its dictionaries,
+so a slug once worked out is remembered (the parse cache keeps them between
+runs) and new ones can be worked out in a helper process (:class:`SlugHelper`)
+that loads pypinyin while the build parses: parse workers never load it.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
+import subprocess
+import sys
 import unicodedata
+from collections.abc import Iterable
+from pathlib import Path
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _known: dict[str, str] = {}
@@ -16,6 +28,11 @@ def slugify(name: str) -> str:
     if slug is None:
         slug = _known[name] = _pinyin_slug(name)
     return slug
+
+
+def known_slug(name: str) -> str | None:
+    """The slug of ``name`` if it is already worked out, without loading pypinyin."""
+    return _known.get(name)
 
 
 def _pinyin_slug(name: str) -> str:
@@ -38,3 +55,69 @@ def known_slugs() -> dict[str, str]:
 def learn_slugs(slugs: dict[str, str]) -> None:
     """Take slugs worked out by an earlier run; they are a pure function of the name."""
     _known.update({k: v for k, v in slugs.items() if isinstance(k, str) and isinstance(v, str)})
+
+
+class SlugHelper:
+    """A ``python -m feeds.slugs`` process that loads pypinyin at once, then makes
+    the slugs of one batch of names (one JSON line in, one out).
+
+    Started before a large parse, it loads pypinyin on a core the parse leaves
+    idle at times, in a process of its own, so no build process carries the
+    dictionaries. Lines rather than end-of-file delimit the batch, because
+    forked workers inherit the pipe.
+    """
+
+    def __init__(self) -> None:
+        package_parent = str(Path(__file__).resolve().parent.parent)
+        path = os.environ.get("PYTHONPATH")
+        env = {**os.environ, "PYTHONPATH": package_parent + (os.pathsep + path if path else "")}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "feeds.slugs"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL, env=env)
+
+    def slugs(self, names: list[str]) -> dict[str, str] | None:
+        """The slugs of ``names``, or None if the helper failed (the caller makes them)."""
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None
+        try:
+            stdin.write(json.dumps(names).encode("ascii") + b"\n")
+            stdin.flush()
+            made = json.loads(stdout.readline())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(made, dict) or set(made) != set(names) \
+                or not all(isinstance(v, str) and v for v in made.values()):
+            return None
+        return made
+
+    def close(self) -> None:
+        """Stop the helper, whether or not it was used."""
+        self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
+def resolve_slugs(names: Iterable[str], helper: SlugHelper | None = None) -> dict[str, str]:
+    """The slug of every name: known ones at once, new ones from ``helper`` (or made
+    here when there is no helper or it failed), and remembered."""
+    wanted = sorted(set(names))
+    new = [name for name in wanted if name not in _known]
+    if new:
+        made = helper.slugs(new) if helper is not None else None
+        _known.update(made if made is not None else {name: _pinyin_slug(name) for name in new})
+    return {name: _known[name] for name in wanted}
+
+
+def _serve() -> None:
+    """The helper's side: load pypinyin, then answer each line of names."""
+    _pinyin_slug("分")
+    for line in sys.stdin:
+        names = json.loads(line)
+        sys.stdout.write(json.dumps({name: _pinyin_slug(name) for name in names}) + "\n")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    _serve()

@@ -527,10 +527,10 @@ def test_parallel_parsing_equals_serial(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_unlimited_build_prepares_entries_in_workers_and_writes_what_feedgen_writes(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With no limit, entries are serialised where their issue is parsed (in parallel)."""
+    """With no limit, issues are parsed, then their entries serialised, in parallel."""
     from corpus import write_corpus
 
-    from feeds import loader
+    from feeds import loader, render
     from feeds.builder import plan_feeds
     from feeds.config import load_config
     from feeds.render import render_feed_reference
@@ -539,6 +539,7 @@ def test_unlimited_build_prepares_entries_in_workers_and_writes_what_feedgen_wri
                          CONFIG + "max_items = 0\nsection_max_items = 0\n")
     write_corpus(16, root / "issues")
     monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 2)
+    monkeypatch.setattr(render, "PARALLEL_MIN_ISSUES", 2)
     assert build(root)[0] == 0
     config = load_config(root / "feeds.toml")
     feeds = plan_feeds(load_issues([root / "issues"], ParseOptions()).issues, config)

@@ -83,6 +83,41 @@ def test_two_files_with_the_same_number(tmp_path: Path) -> None:
                      f"{first}; give each issue its own number")
 
 
+def test_two_sections_with_one_slug_in_one_file(tmp_path: Path) -> None:
+    text = HEAD + ("**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n\n"
+                   "## 分部式系统\n\n**1.** **B**\n\nhttps://a.example/2\n\n**摘要:** s\n")
+    (tmp_path / "2024-07-01-29.md").write_text(text, encoding="utf-8")
+    with pytest.raises(ParseError) as info:
+        load_issues([tmp_path], ParseOptions())
+    path = tmp_path / "2024-07-01-29.md"
+    assert [str(d) for d in info.value.diagnostics] == [
+        f"{path}:11: error: section 分部式系统 has the slug 'fen-bu-shi-xi-tong', like section "
+        f"分布式系统 ({path}:3); give one of them its own slug in the [sections] table of "
+        "feeds.toml"]
+    configured = ParseOptions(section_slugs={"分部式系统": "departments"})
+    assert [s.slug for s in load_issues([tmp_path], configured).issues[0].sections] == [
+        "fen-bu-shi-xi-tong", "departments"]
+
+
+@pytest.mark.parametrize("parallel", [False, True])
+def test_two_sections_with_one_slug_in_two_files(tmp_path: Path, parallel: bool,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    from feeds import loader, slugs
+
+    monkeypatch.setattr(slugs, "_known", {})
+    if parallel:
+        monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 2)
+    body = "# 云计算技术动态 2024 年第{n}期\n\n## {s}\n\n**1.** **A**\n\nhttps://a.example/{n}\n\n**摘要:** s\n"
+    (tmp_path / "2024-07-01-29.md").write_text(body.format(n="二十九", s="AI 前沿"), encoding="utf-8")
+    (tmp_path / "2024-07-08-30.md").write_text(body.format(n="三十", s="Ai 前沿"), encoding="utf-8")
+    with pytest.raises(ParseError) as info:
+        load_issues([tmp_path], ParseOptions())
+    assert [str(d) for d in info.value.diagnostics] == [
+        f"{tmp_path / '2024-07-08-30.md'}:3: error: section Ai 前沿 has the slug 'ai-qian-yan', "
+        f"like section AI 前沿 ({tmp_path / '2024-07-01-29.md'}:3); give one of them its own "
+        "slug in the [sections] table of feeds.toml"]
+
+
 def test_not_utf8() -> None:
     data = (HEAD + "**1.** **A**\n").encode("gb18030")
     assert problems(data) == [
