@@ -11,9 +11,13 @@ import hashlib
 import os
 import pickle
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import fields
 from pathlib import Path
+from typing import BinaryIO
 
-from feeds.model import ParseResult
+from feeds.model import Article, Issue, ParseResult
 from feeds.parser import PARSER_VERSION, ParseOptions
 from feeds.slugs import known_slugs, learn_slugs
 
@@ -42,17 +46,24 @@ def load_pickle(path: Path, magic: str) -> tuple | None:
     return None
 
 
-def save_pickle(path: Path, magic: str, *payload: object) -> None:
-    """Write atomically: a reader finds the old cache or the new one."""
+@contextmanager
+def _replacing(path: Path) -> Iterator[BinaryIO]:
+    """A file that replaces ``path`` atomically when done: a reader finds the old
+    cache or the new one."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".cache-", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
-            pickle.dump((magic, *payload), handle, protocol=pickle.HIGHEST_PROTOCOL)
+            yield handle
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def save_pickle(path: Path, magic: str, *payload: object) -> None:
+    with _replacing(path) as handle:
+        pickle.dump((magic, *payload), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def cache_key(data: bytes, name: str, options: ParseOptions) -> str:
@@ -62,6 +73,57 @@ def cache_key(data: bytes, name: str, options: ParseOptions) -> str:
         digest.update(part.encode("utf-8", "surrogatepass") + b"\0")
     digest.update(data)
     return digest.hexdigest()
+
+
+def _from_utf8(cls: type, values: tuple) -> object:
+    return cls(*(v.decode("utf-8", "surrogatepass") if isinstance(v, bytes) else v
+                 for v in values))
+
+
+class _TextAsBytes(pickle.Pickler):
+    """Pickles issues and articles with their text as UTF-8 bytes.
+
+    CPython's pickle writes a str through a UTF-8 copy that it then keeps inside
+    the str for as long as the str lives: for a large cache of Chinese text,
+    a fifth more memory in the build that writes it.
+    """
+
+    def reducer_override(self, obj: object) -> object:
+        if type(obj) is Article or type(obj) is Issue:
+            values = (getattr(obj, f.name) for f in fields(obj))  # type: ignore[arg-type]
+            return _from_utf8, (type(obj), tuple(
+                v.encode("utf-8", "surrogatepass") if isinstance(v, str) else v for v in values))
+        return NotImplemented
+
+
+def _dump(obj: object, handle: BinaryIO) -> None:
+    _TextAsBytes(handle, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+
+
+def _load_pack(path: Path) -> tuple[dict[str, ParseResult], dict[str, str]]:
+    """The results and slugs of a pack: a header, then one pickle per result."""
+    try:
+        with path.open("rb") as handle:
+            header = pickle.load(handle)
+            if not (isinstance(header, tuple) and len(header) == 3 and header[0] == _MAGIC
+                    and isinstance(header[1], dict) and isinstance(header[2], int)):
+                return {}, {}
+            results = {}
+            for _ in range(header[2]):
+                key, result = pickle.load(handle)
+                results[key] = result
+    except Exception:  # any broken cache is simply rebuilt
+        return {}, {}
+    return results, header[1]
+
+
+def _save_pack(path: Path, results: dict[str, ParseResult], slugs: dict[str, str]) -> None:
+    """Write atomically, a result at a time: one pickle of them all would hold a
+    memo of every object in memory while it is written."""
+    with _replacing(path) as handle:
+        _dump((_MAGIC, slugs, len(results)), handle)
+        for item in results.items():
+            _dump(item, handle)
 
 
 class ParseCache:
@@ -79,11 +141,8 @@ class ParseCache:
         self.added: set[str] = set()
         self.packed: dict[str, ParseResult] = {}
         self.slugs: dict[str, str] = {}
-        loaded = load_pickle(folder / "pack.pickle", _MAGIC)
-        if loaded is not None and len(loaded) == 2 and isinstance(loaded[0], dict) \
-                and isinstance(loaded[1], dict):
-            self.packed, self.slugs = loaded
-            learn_slugs(self.slugs)
+        self.packed, self.slugs = _load_pack(folder / "pack.pickle")
+        learn_slugs(self.slugs)
 
     def get(self, key: str) -> ParseResult | None:
         result = self.packed.get(key)
@@ -107,11 +166,12 @@ class ParseCache:
         stale = len(set(self.packed) - set(self.used))
         outside = len((loose & set(self.used)) | self.added)
         if outside + stale > max(16, len(self.used) // 8) or known_slugs() != self.slugs:
-            save_pickle(self.folder / "pack.pickle", _MAGIC, self.used, known_slugs())
+            _save_pack(self.folder / "pack.pickle", self.used, known_slugs())
             keep: set[str] = set()
         else:
             for key in self.added - loose:
-                save_pickle(self.folder / f"{key}.pickle", _MAGIC, self.used[key])
+                with _replacing(self.folder / f"{key}.pickle") as handle:
+                    _dump((_MAGIC, self.used[key]), handle)
             keep = set(self.used)
         for key in loose - keep:
             (self.folder / f"{key}.pickle").unlink(missing_ok=True)

@@ -76,6 +76,7 @@ def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Confi
 
     cache = ParseCache(out.state / "parsed")
     loaded = load_issues(list(sources), parse_options(config), cache, sources)
+    sources.clear()  # the files' bytes, no longer needed: memory for the rest of the build
     # With no item limit every entry is published: serialise those of the issues
     # parsed afresh on all cores. With limits only a few are, made later on demand.
     every_entry = not (config.max_items and config.section_max_items)

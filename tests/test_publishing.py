@@ -347,3 +347,9 @@ def test_parse_cache_adds_small_files_and_repacks(tmp_path: Path) -> None:
     write_corpus(20, issues, start=30)
     cache, files = load()
     assert files == ["pack.pickle"] and len(cache.used) == 41
+    pack = folder / "pack.pickle"
+    whole = pack.read_bytes()
+    pack.write_bytes(whole[:len(whole) // 2])  # cut off inside one result: all are ignored
+    assert ParseCache(folder).packed == {}
+    pack.write_bytes(whole)
+    assert len(ParseCache(folder).packed) == 41
