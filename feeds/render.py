@@ -107,22 +107,45 @@ _RSS_NSMAP = {**DcExtension().extend_ns(), "atom": _ATOM_NS,
 _CLOSE = {"atom": b"</feed>\n", "rss": b"  </channel>\n</rss>\n"}
 
 
-def entry_fragments(entry: Entry, config: Config) -> tuple[bytes, bytes]:
-    """The entry's Atom ``<entry>`` and RSS ``<item>``, serialised once by feedgen.
+def _split_at(body: bytes, start: bytes, count: int) -> list[bytes] | None:
+    """``body`` cut before each line that is exactly ``start``; None unless ``count`` pieces.
 
-    Each is serialised inside a stand-in root with the same namespaces and at
-    the same depth as in the full feed, so its bytes are those the full feed
-    would hold; both the combined and the section feed reuse them.
+    Text and attributes are escaped, so such a line can only be an element's start tag.
     """
-    fe = _feed_entry(entry, config, link_fix=False)
+    cuts = [0] if body.startswith(start) else []
+    at = body.find(b"\n" + start)
+    while at != -1:
+        cuts.append(at + 1)
+        at = body.find(b"\n" + start, at + 1)
+    if len(cuts) != count or (count and cuts[0] != 0):
+        return None
+    return [body[a:b] for a, b in zip(cuts, [*cuts[1:], len(body)], strict=True)]
+
+
+def entry_fragments(entries: Sequence[Entry], config: Config) -> list[tuple[bytes, bytes]]:
+    """Each entry's Atom ``<entry>`` and RSS ``<item>``, serialised by feedgen.
+
+    The entries are serialised together inside stand-in roots with the same
+    namespaces and at the same depth as in a full feed, so each one's bytes are
+    those the full feed would hold; both the combined and the section feed reuse
+    them. Serialising them together, then cutting, saves a fifth of the time.
+    """
     feed = etree.Element("feed", xmlns=_ATOM_NS)
-    feed.append(_fix_entry_links(fe.atom_entry(extensions=False)))
-    atom = etree.tostring(feed, pretty_print=True, encoding="UTF-8")
     rss = etree.Element("rss", version="2.0", nsmap=_RSS_NSMAP)
-    etree.SubElement(rss, "channel").append(fe.rss_entry())
-    item = etree.tostring(rss, pretty_print=True, encoding="UTF-8")
-    return (atom[atom.index(b">\n") + 2:-len(_CLOSE["atom"])],
-            item[item.index(b"<channel>\n") + 10:-len(_CLOSE["rss"])])
+    channel = etree.SubElement(rss, "channel")
+    for entry in entries:
+        fe = _feed_entry(entry, config, link_fix=False)
+        feed.append(_fix_entry_links(fe.atom_entry(extensions=False)))
+        channel.append(fe.rss_entry())
+    atom = etree.tostring(feed, pretty_print=True, encoding="UTF-8")
+    items = etree.tostring(rss, pretty_print=True, encoding="UTF-8")
+    atoms = _split_at(atom[atom.index(b">\n") + 2:-len(_CLOSE["atom"])], b"  <entry>\n",
+                      len(entries)) if entries else []
+    rsss = _split_at(items[items.index(b"<channel>\n") + 10:-len(_CLOSE["rss"])],
+                     b"    <item>\n", len(entries)) if entries else []
+    if atoms is None or rsss is None:
+        raise AssertionError("feedgen wrote entries that cannot be told apart")
+    return list(zip(atoms, rsss, strict=True))
 
 
 def _shell(info: FeedInfo, config: Config) -> tuple[bytes, bytes]:
@@ -138,11 +161,17 @@ def _shell(info: FeedInfo, config: Config) -> tuple[bytes, bytes]:
 FragmentCache = dict[str, tuple[bytes, bytes]]
 
 
+_BATCH = 32
+
+
 def _make_fragments(jobs: list[tuple[str, Entry]], config: Config) -> FragmentCache:
-    """Serialise the entries, on all cores for a large build."""
-    made = parallel_map(partial(entry_fragments, config=config), [e for _, e in jobs],
-                        PARALLEL_MIN_ENTRIES)
-    return {key: fragments for (key, _), fragments in zip(jobs, made, strict=True)}
+    """Serialise the entries, in batches, on all cores for a large build."""
+    entries = [e for _, e in jobs]
+    batches = [entries[at:at + _BATCH] for at in range(0, len(entries), _BATCH)]
+    made = parallel_map(partial(entry_fragments, config=config), batches,
+                        PARALLEL_MIN_ENTRIES // _BATCH)
+    return {key: fragments for (key, _), fragments in
+            zip(jobs, (f for batch in made for f in batch), strict=True)}
 
 
 def render_feeds(feeds: Sequence[FeedInfo], config: Config,
@@ -186,7 +215,8 @@ class Prepared:
 def prepare_issue(issue: Issue, config: Config) -> Prepared:
     """The issue's entries, each serialised as in :func:`entry_fragments`."""
     entries = issue_entries(issue, config)
-    return Prepared(tuple(entries), {e.key: entry_fragments(e, config) for e in entries})
+    made = entry_fragments(entries, config)
+    return Prepared(tuple(entries), {e.key: f for e, f in zip(entries, made, strict=True)})
 
 
 def prepare_issues(issues: Sequence[Issue], config: Config) -> dict[str, Prepared]:
