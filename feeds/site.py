@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -90,12 +91,17 @@ def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Confi
     files: dict[str, Content] = dict(render_feeds(feeds, config, fragments))
     files["index.html"] = index_html(feeds, loaded.issues, config)
     files["feeds.opml"] = opml(feeds, config)
+    def save_caches() -> None:
+        with contextlib.suppress(OSError):  # the caches only save time
+            cache.save()
+            if set(fragments) != known:
+                save_fragments(out.state / "fragments.pickle", fragments)
+
     out.forget_state()
-    published = out.publish(files)
-    with contextlib.suppress(OSError):  # the caches only save time
-        cache.save()
-        if set(fragments) != known:
-            save_fragments(out.state / "fragments.pickle", fragments)
+    with ThreadPoolExecutor(1) as background:  # while publishing waits for the disk
+        saved = background.submit(save_caches)
+        published = out.publish(files)
+        saved.result()
     warnings = [[d.path, d.line, d.level, d.message] for d in loaded.diagnostics]
     out.write_state(inputs, list(files), {"feeds": len(feeds), "warnings": warnings})
     return BuildReport(len(feeds), published.changed, published.unchanged, published.stale,

@@ -353,3 +353,20 @@ def test_parse_cache_adds_small_files_and_repacks(tmp_path: Path) -> None:
     assert ParseCache(folder).packed == {}
     pack.write_bytes(whole)
     assert len(ParseCache(folder).packed) == 41
+
+
+def test_atomic_write_survives_short_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """writev may write less than asked (signals, quotas): the rest still goes out, in order."""
+    from feeds import writer
+
+    chunks = [bytes([65 + i % 26]) * (i % 23) for i in range(3000)]  # empty ones too
+    calls = []
+
+    def short_writev(fd: int, buffers: list[memoryview]) -> int:
+        calls.append(len(buffers))
+        return os.write(fd, b"".join(bytes(b) for b in buffers)[:37])
+
+    monkeypatch.setattr(os, "writev", short_writev)
+    writer.atomic_write(tmp_path / "feed.xml", tuple(chunks))
+    assert (tmp_path / "feed.xml").read_bytes() == b"".join(chunks)
+    assert max(calls) == 1024 and len(calls) > 100
