@@ -6,6 +6,7 @@ get the lock, 4 could not write.
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 from collections.abc import Sequence
@@ -50,6 +51,9 @@ output_option = click.option("--output", default="output", show_default=True,
 @click.version_option(package_name="feeds")
 def cli() -> None:
     """Publish the newsletter in issues/ as RSS 2.0 and Atom 1.0 feeds."""
+    # A build makes millions of short-lived objects and hardly any cycles; looking
+    # for cycles every 700 allocations cost a twentieth of a large build's time.
+    gc.set_threshold(50_000, 20, 100)
 
 
 @cli.command()
