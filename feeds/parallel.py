@@ -38,7 +38,7 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], min_items: int) -> 
     count = workers()
     if len(items) < min_items or count < 2:
         return [func(item) for item in items]
-    size = -(-len(items) // (count * 3))
+    size = -(-len(items) // (count * 8))  # small chunks: less memory in flight, even finish
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _WORK = (func, items)
     try:
