@@ -12,6 +12,7 @@ import html
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Literal
 
 from feeds.config import Config
@@ -59,7 +60,7 @@ class FeedInfo:
     def media_type(self) -> str:
         return MEDIA_TYPES[self.format]
 
-    @property
+    @cached_property
     def updated(self) -> datetime | None:
         return max((e.published for e in self.entries), default=None)
 
