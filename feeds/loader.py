@@ -126,7 +126,8 @@ def load_issues(paths: Sequence[Path], options: ParseOptions, cache: ParseCache 
             sources.append(file)
     # A cold parse of many files will likely meet new section names: load pypinyin
     # for their slugs in a helper process meanwhile, not in every worker.
-    helper = SlugHelper() if len(jobs) >= PARALLEL_MIN_FILES and not known_slugs() else None
+    helper = SlugHelper.start() if len(jobs) >= PARALLEL_MIN_FILES and not known_slugs() \
+        else None
     try:
         parsed = parallel_map(partial(_parse_one, options=options), jobs, PARALLEL_MIN_FILES)
         slugs = resolve_slugs((s.name for r in parsed if isinstance(r, ParseResult)

@@ -59,31 +59,40 @@ def learn_slugs(slugs: dict[str, str]) -> None:
 
 class SlugHelper:
     """A ``python -m feeds.slugs`` process that loads pypinyin at once, then makes
-    the slugs of one batch of names (one JSON line in, one out).
+    the slugs of one batch of names (JSON in, JSON out).
 
-    Started before a large parse, it loads pypinyin on a core the parse leaves
-    idle at times, in a process of its own, so no build process carries the
-    dictionaries. Lines rather than end-of-file delimit the batch, because
-    forked workers inherit the pipe.
+    Started before a large parse, it loads pypinyin while the parse runs, in a
+    process of its own, so no build process carries the dictionaries.
     """
 
-    def __init__(self) -> None:
+    TIMEOUT = 60.0
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+
+    @classmethod
+    def start(cls) -> SlugHelper | None:
+        """The helper, started; None if it cannot be (the caller makes the slugs)."""
         package_parent = str(Path(__file__).resolve().parent.parent)
         path = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": package_parent + (os.pathsep + path if path else "")}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "feeds.slugs"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL, env=env)
+        try:
+            return cls(subprocess.Popen(
+                [sys.executable, "-m", "feeds.slugs"], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env))
+        except (OSError, ValueError):
+            return None
 
     def slugs(self, names: list[str]) -> dict[str, str] | None:
-        """The slugs of ``names``, or None if the helper failed (the caller makes them)."""
-        stdin, stdout = self.process.stdin, self.process.stdout
-        assert stdin is not None and stdout is not None
+        """The slugs of ``names``, or None if the helper failed (the caller makes them).
+
+        Call it once, after any forked worker that inherited the pipes has ended.
+        """
         try:
-            stdin.write(json.dumps(names).encode("ascii") + b"\n")
-            stdin.flush()
-            made = json.loads(stdout.readline())
-        except (OSError, ValueError):
+            out, _ = self.process.communicate(json.dumps(names).encode("ascii") + b"\n",
+                                              timeout=self.TIMEOUT)
+            made = json.loads(out)
+        except (OSError, ValueError, subprocess.SubprocessError):
             return None
         if not isinstance(made, dict) or set(made) != set(names) \
                 or not all(isinstance(v, str) and v for v in made.values()):
@@ -92,11 +101,9 @@ class SlugHelper:
 
     def close(self) -> None:
         """Stop the helper, whether or not it was used."""
-        self.process.kill()
-        self.process.wait()
-        for pipe in (self.process.stdin, self.process.stdout):
-            if pipe is not None:
-                pipe.close()
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.communicate()
 
 
 def resolve_slugs(names: Iterable[str], helper: SlugHelper | None = None) -> dict[str, str]:
