@@ -45,6 +45,17 @@ class Entry:
 
 
 @dataclass(frozen=True)
+class Serialised:
+    """All a feed needs of an entry whose bytes were made where its issue was
+    prepared (see :func:`feeds.render.prepare_issues`): the key to those bytes,
+    its date and its section's name."""
+
+    key: str
+    published: datetime
+    section_name: str
+
+
+@dataclass(frozen=True)
 class FeedInfo:
     """One published feed: where it lives and what it is."""
 
@@ -54,7 +65,7 @@ class FeedInfo:
     description: str
     url: str
     slug: str
-    entries: tuple[Entry, ...]
+    entries: tuple[Entry | Serialised, ...]
 
     @property
     def media_type(self) -> str:
@@ -166,11 +177,11 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
 
 
 def plan_feeds(issues: Sequence[Issue], config: Config,
-               prepared: Mapping[str, Sequence[Entry]] | None = None) -> list[FeedInfo]:
+               prepared: Mapping[str, Sequence[Serialised]] | None = None) -> list[FeedInfo]:
     """Every feed to publish, with its entries newest first and within its limit.
 
     Entries are made only for the articles that some feed keeps, or taken from
-    ``prepared`` (an issue's entries by its path, made where it was parsed).
+    ``prepared`` (an issue's entries by its path, already serialised).
     """
     prepared = prepared or {}
     refs = _issue_refs(issues)
@@ -184,13 +195,13 @@ def plan_feeds(issues: Sequence[Issue], config: Config,
     for slug in sorted(groups):
         limit = config.section_max_items
         plans.append((slug, groups[slug][:limit] if limit else groups[slug]))
-    made: dict[int, list[Entry]] = {}
+    made: dict[int, Sequence[Entry | Serialised]] = {}
 
-    def entry(ref: _Ref) -> Entry:
+    def entry(ref: _Ref) -> Entry | Serialised:
         if ref[4] not in made:
             issue = issues[ref[4]]
             ready = prepared.get(issue.path)
-            made[ref[4]] = list(ready) if ready is not None else issue_entries(issue, config)
+            made[ref[4]] = ready if ready is not None else issue_entries(issue, config)
         return made[ref[4]][ref[5]]
 
     feeds = []

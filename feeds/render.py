@@ -18,13 +18,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from typing import cast
 
 from feedgen.entry import FeedEntry
 from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from feeds.builder import GENERATOR, Entry, FeedInfo, feed_path, issue_entries
+from feeds.builder import GENERATOR, Entry, FeedInfo, Serialised, feed_path, issue_entries
 from feeds.config import Config
 from feeds.model import Issue
 from feeds.parallel import parallel_map
@@ -95,6 +96,7 @@ def render_feed_reference(info: FeedInfo, config: Config) -> bytes:
     reference that :func:`render_feeds` must match byte for byte."""
     fg = _feed_generator(info, config)
     for entry in info.entries:
+        assert isinstance(entry, Entry), "the reference is made from whole entries"
         fg.add_entry(_feed_entry(entry, config), order="append")
     if info.format == "atom":
         return fg.atom_str(pretty=True, encoding="UTF-8")
@@ -184,11 +186,15 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
     copied, by all feeds that carry it.
     """
     cache = {} if cache is None else cache
-    needed: dict[str, Entry] = {}
+    needed: dict[str, Entry | Serialised] = {}
     for info in feeds:
         for entry in info.entries:
             needed[entry.key] = entry
-    cache.update(_make_fragments([(k, e) for k, e in needed.items() if k not in cache], config))
+    missing = [(k, e) for k, e in needed.items() if k not in cache]
+    lost = [k for k, e in missing if not isinstance(e, Entry)]
+    if lost:
+        raise KeyError(f"{len(lost)} entries were serialised but their bytes are not in the cache")
+    cache.update(_make_fragments(cast("list[tuple[str, Entry]]", missing), config))
     for key in set(cache) - set(needed):
         del cache[key]
     slot = {"atom": 0, "rss": 1}
@@ -205,10 +211,10 @@ PARALLEL_MIN_ISSUES = 64
 
 @dataclass(frozen=True)
 class Prepared:
-    """An issue's entries and their serialised forms, made on all cores for a
-    build that publishes every entry."""
+    """An issue's entries serialised, made on all cores for a build that publishes
+    every entry; only what planning needs of each entry travels back with them."""
 
-    entries: tuple[Entry, ...]
+    entries: tuple[Serialised, ...]
     fragments: dict[str, tuple[bytes, bytes]]
 
 
@@ -216,7 +222,8 @@ def prepare_issue(issue: Issue, config: Config) -> Prepared:
     """The issue's entries, each serialised as in :func:`entry_fragments`."""
     entries = issue_entries(issue, config)
     made = entry_fragments(entries, config)
-    return Prepared(tuple(entries), {e.key: f for e, f in zip(entries, made, strict=True)})
+    return Prepared(tuple(Serialised(e.key, e.published, e.section_name) for e in entries),
+                    {e.key: f for e, f in zip(entries, made, strict=True)})
 
 
 def prepare_issues(issues: Sequence[Issue], config: Config) -> dict[str, Prepared]:
