@@ -499,6 +499,26 @@ def test_fast_rendering_equals_plain_feedgen(site: Path) -> None:
     assert {path: b"".join(chunks) for path, chunks in again.items()} == fast
 
 
+def test_prepared_entries_plan_the_same_feeds(site: Path) -> None:
+    """Entries serialised where their issue was prepared plan and render as whole ones."""
+    from feeds.builder import Serialised, plan_feeds
+    from feeds.config import load_config
+    from feeds.render import prepare_issues, render_feeds
+
+    config = load_config(site / "feeds.toml", {"max_items": 0, "section_max_items": 0})
+    issues = load_issues([site / "issues"], ParseOptions()).issues
+    whole = plan_feeds(issues, config)
+    prepared = prepare_issues(issues, config)
+    slim = plan_feeds(issues, config, {p: r.entries for p, r in prepared.items()})
+    assert [(f.path, f.title, f.updated, [e.key for e in f.entries]) for f in slim] == \
+        [(f.path, f.title, f.updated, [e.key for e in f.entries]) for f in whole]
+    assert all(isinstance(e, Serialised) for f in slim for e in f.entries)
+    cache = {k: v for r in prepared.values() for k, v in r.fragments.items()}
+    assert render_feeds(slim, config, cache) == render_feeds(whole, config)
+    with pytest.raises(KeyError, match="entries were serialised but their bytes are not"):
+        render_feeds(slim, config, {})
+
+
 def test_parallel_rendering_equals_serial(site: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from corpus import write_corpus
 
