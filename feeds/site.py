@@ -91,6 +91,7 @@ def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Confi
     files: dict[str, Content] = dict(render_feeds(feeds, config, fragments))
     files["index.html"] = index_html(feeds, loaded.issues, config)
     files["feeds.opml"] = opml(feeds, config)
+
     def save_caches() -> None:
         with contextlib.suppress(OSError):  # the caches only save time
             cache.save()
