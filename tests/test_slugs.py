@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -61,3 +64,32 @@ def test_a_helper_that_hangs_is_given_up(monkeypatch: pytest.MonkeyPatch) -> Non
     finally:
         helper.close()
     assert hung.returncode == -9
+
+
+def test_a_large_cold_parse_leaves_pypinyin_to_the_helper(tmp_path: Path) -> None:
+    """Neither the build process nor its parse workers (forked from it) load the
+    57 MB of pypinyin's dictionaries; the slugs are still the same."""
+    from corpus import write_corpus
+
+    write_corpus(70, tmp_path / "issues")
+    marker = tmp_path / "made-here"
+    script = (
+        "import sys, json, os\n"
+        "from pathlib import Path\n"
+        "from feeds import loader, slugs\n"
+        "from feeds.parser import ParseOptions\n"
+        "made = slugs._pinyin_slug\n"
+        "def spy(name):\n"  # forked workers inherit it: any call outside the helper shows
+        f"    Path({str(marker)!r}).open('a').write(f'{{os.getpid()}}\\n')\n"
+        "    return made(name)\n"
+        "slugs._pinyin_slug = spy\n"
+        f"issues = loader.load_issues([Path({str(tmp_path / 'issues')!r})], ParseOptions()).issues\n"
+        "slugs = sorted({(s.name, s.slug) for i in issues for s in i.sections})\n"
+        "print(json.dumps(['pypinyin' in sys.modules, len(issues), slugs]))\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True, cwd=tmp_path)
+    loaded, count, made = json.loads(done.stdout)
+    assert (loaded, count) == (False, 70)
+    assert not marker.exists()
+    assert made == sorted([name, slugify(name)] for name, _ in made)
+    assert len(made) >= 10
