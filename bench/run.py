@@ -81,6 +81,9 @@ def project(n: int, limits: bool) -> Path:
     if not root.exists():
         root.mkdir(parents=True)
         shutil.copytree(corpus, root / "issues", ignore=shutil.ignore_patterns(".done"))
+    for stray in {p.name for p in (root / "issues").glob("*.md")} - \
+            {p.name for p in corpus.glob("*.md")}:
+        (root / "issues" / stray).unlink()  # left by an interrupted run
     config = 'base_url = "https://feeds.example.com/"\ntag_authority = "feeds.example.com"\n'
     if not limits:
         config += "max_items = 0\nsection_max_items = 0\n"
@@ -140,6 +143,7 @@ def bench_feeds(n: int, runs: int, rows: list[Row]) -> None:
         wall, rss = repeat(runs, remove_new, FEEDS, root)
         rows.append(Row("feeds one new issue, default limits", n, wall, rss,
                         check_feeds(root, articles_in(root), True)))
+        (root / "issues" / extra.name).unlink()  # the next run starts from the corpus again
 
 
 def _peer(name: str, n: int, runs: int, rows: list[Row], convert: Callable[[Path, Path], int],
