@@ -30,6 +30,7 @@ from corpus import write_corpus  # noqa: E402
 from peers import count_items, setup, to_hugo, to_pelican  # noqa: E402
 
 WORK = HERE / "work"
+PAIRED: dict[int, list[float]] = {}  # N -> feeds/hugo of each pair of alternating cold builds
 FEEDS = [sys.executable, "-m", "feeds", "build", "--quiet"]
 _MEASURE = """
 import resource, subprocess, sys, time
@@ -182,8 +183,24 @@ def bench_peers(n: int, runs: int, rows: list[Row], pelican: Path | None, hugo: 
               [str(pelican), "content", "-s", "pelicanconf.py", "-o", "output", "-q"], "output",
               pelican_ok)
     if hugo is not None:
-        _peer("hugo", n, runs, rows, to_hugo, [str(hugo), "--quiet", "-d", "public"], "public",
-              hugo_ok)
+        cmd = [str(hugo), "--quiet", "-d", "public"]
+        _peer("hugo", n, runs, rows, to_hugo, cmd, "public", hugo_ok)
+        PAIRED[n] = _alternate(project(n, False), FEEDS, "output", WORK / f"hugo-{n}", cmd,
+                               "public", runs)
+
+
+def _alternate(ours: Path, our_cmd: list[str], our_out: str, theirs: Path, their_cmd: list[str],
+               their_out: str, runs: int) -> list[float]:
+    """Cold builds of feeds and a peer taken in turn, and the ratio of each pair:
+    a drift in the machine's speed then falls on both alike."""
+    ratios = []
+    for _ in range(runs):
+        shutil.rmtree(ours / our_out, ignore_errors=True)
+        mine, _ = measure(our_cmd, ours)
+        shutil.rmtree(theirs / their_out, ignore_errors=True)
+        other, _ = measure(their_cmd, theirs)
+        ratios.append(mine / other)
+    return ratios
 
 
 def bench_floors(n: int, runs: int, rows: list[Row]) -> None:
@@ -228,8 +245,14 @@ def main() -> None:
                 name = peer.split()[0]
                 print(f"N={n}: feeds / {name} = {ours.seconds / by[peer].seconds:.2f} "
                       f"(time), {ours.rss_mb / by[peer].rss_mb:.2f} (memory)")
+        if n in PAIRED:
+            ratios = PAIRED[n]
+            print(f"N={n}: feeds / hugo = {statistics.median(ratios):.2f} (time), the median of "
+                  f"{len(ratios)} pairs of cold builds taken in turn "
+                  f"({min(ratios):.2f}–{max(ratios):.2f})")
     if args.json:
-        args.json.write_text(json.dumps([r.__dict__ for r in rows], indent=1), encoding="utf-8")
+        args.json.write_text(json.dumps({"rows": [r.__dict__ for r in rows],
+                                         "feeds_hugo_pairs": PAIRED}, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
