@@ -61,9 +61,6 @@ def _replacing(path: Path) -> Iterator[BinaryIO]:
         raise
 
 
-def save_pickle(path: Path, magic: str, *payload: object) -> None:
-    with _replacing(path) as handle:
-        pickle.dump((magic, *payload), handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def cache_key(data: bytes, name: str, options: ParseOptions) -> str:
@@ -98,6 +95,12 @@ class _TextAsBytes(pickle.Pickler):
 
 def _dump(obj: object, handle: BinaryIO) -> None:
     _TextAsBytes(handle, protocol=pickle.HIGHEST_PROTOCOL).dump(obj)
+
+
+def save_pickle(path: Path, magic: str, *payload: object) -> None:
+    """Write ``(magic, *payload)`` atomically, any text in it as UTF-8 bytes."""
+    with _replacing(path) as handle:
+        _dump((magic, *payload), handle)
 
 
 def _load_pack(path: Path) -> tuple[dict[str, ParseResult], dict[str, str]]:
@@ -170,8 +173,7 @@ class ParseCache:
             keep: set[str] = set()
         else:
             for key in self.added - loose:
-                with _replacing(self.folder / f"{key}.pickle") as handle:
-                    _dump((_MAGIC, self.used[key]), handle)
+                save_pickle(self.folder / f"{key}.pickle", _MAGIC, self.used[key])
             keep = set(self.used)
         for key in loose - keep:
             (self.folder / f"{key}.pickle").unlink(missing_ok=True)

@@ -650,8 +650,8 @@ class _IssueParser:
         out: list[Section] = []
         seen_urls: dict[str, tuple[str, int]] = {}
         for name, line, drafts in self.sections:
-            slug = self.options.section_slugs.get(name) or known_slug(name) \
-                or (slugify(name) if self.make_slugs else "")
+            slug = self.options.section_slugs.get(name) \
+                or (slugify(name) if self.make_slugs else known_slug(name) or "")
             if not drafts:
                 self.warn(line, f"section {name} has no articles")
             articles = []
