@@ -19,6 +19,7 @@ from feeds.cache import ParseCache, cache_key
 from feeds.model import Diagnostic, Issue, ParseError, ParseResult
 from feeds.parallel import parallel_map
 from feeds.parser import ParseOptions, parse_issue
+from feeds.sanity import sanity_warnings
 from feeds.slugs import SlugHelper, known_slugs, learn_slugs, resolve_slugs
 from feeds.sources import display_path, find_issue_files
 
@@ -146,6 +147,7 @@ def load_issues(paths: Sequence[Path], options: ParseOptions, cache: ParseCache 
                  if s.name not in options.section_slugs})
     issues = _fill_dates(results, options, diags)
     _check_together(issues, diags)
+    diags.extend(sanity_warnings(issues, datetime.now(options.tz)))
     if any(d.level == "error" for d in diags):
         raise ParseError(diags)
     issues.sort(key=lambda i: (i.date, i.year, i.number, i.path))

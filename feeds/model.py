@@ -75,6 +75,7 @@ class Issue:
     intro_html: str = ""
     intro_text: str = ""
     date_source: str = ""
+    heading_line: int = 0
 
     @property
     def articles(self) -> tuple[Article, ...]:

@@ -642,7 +642,7 @@ class _IssueParser:
             sections=sections, url=url, title=self.heading[0] if self.heading else "",
             intro_html="".join(f"<p>{render_inline(p)}</p>" for p in self.intro),
             intro_text="\n\n".join(plain_text(p).strip() for p in self.intro),
-            date_source=date_source,
+            date_source=date_source, heading_line=heading_line,
         )
         return ParseResult(issue, tuple(sorted(self.diags, key=lambda d: (d.line, d.level))))
 

@@ -1,0 +1,109 @@
+"""Warnings about dates and numbers that are valid but probably wrong.
+
+An issue dated in another year than its heading, dated in the future, or
+numbered out of step with the issue before it parses fine and would be
+published, filed under the wrong day or with a gap that readers notice. These
+checks look at all issues together; they never stop a build.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from itertools import pairwise
+from pathlib import PurePath
+
+from feeds.model import Diagnostic, Issue
+
+FUTURE_SLACK = timedelta(days=1)
+
+_SOURCES = {"front matter": "from its front matter", "file name": "from its file name",
+            "git": "from the git commit that added the file",
+            "mtime": "from the file's modification time"}
+
+
+def _fix(issue: Issue) -> str:
+    assert issue.date is not None
+    example = f"{issue.year}-{issue.date:%m-%d}" if issue.date.year != issue.year \
+        else f"{issue.date:%Y-%m-%d}"
+    name = PurePath(issue.path).name
+    return (f"give its real date as 'date: YYYY-MM-DD' in front matter, or in the file name "
+            f"({example}-{issue.number}.md rather than {name})")
+
+
+def _dates(issue: Issue, now: datetime) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    if issue.date is None:
+        return out
+    line = issue.heading_line or 1
+    source = _SOURCES.get(issue.date_source, "")
+    when = f"{issue.date:%Y-%m-%d}" + (f" ({source})" if source else "")
+    if issue.date.year != issue.year:
+        out.append(Diagnostic(issue.path, line, "warning",
+                              f"the issue's date {when} is in {issue.date.year}, but its heading "
+                              f"says {issue.year}; {_fix(issue)}"))
+    elif issue.date - now > FUTURE_SLACK:
+        out.append(Diagnostic(issue.path, line, "warning",
+                              f"the issue's date {when} is more than a day in the future; "
+                              f"{_fix(issue)}"))
+    return out
+
+
+def numbering(issues: Sequence[Issue]) -> str:
+    """``"yearly"`` when the history restarts its numbers each year, else ``"continuous"``.
+
+    Read from the year boundaries: a first issue of a year numbered below the
+    last of the year before is a restart.
+    """
+    ordered = sorted(issues, key=lambda i: (i.year, i.number))
+    restarts = continues = 0
+    for prev, issue in pairwise(ordered):
+        if issue.year != prev.year:
+            if issue.number <= prev.number:
+                restarts += 1
+            else:
+                continues += 1
+    return "yearly" if restarts > continues else "continuous"
+
+
+def next_number(issues: Sequence[Issue], year: int) -> int:
+    """The number the next issue, in ``year``, should carry."""
+    if not issues:
+        return 1
+    latest = max(issues, key=lambda i: (i.year, i.number))
+    if numbering(issues) == "yearly" and year != latest.year:
+        return 1
+    return latest.number + 1
+
+
+def _numbers(issues: Sequence[Issue]) -> list[Diagnostic]:
+    yearly = numbering(issues) == "yearly"
+    ordered = sorted(issues, key=lambda i: (i.year, i.number) if yearly else (i.number, i.year))
+    out: list[Diagnostic] = []
+    for prev, issue in pairwise(ordered):
+        restart = yearly and issue.year != prev.year
+        expected = 1 if restart else prev.number + 1
+        if issue.number == expected or (issue.year, issue.number) == (prev.year, prev.number):
+            continue  # the same year and number twice is the loader's error already
+        line = issue.heading_line or 1
+        before = f"{prev.year} No. {prev.number} ({prev.path})"
+        if issue.number < expected:
+            what = f"repeats the number of {before}"
+        elif issue.number == expected + 1:
+            what = f"follows {before}; No. {expected} is missing"
+        else:
+            what = f"follows {before}; No. {expected}-{issue.number - 1} are missing"
+        if issue.year != prev.year:
+            what += " (the numbering " + ("restarts each year)" if yearly
+                                          else "runs on across years)")
+        out.append(Diagnostic(issue.path, line, "warning",
+                              f"issue {issue.year} No. {issue.number} {what}; "
+                              "check the number in its heading"))
+    return out
+
+
+def sanity_warnings(issues: Sequence[Issue], now: datetime) -> list[Diagnostic]:
+    """Every date and numbering warning for these issues, ``now`` being the time of the check."""
+    out = [d for issue in issues for d in _dates(issue, now)]
+    out.extend(_numbers(issues))
+    return sorted(out, key=lambda d: (d.path, d.line))

@@ -1,0 +1,117 @@
+"""Date and numbering warnings: exact text and line, through the loader and `feeds check`."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from click.testing import CliRunner
+
+from feeds.cli import cli
+from feeds.compose import DraftArticle, issue_markdown
+from feeds.loader import load_issues
+from feeds.parser import ParseOptions
+from feeds.sanity import numbering, sanity_warnings
+
+TZ = ZoneInfo("Asia/Shanghai")
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=TZ)
+ARTICLE = DraftArticle("标题", "https://example.com/a", "摘要。")
+
+
+def _write(folder: Path, name: str, year: int, number: int, front: str = "") -> Path:
+    text = issue_markdown("云计算技术动态", year, number, [("分布式系统", [ARTICLE])])
+    if front:
+        text = f"---\n{front}\n---\n{text}"
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def _warnings(folder: Path, now: datetime = NOW) -> list[str]:
+    loaded = load_issues([folder], ParseOptions())
+    return [str(d) for d in sanity_warnings(loaded.issues, now)]
+
+
+@pytest.fixture
+def issues(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "issues").mkdir()
+    return Path("issues")
+
+
+def test_clean_history_has_no_warning(issues: Path) -> None:
+    _write(issues, "2024-07-13-28.md", 2024, 28)
+    _write(issues, "2024-07-20-29.md", 2024, 29)
+    _write(issues, "2025-01-04-1.md", 2025, 1)
+    assert _warnings(issues) == []
+
+
+def test_date_in_another_year_than_the_heading(issues: Path) -> None:
+    _write(issues, "2026-11-28-29.md", 2024, 29)
+    _write(issues, "x.md", 2024, 30, front="date: 2025-07-27")
+    assert _warnings(issues) == [
+        "issues/2026-11-28-29.md:1: warning: the issue's date 2026-11-28 (from its file name) is "
+        "in 2026, but its heading says 2024; give its real date as 'date: YYYY-MM-DD' in front "
+        "matter, or in the file name (2024-11-28-29.md rather than 2026-11-28-29.md)",
+        "issues/x.md:4: warning: the issue's date 2025-07-27 (from its front matter) is in 2025, "
+        "but its heading says 2024; give its real date as 'date: YYYY-MM-DD' in front matter, "
+        "or in the file name (2024-07-27-30.md rather than x.md)",
+    ]
+
+
+def test_date_in_the_future(issues: Path) -> None:
+    _write(issues, "a.md", 2026, 1, front="date: 2026-11-30")  # within a day: fine
+    _write(issues, "b.md", 2026, 2, front="date: 2026-12-31")
+    assert _warnings(issues) == [
+        "issues/b.md:4: warning: the issue's date 2026-12-31 (from its front matter) is more "
+        "than a day in the future; give its real date as 'date: YYYY-MM-DD' in front matter, "
+        "or in the file name (2026-12-31-2.md rather than b.md)",
+    ]
+    assert _warnings(issues, NOW + timedelta(days=40)) == []
+
+
+def test_gap_and_repeat_with_yearly_numbering(issues: Path) -> None:
+    _write(issues, "2023-12-30-52.md", 2023, 52)
+    _write(issues, "2024-01-06-1.md", 2024, 1)
+    _write(issues, "2024-01-13-2.md", 2024, 2)
+    _write(issues, "2024-01-27-4.md", 2024, 4)
+    _write(issues, "2024-02-24-8.md", 2024, 8)
+    _write(issues, "2025-01-11-2.md", 2025, 2)
+    assert numbering(load_issues([issues], ParseOptions()).issues) == "yearly"
+    assert _warnings(issues) == [
+        "issues/2024-01-27-4.md:1: warning: issue 2024 No. 4 follows 2024 No. 2 "
+        "(issues/2024-01-13-2.md); No. 3 is missing; check the number in its heading",
+        "issues/2024-02-24-8.md:1: warning: issue 2024 No. 8 follows 2024 No. 4 "
+        "(issues/2024-01-27-4.md); No. 5-7 are missing; check the number in its heading",
+        "issues/2025-01-11-2.md:1: warning: issue 2025 No. 2 follows 2024 No. 8 "
+        "(issues/2024-02-24-8.md); No. 1 is missing (the numbering restarts each year); "
+        "check the number in its heading",
+    ]
+
+
+def test_repeat_and_missing_first_with_continuous_numbering(issues: Path) -> None:
+    _write(issues, "2023-12-23-99.md", 2023, 99)
+    _write(issues, "2023-12-30-100.md", 2023, 100)
+    _write(issues, "2024-01-06-101.md", 2024, 101)
+    _write(issues, "2024-01-13-101.md", 2025, 101)
+    assert numbering(load_issues([issues], ParseOptions()).issues) == "continuous"
+    assert _warnings(issues) == [
+        "issues/2024-01-13-101.md:1: warning: the issue's date 2024-01-13 (from its file name) "
+        "is in 2024, but its heading says 2025; give its real date as 'date: YYYY-MM-DD' in "
+        "front matter, or in the file name (2025-01-13-101.md rather than 2024-01-13-101.md)",
+        "issues/2024-01-13-101.md:1: warning: issue 2025 No. 101 repeats the number of 2024 No. "
+        "101 (issues/2024-01-06-101.md) (the numbering runs on across years); check the number "
+        "in its heading",
+    ]
+
+
+def test_check_prints_the_warnings(issues: Path) -> None:
+    _write(issues, "2024-07-20-29.md", 2024, 29)
+    _write(issues, "2024-08-03-31.md", 2024, 31)
+    result = CliRunner().invoke(cli, ["check"])
+    assert (result.exit_code, result.stdout) == (0, (
+        "issues/2024-08-03-31.md:1: warning: issue 2024 No. 31 follows 2024 No. 29 "
+        "(issues/2024-07-20-29.md); No. 30 is missing; check the number in its heading\n"
+        "checked 2 files: 0 errors, 1 warning\n"))
