@@ -10,6 +10,7 @@ import gc
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -191,6 +192,52 @@ def _build_and_report(issues_dir: Path, output: Path, config: Config, wait: floa
         summary += " (nothing changed)"
     click.echo(summary)
     return 0
+
+
+@cli.command()
+@issues_option
+@config_option
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]),
+              help="The issue's date, YYYY-MM-DD (default: today in the configured time zone).")
+@click.option("--number", type=click.IntRange(min=1),
+              help="The issue's number (default: the one after the latest issue).")
+def new(issues_dir: Path, config_path: str | None, day: datetime | None,
+        number: int | None) -> None:
+    """Start the next issue: ISSUES/<date>-<number>.md with its date, heading and sections.
+
+    Never overwrites a file; prints the new file's path.
+    """
+    from feeds.loader import load_issues
+    from feeds.newissue import new_issue
+    from feeds.site import parse_options
+
+    config = _config(config_path)
+    try:
+        history = load_issues([issues_dir], parse_options(config)).issues \
+            if issues_dir.is_dir() else ()
+    except ParseError as exc:
+        _print_diagnostics(exc.diagnostics, err=True, levels=("error",))
+        click.echo("feeds: error: fix the issues above before starting a new one", err=True)
+        sys.exit(EXIT_INPUT)
+    when = day.date() if day else datetime.now(config.tz).date()
+    made = new_issue(history, when, number, config.title, list(config.sections))
+    for issue in history:
+        if (issue.year, issue.number) == (made.year, made.number):
+            click.echo(f"feeds: error: issue {made.year} No. {made.number} already exists in "
+                       f"{issue.path}; choose another --number", err=True)
+            sys.exit(EXIT_USAGE)
+    path = issues_dir / made.name
+    try:
+        issues_dir.mkdir(parents=True, exist_ok=True)
+        with path.open("x", encoding="utf-8") as handle:
+            handle.write(made.text)
+    except FileExistsError:
+        click.echo(f"feeds: error: {path}: already exists; not overwritten", err=True)
+        sys.exit(EXIT_WRITE)
+    except OSError as exc:
+        click.echo(f"feeds: error: {path}: cannot write: {exc.strerror}", err=True)
+        sys.exit(EXIT_WRITE)
+    click.echo(str(path))
 
 
 @cli.command()
