@@ -57,10 +57,24 @@ def cli() -> None:
     gc.set_threshold(50_000, 20, 100)
 
 
+def github_annotation(d: Diagnostic) -> str:
+    """``d`` as a GitHub Actions workflow command, shown on the file's line in a pull request."""
+
+    def escape(text: str, prop: bool = False) -> str:
+        text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+        return text.replace(":", "%3A").replace(",", "%2C") if prop else text
+
+    where = f"file={escape(d.path, True)}" + (f",line={d.line}" if d.line else "")
+    return f"::{d.level} {where},title=feeds::{escape(str(d))}"
+
+
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @config_option
-def check(paths: tuple[Path, ...], config_path: str | None) -> None:
+@click.option("--format", "output_format", type=click.Choice(["text", "github"]),
+              default="text", show_default=True,
+              help="github: GitHub Actions annotations (::error file=…,line=…::…).")
+def check(paths: tuple[Path, ...], config_path: str | None, output_format: str) -> None:
     """Parse issues and report every problem as path:line: level: message.
 
     Exits 0 when there are no errors and 1 when there are: fit for a pre-commit
@@ -78,7 +92,11 @@ def check(paths: tuple[Path, ...], config_path: str | None) -> None:
         diags = loaded.diagnostics
     except ParseError as exc:
         diags = exc.diagnostics
-    _print_diagnostics(diags, err=False, levels=("error", "warning"))
+    if output_format == "github":
+        for d in diags:
+            click.echo(github_annotation(d))
+    else:
+        _print_diagnostics(diags, err=False, levels=("error", "warning"))
     errors = sum(d.level == "error" for d in diags)
     warnings = len(diags) - errors
     files = f"{count} file" + ("" if count == 1 else "s")

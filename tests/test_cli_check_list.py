@@ -125,3 +125,21 @@ def test_undated_issue_takes_the_date_of_the_commit_that_added_it(tmp_path: Path
         expected.append(f"the issue's date {loaded.issues[0].date:%Y-%m-%d} (from the file's "
                         f"modification time) is in {year}, but its heading says 2024")
     assert [d.message.split(";")[0] for d in loaded.diagnostics] == expected
+
+
+def test_check_github_format(project: Path) -> None:
+    bad = project / "issues" / "2024-07-27-30.md"
+    bad.write_text("# 云计算技术动态 2024 年第三十期\n\n## 分布式系统\n\n**1.** **A**\n\n"
+                   "javascript:alert(1)\n\n## 空, 100%\n", encoding="utf-8")
+    code, out, _ = run("check", "--format", "github")
+    assert code == 1
+    assert out == (
+        "::warning file=issues/2024-07-27-30.md,line=5,title=feeds::issues/2024-07-27-30.md:5: "
+        "warning: article 1 in section 分布式系统 has no summary (摘要)\n"
+        "::error file=issues/2024-07-27-30.md,line=7,title=feeds::issues/2024-07-27-30.md:7: "
+        "error: article 1 in section 分布式系统: URL 'javascript:alert(1)' is not allowed; only "
+        "http:// and https:// links can be published\n"
+        "::warning file=issues/2024-07-27-30.md,line=9,title=feeds::issues/2024-07-27-30.md:9: "
+        "warning: section 空, 100%25 has no articles\n"
+        "checked 2 files: 1 error, 2 warnings\n")
+    assert run("check", "--format", "xml")[0] == 2
