@@ -6,6 +6,7 @@ the README tells operators to use.
 
 from __future__ import annotations
 
+import gzip
 import os
 import random
 import shutil
@@ -244,3 +245,21 @@ def test_two_builds_at_once_equal_one(site: Site, tmp_path: Path) -> None:
                 if p.is_file() and ".feeds" not in p.parts}
 
     assert files(site.output) == files(alone / "output")
+
+
+def test_feeds_and_pages_are_served_compressed(site: Site) -> None:
+    assert site.build().returncode == 0
+    for path in [*FEEDS, "feeds.opml", "index.html"]:
+        published = (site.output / path).read_bytes()
+        status, headers, body = site.get(path, {"Accept-Encoding": "gzip"})
+        assert status == 200, path
+        assert headers.get("Content-Encoding") == "gzip", path
+        assert "Accept-Encoding" in headers.get("Vary", ""), path
+        assert gzip.decompress(body) == published, path
+        assert len(body) < len(published), path
+        plain = site.get(path)
+        assert plain[0] == 200 and "Content-Encoding" not in plain[1] and plain[2] == published
+        etag, modified = headers["ETag"], headers["Last-Modified"]
+        for conditional in ({"If-None-Match": etag}, {"If-Modified-Since": modified}):
+            again = site.get(path, {"Accept-Encoding": "gzip", **conditional})
+            assert again[0] == 304, (path, conditional)
