@@ -17,7 +17,7 @@ from typing import Literal
 
 from feeds.config import Config
 from feeds.model import Article, Issue, Section
-from feeds.urls import canonical_url, is_web_url
+from feeds.urls import canonical_url, is_web_url, published_url
 from feeds.xmltext import clean
 
 Format = Literal["atom", "rss"]
@@ -101,7 +101,7 @@ def _footer(issue: Issue, section: Section) -> str:
     """The content's last line: which issue and section the article comes from."""
     label = html.escape(issue_label(issue), quote=False)
     if issue.url and is_web_url(issue.url):
-        label = f'<a href="{html.escape(issue.url)}">{label}</a>'
+        label = f'<a href="{html.escape(published_url(issue.url))}">{label}</a>'
     return f"<p>{label} · {html.escape(section.name, quote=False)}</p>"
 
 
@@ -155,13 +155,13 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
         footer = _footer(issue, section)
         section_name = clean(section.name)
         for article in section.articles:
-            url = canonical_url(article.url)
+            url = canonical_url(article.url)  # for the id only: ids are permanent
             seen[url] = seen.get(url, 0) + 1
             published = issue.date + timedelta(seconds=count - 1 - index)
             fields = {
                 "id": entry_id(config, issue, url, seen[url]),
                 "title": clean(article.title),
-                "link": url,
+                "link": published_url(article.url),
                 "summary": clean(article.summary_text),
                 "content_html": clean(_content_html(article, footer)),
                 "published": published,

@@ -9,6 +9,7 @@ from lxml import etree
 
 from feeds.builder import FeedInfo, issue_label
 from feeds.config import Config
+from feeds.urls import published_url
 from feeds.model import Issue
 from feeds.xmltext import clean
 
@@ -44,10 +45,10 @@ def index_html(feeds: Sequence[FeedInfo], issues: Sequence[Issue], config: Confi
         issue = issues[-1]
         parts = [f"<h2>最新一期：{_e(issue_label(issue))}</h2>"]
         if issue.url:
-            parts.append(f'<p><a href="{_e(issue.url)}">本期网页</a></p>')
+            parts.append(f'<p><a href="{_e(published_url(issue.url))}">本期网页</a></p>')
         for section in issue.sections:
             parts.append(f"<h3>{_e(section.name)}</h3><ol>")
-            parts.extend(f'<li><a href="{_e(a.url)}">{_e(a.title)}</a></li>'
+            parts.extend(f'<li><a href="{_e(published_url(a.url))}">{_e(a.title)}</a></li>'
                          for a in section.articles)
             parts.append("</ol>")
         latest = "\n".join(parts)

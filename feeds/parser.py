@@ -24,7 +24,7 @@ from markdown_it.token import Token
 from feeds.model import Article, Diagnostic, Issue, ParseError, ParseResult, Section
 from feeds.numerals import is_numeral, parse_chinese
 from feeds.slugs import known_slug, slugify
-from feeds.urls import is_web_url
+from feeds.urls import URL_START, is_web_url, url_problem
 from feeds.xmltext import clean
 
 PARSER_VERSION = "2"
@@ -37,6 +37,10 @@ _HEADING = re.compile(
 _LOOSE_TITLE = re.compile(r"^\*\*\s*(\d{1,4})\s*[.、．]\s*(?:\*\*\s*\*\*)?([^*]*)\*\*$")
 _SPACE = re.compile(r"\s")
 _BARE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
+_SPACED_URL = re.compile(r"^(\[[^\]]*\]\(\s*)?<?(" + URL_START + r".*?)>?\s*(?(1)\))$")
+_URL_WITH_CONTROL = re.compile(URL_START + "[^ \t\n<>\"'()\\[\\]\u3000]*?[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+                               "[^ \t\n<>\"'()\\[\\]\u3000]*")
+_CONTROL_BYTE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
 _FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _COLONS = ":："
 _COLON_CHARS = tuple(_COLONS)
@@ -254,6 +258,23 @@ def _url_of(line: _Line) -> str | None:
         if _BARE_URL.match(text):
             return text
     return None
+
+
+def _spaced_url_of(line: _Line) -> str | None:
+    """A URL with whitespace in it written where the URL belongs (alone on its line,
+    maybe as ``<…>`` or ``[原文](…)``), for an error that says what is wrong with it."""
+    match = _SPACED_URL.match(line.raw)
+    return match.group(2) if match and _SPACE.search(match.group(2)) else None
+
+
+def _urls_with_control_characters(text: str, path: str) -> list[Diagnostic]:
+    """An error for each URL in ``text`` (before control characters are removed from it)
+    that holds one: removing it silently would publish a URL the editor did not write."""
+    out = []
+    for match in _URL_WITH_CONTROL.finditer(text):
+        out.append(Diagnostic(path, text.count("\n", 0, match.start()) + 1, "error",
+                              f"URL {match.group()!r} {url_problem(match.group())}"))
+    return out
 
 
 def _label_of(line: _Line) -> tuple[str, list[Token]] | None:
@@ -517,6 +538,8 @@ class _IssueParser:
             if self.current is not None and not self.current.summary_started \
                     and not self.current.url_from_line:
                 url = _url_of(line)
+                if url is None and not self.current.url:
+                    url = _spaced_url_of(line)
             if url is not None and self.current is not None:
                 self.current.url, self.current.url_line = url, line.line
                 self.current.url_from_line = True
@@ -571,10 +594,8 @@ class _IssueParser:
         if not draft.url:
             self.error(draft.line, f"{where} has no URL; put its http(s) link on the line "
                                    "after the title")
-        elif not is_web_url(draft.url):
-            self.error(draft.url_line or draft.line,
-                       f"{where}: URL {draft.url!r} is not allowed; only http:// and "
-                       "https:// links can be published")
+        elif (problem := url_problem(draft.url)) is not None:
+            self.error(draft.url_line or draft.line, f"{where}: URL {draft.url!r} {problem}")
         if not draft.summary:
             self.warn(draft.line, f"{where} has no summary (摘要)")
         if self.sections and draft.section is not None:
@@ -620,9 +641,10 @@ class _IssueParser:
         url = ""
         if "url" in front:
             url = str(front["url"]).strip()
-            if not is_web_url(url):
+            problem = url_problem(url)
+            if problem is not None:
                 self.error(_key_line(self.raw_lines, len(self.raw_lines), "url"),
-                           f"front matter url {url!r} is not an http(s) URL")
+                           f"front matter url {url!r} {problem}")
                 url = ""
         if number is None and not any(d.message.startswith("front matter number")
                                       for d in self.diags):
@@ -710,6 +732,10 @@ def parse_issue(data: bytes | str, path: str, options: ParseOptions | None = Non
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogatepass")
     text = decode(data, path)
-    return _IssueParser(text, path, options or ParseOptions(), make_slugs).run()
+    parser = _IssueParser(text, path, options or ParseOptions(), make_slugs)
+    if _CONTROL_BYTE.search(data):
+        raw = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+        parser.diags.extend(_urls_with_control_characters(raw, path))
+    return parser.run()
 
 

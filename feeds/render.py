@@ -7,6 +7,13 @@ the channel's alternate link is added last (RSS uses the last link added),
 characters XML forbids never reach it (:mod:`feeds.builder` removed them;
 feedgen would raise ``ValueError``).
 
+Text a reader may take for HTML is written as HTML that shows the text
+literally: every title, subtitle and summary is the plain text HTML-escaped,
+typed ``html`` in Atom (RSS ``<title>`` and ``<description>`` are HTML to
+readers anyway); author names and categories are plain text in both formats.
+In RSS, ``&`` and ``<`` are written as ``&#x26;`` and ``&#x3C;``, as the RSS
+Advisory Board's profile recommends (the same XML, told apart by its checker).
+
 Each entry is serialised once and its bytes are shared by every feed that
 carries it; :func:`render_feed_reference` is feedgen writing a whole feed, the
 reference those bytes must equal.
@@ -14,6 +21,7 @@ reference those bytes must equal.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,12 +42,28 @@ from feeds.xmltext import clean
 PARALLEL_MIN_ENTRIES = 2000
 
 
+def _as_html(text: str) -> str:
+    """Plain text as HTML that a reader shows as exactly that text."""
+    return html.escape(text, quote=False)
+
+
+def _rss_refs(data: bytes) -> bytes:
+    """RSS bytes with ``&`` and ``<`` escaped as hexadecimal character references.
+
+    lxml escapes them as ``&amp;`` and ``&lt;`` in text and attributes alike and
+    writes no CDATA or comment, so this changes no character of the document.
+    """
+    return data.replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
+
+
 def _fix_entry_links(entry: etree._Element) -> etree._Element:
-    """feedgen 1.0.0 forgets ``rel``/``type`` on Atom entry links; put them back."""
+    """feedgen 1.0.0 forgets ``rel``/``type`` on Atom entry links; put them back. It
+    cannot type a title: mark it ``html``, as it is."""
     for link in entry.iter("link"):
         if "rel" not in link.attrib:
             link.set("rel", "alternate")
             link.set("type", "text/html")
+    entry.find("title").set("type", "html")  # type: ignore[union-attr]
     return entry
 
 
@@ -50,6 +74,18 @@ class _EntryLinkFix:
         return _fix_entry_links(entry)
 
 
+class _FeedTextTypes:
+    """Marks the Atom feed's title and subtitle ``html`` (feedgen cannot type them)."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_atom(self, feed):  # type: ignore[no-untyped-def]
+        for name in ("title", "subtitle"):
+            feed.find(name).set("type", "html")
+        return feed
+
+
 def _feed_entry(entry: Entry, config: Config, link_fix: bool = True) -> FeedEntry:
     fe = FeedEntry()
     if link_fix:
@@ -57,9 +93,9 @@ def _feed_entry(entry: Entry, config: Config, link_fix: bool = True) -> FeedEntr
     if entry.author:
         fe.register_extension("dc", DcEntryExtension, atom=False, rss=True)
     fe.id(entry.id)
-    fe.title(entry.title)
+    fe.title(_as_html(entry.title))
     fe.link(href=entry.link, rel="alternate", type="text/html")
-    fe.summary(entry.summary or entry.title)
+    fe.summary(_as_html(entry.summary or entry.title), type="html")
     fe.content(entry.content_html, type="html")
     fe.published(entry.published)
     fe.updated(entry.published)
@@ -76,9 +112,10 @@ def _feed_entry(entry: Entry, config: Config, link_fix: bool = True) -> FeedEntr
 def _feed_generator(info: FeedInfo, config: Config) -> FeedGenerator:
     fg = FeedGenerator()
     fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
+    fg.register_extension("texttypes", _FeedTextTypes, None, atom=True, rss=False)
     fg.id(info.url)
-    fg.title(clean(info.title))
-    fg.subtitle(clean(info.description) or clean(info.title))
+    fg.title(_as_html(clean(info.title)))
+    fg.subtitle(_as_html(clean(info.description) or clean(info.title)))
     fg.language(config.language)
     fg.generator(GENERATOR)
     fg.author(name=clean(config.author or info.title.split(" · ")[0]),
@@ -100,7 +137,7 @@ def render_feed_reference(info: FeedInfo, config: Config) -> bytes:
         fg.add_entry(_feed_entry(entry, config), order="append")
     if info.format == "atom":
         return fg.atom_str(pretty=True, encoding="UTF-8")
-    return fg.rss_str(pretty=True, encoding="UTF-8")
+    return _rss_refs(fg.rss_str(pretty=True, encoding="UTF-8"))
 
 
 _ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -140,7 +177,7 @@ def entry_fragments(entries: Sequence[Entry], config: Config) -> list[tuple[byte
         feed.append(_fix_entry_links(fe.atom_entry(extensions=False)))
         channel.append(fe.rss_entry())
     atom = etree.tostring(feed, pretty_print=True, encoding="UTF-8")
-    items = etree.tostring(rss, pretty_print=True, encoding="UTF-8")
+    items = _rss_refs(etree.tostring(rss, pretty_print=True, encoding="UTF-8"))
     atoms = _split_at(atom[atom.index(b">\n") + 2:-len(_CLOSE["atom"])], b"  <entry>\n",
                       len(entries)) if entries else []
     rsss = _split_at(items[items.index(b"<channel>\n") + 10:-len(_CLOSE["rss"])],
@@ -154,7 +191,7 @@ def _shell(info: FeedInfo, config: Config) -> tuple[bytes, bytes]:
     """The feed without entries, split where the entries go."""
     fg = _feed_generator(info, config)
     data = fg.atom_str(pretty=True, encoding="UTF-8") if info.format == "atom" else \
-        fg.rss_str(pretty=True, encoding="UTF-8")
+        _rss_refs(fg.rss_str(pretty=True, encoding="UTF-8"))
     close = _CLOSE[info.format]
     assert data.endswith(close), data[-80:]
     return data[:-len(close)], close

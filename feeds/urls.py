@@ -1,32 +1,89 @@
-"""Which links are allowed, and the canonical form of an article URL."""
+"""Which links are allowed, the form in which a link is published, and the canonical
+form of an article URL (for its id only)."""
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from markdown_it.common.normalize_url import normalizeLink
+
 ALLOWED_SCHEMES = ("http", "https")
-_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f]")
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _PLAIN_WEB_URL = re.compile(r"https?://[a-z0-9.-]+(?:/|$)")
+_SCHEME_AUTHORITY = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)([^/?#]*)")
+_NOT_IN_URI = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]|%(?![0-9A-Fa-f]{2})")
+URL_START = r"[A-Za-z][A-Za-z0-9+.\-]*://"  # a scheme, then an authority
 WEIXIN_KEEP = ("__biz", "mid", "idx", "sn")
 
 
-def is_web_url(url: str) -> bool:
-    """True for an absolute http(s) URL with a host and no spaces or control characters."""
-    if not url or _SPACE_OR_CONTROL.search(url):
-        return False
-    if _PLAIN_WEB_URL.match(url):
-        return True  # the common case, which the full check below would accept too
+def _char_name(char: str) -> str:
+    return f"U+{ord(char):04X}" + (f" {unicodedata.name(char)}" if unicodedata.name(char, "") else "")
+
+
+def url_problem(url: str) -> str | None:
+    """What keeps ``url`` from being published, said for the editor; None if nothing.
+
+    A link is published only if it is an absolute http(s) URL with a host, without
+    whitespace, control characters or credentials (``user:password@``).
+    """
+    if not url:
+        return "is empty"
+    if _PLAIN_WEB_URL.match(url) and not _SPACE_OR_CONTROL.search(url) and "@" not in url:
+        return None  # the common case, which the full check below would accept too
+    control = _CONTROL.search(url)
+    if control:
+        return (f"contains the control character {_char_name(control.group())}; "
+                "remove it")
+    space = _SPACE_OR_CONTROL.search(url)
+    if space:
+        if space.group() == " ":
+            return "contains a space; write a space inside a URL as %20"
+        return f"contains whitespace ({_char_name(space.group())}); remove it or percent-encode it"
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError:
-        return False
-    return parts.scheme.lower() in ALLOWED_SCHEMES and bool(parts.hostname)
+        return "is not a valid URL (check the host and the port)"
+    if parts.scheme.lower() not in ALLOWED_SCHEMES:
+        return "is not allowed; only http:// and https:// links can be published"
+    if "@" in parts.netloc:
+        return ("contains credentials (user:password@ before the host); credentials do not "
+                "belong in a feed: remove them")
+    if not parts.hostname:
+        return "has no host"
+    authority = _SCHEME_AUTHORITY.match(published_url(url))
+    if authority is None or "%" in authority.group(2):
+        return "has a host that is not a valid domain name"
+    return None
+
+
+def is_web_url(url: str) -> bool:
+    """True for a URL that may be published (see :func:`url_problem`)."""
+    return url_problem(url) is None
+
+
+def published_url(url: str) -> str:
+    """The link as published: the editor's URL, with scheme and host in lower case, an
+    international host in punycode, and the characters a URI cannot hold (non-ASCII,
+    ``|``, ``{``, a ``%`` without two hex digits, …) percent-encoded as UTF-8, as
+    CommonMark does for a Markdown link. Nothing else changes: no parameter, fragment,
+    ``;`` or ``?`` is dropped, added or re-encoded.
+    """
+    if _PLAIN_WEB_URL.match(url) and not _NOT_IN_URI.search(url):
+        return url  # already in published form
+    link = normalizeLink(url)
+    match = _SCHEME_AUTHORITY.match(link)
+    if match is None:
+        return link
+    return match.group(1).lower() + match.group(2).lower() + link[match.end():]
 
 
 def canonical_url(url: str) -> str:
-    """Drop tracking noise so one article shared twice is one article.
+    """Drop tracking noise so one article shared twice is one article: for the entry
+    id only, never published. It must not change: ids are permanent.
 
     Removes ``utm_*`` parameters and the fragment; for WeChat article links
     (``mp.weixin.qq.com/s?...``) keeps only ``__biz``, ``mid``, ``idx`` and ``sn``.
