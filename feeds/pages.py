@@ -9,8 +9,8 @@ from lxml import etree
 
 from feeds.builder import FeedInfo, issue_label
 from feeds.config import Config
-from feeds.urls import published_url
 from feeds.model import Issue
+from feeds.urls import published_url
 from feeds.xmltext import clean
 
 _STYLE = (

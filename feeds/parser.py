@@ -38,8 +38,8 @@ _LOOSE_TITLE = re.compile(r"^\*\*\s*(\d{1,4})\s*[.、．]\s*(?:\*\*\s*\*\*)?([^*
 _SPACE = re.compile(r"\s")
 _BARE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 _SPACED_URL = re.compile(r"^(\[[^\]]*\]\(\s*)?<?(" + URL_START + r".*?)>?\s*(?(1)\))$")
-_URL_WITH_CONTROL = re.compile(URL_START + "[^ \t\n<>\"'()\\[\\]\u3000]*?[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
-                               "[^ \t\n<>\"'()\\[\\]\u3000]*")
+_URL_CHARS = "[^ \t\n<>\"'()\\[\\]\u3000]*"  # up to a space or a delimiter; control characters too
+_URL_WITH_CONTROL = re.compile(URL_START + _URL_CHARS + "?[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]" + _URL_CHARS)
 _CONTROL_BYTE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
 _FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _COLONS = ":："
