@@ -21,7 +21,7 @@ from lxml import etree
 from feeds.cli import cli
 from feeds.loader import load_issues
 from feeds.parser import ParseOptions
-from feeds.urls import canonical_url
+from feeds.urls import published_url
 
 TZ = ZoneInfo("Asia/Shanghai")
 BASE = "https://news.example.org/feeds/"
@@ -101,7 +101,7 @@ def expected_entries(root: Path, slug: str = "") -> list[dict]:
         pairs = [(s, a) for s in issue.sections for a in s.articles]
         for index, (section, article) in enumerate(pairs):
             rows.append({
-                "title": article.title, "link": canonical_url(article.url),
+                "title": article.title, "link": published_url(article.url),
                 "summary": article.summary_text, "section": section.name,
                 "slug": section.slug, "tags": list(article.tags), "author": article.author,
                 "published": issue.date + timedelta(seconds=len(pairs) - 1 - index),
@@ -172,10 +172,11 @@ def test_content_footer_names_issue_and_section(site: Path) -> None:
     assert old.endswith("<p>《云计算技术动态》2024 年第 29 期 · 技术之外</p>")
 
 
-def test_canonical_links_drop_tracking(site: Path) -> None:
+def test_links_are_published_as_written(site: Path) -> None:
     links = [e.link for e in feedparser.parse((site / "output" / "rss.xml").read_bytes()).entries]
-    assert "https://example.com/raft?id=7" in links
-    assert "https://mp.weixin.qq.com/s?__biz=MzA5&mid=2650&idx=1&sn=abc123" in links
+    assert "https://example.com/raft?utm_source=wechat&utm_medium=share&id=7" in links
+    assert ("https://mp.weixin.qq.com/s?__biz=MzA5&mid=2650&idx=1&sn=abc123&chksm=deadbeef&scene=21"
+            "#wechat_redirect") in links
 
 
 @pytest.mark.parametrize("path", ["atom.xml", "sections/xin-lan-mu/atom.xml",
@@ -408,7 +409,8 @@ def test_hostile_input_is_escaped(tmp_path: Path) -> None:
         parsed = feedparser.parse((out / path).read_bytes())
         assert parsed.bozo == 0, path
         [entry] = parsed.entries
-        assert entry.title == "标题 <b>不是标签</b> & a < b"
+        assert entry.title_detail.type == "text/html"
+        assert entry.title == "标题 &lt;b&gt;不是标签&lt;/b&gt; &amp; a &lt; b"
         assert "\x00" not in entry.summary and "\x08" not in entry.summary
     raw = (out / "atom.xml").read_text(encoding="utf-8")
     content = etree.fromstring(raw.encode()).find(
