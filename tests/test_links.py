@@ -194,6 +194,7 @@ def test_check_exits_1_naming_the_line(tmp_path: Path, monkeypatch: pytest.Monke
 
 @pytest.mark.parametrize(("url", "problem"), [
     ("https://a.example/x", None),
+    ("https://medium.example/@user/post", None),
     ("https://user@a.example/x", CREDENTIALS),
     ("https://a.example/x\ty", "contains whitespace (U+0009); remove it or percent-encode it"),
     ("https://a.example/x\u3000", "contains whitespace (U+3000 IDEOGRAPHIC SPACE); remove it or "

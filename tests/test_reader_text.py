@@ -116,6 +116,7 @@ def test_reader_shows_the_editors_text_in_rss_and_atom(site: Path) -> None:
         assert len(parsed.entries) == len(want), path
         if section:
             assert shown(parsed.feed.title_detail) == f"{name} · {want[0][0]}"
+            assert shown(parsed.feed.subtitle_detail).endswith(f"（{want[0][0]}）")
         for got, (section_name, article) in zip(parsed.entries, want, strict=True):
             assert shown(got.title_detail) == article.title, path
             assert shown(got.summary_detail) == (article.summary_text or article.title), path
