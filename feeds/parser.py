@@ -37,10 +37,6 @@ _HEADING = re.compile(
 _LOOSE_TITLE = re.compile(r"^\*\*\s*(\d{1,4})\s*[.、．]\s*(?:\*\*\s*\*\*)?([^*]*)\*\*$")
 _SPACE = re.compile(r"\s")
 _BARE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
-_SPACED_URL = re.compile(r"^(\[[^\]]*\]\(\s*)?<?(" + URL_START + r".*?)>?\s*(?(1)\))$")
-_URL_CHARS = "[^ \t\n<>\"'()\\[\\]\u3000]*"  # up to a space or a delimiter; control characters too
-_URL_WITH_CONTROL = re.compile(URL_START + _URL_CHARS + "?[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]" + _URL_CHARS)
-_CONTROL_BYTE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
 _FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _COLONS = ":："
 _COLON_CHARS = tuple(_COLONS)
@@ -258,6 +254,12 @@ def _url_of(line: _Line) -> str | None:
         if _BARE_URL.match(text):
             return text
     return None
+
+
+_SPACED_URL = re.compile(r"^(\[[^\]]*\]\(\s*)?<?(" + URL_START + r".*?)>?\s*(?(1)\))$")
+_URL_CHARS = "[^ \t\n<>\"'()\\[\\]\u3000]*"  # up to a space or a delimiter; control characters too
+_URL_WITH_CONTROL = re.compile(URL_START + _URL_CHARS + "?[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]" + _URL_CHARS)
+_CONTROL_BYTE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
 
 
 def _spaced_url_of(line: _Line) -> str | None:
