@@ -23,8 +23,8 @@ _STYLE = (
 )
 
 
-def _e(text: str) -> str:
-    return escape(clean(text), quote=True)
+def _e(text: str, quote: bool = True) -> str:
+    return escape(clean(text), quote=quote)
 
 
 def index_html(feeds: Sequence[FeedInfo], issues: Sequence[Issue], config: Config) -> bytes:
@@ -81,7 +81,10 @@ def index_html(feeds: Sequence[FeedInfo], issues: Sequence[Issue], config: Confi
 
 
 def opml(feeds: Sequence[FeedInfo], config: Config) -> bytes:
-    """An OPML 2.0 subscription list of every feed, for importing into a reader."""
+    """An OPML 2.0 subscription list of every feed, for importing into a reader.
+
+    An outline's ``text`` may hold HTML (OPML 2.0), and its ``title`` is the feed's
+    title, HTML in RSS: both are the text HTML-escaped, as in the feeds."""
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
     etree.SubElement(head, "title").text = clean(feeds[0].title if feeds else "feeds")
@@ -91,7 +94,7 @@ def opml(feeds: Sequence[FeedInfo], config: Config) -> bytes:
     body = etree.SubElement(root, "body")
     for feed in feeds:
         etree.SubElement(body, "outline", type="rss", version=feed.format.upper(),
-                         text=clean(f"{feed.title} ({feed.format.upper()})"),
-                         title=clean(feed.title), xmlUrl=feed.url,
+                         text=_e(f"{feed.title} ({feed.format.upper()})", quote=False),
+                         title=_e(feed.title, quote=False), xmlUrl=feed.url,
                          htmlUrl=config.base_url + "index.html")
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

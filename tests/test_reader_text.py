@@ -210,6 +210,21 @@ def test_index_html_shows_the_editors_text(site: Path) -> None:
                                          "th", "td", "br", "span", "code", "ol", "li"}
 
 
+def test_opml_outlines_show_the_feed_titles(site: Path) -> None:
+    """OPML 2.0: an outline's text may hold HTML; it and the title are escaped as in RSS."""
+    root = etree.parse(str(site / "output" / "feeds.opml")).getroot()
+    titles = {}
+    for path in feeds_of(site / "output"):
+        titles[BASE + path] = shown(feedparser.parse((site / "output" / path).read_bytes()).feed.title_detail)
+    outlines = root.findall("body/outline")
+    assert len(outlines) == len(titles)
+    for outline in outlines:
+        title = titles[outline.get("xmlUrl")]
+        kind = outline.get("version")
+        assert shown({"type": "text/html", "value": outline.get("text")}) == f"{title} ({kind})"
+        assert shown({"type": "text/html", "value": outline.get("title")}) == title
+
+
 def test_hostile_atom_validates_against_rfc4287_schema(site: Path) -> None:
     schema = etree.RelaxNG(etree.parse(str(ATOM_RNG)))
     for path in feeds_of(site / "output"):
