@@ -21,13 +21,24 @@ from zoneinfo import ZoneInfo
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
+from feeds.limits import (
+    MARKUP_CHARS,
+    MAX_FILE_BYTES,
+    MAX_FRONT_MATTER_CHARS,
+    MAX_ISSUE_NUMBER,
+    MAX_LINE_CHARS,
+    MAX_LINES,
+    MAX_MARKUP,
+    YEARS,
+    stamp,
+)
 from feeds.model import Article, Diagnostic, Issue, ParseError, ParseResult, Section
 from feeds.numerals import is_numeral, parse_chinese
 from feeds.slugs import known_slug, slugify
 from feeds.urls import URL_START, is_web_url, url_problem
 from feeds.xmltext import clean
 
-PARSER_VERSION = "2"
+PARSER_VERSION = f"3/{stamp()}"
 
 _NUMBER_SEP = r"\s*[.、．]\s*"
 _NUMBER_ONLY = re.compile(r"^\s*(\d{1,4})" + _NUMBER_SEP + r"$")
@@ -37,6 +48,7 @@ _HEADING = re.compile(
 _LOOSE_TITLE = re.compile(r"^\*\*\s*(\d{1,4})\s*[.、．]\s*(?:\*\*\s*\*\*)?([^*]*)\*\*$")
 _SPACE = re.compile(r"\s")
 _BARE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 _FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
 _COLONS = ":："
 _COLON_CHARS = tuple(_COLONS)
@@ -333,10 +345,58 @@ def _strip_text(token: Token, *, colon: bool) -> Token:
 
 # ---------------------------------------------------------------- front matter and heading
 
-def _front_matter(lines: list[str], path: str, diags: list[Diagnostic]) -> tuple[dict, int]:
-    """Parse YAML front matter; return (values, number of lines it used)."""
+_NUMBER_FORM = "a number from 1 to 9999 in digits (29) or Chinese numerals (二十九)"
+_YEAR_FORM = f"a year from {YEARS.start} to {YEARS.stop - 1}"
+_DATE_FORM = (f"YYYY-MM-DD, or YYYY-MM-DD HH:MM[:SS] with an optional offset such as +08:00, "
+              f"in the years {YEARS.start}-{YEARS.stop - 1}")
+_FORMS = {"title": "text, e.g. 'title: 云计算技术动态'", "url": "an http(s) URL",
+          "number": _NUMBER_FORM, "year": f"{_YEAR_FORM}, e.g. 'year: 2024'",
+          "date": _DATE_FORM}
+_KINDS = {"null": "nothing (null)", "bool": "true/false", "int": "a number", "float": "a number",
+          "timestamp": "a date", "binary": "binary data", "seq": "a list", "map": "a mapping",
+          "str": "text", "set": "a set", "omap": "a mapping", "pairs": "a list of pairs"}
+_YAML_TAG = "tag:yaml.org,2002:"
+
+
+def _yaml_loader() -> type:
+    """A SafeLoader that refuses aliases, anchors and nesting deeper than a value's list.
+
+    A few lines of aliases expand into gigabytes (a "billion laughs"), and front
+    matter needs none of it: every key takes one plain value.
+    """
+    import yaml
+    from yaml.composer import ComposerError
+    from yaml.events import AliasEvent, CollectionStartEvent
+
+    class FrontMatterLoader(yaml.SafeLoader):
+        depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            event = self.peek_event()
+            if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
+                raise ComposerError(None, None, "aliases and anchors (*name, &name) are not "
+                                    "allowed in front matter", event.start_mark)
+            if isinstance(event, CollectionStartEvent) and self.depth >= 2:
+                raise ComposerError(None, None, "front matter values cannot be nested; give "
+                                    "each key one plain value", event.start_mark)
+            self.depth += 1
+            try:
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
+
+    return FrontMatterLoader
+
+
+def _front_matter(lines: list[str], path: str, diags: list[Diagnostic]
+                  ) -> tuple[dict[str, Any], dict[str, int], int]:
+    """Read YAML front matter: (checked values, the line of each key, lines it used).
+
+    A value of the wrong type or range is an error naming the key, its line and
+    the accepted form; such a key is left out of the values.
+    """
     if not lines or lines[0].strip() != "---":
-        return {}, 0
+        return {}, {}, 0
     for end in range(1, len(lines)):
         if lines[end].strip() in ("---", "..."):
             break
@@ -344,27 +404,87 @@ def _front_matter(lines: list[str], path: str, diags: list[Diagnostic]) -> tuple
         diags.append(Diagnostic(path, 1, "error",
                                 "front matter starts with '---' but never ends; "
                                 "close it with a '---' line"))
-        return {}, 0
+        return {}, {}, 0
+    size = 0
+    for i in range(1, end):
+        size += len(lines[i]) + 1
+        if size > MAX_FRONT_MATTER_CHARS:
+            diags.append(Diagnostic(path, i + 1, "error",
+                                    f"front matter is longer than the limit of "
+                                    f"{MAX_FRONT_MATTER_CHARS:,} characters"))
+            return {}, {}, end + 1
     import yaml
+    from yaml.nodes import MappingNode, ScalarNode
 
+    loader = _yaml_loader()("\n".join(lines[1:end]))
     try:
-        data = yaml.safe_load("\n".join(lines[1:end])) or {}
+        root = loader.get_single_node()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         diags.append(Diagnostic(path, line, "error", f"front matter is not valid YAML: {problem}"))
-        return {}, end + 1
-    if not isinstance(data, dict):
+        return {}, {}, end + 1
+    finally:
+        loader.dispose()
+    if root is None:
+        return {}, {}, end + 1
+    if not isinstance(root, MappingNode):
         diags.append(Diagnostic(path, 2, "error",
                                 "front matter must be 'key: value' lines (a YAML mapping)"))
-        return {}, end + 1
-    for key in data:
+        return {}, {}, end + 1
+    values: dict[str, Any] = {}
+    where: dict[str, int] = {}
+    for key_node, node in root.value:
+        line = key_node.start_mark.line + 2
+        if not isinstance(key_node, ScalarNode):
+            diags.append(Diagnostic(path, line, "error",
+                                    "front matter keys must be plain names such as 'date'"))
+            continue
+        key = key_node.value
+        if key in where:
+            diags.append(Diagnostic(path, line, "error", f"front matter {key} is set twice "
+                                                         f"(also on line {where[key]})"))
+            continue
+        where[key] = line
         if key not in _FRONT_MATTER_KEYS:
-            diags.append(Diagnostic(path, _key_line(lines, end, key), "warning",
-                                    f"unknown front matter key {key!r} is ignored "
+            diags.append(Diagnostic(path, line, "warning",
+                                    f"unknown front matter key {_shown(key)} is ignored "
                                     f"(known: {', '.join(_FRONT_MATTER_KEYS)})"))
-    return data, end + 1
+            continue
+        value, problem = _front_value(key, node)
+        if problem:
+            diags.append(Diagnostic(path, node.start_mark.line + 2, "error",
+                                    f"front matter {key} {problem}; write {_FORMS[key]}"))
+        else:
+            values[key] = value
+    return values, where, end + 1
+
+
+def _front_value(key: str, node: Any) -> tuple[Any, str]:
+    """The value of one front matter key, or what is wrong with it."""
+    tag = node.tag[len(_YAML_TAG):] if node.tag.startswith(_YAML_TAG) else node.tag
+    text = node.value if isinstance(node.value, str) else ""
+    accepted = {"title": ("str",), "url": ("str",), "number": ("int", "str"),
+                "year": ("int", "str"), "date": ("timestamp", "str")}[key]
+    if tag not in accepted:
+        return None, f"is {_KINDS.get(tag, f'a value tagged {tag}')}"
+    if key in ("title", "url"):
+        text = clean(text).strip()
+        return (text, "") if text else (None, "is empty")
+    if key == "number":
+        number = to_issue_number(text)
+        return (number, "") if number else (None, f"{_shown(text)} is out of range or not a number")
+    if key == "year":
+        year = to_year(text)
+        return (year, "") if year else (None, f"{_shown(text)} is out of range or not a year")
+    stamp, problem = _to_date(text)
+    return (stamp, "") if stamp else (None, f"{_shown(text)} is not a date{problem}")
+
+
+def _shown(value: str, width: int = 40) -> str:
+    """``repr`` of a value, cut to ``width`` characters so that a huge one stays readable."""
+    return repr(value if len(value) <= width else value[:width] + "…")
 
 
 def _key_line(lines: list[str], end: int, key: object) -> int:
@@ -374,34 +494,55 @@ def _key_line(lines: list[str], end: int, key: object) -> int:
     return 1
 
 
-def _to_number(value: Any) -> int | None:
-    """An issue number given as int, digits (also full-width) or Chinese numerals."""
-    if isinstance(value, bool):
+def to_issue_number(text: str) -> int | None:
+    """An issue number 1..MAX_ISSUE_NUMBER in digits (also full-width) or Chinese
+    numerals, or None."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if _ASCII_DIGITS.fullmatch(text):
+        number = int(text) if len(text) <= 4 else 0
+    elif is_numeral(text):
+        try:
+            number = parse_chinese(text)
+        except ValueError:
+            return None
+    else:
         return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    text = unicodedata.normalize("NFKC", str(value)).strip()
-    if text.isdigit():
-        return int(text) or None
-    if is_numeral(text):
-        try:
-            return parse_chinese(text)
-        except ValueError:
-            return None
-    return None
+    return number if 0 < number <= MAX_ISSUE_NUMBER else None
 
 
-def _to_datetime(value: Any, tz: tzinfo) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=tz)
-    if isinstance(value, date):
-        return datetime.combine(value, time(0, 0), tzinfo=tz)
-    if isinstance(value, str):
-        try:
-            return _to_datetime(datetime.fromisoformat(value.strip()), tz)
-        except ValueError:
-            return None
-    return None
+def to_year(text: str) -> int | None:
+    """A year in YEARS written in four digits (also full-width), or None."""
+    text = unicodedata.normalize("NFKC", text).strip()
+    if not (len(text) == 4 and _ASCII_DIGITS.fullmatch(text)):
+        return None
+    return int(text) if int(text) in YEARS else None
+
+
+def _to_date(text: str) -> tuple[date | datetime | None, str]:
+    """A date or time from front matter text (ISO 8601 or YAML's timestamp form),
+    or a problem; only years in YEARS, so that no date arithmetic can overflow."""
+    import yaml
+
+    text = text.strip()
+    try:
+        if yaml.SafeLoader.timestamp_regexp.match(text):
+            from yaml.nodes import ScalarNode
+
+            node = ScalarNode(f"{_YAML_TAG}timestamp", text)
+            stamp = yaml.SafeLoader.construct_yaml_timestamp(yaml.SafeLoader(""), node)
+        else:
+            stamp = datetime.fromisoformat(text)
+    except (ValueError, OverflowError) as exc:
+        return None, "" if str(exc).startswith("Invalid isoformat") else f" ({exc})"
+    if stamp.year not in YEARS:
+        return None, f" (the year {stamp.year} is outside {YEARS.start}-{YEARS.stop - 1})"
+    return stamp, ""
+
+
+def _with_zone(stamp: date | datetime, tz: tzinfo) -> datetime:
+    if isinstance(stamp, datetime):
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=tz)
+    return datetime.combine(stamp, time(0, 0), tzinfo=tz)
 
 
 def file_name_date(path: str, tz: tzinfo) -> datetime | None:
@@ -412,6 +553,8 @@ def file_name_date(path: str, tz: tzinfo) -> datetime | None:
     try:
         day = date(*(int(g) for g in match.groups()))
     except ValueError:
+        return None
+    if day.year not in YEARS:
         return None
     return datetime.combine(day, time(0, 0), tzinfo=tz)
 
@@ -425,12 +568,13 @@ class _IssueParser:
         self.make_slugs = make_slugs
         self.diags: list[Diagnostic] = []
         self.raw_lines = text.split("\n")
-        self.front, used = _front_matter(self.raw_lines, path, self.diags)
+        self.front, self.front_lines, used = _front_matter(self.raw_lines, path, self.diags)
         self.body = "\n" * used + "\n".join(self.raw_lines[used:])
         self.heading: tuple[str, int] | None = None
         self.intro: list[list[Token]] = []
         self.sections: list[tuple[str, int, list[_Draft]]] = []
         self.current: _Draft | None = None
+        self.saw_article = False
 
     def error(self, line: int, message: str) -> None:
         self.diags.append(Diagnostic(self.path, line, "error", message))
@@ -561,6 +705,7 @@ class _IssueParser:
 
     def start_article(self, number: int, title: str, href: str, line: int) -> None:
         self.close_article()
+        self.saw_article = True
         section = self.sections[-1][0] if self.sections else None
         if section is None:
             self.error(line, f"article {number} appears before the first section; "
@@ -609,35 +754,39 @@ class _IssueParser:
         tz = self.options.tz
         name, year, number = "", None, None
         heading_line = self.heading[1] if self.heading else 1
-        if self.heading:
-            match = _HEADING.match(self.heading[0])
-            if match:
-                name = match.group("name").strip(" 《》")
-                year = int(match.group("year"))
-                number = _to_number(match.group("number"))
-            else:
-                name = self.heading[0].strip(" 《》")
         front = self.front
+        # A number or year that front matter sets (or that has an error already) needs no
+        # second error from the heading.
+        number_told = "number" in self.front_lines
+        year_told = "year" in self.front_lines
+        match = _HEADING.match(self.heading[0]) if self.heading else None
+        if match:
+            name = match.group("name").strip(" 《》")
+            year = to_year(match.group("year"))
+            if year is None and not year_told:
+                year_told = True
+                self.error(heading_line, f"the year {match.group('year')} in the heading is "
+                                         f"not {_YEAR_FORM}")
+            number = to_issue_number(match.group("number"))
+            if number is None and not number_told:
+                number_told = True
+                self.error(heading_line, f"the issue number {_shown(match.group('number'))} "
+                                         f"in the heading is not {_NUMBER_FORM}")
+        elif self.heading:
+            name = self.heading[0].strip(" 《》")
         if "title" in front:
-            name = str(front["title"]).strip()
+            name = front["title"]
         if "number" in front:
-            number = _to_number(front["number"])
-            if number is None:
-                self.error(_key_line(self.raw_lines, len(self.raw_lines), "number"),
-                           f"front matter number {front['number']!r} is not a positive number")
+            number = front["number"]
         issue_date, date_source = None, ""
         if "date" in front:
-            issue_date = _to_datetime(front["date"], tz)
+            issue_date = _with_zone(front["date"], tz)
             date_source = "front matter"
-            if issue_date is None:
-                self.error(_key_line(self.raw_lines, len(self.raw_lines), "date"),
-                           f"front matter date {front['date']!r} is not a date; "
-                           "write it as YYYY-MM-DD")
         if issue_date is None:
             issue_date = file_name_date(self.path, tz)
             date_source = "file name" if issue_date else ""
         if "year" in front:
-            year = _to_number(front["year"])
+            year = front["year"]
         if year is None and issue_date is not None:
             year = issue_date.year
         url = ""
@@ -648,15 +797,17 @@ class _IssueParser:
                 self.error(_key_line(self.raw_lines, len(self.raw_lines), "url"),
                            f"front matter url {url!r} {problem}")
                 url = ""
-        if number is None and not any(d.message.startswith("front matter number")
-                                      for d in self.diags):
+        if number is None and not number_told:
             self.error(heading_line, "no issue number: write the heading as "
                                      "'# 云计算技术动态 2024 年第二十九期' or set 'number:' in "
                                      "front matter")
-        if year is None:
+        if year is None and not year_told:
             self.error(heading_line, "no year: write it in the heading ('2024 年第…期') or set "
                                      "'year:' or 'date:' in front matter")
         sections = self.build_sections()
+        if self.heading and not sections and not self.saw_article:
+            self.warn(heading_line, "the issue has no sections and so no articles; add a "
+                                    "'## section name' heading with the articles under it")
         errors = [d for d in self.diags if d.level == "error"]
         if errors:
             raise ParseError(sorted(self.diags, key=lambda d: (d.line, d.level)))
@@ -721,6 +872,42 @@ def decode(data: bytes, path: str) -> str:
     return clean(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
+def check_limits(data: bytes, path: str) -> str:
+    """The file as text, or a ParseError naming the first limit it passes (see
+    :mod:`feeds.limits`), before anything costly is done with it."""
+    if len(data) > MAX_FILE_BYTES:
+        line = data.count(b"\n", 0, MAX_FILE_BYTES) + 1
+        raise ParseError([Diagnostic(
+            path, line, "error",
+            f"the file is larger than the limit of {MAX_FILE_BYTES:,} bytes "
+            f"({MAX_FILE_BYTES // 1024} KiB) per issue, which it passes on this line: "
+            "split the issue")])
+    text = decode(data, path)
+    lines = text.split("\n")
+    if len(lines) > MAX_LINES:
+        raise ParseError([Diagnostic(
+            path, MAX_LINES + 1, "error",
+            f"the file has {len(lines):,} lines; the limit is {MAX_LINES:,} lines per issue: "
+            "split the issue")])
+    if max(map(len, lines)) <= MAX_LINE_CHARS and \
+            sum(text.count(c) for c in MARKUP_CHARS) <= MAX_MARKUP:
+        return text
+    markup = 0
+    for number, line in enumerate(lines, start=1):
+        if len(line) > MAX_LINE_CHARS:
+            message = (f"the line is {len(line):,} characters long; the limit is "
+                       f"{MAX_LINE_CHARS:,} characters per line: break it (a paragraph may "
+                       "run over several lines)")
+            raise ParseError([Diagnostic(path, number, "error", message)])
+        markup += sum(line.count(c) for c in MARKUP_CHARS)
+        if markup > MAX_MARKUP:
+            message = (f"more than {MAX_MARKUP:,} Markdown markup characters "
+                       f"({' '.join(MARKUP_CHARS)}) by this line; the limit is {MAX_MARKUP:,} "
+                       "per issue: split the issue or use less markup")
+            raise ParseError([Diagnostic(path, number, "error", message)])
+    return text
+
+
 def parse_issue(data: bytes | str, path: str, options: ParseOptions | None = None, *,
                 make_slugs: bool = True) -> ParseResult:
     """Parse one issue file; raise :class:`ParseError` listing every error found.
@@ -729,11 +916,12 @@ def parse_issue(data: bytes | str, path: str, options: ParseOptions | None = Non
     one, ``issue.date`` is None and the caller supplies it (git history, mtime).
     With ``make_slugs`` False, a section whose slug is neither configured nor
     already known gets an empty one, for the caller to fill in (making it loads
-    pypinyin). Two sections with the same slug are the caller's to find.
+    pypinyin). Two sections with the same slug are the caller's to find. A file
+    past one of the limits in :mod:`feeds.limits` gets only that error.
     """
     if isinstance(data, str):
         data = data.encode("utf-8", "surrogatepass")
-    text = decode(data, path)
+    text = check_limits(data, path)
     parser = _IssueParser(text, path, options or ParseOptions(), make_slugs)
     if _CONTROL_BYTE.search(data):
         raw = data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")

@@ -11,6 +11,8 @@ import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from feeds.limits import MAX_FILE_BYTES
+
 
 def find_issue_files(paths: Sequence[Path]) -> list[Path]:
     """Markdown files under ``paths`` (files given directly are kept), sorted, no hidden ones."""
@@ -34,12 +36,19 @@ def display_path(path: Path, cwd: str | None = None) -> str:
     return full[len(here):] if full.startswith(here) else str(path)
 
 
+def read_issue_file(file: Path) -> bytes:
+    """The file's bytes, read no further than one byte past the size limit: the
+    parser refuses a larger file without it ever being in memory whole."""
+    with file.open("rb") as handle:
+        return handle.read(MAX_FILE_BYTES + 1)
+
+
 def read_files(files: Sequence[Path]) -> dict[Path, bytes | None]:
     """Each file's bytes (None if it cannot be read), read once for the whole build."""
     contents: dict[Path, bytes | None] = {}
     for file in files:
         try:
-            contents[file] = file.read_bytes()
+            contents[file] = read_issue_file(file)
         except OSError:
             contents[file] = None
     return contents

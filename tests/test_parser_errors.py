@@ -176,7 +176,8 @@ def test_front_matter_bad_values() -> None:
     text = "---\ndate: someday\nurl: javascript:alert(1)\nfoo: 1\n---\n" + HEAD + \
            "**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n"
     assert problems(text) == [
-        f"{P}:2: error: front matter date 'someday' is not a date; write it as YYYY-MM-DD",
+        f"{P}:2: error: front matter date 'someday' is not a date; write YYYY-MM-DD, or "
+        "YYYY-MM-DD HH:MM[:SS] with an optional offset such as +08:00, in the years 1900-2999",
         f"{P}:3: error: front matter url 'javascript:alert(1)' is not allowed; only http:// and "
         "https:// links can be published",
         f"{P}:4: warning: unknown front matter key 'foo' is ignored (known: date, year, number, "
