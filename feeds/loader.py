@@ -16,7 +16,6 @@ from functools import partial
 from pathlib import Path
 
 from feeds.cache import ParseCache, cache_key
-from feeds.limits import YEARS
 from feeds.model import Diagnostic, Issue, ParseError, ParseResult
 from feeds.parallel import parallel_map
 from feeds.parser import ParseOptions, parse_issue
@@ -169,30 +168,14 @@ def _fill_dates(results: dict[Path, ParseResult], options: ParseOptions,
             if stamp is not None:
                 issue = replace(issue, date=stamp.astimezone(options.tz), date_source="git")
             else:
-                mtime = _mtime(file, options)
-                if mtime is None:
-                    diags.append(Diagnostic(
-                        issue.path, 1, "error",
-                        "no date in front matter, file name or git history, and the file's "
-                        f"modification time is outside the years {YEARS.start}-"
-                        f"{YEARS.stop - 1}: add 'date: YYYY-MM-DD' to front matter"))
-                    continue
-                issue = replace(issue, date=mtime, date_source="mtime")
+                mtime = datetime.fromtimestamp(file.stat().st_mtime, options.tz)
+                issue = replace(issue, date=mtime.replace(microsecond=0), date_source="mtime")
                 diags.append(Diagnostic(
                     issue.path, 1, "warning",
                     "no date in front matter, file name or git history; using the file's "
                     "modification time (add 'date: YYYY-MM-DD' to front matter)"))
         issues.append(issue)
     return issues
-
-
-def _mtime(file: Path, options: ParseOptions) -> datetime | None:
-    """The file's modification time, if it lies in the years an issue may have."""
-    try:
-        mtime = datetime.fromtimestamp(file.stat().st_mtime, options.tz).replace(microsecond=0)
-    except (OverflowError, OSError, ValueError):
-        return None
-    return mtime if mtime.year in YEARS else None
 
 
 def _check_together(issues: list[Issue], diags: list[Diagnostic]) -> None:
