@@ -44,11 +44,29 @@ class Config:
         return self.tag_authority or (urlsplit(self.base_url).hostname or "localhost")
 
 
-def _check(config: Config, where: str) -> Config:
-    parts = urlsplit(config.base_url)
+def _base_url_problem(url: str) -> str:
+    """What keeps ``url`` from being the folder every feed URL is made from, or ""."""
+    if re.search(r"[\s\x00-\x1f\x7f]", url):
+        return "it contains a space or a control character"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        return f"it is malformed ({exc})"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"{where}: base_url must be an absolute http(s) URL, "
-                          f"got {config.base_url!r}")
+        return "it must be an absolute http(s) URL"
+    if "?" in url or "#" in url:
+        return "it has a query ('?') or a fragment ('#'), which would end up inside every feed URL"
+    if "@" in parts.netloc:
+        return "it has a user name or password ('user@'); credentials do not belong in a feed"
+    return ""
+
+
+def _check(config: Config, where: str, url_from: str) -> Config:
+    problem = _base_url_problem(config.base_url)
+    if problem:
+        raise ConfigError(f"{url_from}: base_url {config.base_url!r} cannot be used: {problem}; "
+                          "write the public folder's URL, e.g. 'https://example.com/feeds/'")
     if not config.base_url.endswith("/"):
         config = replace(config, base_url=config.base_url + "/")
     try:
@@ -94,4 +112,5 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> C
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = value
-    return _check(Config(**values), where)
+    url_from = "--base-url" if (overrides or {}).get("base_url") is not None else where
+    return _check(Config(**values), where, url_from)

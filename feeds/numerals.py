@@ -19,6 +19,8 @@ def parse_chinese(text: str) -> int:
     if not is_numeral(text):
         raise ValueError(f"not a Chinese numeral: {text!r}")
     if not any(c in UNITS for c in text):
+        if len(text) > 4:
+            raise ValueError(f"more than four digits in {text!r}")
         value = int("".join(str(DIGITS[c]) for c in text))
         if value == 0:
             raise ValueError(f"zero is not a valid issue number: {text!r}")

@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, tzinfo
+from functools import cache
 from pathlib import PurePath
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -42,7 +43,7 @@ PARSER_VERSION = f"3/{stamp()}"
 
 _NUMBER_SEP = r"\s*[.、．]\s*"
 _NUMBER_ONLY = re.compile(r"^\s*(\d{1,4})" + _NUMBER_SEP + r"$")
-_NUMBER_TITLE = re.compile(r"^\s*(\d{1,4})" + _NUMBER_SEP + r"(\S.*?)\s*$", re.S)
+_NUMBER_TITLE = re.compile(r"^\s*(\d{1,4})" + _NUMBER_SEP + r"(\S.*\S|\S)\s*$", re.S)
 _HEADING = re.compile(
     r"^(?P<name>.*?)\s*(?P<year>\d{4})\s*年\s*第\s*(?P<number>[^\s期]+)\s*期\s*(?P<rest>.*)$")
 _LOOSE_TITLE = re.compile(r"^\*\*\s*(\d{1,4})\s*[.、．]\s*(?:\*\*\s*\*\*)?([^*]*)\*\*$")
@@ -358,7 +359,8 @@ _KINDS = {"null": "nothing (null)", "bool": "true/false", "int": "a number", "fl
 _YAML_TAG = "tag:yaml.org,2002:"
 
 
-def _yaml_loader() -> type:
+@cache
+def _yaml_loader() -> Any:
     """A SafeLoader that refuses aliases, anchors and nesting deeper than a value's list.
 
     A few lines of aliases expand into gigabytes (a "billion laughs"), and front
@@ -368,23 +370,27 @@ def _yaml_loader() -> type:
     from yaml.composer import ComposerError
     from yaml.events import AliasEvent, CollectionStartEvent
 
+    class Refused(ComposerError):
+        """Valid YAML that front matter does not accept."""
+
     class FrontMatterLoader(yaml.SafeLoader):
         depth = 0
 
         def compose_node(self, parent: Any, index: Any) -> Any:
             event = self.peek_event()
             if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
-                raise ComposerError(None, None, "aliases and anchors (*name, &name) are not "
-                                    "allowed in front matter", event.start_mark)
+                raise Refused(None, None, "aliases and anchors (*name, &name) are not allowed",
+                              event.start_mark)
             if isinstance(event, CollectionStartEvent) and self.depth >= 2:
-                raise ComposerError(None, None, "front matter values cannot be nested; give "
-                                    "each key one plain value", event.start_mark)
+                raise Refused(None, None, "values cannot be nested; give each key one plain "
+                              "value", event.start_mark)
             self.depth += 1
             try:
                 return super().compose_node(parent, index)
             finally:
                 self.depth -= 1
 
+    FrontMatterLoader.Refused = Refused
     return FrontMatterLoader
 
 
@@ -416,14 +422,16 @@ def _front_matter(lines: list[str], path: str, diags: list[Diagnostic]
     import yaml
     from yaml.nodes import MappingNode, ScalarNode
 
-    loader = _yaml_loader()("\n".join(lines[1:end]))
+    loader_class = _yaml_loader()
+    loader = loader_class("\n".join(lines[1:end]))
     try:
         root = loader.get_single_node()
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        diags.append(Diagnostic(path, line, "error", f"front matter is not valid YAML: {problem}"))
+        what = "" if isinstance(exc, loader_class.Refused) else " is not valid YAML"
+        diags.append(Diagnostic(path, line, "error", f"front matter{what}: {problem}"))
         return {}, {}, end + 1
     finally:
         loader.dispose()
