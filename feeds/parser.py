@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from pathlib import PurePath
 from typing import Any
@@ -548,9 +548,20 @@ def _to_date(text: str) -> tuple[date | datetime | None, str]:
 
 
 def _with_zone(stamp: date | datetime, tz: tzinfo) -> datetime:
-    if isinstance(stamp, datetime):
-        return stamp if stamp.tzinfo else stamp.replace(tzinfo=tz)
-    return datetime.combine(stamp, time(0, 0), tzinfo=tz)
+    """A date or time, in ``tz`` unless it has an offset of its own.
+
+    Before standard time a zone keeps local mean time, whose offset has seconds
+    (Shanghai's +08:05:43 until 1901), which an RFC 3339 date cannot carry: such
+    an offset is rounded to the minute.
+    """
+    if not isinstance(stamp, datetime):
+        stamp = datetime.combine(stamp, time(0, 0))
+    if stamp.tzinfo:
+        return stamp
+    offset = stamp.replace(tzinfo=tz).utcoffset()
+    if offset is None or offset.total_seconds() % 60 == 0:
+        return stamp.replace(tzinfo=tz)
+    return stamp.replace(tzinfo=timezone(timedelta(minutes=round(offset.total_seconds() / 60))))
 
 
 def file_name_date(path: str, tz: tzinfo) -> datetime | None:
@@ -562,9 +573,7 @@ def file_name_date(path: str, tz: tzinfo) -> datetime | None:
         day = date(*(int(g) for g in match.groups()))
     except ValueError:
         return None
-    if day.year not in YEARS:
-        return None
-    return datetime.combine(day, time(0, 0), tzinfo=tz)
+    return _with_zone(day, tz) if day.year in YEARS else None
 
 
 # ---------------------------------------------------------------- the parser
