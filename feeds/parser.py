@@ -901,10 +901,11 @@ def check_limits(data: bytes, path: str) -> str:
             "split the issue")])
     text = decode(data, path)
     lines = text.split("\n")
-    if len(lines) > MAX_LINES:
+    count = len(lines) - (lines[-1] == "")
+    if count > MAX_LINES:
         raise ParseError([Diagnostic(
             path, MAX_LINES + 1, "error",
-            f"the file has {len(lines):,} lines; the limit is {MAX_LINES:,} lines per issue: "
+            f"the file has {count:,} lines; the limit is {MAX_LINES:,} lines per issue: "
             "split the issue")])
     if max(map(len, lines)) <= MAX_LINE_CHARS and \
             sum(text.count(c) for c in MARKUP_CHARS) <= MAX_MARKUP:
