@@ -33,3 +33,9 @@ def test_writes(number: int, text: str) -> None:
 def test_rejects_malformed(text: str) -> None:
     with pytest.raises(ValueError):
         parse_chinese(text)
+
+
+@pytest.mark.parametrize("text", ["一二三四五", "〇" * 5000, "九" * 5])
+def test_rejects_more_than_four_digits(text: str) -> None:
+    with pytest.raises(ValueError, match="more than four digits"):
+        parse_chinese(text)
