@@ -146,11 +146,16 @@ def test_front_matter_number_and_year_override_a_bad_heading(
 ])
 def test_dates_in_every_accepted_form_and_at_the_ends_of_the_range(
         project: Path, capsys: pytest.CaptureFixture[str], front: str, date: str) -> None:
-    text = f"---\n{front}\nyear: '２０２４'\nnumber: 二十九\n---\n" + HEAD + BODY
-    assert check_and_build(project, text, capsys) == (0, [], 0, [])
+    year = date[:4]
+    full_width = year.translate({ord(d): ord(d) + 0xFEE0 for d in "0123456789"})
+    text = (f"---\n{front}\nyear: '{full_width}'\nnumber: 二十九\n---\n"
+            f"# 云计算技术动态 {year} 年第二十九期\n\n" + BODY)
+    code, checked, build_code, _ = check_and_build(project, text, capsys)
+    assert (code, build_code) == (0, 0)
+    assert [line for line in checked if ": error: " in line] == []
     atom = (project / "output" / "atom.xml").read_text(encoding="utf-8")
     assert f"<published>{date}</published>" in atom
-    assert "tag:example.com,2024:issue-2024-29/" in atom
+    assert f"tag:example.com,{year}:issue-{year}-29/" in atom
 
 
 def test_a_title_from_front_matter_is_published_as_written(
