@@ -160,22 +160,125 @@ def list_(paths: tuple[Path, ...], as_json: bool, config_path: str | None) -> No
               help="Seconds to wait for another build's lock before giving up (exit 3).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
 @click.option("-v", "--verbose", is_flag=True, help="Also list unchanged files.")
+@click.option("--publish", "publish_to", metavar="TARGET",
+              help="After a successful build, publish to s3://bucket/prefix "
+                   "(default: [publish] target when [publish] on_build = true).")
 def build(issues_dir: Path, output: Path, config_path: str | None, base_url: str | None,
-          wait: float, quiet: bool, verbose: bool) -> None:
+          wait: float, quiet: bool, verbose: bool, publish_to: str | None) -> None:
     """Build every feed from the issues into the output folder.
 
     Nothing is written unless every issue parses; only files whose bytes
     changed are replaced, each atomically.
     """
     config = _config(config_path, base_url=base_url)
-    code = _build_and_report(issues_dir, output, config, wait, quiet, verbose)
+    if publish_to is None and config.publish.get("on_build"):
+        publish_to = _publish_target(None, config)
+    changed: list[str] = []
+    code = _build_and_report(issues_dir, output, config, wait, quiet, verbose, changed)
+    if not code and publish_to:
+        code = _publish_and_report(output, publish_to, config, False, False, quiet)
+    elif not code and config.websub_on_build:
+        _ping_hubs(config, changed)
     if code:
         sys.exit(code)
 
 
+def _publish_target(target: str | None, config: Config) -> str:
+    if target:
+        return target
+    if not config.publish.get("target"):
+        click.echo("feeds: error: no target: give s3://bucket/prefix or set target in the "
+                   "config's [publish]", err=True)
+        sys.exit(EXIT_USAGE)
+    return str(config.publish["target"])
+
+
+def _ping_hubs(config: Config, changed: Sequence[str]) -> None:
+    """Tell the configured WebSub hubs of the changed feeds; a failing hub is a warning."""
+    from feeds.websub import changed_feed_urls, ping
+
+    urls = changed_feed_urls(changed, config.base_url)
+    for warning in ping(config.websub_hubs, urls) if config.websub_hubs else ():
+        click.echo(f"feeds: warning: {warning}", err=True)
+
+
+@cli.command()
+@click.argument("target", required=False)
+@output_option
+@config_option
+@click.option("--delete", is_flag=True,
+              help="Also delete objects this tool uploaded earlier that are no longer published.")
+@click.option("-n", "--dry-run", is_flag=True, help="List what would be uploaded or deleted.")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
+def publish(target: str | None, output: Path, config_path: str | None, delete: bool,
+            dry_run: bool, quiet: bool) -> None:
+    """Upload the output folder to S3-compatible storage: TARGET is s3://bucket/prefix.
+
+    Only files whose bytes differ from the bucket's are uploaded, with their
+    content type and cache policy, in an order where what is linked comes
+    before what links to it. A rerun after a failure completes the job.
+    """
+    config = _config(config_path)
+    code = _publish_and_report(output, _publish_target(target, config), config, delete,
+                               dry_run, quiet)
+    if code:
+        sys.exit(code)
+
+
+def _publish_and_report(output: Path, target_text: str, config: Config, delete: bool,
+                        dry_run: bool, quiet: bool) -> int:
+    """Publish ``output`` to the target and print what happened; return the exit code."""
+    from feeds import publish as storage
+
+    if not output.is_dir():
+        click.echo(f"feeds: error: {output}: no such folder; run 'feeds build' first", err=True)
+        return EXIT_USAGE
+    settings = config.publish
+    conn = storage.Connection(settings.get("endpoint_url"), settings.get("region"),
+                              settings.get("profile"), storage.attempts_from_env())
+    try:
+        target = storage.parse_target(target_text)
+        client = storage.make_client(conn)
+        plan = storage.plan(output, target, client, delete, conn)
+    except storage.PublishError as exc:
+        click.echo(f"feeds: error: {exc}", err=True)
+        return exc.code
+    if dry_run:
+        for upload in plan.uploads:
+            click.echo(f"would upload {target.url(upload.rel)} ({upload.policy.content_type}, "
+                       f"{storage.human_size(upload.size)})")
+        for rel in plan.deletes:
+            click.echo(f"would delete {target.url(rel)}")
+        click.echo(f"dry run: {len(plan.uploads)} to upload, {len(plan.deletes)} to delete, "
+                   f"{storage.human_size(sum(u.size for u in plan.uploads))}")
+        return 0
+    bar = click.progressbar(length=sum(u.size for u in plan.uploads) or 1, label="uploading",
+                            file=sys.stderr) if plan.uploads and not quiet and sys.stderr.isatty() \
+        else None
+    try:
+        if bar is not None:
+            with bar:
+                report = storage.run(plan, target, client, lambda u: bar.update(u.size))
+        else:
+            report = storage.run(plan, target, client,
+                                 (lambda u: None) if quiet else
+                                 (lambda u: click.echo(f"uploaded {target.url(u.rel)}")))
+    except storage.PublishError as exc:
+        click.echo(f"feeds: error: {exc}; run the same command again to finish", err=True)
+        return exc.code
+    if not quiet:
+        for rel in report.deleted:
+            click.echo(f"deleted {target.url(rel)}")
+        click.echo(f"{len(report.uploaded)} uploaded, {len(report.deleted)} deleted, "
+                   f"{storage.human_size(report.bytes)}, {report.seconds:.1f} s")
+    _ping_hubs(config, report.uploaded)
+    return 0
+
+
 def _build_and_report(issues_dir: Path, output: Path, config: Config, wait: float,
-                      quiet: bool, verbose: bool) -> int:
-    """Run one build and print what happened; return the exit code."""
+                      quiet: bool, verbose: bool, changed: list[str] | None = None) -> int:
+    """Run one build and print what happened; return the exit code. The changed
+    files' paths are appended to ``changed``."""
     from feeds.site import run_build
     from feeds.writer import LockError, WriteError
 
@@ -195,6 +298,8 @@ def _build_and_report(issues_dir: Path, output: Path, config: Config, wait: floa
     except WriteError as exc:
         click.echo(f"feeds: error: {exc}", err=True)
         return EXIT_WRITE
+    if changed is not None:
+        changed.extend(report.changed)
     if quiet:
         return 0
     _print_diagnostics(report.warnings, err=True, levels=("warning",))

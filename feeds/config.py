@@ -11,6 +11,8 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+PUBLISH_KEYS: dict[str, type] = {"target": str, "endpoint_url": str, "region": str,
+                                  "profile": str, "on_build": bool}
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 
 
@@ -33,6 +35,9 @@ class Config:
     section_max_items: int = 50
     tag_authority: str = ""
     sections: dict[str, str] = field(default_factory=dict)
+    websub_hubs: tuple[str, ...] = ()
+    websub_on_build: bool = False
+    publish: dict[str, Any] = field(default_factory=dict)
 
     @property
     def tz(self) -> ZoneInfo:
@@ -80,6 +85,15 @@ def _check(config: Config, where: str, url_from: str) -> Config:
     if config.tag_authority and not re.fullmatch(r"[A-Za-z0-9.-]+(@[A-Za-z0-9.-]+)?",
                                                   config.tag_authority):
         raise ConfigError(f"{where}: tag_authority must be a domain name or an email address")
+    for hub in config.websub_hubs:
+        if urlsplit(hub).scheme not in ("http", "https") or not urlsplit(hub).hostname:
+            raise ConfigError(f"{where}: websub_hubs: {hub!r} is not an absolute http(s) URL")
+    for key, value in config.publish.items():
+        if key not in PUBLISH_KEYS:
+            raise ConfigError(f"{where}: [publish] unknown key {key!r} "
+                              f"(known: {', '.join(PUBLISH_KEYS)})")
+        if not isinstance(value, PUBLISH_KEYS[key]):
+            raise ConfigError(f"{where}: [publish] {key} must be a {PUBLISH_KEYS[key].__name__}")
     for name, slug in config.sections.items():
         if not SLUG_RE.match(slug):
             raise ConfigError(
@@ -102,8 +116,12 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> C
     for key, value in data.items():
         if key not in known:
             raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(known)})")
-        expected = dict if key == "sections" else type(getattr(Config(), key))
-        if not isinstance(value, expected) or isinstance(value, bool):
+        expected = dict if key in ("sections", "publish") else type(getattr(Config(), key))
+        if key == "websub_hubs":
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise ConfigError(f"{where}: websub_hubs must be a list of URLs")
+            value = tuple(value)
+        elif not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise ConfigError(f"{where}: {key} must be a {expected.__name__}")
         values[key] = value
     if "sections" in values and not all(

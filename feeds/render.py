@@ -109,6 +109,24 @@ def _feed_entry(entry: Entry, config: Config, link_fix: bool = True) -> FeedEntr
     return fe
 
 
+class _RssHubLinks:
+    """WebSub ``atom:link rel="hub"`` in RSS, after the self link (feedgen's RSS writer
+    keeps only ``rel="self"`` of the atom links)."""
+
+    hubs: tuple[str, ...] = ()
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_rss(self, rss: etree._Element) -> etree._Element:
+        channel = rss[0]
+        at = channel.index(channel.find(f"{{{_ATOM_NS}}}link")) + 1
+        for n, hub in enumerate(self.hubs):
+            link = etree.Element(f"{{{_ATOM_NS}}}link", href=hub, rel="hub")
+            channel.insert(at + n, link)
+        return rss
+
+
 def _feed_generator(info: FeedInfo, config: Config) -> FeedGenerator:
     fg = FeedGenerator()
     fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
@@ -121,6 +139,11 @@ def _feed_generator(info: FeedInfo, config: Config) -> FeedGenerator:
     fg.author(name=clean(config.author or info.title.split(" · ")[0]),
               **({"email": config.email} if config.email else {}))
     fg.link(href=info.url, rel="self", type=info.media_type)
+    for hub in config.websub_hubs:
+        fg.link(href=hub, rel="hub")
+    if config.websub_hubs:
+        fg.register_extension("websub", _RssHubLinks, None, atom=False, rss=True)
+        fg.websub.hubs = config.websub_hubs
     fg.link(href=config.base_url + "index.html", rel="alternate", type="text/html")  # last: RSS
     stamp = info.updated or datetime(1970, 1, 1).astimezone(config.tz)
     fg.updated(stamp)

@@ -8,21 +8,7 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-CONTENT_TYPES = {
-    "atom.xml": "application/atom+xml",
-    "rss.xml": "application/rss+xml",
-    ".opml": "text/x-opml",
-    ".html": "text/html; charset=utf-8",
-    ".xml": "application/xml",
-}
-
-
-def content_type(path: str) -> str:
-    """The Content-Type a static host should send for a file of ``output/``."""
-    for suffix, kind in CONTENT_TYPES.items():
-        if path.endswith(suffix):
-            return kind
-    return "application/octet-stream"
+from feeds.hosting import content_type
 
 
 class _Handler(SimpleHTTPRequestHandler):

@@ -1,0 +1,100 @@
+"""How a host serves each published file: its content type, cache policy and upload tier.
+
+One table, by path pattern, read by the publish step and the preview server.
+The tiers put what is linked before what links to it, so that a bucket never
+serves a link to an object not yet uploaded: content-named archive pages, issue
+pages and the stylesheet first, then section feeds and pages, then the combined
+feeds, then the home page, OPML and the sitemap. Atom feeds go one tier before
+the other formats of the same feed, whose categories name the Atom feed's URL.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+SHORT = "public, max-age=300, must-revalidate"
+IMMUTABLE = "public, max-age=31536000, immutable"
+HTML = "text/html; charset=utf-8"
+ATOM, RSS, JSON_FEED = "application/atom+xml", "application/rss+xml", "application/feed+json"
+
+
+@dataclass(frozen=True)
+class Policy:
+    """How one published file is served and when it is uploaded."""
+
+    content_type: str
+    cache_control: str
+    tier: int
+    feed: bool = False  # a feed whose subscribers a WebSub hub may be told about
+
+
+# A file named by its content (a run of 8+ hex digits, a letter among them) never changes.
+_CONTENT_NAMED = re.compile(r"(?:^|[-_.])(?=[0-9]*[a-f])[0-9a-f]{8,64}(?:[-_.]|$)")
+
+# (pattern over the path inside output/, content type or None for "by file name", tier)
+_TABLE: tuple[tuple[str, str | None, int], ...] = (
+    (r"style\.css|.*\.css", "text/css; charset=utf-8", 0),
+    (r"issues/[^/]+\.html", HTML, 0),
+    (r"(?:.*/)?archive/.*", None, 0),
+    (r"sections/[^/]+/atom\.xml|digest/atom\.xml", ATOM, 1),
+    (r"sections/[^/]+/(?:rss\.xml|feed\.json|index\.html)|digest/(?:rss\.xml|feed\.json)", None, 2),
+    (r"atom\.xml", ATOM, 3),
+    (r"rss\.xml|feed\.json|archive\.html", None, 4),
+    (r"index\.html|feeds\.opml|sitemap\.xml|robots\.txt", None, 5),
+)
+_COMPILED = tuple((re.compile(p), t, tier) for p, t, tier in _TABLE)
+# A feed's format is a word of its file name: atom.xml, rss-3fa9c01b.xml, feed.json.
+_FEED_NAMES = tuple((re.compile(rf"(?:^|[-_.]){word}(?:[-_.][^/]*)?\.{ext}$"), kind)
+                    for word, ext, kind in (("atom", "xml", ATOM), ("rss", "xml", RSS),
+                                            ("feed", "json", JSON_FEED)))
+_BY_SUFFIX = (
+    ("sitemap.xml", "application/xml"), (".html", HTML), (".opml", "text/x-opml"),
+    (".css", "text/css; charset=utf-8"),
+    (".xml", "application/xml"), (".json", "application/json"), (".txt", "text/plain; charset=utf-8"),
+    (".svg", "image/svg+xml"), (".png", "image/png"), (".ico", "image/x-icon"),
+)
+
+
+def content_type(path: str) -> str:
+    """The Content-Type for a published file, from its name."""
+    name = path.rsplit("/", 1)[-1]
+    for pattern, kind in _FEED_NAMES:
+        if pattern.search(name):
+            return kind
+    for suffix, kind in _BY_SUFFIX:
+        if path.endswith(suffix):
+            return kind
+    return "application/octet-stream"
+
+
+def policy(path: str) -> Policy:
+    """How the file at ``path`` (inside ``output/``, '/'-separated) is served and when uploaded.
+
+    A file no row names (an image, say) is a leaf: uploaded first, short cache.
+    """
+    name = path.rsplit("/", 1)[-1]
+    immutable = bool(_CONTENT_NAMED.search(name.rsplit(".", 1)[0]))
+    kind, tier = content_type(path), 0
+    for pattern, fixed, row_tier in _COMPILED:
+        if pattern.fullmatch(path):
+            kind, tier = fixed or kind, row_tier
+            break
+    is_feed = kind in (ATOM, RSS, JSON_FEED)
+    if immutable:
+        tier = 0  # a content-named file is linked by its successor, never links ahead
+    return Policy(kind, IMMUTABLE if immutable else SHORT, tier, is_feed and not immutable)
+
+
+def published_files(folder: Path) -> Iterator[tuple[str, Path]]:
+    """Every file ``folder`` publishes, as ('/'-separated path inside it, path), sorted;
+    dot files and dot folders (the tool's state, temporary files) are not published."""
+    found = []
+    for path in folder.rglob("*"):
+        rel = path.relative_to(folder)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        found.append((rel.as_posix(), path))
+    yield from sorted(found)
