@@ -4,8 +4,9 @@ One table, by path pattern, read by the publish step and the preview server.
 The tiers put what is linked before what links to it, so that a bucket never
 serves a link to an object not yet uploaded: content-named archive pages, issue
 pages and the stylesheet first, then section feeds and pages, then the combined
-feeds, then the home page, OPML and the sitemap. Atom feeds go one tier before
-the other formats of the same feed, whose categories name the Atom feed's URL.
+feeds, the archive page and OPML, then the home page, then the sitemap (which
+lists it). Atom feeds go one tier before the other formats of the same feed,
+whose categories name the Atom feed's URL.
 """
 
 from __future__ import annotations
@@ -36,14 +37,15 @@ _CONTENT_NAMED = re.compile(r"(?:^|[-_.])(?=[0-9]*[a-f])[0-9a-f]{8,64}(?:[-_.]|$
 
 # (pattern over the path inside output/, content type or None for "by file name", tier)
 _TABLE: tuple[tuple[str, str | None, int], ...] = (
-    (r"style\.css|.*\.css", "text/css; charset=utf-8", 0),
+    (r".*\.css", "text/css; charset=utf-8", 0),
     (r"issues/[^/]+\.html", HTML, 0),
     (r"(?:.*/)?archive/.*", None, 0),
     (r"sections/[^/]+/atom\.xml|digest/atom\.xml", ATOM, 1),
     (r"sections/[^/]+/(?:rss\.xml|feed\.json|index\.html)|digest/(?:rss\.xml|feed\.json)", None, 2),
     (r"atom\.xml", ATOM, 3),
-    (r"rss\.xml|feed\.json|archive\.html", None, 4),
-    (r"index\.html|feeds\.opml|sitemap\.xml|robots\.txt", None, 5),
+    (r"rss\.xml|feed\.json|archive\.html|feeds\.opml", None, 4),
+    (r"index\.html|robots\.txt", None, 5),
+    (r"sitemap\.xml", None, 6),
 )
 _COMPILED = tuple((re.compile(p), t, tier) for p, t, tier in _TABLE)
 # A feed's format is a word of its file name: atom.xml, rss-3fa9c01b.xml, feed.json.

@@ -312,6 +312,8 @@ def run(the_plan: Plan, target: Target, client: Any,
             futures = {pool.submit(_put, client, target, u): u for u in group}
             failed: list[tuple[str, BaseException]] = []
             for future in as_completed(futures):
+                if future.cancelled():
+                    continue
                 error = future.exception()
                 if error is None:
                     records[futures[future].rel] = future.result()

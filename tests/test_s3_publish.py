@@ -1,0 +1,366 @@
+"""`feeds publish` against a real S3 API on loopback: moto's server, reached over HTTP by boto3."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from click.testing import CliRunner
+from conftest import SEED
+from moto import settings as moto_settings
+from moto.server import ThreadedMotoServer
+from test_build import BASE, CONFIG, SECOND, all_files, build, write_project
+
+import feeds.publish
+from feeds.cli import cli
+
+SHORT = "public, max-age=300, must-revalidate"
+TYPES = {"atom.xml": "application/atom+xml", "rss.xml": "application/rss+xml",
+         "feeds.opml": "text/x-opml", "index.html": "text/html; charset=utf-8"}
+THIRD = """# 云计算技术动态 2024 年第三十一期
+
+## 存储系统
+
+**1.** **对象存储的一致性**
+
+https://example.com/s3-consistency
+
+**摘要:** 强一致的列举。
+"""
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[ThreadedMotoServer]:
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    yield moto
+    moto.stop()
+
+
+def endpoint(moto: ThreadedMotoServer) -> str:
+    host, port = moto.get_host_and_port()
+    return f"http://{host}:{port}"
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "2")
+
+
+class Bucket:
+    """A fresh bucket, the project that publishes into it, and every request the tool makes."""
+
+    def __init__(self, root: Path, url: str, name: str) -> None:
+        self.root, self.url, self.name = root, url, name
+        self.client = boto3.client("s3", endpoint_url=url, region_name="us-east-1",
+                                   aws_access_key_id="testing", aws_secret_access_key="testing")
+        self.client.create_bucket(Bucket=name)
+        self.requests: list[str] = []
+        self.puts: list[str] = []
+        self.after_put: list[Any] = []
+        config = CONFIG + f'\n[publish]\nendpoint_url = "{url}"\nregion = "us-east-1"\n'
+        write_project(root, {"2024-07-20-29.md": SEED.read_bytes(), "2024-07-27-30.md": SECOND},
+                      config)
+
+    def hook(self, client: Any) -> Any:
+        """Record the tool's requests and run ``after_put`` after each upload it makes."""
+
+        def sent(request: Any, **_: Any) -> None:
+            self.requests.append(f"{request.method} {request.url.split('?')[0]}")
+
+        def before_put(params: dict, context: dict, **_: Any) -> None:
+            context["key"] = params["Key"]
+
+        def after_put(context: dict, **_: Any) -> None:
+            self.puts.append(context["key"])
+            for check in self.after_put:
+                check(context["key"])
+
+        client.meta.events.register("before-send.s3", sent)
+        client.meta.events.register("before-parameter-build.s3.PutObject", before_put)
+        client.meta.events.register("after-call.s3.PutObject", after_put)
+        return client
+
+    def publish(self, *extra: str, target: str = "s3://{name}/site") -> tuple[int, str, str]:
+        self.requests.clear()
+        self.puts.clear()
+        result = CliRunner().invoke(cli, ["publish", target.format(name=self.name), "--output",
+                                          str(self.root / "output"), "--config",
+                                          str(self.root / "feeds.toml"), *extra])
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.stdout, result.stderr
+
+    def objects(self, prefix: str = "") -> dict[str, bytes]:
+        listed = self.client.list_objects_v2(Bucket=self.name, Prefix=prefix).get("Contents", [])
+        return {o["Key"]: self.client.get_object(Bucket=self.name, Key=o["Key"])["Body"].read()
+                for o in listed}
+
+
+@pytest.fixture
+def bucket(request: pytest.FixtureRequest, tmp_path: Path, server: ThreadedMotoServer, env: None,
+           monkeypatch: pytest.MonkeyPatch) -> Bucket:
+    name = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower())[:50].strip("-")
+    made = Bucket(tmp_path, endpoint(server), name)
+    real = feeds.publish.make_client
+    monkeypatch.setattr(feeds.publish, "make_client", lambda conn: made.hook(real(conn)))
+    code, _, err = build(tmp_path)
+    assert code == 0, err
+    return made
+
+
+def sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def test_objects_bytes_headers_and_metadata_as_stored(bucket: Bucket) -> None:
+    code, out, err = bucket.publish()
+    assert code == 0, err
+    files = all_files(bucket.root / "output")
+    size = sum(len(b) for b in files.values())
+    assert len(files) == 14
+    assert re.fullmatch(rf"(uploaded s3://{bucket.name}/site/\S+\n){{14}}"
+                        rf"14 uploaded, 0 deleted, {size / 1000:.1f} kB, \d+\.\d s\n", out), out
+    stored = bucket.objects()
+    assert set(stored) == {f"site/{rel}" for rel in files} | {"site/.feeds-publish.json"}
+    for rel, data in files.items():
+        head = bucket.client.head_object(Bucket=bucket.name, Key=f"site/{rel}")
+        assert stored[f"site/{rel}"] == data
+        assert head["ContentType"] == TYPES[rel.rsplit("/", 1)[-1]], rel
+        assert head["CacheControl"] == SHORT
+        assert head["Metadata"] == {"feeds-sha256": sha(data)}
+    manifest = json.loads(stored["site/.feeds-publish.json"])["objects"]
+    assert {rel: m["sha256"] for rel, m in manifest.items()} == {rel: sha(d) for rel, d in files.items()}
+    assert bucket.client.head_object(Bucket=bucket.name, Key="site/.feeds-publish.json")[
+        "CacheControl"] == "no-store"
+
+
+def test_a_second_publish_uploads_nothing_in_two_requests(bucket: Bucket) -> None:
+    assert bucket.publish()[0] == 0
+    code, out, err = bucket.publish()
+    assert code == 0, err
+    assert re.fullmatch(r"0 uploaded, 0 deleted, 0 B, \d+\.\d s\n", out), out
+    assert bucket.requests == [f"GET {bucket.url}/{bucket.name}/site/.feeds-publish.json",
+                               f"GET {bucket.url}/{bucket.name}"]
+    code, out, _ = bucket.publish("--dry-run")
+    assert (code, out) == (0, "dry run: 0 to upload, 0 to delete, 0 B\n")
+
+
+def test_a_change_uploads_exactly_the_changed_objects(bucket: Bucket) -> None:
+    """A same-length edit (size and mtime blind) and a new issue: exactly the files whose
+    bytes changed are uploaded, and nothing else, in the tiers' order."""
+    assert bucket.publish()[0] == 0
+    out_dir = bucket.root / "output"
+    before = all_files(out_dir)
+    issue = bucket.root / "issues" / "2024-07-27-30.md"
+    text = issue.read_text(encoding="utf-8")
+    issue.write_text(text.replace("一致性协议综述", "一致性协议概述"), encoding="utf-8")
+    assert build(bucket.root)[0] == 0
+    after = all_files(out_dir)
+    edited = sorted(rel for rel in after if after[rel] != before[rel])
+    assert all(len(after[rel]) == len(before[rel]) for rel in edited)
+    code, out, err = bucket.publish()
+    assert code == 0, err
+    assert sorted(bucket.puts) == sorted([f"site/{rel}" for rel in edited] + ["site/.feeds-publish.json"])
+    assert bucket.puts[-1] == "site/.feeds-publish.json"
+    assert out.splitlines()[-1].startswith(f"{len(edited)} uploaded, 0 deleted, ")
+    (bucket.root / "issues" / "2024-08-03-31.md").write_text(THIRD, encoding="utf-8")
+    assert build(bucket.root)[0] == 0
+    newest = all_files(out_dir)
+    changed = sorted(rel for rel in newest if newest[rel] != after.get(rel))
+    code, out, err = bucket.publish()
+    assert code == 0, err
+    assert sorted(bucket.puts[:-1]) == [f"site/{rel}" for rel in changed]
+    tiers = [feeds.hosting.policy(k.removeprefix("site/")).tier for k in bucket.puts[:-1]]
+    assert tiers == sorted(tiers)
+    assert bucket.puts[-2:] == ["site/index.html", "site/.feeds-publish.json"]
+    assert bucket.objects("site/sections/cun-chu-xi-tong/") == {
+        f"site/sections/cun-chu-xi-tong/{f}": newest[f"sections/cun-chu-xi-tong/{f}"]
+        for f in ("atom.xml", "rss.xml")}
+
+
+def test_delete_removes_only_its_own_stale_objects(bucket: Bucket) -> None:
+    client, name = bucket.client, bucket.name
+    assert bucket.publish()[0] == 0
+    foreign = {"site/notes.txt": b"mine", "elsewhere/atom.xml": b"not yours", "site.txt": b"x",
+               "site/sections/xin-lan-mu/rss.xml.bak": b"backup"}
+    for key, data in foreign.items():
+        client.put_object(Bucket=name, Key=key, Body=data)
+    # The section 新栏目 goes away: its feeds are no longer published (the operator
+    # removes them from output/, where the build keeps them).
+    (bucket.root / "issues" / "2024-07-27-30.md").write_text(SECOND.split("## 新栏目")[0], encoding="utf-8")
+    assert build(bucket.root)[0] == 0
+    stale = bucket.root / "output" / "sections" / "xin-lan-mu"
+    for feed in stale.iterdir():
+        feed.unlink()
+    stale.rmdir()
+    # Someone replaced one of our stale objects with their own: it is theirs now.
+    client.put_object(Bucket=name, Key="site/sections/xin-lan-mu/rss.xml", Body=b"theirs")
+    code, out, err = bucket.publish()
+    assert code == 0, err
+    assert "site/sections/xin-lan-mu/atom.xml" in bucket.objects("site/sections/xin-lan-mu/")
+    assert ", 0 deleted, " in out
+    code, out, err = bucket.publish("--delete", "--dry-run")
+    assert (code, out) == (0, f"would delete s3://{name}/site/sections/xin-lan-mu/atom.xml\n"
+                              "dry run: 0 to upload, 1 to delete, 0 B\n")
+    code, out, err = bucket.publish("--delete")
+    assert code == 0, err
+    assert out.startswith(f"deleted s3://{name}/site/sections/xin-lan-mu/atom.xml\n")
+    assert re.fullmatch(r"0 uploaded, 1 deleted, 0 B, \d+\.\d s", out.splitlines()[-1])
+    stored = bucket.objects()
+    for key, data in foreign.items():
+        assert stored[key] == data
+    assert stored["site/sections/xin-lan-mu/rss.xml"] == b"theirs"
+    assert "site/sections/xin-lan-mu/atom.xml" not in stored
+    files = all_files(bucket.root / "output")
+    assert set(stored) == {f"site/{rel}" for rel in files} | set(foreign) | {
+        "site/.feeds-publish.json", "site/sections/xin-lan-mu/rss.xml"}
+    code, out, _ = bucket.publish("--delete")
+    assert code == 0 and out.startswith("0 uploaded, 0 deleted, ")
+
+
+LINK = re.compile(re.escape(BASE).encode() + rb'([^"<\s]*)')
+
+
+def dangling(bucket: Bucket, allow: tuple[str, ...] = ()) -> list[tuple[str, str]]:
+    """Links from an object in the bucket to one of the site's URLs with no object."""
+    stored = bucket.objects("site/")
+    missing = []
+    for key, data in stored.items():
+        for match in LINK.finditer(data):
+            rel = match.group(1).decode() or "index.html"
+            if f"site/{rel}" not in stored and rel not in allow:
+                missing.append((key, rel))
+    return missing
+
+
+def test_server_stopped_mid_publish_then_a_rerun_completes_and_no_link_dangles(
+        tmp_path: Path, env: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    try:
+        bucket = Bucket(tmp_path, endpoint(moto), "stopped")
+        real = feeds.publish.make_client
+        monkeypatch.setattr(feeds.publish, "make_client", lambda conn: bucket.hook(real(conn)))
+        assert build(tmp_path)[0] == 0
+        seen: list[list[tuple[str, str]]] = []
+        lock = threading.Lock()
+        stopped: list[bool] = []
+
+        def check_then_stop_after_five(_: str) -> None:
+            with lock:  # feeds link up to the home page, which comes last
+                if stopped:
+                    return
+                seen.append(dangling(bucket, allow=("index.html",)))
+                if len(bucket.puts) >= 5:
+                    moto.stop()
+                    stopped.append(True)
+
+        bucket.after_put[:] = [check_then_stop_after_five]
+        code, out, err = bucket.publish()
+        assert code == 4, (out, err)
+        failed = re.fullmatch(r"feeds: error: s3://stopped/site/(\S+): upload failed: .*; "
+                              r"run the same command again to finish\n", err)
+        assert failed, err
+        first_run = list(bucket.puts)
+        assert 5 <= len(first_run) < 14 and f"site/{failed.group(1)}" not in first_run, err
+        moto = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+        moto.start()
+        there = set(bucket.objects("site/"))
+        assert set(first_run) <= there and len(there) < 14
+        bucket.after_put[:] = [lambda _: seen.append(dangling(bucket, allow=("index.html",)))]
+        code, out, err = bucket.publish()
+        assert code == 0, err
+        files = all_files(tmp_path / "output")
+        assert sorted(bucket.puts[:-1]) == sorted({f"site/{r}" for r in files} - there)
+        assert bucket.puts[-1] == "site/.feeds-publish.json"
+        assert seen and all(s == [] for s in seen), seen
+        assert bucket.objects("site/") == {f"site/{r}": d for r, d in files.items()} | {
+            "site/.feeds-publish.json": bucket.objects("site/.feeds-publish.json")[
+                "site/.feeds-publish.json"]}
+        assert dangling(bucket) == []
+        # An update: now every link, the home page's included, is there at every moment.
+        (tmp_path / "issues" / "2024-08-03-31.md").write_text(THIRD, encoding="utf-8")
+        assert build(tmp_path)[0] == 0
+        newest = all_files(tmp_path / "output")
+        changed = [r for r in newest if newest[r] != files.get(r)]
+        seen.clear()
+        bucket.after_put[:] = [lambda _: seen.append(dangling(bucket))]
+        assert bucket.publish()[0] == 0
+        assert len(changed) == 6 and len(seen) == 7 and all(s == [] for s in seen), seen
+        assert bucket.publish()[1].startswith("0 uploaded, 0 deleted, ")
+    finally:
+        moto.stop()
+
+
+def test_a_missing_bucket_is_a_config_error(bucket: Bucket) -> None:
+    code, out, err = bucket.publish(target="s3://no-such-bucket/site")
+    assert (code, out) == (2, "")
+    assert err == f"feeds: error: s3://no-such-bucket/site/: no bucket 'no-such-bucket' at {bucket.url}\n"
+
+
+def test_wrong_credentials_are_a_clear_error(bucket: Bucket, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(moto_settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAWRONGWRONGWRONG1")
+    code, out, err = bucket.publish()
+    assert (code, out) == (2, "")
+    assert err.startswith(f"feeds: error: s3://{bucket.name}/site/: the storage refused the credentials "
+                          "(InvalidAccessKeyId: "), err
+    assert err.endswith("; check AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the profile\n")
+
+
+@pytest.mark.parametrize(("target", "message"), [
+    ("news/site", "news/site: the target must look like s3://bucket/prefix"),
+    ("s3://Bad_Bucket/x", "s3://Bad_Bucket/x: 'Bad_Bucket' is not a bucket name (3-63 lower-case "
+                          "letters, digits, '.' and '-')"),
+    ("s3://news/a/../b", "s3://news/a/../b: the prefix cannot hold '.' or '..'"),
+])
+def test_a_bad_target_is_a_usage_error(bucket: Bucket, target: str, message: str) -> None:
+    assert bucket.publish(target=target) == (2, "", f"feeds: error: {message}\n")
+    assert bucket.requests == []
+
+
+def test_an_unreachable_endpoint_exits_4(bucket: Bucket, monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = bucket.root / "feeds.toml"
+    config.write_text(config.read_text().replace(bucket.url, f"http://127.0.0.1:{port}"))
+    code, out, err = bucket.publish()
+    assert (code, out) == (4, "")
+    assert err.startswith(f"feeds: error: s3://{bucket.name}/site/: cannot read the bucket: "
+                          f'Could not connect to the endpoint URL: "http://127.0.0.1:{port}/'), err
+
+
+def test_build_publishes_after_a_successful_build_only(bucket: Bucket) -> None:
+    target = f"s3://{bucket.name}/site"
+    code, out, err = build(bucket.root, "--publish", target)
+    assert code == 0, err
+    assert out.splitlines()[-1].startswith("14 uploaded, 0 deleted, ")
+    bad = bucket.root / "issues" / "2024-08-03-31.md"
+    bad.write_text(THIRD.replace("https://example.com/s3-consistency", "ftp://x"), encoding="utf-8")
+    bucket.requests.clear()
+    code, out, err = build(bucket.root, "--publish", target)
+    assert code == 1 and bucket.requests == []
+    bad.unlink()
+    config = bucket.root / "feeds.toml"
+    config.write_text(config.read_text() + f'target = "{target}"\non_build = true\n')
+    (bucket.root / "issues" / "2024-08-03-31.md").write_text(THIRD, encoding="utf-8")
+    code, out, err = build(bucket.root)
+    assert code == 0, err
+    assert out.splitlines()[-1].startswith("6 uploaded, 0 deleted, ")
+    assert "site/sections/cun-chu-xi-tong/atom.xml" in bucket.objects("site/sections/")
