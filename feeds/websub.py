@@ -15,6 +15,8 @@ from collections.abc import Iterable, Sequence
 
 from feeds.hosting import policy
 
+TIMEOUT, ATTEMPTS, BACKOFF = 10.0, 3, 1.0  # seconds per try; tries; first pause, then doubled
+
 
 def changed_feed_urls(paths: Iterable[str], base_url: str) -> list[str]:
     """The public URLs of the feeds among ``paths`` (changed files inside the published folder)."""
@@ -48,11 +50,14 @@ class _Retry(Exception):
     pass
 
 
-def ping(hubs: Sequence[str], urls: Sequence[str], timeout: float = 10.0, attempts: int = 3,
-         backoff: float = 1.0) -> list[str]:
-    """Notify every hub of ``urls``; return one warning per hub that did not accept."""
+def ping(hubs: Sequence[str], urls: Sequence[str]) -> list[str]:
+    """Notify every hub of ``urls``; return one warning per hub that did not accept.
+
+    Network errors, timeouts, 429 and 5xx are tried again after a pause.
+    """
     if not urls:
         return []
+    timeout, attempts, backoff = TIMEOUT, ATTEMPTS, BACKOFF
     body = form_body(urls)
     warnings = []
     for hub in hubs:

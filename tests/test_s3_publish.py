@@ -17,6 +17,7 @@ from conftest import SEED
 from moto import settings as moto_settings
 from moto.server import ThreadedMotoServer
 from test_build import BASE, CONFIG, SECOND, all_files, build, write_project
+from test_websub import Hub, form, serve_hub
 
 import feeds.publish
 from feeds.cli import cli
@@ -155,6 +156,7 @@ def test_a_second_publish_uploads_nothing_in_two_requests(bucket: Bucket) -> Non
                                f"GET {bucket.url}/{bucket.name}"]
     code, out, _ = bucket.publish("--dry-run")
     assert (code, out) == (0, "dry run: 0 to upload, 0 to delete, 0 B\n")
+    assert bucket.publish("-q") == (0, "", "")
 
 
 def test_a_change_uploads_exactly_the_changed_objects(bucket: Bucket) -> None:
@@ -214,6 +216,10 @@ def test_delete_removes_only_its_own_stale_objects(bucket: Bucket) -> None:
     code, out, err = bucket.publish("--delete", "--dry-run")
     assert (code, out) == (0, f"would delete s3://{name}/site/sections/xin-lan-mu/atom.xml\n"
                               "dry run: 0 to upload, 1 to delete, 0 B\n")
+    assert bucket.publish("--delete", "-q") == (0, "", "")
+    assert "site/sections/xin-lan-mu/atom.xml" not in bucket.objects("site/sections/xin-lan-mu/")
+    client.put_object(Bucket=name, Key="site/sections/xin-lan-mu/atom.xml", Body=b"again",
+                      Metadata={"feeds-sha256": "0" * 64})  # ours by its metadata, not the manifest
     code, out, err = bucket.publish("--delete")
     assert code == 0, err
     assert out.startswith(f"deleted s3://{name}/site/sections/xin-lan-mu/atom.xml\n")
@@ -364,3 +370,29 @@ def test_build_publishes_after_a_successful_build_only(bucket: Bucket) -> None:
     assert code == 0, err
     assert out.splitlines()[-1].startswith("6 uploaded, 0 deleted, ")
     assert "site/sections/cun-chu-xi-tong/atom.xml" in bucket.objects("site/sections/")
+
+
+@pytest.fixture
+def hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[Hub]:
+    yield from serve_hub(monkeypatch)
+
+
+def test_a_publish_pings_hubs_with_the_uploaded_feeds_only(bucket: Bucket, hub: Hub) -> None:
+    config = bucket.root / "feeds.toml"
+    config.write_text(f'websub_hubs = ["{hub.url}/", "{hub.url}/fail"]\n' + config.read_text())
+    assert build(bucket.root)[0] == 0  # the feeds now carry the hub links
+    hub.posts.clear()  # websub_on_build is off: the build told nobody
+    code, _, err = bucket.publish()
+    assert code == 0
+    feeds_now = sorted(rel for rel in all_files(bucket.root / "output") if rel.endswith(".xml"))
+    assert hub.bodies("/") == [form(*feeds_now)]
+    assert err == (f"feeds: warning: WebSub hub {hub.url}/fail was not told of 12 changed feeds: "
+                   "HTTP 503 (after 3 attempts); readers will see the change when they next poll\n")
+    hub.posts.clear()
+    assert bucket.publish()[0] == 0
+    assert hub.posts == []
+    (bucket.root / "issues" / "2024-08-03-31.md").write_text(THIRD, encoding="utf-8")
+    assert build(bucket.root)[0] == 0
+    assert bucket.publish()[0] == 0
+    assert hub.bodies("/") == [form("atom.xml", "rss.xml", "sections/cun-chu-xi-tong/atom.xml",
+                                    "sections/cun-chu-xi-tong/rss.xml")]
