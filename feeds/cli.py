@@ -12,11 +12,15 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from feeds.config import Config, ConfigError, load_config
 from feeds.model import Diagnostic, Issue, ParseError
+
+if TYPE_CHECKING:
+    from feeds import publish as publish_module
 
 EXIT_INPUT, EXIT_USAGE, EXIT_LOCK, EXIT_WRITE = 1, 2, 3, 4
 DEFAULT_CONFIG = "feeds.toml"
@@ -176,103 +180,11 @@ def build(issues_dir: Path, output: Path, config_path: str | None, base_url: str
     changed: list[str] = []
     code = _build_and_report(issues_dir, output, config, wait, quiet, verbose, changed)
     if not code and publish_to:
-        code = _publish_and_report(output, publish_to, config, False, False, quiet)
+        code = _publish_and_report(output, publish_to, config, False, False, quiet, wait)
     elif not code and config.websub_on_build:
         _ping_hubs(config, changed)
     if code:
         sys.exit(code)
-
-
-def _publish_target(target: str | None, config: Config) -> str:
-    if target:
-        return target
-    if not config.publish.get("target"):
-        click.echo("feeds: error: no target: give s3://bucket/prefix or set target in the "
-                   "config's [publish]", err=True)
-        sys.exit(EXIT_USAGE)
-    return str(config.publish["target"])
-
-
-def _ping_hubs(config: Config, changed: Sequence[str]) -> None:
-    """Tell the configured WebSub hubs of the changed feeds; a failing hub is a warning."""
-    from feeds.websub import changed_feed_urls, ping
-
-    urls = changed_feed_urls(changed, config.base_url)
-    for warning in ping(config.websub_hubs, urls) if config.websub_hubs else ():
-        click.echo(f"feeds: warning: {warning}", err=True)
-
-
-@cli.command()
-@click.argument("target", required=False)
-@output_option
-@config_option
-@click.option("--delete", is_flag=True,
-              help="Also delete objects this tool uploaded earlier that are no longer published.")
-@click.option("-n", "--dry-run", is_flag=True, help="List what would be uploaded or deleted.")
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
-def publish(target: str | None, output: Path, config_path: str | None, delete: bool,
-            dry_run: bool, quiet: bool) -> None:
-    """Upload the output folder to S3-compatible storage: TARGET is s3://bucket/prefix.
-
-    Only files whose bytes differ from the bucket's are uploaded, with their
-    content type and cache policy, in an order where what is linked comes
-    before what links to it. A rerun after a failure completes the job.
-    """
-    config = _config(config_path)
-    code = _publish_and_report(output, _publish_target(target, config), config, delete,
-                               dry_run, quiet)
-    if code:
-        sys.exit(code)
-
-
-def _publish_and_report(output: Path, target_text: str, config: Config, delete: bool,
-                        dry_run: bool, quiet: bool) -> int:
-    """Publish ``output`` to the target and print what happened; return the exit code."""
-    from feeds import publish as storage
-
-    if not output.is_dir():
-        click.echo(f"feeds: error: {output}: no such folder; run 'feeds build' first", err=True)
-        return EXIT_USAGE
-    settings = config.publish
-    conn = storage.Connection(settings.get("endpoint_url"), settings.get("region"),
-                              settings.get("profile"), storage.attempts_from_env())
-    try:
-        target = storage.parse_target(target_text)
-        client = storage.make_client(conn)
-        plan = storage.plan(output, target, client, delete, conn)
-    except storage.PublishError as exc:
-        click.echo(f"feeds: error: {exc}", err=True)
-        return exc.code
-    if dry_run:
-        for upload in plan.uploads:
-            click.echo(f"would upload {target.url(upload.rel)} ({upload.policy.content_type}, "
-                       f"{storage.human_size(upload.size)})")
-        for rel in plan.deletes:
-            click.echo(f"would delete {target.url(rel)}")
-        click.echo(f"dry run: {len(plan.uploads)} to upload, {len(plan.deletes)} to delete, "
-                   f"{storage.human_size(sum(u.size for u in plan.uploads))}")
-        return 0
-    bar = click.progressbar(length=sum(u.size for u in plan.uploads) or 1, label="uploading",
-                            file=sys.stderr) if plan.uploads and not quiet and sys.stderr.isatty() \
-        else None
-    try:
-        if bar is not None:
-            with bar:
-                report = storage.run(plan, target, client, lambda u: bar.update(u.size))
-        else:
-            report = storage.run(plan, target, client,
-                                 (lambda u: None) if quiet else
-                                 (lambda u: click.echo(f"uploaded {target.url(u.rel)}")))
-    except storage.PublishError as exc:
-        click.echo(f"feeds: error: {exc}; run the same command again to finish", err=True)
-        return exc.code
-    if not quiet:
-        for rel in report.deleted:
-            click.echo(f"deleted {target.url(rel)}")
-        click.echo(f"{len(report.uploaded)} uploaded, {len(report.deleted)} deleted, "
-                   f"{storage.human_size(report.bytes)}, {report.seconds:.1f} s")
-    _ping_hubs(config, report.uploaded)
-    return 0
 
 
 def _build_and_report(issues_dir: Path, output: Path, config: Config, wait: float,
@@ -414,6 +326,119 @@ def serve(issues_dir: Path, output: Path, config_path: str | None, port: int, bi
     finally:
         stop.set()
         server.server_close()
+
+
+def _publish_target(target: str | None, config: Config) -> str:
+    if target:
+        return target
+    if not config.publish.get("target"):
+        click.echo("feeds: error: no target: give s3://bucket/prefix or set target in the "
+                   "config's [publish]", err=True)
+        sys.exit(EXIT_USAGE)
+    return str(config.publish["target"])
+
+
+def _ping_hubs(config: Config, changed: Sequence[str]) -> None:
+    """Tell the configured WebSub hubs of the changed feeds; a failing hub is a warning."""
+    from feeds.websub import changed_feed_urls, ping
+
+    urls = changed_feed_urls(changed, config.base_url)
+    for warning in ping(config.websub_hubs, urls) if config.websub_hubs else ():
+        click.echo(f"feeds: warning: {warning}", err=True)
+
+
+@cli.command()
+@click.argument("target", required=False)
+@output_option
+@config_option
+@click.option("--delete", is_flag=True,
+              help="Also delete objects this tool uploaded earlier that are no longer published.")
+@click.option("-n", "--dry-run", is_flag=True, help="List what would be uploaded or deleted.")
+@click.option("--wait", default=60.0, show_default=True, type=click.FloatRange(min=0),
+              help="Seconds to wait for a running build's lock before giving up (exit 3).")
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
+def publish(target: str | None, output: Path, config_path: str | None, delete: bool,
+            dry_run: bool, wait: float, quiet: bool) -> None:
+    """Upload the output folder to S3-compatible storage: TARGET is s3://bucket/prefix.
+
+    Only files whose bytes differ from the bucket's are uploaded, with their
+    content type and cache policy, in an order where what is linked comes
+    before what links to it. A rerun after a failure completes the job.
+    """
+    config = _config(config_path)
+    code = _publish_and_report(output, _publish_target(target, config), config, delete,
+                               dry_run, quiet, wait)
+    if code:
+        sys.exit(code)
+
+
+def _publish_and_report(output: Path, target_text: str, config: Config, delete: bool,
+                        dry_run: bool, quiet: bool, wait: float) -> int:
+    """Publish ``output`` to the target and print what happened; return the exit code.
+
+    The build lock is held throughout, so that no build changes the files half-way.
+    """
+    from feeds import publish as storage
+    from feeds.writer import LockError, OutputDir, WriteError
+
+    if not output.is_dir():
+        click.echo(f"feeds: error: {output}: no such folder; run 'feeds build' first", err=True)
+        return EXIT_USAGE
+    settings = config.publish
+    conn = storage.Connection(settings.get("endpoint_url"), settings.get("region"),
+                              settings.get("profile"), storage.attempts_from_env())
+    try:
+        target = storage.parse_target(target_text)
+        client = storage.make_client(conn)
+        with OutputDir(output).locked(wait):
+            plan = storage.plan(output, target, client, delete, conn)
+            if dry_run:
+                _print_plan(plan, target)
+                return 0
+            report = _run_with_progress(plan, target, client, quiet)
+    except LockError as exc:
+        click.echo(f"feeds: error: {exc}", err=True)
+        return EXIT_LOCK
+    except WriteError as exc:
+        click.echo(f"feeds: error: {exc}", err=True)
+        return EXIT_WRITE
+    except storage.PublishError as exc:
+        again = "; run the same command again to finish" if exc.code == EXIT_WRITE else ""
+        click.echo(f"feeds: error: {exc}{again}", err=True)
+        return exc.code
+    if not quiet:
+        for rel in report.deleted:
+            click.echo(f"deleted {target.url(rel)}")
+        click.echo(f"{len(report.uploaded)} uploaded, {len(report.deleted)} deleted, "
+                   f"{storage.human_size(report.bytes)}, {report.seconds:.1f} s")
+    _ping_hubs(config, report.uploaded)
+    return 0
+
+
+def _print_plan(plan: publish_module.Plan, target: publish_module.Target) -> None:
+    from feeds.publish import human_size
+
+    for upload in plan.uploads:
+        click.echo(f"would upload {target.url(upload.rel)} ({upload.policy.content_type}, "
+                   f"{human_size(upload.size)})")
+    for rel in plan.deletes:
+        click.echo(f"would delete {target.url(rel)}")
+    click.echo(f"dry run: {len(plan.uploads)} to upload, {len(plan.deletes)} to delete, "
+               f"{human_size(sum(u.size for u in plan.uploads))}")
+
+
+def _run_with_progress(plan: publish_module.Plan, target: publish_module.Target, client: object,
+                       quiet: bool) -> publish_module.Report:
+    """Upload with a progress bar on a terminal, one line per object otherwise."""
+    from feeds.publish import run
+
+    if quiet or not plan.uploads:
+        return run(plan, target, client)
+    if not sys.stderr.isatty():
+        return run(plan, target, client, lambda u: click.echo(f"uploaded {target.url(u.rel)}"))
+    with click.progressbar(length=sum(u.size for u in plan.uploads), label="uploading",
+                           file=sys.stderr) as bar:
+        return run(plan, target, client, lambda u: bar.update(u.size))
 
 
 def main() -> None:

@@ -11,6 +11,7 @@ whose categories name the Atom feed's URL.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -91,12 +92,16 @@ def policy(path: str) -> Policy:
 
 
 def published_files(folder: Path) -> Iterator[tuple[str, Path]]:
-    """Every file ``folder`` publishes, as ('/'-separated path inside it, path), sorted;
-    dot files and dot folders (the tool's state, temporary files) are not published."""
+    """Every file ``folder`` publishes, as ('/'-separated path inside it, path), sorted.
+
+    Dot files and dot folders (the tool's state, temporary files) are not published,
+    nor symbolic links, which could point anywhere on the machine.
+    """
     found = []
-    for path in folder.rglob("*"):
-        rel = path.relative_to(folder)
-        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
-            continue
-        found.append((rel.as_posix(), path))
+    for top, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not d.startswith(".")]  # os.walk never enters a link
+        for name in files:
+            path = Path(top) / name
+            if not name.startswith(".") and not path.is_symlink() and path.is_file():
+                found.append((path.relative_to(folder).as_posix(), path))
     yield from sorted(found)

@@ -29,6 +29,7 @@ from typing import Any
 from feeds.hosting import Policy, policy, published_files
 
 MANIFEST = ".feeds-publish.json"
+MANIFEST_LIMIT = 64 << 20  # a larger "manifest" is not ours: read no more than this
 SHA_KEY = "feeds-sha256"
 EXIT_USAGE, EXIT_WRITE = 2, 4
 _BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
@@ -177,11 +178,15 @@ def _settings_error(exc: Exception, target: Target, conn: Connection) -> Publish
 
 
 def _read_manifest(client: Any, target: Target) -> dict[str, dict[str, str]]:
-    """The manifest's records by path; empty when there is none or it is not ours to read."""
+    """The manifest's records by path; empty when there is none or it is not ours to read
+    (then each object is asked for its metadata instead)."""
     try:
-        body = client.get_object(Bucket=target.bucket, Key=target.key(MANIFEST))["Body"].read()
+        answer = client.get_object(Bucket=target.bucket, Key=target.key(MANIFEST))
     except client.exceptions.NoSuchKey:
         return {}
+    if answer.get("ContentLength", 0) > MANIFEST_LIMIT:
+        return {}
+    body = answer["Body"].read()
     try:
         objects = json.loads(body).get("objects", {})
     except (ValueError, AttributeError):

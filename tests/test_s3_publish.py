@@ -396,3 +396,70 @@ def test_a_publish_pings_hubs_with_the_uploaded_feeds_only(bucket: Bucket, hub: 
     assert bucket.publish()[0] == 0
     assert hub.bodies("/") == [form("atom.xml", "rss.xml", "sections/cun-chu-xi-tong/atom.xml",
                                     "sections/cun-chu-xi-tong/rss.xml")]
+
+
+def test_a_lost_or_garbled_manifest_costs_requests_not_uploads(bucket: Bucket) -> None:
+    assert bucket.publish()[0] == 0
+    for garbage in (b"\x00not json", b'{"objects": [1, 2]}', b'{"objects": {"atom.xml": {"etag": 5}}}'):
+        bucket.client.put_object(Bucket=bucket.name, Key="site/.feeds-publish.json", Body=garbage)
+        code, out, err = bucket.publish()
+        assert code == 0, err
+        assert out.startswith("0 uploaded, 0 deleted, 0 B, ")
+        heads = [r for r in bucket.requests if r.startswith("HEAD ")]
+        assert len(heads) == 14 and bucket.puts == ["site/.feeds-publish.json"]  # rewritten
+        bucket.publish()
+        assert len(bucket.requests) == 2 and bucket.puts == []
+
+
+def test_only_published_files_go_up_never_dot_files_or_links(bucket: Bucket, tmp_path: Path) -> None:
+    out = bucket.root / "output"
+    published = all_files(out)
+    secret = tmp_path / "secret.txt"
+    secret.write_text("private")
+    (out / ".env").write_text("TOKEN=1")
+    (out / "sections" / ".git").mkdir()
+    (out / "sections" / ".git" / "config").write_text("x")
+    (out / ".atom.xml.1234.tmp").write_text("half")
+    (out / "leak.xml").symlink_to(secret)
+    (out / "linked").symlink_to(tmp_path, target_is_directory=True)
+    assert bucket.publish()[0] == 0
+    assert sorted(bucket.objects()) == sorted([f"site/{rel}" for rel in published]
+                                              + ["site/.feeds-publish.json"])
+    assert len(published) == 14
+
+
+def test_publish_waits_for_a_running_build(bucket: Bucket) -> None:
+    from filelock import FileLock
+
+    with FileLock(bucket.root / "output" / ".feeds" / "build.lock"):
+        code, out, err = bucket.publish("--wait", "0")
+    assert (code, out) == (3, "")
+    assert err.startswith(f"feeds: error: {bucket.root / 'output'}: another build still holds the lock")
+    assert bucket.requests == []
+
+
+def test_a_terminal_gets_a_progress_bar_and_the_summary(bucket: Bucket) -> None:
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    primary, secondary = pty.openpty()
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "100"}
+    proc = subprocess.run([sys.executable, "-m", "feeds", "publish", f"s3://{bucket.name}/site",
+                           "--output", str(bucket.root / "output"), "--config",
+                           str(bucket.root / "feeds.toml")], stdout=subprocess.PIPE,
+                          stderr=secondary, env=env, text=True, timeout=60)
+    os.close(secondary)
+    shown = b""
+    try:
+        while chunk := os.read(primary, 65536):
+            shown += chunk
+    except OSError:  # the terminal's other end is closed: all is read
+        pass
+    os.close(primary)
+    assert proc.returncode == 0
+    assert re.fullmatch(r"14 uploaded, 0 deleted, \d+\.\d kB, \d+\.\d s\n", proc.stdout)
+    assert b"uploading  [####################################]  100%" in shown
