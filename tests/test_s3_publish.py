@@ -463,3 +463,16 @@ def test_a_terminal_gets_a_progress_bar_and_the_summary(bucket: Bucket) -> None:
     assert proc.returncode == 0
     assert re.fullmatch(r"14 uploaded, 0 deleted, \d+\.\d kB, \d+\.\d s\n", proc.stdout)
     assert b"uploading  [####################################]  100%" in shown
+
+
+def test_the_github_actions_recipe_caches_the_state_and_publishes() -> None:
+    import yaml
+    from conftest import ROOT
+
+    recipe = yaml.safe_load((ROOT / "deploy" / "github-actions-s3.yml").read_text(encoding="utf-8"))
+    steps = recipe["jobs"]["publish"]["steps"]
+    cache = next(s for s in steps if s.get("uses", "").startswith("actions/cache@"))
+    assert cache["with"]["path"].split() == [".feeds", "output/.feeds"]
+    runs = [s["run"] for s in steps if "run" in s]
+    assert runs[-1] == '.venv/bin/feeds build --publish "$FEEDS_TARGET"'
+    assert steps.index(cache) < [s.get("run") for s in steps].index(runs[-1])
