@@ -379,10 +379,11 @@ def _publish_and_report(output: Path, target_text: str, config: Config, delete: 
     The build lock is held throughout, so that no build changes the files half-way.
     """
     from feeds import publish as storage
+    from feeds.hosting import published_files
     from feeds.writer import LockError, OutputDir, WriteError
 
-    if not output.is_dir():
-        click.echo(f"feeds: error: {output}: no such folder; run 'feeds build' first", err=True)
+    if next(published_files(output), None) is None:  # never --delete everything by mistake
+        click.echo(f"feeds: error: {output}: nothing to publish; run 'feeds build' first", err=True)
         return EXIT_USAGE
     settings = config.publish
     conn = storage.Connection(settings.get("endpoint_url"), settings.get("region"),

@@ -4,9 +4,10 @@ One table, by path pattern, read by the publish step and the preview server.
 The tiers put what is linked before what links to it, so that a bucket never
 serves a link to an object not yet uploaded: content-named archive pages, issue
 pages and the stylesheet first, then section feeds and pages, then the combined
-feeds, the archive page and OPML, then the home page, then the sitemap (which
-lists it). Atom feeds go one tier before the other formats of the same feed,
-whose categories name the Atom feed's URL.
+feeds and the archive page, then OPML (which lists every feed), then the home
+page (which links all of these), then the sitemap (which lists it). Atom feeds
+go one tier before the other formats of the same feed, whose categories name
+the Atom feed's URL.
 """
 
 from __future__ import annotations
@@ -44,9 +45,10 @@ _TABLE: tuple[tuple[str, str | None, int], ...] = (
     (r"sections/[^/]+/atom\.xml|digest/atom\.xml", ATOM, 1),
     (r"sections/[^/]+/(?:rss\.xml|feed\.json|index\.html)|digest/(?:rss\.xml|feed\.json)", None, 2),
     (r"atom\.xml", ATOM, 3),
-    (r"rss\.xml|feed\.json|archive\.html|feeds\.opml", None, 4),
-    (r"index\.html|robots\.txt", None, 5),
-    (r"sitemap\.xml", None, 6),
+    (r"rss\.xml|feed\.json|archive\.html", None, 4),
+    (r"feeds\.opml", None, 5),
+    (r"index\.html|robots\.txt", None, 6),
+    (r"sitemap\.xml", None, 7),
 )
 _COMPILED = tuple((re.compile(p), t, tier) for p, t, tier in _TABLE)
 # A feed's format is a word of its file name: atom.xml, rss-3fa9c01b.xml, feed.json.

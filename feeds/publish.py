@@ -312,10 +312,11 @@ def run(the_plan: Plan, target: Target, client: Any,
     groups: dict[tuple[int, bool], list[Upload]] = {}
     for upload in the_plan.uploads:
         groups.setdefault((upload.policy.tier, not upload.new), []).append(upload)
-    with ThreadPoolExecutor(workers) as pool:
+    pool = ThreadPoolExecutor(workers)
+    try:
         for group in groups.values():
             futures = {pool.submit(_put, client, target, u): u for u in group}
-            failed: list[tuple[str, BaseException]] = []
+            failed: list[BaseException] = []
             for future in as_completed(futures):
                 if future.cancelled():
                     continue
@@ -325,12 +326,14 @@ def run(the_plan: Plan, target: Target, client: Any,
                     requests += 1
                     progress(futures[future])
                 elif not failed:
-                    failed.append((futures[future].rel, error))
+                    failed.append(error)
                     for other in futures:
                         other.cancel()
             if failed:
                 _try_write_manifest(client, target, records)
-                raise failed[0][1]
+                raise failed[0]
+    finally:  # on a failure or Ctrl-C, start no more uploads
+        pool.shutdown(wait=True, cancel_futures=True)
     for rel in the_plan.deletes:
         try:
             client.delete_object(Bucket=target.bucket, Key=target.key(rel))

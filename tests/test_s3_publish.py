@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,7 @@ from test_websub import Hub, form, serve_hub
 
 import feeds.publish
 from feeds.cli import cli
+from feeds.hosting import policy
 
 SHORT = "public, max-age=300, must-revalidate"
 TYPES = {"atom.xml": "application/atom+xml", "rss.xml": "application/rss+xml",
@@ -184,7 +186,7 @@ def test_a_change_uploads_exactly_the_changed_objects(bucket: Bucket) -> None:
     code, out, err = bucket.publish()
     assert code == 0, err
     assert sorted(bucket.puts[:-1]) == [f"site/{rel}" for rel in changed]
-    tiers = [feeds.hosting.policy(k.removeprefix("site/")).tier for k in bucket.puts[:-1]]
+    tiers = [policy(k.removeprefix("site/")).tier for k in bucket.puts[:-1]]
     assert tiers == sorted(tiers)
     assert bucket.puts[-2:] == ["site/index.html", "site/.feeds-publish.json"]
     assert bucket.objects("site/sections/cun-chu-xi-tong/") == {
@@ -476,3 +478,34 @@ def test_the_github_actions_recipe_caches_the_state_and_publishes() -> None:
     runs = [s["run"] for s in steps if "run" in s]
     assert runs[-1] == '.venv/bin/feeds build --publish "$FEEDS_TARGET"'
     assert steps.index(cache) < [s.get("run") for s in steps].index(runs[-1])
+
+
+def test_an_empty_or_missing_output_folder_publishes_and_deletes_nothing(bucket: Bucket) -> None:
+    assert bucket.publish()[0] == 0
+    before = bucket.objects()
+    out = bucket.root / "output"
+    for path in sorted(out.rglob("*"), reverse=True):
+        if ".feeds" not in path.parts:
+            path.unlink() if path.is_file() else path.rmdir()
+    assert bucket.publish("--delete") == (
+        2, "", f"feeds: error: {out}: nothing to publish; run 'feeds build' first\n")
+    shutil.rmtree(out)
+    assert bucket.publish("--delete")[0] == 2
+    assert bucket.requests == [] and bucket.objects() == before
+
+
+def test_every_link_points_to_an_earlier_tier(bucket: Bucket) -> None:
+    """The order does not hang on timing: inside a tier uploads run in parallel, so each
+    file links only to files of earlier tiers (or itself, or up to the home page)."""
+    (bucket.root / "issues" / "2024-08-03-31.md").write_text(THIRD, encoding="utf-8")
+    assert build(bucket.root)[0] == 0
+    files = all_files(bucket.root / "output")
+    links = 0
+    for rel, data in files.items():
+        for match in LINK.finditer(data):
+            target = match.group(1).decode() or "index.html"
+            assert target in files, (rel, target)
+            if target not in (rel, "index.html"):
+                links += 1
+                assert policy(target).tier < policy(rel).tier, (rel, target)
+    assert links > 50
