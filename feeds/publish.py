@@ -104,6 +104,7 @@ class Plan:
     kept: dict[str, dict[str, str]]  # manifest records of the objects left as they are
     manifest_current: bool  # the bucket's manifest already says what ``kept`` says
     requests: int
+    seconds: float
 
 
 @dataclass(frozen=True)
@@ -113,7 +114,7 @@ class Report:
     uploaded: tuple[str, ...]
     deleted: tuple[str, ...]
     bytes: int
-    seconds: float
+    seconds: float  # comparing with the bucket, uploading and deleting
     requests: int
 
 
@@ -221,6 +222,7 @@ def plan(folder: Path, target: Target, client: Any, delete: bool,
     """Compare ``folder``'s published files with the bucket. Raises PublishError."""
     from botocore.exceptions import BotoCoreError, ClientError
 
+    started = time.perf_counter()
     try:
         manifest = _read_manifest(client, target)
         listed, requests = _list(client, target)
@@ -267,7 +269,8 @@ def plan(folder: Path, target: Target, client: Any, delete: bool,
         if rel not in local and rel not in deletes and listed.get(rel) == record.get("etag"):
             kept[rel] = record
     uploads.sort(key=lambda u: (u.policy.tier, not u.new, u.rel))
-    return Plan(tuple(uploads), tuple(deletes), kept, kept == manifest, requests)
+    return Plan(tuple(uploads), tuple(deletes), kept, kept == manifest, requests,
+                time.perf_counter() - started)
 
 
 def _put(client: Any, target: Target, upload: Upload) -> dict[str, str]:
@@ -345,7 +348,8 @@ def run(the_plan: Plan, target: Target, client: Any,
         _write_manifest(client, target, records)
         requests += 1
     return Report(tuple(u.rel for u in the_plan.uploads), the_plan.deletes,
-                  sum(u.size for u in the_plan.uploads), time.perf_counter() - started,
+                  sum(u.size for u in the_plan.uploads),
+                  the_plan.seconds + time.perf_counter() - started,
                   the_plan.requests + requests)
 
 
