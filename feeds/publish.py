@@ -127,7 +127,7 @@ def make_client(conn: Connection) -> Any:
 
     config = BotoConfig(request_checksum_calculation="when_required",
                         response_checksum_validation="when_required",
-                        retries={"mode": "standard", "max_attempts": conn.attempts},
+                        retries={"mode": "standard", "total_max_attempts": conn.attempts},
                         connect_timeout=10, read_timeout=60, max_pool_connections=16)
     try:
         session = boto3.session.Session(profile_name=conn.profile)

@@ -509,3 +509,59 @@ def test_every_link_points_to_an_earlier_tier(bucket: Bucket) -> None:
                 links += 1
                 assert policy(target).tier < policy(rel).tier, (rel, target)
     assert links > 50
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.body
+
+
+SLOW_DOWN = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>"
+
+
+def throttle(bucket: Bucket, key: str, times: int, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Answer the first ``times`` uploads of ``key`` with 503 SlowDown, as S3 does when throttling."""
+    from botocore.awsrequest import AWSResponse
+
+    answered: list[str] = []
+    real = feeds.publish.make_client
+
+    def refuse(request: Any, **_: Any) -> AWSResponse | None:
+        if request.method == "PUT" and request.url.split("?")[0].endswith(f"/{key}") \
+                and len(answered) < times:
+            answered.append(request.url)
+            return AWSResponse(request.url, 503, {}, _Raw(SLOW_DOWN))
+        return None
+
+    def client(conn: feeds.publish.Connection) -> Any:
+        made = bucket.hook(real(conn))
+        made.meta.events.register("before-send.s3", refuse)
+        return made
+
+    monkeypatch.setattr(feeds.publish, "make_client", client)
+    return answered
+
+
+def test_throttling_is_retried(bucket: Bucket, monkeypatch: pytest.MonkeyPatch) -> None:
+    answered = throttle(bucket, "site/rss.xml", 1, monkeypatch)
+    code, out, err = bucket.publish()
+    assert code == 0, err
+    assert len(answered) == 1 and out.splitlines()[-1].startswith("14 uploaded, 0 deleted, ")
+    assert bucket.objects("site/rss.xml")["site/rss.xml"] == (bucket.root / "output" / "rss.xml").read_bytes()
+
+
+def test_throttling_that_lasts_exits_4_naming_the_key(bucket: Bucket, monkeypatch: pytest.MonkeyPatch) -> None:
+    answered = throttle(bucket, "site/rss.xml", 99, monkeypatch)
+    code, out, err = bucket.publish()
+    assert len(answered) == 2  # AWS_MAX_ATTEMPTS=2 in these tests; 5 by default
+    assert code == 4
+    assert all(line.startswith("uploaded ") for line in out.splitlines())
+    assert f"uploaded s3://{bucket.name}/site/rss.xml" not in out.splitlines()
+    assert err == (f"feeds: error: s3://{bucket.name}/site/rss.xml: upload failed: SlowDown: Please reduce "
+                   "your request rate.; run the same command again to finish\n")
+    stored = bucket.objects("site/")
+    assert "site/rss.xml" not in stored and "site/index.html" not in stored  # later tiers never started
+    assert "site/atom.xml" in stored
