@@ -137,10 +137,6 @@ def make_client(conn: Connection) -> Any:
         raise PublishError(f"[publish]: {exc}", EXIT_USAGE) from None
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _record(sha: str, etag: str, pol: Policy) -> dict[str, str]:
     return {"sha256": sha, "etag": etag, "content_type": pol.content_type,
             "cache_control": pol.cache_control}
@@ -235,10 +231,11 @@ def plan(folder: Path, target: Target, client: Any, delete: bool,
     for rel, path in published_files(folder):
         local.add(rel)
         try:
-            data = path.read_bytes()
+            with path.open("rb") as handle:
+                sha, size = hashlib.file_digest(handle, "sha256").hexdigest(), handle.tell()
         except OSError as exc:
             raise PublishError(f"{path}: cannot read: {exc.strerror}", EXIT_WRITE) from None
-        sha, pol = _sha256(data), policy(rel)
+        pol = policy(rel)
         want = _record(sha, listed.get(rel, ""), pol)
         if rel in listed:
             have = manifest.get(rel)
@@ -251,7 +248,7 @@ def plan(folder: Path, target: Target, client: Any, delete: bool,
             if have == want:
                 kept[rel] = want
                 continue
-        uploads.append(Upload(rel, path, len(data), sha, pol, rel not in listed))
+        uploads.append(Upload(rel, path, size, sha, pol, rel not in listed))
     deletes = []
     for rel, etag in sorted(listed.items()) if delete else ():
         if rel in local or rel == MANIFEST:
@@ -274,21 +271,22 @@ def plan(folder: Path, target: Target, client: Any, delete: bool,
 
 
 def _put(client: Any, target: Target, upload: Upload) -> dict[str, str]:
+    """Stream one file up (memory stays small however large the feed); the caller holds
+    the build lock, so its bytes are those hashed in :func:`plan`."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
-        data = upload.path.read_bytes()  # the bytes sent are the bytes hashed
+        with upload.path.open("rb") as body:
+            answer = client.put_object(Bucket=target.bucket, Key=target.key(upload.rel),
+                                       Body=body, ContentLength=upload.size,
+                                       ContentType=upload.policy.content_type,
+                                       CacheControl=upload.policy.cache_control,
+                                       Metadata={SHA_KEY: upload.sha256})
     except OSError as exc:
         raise PublishError(f"{upload.path}: cannot read: {exc.strerror}") from None
-    sha = _sha256(data)
-    try:
-        answer = client.put_object(Bucket=target.bucket, Key=target.key(upload.rel), Body=data,
-                                   ContentType=upload.policy.content_type,
-                                   CacheControl=upload.policy.cache_control,
-                                   Metadata={SHA_KEY: sha})
     except (BotoCoreError, ClientError) as exc:
         raise PublishError(f"{target.url(upload.rel)}: upload failed: {_reason(exc)}") from None
-    return _record(sha, answer["ETag"], upload.policy)
+    return _record(upload.sha256, answer["ETag"], upload.policy)
 
 
 def _write_manifest(client: Any, target: Target, records: dict[str, dict[str, str]]) -> None:
