@@ -86,7 +86,13 @@ def _check(config: Config, where: str, url_from: str) -> Config:
                                                   config.tag_authority):
         raise ConfigError(f"{where}: tag_authority must be a domain name or an email address")
     for hub in config.websub_hubs:
-        if urlsplit(hub).scheme not in ("http", "https") or not urlsplit(hub).hostname:
+        try:
+            parts = urlsplit(hub)
+            parts.port  # noqa: B018 - raises ValueError on a malformed port
+        except ValueError:
+            parts = urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.hostname \
+                or re.search(r"[\s\x00-\x1f\x7f]", hub):
             raise ConfigError(f"{where}: websub_hubs: {hub!r} is not an absolute http(s) URL")
     for key, value in config.publish.items():
         if key not in PUBLISH_KEYS:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -164,3 +165,14 @@ def test_hubs_must_be_http_urls(tmp_path: Path) -> None:
     assert code == 2
     assert err == (f"feeds: error: {tmp_path / 'feeds.toml'}: websub_hubs: 'ftp://hub.example.org/' "
                    "is not an absolute http(s) URL\n")
+
+
+@pytest.mark.parametrize("bad", ["https://hub.example.org/\x01", "https://hub example.org/",
+                                 "https://hub.example.org:99999/", "hub.example.org", ""])
+def test_a_hub_url_that_cannot_be_published_is_a_config_error(tmp_path: Path, bad: str) -> None:
+    write_project(tmp_path, {"2024-07-20-29.md": SEED.read_bytes()},
+                  CONFIG + f"websub_hubs = [{json.dumps(bad)}]\n")
+    code, out, err = build(tmp_path)
+    assert (code, out) == (2, "")
+    assert err == f"feeds: error: {tmp_path / 'feeds.toml'}: websub_hubs: {bad!r} is not an absolute http(s) URL\n"
+    assert not (tmp_path / "output" / "atom.xml").exists()
