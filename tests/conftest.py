@@ -1,4 +1,8 @@
-"""Shared fixtures: the real seed issue and small helpers to parse text."""
+"""Shared fixtures: the real seed issue and small helpers to parse text.
+
+Everything the tests read is inside the repository: the seed is the project's
+own first issue, reference files are in tests/data/ (see its README).
+"""
 
 from __future__ import annotations
 
@@ -11,9 +15,9 @@ from feeds.model import Issue
 from feeds.parser import ParseOptions, parse_issue
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-SEED = SHARED / "seed" / "2024-29.md"
-ATOM_RNG = SHARED / "validators" / "atom-rfc4287.rng"
+DATA = ROOT / "tests" / "data"
+SEED = ROOT / "issues" / "2024-29.md"
+ATOM_RNG = DATA / "atom-rfc4287.rng"
 sys.path.insert(0, str(ROOT / "bench"))  # the corpus generator, for large tests
 
 
