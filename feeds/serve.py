@@ -2,26 +2,70 @@
 
 from __future__ import annotations
 
+import html
+import io
+import os
 import threading
 from collections.abc import Callable
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from feeds.hosting import content_type
 
 
+def hidden(raw_path: str) -> bool | None:
+    """Whether a request path names a dot-file or dot-folder (``.feeds/``, ``.x.tmp``,
+    ``.``, ``..``) in any spelling; None if it cannot name a file at all (a NUL byte).
+
+    The path is percent-decoded first, as the file lookup decodes it, so ``%2e``
+    is a dot here too.
+    """
+    path = unquote(raw_path.split("?", 1)[0].split("#", 1)[0], errors="surrogatepass")
+    if "\0" in path:
+        return None
+    return any(part.startswith(".") for part in path.split("/"))
+
+
 class _Handler(SimpleHTTPRequestHandler):
-    """Static files with the feed types; the tool's own state folder is never served."""
+    """Static files with the feed types; no dot-file or dot-folder (the tool's own
+    state in ``.feeds/``, temporary files) is ever served or listed."""
 
     def guess_type(self, path: str | Path) -> str:
         return content_type(str(path))
 
     def send_head(self):  # type: ignore[no-untyped-def]
-        if "/.feeds" in self.path.split("?", 1)[0] or "/." in self.path:
+        verdict = hidden(self.path)
+        if verdict is None:
+            self.send_error(400, "Bad request path")
+            return None
+        if verdict:
             self.send_error(404)
             return None
         return super().send_head()
+
+    def list_directory(self, path: str | os.PathLike[str]):  # type: ignore[no-untyped-def]
+        """A folder's listing without its dot-files."""
+        try:
+            names = sorted(n for n in os.listdir(path) if not n.startswith("."))
+        except OSError:
+            self.send_error(404)
+            return None
+        title = html.escape(unquote(self.path.split("?", 1)[0]), quote=False)
+        items = []
+        for name in names:
+            link = name + "/" if os.path.isdir(os.path.join(path, name)) else name
+            href = quote(link, errors="surrogatepass")
+            items.append(f'<li><a href="{href}">{html.escape(link)}</a></li>\n')
+        page = (f'<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>{title}</title></head>\n'
+                f"<body><h1>{title}</h1>\n<ul>\n{''.join(items)}</ul></body></html>\n")
+        body = page.encode("utf-8", "replace")
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        return io.BytesIO(body)
 
     def log_message(self, format: str, *args: object) -> None:
         if getattr(self.server, "verbose", False):
