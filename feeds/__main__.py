@@ -1,5 +1,21 @@
-"""Run the command line as ``python -m feeds``."""
+"""The ``feeds`` command's entry point, also run as ``python -m feeds``.
 
-from feeds.cli import main
+It makes Ctrl-C and SIGTERM raise before the command line's modules are
+imported, so that a signal even while starting up ends the run with
+``feeds: interrupted`` (or ``terminated``), never a traceback.
+"""
 
-main()
+from feeds.signals import Stopped, exit_stopped, stop_on_signals
+
+
+def main() -> None:
+    stop_on_signals()
+    try:
+        from feeds.cli import main as run
+    except Stopped as exc:
+        exit_stopped(exc)
+    run()
+
+
+if __name__ == "__main__":
+    main()

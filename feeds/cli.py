@@ -1,7 +1,7 @@
 """The ``feeds`` command: wires parser, builder and writer, turns errors into exit codes.
 
 Exit codes: 0 success, 1 input errors, 2 usage or config errors, 3 could not
-get the lock, 4 could not write.
+get the lock, 4 could not write, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import click
 
 from feeds.config import Config, ConfigError, load_config
 from feeds.model import Diagnostic, Issue, ParseError
+from feeds.signals import Interrupted, Stopped, exit_stopped, stop_on_signals
 
 if TYPE_CHECKING:
     from feeds import publish as publish_module
@@ -321,7 +322,7 @@ def serve(issues_dir: Path, output: Path, config_path: str | None, port: int, bi
                      stop)
     try:
         server.serve_forever()
-    except KeyboardInterrupt:
+    except Interrupted:
         click.echo("stopped")
     finally:
         stop.set()
@@ -443,12 +444,16 @@ def _run_with_progress(plan: publish_module.Plan, target: publish_module.Target,
 
 
 def main() -> None:
-    """Entry point: no Python traceback ever reaches the user."""
+    """Entry point: no Python traceback ever reaches the user.
+
+    Ctrl-C and SIGTERM unwind the run (click would turn Ctrl-C into "Aborted!"
+    and exit 1, the code of input errors) and exit 130 and 143.
+    """
+    stop_on_signals()
     try:
         cli.main(prog_name="feeds")
-    except KeyboardInterrupt:
-        click.echo("feeds: interrupted", err=True)
-        sys.exit(130)
+    except Stopped as exc:
+        exit_stopped(exc)
     except Exception as exc:  # a bug, reported as one line rather than a traceback
         click.echo(f"feeds: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(70)

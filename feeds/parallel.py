@@ -1,7 +1,9 @@
 """Spread CPU-bound work over the machine's cores with forked worker processes.
 
 Work items are not pickled to the workers: they are inherited through fork,
-and only each chunk's results travel back.
+and only each chunk's results travel back. Workers die with the build: when
+it stops on an error or a signal it kills them, and when it is killed itself
+the kernel kills them (see feeds.signals).
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
+from multiprocessing import active_children, get_context
 from typing import Any, TypeVar
+
+from feeds.signals import die_with_parent, held_signals
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -41,8 +45,22 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], min_items: int) -> 
     size = -(-len(items) // (count * 8))  # small chunks: less memory in flight, even finish
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _WORK = (func, items)
+    others = set(active_children())
+    pool = ProcessPoolExecutor(count, mp_context=get_context("fork"), initializer=die_with_parent,
+                               initargs=(os.getpid(),))
     try:
-        with ProcessPoolExecutor(count, mp_context=get_context("fork")) as pool:
-            return [result for chunk in pool.map(_run_chunk, bounds) for result in chunk]
+        with held_signals():  # the workers are forked here, on the first submit
+            chunks = pool.map(_run_chunk, bounds)
+        return [result for chunk in chunks for result in chunk]
+    except BaseException as exc:
+        if not isinstance(exc, Exception):
+            # Stopped by a signal: the work in flight is of no use. Waiting for the
+            # pool could even hang, on a result a worker was killed halfway through
+            # sending, so the workers are killed and the pool is left behind.
+            for worker in set(active_children()) - others:
+                worker.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
     finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # nothing to do if left behind above
         _WORK = None

@@ -62,7 +62,8 @@ class SlugHelper:
     the slugs of one batch of names (JSON in, JSON out).
 
     Started before a large parse, it loads pypinyin while the parse runs, in a
-    process of its own, so no build process carries the dictionaries.
+    process of its own, so no build process carries the dictionaries. It dies
+    with the process that started it (see feeds.signals.die_with_parent).
     """
 
     TIMEOUT = 60.0
@@ -78,7 +79,7 @@ class SlugHelper:
         env = {**os.environ, "PYTHONPATH": package_parent + (os.pathsep + path if path else "")}
         try:
             return cls(subprocess.Popen(
-                [sys.executable, "-m", "feeds.slugs"], stdin=subprocess.PIPE,
+                [sys.executable, "-m", "feeds.slugs", str(os.getpid())], stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env))
         except (OSError, ValueError):
             return None
@@ -117,8 +118,12 @@ def resolve_slugs(names: Iterable[str], helper: SlugHelper | None = None) -> dic
     return {name: _known[name] for name in wanted}
 
 
-def _serve() -> None:
+def _serve(parent: int | None) -> None:
     """The helper's side: load pypinyin, then answer each line of names."""
+    if parent is not None:
+        from feeds.signals import die_with_parent
+
+        die_with_parent(parent)
     _pinyin_slug("分")
     for line in sys.stdin:
         names = json.loads(line)
@@ -127,4 +132,4 @@ def _serve() -> None:
 
 
 if __name__ == "__main__":
-    _serve()
+    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else None)

@@ -1,0 +1,182 @@
+"""A build stopped by a signal leaves no process behind and nothing half-written.
+
+Each test starts a real cold build of 300 issues in a subprocess, waits (by
+polling /proc) until its forked parse workers and its slug helper run, then
+sends the signal.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+from corpus import write_corpus
+
+from feeds.parallel import workers
+
+pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
+
+CONFIG = 'base_url = "https://news.example.org/feeds/"\nmax_items = 0\nsection_max_items = 0\n'
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("corpus")
+    write_corpus(300, root / "issues")
+    (root / "feeds.toml").write_text(CONFIG, encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def reference(corpus: Path) -> dict[str, bytes]:
+    """Every file a complete build publishes, by path."""
+    out = corpus / "reference"
+    done = subprocess.run(_command(corpus, out), env=ENV, capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return _published(out)
+
+
+def _command(corpus: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "feeds", "build", "-q", "--issues", str(corpus / "issues"),
+            "--output", str(out), "--config", str(corpus / "feeds.toml")]
+
+
+def _published(out: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(out).parts)}
+
+
+def _stat(pid: int) -> tuple[str, int, int] | None:
+    """State, parent and start time of a process; None once it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2:].split()
+    return fields[0], int(fields[1]), int(fields[19])
+
+
+def _children(pid: int) -> dict[int, tuple[int, bool]]:
+    """The children of ``pid``: start time, and whether it is the slug helper."""
+    found = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit() and (st := _stat(int(name))) is not None and st[1] == pid:
+            try:
+                cmdline = Path(f"/proc/{name}/cmdline").read_bytes()
+            except OSError:
+                continue
+            found[int(name)] = (st[2], b"feeds.slugs" in cmdline)
+    return found
+
+
+def _alive(children: dict[int, tuple[int, bool]]) -> list[int]:
+    """Those still running (a zombie waiting to be reaped counts as gone)."""
+    return [pid for pid, (start, _) in children.items()
+            if (st := _stat(pid)) is not None and st[0] != "Z" and st[2] == start]
+
+
+@pytest.fixture
+def running(corpus: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen, dict, Path]]:
+    """A cold build caught while its workers and its slug helper run."""
+    out = tmp_path / "output"
+    proc = subprocess.Popen(_command(corpus, out), env=ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, start_new_session=True)
+    seen: dict[int, tuple[int, bool]] = {}
+    want_workers = workers() if workers() > 1 else 0
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            seen.update(_children(proc.pid))
+            helper = any(is_helper for _, is_helper in seen.values())
+            if helper and sum(not h for _, h in seen.values()) >= want_workers \
+                    and len(_alive(seen)) == len(seen):
+                break
+            assert proc.poll() is None, "the build ended before its workers were seen"
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+        yield proc, seen, out
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in _alive(seen):  # orphans (they hold the pipes open), not to be left running
+            os.kill(pid, signal.SIGKILL)
+        proc.communicate(timeout=30)
+
+
+def _gone_within(children: dict[int, tuple[int, bool]], seconds: float) -> list[int]:
+    deadline = time.monotonic() + seconds
+    while (left := _alive(children)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return left
+
+
+def _temporary_files(out: Path) -> list[str]:
+    return [str(p) for p in out.rglob("*.tmp")] if out.exists() else []
+
+
+def test_sigkill_leaves_no_child_running(running: tuple, reference: dict[str, bytes]) -> None:
+    proc, children, out = running
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(10) == -signal.SIGKILL
+    assert _gone_within(children, 5) == []
+    published = _published(out)
+    assert published == {k: reference[k] for k in published}  # old or no feeds, never half
+
+
+@pytest.mark.parametrize(("signum", "code", "message"), [
+    (signal.SIGTERM, 143, b"feeds: terminated\n"),
+    (signal.SIGINT, 130, b"feeds: interrupted\n"),
+])
+def test_a_signal_to_the_build_stops_it_cleanly(running: tuple, reference: dict[str, bytes],
+                                                signum: int, code: int, message: bytes) -> None:
+    proc, children, out = running
+    proc.send_signal(signum)
+    out_text, err = proc.communicate(timeout=10)
+    assert (proc.returncode, out_text, err) == (code, b"", message)
+    assert _gone_within(children, 5) == []
+    assert _temporary_files(out) == []
+    published = _published(out)
+    assert published == {k: reference[k] for k in published}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_to_the_whole_process_group_stops_it_cleanly(running: tuple, signum: int) -> None:
+    """Ctrl-C in a terminal, or systemd stopping a unit, signals every process at once."""
+    proc, children, out = running
+    os.killpg(proc.pid, signum)
+    _, err = proc.communicate(timeout=10)
+    code, message = (130, b"feeds: interrupted\n") if signum == signal.SIGINT \
+        else (143, b"feeds: terminated\n")
+    assert (proc.returncode, err) == (code, message)  # no worker's traceback either
+    assert _gone_within(children, 5) == []
+    assert _temporary_files(out) == []
+
+
+def test_sigterm_while_publishing_leaves_whole_files_only(corpus: Path, tmp_path: Path,
+                                                          reference: dict[str, bytes]) -> None:
+    out = tmp_path / "output"
+    proc = subprocess.Popen(_command(corpus, out), env=ENV, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    try:
+        while proc.poll() is None and not (out / "atom.xml").exists():  # the first file written
+            time.sleep(0.002)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert (proc.returncode, err) in ((143, b"feeds: terminated\n"), (0, b""))  # 0: it finished first
+    assert _temporary_files(out) == []
+    published = _published(out)
+    assert published == {k: reference[k] for k in published}
+    if proc.returncode == 0:
+        assert published == reference
