@@ -1,7 +1,7 @@
 """A deterministic corpus of newsletter issues for benchmarks and stress tests.
 
 ``python bench/corpus.py N DIR [--seed S]`` writes N issue files shaped like
-shared/seed/2024-29.md: 3-8 sections per issue from a pool of 12, 1-6
+issues/2024-29.md: 3-8 sections per issue from a pool of 12, 1-6
 articles per section, titles of 10-40 and summaries of 60-300 Chinese
 characters, unique URLs, issue numbers in Chinese numerals, dates in the file
 names. 1,000 issues are about 19,000 articles and 13 MB.
