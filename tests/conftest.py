@@ -1,7 +1,7 @@
 """Shared fixtures: the real seed issue and small helpers to parse text.
 
-Everything the tests read is inside the repository: the seed is the project's
-own first issue, reference files are in tests/data/ (see its README).
+Everything the tests read is inside the repository, in tests/data/ (see its
+README): the seed issue and the reference files.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from feeds.parser import ParseOptions, parse_issue
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
-SEED = ROOT / "issues" / "2024-29.md"
+SEED = DATA / "2024-29.md"  # the first issue as the editor wrote it, undated
 ATOM_RNG = DATA / "atom-rfc4287.rng"
 sys.path.insert(0, str(ROOT / "bench"))  # the corpus generator, for large tests
 

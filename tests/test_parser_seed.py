@@ -1,4 +1,4 @@
-"""The real issue in issues/2024-29.md parses into exactly its sections and articles."""
+"""The real issue (tests/data/2024-29.md, the seed) parses into exactly its sections and articles."""
 
 from __future__ import annotations
 
