@@ -192,6 +192,7 @@ def _build_and_report(issues_dir: Path, output: Path, config: Config, wait: floa
                       quiet: bool, verbose: bool, changed: list[str] | None = None) -> int:
     """Run one build and print what happened; return the exit code. The changed
     files' paths are appended to ``changed``."""
+    from feeds.pages import TemplateError
     from feeds.site import run_build
     from feeds.writer import LockError, WriteError
 
@@ -205,6 +206,9 @@ def _build_and_report(issues_dir: Path, output: Path, config: Config, wait: floa
         n = len(exc.errors)
         click.echo(f"feeds: {n} error{'s' * (n != 1)}; nothing was written", err=True)
         return EXIT_INPUT
+    except TemplateError as exc:
+        click.echo(f"{exc}\nfeeds: the templates have an error; nothing was written", err=True)
+        return EXIT_USAGE
     except LockError as exc:
         click.echo(f"feeds: error: {exc}", err=True)
         return EXIT_LOCK

@@ -38,6 +38,8 @@ class Config:
     websub_hubs: tuple[str, ...] = ()
     websub_on_build: bool = False
     publish: dict[str, Any] = field(default_factory=dict)
+    pages: bool = True
+    templates: str = ""
 
     @property
     def tz(self) -> ZoneInfo:
@@ -79,6 +81,8 @@ def _check(config: Config, where: str, url_from: str) -> Config:
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"{where}: unknown timezone {config.timezone!r} "
                           "(use an IANA name such as 'Asia/Shanghai')") from None
+    if config.templates and not Path(config.templates).is_dir():
+        raise ConfigError(f"{where}: templates folder {config.templates!r} not found")
     for key in ("max_items", "section_max_items"):
         if getattr(config, key) < 0:
             raise ConfigError(f"{where}: {key} must be 0 (no limit) or more")
@@ -133,6 +137,8 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> C
     if "sections" in values and not all(
             isinstance(v, str) for v in values["sections"].values()):
         raise ConfigError(f"{where}: every [sections] value must be a string slug")
+    if values.get("templates") and path is not None:
+        values["templates"] = str(path.parent / values["templates"])
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = value

@@ -1,83 +1,234 @@
-"""The two companion files of the feeds: ``index.html`` and ``feeds.opml``."""
+"""The web edition and the feeds' companions: HTML pages from Jinja2 templates,
+``sitemap.xml``, ``style.css`` and ``feeds.opml``.
+
+Pages link to each other and to ``style.css`` with relative URLs, so the
+folder works on any static host, under any prefix, and from disk; what a
+reader copies or a crawler reads (feed URLs, canonical and sitemap URLs) is
+absolute, from ``base_url``. Every page depends only on what it shows, so a
+new issue changes its own page, its neighbour's, the sections it touches, the
+archive, the home page and the sitemap, and no other file.
+"""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
 from html import escape
+from pathlib import Path
 
+import jinja2
 from lxml import etree
 
 from feeds.builder import FeedInfo, issue_label
 from feeds.config import Config
-from feeds.model import Issue
-from feeds.urls import published_url
+from feeds.model import Article, Issue, Section
+from feeds.parallel import parallel_map
 from feeds.xmltext import clean
 
-_STYLE = (
-    "body{font:16px/1.6 system-ui,-apple-system,'PingFang SC','Microsoft YaHei',sans-serif;"
-    "max-width:46rem;margin:2rem auto;padding:0 1rem;color:#222}"
-    "h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem}h3{font-size:1.05rem}"
-    "table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3rem .4rem;"
-    "border-bottom:1px solid #ddd;vertical-align:top}code{font-size:.85em}"
-    "a{color:#0b57d0}.muted{color:#666;font-size:.9em}"
-)
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
+RECENT_ISSUES = 10
+PARALLEL_MIN_PAGES = 200
+SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
-def _e(text: str, quote: bool = True) -> str:
-    return escape(clean(text), quote=quote)
+class TemplateError(Exception):
+    """A template could not be read or rendered; the message names file and line."""
 
 
-def index_html(feeds: Sequence[FeedInfo], issues: Sequence[Issue], config: Config) -> bytes:
-    """A plain page listing every feed, with autodiscovery links and the latest issue."""
-    title = feeds[0].title if feeds else (config.title or "Newsletter")
-    head_links = "".join(
-        f'<link rel="alternate" type="{f.media_type}" title="{_e(f.title)} ({f.format.upper()})"'
-        f' href="{_e(f.url)}">\n' for f in feeds)
-    rows = []
-    for i in range(0, len(feeds), 2):
-        pair = feeds[i:i + 2]
-        links = " ".join(f'<a href="{_e(f.url)}">{f.format.upper()}</a>' for f in pair)
-        urls = "<br>".join(f"<code>{_e(f.url)}</code>" for f in pair)
-        rows.append(f"<tr><td>{_e(pair[0].title)}<br><span class=\"muted\">"
-                    f"{_e(pair[0].description)}</span></td><td>{links}</td><td>{urls}</td></tr>")
-    latest = ""
-    if issues:
-        issue = issues[-1]
-        parts = [f"<h2>最新一期：{_e(issue_label(issue))}</h2>"]
-        if issue.url:
-            parts.append(f'<p><a href="{_e(published_url(issue.url))}">本期网页</a></p>')
-        for section in issue.sections:
-            parts.append(f"<h3>{_e(section.name)}</h3><ol>")
-            parts.extend(f'<li><a href="{_e(published_url(a.url))}">{_e(a.title)}</a></li>'
-                         for a in section.articles)
-            parts.append("</ol>")
-        latest = "\n".join(parts)
-    page = f"""<!DOCTYPE html>
-<html lang="{_e(config.language)}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{_e(title)}</title>
-<meta name="description" content="{_e(config.description)}">
-{head_links}<style>{_STYLE}</style>
-</head>
-<body>
-<h1>{_e(title)}</h1>
-<p>{_e(config.description)}</p>
-<p>把本页地址粘贴到 RSS 阅读器即可找到全部订阅源；也可以导入 <a href="feeds.opml">feeds.opml</a>
-一次订阅全部栏目。</p>
-<h2>订阅源</h2>
-<table>
-<thead><tr><th>订阅源</th><th>格式</th><th>地址</th></tr></thead>
-<tbody>
-{chr(10).join(rows)}
-</tbody>
-</table>
-{latest}
-</body>
-</html>
-"""
-    return page.encode("utf-8")
+def issue_path(issue: Issue) -> str:
+    """The permanent path of an issue's page inside ``output/``."""
+    return f"issues/{issue.year}-{issue.number}.html"
+
+
+def section_path(slug: str) -> str:
+    """The permanent path of a section's page inside ``output/``."""
+    return f"sections/{slug}/index.html"
+
+
+def home_path(slug: str) -> str:
+    """The page a feed's ``rel="alternate"`` link points to."""
+    return section_path(slug) if slug else "index.html"
+
+
+def with_page_urls(issues: Sequence[Issue], config: Config) -> list[Issue]:
+    """The issues, each without a ``url`` of its own given its page's URL."""
+    return [i if i.url else replace(i, url=config.base_url + issue_path(i)) for i in issues]
+
+
+def template_stamp(config: Config) -> str:
+    """A digest of the user's template folder, so that editing a template rebuilds."""
+    if not config.templates:
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(Path(config.templates).rglob("*")):
+        if path.is_file():
+            digest.update(f"{path}\0{path.stat().st_mtime_ns}\0{path.stat().st_size}\0".encode())
+    return digest.hexdigest()
+
+
+# -- what the templates receive (documented in README, "The web edition")
+
+@dataclass(frozen=True)
+class IssueRef:
+    """A link to an issue's page."""
+
+    label: str
+    path: str
+    date: str
+    year: int
+    number: int
+    articles: int
+
+
+@dataclass(frozen=True)
+class FeedGroup:
+    """One feed in every format: the combined feed (``slug`` empty) or a section's."""
+
+    title: str
+    description: str
+    slug: str
+    page: str
+    formats: tuple[FeedInfo, ...]
+
+
+@dataclass(frozen=True)
+class SectionArticles:
+    """A section's articles in one issue, for the section's page."""
+
+    issue: IssueRef
+    section: Section
+    articles: tuple[Article, ...]
+
+
+def _day(when: datetime | None) -> str:
+    return when.date().isoformat() if when else ""
+
+
+def _ref(issue: Issue) -> IssueRef:
+    return IssueRef(clean(issue_label(issue)), issue_path(issue), _day(issue.date), issue.year,
+                    issue.number, len(issue.articles))
+
+
+def _groups(feeds: Sequence[FeedInfo]) -> dict[str, FeedGroup]:
+    by_slug: dict[str, list[FeedInfo]] = {}
+    for feed in feeds:
+        by_slug.setdefault(feed.slug, []).append(feed)
+    return {slug: FeedGroup(clean(infos[0].title), clean(infos[0].description), slug,
+                            home_path(slug), tuple(infos)) for slug, infos in by_slug.items()}
+
+
+def _environment(config: Config) -> jinja2.Environment:
+    folders = [config.templates] if config.templates else []
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([*folders, str(PACKAGE_TEMPLATES)]),
+        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+        keep_trailing_newline=True, auto_reload=False)
+    return env
+
+
+class _Renderer:
+    """Renders one page kind after another with shared site-wide context."""
+
+    def __init__(self, config: Config, feeds: Sequence[FeedInfo]) -> None:
+        self.env = _environment(config)
+        self.config = config
+        groups = _groups(feeds)
+        self.combined = groups.get("")
+        self.groups = groups
+        self.site = {
+            "title": clean(self.combined.title if self.combined else config.title or "Newsletter"),
+            "description": clean(config.description),
+            "language": config.language,
+            "base_url": config.base_url,
+        }
+
+    def render(self, template: str, path: str, title: str, alternates: Sequence[FeedInfo],
+               **context: object) -> bytes:
+        depth = path.count("/")
+        page = {"path": path, "title": title, "url": self.config.base_url + path,
+                "root": "../" * depth, "alternates": tuple(alternates)}
+        try:
+            text = self.env.get_template(template).render(
+                site=self.site, page=page, combined=self.combined, **context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: error: {exc.message}") \
+                from None
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"{template}: error: {exc}") from None
+        return clean(text).encode("utf-8")  # control characters HTML forbids, from any field
+
+
+def site_pages(issues: Sequence[Issue], feeds: Sequence[FeedInfo],
+               config: Config) -> dict[str, bytes]:
+    """Every file of the web edition by its path in ``output/``: the pages,
+    ``sitemap.xml`` and ``style.css``. ``issues`` are oldest first."""
+    r = _Renderer(config, feeds)
+    combined = r.combined.formats if r.combined else ()
+    files: dict[str, bytes] = {}
+    lastmod: dict[str, str] = {}
+    refs = [_ref(i) for i in issues]
+
+    def issue_page(at: int) -> bytes:
+        issue = issues[at]
+        own = tuple(r.groups[s.slug] for s in issue.sections if s.articles and s.slug in r.groups)
+        return r.render("issue.html", refs[at].path, refs[at].label, combined, issue=issue,
+                        ref=refs[at], previous=refs[at - 1] if at else None,
+                        next=refs[at + 1] if at + 1 < len(refs) else None, feeds=own)
+
+    r.env.get_template("issue.html")  # compiled once, before any worker is forked
+    made = parallel_map(issue_page, range(len(issues)), PARALLEL_MIN_PAGES)
+    for at, page in enumerate(made):
+        files[refs[at].path] = page
+        lastmod[refs[at].path] = refs[at + 1].date if at + 1 < len(refs) else refs[at].date
+    newest_first = refs[::-1]
+    for slug, group in sorted(r.groups.items()):
+        if not slug:
+            continue
+        blocks, kept, limit = [], 0, config.section_max_items
+        for issue, ref in zip(reversed(issues), newest_first, strict=True):
+            if limit and kept >= limit:
+                break
+            for section in issue.sections:
+                if section.slug == slug and section.articles:
+                    take = section.articles[:limit - kept] if limit else section.articles
+                    kept += len(take)
+                    blocks.append(SectionArticles(ref, section, take))
+        name = group.formats[0].entries[0].section_name if group.formats[0].entries else slug
+        path = section_path(slug)
+        files[path] = r.render("section.html", path, clean(name), (*combined, *group.formats),
+                               name=clean(name), feed=group, blocks=tuple(blocks),
+                               limited=bool(limit and kept >= limit), count=kept)
+        lastmod[path] = blocks[0].issue.date if blocks else ""
+    years: dict[int, list[IssueRef]] = {}
+    for ref in newest_first:
+        years.setdefault(ref.year, []).append(ref)
+    newest = refs[-1].date if refs else ""
+    files["archive.html"] = r.render("archive.html", "archive.html", "往期目录", combined,
+                                     years=tuple((y, tuple(v)) for y, v in years.items()))
+    lastmod["archive.html"] = newest
+    groups = tuple(g for s, g in sorted(r.groups.items()) if s)
+    files["index.html"] = r.render(
+        "index.html", "index.html", r.site["title"], combined,
+        latest=issues[-1] if issues else None, latest_ref=refs[-1] if refs else None,
+        recent=tuple(newest_first[1:RECENT_ISSUES + 1]), sections=groups)
+    lastmod["index.html"] = newest
+    files["sitemap.xml"] = sitemap(lastmod, config)
+    files["style.css"] = r.env.get_template("style.css").render().encode("utf-8")
+    return files
+
+
+def sitemap(lastmod: dict[str, str], config: Config) -> bytes:
+    """A sitemaps.org list of every page, each with the date its content last changed."""
+    root = etree.Element("urlset", nsmap={None: SITEMAP_NS})
+    for path in sorted(lastmod, key=lambda p: (p != "index.html", p)):
+        url = etree.SubElement(root, "url")
+        etree.SubElement(url, "loc").text = config.base_url + path
+        if lastmod[path]:
+            etree.SubElement(url, "lastmod").text = lastmod[path]
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
 def opml(feeds: Sequence[FeedInfo], config: Config) -> bytes:
@@ -94,7 +245,7 @@ def opml(feeds: Sequence[FeedInfo], config: Config) -> bytes:
     body = etree.SubElement(root, "body")
     for feed in feeds:
         etree.SubElement(body, "outline", type="rss", version=feed.format.upper(),
-                         text=_e(f"{feed.title} ({feed.format.upper()})", quote=False),
-                         title=_e(feed.title, quote=False), xmlUrl=feed.url,
-                         htmlUrl=config.base_url + "index.html")
+                         text=escape(clean(f"{feed.title} ({feed.format.upper()})"), quote=False),
+                         title=escape(clean(feed.title), quote=False), xmlUrl=feed.url,
+                         htmlUrl=config.base_url + home_path(feed.slug))
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -36,6 +36,7 @@ from lxml import etree
 from feeds.builder import GENERATOR, Entry, FeedInfo, Serialised, feed_path, issue_entries
 from feeds.config import Config
 from feeds.model import Issue
+from feeds.pages import home_path
 from feeds.parallel import parallel_map
 from feeds.xmltext import clean
 
@@ -144,7 +145,7 @@ def _feed_generator(info: FeedInfo, config: Config) -> FeedGenerator:
     if config.websub_hubs:
         fg.register_extension("websub", _RssHubLinks, None, atom=False, rss=True)
         fg.websub.hubs = config.websub_hubs
-    fg.link(href=config.base_url + "index.html", rel="alternate", type="text/html")  # last: RSS
+    fg.link(href=config.base_url + home_path(info.slug), rel="alternate", type="text/html")  # last: RSS
     stamp = info.updated or datetime(1970, 1, 1).astimezone(config.tz)
     fg.updated(stamp)
     fg.lastBuildDate(stamp)

@@ -46,13 +46,15 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> Bu
     When neither the inputs nor the files of the last build changed, it stops
     after reading the issues once: no parsing, no feed is built or written.
     """
+    from feeds.pages import template_stamp
     from feeds.sources import code_stamp, find_issue_files, fingerprint, read_files
 
     started = time.perf_counter()
     out = OutputDir(output)
     with out.locked(wait):
         sources = read_files(find_issue_files([issues_dir]))
-        inputs = fingerprint(sources, code_stamp(), repr(config), str(issues_dir.resolve()))
+        inputs = fingerprint(sources, code_stamp(), repr(config), str(issues_dir.resolve()),
+                             template_stamp(config))
         state = out.read_state()
         if state is not None and state.get("inputs") == inputs and out.intact(state):
             try:
@@ -71,25 +73,27 @@ def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Confi
     from feeds.builder import plan_feeds
     from feeds.cache import ParseCache, load_fragments, save_fragments
     from feeds.loader import load_issues
-    from feeds.pages import index_html, opml
+    from feeds.pages import opml, site_pages, with_page_urls
     from feeds.render import prepare_issues, render_feeds
     from feeds.writer import Content
 
     cache = ParseCache(out.state / "parsed")
     loaded = load_issues(list(sources), parse_options(config), cache, sources)
     sources.clear()  # the files' bytes, no longer needed: memory for the rest of the build
+    issues = with_page_urls(loaded.issues, config) if config.pages else loaded.issues
     # With no item limit every entry is published: serialise those of the issues
     # parsed afresh on all cores. With limits only a few are, made later on demand.
     every_entry = not (config.max_items and config.section_max_items)
-    prepared = prepare_issues([i for i in loaded.issues if i.path in loaded.fresh], config) \
+    prepared = prepare_issues([i for i in issues if i.path in loaded.fresh], config) \
         if every_entry else {}
-    feeds = plan_feeds(loaded.issues, config, {p: r.entries for p, r in prepared.items()})
+    feeds = plan_feeds(issues, config, {p: r.entries for p, r in prepared.items()})
     fragments = load_fragments(out.state / "fragments.pickle")
     known = set(fragments)
     for ready in prepared.values():
         fragments.update(ready.fragments)
     files: dict[str, Content] = dict(render_feeds(feeds, config, fragments))
-    files["index.html"] = index_html(feeds, loaded.issues, config)
+    if config.pages:
+        files.update(site_pages(issues, feeds, config))
     files["feeds.opml"] = opml(feeds, config)
 
     def save_caches() -> None:

@@ -74,10 +74,11 @@ def fingerprint(contents: Mapping[Path, bytes | None], *settings: str) -> str:
 
 
 def code_stamp() -> str:
-    """Names, sizes and mtimes of this package's modules: a new version rebuilds everything."""
+    """Names, sizes and mtimes of this package's modules and templates: a new version
+    rebuilds everything."""
     package = Path(__file__).resolve().parent
     parts = []
-    for module in sorted(package.glob("*.py")):
+    for module in sorted([*package.glob("*.py"), *package.glob("templates/*")]):
         stat = module.stat()
         parts.append(f"{module.name}:{stat.st_size}:{stat.st_mtime_ns}")
     return ";".join(parts)

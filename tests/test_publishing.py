@@ -44,10 +44,15 @@ def test_unchanged_files_are_not_touched_when_one_changes(project: Path) -> None
     assert code == 0
     after = {p: (out / p).stat().st_mtime_ns for p in all_files(out)}
     changed = sorted(p for p in after if before.get(p) != after[p])
-    assert changed == ["atom.xml", "feeds.opml", "index.html", "rss.xml",
-                       "sections/fen-bu-shi-xi-tong/atom.xml", "sections/fen-bu-shi-xi-tong/rss.xml",
-                       "sections/xin-lan-mu/atom.xml", "sections/xin-lan-mu/rss.xml"]
-    assert stdout.splitlines()[-1].startswith("12 feeds, 8 changed, ")
+    # the new issue's page, its neighbour's (a "next" link), the sections it touches,
+    # the archive, the home page and the sitemap; no other page
+    assert changed == ["archive.html", "atom.xml", "feeds.opml", "index.html",
+                       "issues/2024-29.html", "issues/2024-30.html", "rss.xml",
+                       "sections/fen-bu-shi-xi-tong/atom.xml", "sections/fen-bu-shi-xi-tong/index.html",
+                       "sections/fen-bu-shi-xi-tong/rss.xml",
+                       "sections/xin-lan-mu/atom.xml", "sections/xin-lan-mu/index.html",
+                       "sections/xin-lan-mu/rss.xml", "sitemap.xml"]
+    assert stdout.splitlines()[-1].startswith("12 feeds, 14 changed, ")
 
 
 def test_noop_rebuild_writes_nothing_at_all(project: Path) -> None:
@@ -167,11 +172,13 @@ def test_stale_feeds_are_kept_and_reported(project: Path) -> None:
     code, _, err = build(project)
     out = project / "output"
     assert code == 0
-    assert err == "".join(f"{out / 'sections' / 'xin-lan-mu' / name}: warning: no longer produced; "
-                          "kept, not deleted\n" for name in ("atom.xml", "rss.xml"))
+    stale = ["issues/2024-30.html", "sections/xin-lan-mu/atom.xml",
+             "sections/xin-lan-mu/index.html", "sections/xin-lan-mu/rss.xml"]
+    assert err == "".join(f"{out / rel}: warning: no longer produced; kept, not deleted\n"
+                          for rel in stale)
     assert (out / "sections/xin-lan-mu/atom.xml").exists()
     code, _, err = build(project)  # the no-op path still reports them
-    assert code == 0 and err.count("no longer produced") == 2
+    assert code == 0 and err.count("no longer produced") == 4
     assert build(project, "--quiet") == (0, "", "")
 
 
