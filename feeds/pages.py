@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 from lxml import etree
@@ -55,6 +56,15 @@ def home_path(slug: str) -> str:
 def with_page_urls(issues: Sequence[Issue], config: Config) -> list[Issue]:
     """The issues, each without a ``url`` of its own given its page's URL."""
     return [i if i.url else replace(i, url=config.base_url + issue_path(i)) for i in issues]
+
+
+_URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+
+
+def web_href(url: str) -> str:
+    """``url`` as a browser sends it: characters a URL cannot hold (``<``, spaces,
+    non-ASCII) percent-encoded, everything else (and existing escapes) kept."""
+    return quote(url, safe=_URL_SAFE)
 
 
 def template_stamp(config: Config) -> str:
@@ -126,6 +136,7 @@ def _environment(config: Config) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False)
+    env.filters["href"] = web_href
     return env
 
 
@@ -145,15 +156,25 @@ class _Renderer:
             "base_url": config.base_url,
         }
 
+    def template(self, name: str) -> jinja2.Template:
+        """The template ``name``, from the user's folder or the package; errors name file and line."""
+        try:
+            return self.env.get_template(name)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: error: {exc.message}") \
+                from None
+        except jinja2.TemplateError as exc:
+            raise TemplateError(f"{name}: error: {exc}") from None
+
     def render(self, template: str, path: str, title: str, alternates: Sequence[FeedInfo],
                **context: object) -> bytes:
         depth = path.count("/")
         page = {"path": path, "title": title, "url": self.config.base_url + path,
                 "root": "../" * depth, "alternates": tuple(alternates)}
         try:
-            text = self.env.get_template(template).render(
+            text = self.template(template).render(
                 site=self.site, page=page, combined=self.combined, **context)
-        except jinja2.TemplateSyntaxError as exc:
+        except jinja2.TemplateSyntaxError as exc:  # in a template it includes or imports
             raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: error: {exc.message}") \
                 from None
         except jinja2.TemplateError as exc:
@@ -178,7 +199,7 @@ def site_pages(issues: Sequence[Issue], feeds: Sequence[FeedInfo],
                         ref=refs[at], previous=refs[at - 1] if at else None,
                         next=refs[at + 1] if at + 1 < len(refs) else None, feeds=own)
 
-    r.env.get_template("issue.html")  # compiled once, before any worker is forked
+    r.template("issue.html")  # compiled once, before any worker is forked
     made = parallel_map(issue_page, range(len(issues)), PARALLEL_MIN_PAGES)
     for at, page in enumerate(made):
         files[refs[at].path] = page
@@ -216,7 +237,7 @@ def site_pages(issues: Sequence[Issue], feeds: Sequence[FeedInfo],
         recent=tuple(newest_first[1:RECENT_ISSUES + 1]), sections=groups)
     lastmod["index.html"] = newest
     files["sitemap.xml"] = sitemap(lastmod, config)
-    files["style.css"] = r.env.get_template("style.css").render().encode("utf-8")
+    files["style.css"] = r.template("style.css").render().encode("utf-8")
     return files
 
 
