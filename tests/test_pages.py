@@ -398,8 +398,13 @@ def test_a_missing_template_folder_is_a_config_error(tmp_path: Path) -> None:
 
 
 def test_a_non_editable_install_ships_the_templates(tmp_path: Path) -> None:
+    source = tmp_path / "src"  # a copy: building leaves build/ and *.egg-info behind
+    shutil.copytree(ROOT / "feeds", source / "feeds", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
     done = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                           "-q", "-w", str(tmp_path), str(ROOT)], capture_output=True, text=True, check=False)
+                           "-q", "-w", str(tmp_path), str(source)], capture_output=True, text=True,
+                          check=False)
     assert done.returncode == 0, done.stderr
     [wheel] = tmp_path.glob("feeds-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
