@@ -31,6 +31,7 @@ from peers import count_items, setup, to_hugo, to_pelican  # noqa: E402
 
 WORK = HERE / "work"
 PAIRED: dict[int, list[float]] = {}  # N -> feeds/hugo of each pair of alternating cold builds
+PAGES: dict[tuple[int, bool], list[float]] = {}  # (N, limits) -> with/without pages, each pair
 FEEDS = [sys.executable, "-m", "feeds", "build", "--quiet"]
 _MEASURE = """
 import resource, subprocess, sys, time
@@ -101,7 +102,7 @@ def snapshot(folder: Path) -> dict[str, int]:
 
 
 def check_feeds(root: Path, articles: int, limits: bool) -> str:
-    counts = count_items(root / "output")
+    counts = {k: v for k, v in count_items(root / "output").items() if k != "sitemap.xml"}
     combined = (counts["atom.xml"], counts["rss.xml"])
     sections = {k: v for k, v in counts.items() if k.startswith("sections/")}
     atom = sum(v for k, v in sections.items() if k.endswith("atom.xml"))
@@ -124,8 +125,21 @@ def bench_feeds(n: int, runs: int, rows: list[Row]) -> None:
             shutil.rmtree(root / "output", ignore_errors=True)
 
         label = "feeds cold, default limits" if limits else "feeds cold, no limit"
-        wall, rss = repeat(runs, cold, FEEDS, root)
-        rows.append(Row(label, n, wall, rss, check_feeds(root, articles, limits)))
+        (root / "feeds-no-pages.toml").write_text(
+            (root / "feeds.toml").read_text(encoding="utf-8") + "pages = false\n", encoding="utf-8")
+        without, with_pages = [], []
+        for _ in range(runs):  # in turn, so that a drift in the machine's speed falls on both
+            cold()
+            without.append(measure([*FEEDS, "--config", "feeds-no-pages.toml"], root))
+            cold()
+            with_pages.append(measure(FEEDS, root))
+        pages = sum(1 for _ in (root / "output").rglob("*.html"))
+        rows.append(Row(label + ", no pages", n, statistics.median(w for w, _ in without),
+                        max(r for _, r in without), check_feeds(root, articles, limits)))
+        rows.append(Row(label, n, statistics.median(w for w, _ in with_pages),
+                        max(r for _, r in with_pages),
+                        f"{check_feeds(root, articles, limits)}, {pages} pages"))
+        PAGES[(n, limits)] = [w / wo for (w, _), (wo, _) in zip(with_pages, without, strict=True)]
         if not limits:
             continue
         before = snapshot(root / "output")
@@ -245,14 +259,26 @@ def main() -> None:
                 name = peer.split()[0]
                 print(f"N={n}: feeds / {name} = {ours.seconds / by[peer].seconds:.2f} "
                       f"(time), {ours.rss_mb / by[peer].rss_mb:.2f} (memory)")
+        for limits in (False, True):
+            ratios = PAGES.get((n, limits), [])
+            by_name = "feeds cold, " + ("default limits" if limits else "no limit")
+            if ratios and by_name in by:
+                plain = by[by_name + ", no pages"].seconds
+                print(f"N={n}: the web edition adds {by[by_name].seconds / plain - 1:+.0%} to a "
+                      f"cold build ({'default limits' if limits else 'no limit'}): medians "
+                      f"{by[by_name].seconds:.2f} s against {plain:.2f} s; pairs taken in turn "
+                      f"{min(ratios) - 1:+.0%} to {max(ratios) - 1:+.0%}, median "
+                      f"{statistics.median(ratios) - 1:+.0%}")
         if n in PAIRED:
             ratios = PAIRED[n]
             print(f"N={n}: feeds / hugo = {statistics.median(ratios):.2f} (time), the median of "
                   f"{len(ratios)} pairs of cold builds taken in turn "
                   f"({min(ratios):.2f}–{max(ratios):.2f})")
     if args.json:
+        pages = {f"{n}-{'limits' if limits else 'all'}": v for (n, limits), v in PAGES.items()}
         args.json.write_text(json.dumps({"rows": [r.__dict__ for r in rows],
-                                         "feeds_hugo_pairs": PAIRED}, indent=1), encoding="utf-8")
+                                         "feeds_hugo_pairs": PAIRED, "pages_pairs": pages},
+                                        indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":
