@@ -157,14 +157,11 @@ class _Renderer:
         }
 
     def template(self, name: str) -> jinja2.Template:
-        """The template ``name``, from the user's folder or the package; errors name file and line."""
+        """The template ``name``, from the user's folder or the package."""
         try:
             return self.env.get_template(name)
-        except jinja2.TemplateSyntaxError as exc:
-            raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: error: {exc.message}") \
-                from None
         except jinja2.TemplateError as exc:
-            raise TemplateError(f"{name}: error: {exc}") from None
+            raise _template_error(exc, name) from None
 
     def render(self, template: str, path: str, title: str, alternates: Sequence[FeedInfo],
                **context: object) -> bytes:
@@ -174,12 +171,16 @@ class _Renderer:
         try:
             text = self.template(template).render(
                 site=self.site, page=page, combined=self.combined, **context)
-        except jinja2.TemplateSyntaxError as exc:  # in a template it includes or imports
-            raise TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: error: {exc.message}") \
-                from None
-        except jinja2.TemplateError as exc:
-            raise TemplateError(f"{template}: error: {exc}") from None
+        except jinja2.TemplateError as exc:  # also a syntax error in a template it imports
+            raise _template_error(exc, template) from None
         return clean(text).encode("utf-8")  # control characters HTML forbids, from any field
+
+
+def _template_error(exc: jinja2.TemplateError, name: str) -> TemplateError:
+    """A compiler-style message: the file and line of a syntax error, else the template."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: error: {exc.message}")
+    return TemplateError(f"{name}: error: {exc}")
 
 
 def site_pages(issues: Sequence[Issue], feeds: Sequence[FeedInfo],
@@ -217,11 +218,12 @@ def site_pages(issues: Sequence[Issue], feeds: Sequence[FeedInfo],
                     take = section.articles[:limit - kept] if limit else section.articles
                     kept += len(take)
                     blocks.append(SectionArticles(ref, section, take))
+        total = sum(len(s.articles) for i in issues for s in i.sections if s.slug == slug)
         name = group.formats[0].entries[0].section_name if group.formats[0].entries else slug
         path = section_path(slug)
         files[path] = r.render("section.html", path, clean(name), (*combined, *group.formats),
                                name=clean(name), feed=group, blocks=tuple(blocks),
-                               limited=bool(limit and kept >= limit), count=kept)
+                               limited=kept < total, count=kept)
         lastmod[path] = blocks[0].issue.date if blocks else ""
     years: dict[int, list[IssueRef]] = {}
     for ref in newest_first:

@@ -192,6 +192,8 @@ def test_section_page_newest_first_grouped_by_issue(site: Path) -> None:
         (2, "《云计算技术动态》2024 年第 29 期"),
         (3, "PyTorch内部机制，来自核心开发者的全面解读"), (3, "AI存储：存储系统在优化AI训练中的关键作用")]
     assert ("a", "../../archive.html") in page.links
+    text = (out / "sections/fen-bu-shi-xi-tong/index.html").read_text(encoding="utf-8")
+    assert "<p>本栏目的文章，新的在前。</p>" in text  # all 5 shown: no word of a limit
     assert sorted(a["href"] for a in page.alternates) == sorted(
         BASE + p for p in ("atom.xml", "rss.xml", "sections/fen-bu-shi-xi-tong/atom.xml",
                            "sections/fen-bu-shi-xi-tong/rss.xml"))
@@ -386,6 +388,18 @@ def test_a_broken_template_is_a_clear_error_and_writes_nothing(tmp_path: Path) -
     assert (code, out) == (2, "")
     assert err == (f"{root / 'theme' / 'issue.html'}:3: error: Expected an expression, got 'end of "
                    "statement block'\nfeeds: the templates have an error; nothing was written\n")
+    assert not (root / "output" / "atom.xml").exists()
+
+
+def test_a_template_that_fails_while_rendering_names_itself(tmp_path: Path) -> None:
+    root = write_project(tmp_path, {"2024-07-20-29.md": SEED.read_bytes()},
+                         CONFIG + 'templates = "theme"\n')
+    (root / "theme").mkdir()
+    (root / "theme" / "archive.html").write_text("{{ no_such_thing.title }}\n", encoding="utf-8")
+    code, _, err = build(root)
+    assert code == 2
+    assert err == ("archive.html: error: 'no_such_thing' is undefined\n"
+                   "feeds: the templates have an error; nothing was written\n")
     assert not (root / "output" / "atom.xml").exists()
 
 
