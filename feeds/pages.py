@@ -12,6 +12,7 @@ archive, the home page and the sitemap, and no other file.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -59,12 +60,13 @@ def with_page_urls(issues: Sequence[Issue], config: Config) -> list[Issue]:
 
 
 _URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
+_PLAIN_URL = re.compile(r"[A-Za-z0-9!#$%&'()*+,\-./:;=?@\[\]_~]*")
 
 
 def web_href(url: str) -> str:
     """``url`` as a browser sends it: characters a URL cannot hold (``<``, spaces,
     non-ASCII) percent-encoded, everything else (and existing escapes) kept."""
-    return quote(url, safe=_URL_SAFE)
+    return url if _PLAIN_URL.fullmatch(url) else quote(url, safe=_URL_SAFE)
 
 
 def template_stamp(config: Config) -> str:
