@@ -12,13 +12,11 @@ archive, the home page and the sitemap, and no other file.
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
 from pathlib import Path
-from urllib.parse import quote
 
 import jinja2
 from lxml import etree
@@ -27,6 +25,7 @@ from feeds.builder import FeedInfo, issue_label
 from feeds.config import Config
 from feeds.model import Article, Issue, Section
 from feeds.parallel import parallel_map
+from feeds.urls import published_url
 from feeds.xmltext import clean
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -59,16 +58,6 @@ def with_page_urls(issues: Sequence[Issue], config: Config) -> list[Issue]:
     return [i if i.url else replace(i, url=config.base_url + issue_path(i)) for i in issues]
 
 
-_URL_SAFE = "!#$%&'()*+,-./:;=?@[]_~"
-_PLAIN_URL = re.compile(r"[A-Za-z0-9!#$%&'()*+,\-./:;=?@\[\]_~]*")
-
-
-def web_href(url: str) -> str:
-    """``url`` as a browser sends it: characters a URL cannot hold (``<``, spaces,
-    non-ASCII) percent-encoded, everything else (and existing escapes) kept."""
-    return url if _PLAIN_URL.fullmatch(url) else quote(url, safe=_URL_SAFE)
-
-
 def template_stamp(config: Config) -> str:
     """A digest of the user's template folder, so that editing a template rebuilds."""
     if not config.templates:
@@ -92,6 +81,7 @@ class IssueRef:
     year: int
     number: int
     articles: int
+    url: str  # the editor's own page for the issue (front matter ``url``), or ""
 
 
 @dataclass(frozen=True)
@@ -118,9 +108,11 @@ def _day(when: datetime | None) -> str:
     return when.date().isoformat() if when else ""
 
 
-def _ref(issue: Issue) -> IssueRef:
-    return IssueRef(clean(issue_label(issue)), issue_path(issue), _day(issue.date), issue.year,
-                    issue.number, len(issue.articles))
+def _ref(issue: Issue, config: Config) -> IssueRef:
+    path = issue_path(issue)
+    own = issue.url if issue.url != config.base_url + path else ""
+    return IssueRef(clean(issue_label(issue)), path, _day(issue.date), issue.year,
+                    issue.number, len(issue.articles), own)
 
 
 def _groups(feeds: Sequence[FeedInfo]) -> dict[str, FeedGroup]:
@@ -138,7 +130,7 @@ def _environment(config: Config) -> jinja2.Environment:
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False)
-    env.filters["href"] = web_href
+    env.filters["href"] = published_url
     return env
 
 
@@ -193,7 +185,7 @@ def site_pages(issues: Sequence[Issue], feeds: Sequence[FeedInfo],
     combined = r.combined.formats if r.combined else ()
     files: dict[str, bytes] = {}
     lastmod: dict[str, str] = {}
-    refs = [_ref(i) for i in issues]
+    refs = [_ref(i, config) for i in issues]
 
     def issue_page(at: int) -> bytes:
         issue = issues[at]
