@@ -10,8 +10,6 @@ Without Chromium the tests skip, except under CI (env CI set), where they fail.
 from __future__ import annotations
 
 import base64
-import functools
-import http.server
 import os
 import shutil
 import subprocess
@@ -24,6 +22,8 @@ import pytest
 from conftest import SEED
 from test_build import CONFIG, SECOND, build, write_project
 from test_pages import THIRD
+
+from feeds.serve import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 DRIVER = "/usr/bin/chromedriver"
@@ -46,19 +46,13 @@ def _browser_or_skip() -> None:
         pytest.skip(message)
 
 
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
-    """The site built for, and served at, a local address."""
+    """The site built for, and served by ``feeds serve``'s server at, a local address."""
     _browser_or_skip()
     root = tmp_path_factory.mktemp("browser")
     (root / "output").mkdir()
-    handler = functools.partial(_Quiet, directory=str(root / "output"))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = make_server(root / "output", "127.0.0.1", 0)
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     write_project(root, {"2024-07-20-29.md": SEED.read_bytes(), "2024-07-27-30.md": SECOND,
                          "2025-01-03-1.md": THIRD}, CONFIG)
@@ -146,6 +140,9 @@ def test_page_in_chromium(driver: Any, served: tuple[str, Path], path: str, widt
     _open(driver, base + path, width)
     errors = [e for e in driver.get_log("browser") if e["level"] in ("SEVERE", "WARNING")]
     assert errors == []
+    # style.css applied (served with its type: a browser may refuse a stylesheet otherwise)
+    assert driver.execute_script("return getComputedStyle(document.body).backgroundColor") == \
+        "rgb(253, 253, 252)"
     scroll, inner = driver.execute_script(
         "return [document.documentElement.scrollWidth, window.innerWidth]")
     assert inner == width and scroll <= inner, f"{path} scrolls sideways at {width} px: {scroll}"
