@@ -377,3 +377,28 @@ def test_atomic_write_survives_short_writes(tmp_path: Path, monkeypatch: pytest.
     writer.atomic_write(tmp_path / "feed.xml", tuple(chunks))
     assert (tmp_path / "feed.xml").read_bytes() == b"".join(chunks)
     assert max(calls) == 1024 and len(calls) > 100
+
+
+def test_many_files_are_written_together_and_a_failure_names_its_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From WRITE_THREADS_FROM files on, files are written by a pool of threads."""
+    from feeds.writer import WRITE_THREADS_FROM
+
+    out = OutputDir(tmp_path / "out")
+    files = {f"issues/2024-{n}.html": f"<p>{n}</p>".encode() for n in range(WRITE_THREADS_FROM * 2)}
+    published = out.publish(files)
+    assert sorted(published.changed) == sorted(files)
+    assert {rel: (tmp_path / "out" / rel).read_bytes() for rel in files} == files
+    real = os.replace
+
+    def full(src: str, dst: str) -> None:
+        if str(dst).endswith("2024-77.html"):
+            raise OSError(28, "No space left on device")
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", full)
+    with pytest.raises(WriteError) as caught:
+        out.publish({rel: data + b"!" for rel, data in files.items()})
+    assert str(caught.value) == f"{tmp_path / 'out' / 'issues' / '2024-77.html'}: cannot write: no space left on device"
+    assert (tmp_path / "out" / "issues" / "2024-77.html").read_bytes() == b"<p>77</p>"
+    assert not list((tmp_path / "out" / "issues").glob(".*.tmp"))
