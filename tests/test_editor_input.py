@@ -163,7 +163,8 @@ def test_a_title_from_front_matter_is_published_as_written(
     text = "---\ntitle: ' 新名字 '\ndate: 2024-07-20\n---\n" + HEAD + BODY
     assert check_and_build(project, text, capsys) == (0, [], 0, [])
     index = (project / "output" / "index.html").read_text(encoding="utf-8")
-    assert "<h2>最新一期：《新名字》2024 年第 29 期</h2>" in index
+    assert ('<h2 id="latest">最新一期：<a href="issues/2024-29.html">《新名字》2024 年第 29 期</a></h2>'
+            in index)
 
 
 @pytest.mark.parametrize(("front", "line", "message"), [
