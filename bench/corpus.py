@@ -14,7 +14,7 @@ import random
 from datetime import date, timedelta
 from pathlib import Path
 
-from feeds.compose import DraftArticle, issue_markdown
+from compose import DraftArticle, issue_markdown
 
 NAME = "云计算技术动态"
 SECTIONS = ["分布式系统", "云计算技术", "大模型技术", "技术之外", "数据库", "操作系统",

@@ -32,6 +32,7 @@ from peers import count_items, setup, to_hugo, to_pelican  # noqa: E402
 WORK = HERE / "work"
 PAIRED: dict[int, list[float]] = {}  # N -> feeds/hugo of each pair of alternating cold builds
 PAGES: dict[tuple[int, bool], list[float]] = {}  # (N, limits) -> with/without pages, each pair
+FORMAT_PAIRS: dict[int, list[float]] = {}  # N -> three formats + digest / Atom and RSS only
 FEEDS = [sys.executable, "-m", "feeds", "build", "--quiet"]
 _MEASURE = """
 import resource, subprocess, sys, time
@@ -72,9 +73,10 @@ def repeat(runs: int, before: Callable[[], None], cmd: list[str], cwd: Path) -> 
     return statistics.median(walls), max(peaks)
 
 
-def project(n: int, limits: bool) -> Path:
-    """A project folder with the corpus of n issues and a config."""
-    root = WORK / f"n{n}-{'limits' if limits else 'all'}"
+def project(n: int, limits: bool, two_formats: bool = False) -> Path:
+    """A project folder with the corpus of n issues and a config: every format and the
+    digest, or (``two_formats``) Atom and RSS only, as before JSON Feed and the digest."""
+    root = WORK / f"n{n}-{'limits' if limits else 'all'}{'-two' if two_formats else ''}"
     corpus = WORK / f"corpus-{n}"
     if not (corpus / ".done").exists():
         shutil.rmtree(corpus, ignore_errors=True)
@@ -88,7 +90,9 @@ def project(n: int, limits: bool) -> Path:
         (root / "issues" / stray).unlink()  # left by an interrupted run
     config = 'base_url = "https://feeds.example.com/"\ntag_authority = "feeds.example.com"\n'
     if not limits:
-        config += "max_items = 0\nsection_max_items = 0\n"
+        config += "max_items = 0\nsection_max_items = 0\ndigest_max_items = 0\n"
+    if two_formats:
+        config += 'formats = ["atom", "rss"]\ndigest = false\n'
     (root / "feeds.toml").write_text(config, encoding="utf-8")
     return root
 
@@ -217,6 +221,24 @@ def _alternate(ours: Path, our_cmd: list[str], our_out: str, theirs: Path, their
     return ratios
 
 
+def bench_formats(n: int, runs: int, rows: list[Row]) -> None:
+    """Cold no-limit builds writing every format and the digest, and Atom and RSS only,
+    taken in turn: the cost of JSON Feed and the digest, from one run."""
+    three, two = project(n, False), project(n, False, two_formats=True)
+    ratios, walls, peaks = [], [], []
+    for _ in range(runs):
+        shutil.rmtree(three / "output", ignore_errors=True)
+        mine, rss = measure(FEEDS, three)
+        shutil.rmtree(two / "output", ignore_errors=True)
+        other, _ = measure(FEEDS, two)
+        ratios.append(mine / other)
+        walls.append(other)
+        peaks.append(rss)
+    rows.append(Row("feeds cold, no limit, Atom+RSS only", n, statistics.median(walls), 0,
+                    check_feeds(two, articles_in(two), False)))
+    FORMAT_PAIRS[n] = ratios
+
+
 def bench_floors(n: int, runs: int, rows: list[Row]) -> None:
     root = project(n, False)
     wall, rss = repeat(runs, lambda: None, [sys.executable, "-c",
@@ -237,6 +259,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--peers-n", type=int, nargs="*", default=[1000])
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--formats-n", type=int, nargs="*", default=[1000],
+                        help="also time Atom+RSS-only builds against every format, in turn")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
@@ -245,6 +269,8 @@ def main() -> None:
     for n in args.n:
         bench_feeds(n, args.runs, rows)
         bench_floors(n, args.runs, rows)
+        if n in args.formats_n:
+            bench_formats(n, args.runs, rows)
         if n in args.peers_n:
             bench_peers(n, args.runs, rows, pelican, hugo)
     print(f"\n{'scenario':44} {'N':>5} {'wall s':>8} {'max RSS MB':>11}  check")
@@ -269,6 +295,11 @@ def main() -> None:
                       f"{by[by_name].seconds:.2f} s against {plain:.2f} s; pairs taken in turn "
                       f"{min(ratios) - 1:+.0%} to {max(ratios) - 1:+.0%}, median "
                       f"{statistics.median(ratios) - 1:+.0%}")
+        if n in FORMAT_PAIRS:
+            ratios = FORMAT_PAIRS[n]
+            print(f"N={n}: every format + digest / Atom and RSS only = "
+                  f"{statistics.median(ratios):.2f} (time), the median of {len(ratios)} pairs "
+                  f"of cold no-limit builds taken in turn ({min(ratios):.2f}–{max(ratios):.2f})")
         if n in PAIRED:
             ratios = PAIRED[n]
             print(f"N={n}: feeds / hugo = {statistics.median(ratios):.2f} (time), the median of "
@@ -277,7 +308,8 @@ def main() -> None:
     if args.json:
         pages = {f"{n}-{'limits' if limits else 'all'}": v for (n, limits), v in PAGES.items()}
         args.json.write_text(json.dumps({"rows": [r.__dict__ for r in rows],
-                                         "feeds_hugo_pairs": PAIRED, "pages_pairs": pages},
+                                         "feeds_hugo_pairs": PAIRED, "pages_pairs": pages,
+                                         "formats_pairs": FORMAT_PAIRS},
                                         indent=1), encoding="utf-8")
 
 

@@ -2,7 +2,9 @@
 
 This module knows feeds and nothing of Markdown: it turns parsed issues into
 :class:`Entry` records (ids, dates, titles, content) and :class:`FeedInfo`
-plans; :mod:`feeds.render` writes them with feedgen.
+plans, for every format in :data:`feeds.formats.FORMATS`; :mod:`feeds.render`
+writes them. Besides the combined and section feeds of articles it plans the
+digest: one entry per issue.
 """
 
 from __future__ import annotations
@@ -10,20 +12,18 @@ from __future__ import annotations
 import hashlib
 import html
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Literal
+from typing import NamedTuple
 
 from feeds.config import Config
+from feeds.formats import BY_NAME, GENERATOR, enabled, feed_folder
 from feeds.model import Article, Issue, Section
 from feeds.urls import canonical_url, is_web_url, published_url
 from feeds.xmltext import clean
 
-Format = Literal["atom", "rss"]
-FORMATS: tuple[Format, ...] = ("atom", "rss")
-MEDIA_TYPES = {"atom": "application/atom+xml", "rss": "application/rss+xml"}
-GENERATOR = "feeds"
+DIGEST_FOLDER = "digest"
 
 
 @dataclass(frozen=True)
@@ -36,23 +36,28 @@ class Entry:
     summary: str
     content_html: str
     published: datetime
+    updated: datetime
     section_name: str
     section_slug: str
     author: str
     tags: tuple[str, ...]
     order: tuple[datetime, int, int, int]
     key: str = ""  # digest of all its serialised bytes depend on: the fragment cache's key
+    revision: str = ""  # a digest entry's content digest: its ``updated`` moves when this does
 
 
 @dataclass(frozen=True)
 class Serialised:
     """All a feed needs of an entry whose bytes were made where its issue was
     prepared (see :func:`feeds.render.prepare_issues`): the key to those bytes,
-    its date and its section's name."""
+    its dates and its section's name."""
 
     key: str
     published: datetime
+    updated: datetime
     section_name: str
+    id: str = ""
+    revision: str = ""
 
 
 @dataclass(frozen=True)
@@ -60,26 +65,29 @@ class FeedInfo:
     """One published feed: where it lives and what it is."""
 
     path: str
-    format: Format
+    format: str  # the name of one of :data:`feeds.formats.FORMATS`
     title: str
     description: str
     url: str
-    slug: str
+    slug: str  # the section's slug; empty for the combined feeds and the digest
     entries: tuple[Entry | Serialised, ...]
+    folder: str = ""  # where its files are inside ``output/``
 
     @property
     def media_type(self) -> str:
-        return MEDIA_TYPES[self.format]
+        return BY_NAME[self.format].media_type
 
     @cached_property
     def updated(self) -> datetime | None:
-        return max((e.published for e in self.entries), default=None)
+        return max((e.updated for e in self.entries), default=None)
 
 
-def feed_path(slug: str, fmt: Format) -> str:
-    """The permanent path of a feed inside ``output/``."""
-    name = f"{fmt}.xml"
-    return name if not slug else f"sections/{slug}/{name}"
+def feed_path(slug: str, fmt: str, folder: str | None = None) -> str:
+    """The permanent path of a feed inside ``output/``: the format's file name in the
+    section's folder (or ``folder``)."""
+    where = feed_folder(slug) if folder is None else folder
+    name = BY_NAME[fmt].file_name
+    return f"{where}/{name}" if where else name
 
 
 def entry_id(config: Config, issue: Issue, url: str, occurrence: int) -> str:
@@ -120,22 +128,25 @@ def _content_html(article: Article, footer: str) -> str:
     return "".join(lines)
 
 
-_Ref = tuple[float, int, int, int, int, int, str]  # order (4), issue, index, section slug
+class _Ref(NamedTuple):
+    """An article's place in a newest-first feed, before its entry is made."""
+
+    order: tuple[float, int, int, int]  # sorts exactly as :attr:`Entry.order` does
+    issue: int  # the issue's place in the list of issues
+    position: int  # the article's place in its issue
+    slug: str  # its section's slug
 
 
 def _issue_refs(issues: Sequence[Issue]) -> list[_Ref]:
-    """Every article's place in a newest-first feed, without building its entry yet.
-
-    The first four fields order it exactly as :attr:`Entry.order` does.
-    """
-    refs = []
+    """Every article's place in a newest-first feed, without building its entry yet."""
+    refs: list[_Ref] = []
     for number, issue in enumerate(issues):
         assert issue.date is not None
         stamp = issue.date.timestamp()
         slugs = [s.slug for s in issue.sections for _ in s.articles]
         last = len(slugs) - 1
-        refs.extend((stamp + last - index, issue.year, issue.number, -index, number, index, slug)
-                    for index, slug in enumerate(slugs))
+        refs.extend(_Ref((stamp + last - index, issue.year, issue.number, -index), number, index,
+                         slug) for index, slug in enumerate(slugs))
     return refs
 
 
@@ -158,38 +169,107 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
             url = canonical_url(article.url)  # for the id only: ids are permanent
             seen[url] = seen.get(url, 0) + 1
             published = issue.date + timedelta(seconds=count - 1 - index)
-            fields = {
-                "id": entry_id(config, issue, url, seen[url]),
-                "title": clean(article.title),
-                "link": published_url(article.url),
-                "summary": clean(article.summary_text),
-                "content_html": clean(_content_html(article, footer)),
-                "published": published,
-                "section_name": section_name,
-                "section_slug": section.slug,
-                "author": clean(article.author),
-                "tags": tuple(clean(t) for t in article.tags),
-            }
-            entries.append(Entry(**fields, order=(published, issue.year, issue.number, -index),
-                                 key=_fragment_key(fields, config)))
+            entries.append(_keyed(Entry(
+                id=entry_id(config, issue, url, seen[url]),
+                title=clean(article.title),
+                link=published_url(article.url),
+                summary=clean(article.summary_text),
+                content_html=clean(_content_html(article, footer)),
+                published=published,
+                updated=published,
+                section_name=section_name,
+                section_slug=section.slug,
+                author=clean(article.author),
+                tags=tuple(clean(t) for t in article.tags),
+                order=(published, issue.year, issue.number, -index)), config))
             index += 1
     return entries
 
 
+Revisions = Mapping[str, tuple[str, datetime]]
+"""A digest entry's id → its content digest and ``updated`` when last published."""
+
+
+def _issue_html(issue: Issue) -> str:
+    """The whole issue as HTML: intro, then each section with its articles' linked
+    titles, summaries, authors, sources and tags."""
+    parts = [issue.intro_html] if issue.intro_html else []
+    for section in issue.sections:
+        parts.append(f"<h2>{html.escape(section.name, quote=False)}</h2>")
+        for article in section.articles:
+            title = html.escape(article.title, quote=False)
+            parts.append(f'<h3><a href="{html.escape(published_url(article.url))}">{title}</a></h3>')
+            parts.append(_content_html(article, ""))
+    return "".join(parts)
+
+
+def digest_id(config: Config, issue: Issue) -> str:
+    """The digest entry's ``tag:`` URI: per issue, never an article's (those go on
+    with ``/`` and a digest of the article's URL)."""
+    return f"tag:{config.authority},{issue.year}:issue-{issue.year}-{issue.number}"
+
+
+def revised(entry_id: str, revision: str, published: datetime, revisions: Revisions,
+            now: datetime | None = None) -> datetime:
+    """A digest entry's ``updated``: its issue's date when first published; the same
+    as last time while its content is unchanged; when the content changes, the
+    time the build first saw the change (never before the last value)."""
+    last = revisions.get(entry_id)
+    if last is None:
+        return published
+    if last[0] == revision:
+        return max(published, last[1])
+    now = (now or datetime.now(UTC)).replace(microsecond=0).astimezone(published.tzinfo)
+    return max(published, last[1] + timedelta(seconds=1), now)
+
+
+def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = None) -> Entry:
+    """The digest's entry for one issue: the whole issue as one entry."""
+    assert issue.date is not None
+    link = published_url(issue.url) if issue.url and is_web_url(issue.url) \
+        else config.base_url + "index.html"
+    title = clean(issue_label(issue))
+    content = clean(_issue_html(issue))
+    titles = [clean(a.title) for a in issue.articles]
+    summary = f"本期 {len(titles)} 篇：" + "；".join(titles) if titles else title
+    revision = hashlib.sha256("\x1f".join((title, link, summary, content)).encode(
+        "utf-8", "surrogatepass")).hexdigest()
+    ident = digest_id(config, issue)
+    return _keyed(Entry(
+        id=ident, title=title, link=link, summary=summary, content_html=content,
+        published=issue.date, updated=revised(ident, revision, issue.date, revisions or {}),
+        section_name="", section_slug="", author="", tags=(),
+        order=(issue.date, issue.year, issue.number, 0), revision=revision), config)
+
+
+def _digest_plan(issues: Sequence[Issue], config: Config, prepared: Mapping[str, Serialised],
+                 revisions: Revisions) -> tuple[Entry | Serialised, ...]:
+    """The digest's entries: one per issue, newest first, within its limit."""
+    order = sorted(issues, key=lambda i: (i.date, i.year, i.number), reverse=True)
+    if config.digest_max_items:
+        order = order[:config.digest_max_items]
+    return tuple(prepared.get(i.path) or digest_entry(i, config, revisions) for i in order)
+
+
 def plan_feeds(issues: Sequence[Issue], config: Config,
-               prepared: Mapping[str, Sequence[Serialised]] | None = None) -> list[FeedInfo]:
-    """Every feed to publish, with its entries newest first and within its limit.
+               prepared: Mapping[str, Sequence[Serialised]] | None = None,
+               digests: Mapping[str, Serialised] | None = None,
+               revisions: Revisions | None = None) -> list[FeedInfo]:
+    """Every feed to publish, in every format, with its entries newest first and
+    within its limit.
 
     Entries are made only for the articles that some feed keeps, or taken from
-    ``prepared`` (an issue's entries by its path, already serialised).
+    ``prepared`` (an issue's entries by its path, already serialised); the same
+    for the digest's entries and ``digests``. ``revisions`` are the digest
+    entries as last published (see :func:`revised`).
     """
     prepared = prepared or {}
     refs = _issue_refs(issues)
-    refs.sort(key=lambda r: r[:4], reverse=True)
+    refs.sort(key=lambda r: r.order, reverse=True)
     name = config.title or (issues[-1].name if issues else "") or "Newsletter"
     groups: dict[str, list[_Ref]] = {}
     for ref in refs:
-        groups.setdefault(ref[6], []).append(ref)
+        groups.setdefault(ref.slug, []).append(ref)
     everything = refs
     plans = [("", everything[:config.max_items] if config.max_items else everything)]
     for slug in sorted(groups):
@@ -198,11 +278,11 @@ def plan_feeds(issues: Sequence[Issue], config: Config,
     made: dict[int, Sequence[Entry | Serialised]] = {}
 
     def entry(ref: _Ref) -> Entry | Serialised:
-        if ref[4] not in made:
-            issue = issues[ref[4]]
+        if ref.issue not in made:
+            issue = issues[ref.issue]
             ready = prepared.get(issue.path)
-            made[ref[4]] = ready if ready is not None else issue_entries(issue, config)
-        return made[ref[4]][ref[5]]
+            made[ref.issue] = ready if ready is not None else issue_entries(issue, config)
+        return made[ref.issue][ref.position]
 
     feeds = []
     for slug, kept_refs in plans:
@@ -212,16 +292,36 @@ def plan_feeds(issues: Sequence[Issue], config: Config,
             section_name = kept[0].section_name
             title = f"{name} · {section_name}"
             description = f"{description}（{section_name}）" if description else section_name
-        for fmt in FORMATS:
-            path = feed_path(slug, fmt)
-            feeds.append(FeedInfo(path=path, format=fmt, title=title, description=description,
-                                  url=config.base_url + path, slug=slug, entries=kept))
+        feeds.extend(_each_format(slug, feed_folder(slug), title, description, kept, config))
+    if not config.digest:
+        return feeds
+    digest = _digest_plan(issues, config, digests or {}, revisions or {})
+    feeds.extend(_each_format("", DIGEST_FOLDER, f"{name} · 每期合集",
+                              f"{config.description}（每期一条）" if config.description
+                              else "每期一条", digest, config))
     return feeds
 
 
-def _fragment_key(fields: dict[str, object], config: Config) -> str:
-    """A digest of all that an entry's serialised bytes depend on: its fields (as
-    given to :class:`Entry`), the base URL and the generator."""
-    values = [str(v) if not isinstance(v, tuple) else "\x1e".join(v) for v in fields.values()]
-    text = "\x1f".join([GENERATOR, config.base_url, *values])
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+def _each_format(slug: str, folder: str, title: str, description: str,
+                 kept: tuple[Entry | Serialised, ...], config: Config) -> list[FeedInfo]:
+    """One feed in every registered format."""
+    feeds = []
+    for fmt in enabled(config):
+        path = feed_path(slug, fmt.name, folder)
+        feeds.append(FeedInfo(path=path, format=fmt.name, title=title, description=description,
+                              url=config.base_url + path, slug=slug, entries=kept, folder=folder))
+    return feeds
+
+
+def _keyed(entry: Entry, config: Config) -> Entry:
+    """The entry with its fragment cache key: a digest of all that its serialised
+    bytes depend on (its fields, the base URL and the generator)."""
+    values = [str(getattr(entry, f)) if f != "tags" else "\x1e".join(entry.tags)
+              for f in _KEYED_FIELDS]
+    formats = ",".join(f.name for f in enabled(config))  # the fragments' order
+    text = "\x1f".join([GENERATOR, formats, config.base_url, *values])
+    return replace(entry, key=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+
+
+_KEYED_FIELDS = ("id", "title", "link", "summary", "content_html", "published", "updated",
+                 "section_name", "section_slug", "author", "tags")

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import fields
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from feeds.model import Article, Issue, ParseResult
 from feeds.parser import PARSER_VERSION, ParseOptions
@@ -34,7 +34,7 @@ _MAGIC = (f"feeds-parse-cache/{PARSER_VERSION}/"
           f"{_code_digest('parser', 'model', 'numerals', 'slugs', 'urls', 'xmltext')}")
 
 
-def load_pickle(path: Path, magic: str) -> tuple | None:
+def load_pickle(path: Path, magic: str) -> tuple[Any, ...] | None:
     """The payload saved under ``magic``, or None for anything missing or broken."""
     try:
         with path.open("rb") as handle:
@@ -72,7 +72,7 @@ def cache_key(data: bytes, name: str, options: ParseOptions) -> str:
     return digest.hexdigest()
 
 
-def _from_utf8(cls: type, values: tuple) -> object:
+def _from_utf8(cls: type, values: tuple[Any, ...]) -> object:
     return cls(*(v.decode("utf-8", "surrogatepass") if isinstance(v, bytes) else v
                  for v in values))
 
@@ -85,9 +85,9 @@ class _TextAsBytes(pickle.Pickler):
     a fifth more memory in the build that writes it.
     """
 
-    def reducer_override(self, obj: object) -> object:
-        if type(obj) is Article or type(obj) is Issue:
-            values = (getattr(obj, f.name) for f in fields(obj))  # type: ignore[arg-type]
+    def reducer_override(self, obj: object) -> Any:
+        if isinstance(obj, Article | Issue) and type(obj) in (Article, Issue):
+            values = (getattr(obj, f.name) for f in fields(obj))
             return _from_utf8, (type(obj), tuple(
                 v.encode("utf-8", "surrogatepass") if isinstance(v, str) else v for v in values))
         return NotImplemented
@@ -179,10 +179,13 @@ class ParseCache:
             (self.folder / f"{key}.pickle").unlink(missing_ok=True)
 
 
-_FRAGMENTS_MAGIC = f"feeds-fragments/{_code_digest('builder', 'render', 'model')}"
+_FRAGMENT_CODE = _code_digest(
+    "builder", "render", "model", "formats/__init__", "formats/base", "formats/feedgen_common",
+    "formats/atom", "formats/rss", "formats/jsonfeed")
+_FRAGMENTS_MAGIC = f"feeds-fragments/{_FRAGMENT_CODE}"
 
 
-def load_fragments(path: Path) -> dict[str, tuple[bytes, bytes]]:
+def load_fragments(path: Path) -> dict[str, tuple[bytes, ...]]:
     """Serialised entries of the last build (see render.render_feeds)."""
     loaded = load_pickle(path, _FRAGMENTS_MAGIC)
     if loaded is not None and len(loaded) == 1 and isinstance(loaded[0], dict):
@@ -190,5 +193,5 @@ def load_fragments(path: Path) -> dict[str, tuple[bytes, bytes]]:
     return {}
 
 
-def save_fragments(path: Path, fragments: dict[str, tuple[bytes, bytes]]) -> None:
+def save_fragments(path: Path, fragments: dict[str, tuple[bytes, ...]]) -> None:
     save_pickle(path, _FRAGMENTS_MAGIC, fragments)

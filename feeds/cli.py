@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -280,6 +281,11 @@ def new(issues_dir: Path, config_path: str | None, day: datetime | None,
     click.echo(str(path))
 
 
+def _rebuild(issues_dir: Path, output: Path, config: Config) -> None:
+    """A rebuild of the preview after an issue changed; its report was printed."""
+    _build_and_report(issues_dir, output, config, 60.0, False, False)
+
+
 @cli.command()
 @issues_option
 @output_option
@@ -322,8 +328,7 @@ def serve(issues_dir: Path, output: Path, config_path: str | None, port: int, bi
     stop = threading.Event()
     if watch:
         watch_issues(lambda: fingerprint(read_files(find_issue_files([issues_dir]))),
-                     lambda: _build_and_report(issues_dir, output, config, 60.0, False, False),
-                     stop)
+                     partial(_rebuild, issues_dir, output, config), stop)
     try:
         server.serve_forever()
     except Interrupted:

@@ -33,6 +33,9 @@ class Config:
     timezone: str = "Asia/Shanghai"
     max_items: int = 100
     section_max_items: int = 50
+    digest_max_items: int = 50
+    formats: tuple[str, ...] = ()  # the feed formats to write; empty: every registered one
+    digest: bool = True
     tag_authority: str = ""
     sections: dict[str, str] = field(default_factory=dict)
     websub_hubs: tuple[str, ...] = ()
@@ -83,7 +86,7 @@ def _check(config: Config, where: str, url_from: str) -> Config:
                           "(use an IANA name such as 'Asia/Shanghai')") from None
     if config.templates and not Path(config.templates).is_dir():
         raise ConfigError(f"{where}: templates folder {config.templates!r} not found")
-    for key in ("max_items", "section_max_items"):
+    for key in ("max_items", "section_max_items", "digest_max_items"):
         if getattr(config, key) < 0:
             raise ConfigError(f"{where}: {key} must be 0 (no limit) or more")
     if config.tag_authority and not re.fullmatch(r"[A-Za-z0-9.-]+(@[A-Za-z0-9.-]+)?",
@@ -112,6 +115,16 @@ def _check(config: Config, where: str, url_from: str) -> Config:
     return config
 
 
+def _formats(value: object, where: str) -> tuple[str, ...]:
+    """The ``formats`` key: a list of registered format names, kept in the registry's order."""
+    from feeds.formats import FORMATS
+
+    names = [f.name for f in FORMATS]
+    if not isinstance(value, list) or not value or not all(v in names for v in value):
+        raise ConfigError(f"{where}: formats must be a non-empty list of {', '.join(names)}")
+    return tuple(n for n in names if n in value)
+
+
 def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> Config:
     """Read ``path`` (missing file means all defaults), then apply non-None overrides."""
     data: dict[str, Any] = {}
@@ -131,6 +144,8 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> C
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: websub_hubs must be a list of URLs")
             value = tuple(value)
+        elif key == "formats":
+            value = _formats(value, where)
         elif not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise ConfigError(f"{where}: {key} must be a {expected.__name__}")
         values[key] = value

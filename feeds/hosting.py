@@ -18,10 +18,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from feeds.formats import BY_NAME, FORMATS
+
 SHORT = "public, max-age=300, must-revalidate"
 IMMUTABLE = "public, max-age=31536000, immutable"
 HTML = "text/html; charset=utf-8"
-ATOM, RSS, JSON_FEED = "application/atom+xml", "application/rss+xml", "application/feed+json"
+ATOM = BY_NAME["atom"].media_type
+# The formats other than Atom go one tier after it: their categories name Atom's URL.
+_OTHERS = "|".join(re.escape(f.file_name) for f in FORMATS if f.name != "atom")
+_FEED_TYPES = frozenset(f.media_type for f in FORMATS)
 
 
 @dataclass(frozen=True)
@@ -43,18 +48,18 @@ _TABLE: tuple[tuple[str, str | None, int], ...] = (
     (r"issues/[^/]+\.html", HTML, 0),
     (r"(?:.*/)?archive/.*", None, 0),
     (r"sections/[^/]+/atom\.xml|digest/atom\.xml", ATOM, 1),
-    (r"sections/[^/]+/(?:rss\.xml|feed\.json|index\.html)|digest/(?:rss\.xml|feed\.json)", None, 2),
+    (rf"sections/[^/]+/(?:{_OTHERS}|index\.html)|digest/(?:{_OTHERS})", None, 2),
     (r"atom\.xml", ATOM, 3),
-    (r"rss\.xml|feed\.json|archive\.html", None, 4),
+    (rf"{_OTHERS}|archive\.html", None, 4),
     (r"feeds\.opml", None, 5),
     (r"index\.html|robots\.txt", None, 6),
     (r"sitemap\.xml", None, 7),
 )
 _COMPILED = tuple((re.compile(p), t, tier) for p, t, tier in _TABLE)
 # A feed's format is a word of its file name: atom.xml, rss-3fa9c01b.xml, feed.json.
-_FEED_NAMES = tuple((re.compile(rf"(?:^|[-_.]){word}(?:[-_.][^/]*)?\.{ext}$"), kind)
-                    for word, ext, kind in (("atom", "xml", ATOM), ("rss", "xml", RSS),
-                                            ("feed", "json", JSON_FEED)))
+_FEED_NAMES = tuple((re.compile(rf"(?:^|[-_.]){re.escape(word)}(?:[-_.][^/]*)?\.{ext}$"),
+                     fmt.media_type)
+                    for fmt in FORMATS for word, _, ext in [fmt.file_name.rpartition(".")])
 _BY_SUFFIX = (
     ("sitemap.xml", "application/xml"), (".html", HTML), (".opml", "text/x-opml"),
     (".css", "text/css; charset=utf-8"),
@@ -87,7 +92,7 @@ def policy(path: str) -> Policy:
         if pattern.fullmatch(path):
             kind, tier = fixed or kind, row_tier
             break
-    is_feed = kind in (ATOM, RSS, JSON_FEED)
+    is_feed = kind in _FEED_TYPES
     if immutable:
         tier = 0  # a content-named file is linked by its successor, never links ahead
     return Policy(kind, IMMUTABLE if immutable else SHORT, tier, is_feed and not immutable)

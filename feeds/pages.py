@@ -21,7 +21,7 @@ from pathlib import Path
 import jinja2
 from lxml import etree
 
-from feeds.builder import FeedInfo, issue_label
+from feeds.builder import DIGEST_FOLDER, FeedInfo, issue_label
 from feeds.config import Config
 from feeds.model import Article, Issue, Section
 from feeds.parallel import parallel_map
@@ -116,9 +116,11 @@ def _ref(issue: Issue, config: Config) -> IssueRef:
 
 
 def _groups(feeds: Sequence[FeedInfo]) -> dict[str, FeedGroup]:
+    """The combined feed (key ``""``) and each section's, in all their formats."""
     by_slug: dict[str, list[FeedInfo]] = {}
     for feed in feeds:
-        by_slug.setdefault(feed.slug, []).append(feed)
+        if feed.folder != DIGEST_FOLDER:
+            by_slug.setdefault(feed.slug, []).append(feed)
     return {slug: FeedGroup(clean(infos[0].title), clean(infos[0].description), slug,
                             home_path(slug), tuple(infos)) for slug, infos in by_slug.items()}
 
@@ -143,6 +145,9 @@ class _Renderer:
         groups = _groups(feeds)
         self.combined = groups.get("")
         self.groups = groups
+        digest = tuple(f for f in feeds if f.folder == DIGEST_FOLDER)
+        self.digest = FeedGroup(clean(digest[0].title), clean(digest[0].description),
+                                DIGEST_FOLDER, "archive.html", digest) if digest else None
         self.site = {
             "title": clean(self.combined.title if self.combined else config.title or "Newsletter"),
             "description": clean(config.description),
@@ -228,7 +233,8 @@ def site_pages(issues: Sequence[Issue], feeds: Sequence[FeedInfo],
     lastmod["archive.html"] = newest
     groups = tuple(g for s, g in sorted(r.groups.items()) if s)
     files["index.html"] = r.render(
-        "index.html", "index.html", r.site["title"], combined,
+        "index.html", "index.html", r.site["title"],
+        (*combined, *(r.digest.formats if r.digest else ())), digest=r.digest,
         latest=issues[-1] if issues else None, latest_ref=refs[-1] if refs else None,
         recent=tuple(newest_first[1:RECENT_ISSUES + 1]), sections=groups)
     lastmod["index.html"] = newest
@@ -239,7 +245,7 @@ def site_pages(issues: Sequence[Issue], feeds: Sequence[FeedInfo],
 
 def sitemap(lastmod: dict[str, str], config: Config) -> bytes:
     """A sitemaps.org list of every page, each with the date its content last changed."""
-    root = etree.Element("urlset", nsmap={None: SITEMAP_NS})
+    root = etree.Element("urlset", nsmap={None: SITEMAP_NS})  # type: ignore[dict-item]
     for path in sorted(lastmod, key=lambda p: (p != "index.html", p)):
         url = etree.SubElement(root, "url")
         etree.SubElement(url, "loc").text = config.base_url + path

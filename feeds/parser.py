@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from pathlib import PurePath
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
 from feeds.limits import (
@@ -38,6 +39,9 @@ from feeds.numerals import is_numeral, parse_chinese
 from feeds.slugs import known_slug, slugify
 from feeds.urls import URL_START, is_web_url, url_problem
 from feeds.xmltext import clean
+
+if TYPE_CHECKING:
+    from yaml.error import Mark
 
 PARSER_VERSION = f"3/{stamp()}"
 
@@ -66,9 +70,14 @@ def _ignore(*args: object, **kwargs: object) -> None:
     return None
 
 
+def _every_link(url: str) -> bool:
+    """Every link is seen; :func:`feeds.urls.is_web_url` then checks it."""
+    return True
+
+
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True})
-    md.validateLink = lambda url: True  # every link is seen, then checked by is_web_url
+    setattr(md, "validateLink", _every_link)  # noqa: B010 - mypy: a method is not assignable
     # markdown-it-py announces at debug level every block rule it tries: some 600
     # calls an issue and a sixth of its parse time, for messages nobody here reads.
     for name in list(logging.Logger.manager.loggerDict):
@@ -116,6 +125,23 @@ class _Draft:
     author: str = ""
     source: str = ""
     tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Heading:
+    """A heading's text and the line it is on."""
+
+    text: str
+    line: int
+
+
+@dataclass
+class _DraftSection:
+    """A section while its articles are read."""
+
+    name: str
+    line: int
+    drafts: list[_Draft] = field(default_factory=list)
 
 
 # ---------------------------------------------------------------- inline helpers
@@ -181,7 +207,8 @@ def _safe_inline(tokens: list[Token]) -> list[Token]:
 
 def render_inline(tokens: list[Token]) -> str:
     """HTML for inline tokens, with raw HTML escaped and unsafe links dropped."""
-    return _MD.renderer.renderInline(_safe_inline(tokens), _MD.options, {})
+    renderer = cast(RendererHTML, _MD.renderer)
+    return renderer.renderInline(_safe_inline(tokens), _MD.options, {})
 
 
 def _split_lines(tokens: list[Token], first_line: int, raw_lines: list[str]) -> list[_Line]:
@@ -375,22 +402,22 @@ def _yaml_loader() -> Any:
 
     class FrontMatterLoader(yaml.SafeLoader):
         depth = 0
+        refused = Refused
 
         def compose_node(self, parent: Any, index: Any) -> Any:
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             if isinstance(event, AliasEvent) or getattr(event, "anchor", None) is not None:
                 raise Refused(None, None, "aliases and anchors (*name, &name) are not allowed",
-                              event.start_mark)
+                              cast("Mark", event.start_mark))
             if isinstance(event, CollectionStartEvent) and self.depth >= 2:
                 raise Refused(None, None, "values cannot be nested; give each key one plain "
-                              "value", event.start_mark)
+                              "value", cast("Mark", event.start_mark))
             self.depth += 1
             try:
                 return super().compose_node(parent, index)
             finally:
                 self.depth -= 1
 
-    FrontMatterLoader.Refused = Refused
     return FrontMatterLoader
 
 
@@ -430,7 +457,7 @@ def _front_matter(lines: list[str], path: str, diags: list[Diagnostic]
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        what = "" if isinstance(exc, loader_class.Refused) else " is not valid YAML"
+        what = "" if isinstance(exc, loader_class.refused) else " is not valid YAML"
         diags.append(Diagnostic(path, line, "error", f"front matter{what}: {problem}"))
         return {}, {}, end + 1
     finally:
@@ -587,9 +614,9 @@ class _IssueParser:
         self.raw_lines = text.split("\n")
         self.front, self.front_lines, used = _front_matter(self.raw_lines, path, self.diags)
         self.body = "\n" * used + "\n".join(self.raw_lines[used:])
-        self.heading: tuple[str, int] | None = None
+        self.heading: _Heading | None = None
         self.intro: list[list[Token]] = []
-        self.sections: list[tuple[str, int, list[_Draft]]] = []
+        self.sections: list[_DraftSection] = []
         self.current: _Draft | None = None
         self.saw_article = False
 
@@ -636,13 +663,13 @@ class _IssueParser:
         children = inline.children or []
         text = " ".join(plain_text(children).split())
         if t.tag == "h1" and self.heading is None and not self.sections:
-            self.heading = (text, line)
+            self.heading = _Heading(text, line)
             return
         if t.tag == "h2":
             self.close_article()
             if not text:
                 self.error(line, "section heading is empty; write its name after '## '")
-            self.sections.append((text, line, []))
+            self.sections.append(_DraftSection(text, line))
             return
         if t.tag == "h3":
             match = _NUMBER_TITLE.match(text)
@@ -723,7 +750,7 @@ class _IssueParser:
     def start_article(self, number: int, title: str, href: str, line: int) -> None:
         self.close_article()
         self.saw_article = True
-        section = self.sections[-1][0] if self.sections else None
+        section = self.sections[-1].name if self.sections else None
         if section is None:
             self.error(line, f"article {number} appears before the first section; "
                              "add a '## section name' heading above it")
@@ -763,20 +790,20 @@ class _IssueParser:
         if not draft.summary:
             self.warn(draft.line, f"{where} has no summary (摘要)")
         if self.sections and draft.section is not None:
-            self.sections[-1][2].append(draft)
+            self.sections[-1].drafts.append(draft)
 
     # -- the result
 
     def finish(self) -> ParseResult:
         tz = self.options.tz
         name, year, number = "", None, None
-        heading_line = self.heading[1] if self.heading else 1
+        heading_line = self.heading.line if self.heading else 1
         front = self.front
         # A number or year that front matter sets (or that has an error already) needs no
         # second error from the heading.
         number_told = "number" in self.front_lines
         year_told = "year" in self.front_lines
-        match = _HEADING.match(self.heading[0]) if self.heading else None
+        match = _HEADING.match(self.heading.text) if self.heading else None
         if match:
             name = match.group("name").strip(" 《》")
             year = to_year(match.group("year"))
@@ -790,7 +817,7 @@ class _IssueParser:
                 self.error(heading_line, f"the issue number {_shown(match.group('number'))} "
                                          f"in the heading is not {_NUMBER_FORM}")
         elif self.heading:
-            name = self.heading[0].strip(" 《》")
+            name = self.heading.text.strip(" 《》")
         if "title" in front:
             name = front["title"]
         if "number" in front:
@@ -831,7 +858,7 @@ class _IssueParser:
         assert year is not None and number is not None
         issue = Issue(
             path=self.path, name=name or "", year=year, number=number, date=issue_date,
-            sections=sections, url=url, title=self.heading[0] if self.heading else "",
+            sections=sections, url=url, title=self.heading.text if self.heading else "",
             intro_html="".join(f"<p>{render_inline(p)}</p>" for p in self.intro),
             intro_text="\n\n".join(plain_text(p).strip() for p in self.intro),
             date_source=date_source, heading_line=heading_line,
@@ -841,7 +868,8 @@ class _IssueParser:
     def build_sections(self) -> tuple[Section, ...]:
         out: list[Section] = []
         seen_urls: dict[str, tuple[str, int]] = {}
-        for name, line, drafts in self.sections:
+        for draft_section in self.sections:
+            name, line, drafts = draft_section.name, draft_section.line, draft_section.drafts
             slug = self.options.section_slugs.get(name) \
                 or (slugify(name) if self.make_slugs else known_slug(name) or "")
             if not drafts:
@@ -893,9 +921,9 @@ def check_limits(data: bytes, path: str) -> str:
     """The file as text, or a ParseError naming the first limit it passes (see
     :mod:`feeds.limits`), before anything costly is done with it."""
     if len(data) > MAX_FILE_BYTES:
-        line = data.count(b"\n", 0, MAX_FILE_BYTES) + 1
+        at = data.count(b"\n", 0, MAX_FILE_BYTES) + 1
         raise ParseError([Diagnostic(
-            path, line, "error",
+            path, at, "error",
             f"the file is larger than the limit of {MAX_FILE_BYTES:,} bytes "
             f"({MAX_FILE_BYTES // 1024} KiB) per issue, which it passes on this line: "
             "split the issue")])

@@ -32,7 +32,7 @@ class _Handler(SimpleHTTPRequestHandler):
     """Static files with the feed types; no dot-file or dot-folder (the tool's own
     state in ``.feeds/``, temporary files) is ever served or listed."""
 
-    def guess_type(self, path: str | Path) -> str:
+    def guess_type(self, path: str | os.PathLike[str]) -> str:
         return content_type(str(path))
 
     def send_head(self):  # type: ignore[no-untyped-def]

@@ -10,14 +10,16 @@ import contextlib
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from feeds.config import Config
 from feeds.model import Diagnostic
 from feeds.writer import OutputDir
 
 if TYPE_CHECKING:
+    from feeds.builder import Revisions
     from feeds.parser import ParseOptions
 
 
@@ -65,16 +67,31 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> Bu
                                    time.perf_counter() - started)
             except (TypeError, ValueError):
                 pass  # a damaged record only means a full build
-        return _full_build(sources, out, config, inputs, started)
+        return _full_build(sources, out, config, inputs, started, _revisions(state))
+
+
+def _revisions(state: dict[str, Any] | None) -> Revisions:
+    """The digest entries as the last build published them (see builder.revised);
+    anything unreadable is simply not known."""
+    found: dict[str, tuple[str, datetime]] = {}
+    records = (state or {}).get("digest")
+    if isinstance(records, dict):
+        for key, value in records.items():
+            with contextlib.suppress(TypeError, ValueError):
+                revision, updated = value
+                stamp = datetime.fromisoformat(updated)
+                if isinstance(revision, str) and stamp.tzinfo is not None:
+                    found[str(key)] = (revision, stamp)
+    return found
 
 
 def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Config,
-                inputs: str, started: float) -> BuildReport:
+                inputs: str, started: float, revisions: Revisions) -> BuildReport:
     from feeds.builder import plan_feeds
     from feeds.cache import ParseCache, load_fragments, save_fragments
     from feeds.loader import load_issues
     from feeds.pages import opml, site_pages, with_page_urls
-    from feeds.render import prepare_issues, render_feeds
+    from feeds.render import digest_records, prepare_issues, render_feeds
     from feeds.writer import Content
 
     cache = ParseCache(out.state / "parsed")
@@ -83,10 +100,12 @@ def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Confi
     issues = with_page_urls(loaded.issues, config) if config.pages else loaded.issues
     # With no item limit every entry is published: serialise those of the issues
     # parsed afresh on all cores. With limits only a few are, made later on demand.
-    every_entry = not (config.max_items and config.section_max_items)
-    prepared = prepare_issues([i for i in issues if i.path in loaded.fresh], config) \
-        if every_entry else {}
-    feeds = plan_feeds(issues, config, {p: r.entries for p, r in prepared.items()})
+    every_entry = not (config.max_items and config.section_max_items
+                       and (config.digest_max_items or not config.digest))
+    prepared = prepare_issues([i for i in issues if i.path in loaded.fresh], config,
+                              revisions) if every_entry else {}
+    feeds = plan_feeds(issues, config, {p: r.entries for p, r in prepared.items()},
+                       {p: r.digest for p, r in prepared.items()}, revisions)
     fragments = load_fragments(out.state / "fragments.pickle")
     known = set(fragments)
     for ready in prepared.values():
@@ -108,6 +127,8 @@ def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Confi
         published = out.publish(files)
         saved.result()
     warnings = [[d.path, d.line, d.level, d.message] for d in loaded.diagnostics]
-    out.write_state(inputs, list(files), {"feeds": len(feeds), "warnings": warnings})
+    known_revisions = {k: (r, u.isoformat()) for k, (r, u) in revisions.items()}
+    out.write_state(inputs, list(files), {"feeds": len(feeds), "warnings": warnings,
+                                          "digest": {**known_revisions, **digest_records(feeds)}})
     return BuildReport(len(feeds), published.changed, published.unchanged, published.stale,
                        loaded.diagnostics, time.perf_counter() - started)

@@ -19,6 +19,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from filelock import FileLock, Timeout
 
@@ -232,7 +233,7 @@ class OutputDir:
 
     # -- the record of the last build, for no-op runs that read nothing else
 
-    def read_state(self) -> dict | None:
+    def read_state(self) -> dict[str, Any] | None:
         try:
             data = json.loads((self.state / STATE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -249,14 +250,14 @@ class OutputDir:
             stats[rel] = [st.st_size, st.st_mtime_ns, st.st_ino]
         return stats
 
-    def intact(self, state: dict) -> bool:
+    def intact(self, state: dict[str, Any]) -> bool:
         """Whether every file the last build wrote is still exactly as it left it."""
         files = state.get("files")
         if not isinstance(files, dict) or not files:
             return False
         return self._stats(list(files)) == files
 
-    def write_state(self, inputs: str, paths: list[str], extra: dict) -> None:
+    def write_state(self, inputs: str, paths: list[str], extra: dict[str, Any]) -> None:
         """Remember what this build read and wrote; failure only costs the next run time."""
         data = {"inputs": inputs, "files": self._stats(sorted(paths)), **extra}
         with contextlib.suppress(OSError):

@@ -23,6 +23,7 @@ from conftest import SEED
 from test_build import CONFIG, SECOND, build, write_project
 from test_pages import THIRD
 
+from feeds.formats import FORMATS
 from feeds.serve import make_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -159,11 +160,12 @@ def test_page_in_chromium(driver: Any, served: tuple[str, Path], path: str, widt
     seen = driver.execute_script(
         "return Array.from(document.querySelectorAll('link[rel~=alternate]'))"
         ".map(l => [l.type, l.href])")
-    want = [["application/atom+xml", base + "atom.xml"], ["application/rss+xml", base + "rss.xml"]]
+    want = [[f.media_type, base + f.file_name] for f in FORMATS]
     if path.startswith("sections/"):
         slug = path.split("/")[1]
-        want += [["application/atom+xml", f"{base}sections/{slug}/atom.xml"],
-                 ["application/rss+xml", f"{base}sections/{slug}/rss.xml"]]
+        want += [[f.media_type, f"{base}sections/{slug}/{f.file_name}"] for f in FORMATS]
+    elif path == "index.html":
+        want += [[f.media_type, f"{base}digest/{f.file_name}"] for f in FORMATS]
     assert seen == want
     name = path.replace("/", "_").removesuffix(".html")
     shot = _screenshot(driver, f"{name}-{width}.png")

@@ -77,7 +77,14 @@ def all_files(out: Path) -> dict[str, bytes]:
 
 
 def feed_files(out: Path) -> list[str]:
-    return [p for p in all_files(out) if p.endswith(".xml") and p != "sitemap.xml"]
+    """The XML feeds of articles: every one but the digest's."""
+    return [p for p in all_files(out) if p.endswith(".xml") and p != "sitemap.xml"
+            and not p.startswith("digest/")]
+
+
+def every_feed(out: Path) -> list[str]:
+    """Every feed, in every format, the digest too."""
+    return [p for p in all_files(out) if p.endswith((".xml", ".json")) and p != "sitemap.xml"]
 
 
 @pytest.fixture
@@ -109,11 +116,12 @@ def expected_entries(root: Path, slug: str = "") -> list[dict]:
 def test_layout(site: Path) -> None:
     sections = ["da-mo-xing-ji-shu", "fen-bu-shi-xi-tong", "ji-shu-zhi-wai", "xin-lan-mu",
                 "yun-ji-suan-ji-shu"]
-    assert sorted(all_files(site / "output")) == [
-        "archive.html", "atom.xml", "feeds.opml", "index.html", "issues/2024-29.html",
-        "issues/2024-30.html", "rss.xml",
-        *(f"sections/{s}/{name}" for s in sections for name in ("atom.xml", "index.html", "rss.xml")),
-        "sitemap.xml", "style.css"]
+    assert sorted(all_files(site / "output")) == sorted([
+        "archive.html", "atom.xml", "feed.json", "feeds.opml", "index.html", "issues/2024-29.html",
+        "issues/2024-30.html", "rss.xml", "digest/atom.xml", "digest/feed.json", "digest/rss.xml",
+        *(f"sections/{s}/{name}" for s in sections
+          for name in ("atom.xml", "feed.json", "index.html", "rss.xml")),
+        "sitemap.xml", "style.css"])
 
 
 @pytest.mark.parametrize("path", ["atom.xml", "rss.xml", "sections/fen-bu-shi-xi-tong/atom.xml",
@@ -277,7 +285,7 @@ def test_second_build_changes_nothing(site: Path) -> None:
     before = {p: (site / "output" / p).stat().st_mtime_ns for p in all_files(site / "output")}
     code, out, err = build(site)
     assert code == 0
-    assert re.fullmatch(r"12 feeds, 0 changed, \d+\.\d\d s \(nothing changed\)\n", out)
+    assert re.fullmatch(r"21 feeds, 0 changed, \d+\.\d\d s \(nothing changed\)\n", out)
     assert err == ""
     assert before == {p: (site / "output" / p).stat().st_mtime_ns for p in all_files(site / "output")}
 
@@ -287,10 +295,11 @@ def test_build_prints_changed_files_and_summary(tmp_path: Path) -> None:
     code, out, _ = build(root)
     lines = out.splitlines()
     assert code == 0
-    assert lines[:2] == [f"wrote {root / 'output' / 'archive.html'}",
-                         f"wrote {root / 'output' / 'atom.xml'}"]
-    assert len(lines) == 21
-    assert re.fullmatch(r"10 feeds, 20 changed, \d+\.\d\d s", lines[-1])
+    assert lines[:3] == [f"wrote {root / 'output' / 'archive.html'}",
+                         f"wrote {root / 'output' / 'atom.xml'}",
+                         f"wrote {root / 'output' / 'digest' / 'atom.xml'}"]
+    assert len(lines) == 29
+    assert re.fullmatch(r"18 feeds, 28 changed, \d+\.\d\d s", lines[-1])
     assert build(root, "--quiet") == (0, "", "")
 
 
@@ -428,7 +437,7 @@ def test_opml_lists_every_feed(site: Path) -> None:
     root = etree.parse(str(out / "feeds.opml")).getroot()
     assert root.tag == "opml" and root.get("version") == "2.0"
     outlines = root.findall("body/outline")
-    assert sorted(o.get("xmlUrl") for o in outlines) == sorted(BASE + p for p in feed_files(out))
+    assert sorted(o.get("xmlUrl") for o in outlines) == sorted(BASE + p for p in every_feed(out))
     assert all(o.get("type") == "rss" and o.get("text") for o in outlines)
     homes = {o.get("xmlUrl"): o.get("htmlUrl") for o in outlines}
     assert homes[BASE + "atom.xml"] == BASE + "index.html"
@@ -454,7 +463,9 @@ def test_fast_rendering_equals_plain_feedgen(site: Path) -> None:
     cache: dict = {}
     fast = {path: b"".join(chunks) for path, chunks in render_feeds(feeds, config, cache).items()}
     assert fast == {f.path: render_feed_reference(f, config) for f in feeds}
-    assert len(cache) == len(feeds[0].entries)
+    digest = next(f for f in feeds if f.folder == "digest")
+    assert len(cache) == len(feeds[0].entries) + len(digest.entries)
+    assert {f.format for f in feeds} == {"atom", "rss", "json"}
     again = render_feeds(feeds, config, cache)  # from the cache: the same bytes
     assert {path: b"".join(chunks) for path, chunks in again.items()} == fast
 
@@ -469,7 +480,8 @@ def test_prepared_entries_plan_the_same_feeds(site: Path) -> None:
     issues = load_issues([site / "issues"], ParseOptions()).issues
     whole = plan_feeds(issues, config)
     prepared = prepare_issues(issues, config)
-    slim = plan_feeds(issues, config, {p: r.entries for p, r in prepared.items()})
+    slim = plan_feeds(issues, config, {p: r.entries for p, r in prepared.items()},
+                      {p: r.digest for p, r in prepared.items()})
     assert [(f.path, f.title, f.updated, [e.key for e in f.entries]) for f in slim] == \
         [(f.path, f.title, f.updated, [e.key for e in f.entries]) for f in whole]
     assert all(isinstance(e, Serialised) for f in slim for e in f.entries)

@@ -26,6 +26,8 @@ from corpus import write_corpus
 from lxml import etree
 from test_build import SECOND
 
+from feeds.formats import FORMATS
+
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 if NGINX is None and os.environ.get("CI"):
     pytest.fail("nginx is missing: .ci/run installs it", pytrace=False)
@@ -156,6 +158,11 @@ def test_subscriber_journey(site: Site) -> None:
     assert len(first["atom.xml"].entries) == 8
     status, headers, _ = site.get("feeds.opml")
     assert status == 200 and headers["Content-Type"].startswith("text/x-opml")
+    for fmt in FORMATS:  # every registered format, as deploy/nginx-feeds.conf types it
+        for path in (fmt.file_name, f"digest/{fmt.file_name}"):
+            status, headers, body = site.get(path)
+            assert status == 200 and headers["Content-Type"].split(";")[0] == fmt.media_type, path
+            assert body == (site.root / "output" / path).read_bytes()
     status, headers, body = site.get("")
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
     assert b'type="application/atom+xml"' in body

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import re
 import shutil
 import subprocess
@@ -150,7 +151,7 @@ USAGE = re.compile(r"^feeds: error: (feeds\.toml|--base-url): base_url .* cannot
 # What the tool itself writes into HTML: Markdown's inline elements in content, and
 # the structure of the web edition's pages.
 CONTENT_TAGS = {"p": set(), "a": {"href"}, "strong": set(), "em": set(), "code": set(),
-                "br": set()}
+                "br": set(), "h2": set(), "h3": set()}  # the headings: the digest's whole issue
 PAGE_TAGS = {"html": {"lang"}, "head": set(), "meta": {"charset", "name", "content"},
              "title": set(), "link": {"rel", "type", "title", "href"}, "body": set(),
              "header": {"class"}, "nav": {"class", "aria-label"}, "main": {"id"}, "footer": {"class"},
@@ -237,6 +238,11 @@ def html_fields(path: str, data: bytes) -> list[tuple[str, str]]:
     return fields
 
 
+def json_html_fields(path: str, data: bytes) -> list[str]:
+    """Every ``content_html`` of a JSON Feed (its other text fields are plain text)."""
+    return [item["content_html"] for item in json.loads(data)["items"]]
+
+
 def check_outputs(output: Path) -> None:
     """Every published file parses; nothing in it is markup the tool did not make."""
     files = published(output)
@@ -248,6 +254,8 @@ def check_outputs(output: Path) -> None:
             text = data.decode("utf-8")
             lxml.html.document_fromstring(text)
             assert foreign_markup(text, PAGE_TAGS) == [], path
+        elif path.endswith(".json"):
+            assert isinstance(json.loads(data.decode("utf-8")), dict), path
         else:
             lxml.etree.fromstring(data)  # raises on anything that is not well-formed XML
 
@@ -259,6 +267,9 @@ def check_fields(output: Path) -> None:
                 allowed = {} if where.endswith("}title") or where.endswith(" title") \
                     else CONTENT_TAGS
                 assert foreign_markup(html, allowed) == [], (where, html)
+        elif path.endswith(".json"):
+            for html in json_html_fields(path, data):
+                assert foreign_markup(html, CONTENT_TAGS) == [], (path, html)
 
 
 def check_lines(lines: list[str], paths: set[str], code: int, summary: re.Pattern[str]) -> None:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from compose import DraftArticle, issue_markdown
 from conftest import SEED
 
 from feeds.cli import cli
-from feeds.compose import DraftArticle, issue_markdown
 
 EXAMPLE = """<!-- 每篇文章照下面的格式写（写好后删去这段注释）：
 

@@ -18,6 +18,7 @@ from conftest import ROOT, SEED
 from lxml import etree
 from test_build import BASE, CONFIG, SECOND, all_files, build, write_project
 
+from feeds.formats import FORMATS
 from feeds.loader import load_issues
 from feeds.parser import ParseOptions
 from feeds.urls import published_url
@@ -188,8 +189,8 @@ def test_section_page_newest_first_grouped_by_issue(site: Path) -> None:
     text = (out / "sections/fen-bu-shi-xi-tong/index.html").read_text(encoding="utf-8")
     assert "<p>本栏目的文章，新的在前。</p>" in text  # all 5 shown: no word of a limit
     assert sorted(a["href"] for a in page.alternates) == sorted(
-        BASE + p for p in ("atom.xml", "rss.xml", "sections/fen-bu-shi-xi-tong/atom.xml",
-                           "sections/fen-bu-shi-xi-tong/rss.xml"))
+        BASE + p for p in (*(f.file_name for f in FORMATS),
+                           *(f"sections/fen-bu-shi-xi-tong/{f.file_name}" for f in FORMATS)))
 
 
 def test_section_page_has_the_section_feeds_limit(tmp_path: Path) -> None:
@@ -224,23 +225,26 @@ def test_home_page(site: Path) -> None:
     assert '<a href="issues/2024-30.html">《云计算技术动态》2024 年第 30 期</a>' in text
     assert ("a", "feeds.opml") in page.links and ("a", "archive.html") in page.links
     assert "在 RSS 阅读器" in text and "OPML" in text
-    every_feed = sorted(p for p in all_files(out) if p.endswith(("atom.xml", "rss.xml")))
-    assert len(every_feed) == 12
+    every_feed = sorted(p for p in all_files(out)
+                        if p.endswith(tuple(f.file_name for f in FORMATS)))
+    assert len(every_feed) == 21  # combined, digest, five sections; three formats each
     for rel in every_feed:  # each feed linked, with its URL shown to copy
         assert f'<a href="{BASE}{rel}"><code>{BASE}{rel}</code></a>' in text
 
 
 def test_autodiscovery_on_every_page(site: Path) -> None:
     out = site / "output"
-    combined = [("application/atom+xml", BASE + "atom.xml"), ("application/rss+xml", BASE + "rss.xml")]
+    combined = [(f.media_type, BASE + f.file_name) for f in FORMATS]
+    digest = [(f.media_type, f"{BASE}digest/{f.file_name}") for f in FORMATS]
     for rel in pages(out):
         page = read(out, rel)
         seen = [(a["type"], a["href"]) for a in page.alternates]
         if rel.startswith("sections/"):
             slug = rel.split("/")[1]
-            own = [("application/atom+xml", f"{BASE}sections/{slug}/atom.xml"),
-                   ("application/rss+xml", f"{BASE}sections/{slug}/rss.xml")]
+            own = [(f.media_type, f"{BASE}sections/{slug}/{f.file_name}") for f in FORMATS]
             assert seen == combined + own, rel
+        elif rel == "index.html":
+            assert seen == combined + digest, rel
         else:
             assert seen == combined, rel
         assert all(a["title"] for a in page.alternates)
@@ -345,7 +349,7 @@ def test_issue_pages_stay_small(tmp_path: Path) -> None:
 def test_pages_can_be_turned_off(tmp_path: Path) -> None:
     root = write_project(tmp_path, {"2024-07-20-29.md": SEED.read_bytes()}, CONFIG + "pages = false\n")
     assert build(root)[0] == 0
-    assert not [p for p in all_files(root / "output") if not p.endswith((".xml", ".opml"))]
+    assert not [p for p in all_files(root / "output") if not p.endswith((".xml", ".json", ".opml"))]
     assert "sitemap.xml" not in all_files(root / "output")
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import random
 
+from compose import DraftArticle, issue_markdown
 from conftest import SEED
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from feeds.compose import DraftArticle, issue_markdown
 from feeds.model import ParseError
 from feeds.parser import parse_issue
 

@@ -46,13 +46,14 @@ def test_unchanged_files_are_not_touched_when_one_changes(project: Path) -> None
     changed = sorted(p for p in after if before.get(p) != after[p])
     # the new issue's page, its neighbour's (a "next" link), the sections it touches,
     # the archive, the home page and the sitemap; no other page
-    assert changed == ["archive.html", "atom.xml", "feeds.opml", "index.html",
-                       "issues/2024-29.html", "issues/2024-30.html", "rss.xml",
-                       "sections/fen-bu-shi-xi-tong/atom.xml", "sections/fen-bu-shi-xi-tong/index.html",
-                       "sections/fen-bu-shi-xi-tong/rss.xml",
-                       "sections/xin-lan-mu/atom.xml", "sections/xin-lan-mu/index.html",
-                       "sections/xin-lan-mu/rss.xml", "sitemap.xml"]
-    assert stdout.splitlines()[-1].startswith("12 feeds, 14 changed, ")
+    # and every format of the feeds it touches, the digest's too
+    assert changed == sorted([
+        "archive.html", "atom.xml", "feed.json", "feeds.opml", "index.html",
+        "issues/2024-29.html", "issues/2024-30.html", "rss.xml", "sitemap.xml",
+        "digest/atom.xml", "digest/feed.json", "digest/rss.xml",
+        *(f"sections/{s}/{name}" for s in ("fen-bu-shi-xi-tong", "xin-lan-mu")
+          for name in ("atom.xml", "feed.json", "index.html", "rss.xml"))])
+    assert stdout.splitlines()[-1].startswith("21 feeds, 20 changed, ")
 
 
 def test_noop_rebuild_writes_nothing_at_all(project: Path) -> None:
@@ -106,7 +107,7 @@ def test_a_damaged_state_record_means_a_full_build(project: Path) -> None:
     code, stdout, err = build(project)
     assert (code, err) == (0, "")
     assert stdout.endswith("(nothing changed)\n")
-    assert json.loads(state_file.read_text(encoding="utf-8"))["feeds"] == 10
+    assert json.loads(state_file.read_text(encoding="utf-8"))["feeds"] == 18
 
 
 def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path,
@@ -128,7 +129,7 @@ def test_disk_full_is_exit_4_and_names_the_path(project: Path, monkeypatch: pyte
     real = os.replace
 
     def full(src: str, dst: str) -> None:
-        if str(dst).endswith("rss.xml"):
+        if str(dst).endswith("output/rss.xml"):
             raise OSError(28, "No space left on device")
         real(src, dst)
 
@@ -173,12 +174,13 @@ def test_stale_feeds_are_kept_and_reported(project: Path) -> None:
     out = project / "output"
     assert code == 0
     stale = ["issues/2024-30.html", "sections/xin-lan-mu/atom.xml",
-             "sections/xin-lan-mu/index.html", "sections/xin-lan-mu/rss.xml"]
+             "sections/xin-lan-mu/feed.json", "sections/xin-lan-mu/index.html",
+             "sections/xin-lan-mu/rss.xml"]
     assert err == "".join(f"{out / rel}: warning: no longer produced; kept, not deleted\n"
                           for rel in stale)
     assert (out / "sections/xin-lan-mu/atom.xml").exists()
     code, _, err = build(project)  # the no-op path still reports them
-    assert code == 0 and err.count("no longer produced") == 4
+    assert code == 0 and err.count("no longer produced") == 5
     assert build(project, "--quiet") == (0, "", "")
 
 

@@ -96,8 +96,10 @@ def site(request: pytest.FixtureRequest, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def feeds_of(out: Path) -> list[str]:
-    return sorted(str(p.relative_to(out)) for p in out.rglob("*.xml") if p.name != "sitemap.xml")
+def feeds_of(out: Path, digest: bool = True) -> list[str]:
+    """The XML feeds (of articles only unless ``digest``)."""
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*.xml")
+                  if p.name != "sitemap.xml" and (digest or p.parts[-2] != "digest"))
 
 
 def test_reader_shows_the_editors_text_in_rss_and_atom(site: Path) -> None:
@@ -105,7 +107,7 @@ def test_reader_shows_the_editors_text_in_rss_and_atom(site: Path) -> None:
     [issue] = load_issues([site / "issues"], ParseOptions()).issues
     articles = [(s.name, a) for s in issue.sections for a in s.articles]
     name = issue.name
-    paths = feeds_of(out)
+    paths = feeds_of(out, digest=False)
     assert len(paths) == 2 + 2 * len(issue.sections)
     for path in paths:
         parsed = feedparser.parse((out / path).read_bytes())
@@ -162,8 +164,9 @@ def test_rss_and_atom_text_fields_exact_bytes(tmp_path: Path) -> None:
     assert "      <name>&lt;b&gt;张三&lt;/b&gt; &amp; 李四 &amp;amp;</name>\n".encode() in atom
 
 
-# Tags the tool itself writes into HTML fields (the summary's Markdown and the footer).
-MADE_BY_THE_TOOL = {"p", "a", "strong", "em", "code", "br"}
+# Tags the tool itself writes into HTML fields (the summary's Markdown and the footer; the
+# digest's section and article headings).
+MADE_BY_THE_TOOL = {"p", "a", "strong", "em", "code", "br", "h2", "h3"}
 
 
 def _html_fields(out: Path, path: str) -> list[str]:
@@ -217,6 +220,8 @@ def test_opml_outlines_show_the_feed_titles(site: Path) -> None:
     titles = {}
     for path in feeds_of(site / "output"):
         titles[BASE + path] = shown(feedparser.parse((site / "output" / path).read_bytes()).feed.title_detail)
+        if path.endswith("atom.xml"):  # JSON Feed's title is plain text: the same as Atom's
+            titles[BASE + path.replace("atom.xml", "feed.json")] = titles[BASE + path]
     outlines = root.findall("body/outline")
     assert len(outlines) == len(titles)
     for outline in outlines:

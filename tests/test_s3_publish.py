@@ -27,6 +27,7 @@ from feeds.hosting import policy
 
 SHORT = "public, max-age=300, must-revalidate"
 TYPES = {"atom.xml": "application/atom+xml", "rss.xml": "application/rss+xml",
+         "feed.json": "application/feed+json",
          "feeds.opml": "text/x-opml", "index.html": "text/html; charset=utf-8",
          "sitemap.xml": "application/xml", "style.css": "text/css; charset=utf-8"}
 THIRD = """# 云计算技术动态 2024 年第三十一期
@@ -134,9 +135,9 @@ def test_objects_bytes_headers_and_metadata_as_stored(bucket: Bucket) -> None:
     assert code == 0, err
     files = all_files(bucket.root / "output")
     size = sum(len(b) for b in files.values())
-    assert len(files) == 24
-    assert re.fullmatch(rf"(uploaded s3://{bucket.name}/site/\S+\n){{24}}"
-                        rf"24 uploaded, 0 deleted, {size / 1000:.1f} kB, \d+\.\d s\n", out), out
+    assert len(files) == 33
+    assert re.fullmatch(rf"(uploaded s3://{bucket.name}/site/\S+\n){{33}}"
+                        rf"33 uploaded, 0 deleted, {size / 1000:.1f} kB, \d+\.\d s\n", out), out
     stored = bucket.objects()
     assert set(stored) == {f"site/{rel}" for rel in files} | {"site/.feeds-publish.json"}
     for rel, data in files.items():
@@ -194,7 +195,7 @@ def test_a_change_uploads_exactly_the_changed_objects(bucket: Bucket) -> None:
     assert bucket.puts[-3:] == ["site/index.html", "site/sitemap.xml", "site/.feeds-publish.json"]
     assert bucket.objects("site/sections/cun-chu-xi-tong/") == {
         f"site/sections/cun-chu-xi-tong/{f}": newest[f"sections/cun-chu-xi-tong/{f}"]
-        for f in ("atom.xml", "index.html", "rss.xml")}
+        for f in ("atom.xml", "feed.json", "index.html", "rss.xml")}
 
 
 def test_delete_removes_only_its_own_stale_objects(bucket: Bucket) -> None:
@@ -220,8 +221,9 @@ def test_delete_removes_only_its_own_stale_objects(bucket: Bucket) -> None:
     assert ", 0 deleted, " in out
     code, out, err = bucket.publish("--delete", "--dry-run")
     assert (code, out) == (0, f"would delete s3://{name}/site/sections/xin-lan-mu/atom.xml\n"
+                              f"would delete s3://{name}/site/sections/xin-lan-mu/feed.json\n"
                               f"would delete s3://{name}/site/sections/xin-lan-mu/index.html\n"
-                              "dry run: 0 to upload, 2 to delete, 0 B\n")
+                              "dry run: 0 to upload, 3 to delete, 0 B\n")
     assert bucket.publish("--delete", "-q") == (0, "", "")
     assert "site/sections/xin-lan-mu/atom.xml" not in bucket.objects("site/sections/xin-lan-mu/")
     client.put_object(Bucket=name, Key="site/sections/xin-lan-mu/atom.xml", Body=b"again",
@@ -242,7 +244,7 @@ def test_delete_removes_only_its_own_stale_objects(bucket: Bucket) -> None:
     assert code == 0 and out.startswith("0 uploaded, 0 deleted, ")
 
 
-LINK = re.compile(re.escape(BASE).encode() + rb'([^"<\s]*)')
+LINK = re.compile(re.escape(BASE).encode() + rb'([^"<\s\\]*)')  # JSON escapes " as \"
 
 
 def _page_to_feed(source: str, target: str) -> bool:
@@ -297,11 +299,11 @@ def test_server_stopped_mid_publish_then_a_rerun_completes_and_no_link_dangles(
                               r"run the same command again to finish\n", err)
         assert failed, err
         first_run = list(bucket.puts)
-        assert 5 <= len(first_run) < 24 and f"site/{failed.group(1)}" not in first_run, err
+        assert 5 <= len(first_run) < 33 and f"site/{failed.group(1)}" not in first_run, err
         moto = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
         moto.start()
         there = set(bucket.objects("site/"))
-        assert set(first_run) <= there and len(there) < 24
+        assert set(first_run) <= there and len(there) < 33
         bucket.after_put[:] = [lambda _: seen.append(dangling(bucket, allow=("index.html",)))]
         code, out, err = bucket.publish()
         assert code == 0, err
@@ -321,7 +323,7 @@ def test_server_stopped_mid_publish_then_a_rerun_completes_and_no_link_dangles(
         seen.clear()
         bucket.after_put[:] = [lambda _: seen.append(dangling(bucket))]
         assert bucket.publish()[0] == 0
-        assert len(changed) == 11 and len(seen) == 12 and all(s == [] for s in seen), seen
+        assert len(changed) == 16 and len(seen) == 17 and all(s == [] for s in seen), seen
         assert bucket.publish()[1].startswith("0 uploaded, 0 deleted, ")
     finally:
         moto.stop()
@@ -372,7 +374,7 @@ def test_build_publishes_after_a_successful_build_only(bucket: Bucket) -> None:
     target = f"s3://{bucket.name}/site"
     code, out, err = build(bucket.root, "--publish", target)
     assert code == 0, err
-    assert out.splitlines()[-1].startswith("24 uploaded, 0 deleted, ")
+    assert out.splitlines()[-1].startswith("33 uploaded, 0 deleted, ")
     bad = bucket.root / "issues" / "2024-08-03-31.md"
     bad.write_text(THIRD.replace("https://example.com/s3-consistency", "ftp://x"), encoding="utf-8")
     bucket.requests.clear()
@@ -384,7 +386,7 @@ def test_build_publishes_after_a_successful_build_only(bucket: Bucket) -> None:
     (bucket.root / "issues" / "2024-08-03-31.md").write_text(THIRD, encoding="utf-8")
     code, out, err = build(bucket.root)
     assert code == 0, err
-    assert out.splitlines()[-1].startswith("11 uploaded, 0 deleted, ")
+    assert out.splitlines()[-1].startswith("16 uploaded, 0 deleted, ")
     assert "site/sections/cun-chu-xi-tong/atom.xml" in bucket.objects("site/sections/")
 
 
@@ -401,9 +403,9 @@ def test_a_publish_pings_hubs_with_the_uploaded_feeds_only(bucket: Bucket, hub: 
     code, _, err = bucket.publish()
     assert code == 0
     feeds_now = sorted(rel for rel in all_files(bucket.root / "output")
-                       if rel.endswith(".xml") and rel != "sitemap.xml")
+                       if rel.endswith((".xml", ".json")) and rel != "sitemap.xml")
     assert hub.bodies("/") == [form(*feeds_now)]
-    assert err == (f"feeds: warning: WebSub hub {hub.url}/fail was not told of 12 changed feeds: "
+    assert err == (f"feeds: warning: WebSub hub {hub.url}/fail was not told of 21 changed feeds: "
                    "HTTP 503 (after 3 attempts); readers will see the change when they next poll\n")
     hub.posts.clear()
     assert bucket.publish()[0] == 0
@@ -411,8 +413,9 @@ def test_a_publish_pings_hubs_with_the_uploaded_feeds_only(bucket: Bucket, hub: 
     (bucket.root / "issues" / "2024-08-03-31.md").write_text(THIRD, encoding="utf-8")
     assert build(bucket.root)[0] == 0
     assert bucket.publish()[0] == 0
-    assert hub.bodies("/") == [form("atom.xml", "rss.xml", "sections/cun-chu-xi-tong/atom.xml",
-                                    "sections/cun-chu-xi-tong/rss.xml")]
+    assert hub.bodies("/") == [form(*sorted(
+        f"{folder}/{name}".lstrip("/") for folder in ("", "digest", "sections/cun-chu-xi-tong")
+        for name in ("atom.xml", "rss.xml", "feed.json")))]
 
 
 def test_a_lost_or_garbled_manifest_costs_requests_not_uploads(bucket: Bucket) -> None:
@@ -423,7 +426,7 @@ def test_a_lost_or_garbled_manifest_costs_requests_not_uploads(bucket: Bucket) -
         assert code == 0, err
         assert out.startswith("0 uploaded, 0 deleted, 0 B, ")
         heads = [r for r in bucket.requests if r.startswith("HEAD ")]
-        assert len(heads) == 24 and bucket.puts == ["site/.feeds-publish.json"]  # rewritten
+        assert len(heads) == 33 and bucket.puts == ["site/.feeds-publish.json"]  # rewritten
         bucket.publish()
         assert len(bucket.requests) == 2 and bucket.puts == []
 
@@ -442,7 +445,7 @@ def test_only_published_files_go_up_never_dot_files_or_links(bucket: Bucket, tmp
     assert bucket.publish()[0] == 0
     assert sorted(bucket.objects()) == sorted([f"site/{rel}" for rel in published]
                                               + ["site/.feeds-publish.json"])
-    assert len(published) == 24
+    assert len(published) == 33
 
 
 def test_publish_waits_for_a_running_build(bucket: Bucket) -> None:
@@ -478,7 +481,7 @@ def test_a_terminal_gets_a_progress_bar_and_the_summary(bucket: Bucket) -> None:
         pass
     os.close(primary)
     assert proc.returncode == 0
-    assert re.fullmatch(r"24 uploaded, 0 deleted, \d+\.\d kB, \d+\.\d s\n", proc.stdout)
+    assert re.fullmatch(r"33 uploaded, 0 deleted, \d+\.\d kB, \d+\.\d s\n", proc.stdout)
     assert b"uploading  [####################################]  100%" in shown
 
 
@@ -565,7 +568,7 @@ def test_throttling_is_retried(bucket: Bucket, monkeypatch: pytest.MonkeyPatch) 
     answered = throttle(bucket, "site/rss.xml", 1, monkeypatch)
     code, out, err = bucket.publish()
     assert code == 0, err
-    assert len(answered) == 1 and out.splitlines()[-1].startswith("24 uploaded, 0 deleted, ")
+    assert len(answered) == 1 and out.splitlines()[-1].startswith("33 uploaded, 0 deleted, ")
     assert bucket.objects("site/rss.xml")["site/rss.xml"] == (bucket.root / "output" / "rss.xml").read_bytes()
 
 

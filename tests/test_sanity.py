@@ -8,9 +8,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from click.testing import CliRunner
+from compose import DraftArticle, issue_markdown
 
 from feeds.cli import cli
-from feeds.compose import DraftArticle, issue_markdown
 from feeds.loader import load_issues
 from feeds.parser import ParseOptions
 from feeds.sanity import numbering, sanity_warnings

@@ -16,6 +16,7 @@ from lxml import etree
 from test_build import BASE, CONFIG, SECOND, all_files, build, write_project
 
 import feeds.websub
+from feeds.formats import FORMATS
 
 ATOM_NS = "{http://www.w3.org/2005/Atom}"
 
@@ -73,9 +74,10 @@ def project(root: Path, hubs: list[str], on_build: bool = True) -> Path:
     return write_project(root, {"2024-07-20-29.md": SEED.read_bytes()}, config)
 
 
-FEEDS = ["atom.xml", "rss.xml", *(f"sections/{s}/{f}" for s in (
-    "da-mo-xing-ji-shu", "fen-bu-shi-xi-tong", "ji-shu-zhi-wai", "yun-ji-suan-ji-shu")
-    for f in ("atom.xml", "rss.xml"))]
+FOLDERS = ["", "digest", *(f"sections/{s}" for s in (
+    "da-mo-xing-ji-shu", "fen-bu-shi-xi-tong", "ji-shu-zhi-wai", "yun-ji-suan-ji-shu"))]
+FEEDS = [f"{folder}/{fmt.file_name}".lstrip("/") for folder in FOLDERS for fmt in FORMATS]
+XML_FEEDS = [f for f in FEEDS if f.endswith(".xml")]
 
 
 def test_every_feed_carries_its_hubs_and_self_link(tmp_path: Path) -> None:
@@ -84,8 +86,9 @@ def test_every_feed_carries_its_hubs_and_self_link(tmp_path: Path) -> None:
     assert build(tmp_path)[0] == 0
     out = tmp_path / "output"
     schema = etree.RelaxNG(etree.parse(str(ATOM_RNG)))
-    assert sorted(p for p in all_files(out) if p.endswith(".xml") and p != "sitemap.xml") == sorted(FEEDS)
-    for rel in FEEDS:
+    assert sorted(p for p in all_files(out) if p.endswith(".xml") and p != "sitemap.xml") == \
+        sorted(XML_FEEDS)
+    for rel in XML_FEEDS:
         doc = etree.parse(str(out / rel))
         parent = doc.getroot() if rel.endswith("atom.xml") else doc.getroot()[0]
         links = [(link.get("rel"), link.get("href")) for link in parent.findall(f"{ATOM_NS}link")]
@@ -96,6 +99,11 @@ def test_every_feed_carries_its_hubs_and_self_link(tmp_path: Path) -> None:
         assert not parsed.bozo, rel
         assert [link.href for link in parsed.feed.links if link.rel == "hub"] == hubs
         assert [link.href for link in parsed.feed.links if link.rel == "self"] == [BASE + rel]
+    for rel in FEEDS:
+        if rel.endswith("feed.json"):  # JSON Feed 1.1: "hubs", and its URL as feed_url
+            doc = json.loads((out / rel).read_bytes())
+            assert doc["hubs"] == [{"type": "WebSub", "url": h} for h in hubs], rel
+            assert doc["feed_url"] == BASE + rel
     rss = (out / "rss.xml").read_bytes()
     assert (b'<atom:link href="https://websub.example.net/hub?x=1&#x26;y=2" rel="hub"/>\n'
             b"    <docs>") in rss  # RSS writes & as &#x26; (see feeds/render.py)
@@ -118,10 +126,9 @@ def test_a_build_pings_each_hub_with_exactly_the_changed_feeds(tmp_path: Path, h
     assert hub.posts == []  # nothing changed, nobody is told
     (tmp_path / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
     assert build(tmp_path)[0] == 0
-    assert hub.bodies("/") == [form(
-        "atom.xml", "rss.xml", "sections/fen-bu-shi-xi-tong/atom.xml",
-        "sections/fen-bu-shi-xi-tong/rss.xml", "sections/xin-lan-mu/atom.xml",
-        "sections/xin-lan-mu/rss.xml")]
+    assert hub.bodies("/") == [form(*sorted(
+        f"{folder}/{fmt.file_name}".lstrip("/") for fmt in FORMATS
+        for folder in ("", "digest", "sections/fen-bu-shi-xi-tong", "sections/xin-lan-mu")))]
     assert hub.bodies("/second") == hub.bodies("/")
 
 
@@ -135,11 +142,11 @@ def test_a_failing_hub_is_a_warning_naming_it_and_exit_0(tmp_path: Path, hub: Hu
     project(tmp_path, [hub.url + "/fail", hub.url + "/gone", hub.url + "/"])
     code, out, err = build(tmp_path)
     assert code == 0
-    assert out.splitlines()[-1].startswith("10 feeds, 20 changed, ")
+    assert out.splitlines()[-1].startswith("18 feeds, 28 changed, ")
     assert err == (
-        f"feeds: warning: WebSub hub {hub.url}/fail was not told of 10 changed feeds: HTTP 503 "
+        f"feeds: warning: WebSub hub {hub.url}/fail was not told of 18 changed feeds: HTTP 503 "
         "(after 3 attempts); readers will see the change when they next poll\n"
-        f"feeds: warning: WebSub hub {hub.url}/gone was not told of 10 changed feeds: HTTP 404; "
+        f"feeds: warning: WebSub hub {hub.url}/gone was not told of 18 changed feeds: HTTP 404; "
         "readers will see the change when they next poll\n")
     assert [p for p, _, _ in hub.posts].count("/fail") == 3  # tried again, with a pause
     assert [p for p, _, _ in hub.posts].count("/gone") == 1  # a refusal is final
@@ -155,7 +162,7 @@ def test_an_unreachable_hub_is_a_warning(tmp_path: Path, hub: Hub) -> None:
     project(tmp_path, [dead])
     code, _, err = build(tmp_path)
     assert code == 0
-    assert err.startswith(f"feeds: warning: WebSub hub {dead} was not told of 10 changed feeds: ")
+    assert err.startswith(f"feeds: warning: WebSub hub {dead} was not told of 18 changed feeds: ")
     assert "(after 3 attempts); readers will see the change when they next poll\n" in err
 
 

@@ -1,4 +1,5 @@
-"""Write an issue in the newsletter's own Markdown format (tests and benchmarks use it)."""
+"""Write an issue in the newsletter's own Markdown format: a helper of the tests and the
+benchmark corpus, not part of the shipped package."""
 
 from __future__ import annotations
 

@@ -1,0 +1,55 @@
+"""Atom 1.0 (RFC 4287), written by feedgen."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from lxml import etree
+
+from feeds.formats.feedgen_common import (
+    ATOM_NS,
+    feed_entries,
+    feed_generator,
+    fix_entry_links,
+    reference_generator,
+    split_at,
+    split_shell,
+)
+
+if TYPE_CHECKING:
+    from feeds.builder import Entry, FeedInfo
+    from feeds.config import Config
+
+_CLOSE = b"</feed>\n"
+
+
+class Atom:
+    name = "atom"
+    label = "Atom"
+    file_name = "atom.xml"
+    media_type = "application/atom+xml"
+    separator = b""
+    mark = b"<generator>feeds</generator>"
+
+    def shell(self, info: FeedInfo, config: Config) -> tuple[bytes, bytes]:
+        data: bytes = feed_generator(info, config).atom_str(pretty=True, encoding="UTF-8")
+        return split_shell(data, _CLOSE)
+
+    def entries(self, entries: Sequence[Entry], config: Config) -> list[bytes]:
+        """Serialised together inside a stand-in ``<feed>`` (same namespace, same
+        depth as in a whole feed), then cut apart: a fifth faster than one by one."""
+        if not entries:
+            return []
+        feed = etree.Element("feed", xmlns=ATOM_NS)
+        for fe in feed_entries(entries, config):
+            feed.append(fix_entry_links(fe.atom_entry(extensions=False)))
+        data = etree.tostring(feed, pretty_print=True, encoding="UTF-8")
+        return split_at(data[data.index(b">\n") + 2:-len(_CLOSE)], b"  <entry>\n", len(entries))
+
+    def reference(self, info: FeedInfo, config: Config) -> bytes:
+        data: bytes = reference_generator(info, config).atom_str(pretty=True, encoding="UTF-8")
+        return data
+
+
+FORMAT = Atom()
