@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cached_property
-from typing import Literal
+from typing import Literal, Protocol
 
 from feeds.config import Config
-from feeds.model import Article, Issue, Section
+from feeds.model import Article, Issue, IssueSummary, Section, SectionSummary
 from feeds.urls import canonical_url, is_web_url, published_url
 from feeds.xmltext import clean
 
@@ -44,7 +44,7 @@ class Entry:
     key: str = ""  # digest of all its serialised bytes depend on: the fragment cache's key
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Serialised:
     """All a feed needs of an entry whose bytes were made where its issue was
     prepared (see :func:`feeds.render.prepare_issues`): the key to those bytes,
@@ -120,23 +120,91 @@ def _content_html(article: Article, footer: str) -> str:
     return "".join(lines)
 
 
-_Ref = tuple[float, int, int, int, int, int, str]  # order (4), issue, index, section slug
+AnyIssue = Issue | IssueSummary
+_Ref = tuple[float, int, int, int, AnyIssue, int, str]  # order (4), issue, index, section slug
 
 
-def _issue_refs(issues: Sequence[Issue]) -> list[_Ref]:
-    """Every article's place in a newest-first feed, without building its entry yet.
+class IssueSource(Protocol):
+    """Where the plan reads issues from: only as many as the feeds' limits need."""
 
-    The first four fields order it exactly as :attr:`Entry.order` does.
+    def by_newest(self, slug: str | None) -> Iterable[AnyIssue]:
+        """The issues (with a section ``slug``), newest last article first."""
+
+    def slugs(self) -> Iterable[str]:
+        """Every section slug of every issue."""
+
+    def latest(self) -> AnyIssue | None:
+        """The newest issue by date, year and number."""
+
+
+class IssueList:
+    """An :class:`IssueSource` over issues in memory, oldest first."""
+
+    def __init__(self, issues: Sequence[AnyIssue]) -> None:
+        self.issues = issues
+        self.order = sorted(issues, key=newest_stamp, reverse=True)
+
+    def by_newest(self, slug: str | None) -> Iterable[AnyIssue]:
+        return (i for i in self.order if slug is None or any(s.slug == slug for s in i.sections))
+
+    def slugs(self) -> Iterable[str]:
+        return sorted({s.slug for i in self.issues for s in i.sections if _count(s)})
+
+    def latest(self) -> AnyIssue | None:
+        return self.issues[-1] if self.issues else None
+
+
+def _count(section: Section | SectionSummary) -> int:
+    return section.count if isinstance(section, SectionSummary) else len(section.articles)
+
+
+def article_slugs(issue: AnyIssue) -> list[str]:
+    """The section slug of each article of the issue, in order."""
+    return [s.slug for s in issue.sections for _ in range(_count(s))]
+
+
+def newest_stamp(issue: AnyIssue) -> float:
+    """The time of the issue's newest entry: no entry of it is newer."""
+    assert issue.date is not None
+    return issue.date.timestamp() + sum(_count(s) for s in issue.sections) - 1
+
+
+def _issue_refs(issue: AnyIssue, only: str | None = None) -> list[_Ref]:
+    """Every article's place in a newest-first feed (of section ``only``), without
+    building its entry yet. The first four fields order it exactly as
+    :attr:`Entry.order` does."""
+    assert issue.date is not None
+    stamp = issue.date.timestamp()
+    slugs = article_slugs(issue)
+    last = len(slugs) - 1
+    return [(stamp + last - index, issue.year, issue.number, -index, issue, index, slug)
+            for index, slug in enumerate(slugs) if only is None or slug == only]
+
+
+def _newest(issues: Iterable[AnyIssue], limit: int, only: str | None = None) -> list[_Ref]:
+    """The ``limit`` newest articles (all for 0) of ``issues`` (newest last article
+    first), reading only as many issues as can hold them.
+
+    Once the refs taken hold ``limit`` that are newer than anything the next issue
+    may hold, no later issue can change the result.
     """
-    refs = []
-    for number, issue in enumerate(issues):
-        assert issue.date is not None
-        stamp = issue.date.timestamp()
-        slugs = [s.slug for s in issue.sections for _ in s.articles]
-        last = len(slugs) - 1
-        refs.extend((stamp + last - index, issue.year, issue.number, -index, number, index, slug)
-                    for index, slug in enumerate(slugs))
-    return refs
+    taken: list[_Ref] = []
+    check_at = limit
+    source = iter(issues)
+    issue = next(source, None)
+    while issue is not None:
+        taken.extend(_issue_refs(issue, only))
+        following = next(source, None)
+        if limit and len(taken) >= check_at:
+            if following is None:
+                break
+            bound = newest_stamp(following)
+            if sum(1 for r in taken if r[0] > bound) >= limit:
+                break
+            check_at = len(taken) * 3 // 2 + 1
+        issue = following
+    taken.sort(reverse=True)  # by the first four fields: no two refs share them
+    return taken[:limit] if limit else taken
 
 
 def issue_entries(issue: Issue, config: Config) -> list[Entry]:
@@ -176,37 +244,48 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
     return entries
 
 
-def plan_feeds(issues: Sequence[Issue], config: Config,
-               prepared: Mapping[str, Sequence[Serialised]] | None = None) -> list[FeedInfo]:
+def entries_context(config: Config) -> str:
+    """What an issue's entries depend on besides the issue: the ids' authority and
+    the base URL (in the fragment keys)."""
+    return f"{GENERATOR}\0{config.authority}\0{config.base_url}\0{config.pages}"
+
+
+def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
+               prepared: Mapping[str, Sequence[Serialised]] | None = None,
+               entries_of: Callable[[AnyIssue], Sequence[Entry | Serialised]] | None = None,
+               ) -> list[FeedInfo]:
     """Every feed to publish, with its entries newest first and within its limit.
 
-    Entries are made only for the articles that some feed keeps, or taken from
-    ``prepared`` (an issue's entries by its path, already serialised).
+    ``issues`` are oldest first, whole or as summaries, or an :class:`IssueSource`
+    that gives only as many as the limits need. Entries are made only for the
+    issues whose articles some feed keeps, or taken from ``prepared`` (an issue's
+    entries by its path, already serialised); ``entries_of`` gives those of a
+    summary (by default :func:`issue_entries` of a whole issue).
     """
+    source = IssueList(issues) if isinstance(issues, Sequence) else issues
     prepared = prepared or {}
-    refs = _issue_refs(issues)
-    refs.sort(key=lambda r: r[:4], reverse=True)
-    name = config.title or (issues[-1].name if issues else "") or "Newsletter"
-    groups: dict[str, list[_Ref]] = {}
-    for ref in refs:
-        groups.setdefault(ref[6], []).append(ref)
-    everything = refs
-    plans = [("", everything[:config.max_items] if config.max_items else everything)]
-    for slug in sorted(groups):
-        limit = config.section_max_items
-        plans.append((slug, groups[slug][:limit] if limit else groups[slug]))
-    made: dict[int, Sequence[Entry | Serialised]] = {}
+    latest = source.latest()
+    name = config.title or (latest.name if latest else "") or "Newsletter"
+    made: dict[str, Sequence[Entry | Serialised]] = {}
 
     def entry(ref: _Ref) -> Entry | Serialised:
-        if ref[4] not in made:
-            issue = issues[ref[4]]
+        issue = ref[4]
+        if issue.path not in made:
             ready = prepared.get(issue.path)
-            made[ref[4]] = ready if ready is not None else issue_entries(issue, config)
-        return made[ref[4]][ref[5]]
+            if ready is None and entries_of is not None:
+                ready = entries_of(issue)
+            if ready is None:
+                assert isinstance(issue, Issue), "a summary's entries need entries_of()"
+                ready = issue_entries(issue, config)
+            made[issue.path] = ready
+        return made[issue.path][ref[5]]
 
     feeds = []
-    for slug, kept_refs in plans:
-        kept = tuple(entry(r) for r in kept_refs)
+    for slug in ["", *source.slugs()]:
+        # one feed's refs at a time: with no limit they are as many as the articles
+        kept = tuple(entry(r) for r in _newest(
+            source.by_newest(slug or None), config.section_max_items if slug else config.max_items,
+            slug or None))
         title, description = name, config.description
         if slug:
             section_name = kept[0].section_name

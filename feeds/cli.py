@@ -51,6 +51,17 @@ issues_option = click.option("--issues", "issues_dir", default="issues", show_de
 output_option = click.option("--output", default="output", show_default=True,
                              type=click.Path(file_okay=False, path_type=Path),
                              help="Folder the feeds are published into.")
+state_option = click.option("--state", "state_dir", type=click.Path(file_okay=False, path_type=Path),
+                            help="Folder of the build's state (default: .feeds next to the "
+                                 "config file, or the config's 'state' key).")
+
+
+def _state(state_dir: Path | None, config_path: str | None, config: Config) -> Path:
+    """Where the state lives: --state, else the config's key (relative to the config
+    file's folder), else .feeds beside the config file."""
+    if state_dir is not None:
+        return state_dir
+    return Path(config_path or DEFAULT_CONFIG).parent / (config.state or ".feeds")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -160,6 +171,7 @@ def list_(paths: tuple[Path, ...], as_json: bool, config_path: str | None) -> No
 @issues_option
 @output_option
 @config_option
+@state_option
 @click.option("--base-url", help="Public URL of the output folder (overrides base_url).")
 @click.option("--wait", default=60.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds to wait for another build's lock before giving up (exit 3).")
@@ -168,8 +180,9 @@ def list_(paths: tuple[Path, ...], as_json: bool, config_path: str | None) -> No
 @click.option("--publish", "publish_to", metavar="TARGET",
               help="After a successful build, publish to s3://bucket/prefix "
                    "(default: [publish] target when [publish] on_build = true).")
-def build(issues_dir: Path, output: Path, config_path: str | None, base_url: str | None,
-          wait: float, quiet: bool, verbose: bool, publish_to: str | None) -> None:
+def build(issues_dir: Path, output: Path, config_path: str | None, state_dir: Path | None,
+          base_url: str | None, wait: float, quiet: bool, verbose: bool,
+          publish_to: str | None) -> None:
     """Build every feed from the issues into the output folder.
 
     Nothing is written unless every issue parses; only files whose bytes
@@ -179,7 +192,8 @@ def build(issues_dir: Path, output: Path, config_path: str | None, base_url: str
     if publish_to is None and config.publish.get("on_build"):
         publish_to = _publish_target(None, config)
     changed: list[str] = []
-    code = _build_and_report(issues_dir, output, config, wait, quiet, verbose, changed)
+    state = _state(state_dir, config_path, config)
+    code = _build_and_report(issues_dir, output, config, state, wait, quiet, verbose, changed)
     if not code and publish_to:
         code = _publish_and_report(output, publish_to, config, False, False, quiet, wait)
     elif not code and config.websub_on_build:
@@ -188,11 +202,11 @@ def build(issues_dir: Path, output: Path, config_path: str | None, base_url: str
         sys.exit(code)
 
 
-def _build_and_report(issues_dir: Path, output: Path, config: Config, wait: float,
+def _build_and_report(issues_dir: Path, output: Path, config: Config, state: Path, wait: float,
                       quiet: bool, verbose: bool, changed: list[str] | None = None) -> int:
     """Run one build and print what happened; return the exit code. The changed
     files' paths are appended to ``changed``."""
-    from feeds.pages import TemplateError
+    from feeds.model import TemplateError
     from feeds.site import run_build
     from feeds.writer import LockError, WriteError
 
@@ -200,7 +214,7 @@ def _build_and_report(issues_dir: Path, output: Path, config: Config, wait: floa
         click.echo(f"feeds: error: {issues_dir}: no such folder of issues", err=True)
         return EXIT_USAGE
     try:
-        report = run_build(issues_dir, output, config, wait)
+        report = run_build(issues_dir, output, config, wait, state)
     except ParseError as exc:
         _print_diagnostics(exc.diagnostics, err=True, levels=("error", "warning"))
         n = len(exc.errors)
@@ -284,13 +298,14 @@ def new(issues_dir: Path, config_path: str | None, day: datetime | None,
 @issues_option
 @output_option
 @config_option
+@state_option
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0 picks a free one).")
 @click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--watch", is_flag=True, help="Rebuild whenever the issues change.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request.")
-def serve(issues_dir: Path, output: Path, config_path: str | None, port: int, bind: str,
-          watch: bool, verbose: bool) -> None:
+def serve(issues_dir: Path, output: Path, config_path: str | None, state_dir: Path | None,
+          port: int, bind: str, watch: bool, verbose: bool) -> None:
     """Build with base_url set to the local address, then serve the output folder.
 
     Point a feed reader at the printed address to try the feeds before
@@ -312,7 +327,8 @@ def serve(issues_dir: Path, output: Path, config_path: str | None, port: int, bi
     host = f"[{bind}]" if ":" in bind else bind
     local = f"http://{host}:{server.server_address[1]}/"
     config = _config(config_path, base_url=local)
-    code = _build_and_report(issues_dir, output, config, 60.0, False, False)
+    state = _state(state_dir, config_path, config)
+    code = _build_and_report(issues_dir, output, config, state, 60.0, False, False)
     if code:
         server.server_close()
         sys.exit(code)
@@ -322,7 +338,8 @@ def serve(issues_dir: Path, output: Path, config_path: str | None, port: int, bi
     stop = threading.Event()
     if watch:
         watch_issues(lambda: fingerprint(read_files(find_issue_files([issues_dir]))),
-                     lambda: _build_and_report(issues_dir, output, config, 60.0, False, False),
+                     lambda: _build_and_report(issues_dir, output, config, state, 60.0, False,
+                                               False),
                      stop)
     try:
         server.serve_forever()

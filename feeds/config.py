@@ -34,6 +34,7 @@ class Config:
     max_items: int = 100
     section_max_items: int = 50
     tag_authority: str = ""
+    state: str = ""
     sections: dict[str, str] = field(default_factory=dict)
     websub_hubs: tuple[str, ...] = ()
     websub_on_build: bool = False

@@ -22,7 +22,7 @@ reference those bytes must equal.
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -227,7 +227,7 @@ FragmentCache = dict[str, tuple[bytes, bytes]]
 _BATCH = 32
 
 
-def _make_fragments(jobs: list[tuple[str, Entry]], config: Config) -> FragmentCache:
+def make_fragments(jobs: list[tuple[str, Entry]], config: Config) -> FragmentCache:
     """Serialise the entries, in batches, on all cores for a large build."""
     entries = [e for _, e in jobs]
     batches = [entries[at:at + _BATCH] for at in range(0, len(entries), _BATCH)]
@@ -255,7 +255,7 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
     lost = [k for k, e in missing if not isinstance(e, Entry)]
     if lost:
         raise KeyError(f"{len(lost)} entries were serialised but their bytes are not in the cache")
-    cache.update(_make_fragments(cast("list[tuple[str, Entry]]", missing), config))
+    cache.update(make_fragments(cast("list[tuple[str, Entry]]", missing), config))
     for key in set(cache) - set(needed):
         del cache[key]
     slot = {"atom": 0, "rss": 1}
@@ -265,6 +265,24 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
         n = slot[info.format]
         out[info.path] = (head, *(cache[e.key][n] for e in info.entries), tail)
     return out
+
+
+Fetch = Callable[[Sequence[str], str], Iterator[bytes]]
+
+
+def render_stream(feeds: Sequence[FeedInfo], config: Config,
+                  fetch: Fetch) -> dict[str, Callable[[], Iterator[bytes]]]:
+    """Each feed as a function that makes its bytes while they are written:
+    :func:`render_feeds` without holding any entry in memory. ``fetch(keys,
+    format)`` gives the serialised entries of the keys, in order."""
+
+    def chunks(info: FeedInfo) -> Iterator[bytes]:
+        head, tail = _shell(info, config)
+        yield head
+        yield from fetch([e.key for e in info.entries], info.format)
+        yield tail
+
+    return {info.path: partial(chunks, info) for info in feeds}
 
 
 PARALLEL_MIN_ISSUES = 64
@@ -291,3 +309,4 @@ def prepare_issues(issues: Sequence[Issue], config: Config) -> dict[str, Prepare
     """:func:`prepare_issue` for each issue, by its path; on all cores when there are many."""
     made = parallel_map(partial(prepare_issue, config=config), issues, PARALLEL_MIN_ISSUES)
     return {issue.path: ready for issue, ready in zip(issues, made, strict=True)}
+
