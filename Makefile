@@ -42,4 +42,4 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 clean:
-	rm -rf $(VENV) output/.feeds
+	rm -rf $(VENV) .feeds

@@ -127,6 +127,7 @@ def bench_feeds(n: int, runs: int, rows: list[Row]) -> None:
 
         def cold(root: Path = root) -> None:
             shutil.rmtree(root / "output", ignore_errors=True)
+            shutil.rmtree(root / ".feeds", ignore_errors=True)  # the build's state
 
         label = "feeds cold, default limits" if limits else "feeds cold, no limit"
         (root / "feeds-no-pages.toml").write_text(
@@ -214,6 +215,7 @@ def _alternate(ours: Path, our_cmd: list[str], our_out: str, theirs: Path, their
     ratios = []
     for _ in range(runs):
         shutil.rmtree(ours / our_out, ignore_errors=True)
+        shutil.rmtree(ours / ".feeds", ignore_errors=True)
         mine, _ = measure(our_cmd, ours)
         shutil.rmtree(theirs / their_out, ignore_errors=True)
         other, _ = measure(their_cmd, theirs)
@@ -227,9 +229,10 @@ def bench_formats(n: int, runs: int, rows: list[Row]) -> None:
     three, two = project(n, False), project(n, False, two_formats=True)
     ratios, walls, peaks = [], [], []
     for _ in range(runs):
-        shutil.rmtree(three / "output", ignore_errors=True)
+        for root in (three, two):  # cold: no output and no state
+            shutil.rmtree(root / "output", ignore_errors=True)
+            shutil.rmtree(root / ".feeds", ignore_errors=True)
         mine, rss = measure(FEEDS, three)
-        shutil.rmtree(two / "output", ignore_errors=True)
         other, _ = measure(FEEDS, two)
         ratios.append(mine / other)
         walls.append(other)
@@ -305,6 +308,11 @@ def main() -> None:
             print(f"N={n}: feeds / hugo = {statistics.median(ratios):.2f} (time), the median of "
                   f"{len(ratios)} pairs of cold builds taken in turn "
                   f"({min(ratios):.2f}–{max(ratios):.2f})")
+    new = {r.n: r.seconds for r in rows if r.scenario == "feeds one new issue, default limits"}
+    small = min(new, default=None)
+    for n in sorted(new):
+        if small is not None and n != small:
+            print(f"one new issue at N={n} / at N={small} = {new[n] / new[small]:.2f} (time)")
     if args.json:
         pages = {f"{n}-{'limits' if limits else 'all'}": v for (n, limits), v in PAGES.items()}
         args.json.write_text(json.dumps({"rows": [r.__dict__ for r in rows],

@@ -31,7 +31,12 @@ def load_folder(folder: str | Path, config: Config | None = None) -> Loaded:
 
 
 def build_site(issues: str | Path, output: str | Path, config: Config | None = None,
-               wait: float = 0.0) -> BuildReport:
+               wait: float = 0.0, state: str | Path | None = None) -> BuildReport:
     """Build every feed from ``issues`` into ``output``, as ``feeds build`` does; the
-    report says which files changed. ``wait`` is how long to wait for another build's lock."""
-    return run_build(Path(issues), Path(output), config or Config(), wait)
+    report says which files changed. ``wait`` is how long to wait for another build's lock;
+    ``state`` is the build state's folder (by default the config's ``state`` or ``.feeds``,
+    beside ``output``)."""
+    config = config or Config()
+    where = Path(state) if state is not None else \
+        Path(output).parent / (config.state or ".feeds")
+    return run_build(Path(issues), Path(output), config, wait, where)

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 from feeds.config import Config
 from feeds.formats import BY_NAME, GENERATOR, enabled, feed_folder
-from feeds.model import Article, Issue, Section
+from feeds.model import Article, Issue, IssueSummary, Section, SectionSummary
 from feeds.urls import canonical_url, is_web_url, published_url
 from feeds.xmltext import clean
 
@@ -46,7 +46,7 @@ class Entry:
     revision: str = ""  # a digest entry's content digest: its ``updated`` moves when this does
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Serialised:
     """All a feed needs of an entry whose bytes were made where its issue was
     prepared (see :func:`feeds.render.prepare_issues`): the key to those bytes,
@@ -128,26 +128,103 @@ def _content_html(article: Article, footer: str) -> str:
     return "".join(lines)
 
 
-class _Ref(NamedTuple):
-    """An article's place in a newest-first feed, before its entry is made."""
+AnyIssue = Issue | IssueSummary
 
-    order: tuple[float, int, int, int]  # sorts exactly as :attr:`Entry.order` does
-    issue: int  # the issue's place in the list of issues
+
+class _Ref(NamedTuple):
+    """An article's place in a newest-first feed, before its entry is made. The first
+    four fields order it exactly as :attr:`Entry.order` does; no two refs share them."""
+
+    stamp: float
+    year: int
+    number: int
+    back: int  # minus the article's place in its issue
+    issue: AnyIssue
     position: int  # the article's place in its issue
     slug: str  # its section's slug
 
 
-def _issue_refs(issues: Sequence[Issue]) -> list[_Ref]:
-    """Every article's place in a newest-first feed, without building its entry yet."""
-    refs: list[_Ref] = []
-    for number, issue in enumerate(issues):
-        assert issue.date is not None
-        stamp = issue.date.timestamp()
-        slugs = [s.slug for s in issue.sections for _ in s.articles]
-        last = len(slugs) - 1
-        refs.extend(_Ref((stamp + last - index, issue.year, issue.number, -index), number, index,
-                         slug) for index, slug in enumerate(slugs))
-    return refs
+class IssueSource(Protocol):
+    """Where the plan reads issues from: only as many as the feeds' limits need."""
+
+    def by_newest(self, slug: str | None) -> Iterable[AnyIssue]:
+        """The issues (with a section ``slug``), newest last article first."""
+
+    def slugs(self) -> Iterable[str]:
+        """Every section slug of every issue."""
+
+    def latest(self) -> AnyIssue | None:
+        """The newest issue by date, year and number."""
+
+
+class IssueList:
+    """An :class:`IssueSource` over issues in memory, oldest first."""
+
+    def __init__(self, issues: Sequence[AnyIssue]) -> None:
+        self.issues = issues
+        self.order = sorted(issues, key=newest_stamp, reverse=True)
+
+    def by_newest(self, slug: str | None) -> Iterable[AnyIssue]:
+        return (i for i in self.order if slug is None or any(s.slug == slug for s in i.sections))
+
+    def slugs(self) -> Iterable[str]:
+        return sorted({s.slug for i in self.issues for s in i.sections if _count(s)})
+
+    def latest(self) -> AnyIssue | None:
+        return self.issues[-1] if self.issues else None
+
+
+def _count(section: Section | SectionSummary) -> int:
+    return section.articles if isinstance(section, SectionSummary) else len(section.articles)
+
+
+def article_slugs(issue: AnyIssue) -> list[str]:
+    """The section slug of each article of the issue, in order."""
+    return [s.slug for s in issue.sections for _ in range(_count(s))]
+
+
+def newest_stamp(issue: AnyIssue) -> float:
+    """The time of the issue's newest entry: no entry of it is newer."""
+    assert issue.date is not None
+    return issue.date.timestamp() + sum(_count(s) for s in issue.sections) - 1
+
+
+def _issue_refs(issue: AnyIssue, only: str | None = None) -> list[_Ref]:
+    """Every article's place in a newest-first feed (of section ``only``), without
+    building its entry yet. The first four fields order it exactly as
+    :attr:`Entry.order` does."""
+    assert issue.date is not None
+    stamp = issue.date.timestamp()
+    slugs = article_slugs(issue)
+    last = len(slugs) - 1
+    return [_Ref(stamp + last - index, issue.year, issue.number, -index, issue, index, slug)
+            for index, slug in enumerate(slugs) if only is None or slug == only]
+
+
+def _newest(issues: Iterable[AnyIssue], limit: int, only: str | None = None) -> list[_Ref]:
+    """The ``limit`` newest articles (all for 0) of ``issues`` (newest last article
+    first), reading only as many issues as can hold them.
+
+    Once the refs taken hold ``limit`` that are newer than anything the next issue
+    may hold, no later issue can change the result.
+    """
+    taken: list[_Ref] = []
+    check_at = limit
+    source = iter(issues)
+    issue = next(source, None)
+    while issue is not None:
+        taken.extend(_issue_refs(issue, only))
+        following = next(source, None)
+        if limit and len(taken) >= check_at:
+            if following is None:
+                break
+            bound = newest_stamp(following)
+            if sum(1 for r in taken if r.stamp > bound) >= limit:
+                break
+            check_at = len(taken) * 3 // 2 + 1
+        issue = following
+    taken.sort(reverse=True)  # by the first four fields: no two refs share them
+    return taken[:limit] if limit else taken
 
 
 def issue_entries(issue: Issue, config: Config) -> list[Entry]:
@@ -184,6 +261,13 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
                 order=(published, issue.year, issue.number, -index)), config))
             index += 1
     return entries
+
+
+def entries_context(config: Config) -> str:
+    """What an issue's entries depend on besides the issue: the ids' authority, the
+    base URL and the formats written (in the fragment keys)."""
+    formats = ",".join(f.name for f in enabled(config))
+    return f"{GENERATOR}\0{config.authority}\0{config.base_url}\0{config.pages}\0{formats}"
 
 
 Revisions = Mapping[str, tuple[str, datetime]]
@@ -242,51 +326,69 @@ def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = Non
         order=(issue.date, issue.year, issue.number, 0), revision=revision), config)
 
 
-def _digest_plan(issues: Sequence[Issue], config: Config, prepared: Mapping[str, Serialised],
+def _digest_plan(source: IssueSource, config: Config, digests: Mapping[str, Serialised],
+                 digest_of: Callable[[AnyIssue], Entry | Serialised] | None,
                  revisions: Revisions) -> tuple[Entry | Serialised, ...]:
     """The digest's entries: one per issue, newest first, within its limit."""
-    order = sorted(issues, key=lambda i: (i.date, i.year, i.number), reverse=True)
+    order = sorted(source.by_newest(None), key=lambda i: (i.date, i.year, i.number), reverse=True)
     if config.digest_max_items:
         order = order[:config.digest_max_items]
-    return tuple(prepared.get(i.path) or digest_entry(i, config, revisions) for i in order)
+    made: list[Entry | Serialised] = []
+    for issue in order:
+        ready = digests.get(issue.path)
+        if ready is not None:
+            made.append(ready)
+        elif digest_of is not None:
+            made.append(digest_of(issue))
+        else:
+            assert isinstance(issue, Issue), "a summary's digest entry needs digest_of()"
+            made.append(digest_entry(issue, config, revisions))
+    return tuple(made)
 
 
-def plan_feeds(issues: Sequence[Issue], config: Config,
+def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
                prepared: Mapping[str, Sequence[Serialised]] | None = None,
                digests: Mapping[str, Serialised] | None = None,
-               revisions: Revisions | None = None) -> list[FeedInfo]:
+               revisions: Revisions | None = None, *,
+               entries_of: Callable[[AnyIssue], Sequence[Entry | Serialised]] | None = None,
+               digest_of: Callable[[AnyIssue], Entry | Serialised] | None = None,
+               ) -> list[FeedInfo]:
     """Every feed to publish, in every format, with its entries newest first and
-    within its limit.
+    within its limit; the digest too (one entry per issue, ``digest_of`` gives an
+    issue's; ``revisions`` are the digest entries as last published, see
+    :func:`revised`).
 
-    Entries are made only for the articles that some feed keeps, or taken from
-    ``prepared`` (an issue's entries by its path, already serialised); the same
-    for the digest's entries and ``digests``. ``revisions`` are the digest
-    entries as last published (see :func:`revised`).
+    ``issues`` are oldest first, whole or as summaries, or an :class:`IssueSource`
+    that gives only as many as the limits need. Entries are made only for the
+    issues whose articles some feed keeps, or taken from ``prepared`` (an issue's
+    entries by its path, already serialised); ``entries_of`` gives those of a
+    summary (by default :func:`issue_entries` of a whole issue). The same for the
+    digest's entries: ``digests``, then ``digest_of``.
     """
+    source = IssueList(issues) if isinstance(issues, Sequence) else issues
     prepared = prepared or {}
-    refs = _issue_refs(issues)
-    refs.sort(key=lambda r: r.order, reverse=True)
-    name = config.title or (issues[-1].name if issues else "") or "Newsletter"
-    groups: dict[str, list[_Ref]] = {}
-    for ref in refs:
-        groups.setdefault(ref.slug, []).append(ref)
-    everything = refs
-    plans = [("", everything[:config.max_items] if config.max_items else everything)]
-    for slug in sorted(groups):
-        limit = config.section_max_items
-        plans.append((slug, groups[slug][:limit] if limit else groups[slug]))
-    made: dict[int, Sequence[Entry | Serialised]] = {}
+    latest = source.latest()
+    name = config.title or (latest.name if latest else "") or "Newsletter"
+    made: dict[str, Sequence[Entry | Serialised]] = {}
 
     def entry(ref: _Ref) -> Entry | Serialised:
-        if ref.issue not in made:
-            issue = issues[ref.issue]
-            ready = prepared.get(issue.path)
-            made[ref.issue] = ready if ready is not None else issue_entries(issue, config)
-        return made[ref.issue][ref.position]
+        issue = ref.issue
+        if issue.path not in made:
+            ready: Sequence[Entry | Serialised] | None = prepared.get(issue.path)
+            if ready is None and entries_of is not None:
+                ready = entries_of(issue)
+            if ready is None:
+                assert isinstance(issue, Issue), "a summary's entries need entries_of()"
+                ready = issue_entries(issue, config)
+            made[issue.path] = ready
+        return made[issue.path][ref.position]
 
     feeds = []
-    for slug, kept_refs in plans:
-        kept = tuple(entry(r) for r in kept_refs)
+    for slug in ["", *source.slugs()]:
+        # one feed's refs at a time: with no limit they are as many as the articles
+        kept = tuple(entry(r) for r in _newest(
+            source.by_newest(slug or None), config.section_max_items if slug else config.max_items,
+            slug or None))
         title, description = name, config.description
         if slug:
             section_name = kept[0].section_name
@@ -295,7 +397,7 @@ def plan_feeds(issues: Sequence[Issue], config: Config,
         feeds.extend(_each_format(slug, feed_folder(slug), title, description, kept, config))
     if not config.digest:
         return feeds
-    digest = _digest_plan(issues, config, digests or {}, revisions or {})
+    digest = _digest_plan(source, config, digests or {}, digest_of, revisions or {})
     feeds.extend(_each_format("", DIGEST_FOLDER, f"{name} · 每期合集",
                               f"{config.description}（每期一条）" if config.description
                               else "每期一条", digest, config))

@@ -52,6 +52,17 @@ issues_option = click.option("--issues", "issues_dir", default="issues", show_de
 output_option = click.option("--output", default="output", show_default=True,
                              type=click.Path(file_okay=False, path_type=Path),
                              help="Folder the feeds are published into.")
+state_option = click.option("--state", "state_dir", type=click.Path(file_okay=False, path_type=Path),
+                            help="Folder of the build's state (default: .feeds next to the "
+                                 "config file, or the config's 'state' key).")
+
+
+def _state(state_dir: Path | None, config_path: str | None, config: Config) -> Path:
+    """Where the state lives: --state, else the config's key (relative to the config
+    file's folder), else .feeds beside the config file."""
+    if state_dir is not None:
+        return state_dir
+    return Path(config_path or DEFAULT_CONFIG).parent / (config.state or ".feeds")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -161,6 +172,7 @@ def list_(paths: tuple[Path, ...], as_json: bool, config_path: str | None) -> No
 @issues_option
 @output_option
 @config_option
+@state_option
 @click.option("--base-url", help="Public URL of the output folder (overrides base_url).")
 @click.option("--wait", default=60.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds to wait for another build's lock before giving up (exit 3).")
@@ -169,8 +181,9 @@ def list_(paths: tuple[Path, ...], as_json: bool, config_path: str | None) -> No
 @click.option("--publish", "publish_to", metavar="TARGET",
               help="After a successful build, publish to s3://bucket/prefix "
                    "(default: [publish] target when [publish] on_build = true).")
-def build(issues_dir: Path, output: Path, config_path: str | None, base_url: str | None,
-          wait: float, quiet: bool, verbose: bool, publish_to: str | None) -> None:
+def build(issues_dir: Path, output: Path, config_path: str | None, state_dir: Path | None,
+          base_url: str | None, wait: float, quiet: bool, verbose: bool,
+          publish_to: str | None) -> None:
     """Build every feed from the issues into the output folder.
 
     Nothing is written unless every issue parses; only files whose bytes
@@ -180,20 +193,21 @@ def build(issues_dir: Path, output: Path, config_path: str | None, base_url: str
     if publish_to is None and config.publish.get("on_build"):
         publish_to = _publish_target(None, config)
     changed: list[str] = []
-    code = _build_and_report(issues_dir, output, config, wait, quiet, verbose, changed)
+    state = _state(state_dir, config_path, config)
+    code = _build_and_report(issues_dir, output, config, state, wait, quiet, verbose, changed)
     if not code and publish_to:
-        code = _publish_and_report(output, publish_to, config, False, False, quiet, wait)
+        code = _publish_and_report(output, state, publish_to, config, False, False, quiet, wait)
     elif not code and config.websub_on_build:
         _ping_hubs(config, changed)
     if code:
         sys.exit(code)
 
 
-def _build_and_report(issues_dir: Path, output: Path, config: Config, wait: float,
+def _build_and_report(issues_dir: Path, output: Path, config: Config, state: Path, wait: float,
                       quiet: bool, verbose: bool, changed: list[str] | None = None) -> int:
     """Run one build and print what happened; return the exit code. The changed
     files' paths are appended to ``changed``."""
-    from feeds.pages import TemplateError
+    from feeds.model import TemplateError
     from feeds.site import run_build
     from feeds.writer import LockError, WriteError
 
@@ -201,7 +215,7 @@ def _build_and_report(issues_dir: Path, output: Path, config: Config, wait: floa
         click.echo(f"feeds: error: {issues_dir}: no such folder of issues", err=True)
         return EXIT_USAGE
     try:
-        report = run_build(issues_dir, output, config, wait)
+        report = run_build(issues_dir, output, config, wait, state)
     except ParseError as exc:
         _print_diagnostics(exc.diagnostics, err=True, levels=("error", "warning"))
         n = len(exc.errors)
@@ -281,22 +295,23 @@ def new(issues_dir: Path, config_path: str | None, day: datetime | None,
     click.echo(str(path))
 
 
-def _rebuild(issues_dir: Path, output: Path, config: Config) -> None:
+def _rebuild(issues_dir: Path, output: Path, config: Config, state: Path) -> None:
     """A rebuild of the preview after an issue changed; its report was printed."""
-    _build_and_report(issues_dir, output, config, 60.0, False, False)
+    _build_and_report(issues_dir, output, config, state, 60.0, False, False)
 
 
 @cli.command()
 @issues_option
 @output_option
 @config_option
+@state_option
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
               help="Port to listen on (0 picks a free one).")
 @click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--watch", is_flag=True, help="Rebuild whenever the issues change.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request.")
-def serve(issues_dir: Path, output: Path, config_path: str | None, port: int, bind: str,
-          watch: bool, verbose: bool) -> None:
+def serve(issues_dir: Path, output: Path, config_path: str | None, state_dir: Path | None,
+          port: int, bind: str, watch: bool, verbose: bool) -> None:
     """Build with base_url set to the local address, then serve the output folder.
 
     Point a feed reader at the printed address to try the feeds before
@@ -318,7 +333,8 @@ def serve(issues_dir: Path, output: Path, config_path: str | None, port: int, bi
     host = f"[{bind}]" if ":" in bind else bind
     local = f"http://{host}:{server.server_address[1]}/"
     config = _config(config_path, base_url=local)
-    code = _build_and_report(issues_dir, output, config, 60.0, False, False)
+    state = _state(state_dir, config_path, config)
+    code = _build_and_report(issues_dir, output, config, state, 60.0, False, False)
     if code:
         server.server_close()
         sys.exit(code)
@@ -328,7 +344,7 @@ def serve(issues_dir: Path, output: Path, config_path: str | None, port: int, bi
     stop = threading.Event()
     if watch:
         watch_issues(lambda: fingerprint(read_files(find_issue_files([issues_dir]))),
-                     partial(_rebuild, issues_dir, output, config), stop)
+                     partial(_rebuild, issues_dir, output, config, state), stop)
     try:
         server.serve_forever()
     except Interrupted:
@@ -361,38 +377,42 @@ def _ping_hubs(config: Config, changed: Sequence[str]) -> None:
 @click.argument("target", required=False)
 @output_option
 @config_option
+@state_option
 @click.option("--delete", is_flag=True,
               help="Also delete objects this tool uploaded earlier that are no longer published.")
 @click.option("-n", "--dry-run", is_flag=True, help="List what would be uploaded or deleted.")
 @click.option("--wait", default=60.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds to wait for a running build's lock before giving up (exit 3).")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing unless something is wrong.")
-def publish(target: str | None, output: Path, config_path: str | None, delete: bool,
-            dry_run: bool, wait: float, quiet: bool) -> None:
+def publish(target: str | None, output: Path, config_path: str | None, state_dir: Path | None,
+            delete: bool, dry_run: bool, wait: float, quiet: bool) -> None:
     """Upload the output folder to S3-compatible storage: TARGET is s3://bucket/prefix.
 
-    Only files whose bytes differ from the bucket's are uploaded, with their
+    The files are those the last build into the folder published (by the build
+    state's manifest). Only files whose bytes differ from the bucket's are uploaded, with their
     content type and cache policy, in an order where what is linked comes
     before what links to it. A rerun after a failure completes the job.
     """
     config = _config(config_path)
-    code = _publish_and_report(output, _publish_target(target, config), config, delete,
-                               dry_run, quiet, wait)
+    code = _publish_and_report(output, _state(state_dir, config_path, config),
+                               _publish_target(target, config), config, delete, dry_run, quiet,
+                               wait)
     if code:
         sys.exit(code)
 
 
-def _publish_and_report(output: Path, target_text: str, config: Config, delete: bool,
-                        dry_run: bool, quiet: bool, wait: float) -> int:
-    """Publish ``output`` to the target and print what happened; return the exit code.
+def _publish_and_report(output: Path, state: Path, target_text: str, config: Config,
+                        delete: bool, dry_run: bool, quiet: bool, wait: float) -> int:
+    """Publish the files the last build into ``output`` published (by the manifest in
+    ``state``) to the target and print what happened; return the exit code.
 
     The build lock is held throughout, so that no build changes the files half-way.
     """
     from feeds import publish as storage
-    from feeds.hosting import published_files
     from feeds.writer import LockError, OutputDir, WriteError
 
-    if next(published_files(output), None) is None:  # never --delete everything by mistake
+    out = OutputDir(output, state)
+    if not out.owned():  # never --delete everything by mistake
         click.echo(f"feeds: error: {output}: nothing to publish; run 'feeds build' first", err=True)
         return EXIT_USAGE
     settings = config.publish
@@ -401,8 +421,8 @@ def _publish_and_report(output: Path, target_text: str, config: Config, delete: 
     try:
         target = storage.parse_target(target_text)
         client = storage.make_client(conn)
-        with OutputDir(output).locked(wait):
-            plan = storage.plan(output, target, client, delete, conn)
+        with out.locked(wait):
+            plan = storage.plan(output, target, client, delete, out.owned(), conn)
             if dry_run:
                 _print_plan(plan, target)
                 return 0

@@ -37,6 +37,7 @@ class Config:
     formats: tuple[str, ...] = ()  # the feed formats to write; empty: every registered one
     digest: bool = True
     tag_authority: str = ""
+    state: str = ""
     sections: dict[str, str] = field(default_factory=dict)
     websub_hubs: tuple[str, ...] = ()
     websub_on_build: bool = False

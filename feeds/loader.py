@@ -7,21 +7,35 @@ not give come from git history or, failing that, the file's modification time.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
+from typing import Any, BinaryIO, NamedTuple
 
-from feeds.cache import ParseCache, cache_key
-from feeds.model import Diagnostic, Issue, ParseError, ParseResult
+from feeds.builder import newest_stamp
+from feeds.cache import (
+    cache_key,
+    content_digest,
+    parse_context,
+    result_from_json,
+    result_to_json,
+    summarise,
+    summary_from_list,
+    summary_to_json,
+)
+from feeds.model import Diagnostic, Issue, IssueSummary, ParseError, ParseResult, SectionSummary
 from feeds.parallel import parallel_map
 from feeds.parser import ParseOptions, parse_issue
 from feeds.sanity import sanity_warnings
 from feeds.slugs import SlugHelper, known_slugs, learn_slugs, resolve_slugs
-from feeds.sources import display_path, find_issue_files, read_issue_file
+from feeds.sources import SourceFile, display_path, find_issue_files, read_issue_file
+from feeds.store import SourceRow, Store
 
 PARALLEL_MIN_FILES = 64
 
@@ -37,16 +51,22 @@ class Loaded:
     fresh: frozenset[str] = field(default=frozenset(), compare=False)
 
 
-_Job = tuple[bytes, str, str]
+_Job = tuple[bytes | Path, str]  # the bytes (or the file to read them from) and the shown path
+_Parsed = tuple[ParseResult | ParseError, str]  # and the digest of the bytes parsed
 
 
-def _parse_one(job: _Job, options: ParseOptions) -> ParseResult | ParseError:
+def _parse_one(job: _Job, options: ParseOptions) -> _Parsed:
     """Parse one file, leaving the slugs of new section names for the caller."""
-    data, name, _ = job
+    data, name = job
     try:
-        return parse_issue(data, name, options, make_slugs=False)
+        if isinstance(data, Path):
+            data = read_issue_file(data)
+    except OSError as exc:
+        return ParseError([Diagnostic(name, 0, "error", f"cannot read: {exc.strerror}")]), ""
+    try:
+        return parse_issue(data, name, options, make_slugs=False), content_digest(data)
     except ParseError as exc:
-        return exc
+        return exc, ""
 
 
 def _with_slugs(result: ParseResult, slugs: Mapping[str, str]) -> ParseResult:
@@ -95,7 +115,7 @@ def git_first_added(files: Iterable[Path]) -> dict[Path, datetime]:
     return dates
 
 
-def load_issues(paths: Sequence[Path], options: ParseOptions, cache: ParseCache | None = None,
+def load_issues(paths: Sequence[Path], options: ParseOptions,
                 contents: Mapping[Path, bytes | None] | None = None) -> Loaded:
     """Parse every issue under ``paths``; raise ParseError with all problems of all files.
 
@@ -118,31 +138,14 @@ def load_issues(paths: Sequence[Path], options: ParseOptions, cache: ParseCache 
         except OSError as exc:
             diags.append(Diagnostic(name, 0, "error", f"cannot read: {exc.strerror}"))
             continue
-        key = cache_key(data, name, options)
-        hit = cache.get(key) if cache else None
-        if hit is not None:
-            results[file] = hit
-        else:
-            jobs.append((data, name, key))
-            sources.append(file)
-    # A cold parse of many files will likely meet new section names: load pypinyin
-    # for their slugs in a helper process meanwhile, not in every worker.
-    helper = SlugHelper.start() if len(jobs) >= PARALLEL_MIN_FILES and not known_slugs() \
-        else None
-    try:
-        parsed = parallel_map(partial(_parse_one, options=options), jobs, PARALLEL_MIN_FILES)
-        slugs = resolve_slugs((s.name for r in parsed if isinstance(r, ParseResult)
-                               for s in r.issue.sections if not s.slug), helper)
-    finally:
-        if helper is not None:
-            helper.close()
-    for outcome, job, file in zip(parsed, jobs, sources, strict=True):
+        jobs.append((data, name))
+        sources.append(file)
+    parsed = _parse_all(jobs, options)
+    for (outcome, _), file in zip(parsed, sources, strict=True):
         if isinstance(outcome, ParseError):
             diags.extend(outcome.diagnostics)
             continue
-        results[file] = outcome = _with_slugs(outcome, slugs)
-        if cache:
-            cache.add(job[2], outcome)
+        results[file] = outcome
     learn_slugs({s.name: s.slug for r in results.values() for s in r.issue.sections
                  if s.name not in options.section_slugs})
     issues = _fill_dates(results, options, diags)
@@ -153,6 +156,22 @@ def load_issues(paths: Sequence[Path], options: ParseOptions, cache: ParseCache 
     issues.sort(key=lambda i: (i.date, i.year, i.number, i.path))
     fresh = frozenset(results[file].issue.path for file in sources if file in results)
     return Loaded(tuple(issues), tuple(diags), fresh)
+
+
+def _parse_all(jobs: list[_Job], options: ParseOptions) -> list[_Parsed]:
+    """Parse the jobs (on all cores when many) and fill in the slugs of new section names."""
+    # A cold parse of many files will likely meet new section names: load pypinyin
+    # for their slugs in a helper process meanwhile, not in every worker.
+    helper = SlugHelper.start() if len(jobs) >= PARALLEL_MIN_FILES and not known_slugs() \
+        else None
+    try:
+        parsed = parallel_map(partial(_parse_one, options=options), jobs, PARALLEL_MIN_FILES)
+        slugs = resolve_slugs((s.name for r, _ in parsed if isinstance(r, ParseResult)
+                               for s in r.issue.sections if not s.slug), helper)
+    finally:
+        if helper is not None:
+            helper.close()
+    return [(_with_slugs(r, slugs) if isinstance(r, ParseResult) else r, d) for r, d in parsed]
 
 
 def _fill_dates(results: dict[Path, ParseResult], options: ParseOptions,
@@ -178,8 +197,8 @@ def _fill_dates(results: dict[Path, ParseResult], options: ParseOptions,
     return issues
 
 
-def _check_together(issues: list[Issue], diags: list[Diagnostic]) -> None:
-    by_number: dict[tuple[int, int], Issue] = {}
+def _check_together(issues: Sequence[Issue | IssueSummary], diags: list[Diagnostic]) -> None:
+    by_number: dict[tuple[int, int], Issue | IssueSummary] = {}
     for issue in sorted(issues, key=lambda i: i.path):
         first = by_number.setdefault((issue.year, issue.number), issue)
         if first is not issue:
@@ -197,3 +216,218 @@ def _check_together(issues: list[Issue], diags: list[Diagnostic]) -> None:
                     f"section {section.name} has the slug {section.slug!r}, like section {name} "
                     f"({where}:{line}); give one of them its own slug in the [sections] table "
                     "of feeds.toml"))
+
+
+def _summary(row: Sequence[Any]) -> IssueSummary:
+    """A summary from its catalog row (see :meth:`Store.catalog_row`)."""
+    path, name, year, number, date, date_source, key, sections, diagnostics, line = row
+    return IssueSummary(path, name, year, number, datetime.fromisoformat(date),
+                        tuple(map(SectionSummary._make, json.loads(sections))), date_source, key,
+                        tuple(Diagnostic(*d) for d in json.loads(diagnostics))
+                        if diagnostics else (), line)
+
+
+class _Dated(NamedTuple):
+    """What the sanity warnings read of an issue (see :mod:`feeds.sanity`)."""
+
+    path: str
+    year: int
+    number: int
+    date: datetime
+    date_source: str
+    heading_line: int
+
+
+class StoredIssues:
+    """The issues of the catalog in the store, read only as far as the plan needs
+    (an :class:`feeds.builder.IssueSource`)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def by_newest(self, slug: str | None) -> Iterator[IssueSummary]:
+        return map(_summary, self.store.by_newest(slug))
+
+    def slugs(self) -> list[str]:
+        return self.store.section_slugs()
+
+    def latest(self) -> IssueSummary | None:
+        row = self.store.latest()
+        return _summary(row) if row else None
+
+    def in_order(self) -> Iterator[IssueSummary]:
+        """Every issue, oldest first (by date, year, number, path)."""
+        return map(_summary, self.store.in_order())
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """Every issue of a build, read from the store as needed, with its warnings; and
+    the issues parsed afresh in this run, as JSON in a temporary file (a large cold
+    build never holds them all in memory)."""
+
+    issues: StoredIssues
+    diagnostics: tuple[Diagnostic, ...]
+    fresh: dict[str, tuple[int, int, datetime, str]]  # offset and size in spool, date, source
+    keys: dict[str, str]  # the parse key of each fresh issue
+    spool: BinaryIO  # the fresh parse results as JSON, one after another
+
+    def fresh_json(self, path: str) -> bytes | None:
+        where = self.fresh.get(path)
+        return os.pread(self.spool.fileno(), where[1], where[0]) if where else None
+
+
+def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Store,
+                 known: Mapping[str, SourceRow]) -> Catalog:
+    """Bring the store's catalog of issues up to date with the files; raise
+    ParseError with all problems of all files.
+
+    A file that did not change keeps its catalog row, unread. A changed one is
+    looked up by its content and parsed only if that is new. The cross-file
+    checks run on the whole catalog, every time, in SQL.
+    """
+    cwd = os.getcwd()
+    context = parse_context(options)
+    held = store.catalog_files(f"{context.hexdigest()}\0{cwd}")
+    diags: list[Diagnostic] = []
+    changed: dict[Path, IssueSummary] = {}
+    jobs: list[_Job] = []
+    waiting: list[tuple[SourceFile, str]] = []
+    for source in found:
+        if not source.changed and str(source.path) in held:
+            continue
+        name = display_path(source.path, cwd)
+        if source.row is None:
+            diags.append(Diagnostic(name, 0, "error", f"cannot read: {source.error}"))
+            continue
+        key = cache_key(source.row.digest, name, context)
+        blob = store.summary(key)
+        if blob is not None:
+            try:
+                changed[source.path] = summary_from_list(json.loads(blob))
+                continue
+            except ValueError:
+                pass  # a damaged row: parse the file again
+        jobs.append((source.path, name))
+        waiting.append((source, key))
+    learn_slugs(store.slugs())
+    known_names = known_slugs()
+    fresh: dict[str, tuple[int, int]] = {}  # where in the spool each fresh result's JSON is
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the build)
+    keys: dict[str, str] = {}
+    parsed: list[Any] = _parse_all(jobs, options)
+    for at, (source, key) in enumerate(waiting):
+        outcome, digest = parsed[at]
+        parsed[at] = None  # from here on each issue is only JSON in the spool, not in memory
+        if isinstance(outcome, ParseError):
+            diags.extend(outcome.diagnostics)
+            continue
+        issue = outcome.issue
+        summary = summarise(issue, key, outcome.diagnostics)
+        blob = result_to_json(outcome)
+        assert source.row is not None
+        if digest == source.row.digest:  # else the file changed while being read: no caching
+            store.add_parsed(key, blob, summary_to_json(summary), issue.year, issue.number,
+                             issue.date.isoformat() if issue.date else None)
+        changed[source.path] = summary
+        fresh[issue.path] = (spool.tell(), len(blob))
+        spool.write(blob)
+        keys[issue.path] = key
+    del parsed
+    learn_slugs({s.name: s.slug for r in changed.values() for s in r.sections
+                 if s.name not in options.section_slugs})
+    new_slugs = {k: v for k, v in known_slugs().items() if known_names.get(k) != v}
+    if new_slugs:
+        store.add_slugs(new_slugs)
+    _fill_summary_dates(changed, options)
+    dates: dict[str, tuple[datetime, str]] = {}
+    for s in changed.values():
+        if s.path in fresh:
+            assert s.date is not None
+            dates[s.path] = (s.date, s.date_source)
+    paths = {str(s.path) for s in found}
+    store.drop_catalog(held - paths)
+    for file, summary in changed.items():
+        assert summary.date is not None
+        store.put_catalog(str(file), _catalog_row(summary), newest_stamp(summary),
+                          summary.date.timestamp(), [list(s) for s in summary.sections])
+    for path, date_source, notes in store.catalog_notes():
+        diags.extend(Diagnostic(*d) for d in json.loads(notes or "[]"))
+        if date_source == "mtime":
+            diags.append(Diagnostic(
+                path, 1, "warning",
+                "no date in front matter, file name or git history; using the file's "
+                "modification time (add 'date: YYYY-MM-DD' to front matter)"))
+    _check_stored(store, diags)
+    diags.extend(sanity_warnings([_Dated(p, y, n, datetime.fromisoformat(d), s, h)
+                                  for p, y, n, d, s, h in store.dates_and_numbers()],
+                                 datetime.now(options.tz)))
+    if any(d.level == "error" for d in diags):
+        raise ParseError(diags)
+    store.save_sources({str(s.path): s.row for s in found if s.changed and s.row is not None},
+                       [p for p in known if p not in paths])
+    store.forget_parsed()
+    spool.flush()
+    return Catalog(StoredIssues(store), tuple(diags),
+                   {p: (*at, *dates[p]) for p, at in fresh.items()}, keys, spool)
+
+
+def _catalog_row(summary: IssueSummary) -> tuple[Any, ...]:
+    assert summary.date is not None
+    diagnostics = [[d.path, d.line, d.level, d.message] for d in summary.diagnostics]
+    return (summary.path, summary.name, summary.year, summary.number, summary.date.isoformat(),
+            summary.date_source, summary.key,
+            json.dumps([list(s) for s in summary.sections], ensure_ascii=False),
+            json.dumps(diagnostics, ensure_ascii=False) if diagnostics else None,
+            summary.heading_line)
+
+
+def _check_stored(store: Store, diags: list[Diagnostic]) -> None:
+    """:func:`_check_together` on the catalog: the same messages in the same order."""
+    numbers = []
+    for year, number, paths in store.number_clashes():
+        numbers += [Diagnostic(path, 1, "error", f"issue {year} No. {number} is also in "
+                               f"{paths[0]}; give each issue its own number")
+                    for path in paths[1:]]
+    diags.extend(sorted(numbers, key=lambda d: d.path))
+    by_slug: dict[str, tuple[str, str, int]] = {}
+    for path, line, name, slug in store.slug_clashes():
+        first, where, first_line = by_slug.setdefault(slug, (name, path, line))
+        if first != name:
+            diags.append(Diagnostic(
+                path, line, "error",
+                f"section {name} has the slug {slug!r}, like section {first} "
+                f"({where}:{first_line}); give one of them its own slug in the [sections] table "
+                "of feeds.toml"))
+
+
+def _fill_summary_dates(summaries: dict[Path, IssueSummary], options: ParseOptions) -> None:
+    """Dates the text does not give: from git or the file's modification time."""
+    undated = [f for f, s in summaries.items() if s.date is None]
+    from_git = git_first_added(undated) if undated else {}
+    for file in undated:
+        stamp = from_git.get(file.resolve())
+        if stamp is not None:
+            date, source = stamp.astimezone(options.tz), "git"
+        else:
+            date = datetime.fromtimestamp(int(file.stat().st_mtime), options.tz)
+            source = "mtime"
+        summaries[file] = summaries[file]._replace(date=date, date_source=source)
+
+
+def load_issue(summary: IssueSummary, catalog: Catalog, options: ParseOptions,
+               store: Store) -> Issue:
+    """The whole issue behind a summary: parsed in this run, stored, or parsed again."""
+    blob = catalog.fresh_json(summary.path) or store.parsed(summary.key)
+    try:
+        if blob is None:
+            raise ValueError("not stored")
+        issue = result_from_json(blob).issue
+    except ValueError:
+        outcome, _ = _parse_all([(Path(summary.path), summary.path)], options)[0]
+        if isinstance(outcome, ParseError):
+            raise outcome from None
+        issue = outcome.issue
+    if issue.date != summary.date:
+        issue = replace(issue, date=summary.date, date_source=summary.date_source)
+    return issue

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Level = Literal["error", "warning"]
 
@@ -21,6 +21,13 @@ class Diagnostic:
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}" if self.line else self.path
         return f"{where}: {self.level}: {self.message}"
+
+
+class TemplateError(Exception):
+    """A template could not be read or rendered; the message names file and line.
+
+    Here rather than in :mod:`feeds.pages` so that catching it does not load Jinja2
+    (a no-op build never renders a page)."""
 
 
 class ParseError(Exception):
@@ -88,3 +95,32 @@ class ParseResult:
 
     issue: Issue
     diagnostics: tuple[Diagnostic, ...] = field(default_factory=tuple)
+
+
+class SectionSummary(NamedTuple):
+    """A section as the feed plan and the cross-file checks see it: no article text.
+
+    The summaries are named tuples rather than dataclasses: a rebuild makes one
+    for every issue of the archive, and tuples are made several times faster.
+    """
+
+    name: str
+    slug: str
+    line: int
+    articles: int  # how many
+
+
+class IssueSummary(NamedTuple):
+    """What the feed plan and the cross-file checks need of an issue, kept for every
+    issue in the state store so that a rebuild need not load whole parsed issues."""
+
+    path: str
+    name: str
+    year: int
+    number: int
+    date: datetime | None
+    sections: tuple[SectionSummary, ...]
+    date_source: str = ""
+    key: str = ""
+    diagnostics: tuple[Diagnostic, ...] = ()
+    heading_line: int = 0

@@ -11,7 +11,6 @@ archive, the home page and the sitemap, and no other file.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -23,8 +22,9 @@ from lxml import etree
 
 from feeds.builder import DIGEST_FOLDER, FeedInfo, issue_label
 from feeds.config import Config
-from feeds.model import Article, Issue, Section
+from feeds.model import Article, Issue, Section, TemplateError
 from feeds.parallel import parallel_map
+from feeds.sources import template_stamp  # noqa: F401 (kept importable from here)
 from feeds.urls import published_url
 from feeds.xmltext import clean
 
@@ -32,10 +32,6 @@ PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 RECENT_ISSUES = 10
 PARALLEL_MIN_PAGES = 200
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
-
-
-class TemplateError(Exception):
-    """A template could not be read or rendered; the message names file and line."""
 
 
 def issue_path(issue: Issue) -> str:
@@ -56,17 +52,6 @@ def home_path(slug: str) -> str:
 def with_page_urls(issues: Sequence[Issue], config: Config) -> list[Issue]:
     """The issues, each without a ``url`` of its own given its page's URL."""
     return [i if i.url else replace(i, url=config.base_url + issue_path(i)) for i in issues]
-
-
-def template_stamp(config: Config) -> str:
-    """A digest of the user's template folder, so that editing a template rebuilds."""
-    if not config.templates:
-        return ""
-    digest = hashlib.sha256()
-    for path in sorted(Path(config.templates).rglob("*")):
-        if path.is_file():
-            digest.update(f"{path}\0{path.stat().st_mtime_ns}\0{path.stat().st_size}\0".encode())
-    return digest.hexdigest()
 
 
 # -- what the templates receive (documented in README, "The web edition")
@@ -251,7 +236,9 @@ def sitemap(lastmod: dict[str, str], config: Config) -> bytes:
         etree.SubElement(url, "loc").text = config.base_url + path
         if lastmod[path]:
             etree.SubElement(url, "lastmod").text = lastmod[path]
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    root.addprevious(etree.Comment(" generator: feeds "))  # the tool's mark: see writer.MARKS
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8",
+                          pretty_print=True)
 
 
 def opml(feeds: Sequence[FeedInfo], config: Config) -> bytes:
@@ -271,4 +258,6 @@ def opml(feeds: Sequence[FeedInfo], config: Config) -> bytes:
                          text=escape(clean(f"{feed.title} ({feed.format.upper()})"), quote=False),
                          title=escape(clean(feed.title), quote=False), xmlUrl=feed.url,
                          htmlUrl=config.base_url + home_path(feed.slug))
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+    root.addprevious(etree.Comment(" generator: feeds "))  # the tool's mark: see writer.MARKS
+    return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8",
+                          pretty_print=True)

@@ -9,7 +9,8 @@ the kernel kills them (see feeds.signals).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import active_children, get_context
 from typing import Any, TypeVar
@@ -63,4 +64,39 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], min_items: int) -> 
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)  # nothing to do if left behind above
+        _WORK = None
+
+
+def parallel_imap(func: Callable[[T], R], items: Sequence[T], min_items: int,
+                  chunk: int = 16) -> Iterator[R]:
+    """:func:`parallel_map` that hands each result on as its chunk comes back and
+    keeps only a few chunks in flight, so that results never pile up in memory
+    while the caller is busy with earlier ones. Workers die with the build as
+    in :func:`parallel_map`."""
+    global _WORK
+    count = workers()
+    if len(items) < min_items or count < 2:
+        yield from map(func, items)
+        return
+    bounds = [(start, min(start + chunk, len(items))) for start in range(0, len(items), chunk)]
+    _WORK = (func, items)
+    others = set(active_children())
+    pool = ProcessPoolExecutor(count, mp_context=get_context("fork"), initializer=die_with_parent,
+                               initargs=(os.getpid(),))
+    try:
+        with held_signals():  # the workers are forked here, on the first submit
+            pending = deque(pool.submit(_run_chunk, b) for b in bounds[:count * 2])
+        for at in range(count * 2, len(bounds) + count * 2):
+            done = pending.popleft().result()
+            if at < len(bounds):
+                pending.append(pool.submit(_run_chunk, bounds[at]))
+            yield from done
+    except BaseException as exc:
+        if not isinstance(exc, Exception):  # stopped by a signal: as in parallel_map
+            for worker in set(active_children()) - others:
+                worker.kill()
+            pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
         _WORK = None

@@ -9,7 +9,7 @@ format's library writing a whole feed: the reference those bytes must equal.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import cast
@@ -94,6 +94,28 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
         n = slot[info.format]
         out[info.path] = _joined(head, [cache[e.key][n] for e in info.entries], fmt.separator, tail)
     return out
+
+
+Fetch = Callable[[Sequence[str], str], Iterator[bytes]]
+
+
+def render_stream(feeds: Sequence[FeedInfo], config: Config,
+                  fetch: Fetch) -> dict[str, Callable[[], Iterator[bytes]]]:
+    """Each feed as a function that makes its bytes while they are written:
+    :func:`render_feeds` without holding any entry in memory. ``fetch(keys,
+    format)`` gives the serialised entries of the keys, in order."""
+
+    def chunks(info: FeedInfo) -> Iterator[bytes]:
+        fmt = BY_NAME[info.format]
+        head, tail = fmt.shell(info, config)
+        yield head
+        for n, part in enumerate(fetch([e.key for e in info.entries], info.format)):
+            if n and fmt.separator:
+                yield fmt.separator
+            yield part
+        yield tail
+
+    return {info.path: partial(chunks, info) for info in feeds}
 
 
 PARALLEL_MIN_ISSUES = 64

@@ -12,8 +12,26 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
 from pathlib import PurePath
+from typing import Protocol
 
-from feeds.model import Diagnostic, Issue
+from feeds.model import Diagnostic
+
+
+class Dated(Protocol):
+    """What the checks read of an issue: an :class:`~feeds.model.Issue` or its summary."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def year(self) -> int: ...
+    @property
+    def number(self) -> int: ...
+    @property
+    def date(self) -> datetime | None: ...
+    @property
+    def date_source(self) -> str: ...
+    @property
+    def heading_line(self) -> int: ...
 
 FUTURE_SLACK = timedelta(days=1)
 
@@ -22,7 +40,7 @@ _SOURCES = {"front matter": "from its front matter", "file name": "from its file
             "mtime": "from the file's modification time"}
 
 
-def _fix(issue: Issue) -> str:
+def _fix(issue: Dated) -> str:
     assert issue.date is not None
     example = f"{issue.year}-{issue.date:%m-%d}" if issue.date.year != issue.year \
         else f"{issue.date:%Y-%m-%d}"
@@ -31,7 +49,7 @@ def _fix(issue: Issue) -> str:
             f"({example}-{issue.number}.md rather than {name})")
 
 
-def _dates(issue: Issue, now: datetime) -> list[Diagnostic]:
+def _dates(issue: Dated, now: datetime) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     if issue.date is None:
         return out
@@ -49,7 +67,7 @@ def _dates(issue: Issue, now: datetime) -> list[Diagnostic]:
     return out
 
 
-def numbering(issues: Sequence[Issue]) -> str:
+def numbering(issues: Sequence[Dated]) -> str:
     """``"yearly"`` when the history restarts its numbers each year, else ``"continuous"``.
 
     Read from the year boundaries: a first issue of a year numbered below the
@@ -66,7 +84,7 @@ def numbering(issues: Sequence[Issue]) -> str:
     return "yearly" if restarts > continues else "continuous"
 
 
-def next_number(issues: Sequence[Issue], year: int) -> int:
+def next_number(issues: Sequence[Dated], year: int) -> int:
     """The number the next issue, in ``year``, should carry."""
     if not issues:
         return 1
@@ -76,7 +94,7 @@ def next_number(issues: Sequence[Issue], year: int) -> int:
     return latest.number + 1
 
 
-def _numbers(issues: Sequence[Issue]) -> list[Diagnostic]:
+def _numbers(issues: Sequence[Dated]) -> list[Diagnostic]:
     yearly = numbering(issues) == "yearly"
     ordered = sorted(issues, key=lambda i: (i.year, i.number) if yearly else (i.number, i.year))
     out: list[Diagnostic] = []
@@ -102,7 +120,7 @@ def _numbers(issues: Sequence[Issue]) -> list[Diagnostic]:
     return out
 
 
-def sanity_warnings(issues: Sequence[Issue], now: datetime) -> list[Diagnostic]:
+def sanity_warnings(issues: Sequence[Dated], now: datetime) -> list[Diagnostic]:
     """Every date and numbering warning for these issues, ``now`` being the time of the check."""
     out = [d for issue in issues for d in _dates(issue, now)]
     out.extend(_numbers(issues))

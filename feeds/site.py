@@ -6,21 +6,29 @@ LockError or WriteError and prints nothing.
 
 from __future__ import annotations
 
-import contextlib
+import sqlite3
 import time
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from feeds.config import Config
-from feeds.model import Diagnostic
-from feeds.writer import OutputDir
+from feeds.model import Diagnostic, Issue, IssueSummary
+from feeds.store import DATABASE, SET_ASIDE, PublishedRow, SourceRow, Store, is_damage
+from feeds.writer import OutputDir, WriteError, build_lock
 
 if TYPE_CHECKING:
-    from feeds.builder import Revisions
+    from feeds.builder import Entry, Revisions, Serialised
     from feeds.parser import ParseOptions
+    from feeds.render import Prepared
+    from feeds.sources import SourceFile
+
+
+IN_MEMORY_ENTRIES = 1000
+AT_HAND_BYTES = 64 << 20  # serialised entries kept in memory by a build that makes them
 
 
 @dataclass(frozen=True)
@@ -42,93 +50,253 @@ def parse_options(config: Config) -> ParseOptions:
     return ParseOptions(timezone=config.timezone, section_slugs=dict(config.sections))
 
 
-def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> BuildReport:
-    """Parse, build in memory, then publish under the lock. Raises on any failure.
+def run_build(issues_dir: Path, output: Path, config: Config, wait: float,
+              state: Path) -> BuildReport:
+    """Parse, build, then publish under the lock, keeping the state in ``state``.
+    Raises on any failure.
 
     When neither the inputs nor the files of the last build changed, it stops
-    after reading the issues once: no parsing, no feed is built or written.
+    after looking at the issue files: no parsing, no feed is built or written.
+    A damaged state database is set aside and the build starts from scratch; one
+    that cannot be used now (locked, read-only) is left alone and the build runs
+    without it. Either way the warning says so.
     """
-    from feeds.pages import template_stamp
-    from feeds.sources import code_stamp, find_issue_files, fingerprint, read_files
-
     started = time.perf_counter()
     out = OutputDir(output)
-    with out.locked(wait):
-        sources = read_files(find_issue_files([issues_dir]))
-        inputs = fingerprint(sources, code_stamp(), repr(config), str(issues_dir.resolve()),
-                             template_stamp(config))
-        state = out.read_state()
-        if state is not None and state.get("inputs") == inputs and out.intact(state):
+    with build_lock(state, output, wait):
+        notes: list[Diagnostic] = []
+        store = _open_store(state, notes)
+        try:
             try:
-                files = sorted(state["files"])
-                warnings = tuple(Diagnostic(*d) for d in state.get("warnings", []))
-                return BuildReport(int(state.get("feeds", 0)), (), tuple(files),
-                                   out.stale(set(files)), warnings,
-                                   time.perf_counter() - started)
-            except (TypeError, ValueError):
-                pass  # a damaged record only means a full build
-        return _full_build(sources, out, config, inputs, started, _revisions(state))
+                return _build(issues_dir, out, config, store, notes, started)
+            except sqlite3.Error as exc:
+                store.close()
+                store = _recover(state, store, exc, notes)
+                return _build(issues_dir, out, config, store, notes, started)
+        except sqlite3.Error as exc:
+            raise WriteError(f"{state / DATABASE}: cannot use the state database: {exc}") from None
+        finally:
+            store.close()
 
 
-def _revisions(state: dict[str, Any] | None) -> Revisions:
+def _open_store(state: Path, notes: list[Diagnostic]) -> Store:
+    try:
+        return Store.open(state)
+    except sqlite3.Error as exc:
+        return _recover(state, None, exc, notes)
+
+
+def _recover(state: Path, failed: Store | None, exc: sqlite3.Error,
+             notes: list[Diagnostic]) -> Store:
+    """After a database error: set a damaged database aside and start a new one, or
+    build without any when it cannot be used now."""
+    where = str(state / DATABASE)
+    if failed is not None and failed.path is None:
+        raise exc  # the in-memory store failed: nothing left to fall back on
+    if is_damage(exc):
+        try:
+            Store.set_aside(state)
+            store = Store.open(state)
+            notes.append(Diagnostic(where, 0, "warning",
+                                    f"not a usable state database ({exc}); set aside as "
+                                    f"{SET_ASIDE}, building from scratch"))
+            return store
+        except (OSError, sqlite3.Error) as again:
+            exc = again if isinstance(again, sqlite3.Error) else exc
+    notes.append(Diagnostic(where, 0, "warning",
+                            f"cannot use the state database ({exc}); building from scratch "
+                            "without it, nothing is saved"))
+    return Store.memory()
+
+
+def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
+           notes: list[Diagnostic], started: float) -> BuildReport:
+    from feeds.sources import code_stamp, find_issue_files, inputs_digest, survey, template_stamp
+
+    store.begin()
+    known = store.sources()
+    found = survey(find_issue_files([issues_dir]), known)
+    inputs = inputs_digest(found, code_stamp(), repr(config), str(issues_dir.resolve()),
+                           template_stamp(config))
+    owned = store.published(out.key)
+    last = store.last_build(out.key)
+    if last is not None and last[0] == inputs and out.intact(last[2], owned):
+        try:
+            files = sorted(str(f) for f in last[2])
+            warnings = tuple(Diagnostic(*d) for d in last[3])
+        except TypeError:
+            pass  # a damaged record only means a full build
+        else:
+            if any(s.changed for s in found):  # re-read racy files: remember they are settled
+                store.save_sources({str(s.path): s.row for s in found if s.changed and s.row}, [])
+            store.commit()
+            return BuildReport(last[1], (), tuple(files), out.stale(set(files), owned),
+                               (*notes, *warnings), time.perf_counter() - started)
+    return _full_build(found, known, out, config, store, inputs, owned, notes, started)
+
+
+def _prepare_stored(item: tuple[int, int, datetime, str], spool: int, config: Config,
+                    revisions: Revisions) -> Prepared:
+    """An issue's serialised entries, from its parse result as JSON at ``item``'s
+    offset and size in the ``spool`` file (in a worker)."""
+    import os
+    from dataclasses import replace
+
+    from feeds.cache import result_from_json
+    from feeds.render import prepare_issue
+
+    offset, size, date, source = item
+    issue = result_from_json(os.pread(spool, size, offset)).issue
+    return prepare_issue(_with_page(replace(issue, date=date, date_source=source), config), config,
+                         revisions)
+
+
+def _with_page(issue: Issue, config: Config) -> Issue:
+    """The issue as the feeds show it: with the web edition, linked to its own page."""
+    if not config.pages:
+        return issue
+    from feeds.pages import with_page_urls
+
+    return with_page_urls([issue], config)[0]
+
+
+class _AtHand(dict[str, tuple[bytes, ...]]):
+    """Serialised entries made by this build, kept in memory up to
+    :data:`AT_HAND_BYTES` so that writing the feeds need not read them back."""
+
+    used = 0
+
+    def keep(self, fragments: dict[str, tuple[bytes, ...]]) -> None:
+        for key, made in fragments.items():
+            size = sum(len(part) for part in made)
+            if self.used + size > AT_HAND_BYTES:
+                return
+            self.used += size
+            self[key] = made
+
+
+def _entry_rows(entries: Sequence[Entry | Serialised]) -> list[list[str]]:
+    return [[e.key, e.published.isoformat(), e.updated.isoformat(), e.section_name]
+            for e in entries]
+
+
+def _revisions(rows: dict[str, tuple[str, str]]) -> Revisions:
     """The digest entries as the last build published them (see builder.revised);
-    anything unreadable is simply not known."""
+    a row that cannot be read is simply not known."""
     found: dict[str, tuple[str, datetime]] = {}
-    records = (state or {}).get("digest")
-    if isinstance(records, dict):
-        for key, value in records.items():
-            with contextlib.suppress(TypeError, ValueError):
-                revision, updated = value
-                stamp = datetime.fromisoformat(updated)
-                if isinstance(revision, str) and stamp.tzinfo is not None:
-                    found[str(key)] = (revision, stamp)
+    for key, (revision, updated) in rows.items():
+        try:
+            stamp = datetime.fromisoformat(updated)
+        except (TypeError, ValueError):
+            continue
+        if stamp.tzinfo is not None:
+            found[key] = (revision, stamp)
     return found
 
 
-def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Config,
-                inputs: str, started: float, revisions: Revisions) -> BuildReport:
-    from feeds.builder import plan_feeds
-    from feeds.cache import ParseCache, load_fragments, save_fragments
-    from feeds.loader import load_issues
-    from feeds.pages import opml, site_pages, with_page_urls
-    from feeds.render import digest_records, prepare_issues, render_feeds
+def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: OutputDir,
+                config: Config, store: Store, inputs: str, owned: dict[str, PublishedRow],
+                notes: list[Diagnostic], started: float) -> BuildReport:
+    from feeds.builder import (
+        Entry,
+        Serialised,
+        digest_entry,
+        entries_context,
+        issue_entries,
+        plan_feeds,
+    )
+    from feeds.cache import FRAGMENT_CODE, PARSE_CODE
+    from feeds.formats import enabled
+    from feeds.loader import load_catalog, load_issue
+    from feeds.pages import opml
+    from feeds.parallel import parallel_imap
+    from feeds.render import PARALLEL_MIN_ISSUES, digest_records, make_fragments, render_stream
     from feeds.writer import Content
 
-    cache = ParseCache(out.state / "parsed")
-    loaded = load_issues(list(sources), parse_options(config), cache, sources)
-    sources.clear()  # the files' bytes, no longer needed: memory for the rest of the build
-    issues = with_page_urls(loaded.issues, config) if config.pages else loaded.issues
+    store.check_code(PARSE_CODE, FRAGMENT_CODE)
+    options = parse_options(config)
+    catalog = load_catalog(found, options, store, known)
     # With no item limit every entry is published: serialise those of the issues
-    # parsed afresh on all cores. With limits only a few are, made later on demand.
-    every_entry = not (config.max_items and config.section_max_items
-                       and (config.digest_max_items or not config.digest))
-    prepared = prepare_issues([i for i in issues if i.path in loaded.fresh], config,
-                              revisions) if every_entry else {}
-    feeds = plan_feeds(issues, config, {p: r.entries for p, r in prepared.items()},
-                       {p: r.digest for p, r in prepared.items()}, revisions)
-    fragments = load_fragments(out.state / "fragments.pickle")
-    known = set(fragments)
-    for ready in prepared.values():
-        fragments.update(ready.fragments)
-    files: dict[str, Content] = dict(render_feeds(feeds, config, fragments))
-    if config.pages:
-        files.update(site_pages(issues, feeds, config))
+    # parsed afresh on all cores, into the store as they come. With limits only a
+    # few are, made later on demand.
+    context = entries_context(config)
+    names = [f.name for f in enabled(config)]  # the order of every entry's fragments
+    revisions = _revisions(store.digests())
+    prepared = {}
+    digests: dict[str, Serialised] = {}
+    at_hand = _AtHand()
+    if not (config.max_items and config.section_max_items
+            and (config.digest_max_items or not config.digest)):
+        fresh = list(catalog.fresh.items())
+        made = parallel_imap(partial(_prepare_stored, spool=catalog.spool.fileno(), config=config,
+                                     revisions=revisions),
+                             [item for _, item in fresh], PARALLEL_MIN_ISSUES)
+        for (path, (_, _, date, _)), ready in zip(fresh, made, strict=True):
+            store.add_fragments(ready.fragments.items(), names)
+            at_hand.keep(ready.fragments)
+            store.add_entries(catalog.keys[path], f"{context}\0{date.isoformat()}",
+                              _entry_rows(ready.entries))
+            prepared[path] = ready.entries
+            digests[path] = ready.digest
+        del fresh, made
+
+    def load(summary: IssueSummary) -> Issue:
+        return _with_page(load_issue(summary, catalog, options, store), config)
+
+    def entries_of(issue: Issue | IssueSummary) -> Sequence[Entry | Serialised]:
+        assert isinstance(issue, IssueSummary) and issue.date is not None
+        rows = store.entries(issue.key, f"{context}\0{issue.date.isoformat()}")
+        if rows is not None:
+            try:
+                stored = [Serialised(k, datetime.fromisoformat(p), datetime.fromisoformat(u), n)
+                          for k, p, u, n in rows]
+                if len(store.fragment_keys({e.key for e in stored})) == len(stored):
+                    return stored
+            except (TypeError, ValueError):
+                pass  # a damaged row, or entries whose bytes are gone: made again
+        made = issue_entries(load(issue), config)
+        store.add_entries(issue.key, f"{context}\0{issue.date.isoformat()}", _entry_rows(made))
+        return made
+
+    def digest_of(issue: Issue | IssueSummary) -> Entry | Serialised:
+        whole = load(issue) if isinstance(issue, IssueSummary) else issue
+        return digest_entry(whole, config, revisions)
+
+    feeds = plan_feeds(catalog.issues, config, prepared, digests, revisions,
+                       entries_of=entries_of, digest_of=digest_of)
+    if config.pages:  # the web edition has a page for every issue: it reads them all
+        from feeds.pages import site_pages
+
+        pages = site_pages([load(s) for s in catalog.issues.in_order()], feeds, config)
+    else:
+        pages = {}
+    catalog.fresh.clear()
+    catalog.spool.close()
+    needed = {e.key: e for info in feeds for e in info.entries}
+    have = store.fragment_keys(needed)
+    missing = [(k, e) for k, e in needed.items() if k not in have and isinstance(e, Entry)]
+    serialised = make_fragments(missing, config)
+    store.add_fragments(serialised.items(), names)
+    at_hand.keep(serialised)
+    del missing, serialised
+
+    def fetch(keys: Sequence[str], name: str) -> Iterator[bytes]:
+        return store.fragments(keys, name, names.index(name), at_hand)
+
+    files: dict[str, Content] = {}
+    for info, make in zip(feeds, render_stream(feeds, config, fetch).values(), strict=True):
+        # A small feed is made in memory and compared with the published one by its
+        # digest; a large one is made while it is written to its temporary file.
+        files[info.path] = tuple(make()) if len(info.entries) <= IN_MEMORY_ENTRIES else make
+    files.update(pages)
     files["feeds.opml"] = opml(feeds, config)
-
-    def save_caches() -> None:
-        with contextlib.suppress(OSError):  # the caches only save time
-            cache.save()
-            if set(fragments) != known:
-                save_fragments(out.state / "fragments.pickle", fragments)
-
-    out.forget_state()
-    with ThreadPoolExecutor(1) as background:  # while publishing waits for the disk
-        saved = background.submit(save_caches)
-        published = out.publish(files)
-        saved.result()
-    warnings = [[d.path, d.line, d.level, d.message] for d in loaded.diagnostics]
-    known_revisions = {k: (r, u.isoformat()) for k, (r, u) in revisions.items()}
-    out.write_state(inputs, list(files), {"feeds": len(feeds), "warnings": warnings,
-                                          "digest": {**known_revisions, **digest_records(feeds)}})
+    published = out.publish(files, owned)
+    store.forget_fragments_except(set(needed))
+    store.save_published(out.key, published.rows)
+    store.save_digests(digest_records(feeds))
+    diagnostics = catalog.diagnostics
+    store.save_build(out.key, inputs, len(feeds), sorted(files),
+                     [[d.path, d.line, d.level, d.message] for d in diagnostics])
+    store.commit()
     return BuildReport(len(feeds), published.changed, published.unchanged, published.stale,
-                       loaded.diagnostics, time.perf_counter() - started)
+                       (*notes, *diagnostics), time.perf_counter() - started)

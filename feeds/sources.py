@@ -8,25 +8,43 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from feeds.limits import MAX_FILE_BYTES
+from feeds.store import SourceRow
+
+# A file changed this close to when it was looked at may change again within the
+# same timestamp tick: its content is read again next time, whatever its times say.
+RACY_NS = 2_000_000_000
 
 
 def find_issue_files(paths: Sequence[Path]) -> list[Path]:
-    """Markdown files under ``paths`` (files given directly are kept), sorted, no hidden ones."""
-    found: set[Path] = set()
+    """Markdown files under ``paths`` (files given directly are kept), sorted, no hidden ones.
+
+    Hidden are files and folders starting with ``.`` or ``_``, and ``README.md``;
+    links to folders are not followed.
+    """
+    found: dict[str, Path] = {}
     for path in paths:
-        if path.is_dir():
-            for file in path.rglob("*.md"):
-                rel = file.relative_to(path)
-                if file.is_file() and not any(p.startswith((".", "_")) for p in rel.parts) \
-                        and file.name.lower() != "readme.md":
-                    found.add(file)
-        else:
-            found.add(path)
-    return sorted(found, key=str)
+        if not path.is_dir():
+            found[str(path)] = path
+            continue
+        folders = [str(path)]
+        while folders:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    name = entry.name
+                    if name.startswith((".", "_")):
+                        continue
+                    if entry.is_dir(follow_symlinks=False):
+                        folders.append(entry.path)
+                    elif name.endswith(".md") and name.lower() != "readme.md" \
+                            and entry.is_file():
+                        found[entry.path] = None  # type: ignore[assignment]
+    return [found[p] or Path(p) for p in sorted(found)]
 
 
 def display_path(path: Path, cwd: str | None = None) -> str:
@@ -73,6 +91,19 @@ def fingerprint(contents: Mapping[Path, bytes | None], *settings: str) -> str:
     return digest.hexdigest()
 
 
+def template_stamp(templates: object) -> str:
+    """A digest of the user's template folder (``config.templates``), so that editing
+    a template rebuilds."""
+    folder = getattr(templates, "templates", templates)
+    if not folder:
+        return ""
+    digest = hashlib.sha256()
+    for path in sorted(Path(str(folder)).rglob("*")):
+        if path.is_file():
+            digest.update(f"{path}\0{path.stat().st_mtime_ns}\0{path.stat().st_size}\0".encode())
+    return digest.hexdigest()
+
+
 def code_stamp() -> str:
     """Names, sizes and mtimes of this package's modules and templates: a new version
     rebuilds everything."""
@@ -82,3 +113,51 @@ def code_stamp() -> str:
         stat = module.stat()
         parts.append(f"{module.name}:{stat.st_size}:{stat.st_mtime_ns}")
     return ";".join(parts)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """An issue file as this build found it: its times and content digest (read only
+    when they differ from the last build's), or why it cannot be read."""
+
+    path: Path
+    row: SourceRow | None
+    changed: bool
+    error: str = ""
+
+
+def survey(files: Sequence[Path], known: Mapping[str, SourceRow]) -> list[SourceFile]:
+    """Each file's state; a file whose size, times and inode are those the last build
+    saw (and were not racy then) keeps its digest without being read."""
+    now = time.time_ns()
+    found = []
+    for file in files:
+        try:
+            st = file.stat()
+            old = known.get(str(file))
+            if old is not None and not old.racy and (old.size, old.mtime_ns, old.ctime_ns,
+                                                     old.ino) == \
+                    (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
+                found.append(SourceFile(file, old, False))
+                continue
+            digest = hashlib.sha256(read_issue_file(file)).hexdigest()
+        except OSError as exc:
+            found.append(SourceFile(file, None, True, exc.strerror or str(exc)))
+            continue
+        racy = st.st_mtime_ns >= now - RACY_NS
+        found.append(SourceFile(file, SourceRow(st.st_size, st.st_mtime_ns, st.st_ctime_ns,
+                                                st.st_ino, digest, racy), True))
+    return found
+
+
+def inputs_digest(files: Sequence[SourceFile], *settings: str) -> str:
+    """A digest of the settings and of each file's name, content and modification time
+    (in because an undated issue takes its date from it)."""
+    digest = hashlib.sha256()
+    for setting in settings:
+        digest.update(setting.encode("utf-8", "surrogatepass") + b"\0")
+    for source in files:
+        row = source.row
+        text = f"{source.path}\0{row.mtime_ns}\0{row.digest}\0" if row else f"{source.path}\0-\0"
+        digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()

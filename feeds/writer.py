@@ -1,34 +1,57 @@
 """Publish files into ``output/``: atomically, only when changed, never outside it.
 
-Each file is written to a temporary file in its own folder and renamed over
-the old one, so a web server or sync job reading ``output/`` sees the old file
-or the new one, never half of one. A file whose bytes are unchanged is not
-touched (its mtime stays). The tool keeps a manifest of the files it owns in
-``output/.feeds/``: it never overwrites a file it did not write, and never
-deletes one.
+Each file is written to a temporary file (named ``.feeds-tmp-*``) in its own
+folder; once every file of the build is ready they are renamed over the old
+ones, so a web server or sync job reading ``output/`` sees the old file or the
+new one, never half of one. A file whose bytes are unchanged is not touched
+(its mtime stays). The state store keeps the manifest of the files the tool
+published: it never overwrites a file it did not write (its own feeds and
+pages, recognised by their bytes or their generator mark, are adopted) and
+never deletes one. ``output/`` holds nothing else of the tool's.
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
-import json
+import fcntl
+import hashlib
 import os
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
 
 from filelock import FileLock, Timeout
 
-STATE_DIR = ".feeds"
-MANIFEST = "manifest.json"
-STATE = "state.json"
+from feeds.formats import FORMATS
+from feeds.store import PublishedRow, published_paths
+
 LOCK = "build.lock"
+TMP_PREFIX = ".feeds-tmp-"
+# What the tool writes into each kind of file it publishes, near the start: each
+# feed format's mark from the registry, and the marks of the web edition's files.
+_PAGE_MARKS = {".xml": b"<!-- generator: feeds -->",  # sitemap.xml
+               ".html": b'<meta name="generator" content="feeds">',
+               ".opml": b"<!-- generator: feeds -->",
+               ".css": b"/* generator: feeds */"}
+
+
+def _marks() -> dict[str, tuple[bytes, ...]]:
+    marks: dict[str, tuple[bytes, ...]] = {}
+    for suffix, mark in [*((PurePosixPath(f.file_name).suffix, f.mark) for f in FORMATS),
+                         *_PAGE_MARKS.items()]:
+        if mark not in marks.get(suffix, ()):
+            marks[suffix] = (*marks.get(suffix, ()), mark)
+    return marks
+
+
+MARKS = _marks()
 WRITE_THREADS = 8
 WRITE_THREADS_FROM = 64
+_LEGACY = ".feeds"  # where older versions kept their state, inside output/
 
 
 class WriteError(Exception):
@@ -46,6 +69,7 @@ class Publication:
     changed: tuple[str, ...]
     unchanged: tuple[str, ...]
     stale: tuple[str, ...]
+    rows: dict[str, PublishedRow]
 
 
 def _umask() -> int:
@@ -56,7 +80,7 @@ def _umask() -> int:
 
 def _safe_relpath(rel: str) -> PurePosixPath:
     path = PurePosixPath(rel)
-    if not rel or path.is_absolute() or ".." in path.parts or rel.startswith(STATE_DIR) \
+    if not rel or path.is_absolute() or ".." in path.parts or rel.startswith(".") \
             or any(p in ("", ".") for p in rel.split("/")) or "\\" in rel or "\0" in rel:
         raise WriteError(f"refusing to write {rel!r}: not a plain path inside the output folder")
     return path
@@ -69,14 +93,16 @@ def _error(path: Path, exc: OSError) -> WriteError:
     return WriteError(f"{path}: cannot write: {reason}")
 
 
-Content = bytes | Sequence[bytes]
+Chunks = bytes | Sequence[bytes]
+# A file's bytes: whole, as chunks to write one after another, or made while written.
+Content = Chunks | Callable[[], Iterable[bytes]]
 
 
-def _chunks(data: Content) -> Sequence[bytes]:
+def _chunks(data: Chunks) -> Sequence[bytes]:
     return (data,) if isinstance(data, bytes) else data
 
 
-def same_content(path: Path, data: Content) -> bool | None:
+def same_content(path: Path, data: Chunks) -> bool | None:
     """Whether ``path`` holds exactly ``data``; None if there is no such file."""
     chunks = _chunks(data)
     try:
@@ -111,22 +137,82 @@ def _write_all(fd: int, chunks: Sequence[bytes]) -> None:
                 batch[first] = batch[first][done:]
 
 
-def atomic_write(path: Path, data: Content, mode: int = 0o644) -> None:
-    """Write ``data`` to ``path`` through a temporary file and a rename."""
+def _stage(path: Path, data: Content, mode: int) -> tuple[str, str, int]:
+    """Write ``data`` to a new temporary file beside ``path``: its name, digest and size."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{path.name}.", dir=path.parent)
     try:
         try:
-            _write_all(fd, _chunks(data))
+            digest = hashlib.sha256()
+            size = 0
+            if callable(data):
+                batch: list[bytes] = []
+                for chunk in data():
+                    batch.append(chunk)
+                    if len(batch) == _IOV_MAX:
+                        _write_all(fd, batch)
+                        batch = []
+                    digest.update(chunk)
+                    size += len(chunk)
+                _write_all(fd, batch)
+            else:
+                chunks = _chunks(data)
+                _write_all(fd, chunks)
+                for chunk in chunks:
+                    digest.update(chunk)
+                    size += len(chunk)
             os.fsync(fd)
         finally:
             os.close(fd)
         os.chmod(tmp, mode)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp, digest.hexdigest(), size
+
+
+def atomic_write(path: Path, data: Content, mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` through a temporary file and a rename."""
+    tmp, _, _ = _stage(path, data, mode)
+    try:
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def _digest(data: Chunks) -> tuple[str, int]:
+    digest = hashlib.sha256()
+    size = 0
+    for chunk in _chunks(data):
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def _file_digest(path: Path) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            return hashlib.file_digest(handle, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def _carries_mark(path: Path, rel: str) -> bool:
+    """Whether the file at one of the tool's own paths carries its generator mark."""
+    marks = MARKS.get(PurePosixPath(rel).suffix, ())
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(8192)
+    except OSError:
+        return False
+    return any(mark in head for mark in marks)
+
+
+def _same_stat(row: PublishedRow, st: os.stat_result) -> bool:
+    return (row.size, row.mtime_ns, row.ino) == (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -138,135 +224,247 @@ def _fsync_dir(path: Path) -> None:
             os.close(fd)
 
 
+_HELD: list[int] = []  # the descriptors of the locks this process holds
+
+
+def _close_held_locks() -> None:
+    """In a forked worker: close its copies of the lock descriptors, so that a
+    worker outliving a killed build does not keep the lock held."""
+    for fd in _HELD:
+        with contextlib.suppress(OSError):
+            os.close(fd)
+    _HELD.clear()
+
+
+os.register_at_fork(after_in_child=_close_held_locks)
+
+
+@contextlib.contextmanager
+def build_lock(state: Path, output: Path, wait: float) -> Iterator[None]:
+    """One build at a time per state folder and per output folder: an OS lock on
+    ``state/build.lock`` and one on the output folder itself (no file in it);
+    the OS drops both if the process dies."""
+    deadline = time.monotonic() + wait
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _error(state, exc) from None
+    lock = FileLock(state / LOCK, timeout=wait)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise LockError(f"{output}: another build still holds the lock "
+                        f"after {wait:g} s ({state / LOCK})") from None
+    except OSError as exc:
+        raise _error(state / LOCK, exc) from None
+    held = lock._context.lock_file_fd  # filelock is pinned: its descriptor, for forks
+    if held is not None:
+        _HELD.append(held)
+    try:
+        with _folder_lock(output, wait, deadline):
+            yield
+    finally:
+        if held in _HELD:
+            _HELD.remove(held)
+        lock.release()
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path, wait: float, deadline: float) -> Iterator[None]:
+    """An OS lock on the folder itself, held until the block ends."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        raise _error(folder, exc) from None
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise LockError(f"{folder}: another build still holds the lock "
+                                    f"after {wait:g} s (the lock on the folder)") from None
+                time.sleep(0.05)
+        _HELD.append(fd)
+        yield
+    finally:
+        if fd in _HELD:
+            _HELD.remove(fd)
+        os.close(fd)
+
+
 class OutputDir:
-    """The published folder, with the manifest and lock that guard it."""
+    """The published folder: what is in it, and publishing into it."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, state: Path | None = None) -> None:
         self.root = root
-        self.state = root / STATE_DIR
+        self.state = state  # the build state's folder: where the manifest of owned files is
 
-    @contextlib.contextmanager
-    def locked(self, wait: float) -> Iterator[None]:
-        """Hold the build lock; the OS drops it if the process dies."""
-        try:
-            self.state.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise _error(self.state, exc) from None
-        lock = FileLock(self.state / LOCK, timeout=wait)
-        try:
-            with lock:
-                yield
-        except Timeout:
-            raise LockError(f"{self.root}: another build still holds the lock "
-                            f"after {wait:g} s ({self.state / LOCK})") from None
+    def locked(self, wait: float) -> contextlib.AbstractContextManager[None]:
+        """Hold the lock on the folder (as a build does): no build changes it meanwhile."""
+        return _folder_lock(self.root, wait, time.monotonic() + wait)
+
+    @property
+    def key(self) -> str:
+        """The folder's name in the state store."""
+        return str(self.root.resolve())
 
     def owned(self) -> set[str]:
-        try:
-            data = json.loads((self.state / MANIFEST).read_text(encoding="utf-8"))
-            return {p for p in data.get("files", []) if isinstance(p, str)}
-        except (OSError, ValueError, AttributeError):
+        """The files this tool owns here: those the last build into this folder
+        published, by the state's manifest, that are still here as regular files
+        (none without a state). What ``feeds publish`` uploads is read through this
+        one function."""
+        if self.state is None:
             return set()
+        return {rel for rel in published_paths(self.state, self.key)
+                if not (self.root / rel).is_symlink() and (self.root / rel).is_file()}
 
-    def _save_manifest(self, files: set[str]) -> None:
-        data = json.dumps({"files": sorted(files)}, ensure_ascii=False, indent=1) + "\n"
-        path = self.state / MANIFEST
-        try:
-            if path.exists() and path.read_text(encoding="utf-8") == data:
-                return
-            atomic_write(path, data.encode("utf-8"))
-        except OSError as exc:
-            raise _error(path, exc) from None
+    def intact(self, files: Sequence[str], owned: Mapping[str, PublishedRow]) -> bool:
+        """Whether every file the last build published is still as it left it."""
+        for rel in files:
+            row = owned.get(rel)
+            try:
+                if row is None or not _same_stat(row, (self.root / rel).stat()):
+                    return False
+            except OSError:
+                return False
+        return bool(files)
 
-    def publish(self, files: Mapping[str, Content]) -> Publication:
-        """Write every changed file; report what changed and what is stale."""
+    def publish(self, files: Mapping[str, Content],
+                owned: Mapping[str, PublishedRow]) -> Publication:
+        """Write every changed file; report what changed and what is stale.
+
+        ``owned`` is the manifest of the files this tool published before; the
+        returned :attr:`Publication.rows` is the new one.
+        """
         mode = 0o666 & ~_umask()
-        owned = self.owned()
-        plan: list[tuple[str, Path, Content]] = []
-        unchanged: list[str] = []
         root = self.root.resolve()
+        targets: dict[str, Path] = {}
         for rel in sorted(files):
             target = self.root / _safe_relpath(rel)
             if not target.parent.resolve().is_relative_to(root):
                 raise WriteError(f"{target}: refusing to write through a link that leaves "
                                  f"{self.root}")
-            data = files[rel]
-            try:
-                same = same_content(target, data)
-            except IsADirectoryError:
-                raise WriteError(f"{target}: cannot write: a folder is in the way") from None
-            except OSError as exc:
-                raise _error(target, exc) from None
-            if same:
-                unchanged.append(rel)
-                owned.add(rel)
-                continue
-            if same is not None and rel not in owned:
-                raise WriteError(f"{target}: exists and was not written by feeds; "
-                                 "move it away or choose another --output folder")
-            plan.append((rel, target, data))
-        self._remove_leftovers({self.root, *((self.root / rel).parent for rel in files)})
-        self._save_manifest(owned | {rel for rel, _, _ in plan})
-        def write(item: tuple[str, Path, Content]) -> None:
-            try:
-                atomic_write(item[1], item[2], mode)
-            except OSError as exc:
-                raise _error(item[1], exc) from None
+            targets[rel] = target
+        self._remove_leftovers({self.root, *(t.parent for t in targets.values())})
+        staged: list[tuple[str, str, Path, str, int]] = []
+        rows: dict[str, PublishedRow] = {}
+        unchanged: list[str] = []
+        def stage(rel: str) -> None:
+            row = self._stage_one(rel, targets[rel], files[rel], owned.get(rel), mode, staged)
+            if row is not None:
+                rows[rel] = row
 
-        if len(plan) < WRITE_THREADS_FROM:
-            for item in plan:
-                write(item)
-        else:  # each file's fsync waits for the disk: overlapped, the journal commits them together
-            with ThreadPoolExecutor(WRITE_THREADS) as pool:
-                for _ in pool.map(write, plan):
-                    pass
-        for folder in sorted({target.parent for _, target, _ in plan}):
+        try:
+            made = [rel for rel in targets if not callable(files[rel])]
+            if len(made) < WRITE_THREADS_FROM:
+                for rel in made:
+                    stage(rel)
+            else:  # each file's fsync waits for the disk: overlapped, the journal commits them together
+                with ThreadPoolExecutor(WRITE_THREADS) as pool:
+                    for _ in pool.map(stage, made):
+                        pass
+            for rel in targets:  # files made while written read the store: in this thread
+                if callable(files[rel]):
+                    stage(rel)
+            unchanged = [rel for rel in targets if rel in rows]
+            for at, (rel, tmp, target, digest, size) in enumerate(staged):
+                try:
+                    os.replace(tmp, target)
+                    st = target.stat()
+                except OSError as exc:
+                    staged = staged[at:]  # this one and those not yet renamed
+                    raise _error(target, exc) from None
+                rows[rel] = PublishedRow(digest, size, st.st_mtime_ns, st.st_ino)
+            staged = []
+        finally:
+            for _, tmp, _, _, _ in staged:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+        for folder in sorted({targets[rel].parent for rel in rows if rel not in unchanged}):
             _fsync_dir(folder)
-        return Publication(tuple(rel for rel, _, _ in plan), tuple(unchanged),
-                           self.stale(set(files)))
+        changed = tuple(rel for rel in targets if rel not in unchanged)
+        stale = self.stale(set(files), owned)
+        for rel in stale:
+            rows[rel] = owned[rel]
+        self._remove_legacy_state()
+        return Publication(changed, tuple(unchanged), stale, rows)
+
+    def _stage_one(self, rel: str, target: Path, data: Content, old: PublishedRow | None,
+                   mode: int, staged: list[tuple[str, str, Path, str, int]]
+                   ) -> PublishedRow | None:
+        """Stage one file; return its manifest row instead if it is unchanged."""
+        try:
+            st: os.stat_result | None = target.stat()
+        except FileNotFoundError:
+            st = None
+        except OSError as exc:
+            raise _error(target, exc) from None
+        if st is not None and not target.is_file():
+            raise WriteError(f"{target}: cannot write: a folder is in the way")
+        digest = size = None
+        if not callable(data):
+            digest, size = _digest(data)
+            if st is not None and old is not None and (old.digest, old.size) == (digest, size) \
+                    and _same_stat(old, st):
+                return old
+            if st is not None and same_content(target, data):
+                return PublishedRow(digest, size, st.st_mtime_ns, st.st_ino)
+            self._check_ours(rel, target, st, old)
+        try:
+            tmp, digest, size = _stage(target, data, mode)
+        except OSError as exc:
+            raise _error(target, exc) from None
+        if callable(data) and st is not None:
+            if (old is not None and (old.digest, old.size) == (digest, size)
+                    and _same_stat(old, st)) or _file_digest(target) == digest:
+                os.unlink(tmp)
+                return PublishedRow(digest, size, st.st_mtime_ns, st.st_ino)
+            try:
+                self._check_ours(rel, target, st, old)
+            except WriteError:
+                os.unlink(tmp)
+                raise
+        staged.append((rel, tmp, target, digest, size))
+        return None
+
+    def _check_ours(self, rel: str, target: Path, st: os.stat_result | None,
+                    old: PublishedRow | None) -> None:
+        """Refuse to replace a file the tool did not write: one not in the manifest
+        and without the tool's generator mark."""
+        if st is not None and old is None and not _carries_mark(target, rel):
+            raise WriteError(f"{target}: exists and was not written by feeds; "
+                             "move it away or choose another --output folder")
 
     def _remove_leftovers(self, folders: set[Path]) -> None:
-        """Temporary files of a build that was killed; we hold the lock, so none is in use."""
-        for folder in folders | {self.state}:
-            for leftover in folder.glob(".*.tmp") if folder.is_dir() else ():
+        """Temporary files of a build that was killed (named by the tool, and no other
+        build runs: we hold the lock)."""
+        for folder in folders:
+            for leftover in folder.glob(TMP_PREFIX + "*") if folder.is_dir() else ():
                 with contextlib.suppress(OSError):
                     leftover.unlink()
 
-    # -- the record of the last build, for no-op runs that read nothing else
+    def _remove_legacy_state(self) -> None:
+        """The state that older versions kept in ``output/.feeds/``: never read (its
+        pickles could run code), removed so that no sync publishes it."""
+        legacy = self.root / _LEGACY
+        if legacy.is_symlink() or not legacy.is_dir():
+            return
+        names = [legacy / n for n in ("build.lock", "manifest.json", "state.json",
+                                      "fragments.pickle")]
+        names += [*legacy.glob(".cache-*.tmp"), *legacy.glob(".*.tmp")]
+        parsed = legacy / "parsed"
+        if parsed.is_dir() and not parsed.is_symlink():
+            names += [*parsed.glob("*.pickle"), *parsed.glob(".cache-*.tmp")]
+        for path in names:
+            with contextlib.suppress(OSError):
+                path.unlink()
+        for folder in (parsed, legacy):
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
-    def read_state(self) -> dict[str, Any] | None:
-        try:
-            data = json.loads((self.state / STATE).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
-        return data if isinstance(data, dict) else None
-
-    def _stats(self, paths: list[str]) -> dict[str, list[int]]:
-        stats = {}
-        for rel in paths:
-            try:
-                st = (self.root / rel).stat()
-            except OSError:
-                continue
-            stats[rel] = [st.st_size, st.st_mtime_ns, st.st_ino]
-        return stats
-
-    def intact(self, state: dict[str, Any]) -> bool:
-        """Whether every file the last build wrote is still exactly as it left it."""
-        files = state.get("files")
-        if not isinstance(files, dict) or not files:
-            return False
-        return self._stats(list(files)) == files
-
-    def write_state(self, inputs: str, paths: list[str], extra: dict[str, Any]) -> None:
-        """Remember what this build read and wrote; failure only costs the next run time."""
-        data = {"inputs": inputs, "files": self._stats(sorted(paths)), **extra}
-        with contextlib.suppress(OSError):
-            atomic_write(self.state / STATE, json.dumps(data, ensure_ascii=False).encode())
-
-    def forget_state(self) -> None:
-        with contextlib.suppress(OSError):
-            (self.state / STATE).unlink()
-
-    def stale(self, produced: set[str]) -> tuple[str, ...]:
-        """Files this tool wrote earlier but no longer produces (kept, never deleted)."""
-        return tuple(sorted(p for p in self.owned() - produced if (self.root / p).exists()))
+    def stale(self, produced: set[str], owned: Mapping[str, PublishedRow]) -> tuple[str, ...]:
+        """Files this tool published earlier but no longer produces (kept, never deleted)."""
+        return tuple(sorted(p for p in owned if p not in produced and (self.root / p).exists()))

@@ -72,8 +72,7 @@ def build(root: Path, *extra: str) -> tuple[int, str, str]:
 
 
 def all_files(out: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and ".feeds" not in p.parts}
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
 def feed_files(out: Path) -> list[str]:

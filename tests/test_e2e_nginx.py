@@ -166,7 +166,8 @@ def test_subscriber_journey(site: Site) -> None:
     status, headers, body = site.get("")
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
     assert b'type="application/atom+xml"' in body
-    assert site.get(".feeds/manifest.json")[0] == 404
+    assert site.get(".feeds/state.sqlite")[0] == 404
+    assert not (site.output / ".feeds").exists()
 
     # 2. rebuild with no change: every conditional GET answers 304
     done = site.build()
@@ -229,7 +230,7 @@ def test_killed_builds_never_leave_a_broken_feed(site: Site) -> None:
     assert kills >= 6
     done = site.build()
     assert done.returncode == 0, done.stderr
-    assert not list(site.output.rglob(".*.tmp"))
+    assert not list(site.output.rglob(".feeds-tmp-*"))
     description = "第 11 轮"
     assert description.encode() in site.get("rss.xml")[2]
 
@@ -248,8 +249,7 @@ def test_two_builds_at_once_equal_one(site: Site, tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
 
     def files(out: Path) -> dict[str, bytes]:
-        return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*")
-                if p.is_file() and ".feeds" not in p.parts}
+        return {str(p.relative_to(out)): p.read_bytes() for p in out.rglob("*") if p.is_file()}
 
     assert files(site.output) == files(alone / "output")
 

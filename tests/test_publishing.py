@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import os
-import pickle
 import re
-import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -57,16 +55,17 @@ def test_unchanged_files_are_not_touched_when_one_changes(project: Path) -> None
 
 
 def test_noop_rebuild_writes_nothing_at_all(project: Path) -> None:
+    for issue in (project / "issues").iterdir():  # settled: not changed in the last seconds
+        os.utime(issue, (time.time() - 60, time.time() - 60))
     assert build(project)[0] == 0
-    state = project / "output" / ".feeds"
-    before = {p: p.stat().st_mtime_ns for p in (project / "output").rglob("*") if p.is_file()}
+    state = project / ".feeds"
+    watched = [*(project / "output").rglob("*"), *state.rglob("*")]
+    before = {p: p.stat().st_mtime_ns for p in watched if p.is_file()}
     code, stdout, _ = build(project)
     assert code == 0 and stdout.endswith("(nothing changed)\n")
-    after = {p: p.stat().st_mtime_ns for p in (project / "output").rglob("*") if p.is_file()}
+    after = {p: p.stat().st_mtime_ns for p in watched if p.is_file()}
     assert before == after
-    assert sorted(p.name for p in state.iterdir()) == ["build.lock", "fragments.pickle", "manifest.json",
-                                                       "parsed", "state.json"]
-    assert [p.name for p in (state / "parsed").iterdir()] == ["pack.pickle"]
+    assert sorted(p.name for p in state.iterdir()) == ["build.lock", "state.sqlite"]
 
 
 def test_a_tampered_output_is_rebuilt(project: Path) -> None:
@@ -81,33 +80,18 @@ def test_a_tampered_output_is_rebuilt(project: Path) -> None:
     assert build(project)[0] == 0 and atom.read_bytes() == good
 
 
-def test_corrupt_or_missing_cache_and_state_are_rebuilt(project: Path) -> None:
-    assert build(project)[0] == 0
-    good = all_files(project / "output")
-    state = project / "output" / ".feeds"
-    for cached in (state / "parsed").iterdir():
-        cached.write_bytes(b"\x80\x04garbage")
-    (state / "fragments.pickle").write_bytes(b"")
-    (state / "state.json").write_text("{not json", encoding="utf-8")
-    assert build(project)[0] == 0
-    shutil.rmtree(state / "parsed")
-    (state / "fragments.pickle").write_bytes(pickle.dumps(("feeds-fragments/other", {"x": (b"", b"")})))
-    (state / "state.json").unlink()
-    assert build(project)[0] == 0
-    assert all_files(project / "output") == good
-
-
 def test_a_damaged_state_record_means_a_full_build(project: Path) -> None:
     assert build(project)[0] == 0
-    state_file = project / "output" / ".feeds" / "state.json"
-    state = json.loads(state_file.read_text(encoding="utf-8"))
-    state["warnings"] = [["only", "three", "fields"]]
-    state["feeds"] = "many"
-    state_file.write_text(json.dumps(state), encoding="utf-8")
+    with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:
+        db.execute("""UPDATE builds SET warnings = '[["only", "three", "fields"]]',
+                      feeds = 'many'""")
+    db.close()
     code, stdout, err = build(project)
     assert (code, err) == (0, "")
     assert stdout.endswith("(nothing changed)\n")
-    assert json.loads(state_file.read_text(encoding="utf-8"))["feeds"] == 18
+    with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:
+        assert db.execute("SELECT feeds, warnings FROM builds").fetchall() == [(18, "[]")]
+    db.close()
 
 
 def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path,
@@ -143,7 +127,7 @@ def test_output_that_cannot_be_a_folder_is_exit_4(project: Path) -> None:
     (project / "blocker").write_text("a file, not a folder", encoding="utf-8")
     code, _, err = build(project, "--output", str(project / "blocker" / "out"))
     assert code == 4
-    assert err == f"feeds: error: {project / 'blocker' / 'out' / '.feeds'}: cannot write: Not a directory\n"
+    assert err == f"feeds: error: {project / 'blocker' / 'out'}: cannot write: Not a directory\n"
 
 
 def test_files_it_did_not_write_are_never_overwritten(project: Path) -> None:
@@ -187,7 +171,7 @@ def test_stale_feeds_are_kept_and_reported(project: Path) -> None:
 @pytest.mark.parametrize("rel", ["../escape.xml", "/etc/passwd", "a/../../b", ".feeds/x", "a//b", ""])
 def test_no_path_outside_output(tmp_path: Path, rel: str) -> None:
     with pytest.raises(WriteError):
-        OutputDir(tmp_path / "out").publish({rel: b"x"})
+        OutputDir(tmp_path / "out").publish({rel: b"x"}, {})
     assert not (tmp_path / "escape.xml").exists()
 
 
@@ -197,7 +181,7 @@ def test_no_writing_through_a_link_that_leaves_output(tmp_path: Path) -> None:
     (tmp_path / "elsewhere").mkdir()
     (out / "sections").symlink_to(tmp_path / "elsewhere")
     with pytest.raises(WriteError, match="refusing to write through a link"):
-        OutputDir(out).publish({"sections/x/atom.xml": b"x"})
+        OutputDir(out).publish({"sections/x/atom.xml": b"x"}, {})
     assert list((tmp_path / "elsewhere").iterdir()) == []
 
 
@@ -213,22 +197,22 @@ def test_published_files_are_world_readable(project: Path) -> None:
 # ---------------------------------------------------------------- locking
 
 def test_lock_held_too_long_is_exit_3(project: Path) -> None:
-    lock = FileLock(project / "output" / ".feeds" / "build.lock")
-    (project / "output" / ".feeds").mkdir(parents=True)
+    lock = FileLock(project / ".feeds" / "build.lock")
+    (project / ".feeds").mkdir(parents=True)
     with lock:
         started = time.monotonic()
         code, stdout, err = build(project, "--wait", "0.5")
         waited = time.monotonic() - started
     assert (code, stdout) == (3, "")
     assert err == (f"feeds: error: {project / 'output'}: another build still holds the lock after "
-                   f"0.5 s ({project / 'output' / '.feeds' / 'build.lock'})\n")
+                   f"0.5 s ({project / '.feeds' / 'build.lock'})\n")
     assert 0.5 <= waited < 5
     assert not (project / "output" / "atom.xml").exists()
 
 
 def _hold_lock(project: Path, seconds: float) -> subprocess.Popen:
     """Another process that takes the build lock and keeps it for ``seconds``."""
-    lock = project / "output" / ".feeds" / "build.lock"
+    lock = project / ".feeds" / "build.lock"
     lock.parent.mkdir(parents=True, exist_ok=True)
     holder = subprocess.Popen(
         [sys.executable, "-c", "import sys, time; from filelock import FileLock\n"
@@ -304,7 +288,7 @@ def test_serve_builds_and_serves_with_content_types(project: Path) -> None:
         status, kind, body = _get(local)
         assert (status, kind) == (200, "text/html; charset=utf-8")
         assert f'href="{local}atom.xml"'.encode() in body
-        assert _get(local + ".feeds/state.json")[0] == 404
+        assert not [p for p in (project / "output").rglob(".*")]  # no state in output/
         (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
         deadline = time.monotonic() + 15
         while b"xin-lan-mu" not in _get(local + "feeds.opml")[2]:
@@ -324,44 +308,6 @@ def test_serve_reports_a_busy_port(project: Path) -> None:
         _, err = proc.communicate(timeout=20)
     assert proc.returncode == 2
     assert re.fullmatch(rf"feeds: error: cannot listen on 127.0.0.1:{port}: .+\n", err)
-
-
-def test_parse_cache_adds_small_files_and_repacks(tmp_path: Path) -> None:
-    from corpus import write_corpus
-
-    from feeds.cache import ParseCache
-    from feeds.loader import load_issues
-    from feeds.parser import ParseOptions
-
-    issues, folder = tmp_path / "issues", tmp_path / "parsed"
-    write_corpus(20, issues)
-
-    def load() -> tuple[ParseCache, list[str]]:
-        cache = ParseCache(folder)
-        loaded = load_issues([issues], ParseOptions(), cache)
-        cache.save()
-        assert loaded == load_issues([issues], ParseOptions())  # the cache changes nothing
-        return cache, sorted(p.name for p in folder.iterdir())
-
-    cache, files = load()
-    assert files == ["pack.pickle"] and len(cache.used) == 20
-    write_corpus(2, issues, start=20)
-    cache, files = load()
-    assert len(cache.added) == 2 and len(files) == 3  # the pack and two new results
-    cache, files = load()
-    assert cache.added == set() and len(files) == 3
-    sorted(issues.iterdir())[-1].unlink()
-    _, files = load()
-    assert len(files) == 2  # the result of the deleted issue is gone
-    write_corpus(20, issues, start=30)
-    cache, files = load()
-    assert files == ["pack.pickle"] and len(cache.used) == 41
-    pack = folder / "pack.pickle"
-    whole = pack.read_bytes()
-    pack.write_bytes(whole[:len(whole) // 2])  # cut off inside one result: all are ignored
-    assert ParseCache(folder).packed == {}
-    pack.write_bytes(whole)
-    assert len(ParseCache(folder).packed) == 41
 
 
 def test_atomic_write_survives_short_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -388,7 +334,7 @@ def test_many_files_are_written_together_and_a_failure_names_its_file(
 
     out = OutputDir(tmp_path / "out")
     files = {f"issues/2024-{n}.html": f"<p>{n}</p>".encode() for n in range(WRITE_THREADS_FROM * 2)}
-    published = out.publish(files)
+    published = out.publish(files, {})
     assert sorted(published.changed) == sorted(files)
     assert {rel: (tmp_path / "out" / rel).read_bytes() for rel in files} == files
     real = os.replace
@@ -400,7 +346,7 @@ def test_many_files_are_written_together_and_a_failure_names_its_file(
 
     monkeypatch.setattr(os, "replace", full)
     with pytest.raises(WriteError) as caught:
-        out.publish({rel: data + b"!" for rel, data in files.items()})
+        out.publish({rel: data + b"!" for rel, data in files.items()}, published.rows)
     assert str(caught.value) == f"{tmp_path / 'out' / 'issues' / '2024-77.html'}: cannot write: no space left on device"
     assert (tmp_path / "out" / "issues" / "2024-77.html").read_bytes() == b"<p>77</p>"
-    assert not list((tmp_path / "out" / "issues").glob(".*.tmp"))
+    assert not list((tmp_path / "out" / "issues").glob(".feeds-tmp-*"))

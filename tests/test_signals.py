@@ -45,8 +45,10 @@ def reference(corpus: Path) -> dict[str, bytes]:
 
 
 def _command(corpus: Path, out: Path) -> list[str]:
+    """A build into ``out`` with a state of its own beside it: a cold build."""
     return [sys.executable, "-m", "feeds", "build", "-q", "--issues", str(corpus / "issues"),
-            "--output", str(out), "--config", str(corpus / "feeds.toml")]
+            "--output", str(out), "--config", str(corpus / "feeds.toml"),
+            "--state", f"{out}.state"]
 
 
 def _published(out: Path) -> dict[str, bytes]:
@@ -119,7 +121,7 @@ def _gone_within(children: dict[int, tuple[int, bool]], seconds: float) -> list[
 
 
 def _temporary_files(out: Path) -> list[str]:
-    return [str(p) for p in out.rglob("*.tmp")] if out.exists() else []
+    return [str(p) for p in out.rglob(".feeds-tmp-*")] if out.exists() else []
 
 
 def test_sigkill_leaves_no_child_running(running: tuple, reference: dict[str, bytes]) -> None:

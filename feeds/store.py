@@ -1,0 +1,468 @@
+"""The build's state: one SQLite database (``.feeds/state.sqlite``), outside ``output/``.
+
+It holds what makes a rebuild cheap and safe: the issue files as last seen
+(size, times, content digest), parse results as JSON, a small table of issue
+summaries (numbers, dates, section names and slugs) for the cross-file checks
+and the feed plan, the serialised entries of each feed format, and, for each
+output folder, the manifest of the files the tool published (with their
+digests) and the record of the last build.
+
+SQLite, because a build's whole change is one transaction (a killed build
+leaves the old state or the new one), a rebuild reads only the rows it needs,
+and nothing in it can run code when read (plain columns and JSON, no pickle).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NamedTuple
+
+DATABASE = "state.sqlite"
+SET_ASIDE = "state.sqlite.broken"
+APPLICATION_ID = 0x66656564  # "feed": marks the file as this tool's
+SCHEMA_VERSION = 3
+Row = tuple[Any, ...]  # a row as sqlite3 gives it
+BUSY_SECONDS = 10.0
+_BATCH = 500
+
+_SCHEMA = """
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE sources (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,
+    ctime_ns INTEGER, ino INTEGER, digest TEXT, racy INTEGER);
+CREATE TABLE catalog (file TEXT PRIMARY KEY, path TEXT NOT NULL, name TEXT NOT NULL,
+    year INTEGER, number INTEGER, stamp REAL, date TEXT, date_source TEXT, key TEXT,
+    newest REAL, sections TEXT NOT NULL, diagnostics TEXT, heading_line INTEGER);
+CREATE INDEX catalog_by_number ON catalog (year, number);
+CREATE INDEX catalog_by_newest ON catalog (newest);
+CREATE INDEX catalog_by_order ON catalog (stamp, year, number, path);
+CREATE TABLE catalog_sections (file TEXT NOT NULL, position INTEGER NOT NULL, name TEXT,
+    slug TEXT, line INTEGER, count INTEGER, newest REAL, PRIMARY KEY (file, position));
+CREATE INDEX catalog_sections_by_slug ON catalog_sections (slug, name);
+CREATE INDEX catalog_sections_by_newest ON catalog_sections (slug, newest);
+CREATE TABLE parsed (key TEXT PRIMARY KEY, result BLOB NOT NULL);
+CREATE TABLE issues (key TEXT PRIMARY KEY, year INTEGER, number INTEGER, date TEXT,
+    summary BLOB NOT NULL);
+CREATE INDEX issues_by_number ON issues (year, number);
+CREATE TABLE entries (issue TEXT NOT NULL, context TEXT NOT NULL, entries TEXT NOT NULL,
+    PRIMARY KEY (issue, context));
+CREATE TABLE slugs (name TEXT PRIMARY KEY, slug TEXT NOT NULL);
+CREATE TABLE fragments (key TEXT NOT NULL, format TEXT NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (key, format));
+CREATE TABLE digests (id TEXT PRIMARY KEY, revision TEXT NOT NULL, updated TEXT NOT NULL);
+CREATE TABLE published (output TEXT NOT NULL, path TEXT NOT NULL, digest TEXT NOT NULL,
+    size INTEGER, mtime_ns INTEGER, ino INTEGER, PRIMARY KEY (output, path));
+CREATE TABLE builds (output TEXT PRIMARY KEY, inputs TEXT NOT NULL, feeds INTEGER,
+    files TEXT NOT NULL, warnings TEXT NOT NULL);
+"""
+
+# Errors that say the database cannot be used now, not that it is damaged.
+_UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_READONLY", "SQLITE_CANTOPEN",
+                "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_PERM", "SQLITE_NOMEM", "SQLITE_PROTOCOL",
+                "SQLITE_AUTH")
+
+
+class ForeignDatabase(sqlite3.DatabaseError):
+    """A SQLite file that is not this tool's state."""
+
+
+def is_damage(exc: sqlite3.Error) -> bool:
+    """Whether the error means a damaged or foreign file (set it aside), rather than
+    one that cannot be used at the moment (locked, read-only, disk full)."""
+    return not str(getattr(exc, "sqlite_errorname", "") or "").startswith(_UNAVAILABLE)
+
+
+class SourceRow(NamedTuple):
+    """An issue file as the last build saw it (a tuple: one per issue, made quickly)."""
+
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+    ino: int
+    digest: str
+    racy: bool
+
+
+@dataclass(frozen=True)
+class PublishedRow:
+    """A published file: its digest, and its size, mtime and inode when last seen."""
+
+    digest: str
+    size: int
+    mtime_ns: int
+    ino: int
+
+
+class Store:
+    """The state database; every change a build makes is one transaction."""
+
+    def __init__(self, db: sqlite3.Connection, path: Path | None) -> None:
+        self.db = db
+        self.path = path
+
+    @classmethod
+    def open(cls, folder: Path) -> Store:
+        """The database in ``folder``, created if missing. Raises sqlite3.Error
+        (ForeignDatabase for a SQLite file of another program)."""
+        path = folder / DATABASE
+        db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+        try:
+            app = db.execute("PRAGMA application_id").fetchone()[0]
+            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            if tables and app != APPLICATION_ID:
+                raise ForeignDatabase(f"a SQLite database of another program "
+                                      f"(application_id {app:#x})")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if not tables:  # pages that hold a serialised entry whole: fewer overflow pages
+                db.execute("PRAGMA page_size = 16384")
+            if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
+                raise sqlite3.OperationalError("cannot use WAL mode")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("PRAGMA cache_size=-16384")  # 16 MB
+            if not tables or version != SCHEMA_VERSION:
+                _create(db)
+        except BaseException:
+            db.close()
+            raise
+        return cls(db, path)
+
+    @classmethod
+    def memory(cls) -> Store:
+        """A store that lives for this build only (when the real one cannot be used)."""
+        db = sqlite3.connect(":memory:", isolation_level=None)
+        _create(db)
+        return cls(db, None)
+
+    @staticmethod
+    def set_aside(folder: Path) -> None:
+        """Move a damaged database out of the way (raises OSError if it cannot be)."""
+        for suffix in ("", "-wal", "-shm"):
+            src = folder / (DATABASE + suffix)
+            if src.exists():
+                os.replace(src, folder / (SET_ASIDE + suffix))
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- the transaction
+
+    def begin(self) -> None:
+        """Start the build's one transaction; it takes the write lock now, so a
+        database locked by another program is found before any work."""
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def check_code(self, parse_code: str, fragment_code: str) -> None:
+        """Cached results made by other code are dropped."""
+        self._check_code("parse_code", parse_code, ("parsed", "issues"))
+        self._check_code("fragment_code", fragment_code, ("fragments", "entries"))
+
+    def commit(self) -> None:
+        self.db.execute("COMMIT")
+
+    def rollback(self) -> None:
+        if self.db.in_transaction:
+            self.db.execute("ROLLBACK")
+
+    def _check_code(self, name: str, value: str, tables: Sequence[str]) -> None:
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
+        if row is None or row[0] != value:
+            for table in tables:
+                self.db.execute(f"DELETE FROM {table}")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
+
+    # -- issue files
+
+    def sources(self) -> dict[str, SourceRow]:
+        return {row[0]: SourceRow._make(row[1:]) for row in self.db.execute(
+            "SELECT path, size, mtime_ns, ctime_ns, ino, digest, racy FROM sources")}
+
+    def save_sources(self, changed: Mapping[str, SourceRow], gone: Iterable[str]) -> None:
+        """Write the rows of the files that changed, drop those of the files that went."""
+        self.db.executemany("DELETE FROM sources WHERE path = ?", ((p,) for p in gone))
+        self.db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", (
+            (path, r.size, r.mtime_ns, r.ctime_ns, r.ino, r.digest, int(r.racy))
+            for path, r in changed.items()))
+
+    # -- the catalog: a summary of every issue file, dates filled in, in columns
+
+    _SUMMARY = ("path, name, year, number, date, date_source, key, sections, diagnostics, "
+                "heading_line")
+
+    def catalog_files(self, context: str) -> set[str]:
+        """The files the catalog holds, made in the same ``context`` (code, options,
+        folder); it is emptied if that changed."""
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'catalog'").fetchone()
+        if row is None or row[0] != context:
+            self.db.execute("DELETE FROM catalog")
+            self.db.execute("DELETE FROM catalog_sections")
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('catalog', ?)", (context,))
+            return set()
+        return {f for (f,) in self.db.execute("SELECT file FROM catalog")}
+
+    def catalog_row(self, file: str) -> Row | None:
+        row: Row | None = self.db.execute(f"SELECT {self._SUMMARY} FROM catalog WHERE file = ?",
+                                          (file,)).fetchone()
+        return row
+
+    def put_catalog(self, file: str, row: Sequence[object], newest: float, stamp: float,
+                    sections: Sequence[Sequence[object]]) -> None:
+        """One issue file's summary: ``row`` as :meth:`catalog_row` gives it."""
+        self.drop_catalog([file])
+        path, name, year, number, date, date_source, key, sections_json, diagnostics, line = row
+        self.db.execute("INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        (file, path, name, year, number, stamp, date, date_source, key, newest,
+                         sections_json, diagnostics, line))
+        self.db.executemany("INSERT INTO catalog_sections VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            ((file, at, *section, newest) for at, section in enumerate(sections)))
+
+    def drop_catalog(self, files: Iterable[str]) -> None:
+        rows = [(f,) for f in files]
+        self.db.executemany("DELETE FROM catalog WHERE file = ?", rows)
+        self.db.executemany("DELETE FROM catalog_sections WHERE file = ?", rows)
+
+    def number_clashes(self) -> list[tuple[int, int, list[str]]]:
+        """Each year and number that more than one issue has, with their paths in order."""
+        clashes = self.db.execute("SELECT year, number FROM catalog GROUP BY year, number "
+                                  "HAVING count(*) > 1 ORDER BY year, number").fetchall()
+        return [(year, number, [p for (p,) in self.db.execute(
+            "SELECT path FROM catalog WHERE year = ? AND number = ? ORDER BY path",
+            (year, number))]) for year, number in clashes]
+
+    def slug_clashes(self) -> list[tuple[str, int, str, str]]:
+        """Every section (path, line, name, slug) whose slug another name also has,
+        in order of path and place, with the first of each slug."""
+        return self.db.execute(
+            "SELECT c.path, s.line, s.name, s.slug FROM catalog_sections s "
+            "JOIN catalog c ON c.file = s.file WHERE s.slug IN (SELECT slug FROM "
+            "catalog_sections GROUP BY slug HAVING count(DISTINCT name) > 1) "
+            "ORDER BY c.path, s.position").fetchall()
+
+    def catalog_notes(self) -> Iterator[tuple[str, str, str | None]]:
+        """Path, date source and warnings of each issue that has any, by file."""
+        return self.db.execute("SELECT path, date_source, diagnostics FROM catalog "
+                               "WHERE diagnostics IS NOT NULL OR date_source = 'mtime' "
+                               "ORDER BY file")
+
+    def dates_and_numbers(self) -> list[tuple[str, int, int, str, str, int]]:
+        """Path, year, number, date, date source and heading line of every issue."""
+        return self.db.execute("SELECT path, year, number, date, date_source, heading_line "
+                               "FROM catalog").fetchall()
+
+    def by_newest(self, slug: str | None) -> Iterator[Row]:
+        """Summaries (of issues with a section ``slug``), newest last article first,
+        read from an index as far as the caller goes."""
+        if slug is None:
+            return self.db.execute(f"SELECT {self._SUMMARY} FROM catalog ORDER BY newest DESC")
+        columns = ", ".join(f"c.{c}" for c in self._SUMMARY.split(", "))
+        rows = self.db.execute(
+            f"SELECT s.file, {columns} FROM catalog_sections s JOIN catalog c "
+            "ON c.file = s.file WHERE s.slug = ? ORDER BY s.newest DESC", (slug,))
+        return _first_of_each(rows)
+
+    def section_slugs(self) -> list[str]:
+        return [s for (s,) in self.db.execute(
+            "SELECT DISTINCT slug FROM catalog_sections WHERE count > 0 ORDER BY slug")]
+
+    def in_order(self) -> Iterator[Row]:
+        return self.db.execute(f"SELECT {self._SUMMARY} FROM catalog "
+                               "ORDER BY stamp, year, number, path")
+
+    def latest(self) -> Row | None:
+        row: Row | None = self.db.execute(
+            f"SELECT {self._SUMMARY} FROM catalog "
+            "ORDER BY stamp DESC, year DESC, number DESC, path DESC LIMIT 1").fetchone()
+        return row
+
+    # -- parse results and summaries
+
+    def summary(self, key: str) -> bytes | None:
+        """The summary of a parse result (its date as the text gives it)."""
+        row = self.db.execute("SELECT summary FROM issues WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def parsed(self, key: str) -> bytes | None:
+        row = self.db.execute("SELECT result FROM parsed WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def add_parsed(self, key: str, result: bytes, summary: bytes, year: int, number: int,
+                   date: str | None) -> None:
+        self.db.execute("INSERT OR REPLACE INTO parsed VALUES (?, ?)", (key, result))
+        self.db.execute("INSERT OR REPLACE INTO issues VALUES (?, ?, ?, ?, ?)",
+                        (key, year, number, date, summary))
+
+    def forget_parsed(self) -> None:
+        """Drop the results no issue file of the catalog has any more, once they are many."""
+        count = self.db.execute("SELECT count(*) FROM issues").fetchone()[0]
+        used = self.db.execute("SELECT count(*) FROM catalog").fetchone()[0]
+        if count <= used + max(16, used // 8):
+            return
+        for table in ("issues", "parsed"):
+            self.db.execute(f"DELETE FROM {table} WHERE key NOT IN (SELECT key FROM catalog)")
+        self.db.execute("DELETE FROM entries WHERE issue NOT IN (SELECT key FROM catalog)")
+
+    # -- section slugs (pypinyin is slow to load: a slug once made is kept)
+
+    def slugs(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT name, slug FROM slugs"))
+
+    def add_slugs(self, slugs: Mapping[str, str]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO slugs VALUES (?, ?)", slugs.items())
+
+    # -- what the feed plan needs of an issue's entries: key, date, section name
+
+    def entries(self, issue: str, context: str) -> list[list[Any]] | None:
+        row = self.db.execute("SELECT entries FROM entries WHERE issue = ? AND context = ?",
+                              (issue, context)).fetchone()
+        if row is None:
+            return None
+        try:
+            data = json.loads(row[0])
+        except ValueError:
+            return None
+        return data if isinstance(data, list) else None
+
+    def add_entries(self, issue: str, context: str, entries: Sequence[Sequence[str]]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
+                        (issue, context, json.dumps(entries, ensure_ascii=False)))
+
+    # -- serialised entries
+
+    def fragment_keys(self, keys: Iterable[str]) -> set[str]:
+        """Which of ``keys`` have their serialised entries stored."""
+        found: set[str] = set()
+        keys = list(keys)
+        for at in range(0, len(keys), _BATCH):
+            batch = keys[at:at + _BATCH]
+            found.update(k for (k,) in self.db.execute(
+                f"SELECT DISTINCT key FROM fragments WHERE key IN ({','.join('?' * len(batch))})",
+                batch))
+        return found
+
+    def add_fragments(self, fragments: Iterable[tuple[str, tuple[bytes, ...]]],
+                      formats: Sequence[str]) -> None:
+        """Each key's bytes in each of ``formats`` (the names of the build's formats, in
+        the order of its fragments: see :func:`feeds.formats.enabled`), one row each."""
+        self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?, ?)",
+                            ((k, name, data) for k, made in fragments
+                             for name, data in zip(formats, made, strict=True)))
+
+    def fragments(self, keys: Sequence[str], name: str, slot: int,
+                  at_hand: Mapping[str, tuple[bytes, ...]] | None = None) -> Iterator[bytes]:
+        """The bytes of each key in format ``name`` (at ``slot`` of ``at_hand``'s
+        tuples), in order, a batch at a time: from ``at_hand`` when there, else stored."""
+        at_hand = at_hand or {}
+        for at in range(0, len(keys), _BATCH):
+            batch = keys[at:at + _BATCH]
+            wanted = list(dict.fromkeys(k for k in batch if k not in at_hand))
+            found = dict(self.db.execute(
+                f"SELECT key, data FROM fragments WHERE format = ? AND key IN "
+                f"({','.join('?' * len(wanted))})", [name, *wanted])) if wanted else {}
+            for key in batch:
+                yield found[key] if key in found else at_hand[key][slot]
+
+    # -- the digest entries as last published: see feeds.builder.revised
+
+    def digests(self) -> dict[str, tuple[str, str]]:
+        return {i: (r, u) for i, r, u in self.db.execute("SELECT id, revision, updated FROM digests")}
+
+    def save_digests(self, rows: Mapping[str, tuple[str, str]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?)",
+                            ((i, r, u) for i, (r, u) in rows.items()))
+
+    def forget_fragments_except(self, keys: set[str]) -> None:
+        """Drop entries no feed carries any more, once they are many."""
+        count = self.db.execute("SELECT count(DISTINCT key) FROM fragments").fetchone()[0]
+        if count <= len(keys) + max(64, len(keys) // 8):
+            return
+        stale = [k for (k,) in self.db.execute("SELECT DISTINCT key FROM fragments")
+                 if k not in keys]
+        for at in range(0, len(stale), _BATCH):
+            batch = stale[at:at + _BATCH]
+            self.db.execute(f"DELETE FROM fragments WHERE key IN ({','.join('?' * len(batch))})",
+                            batch)
+
+    # -- what was published where, and the last build
+
+    def published(self, output: str) -> dict[str, PublishedRow]:
+        return {row[0]: PublishedRow(*row[1:]) for row in self.db.execute(
+            "SELECT path, digest, size, mtime_ns, ino FROM published WHERE output = ?",
+            (output,))}
+
+    def save_published(self, output: str, rows: Mapping[str, PublishedRow]) -> None:
+        self.db.execute("DELETE FROM published WHERE output = ?", (output,))
+        self.db.executemany("INSERT INTO published VALUES (?, ?, ?, ?, ?, ?)", (
+            (output, path, r.digest, r.size, r.mtime_ns, r.ino) for path, r in rows.items()))
+
+    def last_build(self, output: str) -> tuple[str, int, list[str], list[list[Any]]] | None:
+        """The inputs digest, feed count, produced files and warnings of the last build."""
+        row = self.db.execute("SELECT inputs, feeds, files, warnings FROM builds "
+                              "WHERE output = ?", (output,)).fetchone()
+        if row is None:
+            return None
+        try:
+            files, warnings, feeds = json.loads(row[2]), json.loads(row[3]), int(row[1])
+        except (TypeError, ValueError):
+            return None
+        if not (isinstance(files, list) and isinstance(warnings, list)):
+            return None
+        return row[0], feeds, files, warnings
+
+    def save_build(self, output: str, inputs: str, feeds: int, files: Sequence[str],
+                   warnings: Sequence[Sequence[object]]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO builds VALUES (?, ?, ?, ?, ?)",
+                        (output, inputs, feeds, json.dumps(list(files), ensure_ascii=False),
+                         json.dumps([list(w) for w in warnings], ensure_ascii=False)))
+
+
+def _create(db: sqlite3.Connection) -> None:
+    """An empty state: every table of this schema, nothing in them."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        for (kind, name) in db.execute(
+                "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'index') "
+                "AND name NOT LIKE 'sqlite_%'").fetchall():
+            if kind == "table":
+                db.execute(f'DROP TABLE IF EXISTS "{name}"')
+        for statement in _SCHEMA.split(";"):
+            if statement.strip():
+                db.execute(statement)
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+
+
+def _first_of_each(rows: Iterable[Row]) -> Iterator[Row]:
+    """Each row but its first field, once per first field (an issue may have two
+    sections of one slug)."""
+    seen: set[str] = set()
+    for row in rows:
+        if row[0] not in seen:
+            seen.add(row[0])
+            yield row[1:]
+
+
+def published_paths(folder: Path, output: str) -> list[str]:
+    """The files that the last build into the output folder ``output`` (its
+    :attr:`~feeds.writer.OutputDir.key`) published, by the manifest in the database in
+    ``folder``, read only and sorted; empty when there is none or it cannot be read."""
+    path = folder / DATABASE
+    if not path.is_file():
+        return []
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_SECONDS)
+        try:
+            if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                return []
+            return sorted(str(p) for (p,) in db.execute(
+                "SELECT path FROM published WHERE output = ?", (output,)))
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return []

@@ -1,0 +1,531 @@
+"""The build's state: a SQLite store outside output/, safe to lose, damage or lock."""
+
+from __future__ import annotations
+
+import errno
+import fcntl
+import functools
+import os
+import pickle
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEED
+from corpus import write_corpus
+from test_build import SECOND, all_files, build, write_project
+
+from feeds import store as store_module
+from feeds.formats import FORMATS
+
+ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+TABLES = ["builds", "catalog", "catalog_sections", "digests", "entries", "fragments", "issues", "meta",
+          "parsed", "published", "slugs", "sources"]
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return write_project(tmp_path / "project", {"2024-07-20-29.md": SEED.read_bytes()})
+
+
+@functools.cache
+def published(second: bool = False) -> list[str]:
+    """Every file a clean build of the seed issue (and the second) publishes."""
+    with tempfile.TemporaryDirectory() as folder:
+        issues = {"2024-07-20-29.md": SEED.read_bytes()}
+        if second:
+            issues["2024-07-27-30.md"] = SECOND
+        root = write_project(Path(folder), issues)
+        assert build(root)[0] == 0
+        return every_file(root / "output")
+
+
+def every_file(out: Path) -> list[str]:
+    """Every file under ``out``, dot files included."""
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+
+
+def clean_build(project: Path, where: Path) -> dict[str, bytes]:
+    """The output of a build from scratch of the same issues and config elsewhere."""
+    shutil.copytree(project / "issues", where / "issues")
+    shutil.copy(project / "feeds.toml", where / "feeds.toml")
+    code, _, err = build(where)
+    assert code == 0, err
+    return all_files(where / "output")
+
+
+def database(project: Path) -> Path:
+    return project / ".feeds" / "state.sqlite"
+
+
+def query(path: Path, sql: str) -> list[tuple]:
+    db = sqlite3.connect(path)
+    try:
+        return db.execute(sql).fetchall()
+    finally:
+        db.close()
+
+
+# ---------------------------------------------------------------- where it lives
+
+def test_state_is_beside_the_config_and_output_holds_only_published_files(project: Path) -> None:
+    assert build(project)[0] == 0
+    assert every_file(project / "output") == published()
+    assert sorted(p.name for p in (project / ".feeds").iterdir()) == ["build.lock",
+                                                                     "state.sqlite"]
+    tables = query(database(project), "SELECT name FROM sqlite_master WHERE type = 'table'")
+    assert sorted(t for (t,) in tables) == TABLES
+    assert query(database(project), "PRAGMA journal_mode") == [("wal",)]
+    assert query(database(project), "SELECT path FROM published ORDER BY path") == \
+        [(p,) for p in published()]
+
+
+def test_state_flag_and_config_key_move_it(project: Path, tmp_path: Path) -> None:
+    assert build(project, "--state", str(tmp_path / "elsewhere"))[0] == 0
+    assert (tmp_path / "elsewhere" / "state.sqlite").is_file()
+    assert not (project / ".feeds").exists()
+    with (project / "feeds.toml").open("a", encoding="utf-8") as toml:
+        toml.write('state = "var/feeds"\n')
+    code, _, err = build(project)
+    assert (code, err) == (0, "")
+    assert (project / "var" / "feeds" / "state.sqlite").is_file()
+    assert not (project / ".feeds").exists()
+    assert every_file(project / "output") == published()
+
+
+def test_no_pickle_in_the_old_state_folder_is_ever_loaded(project: Path, tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self) -> tuple:
+            return os.system, (f"touch {marker}",)
+
+    legacy = project / "output" / ".feeds"
+    (legacy / "parsed").mkdir(parents=True)
+    for name in ("fragments.pickle", "parsed/pack.pickle", "parsed/abc.pickle"):
+        (legacy / name).write_bytes(pickle.dumps(Payload()))
+    (legacy / "manifest.json").write_text('{"files": 5}', encoding="utf-8")
+    (legacy / "state.json").write_text("{not json", encoding="utf-8")
+    (legacy / "build.lock").write_bytes(b"")
+    code, _, err = build(project)
+    assert (code, err) == (0, "")
+    assert not marker.exists()
+    assert every_file(project / "output") == published()  # the old state is gone from output/
+    assert not legacy.exists()
+
+
+# ---------------------------------------------------------------- losing or damaging it
+
+def test_deleting_the_state_folder_is_safe(project: Path, tmp_path: Path) -> None:
+    assert build(project)[0] == 0
+    shutil.rmtree(project / ".feeds")
+    (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+    code, _, err = build(project)
+    assert (code, err) == (0, "")
+    assert all_files(project / "output") == clean_build(project, tmp_path / "clean")
+    assert every_file(project / "output") == published(True)
+    assert build(project)[1].endswith("(nothing changed)\n")
+
+
+def test_files_of_others_are_still_refused_without_the_state(project: Path) -> None:
+    assert build(project)[0] == 0
+    shutil.rmtree(project / ".feeds")
+    out = project / "output"
+    (out / "rss.xml").write_text('<?xml version="1.0"?><rss><channel><generator>other'
+                                 "</generator></channel></rss>", encoding="utf-8")
+    (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+    code, stdout, err = build(project)
+    assert (code, stdout) == (4, "")
+    assert err == (f"feeds: error: {out / 'rss.xml'}: exists and was not written by feeds; "
+                   "move it away or choose another --output folder\n")
+    assert (out / "rss.xml").read_text(encoding="utf-8").endswith("other</generator>"
+                                                                   "</channel></rss>")
+    assert every_file(out) == published()  # nothing half-published, no temporary left
+
+
+def test_its_own_pages_are_adopted_by_their_mark(project: Path, tmp_path: Path) -> None:
+    assert build(project)[0] == 0
+    shutil.rmtree(project / ".feeds")
+    out = project / "output"
+    for name in ("index.html", "feeds.opml", "atom.xml"):
+        (out / name).write_bytes((out / name).read_bytes().replace("云计算".encode(), b"x"))
+    code, stdout, err = build(project)
+    assert (code, err) == (0, "")
+    assert sorted(line.split()[-1] for line in stdout.splitlines()[:-1]) == \
+        [str(out / n) for n in ("atom.xml", "feeds.opml", "index.html")]
+    assert all_files(out) == clean_build(project, tmp_path / "clean")
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"this is no database\n" * 400)
+
+
+def _truncated(path: Path) -> None:
+    data = path.read_bytes()
+    path.write_bytes(data[:len(data) // 2])
+
+
+def _foreign(path: Path) -> None:
+    path.unlink()
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE notes (text TEXT)")
+    db.execute("INSERT INTO notes VALUES ('mine')")
+    db.commit()
+    db.close()
+
+
+@pytest.mark.parametrize(("damage", "reason"), [
+    (_garbage, "file is not a database"),
+    (_truncated, "database disk image is malformed"),
+    (_foreign, "a SQLite database of another program (application_id 0x0)"),
+])
+def test_a_damaged_database_is_set_aside_and_the_build_goes_cold(
+        project: Path, tmp_path: Path, damage, reason: str) -> None:
+    write_corpus(3, project / "issues")
+    assert build(project)[0] == 0
+    damage(database(project))
+    broken = database(project).read_bytes()
+    (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+    code, _, err = build(project)
+    assert code == 0
+    assert err.splitlines()[0] == (f"{database(project)}: warning: not a usable state database "
+                                   f"({reason}); set aside as state.sqlite.broken, building "
+                                   "from scratch")
+    assert "state" not in "".join(err.splitlines()[1:])  # (the corpus has a gap in numbers)
+    assert (project / ".feeds" / "state.sqlite.broken").read_bytes() == broken
+    assert all_files(project / "output") == clean_build(project, tmp_path / "clean")
+    code, stdout, _ = build(project)
+    assert code == 0 and stdout.endswith("(nothing changed)\n")
+
+
+def test_a_deleted_database_means_a_cold_build(project: Path) -> None:
+    assert build(project)[0] == 0
+    good = all_files(project / "output")
+    database(project).unlink()
+    code, stdout, err = build(project)
+    assert (code, err) == (0, "")
+    assert stdout.startswith("18 feeds, 0 changed")
+    assert all_files(project / "output") == good
+
+
+def test_a_locked_database_means_a_build_without_it(project: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    assert build(project)[0] == 0
+    before = query(database(project), "SELECT count(*) FROM parsed")
+    monkeypatch.setattr(store_module, "BUSY_SECONDS", 0.2)
+    holder = sqlite3.connect(database(project), isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+        code, _, err = build(project)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert code == 0
+    assert err == (f"{database(project)}: warning: cannot use the state database (database is "
+                   "locked); building from scratch without it, nothing is saved\n")
+    assert every_file(project / "output") == published(True)
+    assert query(database(project), "SELECT count(*) FROM parsed") == before
+    code, stdout, err = build(project)  # unlocked: it catches up and is consistent again
+    assert (code, err) == (0, "") and stdout.startswith("21 feeds, 0 changed")
+
+
+def test_a_read_only_database_means_a_build_without_it(project: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    assert build(project)[0] == 0
+    real = sqlite3.connect
+
+    def read_only(path: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        if str(path).endswith("state.sqlite"):
+            return real(f"file:{path}?mode=ro", *args, uri=True, **kwargs)
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(sqlite3, "connect", read_only)
+    (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+    code, _, err = build(project)
+    assert code == 0
+    assert err == (f"{database(project)}: warning: cannot use the state database (attempt to "
+                   "write a readonly database); building from scratch without it, nothing is "
+                   "saved\n")
+    assert every_file(project / "output") == published(True)
+
+
+def test_a_state_folder_that_cannot_be_made_is_exit_4(project: Path) -> None:
+    (project / "blocker").write_text("a file, not a folder", encoding="utf-8")
+    code, _, err = build(project, "--state", str(project / "blocker" / "state"))
+    assert code == 4
+    assert err == f"feeds: error: {project / 'blocker' / 'state'}: cannot write: Not a directory\n"
+    assert not (project / "output" / "atom.xml").exists()
+
+
+def test_an_unwritable_lock_file_is_exit_4(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from filelock import FileLock
+
+    def denied(self: FileLock, *args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(FileLock, "acquire", denied)
+    code, _, err = build(project)
+    assert code == 4
+    assert err == f"feeds: error: {project / '.feeds' / 'build.lock'}: cannot write: Permission denied\n"
+
+
+def test_a_read_only_output_with_state_is_exit_4_naming_the_path(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As a user other than root meets it: no new file can be made in output/."""
+    assert build(project)[0] == 0
+    out = project / "output"
+    good = all_files(out)
+    real = tempfile.mkstemp
+
+    def read_only(*args: object, dir: str | None = None, **kwargs: object) -> tuple[int, str]:
+        if dir is not None and Path(dir).is_relative_to(out):
+            raise PermissionError(errno.EACCES, "Permission denied")
+        return real(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+    code, stdout, err = build(project)
+    assert (code, stdout) == (4, "")
+    assert err == f"feeds: error: {out / 'archive.html'}: cannot write: Permission denied\n"
+    assert all_files(out) == good
+    monkeypatch.undo()
+    assert build(project)[0] == 0
+    assert every_file(out) == published(True)
+
+
+# ---------------------------------------------------------------- temporary files
+
+def test_only_its_own_temporary_files_are_removed(project: Path) -> None:
+    assert build(project)[0] == 0
+    out = project / "output"
+    theirs = [out / ".notes.tmp", out / "sections" / ".draft.tmp", out / ".atom.xml.tmp"]
+    for path in theirs:
+        path.write_text("keep me", encoding="utf-8")
+    (out / ".feeds-tmp-atom.xml.k2j3h4").write_bytes(b"<feed")  # left by a killed build
+    (out / "sections" / "fen-bu-shi-xi-tong" / ".feeds-tmp-rss.xml.x").write_bytes(b"<rss")
+    (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+    assert build(project)[0] == 0
+    assert all(p.read_text(encoding="utf-8") == "keep me" for p in theirs)
+    assert every_file(out) == sorted([*published(True), ".atom.xml.tmp", ".notes.tmp",
+                                      "sections/.draft.tmp"])
+
+
+def test_every_cold_build_leaves_a_whole_store(tmp_path: Path) -> None:
+    """No writer races the clean-up: after each cold build the store holds every
+    published entry and every parsed issue (it once lost them one build in fifteen)."""
+    root = write_project(tmp_path, {}, 'base_url = "https://x.example/"\nmax_items = 0\n'
+                                       "section_max_items = 0\ndigest_max_items = 0\n")
+    write_corpus(66, root / "issues")  # enough for the parallel path
+    for _ in range(4):
+        shutil.rmtree(root / "output", ignore_errors=True)
+        shutil.rmtree(root / ".feeds", ignore_errors=True)
+        assert build(root)[0] == 0
+        entries = sum((root / "output" / path).read_bytes().count(b"<entry>")
+                      for path in ("atom.xml", "digest/atom.xml"))
+        assert query(root / ".feeds" / "state.sqlite",  # one row per entry and format
+                     "SELECT count(DISTINCT key), count(*) FROM fragments") == \
+            [(entries, entries * len(FORMATS))]
+        assert query(root / ".feeds" / "state.sqlite", "SELECT count(*) FROM parsed") == [(66,)]
+        assert every_file(root / ".feeds") == ["build.lock", "state.sqlite"]
+
+
+# ---------------------------------------------------------------- incremental builds
+
+def test_cross_file_errors_are_found_with_a_warm_store(project: Path) -> None:
+    (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+    assert build(project)[0] == 0
+    good = all_files(project / "output")
+    (project / "issues" / "2024-08-03-30.md").write_text(SECOND, encoding="utf-8")
+    code, _, err = build(project)
+    assert code == 1
+    assert err.splitlines() == [
+        f"{project / 'issues' / '2024-08-03-30.md'}:1: error: issue 2024 No. 30 is also in "
+        f"{project / 'issues' / '2024-07-27-30.md'}; give each issue its own number",
+        "feeds: 1 error; nothing was written"]
+    (project / "issues" / "2024-08-03-30.md").unlink()
+    with (project / "feeds.toml").open("a", encoding="utf-8") as toml:
+        toml.write('[sections]\n"新栏目" = "fen-bu-shi-xi-tong"\n')
+    code, _, err = build(project)
+    assert code == 1 and "has the slug 'fen-bu-shi-xi-tong', like section 分布式系统" in err
+    assert all_files(project / "output") == good
+
+
+def test_an_undated_issue_keeps_its_date_and_warning(project: Path) -> None:
+    undated = project / "issues" / "undated.md"
+    undated.write_text(SECOND, encoding="utf-8")
+    os.utime(undated, (1722000000, 1722000000))
+    code, _, err = build(project)
+    warning = (f"{undated}:1: warning: no date in front matter, file name or git history; using "
+               "the file's modification time (add 'date: YYYY-MM-DD' to front matter)\n")
+    assert (code, err) == (0, warning)
+    first = all_files(project / "output")
+    (project / "issues" / "2024-08-10-31.md").write_text(
+        SECOND.replace("第三十期", "第三十一期").replace("/30", "/31"), encoding="utf-8")
+    code, _, err = build(project)
+    assert (code, err) == (0, warning)
+    assert b"2024-07-26T21:20:00+08:00" in (project / "output" / "sections" / "xin-lan-mu" /
+                                            "atom.xml").read_bytes()
+    assert first != all_files(project / "output")
+
+
+def test_incremental_plans_equal_planning_every_entry(tmp_path: Path) -> None:
+    """The plan from summaries, reading only the newest issues, keeps exactly the
+    entries that sorting every article of every issue keeps, ties in time included."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from feeds.builder import digest_entry, issue_entries, newest_stamp, plan_feeds
+    from feeds.cache import summarise
+    from feeds.config import Config
+    from feeds.loader import StoredIssues, _catalog_row
+    from feeds.model import Article, Issue, Section
+    from feeds.store import Store
+
+    rng = random.Random(10)
+    tz = ZoneInfo("Asia/Shanghai")
+    for _ in range(30):
+        issues = []
+        for n in range(rng.randint(1, 40)):
+            sections = tuple(
+                Section(name=f"栏目{s}", slug=f"s{s}", articles=tuple(
+                    Article(title=f"t{n}-{s}-{a}", url=f"https://e.example/{n}/{s}/{a}",
+                            summary_html="", summary_text="", position=a + 1, line=1)
+                    for a in range(rng.randint(1, 5))))
+                for s in sorted(rng.sample(range(6), rng.randint(1, 4))))
+            day = datetime(2024, 1, 1, tzinfo=tz) + timedelta(seconds=rng.choice([0, 3, 7, 3600])
+                                                              * rng.randint(0, 30))
+            issues.append(Issue(path=f"i{n}.md", name="N", year=2024, number=n + 1, date=day,
+                                sections=sections))
+        issues.sort(key=lambda i: (i.date, i.year, i.number, i.path))
+        config = Config(max_items=rng.choice([0, 1, 3, 10]), section_max_items=rng.choice([0, 1, 4]))
+        summaries = [summarise(i) for i in issues]
+        whole = {i.path: i for i in issues}
+        stored = Store.memory()
+        for summary in summaries:
+            stored.put_catalog(summary.path, _catalog_row(summary), newest_stamp(summary),
+                               summary.date.timestamp(), [list(s) for s in summary.sections])
+        every = sorted((e for i in issues for e in issue_entries(i, config)),
+                       key=lambda e: e.order, reverse=True)
+        for source in (summaries, StoredIssues(stored)):
+            planned = plan_feeds(source, config, entries_of=lambda s, whole=whole, config=config:
+                                 issue_entries(whole[s.path], config),
+                                 digest_of=lambda s, whole=whole, config=config:
+                                 digest_entry(whole[s.path], config))
+            for feed in [f for f in planned if f.folder != "digest"]:
+                kept = [e for e in every if not feed.slug or e.section_slug == feed.slug]
+                limit = config.section_max_items if feed.slug else config.max_items
+                assert [e.id for e in feed.entries] == [e.id for e in kept[:limit or None]]
+            assert {f.slug for f in planned} == {"", *(e.section_slug for e in every)}
+            digest = next(f for f in planned if f.folder == "digest")
+            assert [e.id for e in digest.entries] == [digest_entry(i, config).id for i in sorted(
+                issues, key=lambda i: (i.date, i.year, i.number), reverse=True)]
+
+
+# ---------------------------------------------------------------- killed and concurrent builds
+
+def _hold_output_lock(out: Path) -> subprocess.Popen:
+    out.mkdir(parents=True, exist_ok=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import fcntl, os, sys, time\n"
+         "fd = os.open(sys.argv[1], os.O_RDONLY); fcntl.flock(fd, fcntl.LOCK_EX)\n"
+         "print('held', flush=True); time.sleep(60)", str(out)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    return holder
+
+
+def test_one_build_at_a_time_per_output_folder_whatever_the_state(project: Path,
+                                                                   tmp_path: Path) -> None:
+    holder = _hold_output_lock(project / "output")
+    try:
+        code, stdout, err = build(project, "--state", str(tmp_path / "other"), "--wait", "0.3")
+    finally:
+        holder.kill()
+        holder.wait()
+    assert (code, stdout) == (3, "")
+    assert err == (f"feeds: error: {project / 'output'}: another build still holds the lock "
+                   "after 0.3 s (the lock on the folder)\n")
+    assert every_file(project / "output") == []
+    fd = os.open(project / "output", os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released by the build that gave up
+    finally:
+        os.close(fd)
+
+
+def test_builds_with_two_state_folders_into_one_output_equal_one(project: Path,
+                                                                 tmp_path: Path) -> None:
+    write_corpus(70, project / "issues")
+    runs = [subprocess.Popen([sys.executable, "-m", "feeds", "build", "--state", str(tmp_path / s)],
+                             cwd=project, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for s in ("a", "b")]
+    results = [(p.wait(120), p.stdout.read(), p.stderr.read()) for p in runs]
+    assert [r[0] for r in results] == [0, 0], results
+    assert sorted(r[1].startswith("42 feeds, 0 changed") for r in results) == [False, True]
+    assert all_files(project / "output") == clean_build(project, tmp_path / "clean")
+
+
+def test_killed_builds_leave_a_readable_store_consistent_with_output(tmp_path: Path) -> None:
+    settings = 'base_url = "https://x.example/"\nmax_items = 0\nsection_max_items = 0\n'
+    root = write_project(tmp_path / "project", {}, settings)
+    write_corpus(70, root / "issues")
+    command = [sys.executable, "-m", "feeds", "build", "-q"]
+
+    def timed() -> float:
+        started = time.monotonic()
+        assert subprocess.run(command, cwd=root, env=ENV, check=False).returncode == 0
+        return time.monotonic() - started
+
+    cold = timed()
+    (root / "feeds.toml").write_text(settings + 'description = "变了"\n', encoding="utf-8")
+    warm = timed()  # every feed rewritten from stored entries
+    rng = random.Random(1010)
+    kills = 0
+    for round_ in range(10):
+        (root / "feeds.toml").write_text(settings + f'description = "第 {round_} 轮"\n',
+                                         encoding="utf-8")
+        if round_ % 3 == 2:  # sometimes a new issue too, or no store at all
+            write_corpus(1, root / "issues", start=100 + round_)
+        if round_ % 5 == 0:
+            shutil.rmtree(root / ".feeds")
+        proc = subprocess.Popen(command, cwd=root, env=ENV)
+        time.sleep(rng.uniform(0.1, (cold if round_ % 5 == 0 else warm) * 0.9))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait(30)
+        if (root / ".feeds" / "state.sqlite").exists():  # (killed before it made one)
+            assert query(root / ".feeds" / "state.sqlite", "PRAGMA integrity_check") == \
+                [("ok",)]
+        if round_ % 4 == 1:
+            done = subprocess.run(command, cwd=root, env=ENV, capture_output=True, text=True,
+                                  check=False)
+            assert (done.returncode, done.stderr) == (0, "")
+            assert all_files(root / "output") == clean_build(root, tmp_path / f"clean{round_}")
+    assert kills >= 5
+    done = subprocess.run(command, cwd=root, env=ENV, capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert all_files(root / "output") == clean_build(root, tmp_path / "clean")
+    assert not [p for p in every_file(root / "output") if "/." in "/" + p]
+
+
+def test_switching_base_urls_remakes_entries_whose_bytes_were_dropped(tmp_path: Path) -> None:
+    """Each build keeps only the serialised entries it publishes: going back to an
+    earlier base URL must make them again, not expect them in the store."""
+    root = write_project(tmp_path / "project", {"2024-07-20-29.md": SEED.read_bytes()},
+                         'base_url = "https://x.example/"\nmax_items = 0\nsection_max_items = 0\n')
+    write_corpus(30, root / "issues")
+    assert build(root)[0] == 0
+    for url in ("https://y.example/", "https://z.example/"):
+        code, _, err = build(root, "--base-url", url)
+        assert code == 0, err
+    code, _, err = build(root)
+    assert code == 0, err
+    assert all_files(root / "output") == clean_build(root, tmp_path / "clean")
