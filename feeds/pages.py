@@ -236,7 +236,7 @@ def sitemap(lastmod: dict[str, str], config: Config) -> bytes:
         etree.SubElement(url, "loc").text = config.base_url + path
         if lastmod[path]:
             etree.SubElement(url, "lastmod").text = lastmod[path]
-    root.addprevious(etree.Comment(" generator: feeds "))  # the tool's mark: see writer.MARKS
+    root.addprevious(etree.Comment(" generator: feeds "))  # the tool's mark: see writer.marks()
     return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8",
                           pretty_print=True)
 
@@ -258,6 +258,6 @@ def opml(feeds: Sequence[FeedInfo], config: Config) -> bytes:
                          text=escape(clean(f"{feed.title} ({feed.format.upper()})"), quote=False),
                          title=escape(clean(feed.title), quote=False), xmlUrl=feed.url,
                          htmlUrl=config.base_url + home_path(feed.slug))
-    root.addprevious(etree.Comment(" generator: feeds "))  # the tool's mark: see writer.MARKS
+    root.addprevious(etree.Comment(" generator: feeds "))  # the tool's mark: see writer.marks()
     return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8",
                           pretty_print=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
 import hashlib
 import os
 import tempfile
@@ -26,29 +27,30 @@ from pathlib import Path, PurePosixPath
 
 from filelock import FileLock, Timeout
 
-from feeds.formats import FORMATS
 from feeds.store import PublishedRow, published_paths
 
 LOCK = "build.lock"
 TMP_PREFIX = ".feeds-tmp-"
-# What the tool writes into each kind of file it publishes, near the start: each
-# feed format's mark from the registry, and the marks of the web edition's files.
-_PAGE_MARKS = {".xml": b"<!-- generator: feeds -->",  # sitemap.xml
+# The marks of the web edition's files; the feeds' come from the format registry.
+PAGE_MARKS = {".xml": b"<!-- generator: feeds -->",  # sitemap.xml
                ".html": b'<meta name="generator" content="feeds">',
                ".opml": b"<!-- generator: feeds -->",
                ".css": b"/* generator: feeds */"}
 
 
-def _marks() -> dict[str, tuple[bytes, ...]]:
-    marks: dict[str, tuple[bytes, ...]] = {}
+@functools.cache
+def marks() -> dict[str, tuple[bytes, ...]]:
+    """What the tool writes near the start of each kind of file it publishes, by
+    suffix: each feed format's ``mark`` from the registry, and :data:`PAGE_MARKS`.
+    Read only when a file must be adopted: a no-op build imports no format."""
+    from feeds.formats import FORMATS
+
+    found: dict[str, tuple[bytes, ...]] = {}
     for suffix, mark in [*((PurePosixPath(f.file_name).suffix, f.mark) for f in FORMATS),
-                         *_PAGE_MARKS.items()]:
-        if mark not in marks.get(suffix, ()):
-            marks[suffix] = (*marks.get(suffix, ()), mark)
-    return marks
-
-
-MARKS = _marks()
+                         *PAGE_MARKS.items()]:
+        if mark not in found.get(suffix, ()):
+            found[suffix] = (*found.get(suffix, ()), mark)
+    return found
 WRITE_THREADS = 8
 WRITE_THREADS_FROM = 64
 _LEGACY = ".feeds"  # where older versions kept their state, inside output/
@@ -202,13 +204,13 @@ def _file_digest(path: Path) -> str | None:
 
 def _carries_mark(path: Path, rel: str) -> bool:
     """Whether the file at one of the tool's own paths carries its generator mark."""
-    marks = MARKS.get(PurePosixPath(rel).suffix, ())
+    wanted = marks().get(PurePosixPath(rel).suffix, ())
     try:
         with path.open("rb") as handle:
             head = handle.read(8192)
     except OSError:
         return False
-    return any(mark in head for mark in marks)
+    return any(mark in head for mark in wanted)
 
 
 def _same_stat(row: PublishedRow, st: os.stat_result) -> bool:
