@@ -23,6 +23,7 @@ from feeds.signals import Interrupted, Stopped, exit_stopped, stop_on_signals
 
 if TYPE_CHECKING:
     from feeds import publish as publish_module
+    from feeds.writer import OutputDir
 
 EXIT_INPUT, EXIT_USAGE, EXIT_LOCK, EXIT_WRITE = 1, 2, 3, 4
 DEFAULT_CONFIG = "feeds.toml"
@@ -401,8 +402,14 @@ def _publish_and_report(output: Path, target_text: str, config: Config, delete: 
     try:
         target = storage.parse_target(target_text)
         client = storage.make_client(conn)
-        with OutputDir(output).locked(wait):
-            plan = storage.plan(output, target, client, delete, conn)
+        folder = OutputDir(output)
+        with folder.locked(wait):
+            files = _owned_files(folder)
+            if not files:
+                click.echo(f"feeds: error: {output}: nothing to publish; run 'feeds build' first",
+                           err=True)
+                return EXIT_USAGE
+            plan = storage.plan(files, target, client, delete, conn)
             if dry_run:
                 _print_plan(plan, target)
                 return 0
@@ -424,6 +431,21 @@ def _publish_and_report(output: Path, target_text: str, config: Config, delete: 
                    f"{storage.human_size(report.bytes)}, {report.seconds:.1f} s")
     _ping_hubs(config, report.uploaded)
     return 0
+
+
+def _owned_files(folder: OutputDir) -> list[tuple[str, Path]]:
+    """The files of ``folder`` that a build published (its manifest); any other file found
+    there (copied in by hand, a key, notes) is named in a warning and never uploaded."""
+    from feeds.hosting import published_files
+
+    owned = folder.owned()
+    files = []
+    for rel, path in published_files(folder.root):
+        if rel in owned:
+            files.append((rel, path))
+        else:
+            click.echo(f"feeds: warning: {path}: not written by feeds; not uploaded", err=True)
+    return files
 
 
 def _print_plan(plan: publish_module.Plan, target: publish_module.Target) -> None:

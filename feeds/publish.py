@@ -20,13 +20,13 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from feeds.hosting import Policy, policy, published_files
+from feeds.hosting import Policy, policy
 
 MANIFEST = ".feeds-publish.json"
 MANIFEST_LIMIT = 64 << 20  # a larger "manifest" is not ours: read no more than this
@@ -213,9 +213,10 @@ def _metadata(client: Any, target: Target, rel: str) -> dict[str, str]:
             "cache_control": head.get("CacheControl", "")}
 
 
-def plan(folder: Path, target: Target, client: Any, delete: bool,
+def plan(files: Sequence[tuple[str, Path]], target: Target, client: Any, delete: bool,
          conn: Connection = Connection()) -> Plan:
-    """Compare ``folder``'s published files with the bucket. Raises PublishError."""
+    """Compare ``files`` (path in the bucket under the prefix, local path) with the bucket.
+    Raises PublishError."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     started = time.perf_counter()
@@ -228,7 +229,7 @@ def plan(folder: Path, target: Target, client: Any, delete: bool,
     uploads: list[Upload] = []
     kept: dict[str, dict[str, str]] = {}
     local = set()
-    for rel, path in published_files(folder):
+    for rel, path in files:
         local.add(rel)
         try:
             with path.open("rb") as handle:

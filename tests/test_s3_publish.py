@@ -498,6 +498,23 @@ def test_the_github_actions_recipe_caches_the_state_and_publishes() -> None:
     assert steps.index(cache) < [s.get("run") for s in steps].index(runs[-1])
 
 
+def test_files_feeds_did_not_write_are_named_and_never_uploaded(bucket: Bucket) -> None:
+    out = bucket.root / "output"
+    published = all_files(out)
+    (out / "notes.txt").write_text("DB_PASSWORD=x")
+    (out / "private").mkdir()
+    (out / "private" / "id.pem").write_text("key")
+    code, stdout, err = bucket.publish()
+    assert code == 0, err
+    assert err == (f"feeds: warning: {out / 'notes.txt'}: not written by feeds; not uploaded\n"
+                   f"feeds: warning: {out / 'private' / 'id.pem'}: not written by feeds; "
+                   "not uploaded\n")
+    assert "notes" not in stdout and "private" not in stdout
+    assert sorted(bucket.objects()) == sorted([f"site/{rel}" for rel in published]
+                                              + ["site/.feeds-publish.json"])
+    assert len(published) == 33
+
+
 def test_an_empty_or_missing_output_folder_publishes_and_deletes_nothing(bucket: Bucket) -> None:
     assert bucket.publish()[0] == 0
     before = bucket.objects()
