@@ -8,7 +8,8 @@ manifest and a listing). An object whose listed ETag differs from the
 manifest's (changed by someone else, or uploaded by a run that was cut short)
 is asked for its metadata instead. Uploads go tier by tier (``hosting``), and
 inside a tier new objects before changed ones, so what is linked arrives
-before what links to it; deletions, only of the tool's own objects, come last.
+before what links to it; deletions, only of the tool's own objects (in its manifest with
+the same ETag: metadata travels with a copy, so it proves nothing), come last.
 It knows object storage and the hosting table, nothing of feeds or Markdown.
 """
 
@@ -254,14 +255,7 @@ def plan(files: Sequence[tuple[str, Path]], target: Target, client: Any, delete:
     for rel, etag in sorted(listed.items()) if delete else ():
         if rel in local or rel == MANIFEST:
             continue
-        ours = manifest.get(rel, {}).get("etag") == etag
-        if not ours:
-            try:
-                ours = bool(_metadata(client, target, rel)["sha256"])
-            except (BotoCoreError, ClientError) as exc:
-                raise PublishError(f"{target.url(rel)}: cannot read: {_reason(exc)}") from None
-            requests += 1
-        if ours:
+        if manifest.get(rel, {}).get("etag") == etag:  # metadata is copied with an object
             deletes.append(rel)
     for rel, record in manifest.items():  # keep owning what stays in the bucket
         if rel not in local and rel not in deletes and listed.get(rel) == record.get("etag"):
