@@ -505,7 +505,7 @@ def _front_value(key: str, node: Any) -> tuple[Any, str]:
     if tag not in accepted:
         return None, f"is {_KINDS.get(tag, f'a value tagged {tag}')}"
     if key in ("title", "url"):
-        text = clean(text).strip()
+        text = (clean(text) if key == "title" else text).strip()  # a URL is never altered
         return (text, "") if text else (None, "is empty")
     if key == "number":
         number = to_issue_number(text)

@@ -12,6 +12,7 @@ from markdown_it.common.normalize_url import normalizeLink
 ALLOWED_SCHEMES = ("http", "https")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_NOT_CHARACTER = re.compile("[\ud800-\udfff\ufffe\uffff]")  # only a YAML escape can write one
 _PLAIN_WEB_URL = re.compile(r"https?://[a-z0-9.-]+(?:/|$)")
 _SCHEME_AUTHORITY = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)([^/?#]*)")
 _NOT_IN_URI = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]|%(?![0-9A-Fa-f]{2})")
@@ -31,12 +32,16 @@ def url_problem(url: str) -> str | None:
     """
     if not url:
         return "is empty"
-    if _PLAIN_WEB_URL.match(url) and not _SPACE_OR_CONTROL.search(url) and "@" not in url:
+    if (_PLAIN_WEB_URL.match(url) and not _SPACE_OR_CONTROL.search(url) and "@" not in url
+            and not _NOT_CHARACTER.search(url)):
         return None  # the common case, which the full check below would accept too
     control = _CONTROL.search(url)
     if control:
         return (f"contains the control character {_char_name(control.group())}; "
                 "remove it")
+    odd = _NOT_CHARACTER.search(url)
+    if odd:
+        return f"contains U+{ord(odd.group()):04X}, which is not a character; remove it"
     space = _SPACE_OR_CONTROL.search(url)
     if space:
         if space.group() == " ":

@@ -144,6 +144,21 @@ def test_front_matter_url_with_credentials_is_an_error() -> None:
                               f"{CREDENTIALS}"]
 
 
+@pytest.mark.parametrize(("escape", "problem"), [
+    ("\\x01", "contains the control character U+0001; remove it"),
+    ("\\x85", "contains the control character U+0085; remove it"),
+    ("\\ud800", "contains U+D800, which is not a character; remove it"),
+])
+def test_front_matter_url_with_an_escaped_control_character_is_an_error(escape: str,
+                                                                        problem: str) -> None:
+    """YAML writes the character from an escape, so no raw line holds it; removing it
+    would publish another URL than the editor's."""
+    text = f'---\nurl: "https://news.example/i{escape}ssue"\n---\n' + HEAD + \
+        "**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n"
+    url = "https://news.example/i" + escape.encode().decode("unicode_escape", "surrogatepass") + "ssue"
+    assert problems(text) == [f"{P}:2: error: front matter url {url!r} {problem}"]
+
+
 @pytest.mark.parametrize("form", ["{u}", "<{u}>", "[原文]({u})"])
 def test_url_with_a_space_says_so(form: str) -> None:
     text = HEAD + "**1.** **A**\n\n" + form.format(u="https://a.example/x y") + "\n\n**摘要:** s\n"
