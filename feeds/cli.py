@@ -262,7 +262,11 @@ def new(issues_dir: Path, config_path: str | None, day: datetime | None,
         click.echo("feeds: error: fix the issues above before starting a new one", err=True)
         sys.exit(EXIT_INPUT)
     when = day.date() if day else datetime.now(config.tz).date()
-    made = new_issue(history, when, number, config.title, list(config.sections))
+    try:
+        made = new_issue(history, when, number, config.title, list(config.sections))
+    except ValueError as exc:
+        click.echo(f"feeds: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     for issue in history:
         if (issue.year, issue.number) == (made.year, made.number):
             click.echo(f"feeds: error: issue {made.year} No. {made.number} already exists in "
