@@ -25,6 +25,7 @@ from markdown_it.token import Token
 
 from feeds.limits import (
     MARKUP_CHARS,
+    MAX_ARTICLE_NUMBER,
     MAX_FILE_BYTES,
     MAX_FRONT_MATTER_CHARS,
     MAX_ISSUE_NUMBER,
@@ -46,11 +47,11 @@ if TYPE_CHECKING:
 PARSER_VERSION = f"3/{stamp()}"
 
 _NUMBER_SEP = r"\s*[.、．]\s*"
-_NUMBER_ONLY = re.compile(r"^\s*(\d{1,4})" + _NUMBER_SEP + r"$")
-_NUMBER_TITLE = re.compile(r"^\s*(\d{1,4})" + _NUMBER_SEP + r"(\S.*\S|\S)\s*$", re.S)
+_NUMBER_ONLY = re.compile(r"^\s*(\d{1,9})" + _NUMBER_SEP + r"$")  # out of range: an error
+_NUMBER_TITLE = re.compile(r"^\s*(\d{1,9})" + _NUMBER_SEP + r"(\S.*\S|\S)\s*$", re.S)
 _HEADING = re.compile(
     r"^(?P<name>.*?)\s*(?P<year>\d{4})\s*年\s*第\s*(?P<number>[^\s期]+)\s*期\s*(?P<rest>.*)$")
-_LOOSE_TITLE = re.compile(r"^\*\*\s*(\d{1,4})\s*[.、．]\s*(?:\*\*\s*\*\*)?([^*]*)\*\*$")
+_LOOSE_TITLE = re.compile(r"^\*\*\s*(\d{1,9})\s*[.、．]\s*(?:\*\*\s*\*\*)?([^*]*)\*\*$")
 _SPACE = re.compile(r"\s")
 _BARE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
@@ -756,6 +757,8 @@ class _IssueParser:
                              "add a '## section name' heading above it")
         self.current = _Draft(title=title, number=number, line=line, section=section,
                               url=href, url_line=line if href else 0)
+        if not 0 < number <= MAX_ARTICLE_NUMBER:
+            self.error(line, f"article number {number} is out of range 1-{MAX_ARTICLE_NUMBER}")
         if not title:
             self.error(line, f"article {number}{self._in(section)} has an empty title")
 
@@ -877,7 +880,7 @@ class _IssueParser:
             articles = []
             previous = 0
             for position, draft in enumerate(drafts, start=1):
-                if draft.number > previous + 1:
+                if previous + 1 < draft.number <= MAX_ARTICLE_NUMBER:  # else an error already
                     missing = (f"article {previous + 1} is" if draft.number == previous + 2
                                else f"articles {previous + 1}-{draft.number - 1} are")
                     self.warn(draft.line, f"article {draft.number} in section {name} follows "

@@ -150,6 +150,17 @@ def test_warning_gap_in_numbering() -> None:
         f"{P}:17: warning: article 6 in section 分布式系统 follows article 3; articles 4-5 are missing"]
 
 
+@pytest.mark.parametrize("title", ["**{n}.** **Second**", "**{n}. Second**", "{n}. **Second**",
+                                   "### {n}. Second", "**{n}.** [Second](https://b.example/2)"])
+@pytest.mark.parametrize("n", [10000, 123456789, 0])
+def test_article_number_out_of_range_is_an_error_not_summary_text(title: str, n: int) -> None:
+    """A mistyped number used to turn the title into text of the article before it."""
+    second = title.format(n=n)
+    text = HEAD + "**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n\n" + second + \
+        ("\n\n" if "](" in second else "\n\nhttps://b.example/2\n\n") + "**摘要:** t\n"
+    assert problems(text) == [f"{P}:11: error: article number {n} is out of range 1-9999"]
+
+
 def test_warning_duplicate_url_in_issue() -> None:
     text = HEAD + "**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n\n" \
                   "## 云计算技术\n\n**1.** **B**\n\nhttps://a.example/1\n\n**摘要:** s\n"
