@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import isValidEntityCode
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
@@ -53,6 +54,8 @@ _HEADING = re.compile(
     r"^(?P<name>.*?)\s*(?P<year>\d{4})\s*年\s*第\s*(?P<number>[^\s期]+)\s*期\s*(?P<rest>.*)$")
 _LOOSE_TITLE = re.compile(r"^\*\*\s*(\d{1,9})\s*[.、．]\s*(?:\*\*\s*\*\*)?([^*]*)\*\*$")
 _SPACE = re.compile(r"\s")
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
 _BARE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 _FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
@@ -629,8 +632,25 @@ class _IssueParser:
 
     # -- walking the token stream
 
+    def _check_char_refs(self, t: Token) -> None:
+        """markdown-it turns a reference to no character (``&#0;``, ``&#xD800;``) into
+        U+FFFD: an error here, rather than a replacement character in the feeds."""
+        if "&#" not in t.content or not any(
+                c.type == "text" and "\ufffd" in c.content for c in t.children or []):
+            return
+        content = _CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), t.content)
+        for match in _CHAR_REF.finditer(content):
+            hex_code, decimal = match.groups()
+            if not isValidEntityCode(int(hex_code, 16) if hex_code else int(decimal)):
+                line = (t.map[0] if t.map else 0) + 1 + content.count("\n", 0, match.start())
+                self.error(line, f"character reference {match.group()} is not a character; "
+                                 "remove it")
+
     def run(self) -> ParseResult:
         tokens = _MD.parse(self.body)
+        for t in tokens:
+            if t.type == "inline":
+                self._check_char_refs(t)
         item_number: int | None = None
         list_kinds: list[str] = []
         i = 0

@@ -206,3 +206,17 @@ def test_which_urls_are_web_urls(url: str, ok: bool) -> None:
     from feeds.urls import is_web_url
 
     assert is_web_url(url) is ok
+
+
+def test_a_character_reference_to_no_character_is_an_error() -> None:
+    """markdown-it writes U+FFFD for these, which the W3C checker calls BadCharacters."""
+    text = ("# 云计算技术动态 2024 年第二十九期\n\n## 分布式系统 &#xFFFF;\n\n"
+            "**1.** **T &#0; &#xD800;**\n\nhttps://a.example/1\n\n"
+            "**摘要:** s &#65; &#x4e91; `&#0;` ``a`&#0;``\n  and &#1114112; &#0\n")
+    assert problems(text) == [
+        f"{P}:3: error: character reference &#xFFFF; is not a character; remove it",
+        f"{P}:5: error: character reference &#0; is not a character; remove it",
+        f"{P}:5: error: character reference &#xD800; is not a character; remove it",
+        f"{P}:10: error: character reference &#1114112; is not a character; remove it"]
+    text = HEAD + "**1.** **A &#65;&#x4e91;**\n\nhttps://a.example/1\n\n**摘要:** `&#0;` is NUL\n"
+    assert problems(text) == []
