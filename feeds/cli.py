@@ -6,20 +6,22 @@ get the lock, 4 could not write, 130 interrupted (Ctrl-C), 143 terminated (SIGTE
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from feeds.config import Config, ConfigError, load_config
 from feeds.model import Diagnostic, Issue, ParseError
 from feeds.signals import Interrupted, Stopped, exit_stopped, stop_on_signals
+from feeds.streams import exit_stream_failed, failed_stream, flush_streams
 
 if TYPE_CHECKING:
     from feeds import publish as publish_module
@@ -55,7 +57,32 @@ output_option = click.option("--output", default="output", show_default=True,
                              help="Folder the feeds are published into.")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """click's group, except that a failed write to standard output or error reaches
+    :func:`main` (click would take a closed pipe for an error and exit 1)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _stream_failures():  # --help and --version print here
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> object:
+        with _stream_failures():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _stream_failures() -> Iterator[None]:
+    """Raise a failed write to standard output or error as StreamFailed."""
+    try:
+        yield
+    except OSError as exc:
+        failed = failed_stream(exc)
+        if failed is None:
+            raise
+        raise failed from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="feeds")
 def cli() -> None:
     """Publish the newsletter in issues/ as RSS 2.0 and Atom 1.0 feeds."""
@@ -486,9 +513,15 @@ def main() -> None:
     """
     stop_on_signals()
     try:
-        cli.main(prog_name="feeds")
+        try:
+            cli.main(prog_name="feeds")
+        finally:
+            flush_streams()
     except Stopped as exc:
         exit_stopped(exc)
     except Exception as exc:  # a bug, reported as one line rather than a traceback
+        failed = failed_stream(exc)
+        if failed is not None:
+            exit_stream_failed(failed)
         click.echo(f"feeds: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(70)
