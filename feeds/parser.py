@@ -17,6 +17,7 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from markdown_it import MarkdownIt
@@ -39,7 +40,7 @@ from feeds.limits import (
 from feeds.model import Article, Diagnostic, Issue, ParseError, ParseResult, Section
 from feeds.numerals import is_numeral, parse_chinese
 from feeds.slugs import known_slug, slugify
-from feeds.urls import URL_START, is_web_url, url_problem
+from feeds.urls import URL_START, host_problem, is_web_url, published_url, url_problem
 from feeds.xmltext import clean
 
 if TYPE_CHECKING:
@@ -82,6 +83,7 @@ def _every_link(url: str) -> bool:
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True})
     setattr(md, "validateLink", _every_link)  # noqa: B010 - mypy: a method is not assignable
+    setattr(md, "normalizeLink", published_url)  # noqa: B010 - hosts mapped as a browser maps them
     # markdown-it-py announces at debug level every block rule it tries: some 600
     # calls an issue and a sixth of its parse time, for messages nobody here reads.
     for name in list(logging.Logger.manager.loggerDict):
@@ -623,6 +625,7 @@ class _IssueParser:
         self.sections: list[_DraftSection] = []
         self.current: _Draft | None = None
         self.saw_article = False
+        self.link_errors: list[tuple[int, str, str]] = []
 
     def error(self, line: int, message: str) -> None:
         self.diags.append(Diagnostic(self.path, line, "error", message))
@@ -646,11 +649,23 @@ class _IssueParser:
                 self.error(line, f"character reference {match.group()} is not a character; "
                                  "remove it")
 
+    def _check_link_hosts(self, t: Token) -> None:
+        """A link in running text whose host no browser could reach (``xn--a.com``,
+        ``a..b``) would be dropped from the summary: an error instead."""
+        for child in t.children or []:
+            href = str(child.attrGet("href") or "") if child.type == "link_open" else ""
+            problem = host_problem(href) if href else None
+            if problem:
+                at = t.content.find(urlsplit(href).netloc)
+                line = (t.map[0] if t.map else 0) + 1 + t.content.count("\n", 0, max(at, 0))
+                self.link_errors.append((line, href, f"link {href!r} {problem}"))
+
     def run(self) -> ParseResult:
         tokens = _MD.parse(self.body)
         for t in tokens:
             if t.type == "inline":
                 self._check_char_refs(t)
+                self._check_link_hosts(t)
         item_number: int | None = None
         list_kinds: list[str] = []
         i = 0
@@ -819,6 +834,10 @@ class _IssueParser:
 
     def finish(self) -> ParseResult:
         tz = self.options.tz
+        urls = {(d.url_line, d.url) for section in self.sections for d in section.drafts}
+        for line, href, message in self.link_errors:
+            if (line, href) not in urls:  # an article's own URL has its error already
+                self.error(line, message)
         name, year, number = "", None, None
         heading_line = self.heading.line if self.heading else 1
         front = self.front
