@@ -72,6 +72,7 @@ class FeedInfo:
     slug: str  # the section's slug; empty for the combined feeds and the digest
     entries: tuple[Entry | Serialised, ...]
     folder: str = ""  # where its files are inside ``output/``
+    issued: datetime | None = None  # the newest issue's date: an empty feed's updated
 
     @property
     def media_type(self) -> str:
@@ -79,7 +80,7 @@ class FeedInfo:
 
     @cached_property
     def updated(self) -> datetime | None:
-        return max((e.updated for e in self.entries), default=None)
+        return max((e.updated for e in self.entries), default=self.issued)
 
 
 def feed_path(slug: str, fmt: str, folder: str | None = None) -> str:
@@ -383,6 +384,7 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
             made[issue.path] = ready
         return made[issue.path][ref.position]
 
+    issued = latest.date if latest is not None else None  # the newest issue's date
     feeds = []
     for slug in ["", *source.slugs()]:
         # one feed's refs at a time: with no limit they are as many as the articles
@@ -394,24 +396,27 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
             section_name = kept[0].section_name
             title = f"{name} · {section_name}"
             description = f"{description}（{section_name}）" if description else section_name
-        feeds.extend(_each_format(slug, feed_folder(slug), title, description, kept, config))
+        feeds.extend(_each_format(slug, feed_folder(slug), title, description, kept, config,
+                                  issued))
     if not config.digest:
         return feeds
     digest = _digest_plan(source, config, digests or {}, digest_of, revisions or {})
     feeds.extend(_each_format("", DIGEST_FOLDER, f"{name} · 每期合集",
                               f"{config.description}（每期一条）" if config.description
-                              else "每期一条", digest, config))
+                              else "每期一条", digest, config, issued))
     return feeds
 
 
 def _each_format(slug: str, folder: str, title: str, description: str,
-                 kept: tuple[Entry | Serialised, ...], config: Config) -> list[FeedInfo]:
+                 kept: tuple[Entry | Serialised, ...], config: Config,
+                 issued: datetime | None) -> list[FeedInfo]:
     """One feed in every registered format."""
     feeds = []
     for fmt in enabled(config):
         path = feed_path(slug, fmt.name, folder)
         feeds.append(FeedInfo(path=path, format=fmt.name, title=title, description=description,
-                              url=config.base_url + path, slug=slug, entries=kept, folder=folder))
+                              url=config.base_url + path, slug=slug, entries=kept, folder=folder,
+                              issued=issued))
     return feeds
 
 

@@ -6,23 +6,26 @@ get the lock, 4 could not write, 130 interrupted (Ctrl-C), 143 terminated (SIGTE
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from feeds.config import Config, ConfigError, load_config
 from feeds.model import Diagnostic, Issue, ParseError
 from feeds.signals import Interrupted, Stopped, exit_stopped, stop_on_signals
+from feeds.streams import exit_stream_failed, failed_stream, flush_streams
 
 if TYPE_CHECKING:
     from feeds import publish as publish_module
+    from feeds.writer import OutputDir
 
 EXIT_INPUT, EXIT_USAGE, EXIT_LOCK, EXIT_WRITE = 1, 2, 3, 4
 DEFAULT_CONFIG = "feeds.toml"
@@ -65,7 +68,32 @@ def _state(state_dir: Path | None, config_path: str | None, config: Config) -> P
     return Path(config_path or DEFAULT_CONFIG).parent / (config.state or ".feeds")
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Commands(click.Group):
+    """click's group, except that a failed write to standard output or error reaches
+    :func:`main` (click would take a closed pipe for an error and exit 1)."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _stream_failures():  # --help and --version print here
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> object:
+        with _stream_failures():
+            return super().invoke(ctx)
+
+
+@contextlib.contextmanager
+def _stream_failures() -> Iterator[None]:
+    """Raise a failed write to standard output or error as StreamFailed."""
+    try:
+        yield
+    except OSError as exc:
+        failed = failed_stream(exc)
+        if failed is None:
+            raise
+        raise failed from None
+
+
+@click.group(cls=_Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="feeds")
 def cli() -> None:
     """Publish the newsletter in issues/ as RSS 2.0 and Atom 1.0 feeds."""
@@ -275,7 +303,11 @@ def new(issues_dir: Path, config_path: str | None, day: datetime | None,
         click.echo("feeds: error: fix the issues above before starting a new one", err=True)
         sys.exit(EXIT_INPUT)
     when = day.date() if day else datetime.now(config.tz).date()
-    made = new_issue(history, when, number, config.title, list(config.sections))
+    try:
+        made = new_issue(history, when, number, config.title, list(config.sections))
+    except ValueError as exc:
+        click.echo(f"feeds: error: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
     for issue in history:
         if (issue.year, issue.number) == (made.year, made.number):
             click.echo(f"feeds: error: issue {made.year} No. {made.number} already exists in "
@@ -411,8 +443,8 @@ def _publish_and_report(output: Path, state: Path, target_text: str, config: Con
     from feeds import publish as storage
     from feeds.writer import LockError, OutputDir, WriteError
 
-    out = OutputDir(output, state)
-    if not out.owned():  # never --delete everything by mistake
+    folder = OutputDir(output, state)
+    if not folder.owned():  # never --delete everything by mistake
         click.echo(f"feeds: error: {output}: nothing to publish; run 'feeds build' first", err=True)
         return EXIT_USAGE
     settings = config.publish
@@ -421,8 +453,13 @@ def _publish_and_report(output: Path, state: Path, target_text: str, config: Con
     try:
         target = storage.parse_target(target_text)
         client = storage.make_client(conn)
-        with out.locked(wait):
-            plan = storage.plan(output, target, client, delete, out.owned(), conn)
+        with folder.locked(wait):
+            files = _owned_files(folder)
+            if not files:
+                click.echo(f"feeds: error: {output}: nothing to publish; run 'feeds build' first",
+                           err=True)
+                return EXIT_USAGE
+            plan = storage.plan(files, target, client, delete, conn)
             if dry_run:
                 _print_plan(plan, target)
                 return 0
@@ -444,6 +481,21 @@ def _publish_and_report(output: Path, state: Path, target_text: str, config: Con
                    f"{storage.human_size(report.bytes)}, {report.seconds:.1f} s")
     _ping_hubs(config, report.uploaded)
     return 0
+
+
+def _owned_files(folder: OutputDir) -> list[tuple[str, Path]]:
+    """The files of ``folder`` that a build published (its manifest); any other file found
+    there (copied in by hand, a key, notes) is named in a warning and never uploaded."""
+    from feeds.hosting import published_files
+
+    owned = folder.owned()
+    files = []
+    for rel, path in published_files(folder.root):
+        if rel in owned:
+            files.append((rel, path))
+        else:
+            click.echo(f"feeds: warning: {path}: not written by feeds; not uploaded", err=True)
+    return files
 
 
 def _print_plan(plan: publish_module.Plan, target: publish_module.Target) -> None:
@@ -480,9 +532,15 @@ def main() -> None:
     """
     stop_on_signals()
     try:
-        cli.main(prog_name="feeds")
+        try:
+            cli.main(prog_name="feeds")
+        finally:
+            flush_streams()
     except Stopped as exc:
         exit_stopped(exc)
     except Exception as exc:  # a bug, reported as one line rather than a traceback
+        failed = failed_stream(exc)
+        if failed is not None:
+            exit_stream_failed(failed)
         click.echo(f"feeds: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(70)

@@ -14,6 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PUBLISH_KEYS: dict[str, type] = {"target": str, "endpoint_url": str, "region": str,
                                   "profile": str, "on_build": bool}
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")  # a BCP 47 tag, simply
+_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL_RE = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")  # an addr-spec
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class ConfigError(Exception):
@@ -73,11 +78,30 @@ def _base_url_problem(url: str) -> str:
     return ""
 
 
+def _check_text(config: Config, where: str) -> None:
+    """Control characters in any text setting, then the forms of language and email."""
+    texts = [(f.name, getattr(config, f.name)) for f in fields(Config)]
+    texts += [(f"[publish] {key}", value) for key, value in config.publish.items()]
+    texts += [(f"[sections] {name!r}", name) for name in config.sections]
+    for key, value in texts:
+        control = _CONTROL.search(value) if isinstance(value, str) else None
+        if control:
+            raise ConfigError(f"{where}: {key} contains the control character "
+                              f"U+{ord(control.group()):04X}; remove it")
+    if not LANGUAGE_RE.fullmatch(config.language):
+        raise ConfigError(f"{where}: language {config.language!r} is not a language tag; "
+                          "write one such as 'zh-CN', 'zh' or 'en'")
+    if config.email and not EMAIL_RE.fullmatch(config.email):
+        raise ConfigError(f"{where}: email {config.email!r} is not an email address; "
+                          "write one such as 'editor@example.com', or leave it out")
+
+
 def _check(config: Config, where: str, url_from: str) -> Config:
     problem = _base_url_problem(config.base_url)
     if problem:
         raise ConfigError(f"{url_from}: base_url {config.base_url!r} cannot be used: {problem}; "
                           "write the public folder's URL, e.g. 'https://example.com/feeds/'")
+    _check_text(config, where)
     if not config.base_url.endswith("/"):
         config = replace(config, base_url=config.base_url + "/")
     try:

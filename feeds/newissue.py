@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from feeds.limits import MAX_ISSUE_NUMBER, YEARS
 from feeds.model import Issue
 from feeds.numerals import to_chinese
 from feeds.sanity import next_number
@@ -46,14 +47,22 @@ def new_issue(history: Sequence[Issue], day: date, number: int | None = None,
 
     Its number follows the history's numbering (restarting each year if the
     history does) unless ``number`` is given; its sections are those of the
-    latest issue, else ``sections``.
+    latest issue, else ``sections``. ValueError for a year or number that
+    ``feeds check`` would refuse.
     """
     latest = history[-1] if history else None
     name = title or (latest.name if latest else "") or DEFAULT_NAME
+    if day.year not in YEARS:
+        raise ValueError(f"--date {day.isoformat()}: the year {day.year} is outside "
+                         f"{YEARS.start}-{YEARS.stop - 1}")
+    told = number is not None
     number = number if number is not None else next_number(history, day.year)
+    if not 0 < number <= MAX_ISSUE_NUMBER:
+        what = f"--number {number}" if told else f"the next issue number, {number},"
+        raise ValueError(f"{what} is not a number from 1 to {MAX_ISSUE_NUMBER}")
     names = [s.name for s in latest.sections] if latest else list(sections)
     lines = ["---", f"date: {day.isoformat()}", "---",
-             f"# {name} {day.year} 年第{to_chinese(number) if number < 10_000 else number}期", ""]
+             f"# {name} {day.year} 年第{to_chinese(number)}期", ""]
     for at, section in enumerate(names or ["栏目名称"]):
         lines += [f"## {section}", ""]
         if at == 0:

@@ -17,14 +17,17 @@ from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, cast
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import isValidEntityCode
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 
 from feeds.limits import (
     MARKUP_CHARS,
+    MAX_ARTICLE_NUMBER,
     MAX_FILE_BYTES,
     MAX_FRONT_MATTER_CHARS,
     MAX_ISSUE_NUMBER,
@@ -37,7 +40,7 @@ from feeds.limits import (
 from feeds.model import Article, Diagnostic, Issue, ParseError, ParseResult, Section
 from feeds.numerals import is_numeral, parse_chinese
 from feeds.slugs import known_slug, slugify
-from feeds.urls import URL_START, is_web_url, url_problem
+from feeds.urls import URL_START, host_problem, is_web_url, published_url, url_problem
 from feeds.xmltext import clean
 
 if TYPE_CHECKING:
@@ -46,12 +49,14 @@ if TYPE_CHECKING:
 PARSER_VERSION = f"3/{stamp()}"
 
 _NUMBER_SEP = r"\s*[.、．]\s*"
-_NUMBER_ONLY = re.compile(r"^\s*(\d{1,4})" + _NUMBER_SEP + r"$")
-_NUMBER_TITLE = re.compile(r"^\s*(\d{1,4})" + _NUMBER_SEP + r"(\S.*\S|\S)\s*$", re.S)
+_NUMBER_ONLY = re.compile(r"^\s*(\d{1,9})" + _NUMBER_SEP + r"$")  # out of range: an error
+_NUMBER_TITLE = re.compile(r"^\s*(\d{1,9})" + _NUMBER_SEP + r"(\S.*\S|\S)\s*$", re.S)
 _HEADING = re.compile(
     r"^(?P<name>.*?)\s*(?P<year>\d{4})\s*年\s*第\s*(?P<number>[^\s期]+)\s*期\s*(?P<rest>.*)$")
-_LOOSE_TITLE = re.compile(r"^\*\*\s*(\d{1,4})\s*[.、．]\s*(?:\*\*\s*\*\*)?([^*]*)\*\*$")
+_LOOSE_TITLE = re.compile(r"^\*\*\s*(\d{1,9})\s*[.、．]\s*(?:\*\*\s*\*\*)?([^*]*)\*\*$")
 _SPACE = re.compile(r"\s")
+_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
 _BARE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 _FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
@@ -78,6 +83,7 @@ def _every_link(url: str) -> bool:
 def _markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True})
     setattr(md, "validateLink", _every_link)  # noqa: B010 - mypy: a method is not assignable
+    setattr(md, "normalizeLink", published_url)  # noqa: B010 - hosts mapped as a browser maps them
     # markdown-it-py announces at debug level every block rule it tries: some 600
     # calls an issue and a sixth of its parse time, for messages nobody here reads.
     for name in list(logging.Logger.manager.loggerDict):
@@ -505,7 +511,7 @@ def _front_value(key: str, node: Any) -> tuple[Any, str]:
     if tag not in accepted:
         return None, f"is {_KINDS.get(tag, f'a value tagged {tag}')}"
     if key in ("title", "url"):
-        text = clean(text).strip()
+        text = (clean(text) if key == "title" else text).strip()  # a URL is never altered
         return (text, "") if text else (None, "is empty")
     if key == "number":
         number = to_issue_number(text)
@@ -619,6 +625,7 @@ class _IssueParser:
         self.sections: list[_DraftSection] = []
         self.current: _Draft | None = None
         self.saw_article = False
+        self.link_errors: list[tuple[int, str, str]] = []
 
     def error(self, line: int, message: str) -> None:
         self.diags.append(Diagnostic(self.path, line, "error", message))
@@ -628,8 +635,37 @@ class _IssueParser:
 
     # -- walking the token stream
 
+    def _check_char_refs(self, t: Token) -> None:
+        """markdown-it turns a reference to no character (``&#0;``, ``&#xD800;``) into
+        U+FFFD: an error here, rather than a replacement character in the feeds."""
+        if "&#" not in t.content or not any(
+                c.type == "text" and "\ufffd" in c.content for c in t.children or []):
+            return
+        content = _CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), t.content)
+        for match in _CHAR_REF.finditer(content):
+            hex_code, decimal = match.groups()
+            if not isValidEntityCode(int(hex_code, 16) if hex_code else int(decimal)):
+                line = (t.map[0] if t.map else 0) + 1 + content.count("\n", 0, match.start())
+                self.error(line, f"character reference {match.group()} is not a character; "
+                                 "remove it")
+
+    def _check_link_hosts(self, t: Token) -> None:
+        """A link in running text whose host no browser could reach (``xn--a.com``,
+        ``a..b``) would be dropped from the summary: an error instead."""
+        for child in t.children or []:
+            href = str(child.attrGet("href") or "") if child.type == "link_open" else ""
+            problem = host_problem(href) if href else None
+            if problem:
+                at = t.content.find(urlsplit(href).netloc)
+                line = (t.map[0] if t.map else 0) + 1 + t.content.count("\n", 0, max(at, 0))
+                self.link_errors.append((line, href, f"link {href!r} {problem}"))
+
     def run(self) -> ParseResult:
         tokens = _MD.parse(self.body)
+        for t in tokens:
+            if t.type == "inline":
+                self._check_char_refs(t)
+                self._check_link_hosts(t)
         item_number: int | None = None
         list_kinds: list[str] = []
         i = 0
@@ -756,6 +792,8 @@ class _IssueParser:
                              "add a '## section name' heading above it")
         self.current = _Draft(title=title, number=number, line=line, section=section,
                               url=href, url_line=line if href else 0)
+        if not 0 < number <= MAX_ARTICLE_NUMBER:
+            self.error(line, f"article number {number} is out of range 1-{MAX_ARTICLE_NUMBER}")
         if not title:
             self.error(line, f"article {number}{self._in(section)} has an empty title")
 
@@ -796,6 +834,10 @@ class _IssueParser:
 
     def finish(self) -> ParseResult:
         tz = self.options.tz
+        urls = {(d.url_line, d.url) for section in self.sections for d in section.drafts}
+        for line, href, message in self.link_errors:
+            if (line, href) not in urls:  # an article's own URL has its error already
+                self.error(line, message)
         name, year, number = "", None, None
         heading_line = self.heading.line if self.heading else 1
         front = self.front
@@ -877,7 +919,7 @@ class _IssueParser:
             articles = []
             previous = 0
             for position, draft in enumerate(drafts, start=1):
-                if draft.number > previous + 1:
+                if previous + 1 < draft.number <= MAX_ARTICLE_NUMBER:  # else an error already
                     missing = (f"article {previous + 1} is" if draft.number == previous + 2
                                else f"articles {previous + 1}-{draft.number - 1} are")
                     self.warn(draft.line, f"article {draft.number} in section {name} follows "

@@ -8,7 +8,8 @@ manifest and a listing). An object whose listed ETag differs from the
 manifest's (changed by someone else, or uploaded by a run that was cut short)
 is asked for its metadata instead. Uploads go tier by tier (``hosting``), and
 inside a tier new objects before changed ones, so what is linked arrives
-before what links to it; deletions, only of the tool's own objects, come last.
+before what links to it; deletions, only of the tool's own objects (in its manifest with
+the same ETag: metadata travels with a copy, so it proves nothing), come last.
 It knows object storage and the hosting table, nothing of feeds or Markdown.
 """
 
@@ -20,7 +21,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -213,10 +214,10 @@ def _metadata(client: Any, target: Target, rel: str) -> dict[str, str]:
             "cache_control": head.get("CacheControl", "")}
 
 
-def plan(folder: Path, target: Target, client: Any, delete: bool, owned: Iterable[str],
+def plan(files: Sequence[tuple[str, Path]], target: Target, client: Any, delete: bool,
          conn: Connection = Connection()) -> Plan:
-    """Compare the files of ``folder`` that the tool published there (``owned``: see
-    :meth:`feeds.writer.OutputDir.owned`) with the bucket. Raises PublishError."""
+    """Compare ``files`` (path in the bucket under the prefix, local path) with the bucket.
+    Raises PublishError."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     started = time.perf_counter()
@@ -229,10 +230,7 @@ def plan(folder: Path, target: Target, client: Any, delete: bool, owned: Iterabl
     uploads: list[Upload] = []
     kept: dict[str, dict[str, str]] = {}
     local = set()
-    for rel in sorted(owned):
-        path = folder / rel
-        if path.is_symlink() or not path.is_file():  # gone since, or not ours to follow
-            continue
+    for rel, path in files:
         local.add(rel)
         try:
             with path.open("rb") as handle:
@@ -257,14 +255,7 @@ def plan(folder: Path, target: Target, client: Any, delete: bool, owned: Iterabl
     for rel, etag in sorted(listed.items()) if delete else ():
         if rel in local or rel == MANIFEST:
             continue
-        ours = manifest.get(rel, {}).get("etag") == etag
-        if not ours:
-            try:
-                ours = bool(_metadata(client, target, rel)["sha256"])
-            except (BotoCoreError, ClientError) as exc:
-                raise PublishError(f"{target.url(rel)}: cannot read: {_reason(exc)}") from None
-            requests += 1
-        if ours:
+        if manifest.get(rel, {}).get("etag") == etag:  # metadata is copied with an object
             deletes.append(rel)
     for rel, record in manifest.items():  # keep owning what stays in the bucket
         if rel not in local and rel not in deletes and listed.get(rel) == record.get("etag"):

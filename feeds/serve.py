@@ -17,12 +17,16 @@ from feeds.hosting import content_type
 
 def hidden(raw_path: str) -> bool | None:
     """Whether a request path names a dot-file or dot-folder (``.feeds/``, ``.x.tmp``,
-    ``.``, ``..``) in any spelling; None if it cannot name a file at all (a NUL byte).
+    ``.``, ``..``) in any spelling; None if it cannot name a file at all (a NUL byte,
+    percent-encoded bytes that are not UTF-8 such as ``%ff`` or ``%c0%ae``).
 
     The path is percent-decoded first, as the file lookup decodes it, so ``%2e``
     is a dot here too.
     """
-    path = unquote(raw_path.split("?", 1)[0].split("#", 1)[0], errors="surrogatepass")
+    try:
+        path = unquote(raw_path.split("?", 1)[0].split("#", 1)[0], errors="strict")
+    except UnicodeDecodeError:
+        return None
     if "\0" in path:
         return None
     return any(part.startswith(".") for part in path.split("/"))
@@ -30,7 +34,8 @@ def hidden(raw_path: str) -> bool | None:
 
 class _Handler(SimpleHTTPRequestHandler):
     """Static files with the feed types; no dot-file or dot-folder (the tool's own
-    state in ``.feeds/``, temporary files) is ever served or listed."""
+    state in ``.feeds/``, temporary files) is ever served or listed, nor anything a
+    symbolic link leads to outside the folder."""
 
     def guess_type(self, path: str | os.PathLike[str]) -> str:
         return content_type(str(path))
@@ -40,10 +45,17 @@ class _Handler(SimpleHTTPRequestHandler):
         if verdict is None:
             self.send_error(400, "Bad request path")
             return None
-        if verdict:
+        if verdict or not self._inside(self.translate_path(self.path)):
             self.send_error(404)
             return None
         return super().send_head()
+
+    def _inside(self, path: str) -> bool:
+        """Whether ``path``, its symbolic links followed, stays inside the served folder
+        (``output/pw.xml -> /etc/passwd`` does not)."""
+        root = os.path.realpath(self.directory)
+        return os.path.realpath(path).startswith(root.rstrip("/") + "/") \
+            or os.path.realpath(path) == root
 
     def list_directory(self, path: str | os.PathLike[str]):  # type: ignore[no-untyped-def]
         """A folder's listing without its dot-files."""

@@ -12,7 +12,11 @@ from markdown_it.common.normalize_url import normalizeLink
 ALLOWED_SCHEMES = ("http", "https")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_PLAIN_WEB_URL = re.compile(r"https?://[a-z0-9.-]+(?:/|$)")
+_NOT_CHARACTER = re.compile("[\ud800-\udfff\ufffe\uffff]")  # only a YAML escape can write one
+# a host of plain labels (no "xn--", no empty label): nothing to map or check further
+_PLAIN_WEB_URL = re.compile(r"https?://(?!xn--)[a-z0-9-]+(?:\.(?!xn--)[a-z0-9-]+)*\.?(?:/|$)")
+_HOST_LABEL = re.compile(r"[a-z0-9_-]+")
+_PLAIN_HOST = re.compile(r"(?!xn--)[a-z0-9_-]+(?:\.(?!xn--)[a-z0-9_-]+)*\.?")
 _SCHEME_AUTHORITY = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)([^/?#]*)")
 _NOT_IN_URI = re.compile(r"[^A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]|%(?![0-9A-Fa-f]{2})")
 URL_START = r"[A-Za-z][A-Za-z0-9+.\-]*://"  # a scheme, then an authority
@@ -31,12 +35,16 @@ def url_problem(url: str) -> str | None:
     """
     if not url:
         return "is empty"
-    if _PLAIN_WEB_URL.match(url) and not _SPACE_OR_CONTROL.search(url) and "@" not in url:
+    if (_PLAIN_WEB_URL.match(url) and not _SPACE_OR_CONTROL.search(url) and "@" not in url
+            and not _NOT_CHARACTER.search(url)):
         return None  # the common case, which the full check below would accept too
     control = _CONTROL.search(url)
     if control:
         return (f"contains the control character {_char_name(control.group())}; "
                 "remove it")
+    odd = _NOT_CHARACTER.search(url)
+    if odd:
+        return f"contains U+{ord(odd.group()):04X}, which is not a character; remove it"
     space = _SPACE_OR_CONTROL.search(url)
     if space:
         if space.group() == " ":
@@ -54,10 +62,72 @@ def url_problem(url: str) -> str | None:
                 "belong in a feed: remove them")
     if not parts.hostname:
         return "has no host"
+    problem = host_problem(url)
+    if problem:
+        return problem
     authority = _SCHEME_AUTHORITY.match(published_url(url))
     if authority is None or "%" in authority.group(2):
         return "has a host that is not a valid domain name"
     return None
+
+
+def host_problem(url: str) -> str | None:
+    """What is wrong with the host or port of an http(s) ``url`` once mapped as a
+    browser maps it (an empty label, invalid punycode, port 0); None if nothing."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None  # url_problem says what
+    if parts.scheme.lower() not in ALLOWED_SCHEMES or not parts.hostname:
+        return None
+    if port == 0:
+        return "has port 0, which no server listens on"
+    return _host(_split_port(parts.netloc.rpartition("@")[2])[0])[1] or None
+
+
+def _split_port(authority: str) -> tuple[str, str]:
+    """``host:8080`` as ("host", ":8080"); ("host", "") without a port."""
+    host, colon, port = authority.rpartition(":")
+    return (host, colon + port) if colon and port.isdigit() else (authority, "")
+
+
+def _host(host: str) -> tuple[str, str]:
+    """(the host as a browser resolves it, what is wrong with it or "").
+
+    Mapped as UTS #46 and the WHATWG URL standard say (``idna``: NFKC-like mapping,
+    so full-width ``ｅｘａｍｐｌｅ．com`` is ``example.com`` and a zero-width space
+    is dropped), then each non-ASCII label in punycode. An ASCII label is kept as
+    it is (browsers accept ``_`` and end hyphens); an ``xn--`` label must decode.
+    """
+    if host.startswith("["):
+        return host.lower(), ""
+    if _PLAIN_HOST.fullmatch(host):
+        return host, ""
+    import idna
+
+    try:
+        mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
+    except (idna.IDNAError, UnicodeError):
+        return "", "has a host that is not a valid domain name"
+    labels = mapped.split(".")
+    if len(labels) > 1 and labels[-1] == "":
+        labels.pop()  # a fully qualified name: "example.com."
+    out = []
+    for label in labels:
+        if not label:
+            return "", f"has an empty label in its host {host!r} (two dots in a row?)"
+        try:
+            if not label.isascii():
+                label = idna.alabel(label).decode("ascii")
+            elif label.startswith("xn--"):
+                idna.ulabel(label)
+        except (idna.IDNAError, UnicodeError):
+            return "", f"has a host label {label!r} that is not a valid international domain name"
+        if not _HOST_LABEL.fullmatch(label):
+            return "", "has a host that is not a valid domain name"
+        out.append(label)
+    return ".".join(out) + ("." if mapped.endswith(".") and len(out) > 0 else ""), ""
 
 
 def is_web_url(url: str) -> bool:
@@ -67,13 +137,21 @@ def is_web_url(url: str) -> bool:
 
 def published_url(url: str) -> str:
     """The link as published: the editor's URL, with scheme and host in lower case, an
-    international host in punycode, and the characters a URI cannot hold (non-ASCII,
-    ``|``, ``{``, a ``%`` without two hex digits, …) percent-encoded as UTF-8, as
-    CommonMark does for a Markdown link. Nothing else changes: no parameter, fragment,
-    ``;`` or ``?`` is dropped, added or re-encoded.
+    international host mapped as a browser maps it (:func:`_host`) and in punycode, and
+    the characters a URI cannot hold (non-ASCII, ``|``, ``{``, a ``%`` without two hex
+    digits, …) percent-encoded as UTF-8, as CommonMark does for a Markdown link.
+    Nothing else changes: no parameter, fragment, ``;`` or ``?`` is dropped, added or
+    re-encoded.
     """
     if _PLAIN_WEB_URL.match(url) and not _NOT_IN_URI.search(url):
         return url  # already in published form
+    raw = _SCHEME_AUTHORITY.match(url)
+    if raw is not None and raw.group(1).lower() in ("http://", "https://") \
+            and "@" not in raw.group(2):
+        host, port = _split_port(raw.group(2))
+        mapped, problem = _host(host)
+        if not problem:  # else left as CommonMark writes it, for url_problem to refuse
+            url = raw.group(1) + mapped + port + url[raw.end():]
     link = normalizeLink(url)
     match = _SCHEME_AUTHORITY.match(link)
     if match is None:

@@ -538,3 +538,18 @@ def test_unlimited_build_prepares_entries_in_workers_and_writes_what_feedgen_wri
     feeds = plan_feeds(issues, config)
     for info in feeds:
         assert (root / "output" / info.path).read_bytes() == render_feed_reference(info, config), info.path
+
+
+def test_a_feed_with_no_entries_yet_is_dated_by_the_newest_issue(tmp_path: Path) -> None:
+    """The first issue started with `feeds new` (sections, no articles): the feeds were
+    dated 1970-01-01, which the W3C checker calls ImplausibleDate."""
+    empty = "---\ndate: 2024-11-08\n---\n# 云计算技术动态 2024 年第三十期\n\n## 分布式系统\n"
+    write_project(tmp_path, {"2024-11-08-30.md": empty})
+    code, _, err = build(tmp_path, "-q")
+    assert code == 0, err
+    atom = (tmp_path / "output" / "atom.xml").read_text(encoding="utf-8")
+    rss = (tmp_path / "output" / "rss.xml").read_text(encoding="utf-8")
+    assert re.findall(r"<updated>[^<]*</updated>", atom) == ["<updated>2024-11-08T00:00:00+08:00</updated>"]
+    assert re.findall(r"<lastBuildDate>[^<]*</lastBuildDate>", rss) == [
+        "<lastBuildDate>Fri, 08 Nov 2024 00:00:00 +0800</lastBuildDate>"]
+    assert "1970" not in atom + rss

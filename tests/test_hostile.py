@@ -347,7 +347,7 @@ def test_no_html_field_holds_markup_the_tool_did_not_make(template: Path,
 
 
 NASTY = ("---\ntitle: '<script>alert(0)</script> ]]> &amp;'\ndate: 2024-07-27\n---\n"
-         "# 云计算技术动态 2024 年第三十期\n\n<b>编者按</b>：]]> \x1b &#0;\n\n## 分布式<i>系统</i>\n\n"
+         "# 云计算技术动态 2024 年第三十期\n\n<b>编者按</b>：]]> \x1b &#x1F600; &#8232;\n\n## 分布式<i>系统</i>\n\n"
          "**1.** **<script>alert(1)</script><img src=x onerror=alert(2)>**\n\n"
          "https://a.example/1?x=1;y=2#frag\n\n"
          "**摘要:** std::vector<int> 与 map<string, int> ]]> `<b>` [x](javascript:alert(3))\n\n"

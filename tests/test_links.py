@@ -105,6 +105,13 @@ def test_canonical_form_is_unchanged() -> None:
     ("https://[::1]:8080/x?y", "https://[::1]:8080/x?y"),
     ("https://example.com?x", "https://example.com?x"),
     ("https://example.com/#", "https://example.com/#"),
+    # hosts as a browser maps them (WHATWG URL / UTS #46), not raw punycode of what is written
+    ("https://ｅｘａｍｐｌｅ．com/x", "https://example.com/x"),
+    ("https://exa\u200bmple.com/y", "https://example.com/y"),
+    ("https://ＥＸＡＭＰＬＥ.com:8080/x", "https://example.com:8080/x"),
+    ("https://faß.example/x", "https://xn--fa-hia.example/x"),
+    ("https://a_b.example/x", "https://a_b.example/x"),
+    ("https://xn--fsqu00a.xn--0zwm56d/x", "https://xn--fsqu00a.xn--0zwm56d/x"),
 ])
 def test_published_url(url: str, published: str) -> None:
     assert published_url(url) == published
@@ -142,6 +149,21 @@ def test_front_matter_url_with_credentials_is_an_error() -> None:
         "**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n"
     assert problems(text) == [f"{P}:2: error: front matter url 'https://editor@news.example/30' "
                               f"{CREDENTIALS}"]
+
+
+@pytest.mark.parametrize(("escape", "problem"), [
+    ("\\x01", "contains the control character U+0001; remove it"),
+    ("\\x85", "contains the control character U+0085; remove it"),
+    ("\\ud800", "contains U+D800, which is not a character; remove it"),
+])
+def test_front_matter_url_with_an_escaped_control_character_is_an_error(escape: str,
+                                                                        problem: str) -> None:
+    """YAML writes the character from an escape, so no raw line holds it; removing it
+    would publish another URL than the editor's."""
+    text = f'---\nurl: "https://news.example/i{escape}ssue"\n---\n' + HEAD + \
+        "**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n"
+    url = "https://news.example/i" + escape.encode().decode("unicode_escape", "surrogatepass") + "ssue"
+    assert problems(text) == [f"{P}:2: error: front matter url {url!r} {problem}"]
 
 
 @pytest.mark.parametrize("form", ["{u}", "<{u}>", "[原文]({u})"])
@@ -203,6 +225,44 @@ def test_check_exits_1_naming_the_line(tmp_path: Path, monkeypatch: pytest.Monke
     ("https:///x", "has no host"),
     ("https://a.example:99999/x", "is not a valid URL (check the host and the port)"),
     ("", "is empty"),
+    ("https://ｅｘａｍｐｌｅ．com/x", None),
+    ("https://xn--a.com/z", "has a host label 'xn--a' that is not a valid international domain name"),
+    ("https://xn--mi7chab1aes7c.com/x", "has a host label 'xn--mi7chab1aes7c' that is not a valid "
+                                        "international domain name"),
+    ("https://a..b/w", "has an empty label in its host 'a..b' (two dots in a row?)"),
+    ("https://.a.example/w", "has an empty label in its host '.a.example' (two dots in a row?)"),
+    ("https://a.example:0/w", "has port 0, which no server listens on"),
+    ("https://a.example./w", None),
 ])
 def test_url_problem(url: str, problem: str | None) -> None:
     assert url_problem(url) == problem
+
+
+def test_hosts_a_browser_cannot_reach_are_errors_in_articles_and_summaries() -> None:
+    text = (HEAD + "**1.** **A**\n\nhttps://xn--a.com/z\n\n"
+            "**摘要:** see [C](https://c.example/)\n[B](https://a..b/w) and [D](https://d.example:0/)\n\n"
+            "**2.** [B](https://a..b/)\n\n**摘要:** s\n")
+    assert problems(text) == [
+        f"{WHERE} 'https://xn--a.com/z' has a host label 'xn--a' that is not a valid international "
+        "domain name",
+        f"{P}:10: error: link 'https://a..b/w' has an empty label in its host 'a..b' (two dots in a row?)",
+        f"{P}:10: error: link 'https://d.example:0/' has port 0, which no server listens on",
+        f"{P}:12: error: article 2 in section 分布式系统: URL 'https://a..b/' has an empty label in "
+        "its host 'a..b' (two dots in a row?)"]
+
+
+def test_full_width_and_zero_width_hosts_are_published_as_a_browser_reads_them(tmp_path: Path) -> None:
+    """They were published as xn--mi7chab1aes7c.com and xn--example-2z6c.com: other domains."""
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "2024-07-27-30.md").write_text(issue_with([
+        "https://ｅｘａｍｐｌｅ．com/x", "https://exa\u200bmple.com/y",
+        "https://a.example/s\n\n**摘要:** [见](https://ｅｘａｍｐｌｅ．com/z)"]), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "-q", "--issues", str(tmp_path / "issues"),
+                                      "--output", str(tmp_path / "output"), "--base-url", BASE])
+    assert result.exit_code == 0, result.output
+    feed = feedparser.parse((tmp_path / "output" / "atom.xml").read_bytes())
+    assert [e.link for e in feed.entries] == ["https://example.com/x", "https://example.com/y",
+                                              "https://a.example/s"]
+    rss = feedparser.parse((tmp_path / "output" / "rss.xml").read_bytes())
+    assert '<a href="https://example.com/z">见</a>' in rss.entries[2].content[0].value
+    assert b"xn--" not in (tmp_path / "output" / "rss.xml").read_bytes()

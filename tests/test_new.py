@@ -108,3 +108,27 @@ def test_new_refuses_while_an_issue_is_broken(project: Path) -> None:
 def test_new_rejects_a_bad_date(project: Path) -> None:
     code, _, err = run("new", "--date", "2024-13-01")
     assert code == 2 and "'2024-13-01' does not match the format '%Y-%m-%d'" in err
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--number", "99999", "--date", "2024-11-08"), "--number 99999 is not a number from 1 to 9999"),
+    (("--number", "10000", "--date", "2024-11-08"), "--number 10000 is not a number from 1 to 9999"),
+    (("--date", "3000-01-01"), "--date 3000-01-01: the year 3000 is outside 1900-2999"),
+    (("--date", "1899-12-31"), "--date 1899-12-31: the year 1899 is outside 1900-2999"),
+])
+def test_new_refuses_what_check_would_reject_and_writes_nothing(project: Path, args: tuple[str, ...],
+                                                               message: str) -> None:
+    """Such a file failed `feeds check`, and every later `feeds new` refused to run."""
+    assert run("new", *args) == (2, "", f"feeds: error: {message}\n")
+    assert not (project / "issues").exists() or not any((project / "issues").iterdir())
+    code, out, _ = run("new", "--date", "2024-11-08")
+    assert (code, out) == (0, "issues/2024-11-08-1.md\n")
+
+
+def test_new_after_issue_9999_asks_for_a_number(project: Path) -> None:
+    _issue(project, "2024-11-01-9999.md", 2024, 9999)
+    assert run("new", "--date", "2024-11-08") == (
+        2, "", "feeds: error: the next issue number, 10000, is not a number from 1 to 9999\n")
+    code, out, _ = run("new", "--date", "2024-11-08", "--number", "1")
+    assert (code, out) == (0, "issues/2024-11-08-1.md\n")
+    assert run("check", "issues")[0] == 0

@@ -150,6 +150,17 @@ def test_warning_gap_in_numbering() -> None:
         f"{P}:17: warning: article 6 in section 分布式系统 follows article 3; articles 4-5 are missing"]
 
 
+@pytest.mark.parametrize("title", ["**{n}.** **Second**", "**{n}. Second**", "{n}. **Second**",
+                                   "### {n}. Second", "**{n}.** [Second](https://b.example/2)"])
+@pytest.mark.parametrize("n", [10000, 123456789, 0])
+def test_article_number_out_of_range_is_an_error_not_summary_text(title: str, n: int) -> None:
+    """A mistyped number used to turn the title into text of the article before it."""
+    second = title.format(n=n)
+    text = HEAD + "**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n\n" + second + \
+        ("\n\n" if "](" in second else "\n\nhttps://b.example/2\n\n") + "**摘要:** t\n"
+    assert problems(text) == [f"{P}:11: error: article number {n} is out of range 1-9999"]
+
+
 def test_warning_duplicate_url_in_issue() -> None:
     text = HEAD + "**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** s\n\n" \
                   "## 云计算技术\n\n**1.** **B**\n\nhttps://a.example/1\n\n**摘要:** s\n"
@@ -195,3 +206,17 @@ def test_which_urls_are_web_urls(url: str, ok: bool) -> None:
     from feeds.urls import is_web_url
 
     assert is_web_url(url) is ok
+
+
+def test_a_character_reference_to_no_character_is_an_error() -> None:
+    """markdown-it writes U+FFFD for these, which the W3C checker calls BadCharacters."""
+    text = ("# 云计算技术动态 2024 年第二十九期\n\n## 分布式系统 &#xFFFF;\n\n"
+            "**1.** **T &#0; &#xD800;**\n\nhttps://a.example/1\n\n"
+            "**摘要:** s &#65; &#x4e91; `&#0;` ``a`&#0;``\n  and &#1114112; &#0\n")
+    assert problems(text) == [
+        f"{P}:3: error: character reference &#xFFFF; is not a character; remove it",
+        f"{P}:5: error: character reference &#0; is not a character; remove it",
+        f"{P}:5: error: character reference &#xD800; is not a character; remove it",
+        f"{P}:10: error: character reference &#1114112; is not a character; remove it"]
+    text = HEAD + "**1.** **A &#65;&#x4e91;**\n\nhttps://a.example/1\n\n**摘要:** `&#0;` is NUL\n"
+    assert problems(text) == []

@@ -249,6 +249,40 @@ def test_usage_and_config_errors_are_exit_2(project: Path) -> None:
     assert not (project / "output").exists()
 
 
+@pytest.mark.parametrize(("line", "message"), [
+    ('language = "zh\\u0001"', "language contains the control character U+0001; remove it"),
+    ('email = "a\\u0001@b.c"', "email contains the control character U+0001; remove it"),
+    ('title = "News\\u0085"', "title contains the control character U+0085; remove it"),
+    ('description = "a\\u001bb"', "description contains the control character U+001B; remove it"),
+    ('author = "\\u007fEd"', "author contains the control character U+007F; remove it"),
+    ('language = "english"', "language 'english' is not a language tag; write one such as "
+                             "'zh-CN', 'zh' or 'en'"),
+    ("language = 'zh\"><script>'", "language 'zh\"><script>' is not a language tag; write one "
+                                   "such as 'zh-CN', 'zh' or 'en'"),
+    ('email = "not an email"', "email 'not an email' is not an email address; write one such "
+                               "as 'editor@example.com', or leave it out"),
+    ('email = "a@localhost"', "email 'a@localhost' is not an email address; write one such "
+                              "as 'editor@example.com', or leave it out"),
+])
+def test_config_text_is_checked_exit_2_naming_the_key(project: Path, line: str,
+                                                      message: str) -> None:
+    """Feed readers and the W3C validator reject such values (InvalidLanguage,
+    InvalidAddrSpec); a control character used to crash the build (exit 70)."""
+    config = project / "feeds.toml"
+    config.write_text(config.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
+    code, out, err = build(project)
+    assert (code, out, err) == (2, "", f"feeds: error: {config}: {message}\n")
+    assert not (project / "output").exists()
+
+
+@pytest.mark.parametrize("line", ['language = "zh-Hant-TW"', 'language = "en"',
+                                  'email = "first.last+feeds@mail.example.com"'])
+def test_ordinary_language_and_email_are_accepted(project: Path, line: str) -> None:
+    config = project / "feeds.toml"
+    config.write_text(config.read_text(encoding="utf-8") + line + "\n", encoding="utf-8")
+    assert build(project)[0] == 0
+
+
 def test_base_url_flag_overrides_config(project: Path) -> None:
     assert build(project, "--base-url", "https://mirror.example.net/news")[0] == 0
     atom = (project / "output" / "atom.xml").read_text(encoding="utf-8")

@@ -227,19 +227,19 @@ def test_delete_removes_only_its_own_stale_objects(bucket: Bucket) -> None:
     assert bucket.publish("--delete", "-q") == (0, "", "")
     assert "site/sections/xin-lan-mu/atom.xml" not in bucket.objects("site/sections/xin-lan-mu/")
     client.put_object(Bucket=name, Key="site/sections/xin-lan-mu/atom.xml", Body=b"again",
-                      Metadata={"feeds-sha256": "0" * 64})  # ours by its metadata, not the manifest
+                      Metadata={"feeds-sha256": "0" * 64})  # our metadata, not in our manifest
     code, out, err = bucket.publish("--delete")
     assert code == 0, err
-    assert out.startswith(f"deleted s3://{name}/site/sections/xin-lan-mu/atom.xml\n")
-    assert re.fullmatch(r"0 uploaded, 1 deleted, 0 B, \d+\.\d s", out.splitlines()[-1])
+    assert re.fullmatch(r"0 uploaded, 0 deleted, 0 B, \d+\.\d s\n", out)
     stored = bucket.objects()
     for key, data in foreign.items():
         assert stored[key] == data
     assert stored["site/sections/xin-lan-mu/rss.xml"] == b"theirs"
-    assert "site/sections/xin-lan-mu/atom.xml" not in stored
+    assert stored["site/sections/xin-lan-mu/atom.xml"] == b"again"
     files = all_files(bucket.root / "output")
     assert set(stored) == {f"site/{rel}" for rel in files} | set(foreign) | {
-        "site/.feeds-publish.json", "site/sections/xin-lan-mu/rss.xml"}
+        "site/.feeds-publish.json", "site/sections/xin-lan-mu/rss.xml",
+        "site/sections/xin-lan-mu/atom.xml"}
     code, out, _ = bucket.publish("--delete")
     assert code == 0 and out.startswith("0 uploaded, 0 deleted, ")
 
@@ -502,6 +502,36 @@ def test_the_github_actions_recipe_caches_the_state_and_publishes() -> None:
     runs = [s["run"] for s in steps if "run" in s]
     assert runs[-1] == '.venv/bin/feeds build --publish "$FEEDS_TARGET"'
     assert steps.index(cache) < [s.get("run") for s in steps].index(runs[-1])
+
+
+def test_files_feeds_did_not_write_are_named_and_never_uploaded(bucket: Bucket) -> None:
+    out = bucket.root / "output"
+    published = all_files(out)
+    (out / "notes.txt").write_text("DB_PASSWORD=x")
+    (out / "private").mkdir()
+    (out / "private" / "id.pem").write_text("key")
+    code, stdout, err = bucket.publish()
+    assert code == 0, err
+    assert err == (f"feeds: warning: {out / 'notes.txt'}: not written by feeds; not uploaded\n"
+                   f"feeds: warning: {out / 'private' / 'id.pem'}: not written by feeds; "
+                   "not uploaded\n")
+    assert "notes" not in stdout and "private" not in stdout
+    assert sorted(bucket.objects()) == sorted([f"site/{rel}" for rel in published]
+                                              + ["site/.feeds-publish.json"])
+    assert len(published) == 33
+
+
+def test_delete_never_removes_a_copy_of_our_object_made_in_the_bucket(bucket: Bucket) -> None:
+    assert bucket.publish()[0] == 0
+    bucket.client.copy_object(Bucket=bucket.name, Key="site/backup/atom-2024-11.xml",
+                              CopySource={"Bucket": bucket.name, "Key": "site/atom.xml"})
+    head = bucket.client.head_object(Bucket=bucket.name, Key="site/backup/atom-2024-11.xml")
+    assert "feeds-sha256" in head["Metadata"]  # the copy carries our metadata
+    code, out, err = bucket.publish("--delete")
+    assert code == 0, err
+    assert re.fullmatch(r"0 uploaded, 0 deleted, 0 B, \d+\.\d s\n", out)
+    assert bucket.objects("site/backup/") == {
+        "site/backup/atom-2024-11.xml": bucket.objects("site/atom.xml")["site/atom.xml"]}
 
 
 def test_an_empty_or_missing_output_folder_publishes_and_deletes_nothing(bucket: Bucket) -> None:

@@ -95,3 +95,39 @@ def test_listings_leave_dot_files_out(server: tuple[str, int]) -> None:
     assert b".feeds" not in body and b".tmp" not in body
     status, _, body = _get(server, "/sections/ai/")
     assert status == 200 and b'<a href="atom.xml">' in body and b".tmp" not in body
+
+
+@pytest.mark.parametrize("raw_path", ["/%ff", "/%c0%ae", "/%c0%ae%c0%ae/", "/sections/%ed%a0%80",
+                                      "/atom.xml%80"])
+def test_a_path_that_is_not_utf8_is_a_bad_request(server: tuple[str, int], raw_path: str,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """``%ff`` used to raise UnicodeDecodeError in the handler: a traceback, no answer."""
+    assert _get(server, raw_path)[0] == 400
+    assert _get(server, "/atom.xml")[0] == 200
+    assert "Traceback" not in capsys.readouterr().err
+
+
+def test_symbolic_links_out_of_the_folder_are_not_followed(tmp_path: Path) -> None:
+    out = tmp_path / "output"
+    (out / "sections").mkdir(parents=True)
+    (out / "atom.xml").write_bytes(ATOM)
+    secret = tmp_path / "secret"
+    secret.mkdir()
+    (secret / "passwd").write_bytes(b"root:x:0:0")
+    (out / "pw.xml").symlink_to(secret / "passwd")
+    (out / "etc").symlink_to(secret, target_is_directory=True)
+    (out / "sections" / "up").symlink_to(tmp_path, target_is_directory=True)
+    (out / "same.xml").symlink_to(out / "atom.xml")  # inside the folder: served
+    httpd = make_server(out, "127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        where = ("127.0.0.1", httpd.server_address[1])
+        for path in ("/pw.xml", "/etc/passwd", "/etc/", "/sections/up/secret/passwd",
+                     "/sections/up/"):
+            status, _, body = _get(where, path)
+            assert status == 404, path
+            assert b"root:x" not in body and b"passwd" not in body
+        assert _get(where, "/same.xml") == (200, "application/xml", ATOM)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

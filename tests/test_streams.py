@@ -1,0 +1,64 @@
+"""A failed write to standard output or error is exit 4 (or 141 for a closed pipe),
+never an internal error (70) or the input-error code (1). Real processes, real
+streams: /dev/full and a pipe whose reader is gone."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import SEED
+
+FULL = "feeds: error: cannot write to standard output: no space left on device\n"
+DATED = "---\ndate: 2024-07-20\n---\n"
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "issues" / "2024-29.md").write_bytes(DATED.encode() + SEED.read_bytes())
+    return tmp_path
+
+
+def run(project: Path, *args: str, stdout: object = subprocess.PIPE,
+        stderr: object = subprocess.PIPE) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "feeds", *args], cwd=project, stdout=stdout,
+                          stderr=stderr, timeout=120, check=False)
+
+
+@pytest.mark.parametrize("args", [("check", "issues"), ("list",), ("build",)])
+def test_standard_output_full_is_exit_4_saying_so(project: Path, args: tuple[str, ...]) -> None:
+    with open("/dev/full", "wb") as full:
+        result = run(project, *args, stdout=full)
+    assert (result.returncode, result.stderr.decode()) == (4, FULL)
+
+
+def test_both_streams_full_is_a_quiet_exit_4(project: Path) -> None:
+    with open("/dev/full", "wb") as full:
+        result = run(project, "build", stdout=full, stderr=full)
+    assert result.returncode == 4
+
+
+def test_standard_error_full_is_exit_4_not_the_input_error_code(project: Path) -> None:
+    (project / "issues" / "2024-07-27-30.md").write_text(
+        "# 云计算技术动态 2024 年第三十期\n\n## s\n\n**1.** **T**\n\nhttps://a.example/\n",
+        encoding="utf-8")  # a warning (no summary) goes to standard error
+    with open("/dev/full", "wb") as full:
+        result = run(project, "build", stderr=full)
+    assert result.returncode == 4
+    assert (project / "output" / "atom.xml").is_file()
+
+
+@pytest.mark.parametrize("args", [("list",), ("check", "issues"), ("--help",)])
+def test_a_closed_pipe_is_a_quiet_exit_141(project: Path, args: tuple[str, ...]) -> None:
+    """Like ``feeds list | head -1``: the reader has gone before feeds writes."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = run(project, *args, stdout=write_end)
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stderr) == (141, b"")
