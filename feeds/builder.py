@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 from feeds.config import Config
 from feeds.formats import BY_NAME, GENERATOR, enabled, feed_folder
@@ -24,6 +24,7 @@ from feeds.urls import canonical_url, is_web_url, published_url
 from feeds.xmltext import clean
 
 DIGEST_FOLDER = "digest"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,10 @@ class FeedInfo:
     entries: tuple[Entry | Serialised, ...]
     folder: str = ""  # where its files are inside ``output/``
     issued: datetime | None = None  # the newest issue's date: an empty feed's updated
+    archives: tuple[tuple[Entry | Serialised, ...], ...] = ()  # RFC 5005 pages, oldest first
+    complete: bool = False  # it holds every entry (no limit): RFC 5005 ``fh:complete``
+    current: str = ""  # an archive page's: the subscription feed's URL
+    prev_archive: str = ""  # the URL of the next older archive page
 
     @property
     def media_type(self) -> str:
@@ -81,6 +86,28 @@ class FeedInfo:
     @cached_property
     def updated(self) -> datetime | None:
         return max((e.updated for e in self.entries), default=self.issued)
+
+
+def split_archives(newest_first: Sequence[_T], limit: int, page: int
+                   ) -> tuple[tuple[_T, ...], tuple[tuple[_T, ...], ...]]:
+    """A feed's entries as its subscription feed's and its archive pages' (RFC 5005),
+    the pages oldest first, each newest first.
+
+    Pages hold ``page`` entries counted from the oldest, so a page once made
+    never changes when entries are added; the subscription feed holds its newest
+    ``limit`` entries and those not yet filling a page (fewer than ``page`` more).
+    Without a limit or without pages, there are no archives.
+    """
+    entries = tuple(newest_first)
+    if not limit:
+        return entries, ()
+    if not page or len(entries) <= limit:
+        return entries[:limit], ()
+    closed = (len(entries) - limit) // page
+    cut = len(entries) - closed * page
+    end = len(entries)
+    pages = tuple(entries[end - (j + 1) * page:end - j * page] for j in range(closed))
+    return entries[:cut], pages
 
 
 def feed_path(slug: str, fmt: str, folder: str | None = None) -> str:
@@ -244,12 +271,17 @@ def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = Non
 
 
 def _digest_plan(issues: Sequence[Issue], config: Config, prepared: Mapping[str, Serialised],
-                 revisions: Revisions) -> tuple[Entry | Serialised, ...]:
-    """The digest's entries: one per issue, newest first, within its limit."""
+                 revisions: Revisions) -> tuple[tuple[Entry | Serialised, ...],
+                                                 tuple[tuple[Entry | Serialised, ...], ...]]:
+    """The digest's entries, one per issue, newest first, within its limit; and its
+    archive pages (see :func:`split_archives`)."""
     order = sorted(issues, key=lambda i: (i.date, i.year, i.number), reverse=True)
-    if config.digest_max_items:
-        order = order[:config.digest_max_items]
-    return tuple(prepared.get(i.path) or digest_entry(i, config, revisions) for i in order)
+    kept, pages = split_archives(order, config.digest_max_items, config.archive_page_size)
+
+    def entry(issue: Issue) -> Entry | Serialised:
+        return prepared.get(issue.path) or digest_entry(issue, config, revisions)
+
+    return tuple(map(entry, kept)), tuple(tuple(map(entry, p)) for p in pages)
 
 
 def plan_feeds(issues: Sequence[Issue], config: Config,
@@ -271,11 +303,8 @@ def plan_feeds(issues: Sequence[Issue], config: Config,
     groups: dict[str, list[_Ref]] = {}
     for ref in refs:
         groups.setdefault(ref.slug, []).append(ref)
-    everything = refs
-    plans = [("", everything[:config.max_items] if config.max_items else everything)]
-    for slug in sorted(groups):
-        limit = config.section_max_items
-        plans.append((slug, groups[slug][:limit] if limit else groups[slug]))
+    plans = [("", refs, config.max_items)]
+    plans.extend((slug, groups[slug], config.section_max_items) for slug in sorted(groups))
     made: dict[int, Sequence[Entry | Serialised]] = {}
 
     def entry(ref: _Ref) -> Entry | Serialised:
@@ -287,34 +316,39 @@ def plan_feeds(issues: Sequence[Issue], config: Config,
 
     issued = max((i.date for i in issues if i.date is not None), default=None)
     feeds = []
-    for slug, kept_refs in plans:
+    for slug, all_refs, limit in plans:
+        kept_refs, page_refs = split_archives(all_refs, limit, config.archive_page_size)
         kept = tuple(entry(r) for r in kept_refs)
+        pages = tuple(tuple(entry(r) for r in page) for page in page_refs)
         title, description = name, config.description
         if slug:
             section_name = kept[0].section_name
             title = f"{name} · {section_name}"
             description = f"{description}（{section_name}）" if description else section_name
         feeds.extend(_each_format(slug, feed_folder(slug), title, description, kept, config,
-                                  issued))
+                                  issued, pages, not limit))
     if not config.digest:
         return feeds
-    digest = _digest_plan(issues, config, digests or {}, revisions or {})
+    digest, pages = _digest_plan(issues, config, digests or {}, revisions or {})
     feeds.extend(_each_format("", DIGEST_FOLDER, f"{name} · 每期合集",
                               f"{config.description}（每期一条）" if config.description
-                              else "每期一条", digest, config, issued))
+                              else "每期一条", digest, config, issued, pages,
+                              not config.digest_max_items))
     return feeds
 
 
 def _each_format(slug: str, folder: str, title: str, description: str,
                  kept: tuple[Entry | Serialised, ...], config: Config,
-                 issued: datetime | None) -> list[FeedInfo]:
+                 issued: datetime | None,
+                 archives: tuple[tuple[Entry | Serialised, ...], ...] = (),
+                 complete: bool = False) -> list[FeedInfo]:
     """One feed in every registered format."""
     feeds = []
     for fmt in enabled(config):
         path = feed_path(slug, fmt.name, folder)
         feeds.append(FeedInfo(path=path, format=fmt.name, title=title, description=description,
                               url=config.base_url + path, slug=slug, entries=kept, folder=folder,
-                              issued=issued))
+                              issued=issued, archives=archives, complete=complete))
     return feeds
 
 

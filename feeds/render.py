@@ -9,8 +9,9 @@ format's library writing a whole feed: the reference those bytes must equal.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import cast
 
@@ -77,7 +78,7 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
     cache = {} if cache is None else cache
     needed: dict[str, Entry | Serialised] = {}
     for info in feeds:
-        for entry in info.entries:
+        for entry in (*info.entries, *(e for page in info.archives for e in page)):
             needed[entry.key] = entry
     missing = [(k, e) for k, e in needed.items() if k not in cache]
     lost = [k for k, e in missing if not isinstance(e, Entry)]
@@ -87,13 +88,54 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
     for key in set(cache) - set(needed):
         del cache[key]
     slot = {fmt.name: n for n, fmt in enumerate(enabled(config))}
-    out = {}
+    out: dict[str, tuple[bytes, ...]] = {}
     for info in feeds:
         fmt = BY_NAME[info.format]
-        head, tail = fmt.shell(info, config)
         n = slot[info.format]
+        prev = ""
+        for page in info.archives:
+            path, chunks = _archive_page(replace(
+                info, entries=page, archives=(), complete=False, current=info.url,
+                prev_archive=prev), [cache[e.key][n] for e in page], config)
+            out[path] = chunks
+            prev = config.base_url + path
+        if prev:
+            info = replace(info, prev_archive=prev)
+        head, tail = fmt.shell(info, config)
         out[info.path] = _joined(head, [cache[e.key][n] for e in info.entries], fmt.separator, tail)
     return out
+
+
+ARCHIVE_FOLDER = "archive"
+_UNNAMED = "@unnamed@"  # stands for the page's name while the name is computed
+
+
+def archive_page_path(folder: str, fmt: str, name: str) -> str:
+    """Where an archive page of the feed in ``folder`` lives: ``archive/atom-<name>.xml``
+    beside the feed, the format's file name with the page's name added."""
+    word, _, ext = BY_NAME[fmt].file_name.rpartition(".")
+    page = f"{ARCHIVE_FOLDER}/{word}-{name}.{ext}"
+    return f"{folder}/{page}" if folder else page
+
+
+def _archive_page(info: FeedInfo, parts: Sequence[bytes], config: Config
+                  ) -> tuple[str, tuple[bytes, ...]]:
+    """An archive page's path and bytes, named by a digest of its bytes (its own
+    URL, in its ``self`` link, left out): a page whose content would change gets a
+    new URL, so every copy cached under the old one stays right."""
+    fmt = BY_NAME[info.format]
+    unnamed = archive_page_path(info.folder, info.format, _UNNAMED)
+    head, tail = fmt.shell(replace(info, path=unnamed, url=config.base_url + unnamed), config)
+    chunks = _joined(head, parts, fmt.separator, tail)
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+    hexed = digest.hexdigest()
+    name = "abcdef"[int(hexed[0], 16) % 6] + hexed[1:12]  # a letter first: never read as a number
+    if head.count(_UNNAMED.encode()) > 1:
+        raise AssertionError("an archive page names itself more than once")
+    return (archive_page_path(info.folder, info.format, name),
+            (head.replace(_UNNAMED.encode(), name.encode()), *chunks[1:]))
 
 
 PARALLEL_MIN_ISSUES = 64
@@ -135,4 +177,5 @@ def digest_records(feeds: Sequence[FeedInfo]) -> Mapping[str, tuple[str, str]]:
     """Each published digest entry's id → its content digest and ``updated`` (ISO
     8601), for the next build's :func:`feeds.builder.revised`."""
     return {e.id: (e.revision, e.updated.isoformat())
-            for info in feeds for e in info.entries if e.revision}
+            for info in feeds for e in (*info.entries, *(x for p in info.archives for x in p))
+            if e.revision}

@@ -98,10 +98,11 @@ def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Confi
     loaded = load_issues(list(sources), parse_options(config), cache, sources)
     sources.clear()  # the files' bytes, no longer needed: memory for the rest of the build
     issues = with_page_urls(loaded.issues, config) if config.pages else loaded.issues
-    # With no item limit every entry is published: serialise those of the issues
-    # parsed afresh on all cores. With limits only a few are, made later on demand.
-    every_entry = not (config.max_items and config.section_max_items
-                       and (config.digest_max_items or not config.digest))
+    # With archive pages or no item limit every entry is published: serialise those
+    # of the issues parsed afresh on all cores. Otherwise only a few are, made on demand.
+    every_entry = bool(config.archive_page_size) or not (
+        config.max_items and config.section_max_items
+        and (config.digest_max_items or not config.digest))
     prepared = prepare_issues([i for i in issues if i.path in loaded.fresh], config,
                               revisions) if every_entry else {}
     feeds = plan_feeds(issues, config, {p: r.entries for p, r in prepared.items()},

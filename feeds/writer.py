@@ -268,5 +268,11 @@ class OutputDir:
             (self.state / STATE).unlink()
 
     def stale(self, produced: set[str]) -> tuple[str, ...]:
-        """Files this tool wrote earlier but no longer produces (kept, never deleted)."""
-        return tuple(sorted(p for p in self.owned() - produced if (self.root / p).exists()))
+        """Files this tool wrote earlier but no longer produces (kept, never deleted).
+
+        A superseded content-named file (an old archive page) is not stale: it is
+        kept on purpose, for the caches that hold it under its URL."""
+        from feeds.hosting import IMMUTABLE, policy
+
+        return tuple(sorted(p for p in self.owned() - produced if (self.root / p).exists()
+                            and policy(p).cache_control != IMMUTABLE))
