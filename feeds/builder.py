@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import html
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
@@ -62,6 +62,20 @@ class Serialised:
 
 
 @dataclass(frozen=True)
+class ArchivePage:
+    """A planned RFC 5005 archive page, its entries newest first, made only when the
+    page must be written: a page already written from the same issues is not made
+    again (see :func:`feeds.render.render_feeds`)."""
+
+    identity: str  # a digest of its issues as parsed and its entries' places in them
+    make: Callable[[], tuple[Entry | Serialised, ...]]
+
+    @cached_property
+    def entries(self) -> tuple[Entry | Serialised, ...]:
+        return self.make()
+
+
+@dataclass(frozen=True)
 class FeedInfo:
     """One published feed: where it lives and what it is."""
 
@@ -74,7 +88,7 @@ class FeedInfo:
     entries: tuple[Entry | Serialised, ...]
     folder: str = ""  # where its files are inside ``output/``
     issued: datetime | None = None  # the newest issue's date: an empty feed's updated
-    archives: tuple[tuple[Entry | Serialised, ...], ...] = ()  # RFC 5005 pages, oldest first
+    archives: tuple[ArchivePage, ...] = ()  # RFC 5005 pages, oldest first
     complete: bool = False  # it holds every entry (no limit): RFC 5005 ``fh:complete``
     current: str = ""  # an archive page's: the subscription feed's URL
     prev_archive: str = ""  # the URL of the next older archive page
@@ -271,8 +285,8 @@ def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = Non
 
 
 def _digest_plan(issues: Sequence[Issue], config: Config, prepared: Mapping[str, Serialised],
-                 revisions: Revisions) -> tuple[tuple[Entry | Serialised, ...],
-                                                 tuple[tuple[Entry | Serialised, ...], ...]]:
+                 revisions: Revisions, identity: Callable[[Issue], str]
+                 ) -> tuple[tuple[Entry | Serialised, ...], tuple[ArchivePage, ...]]:
     """The digest's entries, one per issue, newest first, within its limit; and its
     archive pages (see :func:`split_archives`)."""
     order = sorted(issues, key=lambda i: (i.date, i.year, i.number), reverse=True)
@@ -281,7 +295,15 @@ def _digest_plan(issues: Sequence[Issue], config: Config, prepared: Mapping[str,
     def entry(issue: Issue) -> Entry | Serialised:
         return prepared.get(issue.path) or digest_entry(issue, config, revisions)
 
-    return tuple(map(entry, kept)), tuple(tuple(map(entry, p)) for p in pages)
+    def page(issues: tuple[Issue, ...]) -> ArchivePage:
+        return ArchivePage(_digest_of(identity(i) for i in issues),
+                           lambda: tuple(map(entry, issues)))
+
+    return tuple(map(entry, kept)), tuple(map(page, pages))
+
+
+def _digest_of(parts: Iterable[str]) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def plan_feeds(issues: Sequence[Issue], config: Config,
@@ -315,11 +337,22 @@ def plan_feeds(issues: Sequence[Issue], config: Config,
         return made[ref.issue][ref.position]
 
     issued = max((i.date for i in issues if i.date is not None), default=None)
+    identities: dict[int, str] = {}
+
+    def identity(at: int) -> str:
+        if at not in identities:  # all an issue's entries are made from (config and code aside)
+            identities[at] = _digest_of([repr(issues[at])])
+        return identities[at]
+
+    def page(refs: tuple[_Ref, ...]) -> ArchivePage:
+        return ArchivePage(_digest_of(f"{identity(r.issue)}:{r.position}" for r in refs),
+                           lambda: tuple(entry(r) for r in refs))
+
     feeds = []
     for slug, all_refs, limit in plans:
         kept_refs, page_refs = split_archives(all_refs, limit, config.archive_page_size)
         kept = tuple(entry(r) for r in kept_refs)
-        pages = tuple(tuple(entry(r) for r in page) for page in page_refs)
+        pages = tuple(map(page, page_refs))
         title, description = name, config.description
         if slug:
             section_name = kept[0].section_name
@@ -329,7 +362,9 @@ def plan_feeds(issues: Sequence[Issue], config: Config,
                                   issued, pages, not limit))
     if not config.digest:
         return feeds
-    digest, pages = _digest_plan(issues, config, digests or {}, revisions or {})
+    at = {id(issue): n for n, issue in enumerate(issues)}
+    digest, pages = _digest_plan(issues, config, digests or {}, revisions or {},
+                                 lambda issue: identity(at[id(issue)]))
     feeds.extend(_each_format("", DIGEST_FOLDER, f"{name} · 每期合集",
                               f"{config.description}（每期一条）" if config.description
                               else "每期一条", digest, config, issued, pages,
@@ -340,7 +375,7 @@ def plan_feeds(issues: Sequence[Issue], config: Config,
 def _each_format(slug: str, folder: str, title: str, description: str,
                  kept: tuple[Entry | Serialised, ...], config: Config,
                  issued: datetime | None,
-                 archives: tuple[tuple[Entry | Serialised, ...], ...] = (),
+                 archives: tuple[ArchivePage, ...] = (),
                  complete: bool = False) -> list[FeedInfo]:
     """One feed in every registered format."""
     feeds = []

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import cast
 
-from feeds.builder import Entry, FeedInfo, Revisions, Serialised, digest_entry, issue_entries
+from feeds.builder import ArchivePage, Entry, FeedInfo, Revisions, Serialised, digest_entry, issue_entries
 from feeds.config import Config
 from feeds.formats import BY_NAME, enabled
 from feeds.model import Issue
@@ -67,19 +67,37 @@ def _joined(head: bytes, parts: Sequence[bytes], separator: bytes, tail: bytes) 
 
 
 def render_feeds(feeds: Sequence[FeedInfo], config: Config,
-                 cache: FragmentCache | None = None) -> dict[str, tuple[bytes, ...]]:
+                 cache: FragmentCache | None = None, known: Mapping[str, str] | None = None,
+                 pages: dict[str, str] | None = None) -> dict[str, tuple[bytes, ...]]:
     """The bytes of every feed, as chunks to be written one after another, keyed by
     its path inside ``output/``.
 
     Every entry is serialised once (or taken from ``cache``, which is updated
     to hold exactly the entries of this build) and its bytes are shared, not
-    copied, by all feeds that carry it.
+    copied, by all feeds that carry it. ``known`` maps the key of an archive
+    page written before (see :func:`page_key`) to its path, still in place: such
+    a page, from its feed's oldest on, is neither made nor returned again.
+    ``pages`` receives the key and path of every archive page of this build.
     """
     cache = {} if cache is None else cache
+    known = known or {}
+    pages = {} if pages is None else pages
     needed: dict[str, Entry | Serialised] = {}
-    for info in feeds:
-        for entry in (*info.entries, *(e for page in info.archives for e in page)):
+    todo: list[tuple[FeedInfo, int, str]] = []  # a feed, its first page to make, the link to
+    for info in feeds:                            # the page before that one
+        for entry in info.entries:
             needed[entry.key] = entry
+        prev, start = "", 0
+        for page in info.archives:
+            path = known.get(page_key(info, prev, page))
+            if path is None:
+                break
+            pages[page_key(info, prev, page)] = path
+            prev, start = config.base_url + path, start + 1
+        todo.append((info, start, prev))
+        for page in info.archives[start:]:
+            for entry in page.entries:
+                needed[entry.key] = entry
     missing = [(k, e) for k, e in needed.items() if k not in cache]
     lost = [k for k, e in missing if not isinstance(e, Entry)]
     if lost:
@@ -89,21 +107,28 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
         del cache[key]
     slot = {fmt.name: n for n, fmt in enumerate(enabled(config))}
     out: dict[str, tuple[bytes, ...]] = {}
-    for info in feeds:
+    for info, start, prev in todo:
         fmt = BY_NAME[info.format]
         n = slot[info.format]
-        prev = ""
-        for page in info.archives:
+        for page in info.archives[start:]:
             path, chunks = _archive_page(replace(
-                info, entries=page, archives=(), complete=False, current=info.url,
-                prev_archive=prev), [cache[e.key][n] for e in page], config)
+                info, entries=page.entries, archives=(), complete=False, current=info.url,
+                prev_archive=prev), [cache[e.key][n] for e in page.entries], config)
             out[path] = chunks
+            pages[page_key(info, prev, page)] = path
             prev = config.base_url + path
         if prev:
             info = replace(info, prev_archive=prev)
         head, tail = fmt.shell(info, config)
         out[info.path] = _joined(head, [cache[e.key][n] for e in info.entries], fmt.separator, tail)
     return out
+
+
+def page_key(info: FeedInfo, prev: str, page: ArchivePage) -> str:
+    """What an archive page's bytes are made from, besides the code and the
+    configuration: its feed, its link to the page before and its issues."""
+    text = "\x1f".join((info.path, prev, page.identity))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 ARCHIVE_FOLDER = "archive"
@@ -177,5 +202,9 @@ def digest_records(feeds: Sequence[FeedInfo]) -> Mapping[str, tuple[str, str]]:
     """Each published digest entry's id → its content digest and ``updated`` (ISO
     8601), for the next build's :func:`feeds.builder.revised`."""
     return {e.id: (e.revision, e.updated.isoformat())
-            for info in feeds for e in (*info.entries, *(x for p in info.archives for x in p))
-            if e.revision}
+            for info in feeds for e in (*info.entries, *_made(info.archives)) if e.revision}
+
+
+def _made(pages: Sequence[ArchivePage]) -> list[Entry | Serialised]:
+    """The entries of the pages made in this build (not those kept as they were)."""
+    return [e for page in pages if "entries" in vars(page) for e in page.entries]

@@ -67,7 +67,36 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float) -> Bu
                                    time.perf_counter() - started)
             except (TypeError, ValueError):
                 pass  # a damaged record only means a full build
-        return _full_build(sources, out, config, inputs, started, _revisions(state))
+        salt = fingerprint({}, code_stamp(), repr(config))
+        return _full_build(sources, out, config, inputs, started, _revisions(state),
+                           _known_pages(state, out, salt), salt)
+
+
+def _known_pages(state: dict[str, Any] | None, out: OutputDir, salt: str) -> dict[str, str]:
+    """The archive pages of the last build, by key (see render.page_key), whose files are
+    as it left them; none when the code or the configuration changed since."""
+    record = (state or {}).get("archive_pages")
+    if not isinstance(record, dict) or record.get("salt") != salt \
+            or not isinstance(record.get("pages"), dict):
+        return {}
+    found = {}
+    for key, value in record["pages"].items():
+        with contextlib.suppress(TypeError, ValueError, OSError):
+            path, size, mtime = value
+            stat = (out.root / path).stat()
+            if isinstance(path, str) and [stat.st_size, stat.st_mtime_ns] == [size, mtime]:
+                found[str(key)] = path
+    return found
+
+
+def _page_stats(out: OutputDir, pages: dict[str, str]) -> dict[str, list[Any]]:
+    """Each archive page's key → its path, size and modification time, as written."""
+    found: dict[str, list[Any]] = {}
+    for key, path in pages.items():
+        with contextlib.suppress(OSError):
+            stat = (out.root / path).stat()
+            found[key] = [path, stat.st_size, stat.st_mtime_ns]
+    return found
 
 
 def _revisions(state: dict[str, Any] | None) -> Revisions:
@@ -86,7 +115,8 @@ def _revisions(state: dict[str, Any] | None) -> Revisions:
 
 
 def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Config,
-                inputs: str, started: float, revisions: Revisions) -> BuildReport:
+                inputs: str, started: float, revisions: Revisions,
+                known_pages: dict[str, str], salt: str) -> BuildReport:
     from feeds.builder import plan_feeds
     from feeds.cache import ParseCache, load_fragments, save_fragments
     from feeds.loader import load_issues
@@ -111,7 +141,8 @@ def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Confi
     known = set(fragments)
     for ready in prepared.values():
         fragments.update(ready.fragments)
-    files: dict[str, Content] = dict(render_feeds(feeds, config, fragments))
+    pages: dict[str, str] = {}
+    files: dict[str, Content] = dict(render_feeds(feeds, config, fragments, known_pages, pages))
     if config.pages:
         files.update(site_pages(issues, feeds, config))
     files["feeds.opml"] = opml(feeds, config)
@@ -130,6 +161,8 @@ def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Confi
     warnings = [[d.path, d.line, d.level, d.message] for d in loaded.diagnostics]
     known_revisions = {k: (r, u.isoformat()) for k, (r, u) in revisions.items()}
     out.write_state(inputs, list(files), {"feeds": len(feeds), "warnings": warnings,
-                                          "digest": {**known_revisions, **digest_records(feeds)}})
+                                          "digest": {**known_revisions, **digest_records(feeds)},
+                                          "archive_pages": {"salt": salt,
+                                                            "pages": _page_stats(out, pages)}})
     return BuildReport(len(feeds), published.changed, published.unchanged, published.stale,
                        loaded.diagnostics, time.perf_counter() - started)

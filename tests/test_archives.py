@@ -181,8 +181,9 @@ def test_a_new_issue_adds_at_most_one_page_per_feed_and_changes_no_page(
     assert code == 0, err
     after = all_files(out)
     assert all(after[p] == data for p, data in before.items() if PAGE.fullmatch(p))
-    new_pages = [p for p in after if p not in before]
-    assert all(PAGE.fullmatch(p) for p in new_pages)
+    new_pages = [p for p in after if p not in before and PAGE.fullmatch(p)]
+    assert [p for p in after if p not in before and not PAGE.fullmatch(p)] == [
+        "issues/2005-13.html"]  # the new issue's web page (year-number)
     per_feed = [_feed_of(p) for p in new_pages]
     largest_section = max(len(re.findall(r"^\*\*\d+\.", part, re.M))
                           for part in added.read_text(encoding="utf-8").split("\n## ")[1:])
@@ -194,7 +195,8 @@ def test_a_new_issue_adds_at_most_one_page_per_feed_and_changes_no_page(
     if config == LARGE:
         assert 0 < len(per_feed) == len(set(per_feed))
     changed = {p for p in before if after[p] != before[p]}
-    assert changed <= {*subscription_feeds(out), "index.html", "feeds.opml"}
+    assert changed <= {*subscription_feeds(out), "feeds.opml", "sitemap.xml",
+                       *(p for p in before if p.endswith(".html"))}  # pages list the new issue
 
 
 def test_an_edited_old_article_reaches_the_walker_and_old_urls_keep_their_bytes(
@@ -268,3 +270,24 @@ def test_archive_page_size_must_not_be_negative(tmp_path: Path) -> None:
     path.write_text("archive_page_size = -1\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"archive_page_size must be 0 \(no archives\) or more"):
         load_config(path)
+
+
+def test_closed_pages_are_not_made_again(tmp_path: Path) -> None:
+    """A page written before from the same issues is neither rendered nor its entries
+    made: only the subscription feeds and the new page are."""
+    from feeds.builder import plan_feeds
+    from feeds.loader import load_issues
+    from feeds.parser import ParseOptions
+    from feeds.render import render_feeds
+
+    out = _archived(tmp_path, SMALL)
+    config = load_config(tmp_path / "feeds.toml")
+    issues = load_issues([tmp_path / "issues"], ParseOptions()).issues
+    pages: dict[str, str] = {}
+    first = render_feeds(plan_feeds(issues, config), config, {}, {}, pages)
+    assert len(pages) == len([p for p in first if PAGE.fullmatch(p)]) > 30 and out.is_dir()
+    feeds = plan_feeds(issues, config)
+    again = render_feeds(feeds, config, {}, pages, kept := {})
+    assert set(again) == {f.path for f in feeds} and kept == pages
+    assert all("entries" not in vars(page) for f in feeds for page in f.archives)
+    assert {p: b"".join(c) for p, c in again.items()} == {p: b"".join(first[p]) for p in again}
