@@ -291,3 +291,11 @@ def test_closed_pages_are_not_made_again(tmp_path: Path) -> None:
     assert set(again) == {f.path for f in feeds} and kept == pages
     assert all("entries" not in vars(page) for f in feeds for page in f.archives)
     assert {p: b"".join(c) for p, c in again.items()} == {p: b"".join(first[p]) for p in again}
+
+
+@pytest.mark.parametrize(("config", "told"), [(SMALL, True), (CONFIG + LIMITS + "archive_page_size = 0\n", False)])
+def test_the_issue_archive_page_tells_people_the_feeds_hold_every_issue(
+        tmp_path: Path, config: str, told: bool) -> None:
+    out = _archived(tmp_path, config, issues=3)
+    text = (out / "archive.html").read_text(encoding="utf-8")
+    assert ('以 <code>rel="prev-archive"</code> 链接最新一页' in text) is told
