@@ -132,7 +132,6 @@ def page_key(info: FeedInfo, prev: str, page: ArchivePage) -> str:
 
 
 ARCHIVE_FOLDER = "archive"
-_UNNAMED = "@unnamed@"  # stands for the page's name while the name is computed
 
 
 def archive_page_path(folder: str, fmt: str, name: str) -> str:
@@ -145,22 +144,19 @@ def archive_page_path(folder: str, fmt: str, name: str) -> str:
 
 def _archive_page(info: FeedInfo, parts: Sequence[bytes], config: Config
                   ) -> tuple[str, tuple[bytes, ...]]:
-    """An archive page's path and bytes, named by a digest of its bytes (its own
-    URL, in its ``self`` link, left out): a page whose content would change gets a
-    new URL, so every copy cached under the old one stays right."""
+    """An archive page's path and bytes, named by a digest of its bytes written with
+    its own URL (its ``self`` link) left empty: a page whose content would change
+    gets a new URL, so every copy cached under the old one stays right."""
     fmt = BY_NAME[info.format]
-    unnamed = archive_page_path(info.folder, info.format, _UNNAMED)
-    head, tail = fmt.shell(replace(info, path=unnamed, url=config.base_url + unnamed), config)
-    chunks = _joined(head, parts, fmt.separator, tail)
+    head, tail = fmt.shell(replace(info, url=""), config)
     digest = hashlib.sha256()
-    for chunk in chunks:
+    for chunk in _joined(head, parts, fmt.separator, tail):
         digest.update(chunk)
     hexed = digest.hexdigest()
     name = "abcdef"[int(hexed[0], 16) % 6] + hexed[1:12]  # a letter first: never read as a number
-    if head.count(_UNNAMED.encode()) > 1:
-        raise AssertionError("an archive page names itself more than once")
-    return (archive_page_path(info.folder, info.format, name),
-            (head.replace(_UNNAMED.encode(), name.encode()), *chunks[1:]))
+    path = archive_page_path(info.folder, info.format, name)
+    head, tail = fmt.shell(replace(info, path=path, url=config.base_url + path), config)
+    return path, _joined(head, parts, fmt.separator, tail)
 
 
 PARALLEL_MIN_ISSUES = 64
