@@ -299,3 +299,18 @@ def test_the_issue_archive_page_tells_people_the_feeds_hold_every_issue(
     out = _archived(tmp_path, config, issues=3)
     text = (out / "archive.html").read_text(encoding="utf-8")
     assert ('以 <code>rel="prev-archive"</code> 链接最新一页' in text) is told
+
+
+def test_hosting_serves_every_page_as_immutable_with_its_format_type(tmp_path: Path) -> None:
+    from feeds.formats import FORMATS
+    from feeds.hosting import IMMUTABLE, SHORT, policy
+
+    out = _archived(tmp_path, SMALL)
+    pages = [p for p in all_files(out) if PAGE.fullmatch(p)]
+    types = {f.file_name.rpartition(".")[0]: f.media_type for f in FORMATS}
+    for path in pages:
+        rule = policy(path)
+        assert (rule.cache_control, rule.tier, rule.feed) == (IMMUTABLE, 0, False), path
+        assert rule.content_type == types[path.rpartition("/")[2].split("-")[0]], path
+    assert {policy(p).cache_control for p in subscription_feeds(out)} == {SHORT}
+    assert {p.split("/archive/")[0] for p in pages if "/archive/" in p} >= {"digest"}
