@@ -314,3 +314,23 @@ def test_hosting_serves_every_page_as_immutable_with_its_format_type(tmp_path: P
         assert rule.content_type == types[path.rpartition("/")[2].split("-")[0]], path
     assert {policy(p).cache_control for p in subscription_feeds(out)} == {SHORT}
     assert {p.split("/archive/")[0] for p in pages if "/archive/" in p} >= {"digest"}
+
+
+@pytest.mark.parametrize("damage", ["page", "state"])
+def test_a_damaged_page_or_record_is_made_again_not_trusted(tmp_path: Path, damage: str) -> None:
+    from corpus import write_corpus
+
+    out = _archived(tmp_path, SMALL)
+    pages = sorted(p for p in all_files(out) if PAGE.fullmatch(p))
+    before = {p: (out / p).read_bytes() for p in pages}
+    state = out / ".feeds" / "state.json"
+    if damage == "page":
+        (out / pages[0]).write_bytes(b"<feed>tampered</feed>\n")
+    else:
+        record = json.loads(state.read_text(encoding="utf-8"))
+        record["archive_pages"]["pages"] = {"x": [1, 2], "y": ["../../etc/passwd", 0, 0], "z": 7}
+        state.write_text(json.dumps(record), encoding="utf-8")
+    write_corpus(1, tmp_path / "issues", start=12)
+    code, _, err = build(tmp_path)
+    assert code == 0, err
+    assert {p: (out / p).read_bytes() for p in pages} == before
