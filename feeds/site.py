@@ -83,8 +83,11 @@ def _known_pages(state: dict[str, Any] | None, out: OutputDir, salt: str) -> dic
     for key, value in record["pages"].items():
         with contextlib.suppress(TypeError, ValueError, OSError):
             path, size, mtime = value
+            if not isinstance(path, str) or path.startswith("/") or ".." in path.split("/") \
+                    or "archive" not in path.split("/")[:-1]:
+                continue  # only an archive page inside output/ is ever trusted
             stat = (out.root / path).stat()
-            if isinstance(path, str) and [stat.st_size, stat.st_mtime_ns] == [size, mtime]:
+            if [stat.st_size, stat.st_mtime_ns] == [size, mtime]:
                 found[str(key)] = path
     return found
 

@@ -328,7 +328,13 @@ def test_a_damaged_page_or_record_is_made_again_not_trusted(tmp_path: Path, dama
         (out / pages[0]).write_bytes(b"<feed>tampered</feed>\n")
     else:
         record = json.loads(state.read_text(encoding="utf-8"))
-        record["archive_pages"]["pages"] = {"x": [1, 2], "y": ["../../etc/passwd", 0, 0], "z": 7}
+        secret = tmp_path / "archive" / "secret.xml"  # outside output/, but an archive/ in its path
+        secret.parent.mkdir()
+        secret.write_bytes(b"secret")
+        outside = [str(secret), secret.stat().st_size, secret.stat().st_mtime_ns]
+        record["archive_pages"]["pages"] = {
+            **{key: outside for key in record["archive_pages"]["pages"]},
+            "x": [1, 2], "y": ["../../etc/passwd", 0, 0], "z": 7}
         state.write_text(json.dumps(record), encoding="utf-8")
     write_corpus(1, tmp_path / "issues", start=12)
     code, _, err = build(tmp_path)
