@@ -309,14 +309,16 @@ def _digest_of(parts: Iterable[str]) -> str:
 def plan_feeds(issues: Sequence[Issue], config: Config,
                prepared: Mapping[str, Sequence[Serialised]] | None = None,
                digests: Mapping[str, Serialised] | None = None,
-               revisions: Revisions | None = None) -> list[FeedInfo]:
+               revisions: Revisions | None = None,
+               sources: Mapping[str, str] | None = None) -> list[FeedInfo]:
     """Every feed to publish, in every format, with its entries newest first and
     within its limit.
 
     Entries are made only for the articles that some feed keeps, or taken from
     ``prepared`` (an issue's entries by its path, already serialised); the same
     for the digest's entries and ``digests``. ``revisions`` are the digest
-    entries as last published (see :func:`revised`).
+    entries as last published (see :func:`revised`). ``sources`` (an issue's
+    path → a digest of its file's bytes) names archive pages' issues cheaply.
     """
     prepared = prepared or {}
     refs = _issue_refs(issues)
@@ -340,8 +342,11 @@ def plan_feeds(issues: Sequence[Issue], config: Config,
     identities: dict[int, str] = {}
 
     def identity(at: int) -> str:
-        if at not in identities:  # all an issue's entries are made from (config and code aside)
-            identities[at] = _digest_of([repr(issues[at])])
+        if at not in identities:  # all an issue's entries are made from (config and code aside):
+            issue = issues[at]    # its bytes and name, and what is not in them, date and url
+            known = (sources or {}).get(issue.path)
+            identities[at] = _digest_of([known, issue.path, str(issue.date), issue.url] if known
+                                        else [repr(issue)])
         return identities[at]
 
     def page(refs: tuple[_Ref, ...]) -> ArchivePage:

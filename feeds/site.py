@@ -7,6 +7,8 @@ LockError or WriteError and prints nothing.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -125,10 +127,14 @@ def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Confi
     from feeds.loader import load_issues
     from feeds.pages import opml, site_pages, with_page_urls
     from feeds.render import digest_records, prepare_issues, render_feeds
+    from feeds.sources import display_path
     from feeds.writer import Content
 
     cache = ParseCache(out.state / "parsed")
     loaded = load_issues(list(sources), parse_options(config), cache, sources)
+    cwd = os.getcwd()
+    digests = {display_path(file, cwd): hashlib.sha256(data).hexdigest()
+               for file, data in sources.items() if data is not None}
     sources.clear()  # the files' bytes, no longer needed: memory for the rest of the build
     issues = with_page_urls(loaded.issues, config) if config.pages else loaded.issues
     # With archive pages or no item limit every entry is published: serialise those
@@ -139,7 +145,7 @@ def _full_build(sources: dict[Path, bytes | None], out: OutputDir, config: Confi
     prepared = prepare_issues([i for i in issues if i.path in loaded.fresh], config,
                               revisions) if every_entry else {}
     feeds = plan_feeds(issues, config, {p: r.entries for p, r in prepared.items()},
-                       {p: r.digest for p, r in prepared.items()}, revisions)
+                       {p: r.digest for p, r in prepared.items()}, revisions, digests)
     fragments = load_fragments(out.state / "fragments.pickle")
     known = set(fragments)
     for ready in prepared.values():
