@@ -33,6 +33,8 @@ WORK = HERE / "work"
 PAIRED: dict[int, list[float]] = {}  # N -> feeds/hugo of each pair of alternating cold builds
 PAGES: dict[tuple[int, bool], list[float]] = {}  # (N, limits) -> with/without pages, each pair
 FORMAT_PAIRS: dict[int, list[float]] = {}  # N -> three formats + digest / Atom and RSS only
+ARCHIVES: dict[int, tuple[list[float], list[float]]] = {}  # N -> cold archives / no limit,
+# one new issue with archives - without, each pair in turn
 FEEDS = [sys.executable, "-m", "feeds", "build", "--quiet"]
 _MEASURE = """
 import resource, subprocess, sys, time
@@ -73,10 +75,11 @@ def repeat(runs: int, before: Callable[[], None], cmd: list[str], cwd: Path) -> 
     return statistics.median(walls), max(peaks)
 
 
-def project(n: int, limits: bool, two_formats: bool = False) -> Path:
+def project(n: int, limits: bool, two_formats: bool = False, archives: bool = True) -> Path:
     """A project folder with the corpus of n issues and a config: every format and the
     digest, or (``two_formats``) Atom and RSS only, as before JSON Feed and the digest."""
-    root = WORK / f"n{n}-{'limits' if limits else 'all'}{'-two' if two_formats else ''}"
+    root = WORK / (f"n{n}-{'limits' if limits else 'all'}{'-two' if two_formats else ''}"
+                   f"{'' if archives else '-no-archives'}")
     corpus = WORK / f"corpus-{n}"
     if not (corpus / ".done").exists():
         shutil.rmtree(corpus, ignore_errors=True)
@@ -93,6 +96,8 @@ def project(n: int, limits: bool, two_formats: bool = False) -> Path:
         config += "max_items = 0\nsection_max_items = 0\ndigest_max_items = 0\n"
     if two_formats:
         config += 'formats = ["atom", "rss"]\ndigest = false\n'
+    if not archives:
+        config += "archive_page_size = 0\n"
     (root / "feeds.toml").write_text(config, encoding="utf-8")
     return root
 
@@ -111,8 +116,9 @@ def check_feeds(root: Path, articles: int, limits: bool) -> str:
     sections = {k: v for k, v in counts.items() if k.startswith("sections/")}
     atom = sum(v for k, v in sections.items() if k.endswith("atom.xml"))
     rss = sum(v for k, v in sections.items() if k.endswith("rss.xml"))
-    if limits:
-        ok = combined == (min(100, articles),) * 2 and all(v <= 50 for v in sections.values())
+    if limits:  # archived feeds hold their limit and fewer than a page (100) more
+        ok = combined[0] == combined[1] and min(100, articles) <= combined[0] < 200 \
+            and all(v < 150 for v in sections.values())
     else:
         ok = combined == (articles, articles) and atom == rss == articles
     if not ok:
@@ -242,6 +248,62 @@ def bench_formats(n: int, runs: int, rows: list[Row]) -> None:
     FORMAT_PAIRS[n] = ratios
 
 
+def entries_per_feed(out: Path) -> dict[str, int]:
+    """Entries in each feed, its archive pages' counted with it (by feed path)."""
+    counts: dict[str, int] = {}
+    for path in out.rglob("*"):
+        rel = path.relative_to(out).as_posix()
+        if path.suffix not in (".xml", ".json") or rel in ("sitemap.xml",) or ".feeds" in rel:
+            continue
+        data = path.read_bytes()
+        folder, _, name = rel.rpartition("/")
+        if folder.endswith("archive"):
+            folder = folder[:-len("archive")].rstrip("/")
+            name = name.split("-")[0] + path.suffix  # archive/atom-<name>.xml: atom.xml
+        feed = f"{folder}/{name}" if folder else name
+        found = data.count(b"\n  <entry>") if name == "atom.xml" else \
+            data.count(b"<item>") if name == "rss.xml" else len(json.loads(data)["items"])
+        counts[feed] = counts.get(feed, 0) + found
+    return counts
+
+
+def bench_archives(n: int, runs: int, rows: list[Row]) -> None:
+    """Cold builds with archives (the defaults) against no-limit builds, and one new
+    issue with archives against the default limits without them, each pair in turn."""
+    archived, everything = project(n, True), project(n, False)
+    plain = project(n, True, archives=False)
+    cold_ratio, new_diff, cold, new, new_plain = [], [], [], [], []
+    extra = write_corpus(1, WORK / "extra", start=n)[0]
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+    for _ in range(runs):
+        shutil.rmtree(archived / "output", ignore_errors=True)
+        mine, _ = measure(FEEDS, archived)
+        shutil.rmtree(everything / "output", ignore_errors=True)
+        whole, _ = measure(FEEDS, everything)
+        cold.append(mine)
+        cold_ratio.append(mine / whole)
+        walls = []
+        for root in (archived, plain):
+            (root / "issues" / extra.name).unlink(missing_ok=True)
+            subprocess.run(FEEDS, cwd=root, check=True, env=env)
+            shutil.copy(extra, root / "issues" / extra.name)
+            walls.append(measure(FEEDS, root)[0])
+            (root / "issues" / extra.name).unlink()
+        new.append(walls[0])
+        new_plain.append(walls[1])
+        new_diff.append(walls[0] - walls[1])
+    shutil.rmtree(archived / "output", ignore_errors=True)
+    subprocess.run(FEEDS, cwd=archived, check=True, env=env)
+    got, want = entries_per_feed(archived / "output"), entries_per_feed(everything / "output")
+    if got != want:
+        raise SystemExit(f"archives do not hold every entry once: {got} against {want}")
+    rows.append(Row("feeds cold, archives (defaults)", n, statistics.median(cold), 0,
+                    f"{sum(got.values())} entries, each once per feed and format"))
+    rows.append(Row("feeds one new issue, archives", n, statistics.median(new), 0, ""))
+    rows.append(Row("feeds one new issue, no archives", n, statistics.median(new_plain), 0, ""))
+    ARCHIVES[n] = (cold_ratio, new_diff)
+
+
 def bench_floors(n: int, runs: int, rows: list[Row]) -> None:
     root = project(n, False)
     wall, rss = repeat(runs, lambda: None, [sys.executable, "-c",
@@ -264,16 +326,25 @@ def main() -> None:
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--formats-n", type=int, nargs="*", default=[1000],
                         help="also time Atom+RSS-only builds against every format, in turn")
+    parser.add_argument("--archives-n", type=int, nargs="*", default=[1000],
+                        help="also time builds with archives against no limit, in turn")
+    parser.add_argument("--only-archives", action="store_true",
+                        help="time nothing but the archives' pairs")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     pelican, hugo = (None, None) if args.no_peers else setup(WORK)
     rows: list[Row] = []
     for n in args.n:
+        if args.only_archives:
+            bench_archives(n, args.runs, rows)
+            continue
         bench_feeds(n, args.runs, rows)
         bench_floors(n, args.runs, rows)
         if n in args.formats_n:
             bench_formats(n, args.runs, rows)
+        if n in args.archives_n:
+            bench_archives(n, args.runs, rows)
         if n in args.peers_n:
             bench_peers(n, args.runs, rows, pelican, hugo)
     print(f"\n{'scenario':44} {'N':>5} {'wall s':>8} {'max RSS MB':>11}  check")
@@ -303,6 +374,12 @@ def main() -> None:
             print(f"N={n}: every format + digest / Atom and RSS only = "
                   f"{statistics.median(ratios):.2f} (time), the median of {len(ratios)} pairs "
                   f"of cold no-limit builds taken in turn ({min(ratios):.2f}–{max(ratios):.2f})")
+        if n in ARCHIVES:
+            ratios, diffs = ARCHIVES[n]
+            print(f"N={n}: cold build with archives / no limit = {statistics.median(ratios):.2f} "
+                  f"({min(ratios):.2f}–{max(ratios):.2f}); one new issue with archives - "
+                  f"without = {statistics.median(diffs):+.2f} s ({min(diffs):+.2f} to "
+                  f"{max(diffs):+.2f}), {len(ratios)} pairs taken in turn")
         if n in PAIRED:
             ratios = PAIRED[n]
             print(f"N={n}: feeds / hugo = {statistics.median(ratios):.2f} (time), the median of "

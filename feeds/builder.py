@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import NamedTuple, Protocol
+from typing import NamedTuple, Protocol, TypeVar
 
 from feeds.config import Config
 from feeds.formats import BY_NAME, GENERATOR, enabled, feed_folder
@@ -24,6 +24,7 @@ from feeds.urls import canonical_url, is_web_url, published_url
 from feeds.xmltext import clean
 
 DIGEST_FOLDER = "digest"
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,20 @@ class Serialised:
 
 
 @dataclass(frozen=True)
+class ArchivePage:
+    """A planned RFC 5005 archive page, its entries newest first, made only when the
+    page must be written: a page already written from the same issues is not made
+    again (see :func:`feeds.render.render_feeds`)."""
+
+    identity: str  # a digest of its issues as parsed and its entries' places in them
+    make: Callable[[], tuple[Entry | Serialised, ...]]
+
+    @cached_property
+    def entries(self) -> tuple[Entry | Serialised, ...]:
+        return self.make()
+
+
+@dataclass(frozen=True)
 class FeedInfo:
     """One published feed: where it lives and what it is."""
 
@@ -73,6 +88,10 @@ class FeedInfo:
     entries: tuple[Entry | Serialised, ...]
     folder: str = ""  # where its files are inside ``output/``
     issued: datetime | None = None  # the newest issue's date: an empty feed's updated
+    archives: tuple[ArchivePage, ...] = ()  # RFC 5005 pages, oldest first
+    complete: bool = False  # it holds every entry (no limit): RFC 5005 ``fh:complete``
+    current: str = ""  # an archive page's: the subscription feed's URL
+    prev_archive: str = ""  # the URL of the next older archive page
 
     @property
     def media_type(self) -> str:
@@ -81,6 +100,28 @@ class FeedInfo:
     @cached_property
     def updated(self) -> datetime | None:
         return max((e.updated for e in self.entries), default=self.issued)
+
+
+def split_archives(newest_first: Sequence[_T], limit: int, page: int
+                   ) -> tuple[tuple[_T, ...], tuple[tuple[_T, ...], ...]]:
+    """A feed's entries as its subscription feed's and its archive pages' (RFC 5005),
+    the pages oldest first, each newest first.
+
+    Pages hold ``page`` entries counted from the oldest, so a page once made
+    never changes when entries are added; the subscription feed holds its newest
+    ``limit`` entries and those not yet filling a page (fewer than ``page`` more).
+    Without a limit or without pages, there are no archives.
+    """
+    entries = tuple(newest_first)
+    if not limit:
+        return entries, ()
+    if not page or len(entries) <= limit:
+        return entries[:limit], ()
+    closed = (len(entries) - limit) // page
+    cut = len(entries) - closed * page
+    end = len(entries)
+    pages = tuple(entries[end - (j + 1) * page:end - j * page] for j in range(closed))
+    return entries[:cut], pages
 
 
 def feed_path(slug: str, fmt: str, folder: str | None = None) -> str:
@@ -329,22 +370,39 @@ def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = Non
 
 def _digest_plan(source: IssueSource, config: Config, digests: Mapping[str, Serialised],
                  digest_of: Callable[[AnyIssue], Entry | Serialised] | None,
-                 revisions: Revisions) -> tuple[Entry | Serialised, ...]:
-    """The digest's entries: one per issue, newest first, within its limit."""
+                 revisions: Revisions
+                 ) -> tuple[tuple[Entry | Serialised, ...], tuple[ArchivePage, ...]]:
+    """The digest's entries, one per issue, newest first, within its limit; and its
+    archive pages (see :func:`split_archives`)."""
     order = sorted(source.by_newest(None), key=lambda i: (i.date, i.year, i.number), reverse=True)
-    if config.digest_max_items:
-        order = order[:config.digest_max_items]
-    made: list[Entry | Serialised] = []
-    for issue in order:
+    kept, pages = split_archives(order, config.digest_max_items, config.archive_page_size)
+
+    def entry(issue: AnyIssue) -> Entry | Serialised:
         ready = digests.get(issue.path)
         if ready is not None:
-            made.append(ready)
-        elif digest_of is not None:
-            made.append(digest_of(issue))
-        else:
-            assert isinstance(issue, Issue), "a summary's digest entry needs digest_of()"
-            made.append(digest_entry(issue, config, revisions))
-    return tuple(made)
+            return ready
+        if digest_of is not None:
+            return digest_of(issue)
+        assert isinstance(issue, Issue), "a summary's digest entry needs digest_of()"
+        return digest_entry(issue, config, revisions)
+
+    def page(issues: tuple[AnyIssue, ...]) -> ArchivePage:
+        return ArchivePage(_digest_of(map(_identity, issues)),
+                           lambda: tuple(map(entry, issues)))
+
+    return tuple(map(entry, kept)), tuple(map(page, pages))
+
+
+def _digest_of(parts: Iterable[str]) -> str:
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _identity(issue: AnyIssue) -> str:
+    """What all an issue's entries are made from (config and code aside): a summary's
+    catalog key (its file's bytes) with its path, date and url; a whole issue as parsed."""
+    if isinstance(issue, IssueSummary) and issue.key:
+        return _digest_of([issue.key, issue.path, str(issue.date)])
+    return _digest_of([repr(issue)])
 
 
 def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
@@ -364,7 +422,8 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
     issues whose articles some feed keeps, or taken from ``prepared`` (an issue's
     entries by its path, already serialised); ``entries_of`` gives those of a
     summary (by default :func:`issue_entries` of a whole issue). The same for the
-    digest's entries: ``digests``, then ``digest_of``.
+    digest's entries: ``digests``, then ``digest_of``. A limited feed with
+    ``archive_page_size`` reads every issue: its older entries go to archive pages.
     """
     source = IssueList(issues) if isinstance(issues, Sequence) else issues
     prepared = prepared or {}
@@ -385,38 +444,49 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
         return made[issue.path][ref.position]
 
     issued = latest.date if latest is not None else None  # the newest issue's date
+
+    def page(refs: tuple[_Ref, ...]) -> ArchivePage:
+        return ArchivePage(_digest_of(f"{_identity(r.issue)}:{r.position}" for r in refs),
+                           lambda: tuple(entry(r) for r in refs))
+
     feeds = []
     for slug in ["", *source.slugs()]:
         # one feed's refs at a time: with no limit they are as many as the articles
-        kept = tuple(entry(r) for r in _newest(
-            source.by_newest(slug or None), config.section_max_items if slug else config.max_items,
-            slug or None))
+        limit = config.section_max_items if slug else config.max_items
+        every = _newest(source.by_newest(slug or None),
+                        0 if config.archive_page_size else limit, slug or None)
+        kept_refs, page_refs = split_archives(every, limit, config.archive_page_size)
+        kept = tuple(entry(r) for r in kept_refs)
+        pages = tuple(map(page, page_refs))
         title, description = name, config.description
         if slug:
             section_name = kept[0].section_name
             title = f"{name} · {section_name}"
             description = f"{description}（{section_name}）" if description else section_name
         feeds.extend(_each_format(slug, feed_folder(slug), title, description, kept, config,
-                                  issued))
+                                  issued, pages, not limit))
     if not config.digest:
         return feeds
-    digest = _digest_plan(source, config, digests or {}, digest_of, revisions or {})
+    digest, pages = _digest_plan(source, config, digests or {}, digest_of, revisions or {})
     feeds.extend(_each_format("", DIGEST_FOLDER, f"{name} · 每期合集",
                               f"{config.description}（每期一条）" if config.description
-                              else "每期一条", digest, config, issued))
+                              else "每期一条", digest, config, issued, pages,
+                              not config.digest_max_items))
     return feeds
 
 
 def _each_format(slug: str, folder: str, title: str, description: str,
                  kept: tuple[Entry | Serialised, ...], config: Config,
-                 issued: datetime | None) -> list[FeedInfo]:
+                 issued: datetime | None,
+                 archives: tuple[ArchivePage, ...] = (),
+                 complete: bool = False) -> list[FeedInfo]:
     """One feed in every registered format."""
     feeds = []
     for fmt in enabled(config):
         path = feed_path(slug, fmt.name, folder)
         feeds.append(FeedInfo(path=path, format=fmt.name, title=title, description=description,
                               url=config.base_url + path, slug=slug, entries=kept, folder=folder,
-                              issued=issued))
+                              issued=issued, archives=archives, complete=complete))
     return feeds
 
 

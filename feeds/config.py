@@ -39,6 +39,7 @@ class Config:
     max_items: int = 100
     section_max_items: int = 50
     digest_max_items: int = 50
+    archive_page_size: int = 100  # entries per RFC 5005 archive page; 0 = no archives
     formats: tuple[str, ...] = ()  # the feed formats to write; empty: every registered one
     digest: bool = True
     tag_authority: str = ""
@@ -111,9 +112,10 @@ def _check(config: Config, where: str, url_from: str) -> Config:
                           "(use an IANA name such as 'Asia/Shanghai')") from None
     if config.templates and not Path(config.templates).is_dir():
         raise ConfigError(f"{where}: templates folder {config.templates!r} not found")
-    for key in ("max_items", "section_max_items", "digest_max_items"):
+    for key in ("max_items", "section_max_items", "digest_max_items", "archive_page_size"):
         if getattr(config, key) < 0:
-            raise ConfigError(f"{where}: {key} must be 0 (no limit) or more")
+            none = "no archives" if key == "archive_page_size" else "no limit"
+            raise ConfigError(f"{where}: {key} must be 0 ({none}) or more")
     if config.tag_authority and not re.fullmatch(r"[A-Za-z0-9.-]+(@[A-Za-z0-9.-]+)?",
                                                   config.tag_authority):
         raise ConfigError(f"{where}: tag_authority must be a domain name or an email address")

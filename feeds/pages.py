@@ -214,7 +214,8 @@ def site_pages(issues: Sequence[Issue], feeds: Sequence[FeedInfo],
         years.setdefault(ref.year, []).append(ref)
     newest = refs[-1].date if refs else ""
     files["archive.html"] = r.render("archive.html", "archive.html", "往期目录", combined,
-                                     years=tuple((y, tuple(v)) for y, v in years.items()))
+                                     years=tuple((y, tuple(v)) for y, v in years.items()),
+                                     archived=any(f.archives for f in feeds))
     lastmod["archive.html"] = newest
     groups = tuple(g for s, g in sorted(r.groups.items()) if s)
     files["index.html"] = r.render(

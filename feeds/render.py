@@ -9,12 +9,13 @@ format's library writing a whole feed: the reference those bytes must equal.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import cast
 
-from feeds.builder import Entry, FeedInfo, Revisions, Serialised, digest_entry, issue_entries
+from feeds.builder import ArchivePage, Entry, FeedInfo, Revisions, Serialised, digest_entry, issue_entries
 from feeds.config import Config
 from feeds.formats import BY_NAME, enabled
 from feeds.model import Issue
@@ -66,19 +67,37 @@ def _joined(head: bytes, parts: Sequence[bytes], separator: bytes, tail: bytes) 
 
 
 def render_feeds(feeds: Sequence[FeedInfo], config: Config,
-                 cache: FragmentCache | None = None) -> dict[str, tuple[bytes, ...]]:
+                 cache: FragmentCache | None = None, known: Mapping[str, str] | None = None,
+                 pages: dict[str, str] | None = None) -> dict[str, tuple[bytes, ...]]:
     """The bytes of every feed, as chunks to be written one after another, keyed by
     its path inside ``output/``.
 
     Every entry is serialised once (or taken from ``cache``, which is updated
     to hold exactly the entries of this build) and its bytes are shared, not
-    copied, by all feeds that carry it.
+    copied, by all feeds that carry it. ``known`` maps the key of an archive
+    page written before (see :func:`page_key`) to its path, still in place: such
+    a page, from its feed's oldest on, is neither made nor returned again.
+    ``pages`` receives the key and path of every archive page of this build.
     """
     cache = {} if cache is None else cache
+    known = known or {}
+    pages = {} if pages is None else pages
     needed: dict[str, Entry | Serialised] = {}
-    for info in feeds:
+    todo: list[tuple[FeedInfo, int, str]] = []  # a feed, its first page to make, the link to
+    for info in feeds:                            # the page before that one
         for entry in info.entries:
             needed[entry.key] = entry
+        prev, start = "", 0
+        for page in info.archives:
+            path = known.get(page_key(info, prev, page))
+            if path is None:
+                break
+            pages[page_key(info, prev, page)] = path
+            prev, start = config.base_url + path, start + 1
+        todo.append((info, start, prev))
+        for page in info.archives[start:]:
+            for entry in page.entries:
+                needed[entry.key] = entry
     missing = [(k, e) for k, e in needed.items() if k not in cache]
     lost = [k for k, e in missing if not isinstance(e, Entry)]
     if lost:
@@ -87,11 +106,20 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
     for key in set(cache) - set(needed):
         del cache[key]
     slot = {fmt.name: n for n, fmt in enumerate(enabled(config))}
-    out = {}
-    for info in feeds:
+    out: dict[str, tuple[bytes, ...]] = {}
+    for info, start, prev in todo:
         fmt = BY_NAME[info.format]
-        head, tail = fmt.shell(info, config)
         n = slot[info.format]
+        for page in info.archives[start:]:
+            path, chunks = _archive_page(replace(
+                info, entries=page.entries, archives=(), complete=False, current=info.url,
+                prev_archive=prev), [cache[e.key][n] for e in page.entries], config)
+            out[path] = chunks
+            pages[page_key(info, prev, page)] = path
+            prev = config.base_url + path
+        if prev:
+            info = replace(info, prev_archive=prev)
+        head, tail = fmt.shell(info, config)
         out[info.path] = _joined(head, [cache[e.key][n] for e in info.entries], fmt.separator, tail)
     return out
 
@@ -101,9 +129,11 @@ Fetch = Callable[[Sequence[str], str], Iterator[bytes]]
 
 def render_stream(feeds: Sequence[FeedInfo], config: Config,
                   fetch: Fetch) -> dict[str, Callable[[], Iterator[bytes]]]:
-    """Each feed as a function that makes its bytes while they are written:
-    :func:`render_feeds` without holding any entry in memory. ``fetch(keys,
-    format)`` gives the serialised entries of the keys, in order."""
+    """Each feed, and each of its archive pages, as a function that makes its bytes
+    while they are written: :func:`render_feeds` without holding a subscription
+    feed's entries in memory. ``fetch(keys, format)`` gives the serialised entries
+    of the keys, in order. An archive page is made here, in memory (it is named by
+    a digest of its bytes), every build: the writer leaves an unchanged one alone."""
 
     def chunks(info: FeedInfo) -> Iterator[bytes]:
         fmt = BY_NAME[info.format]
@@ -115,7 +145,53 @@ def render_stream(feeds: Sequence[FeedInfo], config: Config,
             yield part
         yield tail
 
-    return {info.path: partial(chunks, info) for info in feeds}
+    out: dict[str, Callable[[], Iterator[bytes]]] = {}
+    for info in feeds:
+        prev = ""
+        for page in info.archives:
+            parts = list(fetch([e.key for e in page.entries], info.format))
+            path, made = _archive_page(replace(
+                info, entries=page.entries, archives=(), complete=False, current=info.url,
+                prev_archive=prev), parts, config)
+            out[path] = partial(iter, made)
+            prev = config.base_url + path
+        out[info.path] = partial(chunks, replace(info, prev_archive=prev) if prev else info)
+    return out
+
+
+def page_key(info: FeedInfo, prev: str, page: ArchivePage) -> str:
+    """What an archive page's bytes are made from, besides the code and the
+    configuration: its feed, its link to the page before and its issues."""
+    text = "\x1f".join((info.path, prev, page.identity))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+ARCHIVE_FOLDER = "archive"
+
+
+def archive_page_path(folder: str, fmt: str, name: str) -> str:
+    """Where an archive page of the feed in ``folder`` lives: ``archive/atom-<name>.xml``
+    beside the feed, the format's file name with the page's name added."""
+    word, _, ext = BY_NAME[fmt].file_name.rpartition(".")
+    page = f"{ARCHIVE_FOLDER}/{word}-{name}.{ext}"
+    return f"{folder}/{page}" if folder else page
+
+
+def _archive_page(info: FeedInfo, parts: Sequence[bytes], config: Config
+                  ) -> tuple[str, tuple[bytes, ...]]:
+    """An archive page's path and bytes, named by a digest of its bytes written with
+    its own URL (its ``self`` link) left empty: a page whose content would change
+    gets a new URL, so every copy cached under the old one stays right."""
+    fmt = BY_NAME[info.format]
+    head, tail = fmt.shell(replace(info, url=""), config)
+    digest = hashlib.sha256()
+    for chunk in _joined(head, parts, fmt.separator, tail):
+        digest.update(chunk)
+    hexed = digest.hexdigest()
+    name = "abcdef"[int(hexed[0], 16) % 6] + hexed[1:12]  # a letter first: never read as a number
+    path = archive_page_path(info.folder, info.format, name)
+    head, tail = fmt.shell(replace(info, path=path, url=config.base_url + path), config)
+    return path, _joined(head, parts, fmt.separator, tail)
 
 
 PARALLEL_MIN_ISSUES = 64
@@ -157,4 +233,9 @@ def digest_records(feeds: Sequence[FeedInfo]) -> Mapping[str, tuple[str, str]]:
     """Each published digest entry's id → its content digest and ``updated`` (ISO
     8601), for the next build's :func:`feeds.builder.revised`."""
     return {e.id: (e.revision, e.updated.isoformat())
-            for info in feeds for e in info.entries if e.revision}
+            for info in feeds for e in (*info.entries, *_made(info.archives)) if e.revision}
+
+
+def _made(pages: Sequence[ArchivePage]) -> list[Entry | Serialised]:
+    """The entries of the pages made in this build (not those kept as they were)."""
+    return [e for page in pages if "entries" in vars(page) for e in page.entries]

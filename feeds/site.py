@@ -272,7 +272,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         pages = {}
     catalog.fresh.clear()
     catalog.spool.close()
-    needed = {e.key: e for info in feeds for e in info.entries}
+    needed = {e.key: e for info in feeds
+              for e in (*info.entries, *(e for page in info.archives for e in page.entries))}
     have = store.fragment_keys(needed)
     missing = [(k, e) for k, e in needed.items() if k not in have and isinstance(e, Entry)]
     serialised = make_fragments(missing, config)
@@ -284,10 +285,11 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         return store.fragments(keys, name, names.index(name), at_hand)
 
     files: dict[str, Content] = {}
-    for info, make in zip(feeds, render_stream(feeds, config, fetch).values(), strict=True):
-        # A small feed is made in memory and compared with the published one by its
-        # digest; a large one is made while it is written to its temporary file.
-        files[info.path] = tuple(make()) if len(info.entries) <= IN_MEMORY_ENTRIES else make
+    sizes = {info.path: len(info.entries) for info in feeds}
+    for path, make in render_stream(feeds, config, fetch).items():
+        # A small feed (and every archive page) is made in memory and compared with
+        # the published one by its digest; a large one is made while it is written.
+        files[path] = tuple(make()) if sizes.get(path, 0) <= IN_MEMORY_ENTRIES else make
     files.update(pages)
     files["feeds.opml"] = opml(feeds, config)
     published = out.publish(files, owned)

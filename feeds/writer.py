@@ -468,5 +468,11 @@ class OutputDir:
                 folder.rmdir()
 
     def stale(self, produced: set[str], owned: Mapping[str, PublishedRow]) -> tuple[str, ...]:
-        """Files this tool published earlier but no longer produces (kept, never deleted)."""
-        return tuple(sorted(p for p in owned if p not in produced and (self.root / p).exists()))
+        """Files this tool published earlier but no longer produces (kept, never deleted).
+
+        A superseded content-named file (an old archive page) is not stale: it is
+        kept on purpose, for the caches that hold it under its URL."""
+        from feeds.hosting import IMMUTABLE, policy
+
+        return tuple(sorted(p for p in owned if p not in produced and (self.root / p).exists()
+                            and policy(p).cache_control != IMMUTABLE))

@@ -319,7 +319,7 @@ def test_parse_error_writes_nothing(site: Path) -> None:
 def test_limits_keep_the_newest(tmp_path: Path) -> None:
     root = write_project(tmp_path, {"2024-07-20-29.md": SEED.read_bytes(),
                                     "2024-07-27-30.md": SECOND},
-                         CONFIG + "max_items = 4\nsection_max_items = 1\n")
+                         CONFIG + "max_items = 4\nsection_max_items = 1\narchive_page_size = 0\n")
     assert build(root)[0] == 0
     out = root / "output"
     combined = feedparser.parse((out / "rss.xml").read_bytes()).entries

@@ -208,7 +208,7 @@ def test_digest_limit(tmp_path: Path) -> None:
     from corpus import write_corpus
 
     write_project(tmp_path, {"2024-07-20-29.md": SEED.read_bytes()},
-                  CONFIG + "digest_max_items = 3\n")
+                  CONFIG + "digest_max_items = 3\narchive_page_size = 0\n")
     write_corpus(6, tmp_path / "issues")
     assert build(tmp_path)[0] == 0
     doc = json.loads((tmp_path / "output" / "digest/feed.json").read_bytes())

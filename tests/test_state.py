@@ -382,7 +382,7 @@ def test_incremental_plans_equal_planning_every_entry(tmp_path: Path) -> None:
     from datetime import datetime, timedelta
     from zoneinfo import ZoneInfo
 
-    from feeds.builder import digest_entry, issue_entries, newest_stamp, plan_feeds
+    from feeds.builder import digest_entry, issue_entries, newest_stamp, plan_feeds, split_archives
     from feeds.cache import summarise
     from feeds.config import Config
     from feeds.loader import StoredIssues, _catalog_row
@@ -405,7 +405,8 @@ def test_incremental_plans_equal_planning_every_entry(tmp_path: Path) -> None:
             issues.append(Issue(path=f"i{n}.md", name="N", year=2024, number=n + 1, date=day,
                                 sections=sections))
         issues.sort(key=lambda i: (i.date, i.year, i.number, i.path))
-        config = Config(max_items=rng.choice([0, 1, 3, 10]), section_max_items=rng.choice([0, 1, 4]))
+        config = Config(max_items=rng.choice([0, 1, 3, 10]), section_max_items=rng.choice([0, 1, 4]),
+                        archive_page_size=rng.choice([0, 2, 100]))
         summaries = [summarise(i) for i in issues]
         whole = {i.path: i for i in issues}
         stored = Store.memory()
@@ -422,7 +423,9 @@ def test_incremental_plans_equal_planning_every_entry(tmp_path: Path) -> None:
             for feed in [f for f in planned if f.folder != "digest"]:
                 kept = [e for e in every if not feed.slug or e.section_slug == feed.slug]
                 limit = config.section_max_items if feed.slug else config.max_items
-                assert [e.id for e in feed.entries] == [e.id for e in kept[:limit or None]]
+                ids, pages = split_archives([e.id for e in kept], limit, config.archive_page_size)
+                assert [e.id for e in feed.entries] == list(ids)
+                assert [tuple(e.id for e in p.entries) for p in feed.archives] == list(pages)
             assert {f.slug for f in planned} == {"", *(e.section_slug for e in every)}
             digest = next(f for f in planned if f.folder == "digest")
             assert [e.id for e in digest.entries] == [digest_entry(i, config).id for i in sorted(

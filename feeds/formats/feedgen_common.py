@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from feeds.config import Config
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
+HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
 
 
 def as_html(text: str) -> str:
@@ -132,12 +133,43 @@ class _RssHubLinks:
         return rss
 
 
+class _History:
+    """RFC 5005's marks: ``fh:complete`` on a feed of every entry; on an archive page
+    ``fh:archive`` and its ``current`` link; ``prev-archive`` to the next older page.
+    In RSS the links are ``atom:link`` elements (feedgen's RSS writer keeps only
+    ``rel="self"`` of the atom links)."""
+
+    complete = False
+    current = ""
+    prev_archive = ""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"fh": HISTORY_NS}
+
+    def _extend(self, parent: etree._Element, link_tag: str) -> None:
+        if self.complete:
+            etree.SubElement(parent, f"{{{HISTORY_NS}}}complete")
+        if self.current:
+            etree.SubElement(parent, f"{{{HISTORY_NS}}}archive")
+            etree.SubElement(parent, link_tag, href=self.current, rel="current")
+        if self.prev_archive:
+            etree.SubElement(parent, link_tag, href=self.prev_archive, rel="prev-archive")
+
+    def extend_atom(self, feed: etree._Element) -> etree._Element:
+        self._extend(feed, "link")
+        return feed
+
+    def extend_rss(self, rss: etree._Element) -> etree._Element:
+        self._extend(rss[0], f"{{{ATOM_NS}}}link")
+        return rss
+
+
 def feed_generator(info: FeedInfo, config: Config) -> FeedGenerator:
     """The feed without entries."""
     fg = FeedGenerator()
     fg.register_extension("dc", DcExtension, DcEntryExtension, atom=False, rss=True)
     fg.register_extension("texttypes", _FeedTextTypes, None, atom=True, rss=False)
-    fg.id(info.url)
+    fg.id(info.current or info.url)  # an archive page is a document of the same feed
     fg.title(as_html(clean(info.title)))
     fg.subtitle(as_html(clean(info.description) or clean(info.title)))
     fg.language(config.language)
@@ -152,6 +184,11 @@ def feed_generator(info: FeedInfo, config: Config) -> FeedGenerator:
         fg.websub.hubs = config.websub_hubs
     fg.link(href=config.base_url + home_path(info.slug), rel="alternate",
             type="text/html")  # last: RSS uses the last link added
+    if info.complete or info.current or info.prev_archive:
+        fg.register_extension("history", _History, None)
+        fg.history.complete = info.complete
+        fg.history.current = info.current
+        fg.history.prev_archive = info.prev_archive
     stamp = info.updated or datetime(1970, 1, 1).astimezone(config.tz)
     fg.updated(stamp)
     fg.lastBuildDate(stamp)

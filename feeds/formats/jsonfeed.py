@@ -55,11 +55,12 @@ def _document(info: FeedInfo, config: Config, items: list[dict[str, Any]]) -> di
         "_feeds": {"generator": GENERATOR},  # an extension (JSON Feed 1.1): the tool's mark
         "title": clean(info.title),
         "home_page_url": config.base_url + home_path(info.slug),
-        "feed_url": info.url,
+        "feed_url": info.current or info.url,  # an archive page's: the feed it belongs to
         "description": clean(info.description) or clean(info.title),
         "language": config.language,
         "authors": [{"name": clean(config.author or info.title.split(" · ")[0])}],
         **hubs,
+        **({"next_url": info.prev_archive} if info.prev_archive else {}),  # older entries
         "items": items,  # last: the fast path writes the items where this ends
     }
 

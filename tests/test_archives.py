@@ -1,0 +1,337 @@
+"""RFC 5005 archived feeds: a walker written from the RFC reads every feed's whole
+history, closed pages never change, and an old page's URL keeps serving its bytes."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import feedparser
+import pytest
+from conftest import ATOM_RNG
+from lxml import etree
+from test_build import BASE, CONFIG, all_files, build, write_project
+
+from feeds.builder import split_archives
+from feeds.config import ConfigError, load_config
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+FH = "{http://purl.org/syndication/history/1.0}"
+LIMITS = "max_items = 30\nsection_max_items = 10\ndigest_max_items = 2\n"
+SMALL = CONFIG + LIMITS + "archive_page_size = 3\n"
+LARGE = CONFIG + LIMITS + "archive_page_size = 40\n"
+EVERYTHING = CONFIG + "max_items = 0\nsection_max_items = 0\ndigest_max_items = 0\n"
+PAGE = re.compile(r"(?:.*/)?archive/(?:atom|rss|feed)-[a-f][0-9a-f]{11}\.(?:xml|json)")
+
+
+@dataclass(frozen=True)
+class Seen:
+    id: str
+    title: str
+    summary: str
+    updated: str
+
+
+def _links(root: etree._Element, tag: str) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for link in root.iter(tag):
+        found.setdefault(link.get("rel", "alternate"), []).append(link.get("href"))
+    return found
+
+
+def _read(out: Path, url: str) -> bytes:
+    assert url.startswith(BASE), url
+    return (out / url[len(BASE):]).read_bytes()
+
+
+def _document(data: bytes, fmt: str) -> tuple[dict[str, list[str]], list[Seen], set[str]]:
+    """A feed document's links by rel, its entries and its RFC 5005 marks."""
+    if fmt == "json":
+        doc = json.loads(data)
+        links = {"self": [doc["feed_url"]]}
+        if "next_url" in doc:
+            links["prev-archive"] = [doc["next_url"]]
+        return links, [Seen(i["id"], i["title"], i["summary"], i["date_modified"])
+                       for i in doc["items"]], set()
+    root = etree.fromstring(data)
+    marks = {e.tag[len(FH):] for e in root.iter(f"{FH}*")}
+    if fmt == "atom":
+        return _links(root, f"{ATOM}link"), [
+            Seen(e.findtext(f"{ATOM}id"), e.findtext(f"{ATOM}title"),
+                 e.findtext(f"{ATOM}summary"), e.findtext(f"{ATOM}updated"))
+            for e in root.iter(f"{ATOM}entry")], marks
+    return _links(root[0], f"{ATOM}link"), [
+        Seen(i.findtext("guid"), i.findtext("title"), i.findtext("description"),
+             i.findtext("pubDate")) for i in root.iter("item")], marks
+
+
+def walk(out: Path, path: str) -> tuple[dict[str, Seen], list[str]]:
+    """RFC 5005 section 4.2: start at the subscription document, follow prev-archive
+    until there is none; an entry seen in a newer document wins. Returns the
+    entries and the archive pages' URLs, newest first; asserts each page's marks."""
+    fmt = "json" if path.endswith(".json") else "rss" if "rss" in path else "atom"
+    current = BASE + path
+    links, entries, marks = _document(_read(out, current), fmt)
+    assert "archive" not in marks
+    collected: dict[str, Seen] = {}
+    for entry in entries:
+        assert entry.id not in collected, "an entry twice in one document"
+        collected[entry.id] = entry
+    pages: list[str] = []
+    while "prev-archive" in links:
+        [url] = links["prev-archive"]
+        assert url not in pages and PAGE.fullmatch(url[len(BASE):]), url
+        pages.append(url)
+        links, entries, marks = _document(_read(out, url), fmt)
+        if fmt == "json":
+            assert links["self"] == [current]  # feed_url names the feed the page belongs to
+        else:
+            assert marks == {"archive"} and links["current"] == [current]
+            assert links["self"] == [url]
+        for entry in entries:
+            assert entry.id not in collected, "an entry in two documents of one feed"
+            collected[entry.id] = entry
+    return collected, pages
+
+
+def subscription_feeds(out: Path) -> list[str]:
+    return sorted(p for p in all_files(out) if not p.startswith("archive/")
+                  and "/archive/" not in p and p.endswith((".xml", ".json"))
+                  and p != "feeds.opml")
+
+
+@pytest.fixture(scope="module")
+def everything(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same issues built without limits: one complete document per feed."""
+    from corpus import write_corpus
+
+    root = tmp_path_factory.mktemp("everything")
+    write_project(root, {}, EVERYTHING)
+    write_corpus(12, root / "issues")
+    assert build(root)[0] == 0
+    return root / "output"
+
+
+def _archived(root: Path, config: str, issues: int = 12) -> Path:
+    from corpus import write_corpus
+
+    write_project(root, {}, config)
+    write_corpus(issues, root / "issues")
+    code, _, err = build(root)
+    assert code == 0, err
+    return root / "output"
+
+
+@pytest.mark.parametrize("config", [SMALL, LARGE], ids=["page-3", "page-40"])
+def test_walker_collects_every_entry_once_for_every_feed(
+        tmp_path: Path, everything: Path, config: str) -> None:
+    out = _archived(tmp_path, config)
+    feeds = subscription_feeds(out)
+    assert feeds == subscription_feeds(everything) and len(feeds) > 9
+    paged = 0
+    for path in feeds:
+        collected, pages = walk(out, path)
+        whole, none = walk(everything, path)
+        assert none == []
+        assert collected == whole, path
+        paged += bool(pages)
+    assert 0 < paged < len(feeds)
+    assert walk(out, "atom.xml")[1] and bool(walk(out, "digest/rss.xml")[1]) == (config == SMALL)
+
+
+def test_limited_feeds_keep_their_limit_and_only_complete_ones_say_so(
+        tmp_path: Path, everything: Path) -> None:
+    out = _archived(tmp_path, SMALL)
+    for path in ("atom.xml", "rss.xml"):
+        _, entries, marks = _document((out / path).read_bytes(), path[:-4])
+        assert 30 <= len(entries) < 33 and marks == set()
+        _, entries, marks = _document((everything / path).read_bytes(), path[:-4])
+        assert marks == {"complete"}
+    _, entries, _ = _document((out / "digest/atom.xml").read_bytes(), "atom")
+    assert 2 <= len(entries) < 5
+
+
+def test_pages_are_counted_from_the_oldest_entry() -> None:
+    assert split_archives(range(10, 0, -1), 3, 4) == (
+        (10, 9, 8, 7, 6, 5), ((4, 3, 2, 1),))
+    assert split_archives(range(12, 0, -1), 3, 4) == (
+        (12, 11, 10, 9, 8, 7, 6, 5)[:4], ((4, 3, 2, 1), (8, 7, 6, 5)))
+    assert split_archives(range(5, 0, -1), 0, 4) == ((5, 4, 3, 2, 1), ())
+    assert split_archives(range(5, 0, -1), 2, 0) == ((5, 4), ())
+    assert split_archives(range(2, 0, -1), 3, 1) == ((2, 1), ())
+
+
+def _feed_of(path: str) -> tuple[str, str]:
+    """An archive page's feed folder and format word."""
+    folder, _, name = path.rpartition("archive/")
+    return folder, name.split("-")[0]
+
+
+@pytest.mark.parametrize("config", [SMALL, LARGE], ids=["page-3", "page-40"])
+def test_a_new_issue_adds_at_most_one_page_per_feed_and_changes_no_page(
+        tmp_path: Path, config: str) -> None:
+    from corpus import write_corpus
+
+    out = _archived(tmp_path, config)
+    before = all_files(out)
+    [added] = write_corpus(1, tmp_path / "issues", start=12)
+    code, _, err = build(tmp_path)
+    assert code == 0, err
+    after = all_files(out)
+    assert all(after[p] == data for p, data in before.items() if PAGE.fullmatch(p))
+    new_pages = [p for p in after if p not in before and PAGE.fullmatch(p)]
+    assert [p for p in after if p not in before and not PAGE.fullmatch(p)] == [
+        "issues/2005-13.html"]  # the new issue's web page (year-number)
+    per_feed = [_feed_of(p) for p in new_pages]
+    largest_section = max(len(re.findall(r"^\*\*\d+\.", part, re.M))
+                          for part in added.read_text(encoding="utf-8").split("\n## ")[1:])
+    articles = len(re.findall(r"^\*\*\d+\.", added.read_text(encoding="utf-8"), re.M))
+    for feed in set(per_feed):
+        size = 40 if config == LARGE else 3
+        added_here = 1 if feed[0] == "digest/" else articles if not feed[0] else largest_section
+        assert per_feed.count(feed) <= max(1, -(-added_here // size)), feed
+    if config == LARGE:
+        assert 0 < len(per_feed) == len(set(per_feed))
+    changed = {p for p in before if after[p] != before[p]}
+    assert changed <= {*subscription_feeds(out), "feeds.opml", "sitemap.xml",
+                       *(p for p in before if p.endswith(".html"))}  # pages list the new issue
+
+
+def test_an_edited_old_article_reaches_the_walker_and_old_urls_keep_their_bytes(
+        tmp_path: Path) -> None:
+    out = _archived(tmp_path, SMALL)
+    before = all_files(out)
+    oldest = sorted((tmp_path / "issues").glob("*.md"))[0]
+    text = oldest.read_text(encoding="utf-8")
+    title = re.search(r"^\*\*1\.\*\* \*\*(.+?)\*\*$", text, re.M)
+    assert title is not None, text[:400]
+    oldest.write_text(text.replace(title.group(1), "更正后的标题", 1), encoding="utf-8")
+    assert build(tmp_path)[0] == 0
+    after = all_files(out)
+    assert all(after[p] == data for p, data in before.items() if PAGE.fullmatch(p))
+    for path in ("atom.xml", "rss.xml", "feed.json"):
+        collected, pages = walk(out, path)
+        titles = [s.title for s in collected.values()]
+        assert "更正后的标题" in titles and title.group(1) not in titles
+        assert pages[0] != walk_before(before, path)[0]  # a new chain from the edited page on
+    for path in ("atom.xml", "rss.xml"):
+        assert after[path] != before[path]
+
+
+def walk_before(files: dict[str, bytes], path: str) -> list[str]:
+    """The prev-archive chain of a feed as a snapshot of the files holds it."""
+    fmt = "json" if path.endswith(".json") else "rss" if "rss" in path else "atom"
+    chain = []
+    links, _, _ = _document(files[path], fmt)
+    while "prev-archive" in links:
+        url = links["prev-archive"][0]
+        chain.append(url)
+        links, _, _ = _document(files[url[len(BASE):]], fmt)
+    return chain
+
+
+def test_every_page_reads_in_feedparser_and_is_valid(tmp_path: Path) -> None:
+    """XML pages in feedparser (this version reads no JSON Feed) and Atom pages
+    against the RFC 4287 schema; JSON pages against the JSON Feed 1.1 schema."""
+    from test_formats import jsonfeed_validator
+
+    out = _archived(tmp_path, SMALL)
+    schema = etree.RelaxNG(etree.parse(str(ATOM_RNG)))
+    pages = [p for p in all_files(out) if PAGE.fullmatch(p)]
+    assert len(pages) > 30
+    for path in pages:
+        if path.endswith(".json"):
+            doc = json.loads((out / path).read_bytes())
+            assert not list(jsonfeed_validator().iter_errors(doc)) and doc["items"], path
+            continue
+        parsed = feedparser.parse((out / path).read_bytes())
+        assert not parsed.bozo and parsed.entries, path
+        if path.endswith(".xml") and "/atom-" in f"/{path}":
+            assert schema.validate(etree.parse(str(out / path))), (path, schema.error_log)
+
+
+def test_superseded_pages_are_kept_and_not_reported_stale(tmp_path: Path) -> None:
+    out = _archived(tmp_path, SMALL)
+    before = set(all_files(out))
+    oldest = sorted((tmp_path / "issues").glob("*.md"))[0]
+    text = oldest.read_text(encoding="utf-8")
+    oldest.write_text(text.replace("**摘要", "**摘要", 1).replace("** **", "** **更正：", 1),
+                      encoding="utf-8")
+    code, stdout, err = build(tmp_path)
+    assert code == 0 and "stale" not in stdout + err and "warning" not in stdout + err, err
+    after = set(all_files(out))
+    assert before < after and all(PAGE.fullmatch(p) for p in after - before)
+
+
+def test_archive_page_size_must_not_be_negative(tmp_path: Path) -> None:
+    path = tmp_path / "feeds.toml"
+    path.write_text("archive_page_size = -1\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"archive_page_size must be 0 \(no archives\) or more"):
+        load_config(path)
+
+
+def test_closed_pages_are_not_made_again(tmp_path: Path) -> None:
+    """A page written before from the same issues is neither rendered nor its entries
+    made: only the subscription feeds and the new page are."""
+    from feeds.builder import plan_feeds
+    from feeds.loader import load_issues
+    from feeds.parser import ParseOptions
+    from feeds.render import render_feeds
+
+    out = _archived(tmp_path, SMALL)
+    config = load_config(tmp_path / "feeds.toml")
+    issues = load_issues([tmp_path / "issues"], ParseOptions()).issues
+    pages: dict[str, str] = {}
+    first = render_feeds(plan_feeds(issues, config), config, {}, {}, pages)
+    assert len(pages) == len([p for p in first if PAGE.fullmatch(p)]) > 30 and out.is_dir()
+    feeds = plan_feeds(issues, config)
+    again = render_feeds(feeds, config, {}, pages, kept := {})
+    assert set(again) == {f.path for f in feeds} and kept == pages
+    assert all("entries" not in vars(page) for f in feeds for page in f.archives)
+    assert {p: b"".join(c) for p, c in again.items()} == {p: b"".join(first[p]) for p in again}
+
+
+@pytest.mark.parametrize(("config", "told"), [(SMALL, True), (CONFIG + LIMITS + "archive_page_size = 0\n", False)])
+def test_the_issue_archive_page_tells_people_the_feeds_hold_every_issue(
+        tmp_path: Path, config: str, told: bool) -> None:
+    out = _archived(tmp_path, config, issues=3)
+    text = (out / "archive.html").read_text(encoding="utf-8")
+    assert ('以 <code>rel="prev-archive"</code> 链接最新一页' in text) is told
+
+
+def test_hosting_serves_every_page_as_immutable_with_its_format_type(tmp_path: Path) -> None:
+    from feeds.formats import FORMATS
+    from feeds.hosting import IMMUTABLE, SHORT, policy
+
+    out = _archived(tmp_path, SMALL)
+    pages = [p for p in all_files(out) if PAGE.fullmatch(p)]
+    types = {f.file_name.rpartition(".")[0]: f.media_type for f in FORMATS}
+    for path in pages:
+        rule = policy(path)
+        assert (rule.cache_control, rule.tier, rule.feed) == (IMMUTABLE, 0, False), path
+        assert rule.content_type == types[path.rpartition("/")[2].split("-")[0]], path
+    assert {policy(p).cache_control for p in subscription_feeds(out)} == {SHORT}
+    assert {p.split("/archive/")[0] for p in pages if "/archive/" in p} >= {"digest"}
+
+
+@pytest.mark.parametrize("damage", ["page", "state"])
+def test_a_damaged_page_or_state_is_made_again_not_trusted(tmp_path: Path, damage: str) -> None:
+    """Archive pages are made again every build (no record of closed pages is
+    trusted): a tampered page, or a damaged state database, changes no page."""
+    from corpus import write_corpus
+
+    out = _archived(tmp_path, SMALL)
+    pages = sorted(p for p in all_files(out) if PAGE.fullmatch(p))
+    before = {p: (out / p).read_bytes() for p in pages}
+    if damage == "page":
+        (out / pages[0]).write_bytes(b"<feed>tampered</feed>\n")
+    else:
+        state = tmp_path / ".feeds" / "state.sqlite"
+        assert state.is_file()
+        state.write_bytes(b"not a database" * 1000)
+    write_corpus(1, tmp_path / "issues", start=12)
+    code, _, err = build(tmp_path)
+    assert code == 0, err
+    assert {p: (out / p).read_bytes() for p in pages} == before
