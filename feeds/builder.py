@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -336,17 +337,27 @@ def digest_id(config: Config, issue: Issue) -> str:
 
 
 def revised(entry_id: str, revision: str, published: datetime, revisions: Revisions,
-            now: datetime | None = None) -> datetime:
+            changed: datetime | None = None) -> datetime:
     """A digest entry's ``updated``: its issue's date when first published; the same
-    as last time while its content is unchanged; when the content changes, the
-    time the build first saw the change (never before the last value)."""
+    as last time while its content is unchanged; when the content changes, when its
+    file was ``changed`` (an input, never the clock), and never before the last value."""
     last = revisions.get(entry_id)
     if last is None:
         return published
     if last[0] == revision:
         return max(published, last[1])
-    now = (now or datetime.now(UTC)).replace(microsecond=0).astimezone(published.tzinfo)
-    return max(published, last[1] + timedelta(seconds=1), now)
+    later = last[1] + timedelta(seconds=1)
+    if changed is not None:
+        later = max(later, changed.replace(microsecond=0).astimezone(published.tzinfo))
+    return max(published, later)
+
+
+def file_changed(path: str) -> datetime | None:
+    """When an issue's file was last modified: the time a digest entry's change is dated."""
+    try:
+        return datetime.fromtimestamp(int(os.stat(path).st_mtime), UTC)
+    except (OSError, ValueError, OverflowError):
+        return None
 
 
 def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = None) -> Entry:
@@ -363,7 +374,8 @@ def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = Non
     ident = digest_id(config, issue)
     return _keyed(Entry(
         id=ident, title=title, link=link, summary=summary, content_html=content,
-        published=issue.date, updated=revised(ident, revision, issue.date, revisions or {}),
+        published=issue.date, updated=revised(ident, revision, issue.date, revisions or {},
+                                                 file_changed(issue.path)),
         section_name="", section_slug="", author="", tags=(),
         order=(issue.date, issue.year, issue.number, 0), revision=revision), config)
 
