@@ -6,6 +6,10 @@ README): the seed issue and the reference files.
 
 from __future__ import annotations
 
+import contextlib
+import io
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -35,3 +39,39 @@ def entries(issue: Issue) -> list[tuple]:
 @pytest.fixture
 def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
+
+
+def run_main(*args: str) -> tuple[int, str, str]:
+    """The real entry point in-process, as a user runs it: (exit code, stdout, stderr).
+
+    Its own handler turns bugs into exit 70, which the hostile tests look for.
+    """
+    from feeds.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old = sys.argv
+    sys.argv = ["feeds", *args]
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        sys.argv = old
+    return code, out.getvalue(), err.getvalue()
+
+
+def git(repo: Path, *args: str, date: str = "") -> None:
+    """Run git in ``repo``; ``date`` sets the author and committer dates."""
+    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else None
+    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
+
+
+def git_repo(repo: Path) -> Path:
+    """A new git repository at ``repo`` with an editor's name, for commits in tests."""
+    repo.mkdir(parents=True, exist_ok=True)
+    git(repo, "init", "-q")
+    git(repo, "config", "user.email", "editor@example.org")
+    git(repo, "config", "user.name", "Editor")
+    return repo

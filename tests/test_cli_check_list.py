@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import SEED
+from conftest import SEED, git, git_repo
 
 from feeds.cli import cli
 
@@ -91,32 +91,24 @@ def test_python_dash_m_runs_the_same_command(project: Path) -> None:
     assert "Traceback" not in done.stderr
 
 
-def _git(repo: Path, *args: str, date: str = "") -> None:
-    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date} if date else None
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
-
-
 def test_undated_issue_takes_the_date_of_the_commit_that_added_it(tmp_path: Path) -> None:
     from feeds.loader import load_issues
     from feeds.parser import ParseOptions
 
-    repo = tmp_path / "repo"
-    (repo / "issues").mkdir(parents=True)
-    _git(repo, "init", "-q")
-    _git(repo, "config", "user.email", "editor@example.org")
-    _git(repo, "config", "user.name", "Editor")
+    repo = git_repo(tmp_path / "repo")
+    (repo / "issues").mkdir()
     (repo / "issues" / "2024-29.md").write_bytes(SEED.read_bytes())
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-qm", "issue 29", date="2024-07-20T09:30:00+08:00")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "issue 29", date="2024-07-20T09:30:00+08:00")
     (repo / "issues" / "2024-29.md").write_bytes(SEED.read_bytes() + b"\n")
-    _git(repo, "commit", "-qam", "typo", date="2024-08-01T10:00:00+08:00")
+    git(repo, "commit", "-qam", "typo", date="2024-08-01T10:00:00+08:00")
     loaded = load_issues([repo / "issues"], ParseOptions())
     [issue] = loaded.issues
     assert (issue.date.isoformat(), issue.date_source) == ("2024-07-20T09:30:00+08:00", "git")
     assert loaded.diagnostics == ()
 
     shallow = tmp_path / "shallow"
-    _git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow))
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(shallow))
     loaded = load_issues([shallow / "issues"], ParseOptions())
     assert loaded.issues[0].date_source == "mtime"
     year = loaded.issues[0].date.year  # today's: the clone's files are new

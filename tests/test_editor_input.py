@@ -3,12 +3,10 @@ usage error (exit 2), never an internal error (exit 70) and never published."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
-
-from feeds.cli import main
+from conftest import run_main
 
 ROOT = Path(__file__).resolve().parent.parent
 P = "issues/2024-29.md"
@@ -24,17 +22,7 @@ TITLE_FORM = "write text, e.g. 'title: 云计算技术动态'"
 
 def feeds(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
     """Run the real entry point in-process (its own handler turns bugs into exit 70)."""
-    old = sys.argv
-    sys.argv = ["feeds", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        sys.argv = old
-    out, err = capsys.readouterr()
-    return code, out, err
+    return run_main(*args)
 
 
 @pytest.fixture

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import contextlib
-import io
 import json
 import re
 import shutil
@@ -24,10 +23,9 @@ from pathlib import Path
 import lxml.etree
 import lxml.html
 import pytest
+from conftest import run_main
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from feeds.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "issues" / "2024-29.md"
@@ -168,18 +166,8 @@ CONTENT_ENCODED = "{http://purl.org/rss/1.0/modules/content/}encoded"
 
 def feeds(*args: str) -> tuple[int, list[str]]:
     """The real entry point in-process: (exit code, every line printed)."""
-    out, err = io.StringIO(), io.StringIO()
-    old = sys.argv
-    sys.argv = ["feeds", *args]
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            main()
-        code = 0
-    except SystemExit as exc:
-        code = exc.code if isinstance(exc.code, int) else 1
-    finally:
-        sys.argv = old
-    return code, out.getvalue().splitlines() + err.getvalue().splitlines()
+    code, out, err = run_main(*args)
+    return code, out.splitlines() + err.splitlines()
 
 
 def published(output: Path) -> dict[str, bytes]:

@@ -8,24 +8,17 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import ROOT, SEED
+from conftest import ROOT, SEED, git, git_repo
 
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 
 
-def _git(repo: Path, *args: str) -> None:
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True)
-
-
 def test_feeds_check_hook_passes_a_good_issue_and_stops_a_bad_one(tmp_path: Path) -> None:
-    repo = tmp_path / "newsletter"
-    (repo / "issues").mkdir(parents=True)
-    _git(repo, "init", "-q")
-    _git(repo, "config", "user.email", "editor@example.org")
-    _git(repo, "config", "user.name", "Editor")
+    repo = git_repo(tmp_path / "newsletter")
+    (repo / "issues").mkdir()
     (repo / "issues" / "2024-11-02-29.md").write_bytes(SEED.read_bytes())
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-qm", "issue 29")
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "issue 29")
     env = {**os.environ, "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home")}
 
     def try_repo(*args: str) -> subprocess.CompletedProcess[str]:
@@ -40,7 +33,7 @@ def test_feeds_check_hook_passes_a_good_issue_and_stops_a_bad_one(tmp_path: Path
     (repo / "issues" / "2024-11-09-30.md").write_text(
         "# 云计算技术动态 2024 年第三十期\n\n## 分布式系统\n\n**1.** **缺链接**\n\n"
         "**摘要:** 没有链接。\n", encoding="utf-8")
-    _git(repo, "add", ".")
+    git(repo, "add", ".")
     bad = try_repo()
     assert bad.returncode == 1, bad.stdout + bad.stderr
     assert "Failed" in bad.stdout
@@ -49,6 +42,6 @@ def test_feeds_check_hook_passes_a_good_issue_and_stops_a_bad_one(tmp_path: Path
 
     shutil.rmtree(repo / "issues")
     (repo / "README.md").write_text("not an issue\n", encoding="utf-8")
-    _git(repo, "add", "-A")
+    git(repo, "add", "-A")
     skipped = try_repo()  # no issue file staged: the hook does not run
     assert skipped.returncode == 0 and "(no files to check)Skipped" in skipped.stdout
