@@ -96,8 +96,20 @@ def _error(path: Path, exc: OSError) -> WriteError:
 
 
 Chunks = bytes | Sequence[bytes]
+
+
+class Keep:
+    """A file the build leaves as the last build published it, without making its
+    bytes: the caller has checked with :meth:`OutputDir.intact` that it is still so."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = Keep()
 # A file's bytes: whole, as chunks to write one after another, or made while written.
-Content = Chunks | Callable[[], Iterable[bytes]]
+Made = Chunks | Callable[[], Iterable[bytes]]
+Content = Made | Keep  # or left as it is
 
 
 def _chunks(data: Chunks) -> Sequence[bytes]:
@@ -139,7 +151,7 @@ def _write_all(fd: int, chunks: Sequence[bytes]) -> None:
                 batch[first] = batch[first][done:]
 
 
-def _stage(path: Path, data: Content, mode: int) -> tuple[str, str, int]:
+def _stage(path: Path, data: Made, mode: int) -> tuple[str, str, int]:
     """Write ``data`` to a new temporary file beside ``path``: its name, digest and size."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{path.name}.", dir=path.parent)
@@ -174,7 +186,7 @@ def _stage(path: Path, data: Content, mode: int) -> tuple[str, str, int]:
     return tmp, digest.hexdigest(), size
 
 
-def atomic_write(path: Path, data: Content, mode: int = 0o644) -> None:
+def atomic_write(path: Path, data: Made, mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` through a temporary file and a rename."""
     tmp, _, _ = _stage(path, data, mode)
     try:
@@ -355,12 +367,20 @@ class OutputDir:
         rows: dict[str, PublishedRow] = {}
         unchanged: list[str] = []
         def stage(rel: str) -> None:
-            row = self._stage_one(rel, targets[rel], files[rel], owned.get(rel), mode, staged)
+            data = files[rel]
+            if isinstance(data, Keep):
+                rows[rel] = self._kept(targets[rel], owned.get(rel))
+                return
+            row = self._stage_one(rel, targets[rel], data, owned.get(rel), mode, staged)
             if row is not None:
                 rows[rel] = row
 
         try:
-            made = [rel for rel in targets if not callable(files[rel])]
+            made = [rel for rel in targets if not callable(files[rel])
+                    and not isinstance(files[rel], Keep)]
+            for rel in targets:
+                if isinstance(files[rel], Keep):
+                    stage(rel)
             if len(made) < WRITE_THREADS_FROM:
                 for rel in made:
                     stage(rel)
@@ -394,7 +414,7 @@ class OutputDir:
         self._remove_legacy_state()
         return Publication(changed, tuple(unchanged), stale, rows)
 
-    def _stage_one(self, rel: str, target: Path, data: Content, old: PublishedRow | None,
+    def _stage_one(self, rel: str, target: Path, data: Made, old: PublishedRow | None,
                    mode: int, staged: list[tuple[str, str, Path, str, int]]
                    ) -> PublishedRow | None:
         """Stage one file; return its manifest row instead if it is unchanged."""
@@ -431,6 +451,16 @@ class OutputDir:
                 raise
         staged.append((rel, tmp, target, digest, size))
         return None
+
+    def _kept(self, target: Path, old: PublishedRow | None) -> PublishedRow:
+        """The manifest row of a file kept as it is; it must not have changed since the
+        caller looked (no other build runs: we hold the lock)."""
+        try:
+            if old is not None and _same_stat(old, target.stat()):
+                return old
+        except OSError:
+            pass
+        raise WriteError(f"{target}: changed while the build ran; run the build again")
 
     def _check_ours(self, rel: str, target: Path, st: os.stat_result | None,
                     old: PublishedRow | None) -> None:

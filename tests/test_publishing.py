@@ -384,3 +384,26 @@ def test_many_files_are_written_together_and_a_failure_names_its_file(
     assert str(caught.value) == f"{tmp_path / 'out' / 'issues' / '2024-77.html'}: cannot write: no space left on device"
     assert (tmp_path / "out" / "issues" / "2024-77.html").read_bytes() == b"<p>77</p>"
     assert not list((tmp_path / "out" / "issues").glob(".feeds-tmp-*"))
+
+
+def test_a_kept_file_is_left_as_it_is_and_stays_in_the_manifest(tmp_path: Path) -> None:
+    """KEEP publishes a file without its bytes: same row, not changed, not stale; a file
+    that changed since the caller looked, or that the tool never published, is an error."""
+    from feeds.writer import KEEP
+
+    out = OutputDir(tmp_path / "out")
+    first = out.publish({"a.xml": b"<a/>", "archive/atom-b1.xml": b"<b/>"}, {})
+    again = out.publish({"a.xml": b"<a2/>", "archive/atom-b1.xml": KEEP}, first.rows)
+    assert again.changed == ("a.xml",)
+    assert again.unchanged == ("archive/atom-b1.xml",)
+    assert again.stale == ()
+    assert again.rows["archive/atom-b1.xml"] == first.rows["archive/atom-b1.xml"]
+    page = tmp_path / "out" / "archive" / "atom-b1.xml"
+    assert page.read_bytes() == b"<b/>"
+    page.write_bytes(b"<b>changed</b>")
+    with pytest.raises(WriteError) as caught:
+        out.publish({"a.xml": b"<a2/>", "archive/atom-b1.xml": KEEP}, again.rows)
+    assert str(caught.value) == f"{page}: changed while the build ran; run the build again"
+    with pytest.raises(WriteError):
+        out.publish({"c.xml": KEEP}, again.rows)
+    assert not (tmp_path / "out" / "c.xml").exists()
