@@ -6,8 +6,10 @@ that nothing changed.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
+import stat
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -56,9 +58,19 @@ def display_path(path: Path, cwd: str | None = None) -> str:
 
 def read_issue_file(file: Path) -> bytes:
     """The file's bytes, read no further than one byte past the size limit: the
-    parser refuses a larger file without it ever being in memory whole."""
-    with file.open("rb") as handle:
-        return handle.read(MAX_FILE_BYTES + 1)
+    parser refuses a larger file without it ever being in memory whole.
+
+    Only a regular file is read: a named pipe, a device or a socket raises OSError
+    at once instead of blocking the build or feeding it without end."""
+    fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file")
+        os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=False) as handle:
+            return handle.read(MAX_FILE_BYTES + 1)
+    finally:
+        os.close(fd)
 
 
 def read_files(files: Sequence[Path]) -> dict[Path, bytes | None]:

@@ -370,3 +370,18 @@ def test_hostile_issues_in_a_real_process(template: Path, tmp_path: Path,
         assert published(tmp_path / "output") == before
     else:
         check_outputs(tmp_path / "output")
+
+
+def test_a_named_pipe_or_device_is_an_error_not_a_hang(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A FIFO named on the command line would block the build for good, and a device
+    could feed it without end: only regular files are read."""
+    import os
+
+    fifo = tmp_path / "2024-1.md"
+    os.mkfifo(fifo)
+    monkeypatch.chdir(tmp_path)
+    assert run_main("check", "2024-1.md", "/dev/zero") == (
+        1, "/dev/zero: error: cannot read: not a regular file\n"
+        "2024-1.md: error: cannot read: not a regular file\n"
+        "checked 2 files: 2 errors, 0 warnings\n", "")
