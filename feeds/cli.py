@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import json
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from datetime import datetime
@@ -31,20 +32,36 @@ EXIT_INPUT, EXIT_USAGE, EXIT_LOCK, EXIT_WRITE = 1, 2, 3, 4
 DEFAULT_CONFIG = "feeds.toml"
 
 
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e"
+                          "\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """The text with every control character (but newline and tab) and every bidi
+    control written as an escape (``\\x1b``): a file's name or an issue's text must
+    not drive the terminal or reorder what a person reads."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
+
+
+def echo(text: str, err: bool = False) -> None:
+    """``click.echo`` of one line or message, through :func:`printable`."""
+    click.echo(printable(text), err=err)
+
+
 def _config(path: str | None, **overrides: object) -> Config:
     try:
         if path is not None and not Path(path).exists():
             raise ConfigError(f"{path}: no such config file")
         return load_config(Path(path or DEFAULT_CONFIG), overrides)
     except ConfigError as exc:
-        click.echo(f"feeds: error: {exc}", err=True)
+        echo(f"feeds: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
 
 
 def _print_diagnostics(diags: Sequence[Diagnostic], err: bool, levels: tuple[str, ...]) -> None:
     for d in diags:
         if d.level in levels:
-            click.echo(str(d), err=err)
+            echo(str(d), err=err)
 
 
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
@@ -139,13 +156,13 @@ def check(paths: tuple[Path, ...], config_path: str | None, output_format: str) 
         diags = exc.diagnostics
     if output_format == "github":
         for d in diags:
-            click.echo(github_annotation(d))
+            echo(github_annotation(d))
     else:
         _print_diagnostics(diags, err=False, levels=("error", "warning"))
     errors = sum(d.level == "error" for d in diags)
     warnings = len(diags) - errors
     files = f"{count} file" + ("" if count == 1 else "s")
-    click.echo(f"checked {files}: {errors} error{'s' * (errors != 1)}, "
+    echo(f"checked {files}: {errors} error{'s' * (errors != 1)}, "
                f"{warnings} warning{'s' * (warnings != 1)}")
     sys.exit(EXIT_INPUT if errors else 0)
 
@@ -184,16 +201,16 @@ def list_(paths: tuple[Path, ...], as_json: bool, config_path: str | None) -> No
     _print_diagnostics(loaded.diagnostics, err=True, levels=("warning",))
     if as_json:
         data = [_issue_json(i) for i in loaded.issues]
-        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     for issue in loaded.issues:
         day = issue.date.date().isoformat() if issue.date else "?"
-        click.echo(f"{issue.name} {issue.year} 年第 {issue.number} 期  {day}  {issue.path}")
+        echo(f"{issue.name} {issue.year} 年第 {issue.number} 期  {day}  {issue.path}")
         for section in issue.sections:
-            click.echo(f"  {section.name} [{section.slug}]")
+            echo(f"  {section.name} [{section.slug}]")
             for a in section.articles:
-                click.echo(f"    {a.position}. {a.title}")
-                click.echo(f"       {a.url}")
+                echo(f"    {a.position}. {a.title}")
+                echo(f"       {a.url}")
 
 
 @cli.command()
@@ -240,23 +257,23 @@ def _build_and_report(issues_dir: Path, output: Path, config: Config, state: Pat
     from feeds.writer import LockError, WriteError
 
     if not issues_dir.is_dir():
-        click.echo(f"feeds: error: {issues_dir}: no such folder of issues", err=True)
+        echo(f"feeds: error: {issues_dir}: no such folder of issues", err=True)
         return EXIT_USAGE
     try:
         report = run_build(issues_dir, output, config, wait, state)
     except ParseError as exc:
         _print_diagnostics(exc.diagnostics, err=True, levels=("error", "warning"))
         n = len(exc.errors)
-        click.echo(f"feeds: {n} error{'s' * (n != 1)}; nothing was written", err=True)
+        echo(f"feeds: {n} error{'s' * (n != 1)}; nothing was written", err=True)
         return EXIT_INPUT
     except TemplateError as exc:
-        click.echo(f"{exc}\nfeeds: the templates have an error; nothing was written", err=True)
+        echo(f"{exc}\nfeeds: the templates have an error; nothing was written", err=True)
         return EXIT_USAGE
     except LockError as exc:
-        click.echo(f"feeds: error: {exc}", err=True)
+        echo(f"feeds: error: {exc}", err=True)
         return EXIT_LOCK
     except WriteError as exc:
-        click.echo(f"feeds: error: {exc}", err=True)
+        echo(f"feeds: error: {exc}", err=True)
         return EXIT_WRITE
     if changed is not None:
         changed.extend(report.changed)
@@ -264,16 +281,16 @@ def _build_and_report(issues_dir: Path, output: Path, config: Config, state: Pat
         return 0
     _print_diagnostics(report.warnings, err=True, levels=("warning",))
     for rel in report.stale:
-        click.echo(f"{output / rel}: warning: no longer produced; kept, not deleted", err=True)
+        echo(f"{output / rel}: warning: no longer produced; kept, not deleted", err=True)
     for rel in report.changed:
-        click.echo(f"wrote {output / rel}")
+        echo(f"wrote {output / rel}")
     if verbose:
         for rel in report.unchanged:
-            click.echo(f"unchanged {output / rel}")
+            echo(f"unchanged {output / rel}")
     summary = f"{report.feeds} feeds, {len(report.changed)} changed, {report.seconds:.2f} s"
     if not report.changed:
         summary += " (nothing changed)"
-    click.echo(summary)
+    echo(summary)
     return 0
 
 
@@ -300,17 +317,17 @@ def new(issues_dir: Path, config_path: str | None, day: datetime | None,
             if issues_dir.is_dir() else ()
     except ParseError as exc:
         _print_diagnostics(exc.diagnostics, err=True, levels=("error",))
-        click.echo("feeds: error: fix the issues above before starting a new one", err=True)
+        echo("feeds: error: fix the issues above before starting a new one", err=True)
         sys.exit(EXIT_INPUT)
     when = day.date() if day else datetime.now(config.tz).date()
     try:
         made = new_issue(history, when, number, config.title, list(config.sections))
     except ValueError as exc:
-        click.echo(f"feeds: error: {exc}", err=True)
+        echo(f"feeds: error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
     for issue in history:
         if (issue.year, issue.number) == (made.year, made.number):
-            click.echo(f"feeds: error: issue {made.year} No. {made.number} already exists in "
+            echo(f"feeds: error: issue {made.year} No. {made.number} already exists in "
                        f"{issue.path}; choose another --number", err=True)
             sys.exit(EXIT_USAGE)
     path = issues_dir / made.name
@@ -319,12 +336,12 @@ def new(issues_dir: Path, config_path: str | None, day: datetime | None,
         with path.open("x", encoding="utf-8") as handle:
             handle.write(made.text)
     except FileExistsError:
-        click.echo(f"feeds: error: {path}: already exists; not overwritten", err=True)
+        echo(f"feeds: error: {path}: already exists; not overwritten", err=True)
         sys.exit(EXIT_WRITE)
     except OSError as exc:
-        click.echo(f"feeds: error: {path}: cannot write: {exc.strerror}", err=True)
+        echo(f"feeds: error: {path}: cannot write: {exc.strerror}", err=True)
         sys.exit(EXIT_WRITE)
-    click.echo(str(path))
+    echo(str(path))
 
 
 def _rebuild(issues_dir: Path, output: Path, config: Config, state: Path) -> None:
@@ -360,7 +377,7 @@ def serve(issues_dir: Path, output: Path, config_path: str | None, state_dir: Pa
     try:
         server = make_server(output, bind, port, verbose)
     except OSError as exc:
-        click.echo(f"feeds: error: cannot listen on {bind}:{port}: {exc.strerror}", err=True)
+        echo(f"feeds: error: cannot listen on {bind}:{port}: {exc.strerror}", err=True)
         sys.exit(EXIT_USAGE)
     host = f"[{bind}]" if ":" in bind else bind
     local = f"http://{host}:{server.server_address[1]}/"
@@ -370,8 +387,8 @@ def serve(issues_dir: Path, output: Path, config_path: str | None, state_dir: Pa
     if code:
         server.server_close()
         sys.exit(code)
-    click.echo(f"serving {output} at {local} (Ctrl-C to stop)")
-    click.echo(f"note: {output} now holds URLs for {local}; run 'feeds build' before publishing",
+    echo(f"serving {output} at {local} (Ctrl-C to stop)")
+    echo(f"note: {output} now holds URLs for {local}; run 'feeds build' before publishing",
                err=True)
     stop = threading.Event()
     if watch:
@@ -380,7 +397,7 @@ def serve(issues_dir: Path, output: Path, config_path: str | None, state_dir: Pa
     try:
         server.serve_forever()
     except Interrupted:
-        click.echo("stopped")
+        echo("stopped")
     finally:
         stop.set()
         server.server_close()
@@ -390,7 +407,7 @@ def _publish_target(target: str | None, config: Config) -> str:
     if target:
         return target
     if not config.publish.get("target"):
-        click.echo("feeds: error: no target: give s3://bucket/prefix or set target in the "
+        echo("feeds: error: no target: give s3://bucket/prefix or set target in the "
                    "config's [publish]", err=True)
         sys.exit(EXIT_USAGE)
     return str(config.publish["target"])
@@ -402,7 +419,7 @@ def _ping_hubs(config: Config, changed: Sequence[str]) -> None:
 
     urls = changed_feed_urls(changed, config.base_url)
     for warning in ping(config.websub_hubs, urls) if config.websub_hubs else ():
-        click.echo(f"feeds: warning: {warning}", err=True)
+        echo(f"feeds: warning: {warning}", err=True)
 
 
 @cli.command()
@@ -445,7 +462,7 @@ def _publish_and_report(output: Path, state: Path, target_text: str, config: Con
 
     folder = OutputDir(output, state)
     if not folder.owned():  # never --delete everything by mistake
-        click.echo(f"feeds: error: {output}: nothing to publish; run 'feeds build' first", err=True)
+        echo(f"feeds: error: {output}: nothing to publish; run 'feeds build' first", err=True)
         return EXIT_USAGE
     settings = config.publish
     conn = storage.Connection(settings.get("endpoint_url"), settings.get("region"),
@@ -456,7 +473,7 @@ def _publish_and_report(output: Path, state: Path, target_text: str, config: Con
         with folder.locked(wait):
             files = _owned_files(folder)
             if not files:
-                click.echo(f"feeds: error: {output}: nothing to publish; run 'feeds build' first",
+                echo(f"feeds: error: {output}: nothing to publish; run 'feeds build' first",
                            err=True)
                 return EXIT_USAGE
             plan = storage.plan(files, target, client, delete, conn)
@@ -465,19 +482,19 @@ def _publish_and_report(output: Path, state: Path, target_text: str, config: Con
                 return 0
             report = _run_with_progress(plan, target, client, quiet)
     except LockError as exc:
-        click.echo(f"feeds: error: {exc}", err=True)
+        echo(f"feeds: error: {exc}", err=True)
         return EXIT_LOCK
     except WriteError as exc:
-        click.echo(f"feeds: error: {exc}", err=True)
+        echo(f"feeds: error: {exc}", err=True)
         return EXIT_WRITE
     except storage.PublishError as exc:
         again = "; run the same command again to finish" if exc.code == EXIT_WRITE else ""
-        click.echo(f"feeds: error: {exc}{again}", err=True)
+        echo(f"feeds: error: {exc}{again}", err=True)
         return exc.code
     if not quiet:
         for rel in report.deleted:
-            click.echo(f"deleted {target.url(rel)}")
-        click.echo(f"{len(report.uploaded)} uploaded, {len(report.deleted)} deleted, "
+            echo(f"deleted {target.url(rel)}")
+        echo(f"{len(report.uploaded)} uploaded, {len(report.deleted)} deleted, "
                    f"{storage.human_size(report.bytes)}, {report.seconds:.1f} s")
     _ping_hubs(config, report.uploaded)
     return 0
@@ -494,7 +511,7 @@ def _owned_files(folder: OutputDir) -> list[tuple[str, Path]]:
         if rel in owned:
             files.append((rel, path))
         else:
-            click.echo(f"feeds: warning: {path}: not written by feeds; not uploaded", err=True)
+            echo(f"feeds: warning: {path}: not written by feeds; not uploaded", err=True)
     return files
 
 
@@ -502,11 +519,11 @@ def _print_plan(plan: publish_module.Plan, target: publish_module.Target) -> Non
     from feeds.publish import human_size
 
     for upload in plan.uploads:
-        click.echo(f"would upload {target.url(upload.rel)} ({upload.policy.content_type}, "
+        echo(f"would upload {target.url(upload.rel)} ({upload.policy.content_type}, "
                    f"{human_size(upload.size)})")
     for rel in plan.deletes:
-        click.echo(f"would delete {target.url(rel)}")
-    click.echo(f"dry run: {len(plan.uploads)} to upload, {len(plan.deletes)} to delete, "
+        echo(f"would delete {target.url(rel)}")
+    echo(f"dry run: {len(plan.uploads)} to upload, {len(plan.deletes)} to delete, "
                f"{human_size(sum(u.size for u in plan.uploads))}")
 
 
@@ -518,7 +535,7 @@ def _run_with_progress(plan: publish_module.Plan, target: publish_module.Target,
     if quiet or not plan.uploads:
         return run(plan, target, client)
     if not sys.stderr.isatty():
-        return run(plan, target, client, lambda u: click.echo(f"uploaded {target.url(u.rel)}"))
+        return run(plan, target, client, lambda u: echo(f"uploaded {target.url(u.rel)}"))
     with click.progressbar(length=sum(u.size for u in plan.uploads), label="uploading",
                            file=sys.stderr) as bar:
         return run(plan, target, client, lambda u: bar.update(u.size))
@@ -542,5 +559,5 @@ def main() -> None:
         failed = failed_stream(exc)
         if failed is not None:
             exit_stream_failed(failed)
-        click.echo(f"feeds: internal error: {type(exc).__name__}: {exc}", err=True)
+        echo(f"feeds: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(70)

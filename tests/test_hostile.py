@@ -385,3 +385,15 @@ def test_a_named_pipe_or_device_is_an_error_not_a_hang(tmp_path: Path,
         1, "/dev/zero: error: cannot read: not a regular file\n"
         "2024-1.md: error: cannot read: not a regular file\n"
         "checked 2 files: 2 errors, 0 warnings\n", "")
+
+
+def test_a_file_name_cannot_drive_the_terminal(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Escape sequences and bidi controls in a file's name are printed as escapes."""
+    name = "2024-\x1b[2J\u202e1.md"
+    (tmp_path / name).write_bytes(b"no heading here\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_main("check", name)
+    assert code == 1
+    assert out.startswith("2024-\\x1b[2J\\u202e1.md:1: error: ")
+    assert not any(c in out + err for c in "\x1b\u202e")
