@@ -13,7 +13,7 @@ import contextlib
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import NoReturn
 
@@ -43,6 +43,15 @@ class Terminated(Stopped):
     reason = "terminated"
 
 
+_AT_STOP: list[Callable[[], None]] = []
+
+
+def at_stop(hook: Callable[[], None]) -> None:
+    """Call ``hook`` when a signal stops the run, just before it exits: to undo what
+    other threads, which do not unwind, may have left (temporary files)."""
+    _AT_STOP.append(hook)
+
+
 def _raise(signum: int, frame: FrameType | None) -> None:
     raise Interrupted() if signum == signal.SIGINT else Terminated()
 
@@ -66,6 +75,9 @@ def exit_stopped(stop: Stopped) -> NoReturn:
     """
     for signum in _STOPPING:
         signal.signal(signum, signal.SIG_DFL)
+    for hook in _AT_STOP:
+        with contextlib.suppress(Exception):
+            hook()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(OSError, ValueError):
             stream.flush()

@@ -18,7 +18,7 @@ import fcntl
 import functools
 import hashlib
 import os
-import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 
 from filelock import FileLock, Timeout
 
+from feeds.signals import at_stop
 from feeds.store import PublishedRow, published_paths
 
 LOCK = "build.lock"
@@ -154,8 +155,13 @@ def _write_all(fd: int, chunks: Sequence[bytes]) -> None:
 def _stage(path: Path, data: Made, mode: int) -> tuple[str, str, int]:
     """Write ``data`` to a new temporary file beside ``path``: its name, digest and size."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{path.name}.", dir=path.parent)
+    tmp = str(path.parent / f"{TMP_PREFIX}{path.name}.{os.urandom(6).hex()}")
+    with _PENDING_LOCK:
+        if _PENDING is None:
+            raise OSError(errno.ECANCELED, "the build is stopping")
+        _PENDING.add(tmp)  # before it exists: a signal from here on finds it
     try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
             digest = hashlib.sha256()
             size = 0
@@ -180,10 +186,40 @@ def _stage(path: Path, data: Made, mode: int) -> tuple[str, str, int]:
             os.close(fd)
         os.chmod(tmp, mode)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _discard(tmp)
         raise
     return tmp, digest.hexdigest(), size
+
+
+_PENDING: set[str] | None = set()  # temporary files made and not yet renamed or removed
+_PENDING_LOCK = threading.Lock()
+
+
+def _discard(tmp: str) -> None:
+    """Remove a temporary file (if it is still there) and forget it."""
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)
+    _settled(tmp)
+
+
+def _settled(tmp: str) -> None:
+    with _PENDING_LOCK:
+        if _PENDING is not None:
+            _PENDING.discard(tmp)
+
+
+def _remove_pending() -> None:
+    """When a signal stops the run: remove every temporary file not yet renamed, and let
+    no thread make another (writer threads do not unwind with the main thread)."""
+    global _PENDING
+    with _PENDING_LOCK:
+        pending, _PENDING = _PENDING or set(), None
+    for tmp in pending:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+
+
+at_stop(_remove_pending)
 
 
 def atomic_write(path: Path, data: Made, mode: int = 0o644) -> None:
@@ -192,9 +228,9 @@ def atomic_write(path: Path, data: Made, mode: int = 0o644) -> None:
     try:
         os.replace(tmp, path)
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _discard(tmp)
         raise
+    _settled(tmp)
 
 
 def _digest(data: Chunks) -> tuple[str, int]:
@@ -395,6 +431,7 @@ class OutputDir:
             for at, (rel, tmp, target, digest, size) in enumerate(staged):
                 try:
                     os.replace(tmp, target)
+                    _settled(tmp)
                     st = target.stat()
                 except OSError as exc:
                     staged = staged[at:]  # this one and those not yet renamed
@@ -403,8 +440,7 @@ class OutputDir:
             staged = []
         finally:
             for _, tmp, _, _, _ in staged:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
+                _discard(tmp)
         for folder in sorted({targets[rel].parent for rel in rows if rel not in unchanged}):
             _fsync_dir(folder)
         changed = tuple(rel for rel in targets if rel not in unchanged)
@@ -442,12 +478,12 @@ class OutputDir:
         if callable(data) and st is not None:
             if (old is not None and (old.digest, old.size) == (digest, size)
                     and _same_stat(old, st)) or _file_digest(target) == digest:
-                os.unlink(tmp)
+                _discard(tmp)
                 return PublishedRow(digest, size, st.st_mtime_ns, st.st_ino)
             try:
                 self._check_ours(rel, target, st, old)
             except WriteError:
-                os.unlink(tmp)
+                _discard(tmp)
                 raise
         staged.append((rel, tmp, target, digest, size))
         return None

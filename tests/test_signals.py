@@ -182,3 +182,47 @@ def test_sigterm_while_publishing_leaves_whole_files_only(corpus: Path, tmp_path
     assert published == {k: reference[k] for k in published}
     if proc.returncode == 0:
         assert published == reference
+
+
+def test_a_signal_just_after_a_temporary_file_is_made_leaves_none(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SIGTERM between creating a temporary file and the code that would clean it up:
+    the file was registered before it existed, so it is removed all the same."""
+    from feeds.signals import Terminated
+    from feeds.writer import OutputDir
+
+    real = os.open
+
+    def open_then_signal(path: str, flags: int, mode: int = 0o777, **kw: object) -> int:
+        fd = real(path, flags, mode, **kw)  # type: ignore[arg-type]
+        if ".feeds-tmp-" in str(path):
+            os.close(fd)
+            raise Terminated()
+        return fd
+
+    monkeypatch.setattr(os, "open", open_then_signal)
+    with pytest.raises(Terminated):
+        OutputDir(tmp_path / "out").publish({"atom.xml": b"<feed/>"}, {})
+    monkeypatch.undo()
+    assert _temporary_files(tmp_path / "out") == []
+
+
+def test_on_stop_every_pending_temporary_file_goes_and_no_new_one_is_made(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What writer threads, which do not unwind with the main thread, have open when a
+    signal stops the run is removed by the stop hook; after it, staging refuses."""
+    import errno
+
+    from feeds import signals, writer
+
+
+    monkeypatch.setattr(writer, "_PENDING", set())
+    tmp, _, _ = writer._stage(tmp_path / "atom.xml", b"<feed/>", 0o644)
+    assert _temporary_files(tmp_path) == [tmp]
+    for hook in signals._AT_STOP:
+        hook()
+    assert _temporary_files(tmp_path) == []
+    with pytest.raises(OSError) as caught:
+        writer._stage(tmp_path / "rss.xml", b"<rss/>", 0o644)
+    assert caught.value.errno == errno.ECANCELED
+    assert _temporary_files(tmp_path) == []
