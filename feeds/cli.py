@@ -163,7 +163,7 @@ def check(paths: tuple[Path, ...], config_path: str | None, output_format: str) 
     warnings = len(diags) - errors
     files = f"{count} file" + ("" if count == 1 else "s")
     echo(f"checked {files}: {errors} error{'s' * (errors != 1)}, "
-               f"{warnings} warning{'s' * (warnings != 1)}")
+         f"{warnings} warning{'s' * (warnings != 1)}")
     sys.exit(EXIT_INPUT if errors else 0)
 
 
@@ -269,12 +269,8 @@ def _build_and_report(issues_dir: Path, output: Path, config: Config, state: Pat
     except TemplateError as exc:
         echo(f"{exc}\nfeeds: the templates have an error; nothing was written", err=True)
         return EXIT_USAGE
-    except LockError as exc:
-        echo(f"feeds: error: {exc}", err=True)
-        return EXIT_LOCK
-    except WriteError as exc:
-        echo(f"feeds: error: {exc}", err=True)
-        return EXIT_WRITE
+    except (LockError, WriteError) as exc:
+        return _folder_failed(exc)
     if changed is not None:
         changed.extend(report.changed)
     if quiet:
@@ -328,7 +324,7 @@ def new(issues_dir: Path, config_path: str | None, day: datetime | None,
     for issue in history:
         if (issue.year, issue.number) == (made.year, made.number):
             echo(f"feeds: error: issue {made.year} No. {made.number} already exists in "
-                       f"{issue.path}; choose another --number", err=True)
+                 f"{issue.path}; choose another --number", err=True)
             sys.exit(EXIT_USAGE)
     path = issues_dir / made.name
     try:
@@ -389,7 +385,7 @@ def serve(issues_dir: Path, output: Path, config_path: str | None, state_dir: Pa
         sys.exit(code)
     echo(f"serving {output} at {local} (Ctrl-C to stop)")
     echo(f"note: {output} now holds URLs for {local}; run 'feeds build' before publishing",
-               err=True)
+         err=True)
     stop = threading.Event()
     if watch:
         watch_issues(lambda: fingerprint(read_files(find_issue_files([issues_dir]))),
@@ -408,7 +404,7 @@ def _publish_target(target: str | None, config: Config) -> str:
         return target
     if not config.publish.get("target"):
         echo("feeds: error: no target: give s3://bucket/prefix or set target in the "
-                   "config's [publish]", err=True)
+             "config's [publish]", err=True)
         sys.exit(EXIT_USAGE)
     return str(config.publish["target"])
 
@@ -461,9 +457,8 @@ def _publish_and_report(output: Path, state: Path, target_text: str, config: Con
     from feeds.writer import LockError, OutputDir, WriteError
 
     folder = OutputDir(output, state)
-    if not folder.owned():  # never --delete everything by mistake
-        echo(f"feeds: error: {output}: nothing to publish; run 'feeds build' first", err=True)
-        return EXIT_USAGE
+    if not folder.owned():  # never --delete everything by mistake; checked again under the lock
+        return _nothing_to_publish(output)
     settings = config.publish
     conn = storage.Connection(settings.get("endpoint_url"), settings.get("region"),
                               settings.get("profile"), storage.attempts_from_env())
@@ -473,20 +468,14 @@ def _publish_and_report(output: Path, state: Path, target_text: str, config: Con
         with folder.locked(wait):
             files = _owned_files(folder)
             if not files:
-                echo(f"feeds: error: {output}: nothing to publish; run 'feeds build' first",
-                           err=True)
-                return EXIT_USAGE
+                return _nothing_to_publish(output)
             plan = storage.plan(files, target, client, delete, conn)
             if dry_run:
                 _print_plan(plan, target)
                 return 0
             report = _run_with_progress(plan, target, client, quiet)
-    except LockError as exc:
-        echo(f"feeds: error: {exc}", err=True)
-        return EXIT_LOCK
-    except WriteError as exc:
-        echo(f"feeds: error: {exc}", err=True)
-        return EXIT_WRITE
+    except (LockError, WriteError) as exc:
+        return _folder_failed(exc)
     except storage.PublishError as exc:
         again = "; run the same command again to finish" if exc.code == EXIT_WRITE else ""
         echo(f"feeds: error: {exc}{again}", err=True)
@@ -495,9 +484,23 @@ def _publish_and_report(output: Path, state: Path, target_text: str, config: Con
         for rel in report.deleted:
             echo(f"deleted {target.url(rel)}")
         echo(f"{len(report.uploaded)} uploaded, {len(report.deleted)} deleted, "
-                   f"{storage.human_size(report.bytes)}, {report.seconds:.1f} s")
+             f"{storage.human_size(report.bytes)}, {report.seconds:.1f} s")
     _ping_hubs(config, report.uploaded)
     return 0
+
+
+def _nothing_to_publish(output: Path) -> int:
+    echo(f"feeds: error: {output}: nothing to publish; run 'feeds build' first", err=True)
+    return EXIT_USAGE
+
+
+def _folder_failed(exc: Exception) -> int:
+    """Say why the output folder could not be used; the exit code: 3 for its lock
+    (another build holds it), 4 for a file that cannot be read or written."""
+    from feeds.writer import LockError
+
+    echo(f"feeds: error: {exc}", err=True)
+    return EXIT_LOCK if isinstance(exc, LockError) else EXIT_WRITE
 
 
 def _owned_files(folder: OutputDir) -> list[tuple[str, Path]]:
@@ -520,11 +523,11 @@ def _print_plan(plan: publish_module.Plan, target: publish_module.Target) -> Non
 
     for upload in plan.uploads:
         echo(f"would upload {target.url(upload.rel)} ({upload.policy.content_type}, "
-                   f"{human_size(upload.size)})")
+             f"{human_size(upload.size)})")
     for rel in plan.deletes:
         echo(f"would delete {target.url(rel)}")
     echo(f"dry run: {len(plan.uploads)} to upload, {len(plan.deletes)} to delete, "
-               f"{human_size(sum(u.size for u in plan.uploads))}")
+         f"{human_size(sum(u.size for u in plan.uploads))}")
 
 
 def _run_with_progress(plan: publish_module.Plan, target: publish_module.Target, client: object,
