@@ -626,6 +626,7 @@ class _IssueParser:
         self.current: _Draft | None = None
         self.saw_article = False
         self.link_errors: list[tuple[int, str, str]] = []
+        self.link_warnings: list[tuple[int, str, str]] = []
 
     def error(self, line: int, message: str) -> None:
         self.diags.append(Diagnostic(self.path, line, "error", message))
@@ -649,23 +650,34 @@ class _IssueParser:
                 self.error(line, f"character reference {match.group()} is not a character; "
                                  "remove it")
 
-    def _check_link_hosts(self, t: Token) -> None:
+    def _check_links(self, t: Token) -> None:
         """A link in running text whose host no browser could reach (``xn--a.com``,
-        ``a..b``) would be dropped from the summary: an error instead."""
+        ``a..b``) would be dropped from the summary: an error instead. Any other link
+        that cannot be published (``mailto:``, a relative path, credentials) is
+        dropped with its text kept: a warning says so."""
         for child in t.children or []:
             href = str(child.attrGet("href") or "") if child.type == "link_open" else ""
-            problem = host_problem(href) if href else None
-            if problem:
-                at = t.content.find(urlsplit(href).netloc)
+            if not href:
+                continue
+            problem = host_problem(href)
+            dropped = None if problem else url_problem(href)
+            if problem or dropped:
+                at = t.content.find(href)
+                if at < 0:
+                    at = t.content.find(urlsplit(href).netloc)
                 line = (t.map[0] if t.map else 0) + 1 + t.content.count("\n", 0, max(at, 0))
-                self.link_errors.append((line, href, f"link {href!r} {problem}"))
+                if problem:
+                    self.link_errors.append((line, href, f"link {href!r} {problem}"))
+                else:
+                    self.link_warnings.append((line, href, f"link {href!r} {dropped}; "
+                                                           "its text is kept without the link"))
 
     def run(self) -> ParseResult:
         tokens = _MD.parse(self.body)
         for t in tokens:
             if t.type == "inline":
                 self._check_char_refs(t)
-                self._check_link_hosts(t)
+                self._check_links(t)
         item_number: int | None = None
         list_kinds: list[str] = []
         i = 0
@@ -838,6 +850,9 @@ class _IssueParser:
         for line, href, message in self.link_errors:
             if (line, href) not in urls:  # an article's own URL has its error already
                 self.error(line, message)
+        for line, href, message in self.link_warnings:
+            if (line, href) not in urls:
+                self.warn(line, message)
         name, year, number = "", None, None
         heading_line = self.heading.line if self.heading else 1
         front = self.front

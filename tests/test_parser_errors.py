@@ -220,3 +220,20 @@ def test_a_character_reference_to_no_character_is_an_error() -> None:
         f"{P}:10: error: character reference &#1114112; is not a character; remove it"]
     text = HEAD + "**1.** **A &#65;&#x4e91;**\n\nhttps://a.example/1\n\n**摘要:** `&#0;` is NUL\n"
     assert problems(text) == []
+
+
+def test_a_summary_link_that_cannot_be_published_is_a_warning_and_keeps_its_text() -> None:
+    """Dropping a link the editor wrote must not be silent: each gets a warning on its line."""
+    text = HEAD + ("**1.** **A**\n\nhttps://a.example/1\n\n**摘要:** 见 [说明](notes.html)\n"
+                   "与 [作者](mailto:a@example.com) 和 [登录](https://u:p@a.example/x)。\n")
+    result = parse_issue(text, P)
+    assert [str(d) for d in result.diagnostics] == [
+        f"{P}:9: warning: link 'notes.html' is not allowed; only http:// and https:// links "
+        "can be published; its text is kept without the link",
+        f"{P}:10: warning: link 'mailto:a@example.com' is not allowed; only http:// and "
+        "https:// links can be published; its text is kept without the link",
+        f"{P}:10: warning: link 'https://u:p@a.example/x' contains credentials (user:password@ "
+        "before the host); credentials do not belong in a feed: remove them; its text is kept "
+        "without the link"]
+    [article] = result.issue.articles
+    assert article.summary_html == "<p>见 说明\n与 作者 和 登录。</p>"
