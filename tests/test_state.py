@@ -283,14 +283,14 @@ def test_a_read_only_output_with_state_is_exit_4_naming_the_path(
     assert build(project)[0] == 0
     out = project / "output"
     good = all_files(out)
-    real = tempfile.mkstemp
+    real = os.open
 
-    def read_only(*args: object, dir: str | None = None, **kwargs: object) -> tuple[int, str]:
-        if dir is not None and Path(dir).is_relative_to(out):
+    def read_only(path: str, flags: int, *args: object, **kwargs: object) -> int:
+        if flags & os.O_CREAT and Path(path).is_relative_to(out):
             raise PermissionError(errno.EACCES, "Permission denied")
-        return real(*args, dir=dir, **kwargs)
+        return real(path, flags, *args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(tempfile, "mkstemp", read_only)
+    monkeypatch.setattr(os, "open", read_only)
     (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
     code, stdout, err = build(project)
     assert (code, stdout) == (4, "")
