@@ -93,6 +93,7 @@ class FeedInfo:
     complete: bool = False  # it holds every entry (no limit): RFC 5005 ``fh:complete``
     current: str = ""  # an archive page's: the subscription feed's URL
     prev_archive: str = ""  # the URL of the next older archive page
+    next_archive: str = ""  # the oldest archive page's: the URL of the second oldest
 
     @property
     def media_type(self) -> str:
@@ -111,7 +112,10 @@ def split_archives(newest_first: Sequence[_T], limit: int, page: int
     Pages hold ``page`` entries counted from the oldest, so a page once made
     never changes when entries are added; the subscription feed holds its newest
     ``limit`` entries and those not yet filling a page (fewer than ``page`` more).
-    Without a limit or without pages, there are no archives.
+    Archives appear only once two pages are closed (the two oldest link each
+    other and are named together, see :mod:`feeds.render`): until then the subscription
+    feed keeps them too, up to ``limit + 2 * page - 1`` entries. Without a limit
+    or without pages, there are no archives.
     """
     entries = tuple(newest_first)
     if not limit:
@@ -119,6 +123,8 @@ def split_archives(newest_first: Sequence[_T], limit: int, page: int
     if not page or len(entries) <= limit:
         return entries[:limit], ()
     closed = (len(entries) - limit) // page
+    if closed < 2:
+        return entries, ()
     cut = len(entries) - closed * page
     end = len(entries)
     pages = tuple(entries[end - (j + 1) * page:end - j * page] for j in range(closed))

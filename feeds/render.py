@@ -88,12 +88,15 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
         for entry in info.entries:
             needed[entry.key] = entry
         prev, start = "", 0
-        for page in info.archives:
-            path = known.get(page_key(info, prev, page))
+        for at, page in enumerate(info.archives):
+            key = page_key(info, prev, page, _partner(info.archives, at))
+            path = known.get(key)
             if path is None:
                 break
-            pages[page_key(info, prev, page)] = path
+            pages[key] = path
             prev, start = config.base_url + path, start + 1
+        if start == 1:  # the two oldest pages are named together: made together
+            prev, start = "", 0
         todo.append((info, start, prev))
         for page in info.archives[start:]:
             for entry in page.entries:
@@ -110,12 +113,13 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
     for info, start, prev in todo:
         fmt = BY_NAME[info.format]
         n = slot[info.format]
-        for page in info.archives[start:]:
-            path, chunks = _archive_page(replace(
-                info, entries=page.entries, archives=(), complete=False, current=info.url,
-                prev_archive=prev), [cache[e.key][n] for e in page.entries], config)
+        def parts(page: ArchivePage, n: int = n) -> list[bytes]:
+            return [cache[e.key][n] for e in page.entries]
+
+        for at, (page, path, chunks) in enumerate(_archive_pages(info, start, prev, parts, config),
+                                                  start):
             out[path] = chunks
-            pages[page_key(info, prev, page)] = path
+            pages[page_key(info, prev, page, _partner(info.archives, at))] = path
             prev = config.base_url + path
         if prev:
             info = replace(info, prev_archive=prev)
@@ -147,23 +151,30 @@ def render_stream(feeds: Sequence[FeedInfo], config: Config,
 
     out: dict[str, Callable[[], Iterator[bytes]]] = {}
     for info in feeds:
+        def parts(page: ArchivePage, fmt: str = info.format) -> list[bytes]:
+            return list(fetch([e.key for e in page.entries], fmt))
+
         prev = ""
-        for page in info.archives:
-            parts = list(fetch([e.key for e in page.entries], info.format))
-            path, made = _archive_page(replace(
-                info, entries=page.entries, archives=(), complete=False, current=info.url,
-                prev_archive=prev), parts, config)
+        for _, path, made in _archive_pages(info, 0, "", parts, config):
             out[path] = partial(iter, made)
             prev = config.base_url + path
         out[info.path] = partial(chunks, replace(info, prev_archive=prev) if prev else info)
     return out
 
 
-def page_key(info: FeedInfo, prev: str, page: ArchivePage) -> str:
+def page_key(info: FeedInfo, prev: str, page: ArchivePage,
+             partner: ArchivePage | None = None) -> str:
     """What an archive page's bytes are made from, besides the code and the
-    configuration: its feed, its link to the page before and its issues."""
-    text = "\x1f".join((info.path, prev, page.identity))
+    configuration: its feed, its link to the page before and its issues; for
+    each of the two oldest pages, named together, the other's issues too
+    (``partner``, see :func:`_partner`)."""
+    text = "\x1f".join((info.path, prev, page.identity, partner.identity if partner else ""))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _partner(archives: Sequence[ArchivePage], at: int) -> ArchivePage | None:
+    """The page named together with the ``at``-th oldest: the other of the two oldest."""
+    return archives[1 - at] if at < 2 and len(archives) > 1 else None
 
 
 ARCHIVE_FOLDER = "archive"
@@ -177,21 +188,81 @@ def archive_page_path(folder: str, fmt: str, name: str) -> str:
     return f"{folder}/{page}" if folder else page
 
 
+def _archive_pages(info: FeedInfo, start: int, prev: str,
+                   parts: Callable[[ArchivePage], Sequence[bytes]], config: Config
+                   ) -> Iterator[tuple[ArchivePage, str, tuple[bytes, ...]]]:
+    """The feed's archive pages from its ``start``-th oldest on (``prev``: the URL of
+    the one before), oldest first, each with its path and bytes; ``parts`` gives a
+    page's serialised entries. The two oldest are made together (:func:`_archive_pair`)."""
+    pages = info.archives
+
+    def page_info(page: ArchivePage, prev: str) -> FeedInfo:
+        return replace(info, entries=page.entries, archives=(), complete=False,
+                       current=info.url, prev_archive=prev)
+
+    if start == 0 and len(pages) > 1:
+        older, newer = pages[0], pages[1]
+        pair = _archive_pair(page_info(older, ""), parts(older), page_info(newer, ""),
+                             parts(newer), config)
+        yield older, *pair[0]
+        yield newer, *pair[1]
+        prev, start = config.base_url + pair[1][0], 2
+    for page in pages[start:]:
+        path, chunks = _archive_page(page_info(page, prev), parts(page), config)
+        yield page, path, chunks
+        prev = config.base_url + path
+
+
+def _bytes_digest(info: FeedInfo, parts: Sequence[bytes], config: Config) -> bytes:
+    fmt = BY_NAME[info.format]
+    head, tail = fmt.shell(info, config)
+    digest = hashlib.sha256()
+    for chunk in _joined(head, parts, fmt.separator, tail):
+        digest.update(chunk)
+    return digest.digest()
+
+
+def _page_name(digest: bytes) -> str:
+    hexed = digest.hex()
+    return "abcdef"[int(hexed[0], 16) % 6] + hexed[1:12]  # a letter first: never read as a number
+
+
 def _archive_page(info: FeedInfo, parts: Sequence[bytes], config: Config
                   ) -> tuple[str, tuple[bytes, ...]]:
     """An archive page's path and bytes, named by a digest of its bytes written with
     its own URL (its ``self`` link) left empty: a page whose content would change
     gets a new URL, so every copy cached under the old one stays right."""
     fmt = BY_NAME[info.format]
-    head, tail = fmt.shell(replace(info, url=""), config)
-    digest = hashlib.sha256()
-    for chunk in _joined(head, parts, fmt.separator, tail):
-        digest.update(chunk)
-    hexed = digest.hexdigest()
-    name = "abcdef"[int(hexed[0], 16) % 6] + hexed[1:12]  # a letter first: never read as a number
+    name = _page_name(_bytes_digest(replace(info, url=""), parts, config))
     path = archive_page_path(info.folder, info.format, name)
     head, tail = fmt.shell(replace(info, path=path, url=config.base_url + path), config)
     return path, _joined(head, parts, fmt.separator, tail)
+
+
+def _archive_pair(older: FeedInfo, older_parts: Sequence[bytes], newer: FeedInfo,
+                  newer_parts: Sequence[bytes], config: Config
+                  ) -> tuple[tuple[str, tuple[bytes, ...]], tuple[str, tuple[bytes, ...]]]:
+    """The two oldest archive pages' paths and bytes: the oldest links ``next-archive``
+    to the second, which links ``prev-archive`` back, so neither can be named by its
+    own bytes alone. Both names come from a digest of both pages written with every
+    link to an archive page (``self``, ``prev-archive``, ``next-archive``) left empty,
+    and which of the two it is: a change to either renames both, and a newer page
+    never changes them."""
+    fmt = BY_NAME[older.format]
+    both = hashlib.sha256(b"".join(
+        _bytes_digest(replace(page, url="", prev_archive="", next_archive=""), parts, config)
+        for page, parts in ((older, older_parts), (newer, newer_parts)))).digest()
+    older_path, newer_path = (
+        archive_page_path(older.folder, older.format, _page_name(hashlib.sha256(both + which).digest()))
+        for which in (b"older", b"newer"))
+    older_head, older_tail = fmt.shell(replace(
+        older, path=older_path, url=config.base_url + older_path,
+        next_archive=config.base_url + newer_path), config)
+    newer_head, newer_tail = fmt.shell(replace(
+        newer, path=newer_path, url=config.base_url + newer_path,
+        prev_archive=config.base_url + older_path), config)
+    return ((older_path, _joined(older_head, older_parts, fmt.separator, older_tail)),
+            (newer_path, _joined(newer_head, newer_parts, fmt.separator, newer_tail)))
 
 
 PARALLEL_MIN_ISSUES = 64

@@ -135,13 +135,15 @@ class _RssHubLinks:
 
 class _History:
     """RFC 5005's marks: ``fh:complete`` on a feed of every entry; on an archive page
-    ``fh:archive`` and its ``current`` link; ``prev-archive`` to the next older page.
-    In RSS the links are ``atom:link`` elements (feedgen's RSS writer keeps only
-    ``rel="self"`` of the atom links)."""
+    ``fh:archive`` and its ``current`` link; ``prev-archive`` to the next older page,
+    and on the oldest page ``next-archive`` to the second oldest. In RSS the links
+    are ``atom:link`` elements (feedgen's RSS writer keeps only ``rel="self"`` of
+    the atom links)."""
 
     complete = False
     current = ""
     prev_archive = ""
+    next_archive = ""
 
     def extend_ns(self) -> dict[str, str]:
         return {"fh": HISTORY_NS}
@@ -154,6 +156,8 @@ class _History:
             etree.SubElement(parent, link_tag, href=self.current, rel="current")
         if self.prev_archive:
             etree.SubElement(parent, link_tag, href=self.prev_archive, rel="prev-archive")
+        if self.next_archive:
+            etree.SubElement(parent, link_tag, href=self.next_archive, rel="next-archive")
 
     def extend_atom(self, feed: etree._Element) -> etree._Element:
         self._extend(feed, "link")
@@ -184,11 +188,12 @@ def feed_generator(info: FeedInfo, config: Config) -> FeedGenerator:
         fg.websub.hubs = config.websub_hubs
     fg.link(href=config.base_url + home_path(info.slug), rel="alternate",
             type="text/html")  # last: RSS uses the last link added
-    if info.complete or info.current or info.prev_archive:
+    if info.complete or info.current or info.prev_archive or info.next_archive:
         fg.register_extension("history", _History, None)
         fg.history.complete = info.complete
         fg.history.current = info.current
         fg.history.prev_archive = info.prev_archive
+        fg.history.next_archive = info.next_archive
     stamp = info.updated or datetime(1970, 1, 1).astimezone(config.tz)
     fg.updated(stamp)
     fg.lastBuildDate(stamp)
