@@ -301,7 +301,7 @@ def test_a_correction_renames_its_page_and_every_newer_one_and_the_oldest_two_to
         chain = walk_before({p: b"".join(c) for p, c in before.items()}, info.path)
         new_chain = walk_before({p: b"".join(c) for p, c in {**before, **after}.items()},
                                 info.path)
-        same = min(edited, 2) if edited != 1 else 0  # oldest first: pages left as they were
+        same = 2 if edited >= 2 else 0  # oldest first: the pages left as they were
         assert chain[::-1][:same] == new_chain[::-1][:same]
         assert not set(chain[::-1][same:]) & set(new_chain[::-1][same:])
         assert set(renamed) == {u[len(BASE):] for u in new_chain[::-1][same:]}  # made again
