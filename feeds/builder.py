@@ -150,7 +150,7 @@ def entry_id(config: Config, issue: Issue, url: str, occurrence: int) -> str:
     return f"tag:{config.authority},{issue.year}:issue-{issue.year}-{issue.number}/{digest}{suffix}"
 
 
-def issue_label(issue: Issue) -> str:
+def issue_label(issue: AnyIssue) -> str:
     return f"《{issue.name}》{issue.year} 年第 {issue.number} 期"
 
 

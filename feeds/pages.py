@@ -22,7 +22,7 @@ from lxml import etree
 
 from feeds.builder import DIGEST_FOLDER, FeedInfo, issue_label
 from feeds.config import Config
-from feeds.model import Article, Issue, Section, TemplateError
+from feeds.model import Article, Issue, IssueSummary, Section, TemplateError
 from feeds.parallel import parallel_map
 from feeds.sources import template_stamp  # noqa: F401 (kept importable from here)
 from feeds.urls import published_url
@@ -34,7 +34,7 @@ PARALLEL_MIN_PAGES = 200
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
-def issue_path(issue: Issue) -> str:
+def issue_path(issue: Issue | IssueSummary) -> str:
     """The permanent path of an issue's page inside ``output/``."""
     return f"issues/{issue.year}-{issue.number}.html"
 

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING
 from feeds.config import Config
 from feeds.model import Diagnostic, Issue, IssueSummary
 from feeds.store import DATABASE, SET_ASIDE, PublishedRow, SourceRow, Store, is_damage
-from feeds.writer import OutputDir, WriteError, build_lock
+from feeds.writer import Keep, OutputDir, WriteError, build_lock
 
 if TYPE_CHECKING:
-    from feeds.builder import Entry, Revisions, Serialised
+    from feeds.builder import Entry, FeedInfo, Revisions, Serialised
+    from feeds.loader import Catalog
     from feeds.parser import ParseOptions
     from feeds.render import Prepared
     from feeds.sources import SourceFile
@@ -194,6 +195,27 @@ def _revisions(rows: dict[str, tuple[str, str]]) -> Revisions:
     return found
 
 
+def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedInfo],
+                 config: Config, store: Store, out: OutputDir,
+                 owned: dict[str, PublishedRow]) -> dict[str, bytes | Keep]:
+    """The web edition's files: a page whose key (see :mod:`feeds.webedition`) is the
+    last build's and whose file is intact is kept; the rest are rendered."""
+    from feeds.loader import load_issue
+    from feeds.sources import code_stamp, template_stamp
+    from feeds.webedition import web_edition
+
+    last = store.page_keys(out.key)
+    made = web_edition(list(catalog.issues.in_order()),
+                       partial(load_issue, catalog=catalog, options=options, store=store),
+                       feeds, config, "\0".join((code_stamp(), template_stamp(config),
+                                                  repr(config))),
+                       store.page_urls(), last, lambda path: out.intact([path], owned))
+    store.save_page_keys(out.key, {p: k for p, k in made.keys.items() if last.get(p) != k},
+                         [p for p in last if p not in made.keys])
+    store.add_page_urls(made.urls)
+    return made.files
+
+
 def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: OutputDir,
                 config: Config, store: Store, inputs: str, owned: dict[str, PublishedRow],
                 notes: list[Diagnostic], started: float) -> BuildReport:
@@ -264,12 +286,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
 
     feeds = plan_feeds(catalog.issues, config, prepared, digests, revisions,
                        entries_of=entries_of, digest_of=digest_of)
-    if config.pages:  # the web edition has a page for every issue: it reads them all
-        from feeds.pages import site_pages
-
-        pages = site_pages([load(s) for s in catalog.issues.in_order()], feeds, config)
-    else:
-        pages = {}
+    pages = _web_edition(catalog, options, feeds, config, store, out, owned) \
+        if config.pages else {}
     catalog.fresh.clear()
     catalog.spool.close()
     needed = {e.key: e for info in feeds

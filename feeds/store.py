@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 DATABASE = "state.sqlite"
 SET_ASIDE = "state.sqlite.broken"
 APPLICATION_ID = 0x66656564  # "feed": marks the file as this tool's
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
@@ -58,6 +58,9 @@ CREATE TABLE published (output TEXT NOT NULL, path TEXT NOT NULL, digest TEXT NO
     size INTEGER, mtime_ns INTEGER, ino INTEGER, PRIMARY KEY (output, path));
 CREATE TABLE builds (output TEXT PRIMARY KEY, inputs TEXT NOT NULL, feeds INTEGER,
     files TEXT NOT NULL, warnings TEXT NOT NULL);
+CREATE TABLE page_keys (output TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL,
+    PRIMARY KEY (output, path));
+CREATE TABLE page_urls (issue TEXT PRIMARY KEY, url TEXT NOT NULL);
 """
 
 # Errors that say the database cannot be used now, not that it is damaged.
@@ -384,6 +387,36 @@ class Store:
             batch = stale[at:at + _BATCH]
             self.db.execute(f"DELETE FROM fragments WHERE key IN ({','.join('?' * len(batch))})",
                             batch)
+
+    # -- the web edition: each page's key (see feeds.webedition) and each issue's own URL
+
+    def page_keys(self, output: str) -> dict[str, str]:
+        """The key of each page the last build into ``output`` made or kept."""
+        return dict(self.db.execute("SELECT path, key FROM page_keys WHERE output = ?",
+                                    (output,)))
+
+    def save_page_keys(self, output: str, changed: Mapping[str, str],
+                       gone: Iterable[str]) -> None:
+        """Write the keys that changed, drop those of the pages that went."""
+        self.db.executemany("DELETE FROM page_keys WHERE output = ? AND path = ?",
+                            ((output, p) for p in gone))
+        self.db.executemany("INSERT OR REPLACE INTO page_keys VALUES (?, ?, ?)",
+                            ((output, p, k) for p, k in changed.items()))
+
+    def page_urls(self) -> dict[str, str]:
+        """The front matter ``url`` (or "") of each issue by its catalog key: what an
+        issue link shows without loading the issue."""
+        return dict(self.db.execute("SELECT issue, url FROM page_urls"))
+
+    def add_page_urls(self, urls: Mapping[str, str]) -> None:
+        """Remember the URLs; drop those no issue of the catalog has, once they are many."""
+        self.db.executemany("INSERT OR REPLACE INTO page_urls VALUES (?, ?)", urls.items())
+        if not urls:
+            return
+        count = self.db.execute("SELECT count(*) FROM page_urls").fetchone()[0]
+        used = self.db.execute("SELECT count(*) FROM catalog").fetchone()[0]
+        if count > used + max(16, used // 8):
+            self.db.execute("DELETE FROM page_urls WHERE issue NOT IN (SELECT key FROM catalog)")
 
     # -- what was published where, and the last build
 

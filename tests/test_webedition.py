@@ -1,0 +1,221 @@
+"""The web edition made incrementally: a change renders only the pages it touches, and
+the output equals the reference path (every page rendered from the whole issues)."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from corpus import write_corpus
+from test_build import CONFIG, all_files, build, write_project
+
+import feeds.site
+import feeds.webedition
+from feeds.builder import FeedInfo
+from feeds.config import Config
+from feeds.loader import Catalog, load_issue, load_issues
+from feeds.pages import _Renderer, site_pages, with_page_urls
+from feeds.parser import ParseOptions
+from feeds.store import Store
+from feeds.writer import KEEP, OutputDir, PublishedRow
+
+
+class Spy:
+    """What the last build rendered (every template render, and the sitemap) and kept."""
+
+    def __init__(self) -> None:
+        self.rendered: list[str] = []
+        self.kept: set[str] = set()
+
+    def reset(self) -> None:
+        self.rendered.clear()
+        self.kept.clear()
+
+
+@pytest.fixture
+def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
+    seen = Spy()
+    render, sitemap, edition = _Renderer.render, feeds.webedition.sitemap, \
+        feeds.webedition.web_edition
+
+    def counted_render(self: _Renderer, template: str, path: str, *args: object,
+                       **context: object) -> bytes:
+        seen.rendered.append(path)
+        return render(self, template, path, *args, **context)  # type: ignore[arg-type]
+
+    def counted_sitemap(lastmod: dict[str, str], config: Config) -> bytes:
+        seen.rendered.append("sitemap.xml")
+        return sitemap(lastmod, config)
+
+    def watched(*args: object, **kwargs: object) -> feeds.webedition.WebEdition:
+        made = edition(*args, **kwargs)  # type: ignore[arg-type]
+        seen.kept.update(p for p, data in made.files.items() if data is KEEP)
+        return made
+
+    monkeypatch.setattr(_Renderer, "render", counted_render)
+    monkeypatch.setattr(feeds.webedition, "sitemap", counted_sitemap)
+    monkeypatch.setattr(feeds.webedition, "web_edition", watched)
+    yield seen
+
+
+def reference_pages(catalog: Catalog, options: ParseOptions, feeds_: Sequence[FeedInfo],
+                    config: Config, store: Store, out: OutputDir,
+                    owned: dict[str, PublishedRow]) -> dict[str, bytes]:
+    """The plain path: every issue loaded whole, every page rendered."""
+    issues = [load_issue(s, catalog, options, store) for s in catalog.issues.in_order()]
+    return site_pages(with_page_urls(issues, config), feeds_, config)
+
+
+def reference_build(root: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
+    with monkeypatch.context() as m:
+        m.setattr(feeds.site, "_web_edition", reference_pages)
+        code, _, err = build(root)
+    assert code == 0, err
+    return all_files(root / "output")
+
+
+def mirror(src: Path, dst: Path) -> None:
+    """Make ``dst``'s issues, config and theme those of ``src``, times and all (an
+    undated or edited issue's dates come from its file's modification time)."""
+    for folder in ("issues", "theme"):
+        shutil.rmtree(dst / folder, ignore_errors=True)
+        if (src / folder).is_dir():
+            shutil.copytree(src / folder, dst / folder)  # copy2: with modification times
+    shutil.copy2(src / "feeds.toml", dst / "feeds.toml")
+
+
+def web_files(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {p: d for p, d in files.items() if p.endswith((".html", ".css")) or p == "sitemap.xml"}
+
+
+def sections_of(issue_file: Path) -> set[str]:
+    issue = load_issues([issue_file], ParseOptions()).issues[0]
+    return {f"sections/{s.slug}/index.html" for s in issue.sections if s.articles}
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    root = write_project(tmp_path / "site", {})
+    write_corpus(12, root / "issues")
+    code, _, err = build(root)
+    assert code == 0, err
+    return root
+
+
+def test_a_new_issue_renders_its_page_neighbour_sections_archive_home_and_sitemap(
+        corpus: Path, spy: Spy, tmp_path: Path) -> None:
+    new = write_corpus(1, corpus / "issues", start=12)[0]
+    code, _, err = build(corpus)
+    assert code == 0, err
+    assert sorted(spy.rendered) == sorted({
+        "issues/2005-13.html", "issues/2005-12.html", *sections_of(new), "archive.html",
+        "index.html", "sitemap.xml"})
+    assert len(spy.rendered) == len(set(spy.rendered))
+    pages = {p for p in all_files(corpus / "output") if p.endswith(".html")}
+    assert spy.kept == {"style.css", *(pages - set(spy.rendered))}
+    assert len(spy.kept) > 12  # the older issues' pages, untouched sections
+    clean = write_project(tmp_path / "clean", {})
+    mirror(corpus, clean)
+    assert build(clean)[0] == 0
+    assert all_files(corpus / "output") == all_files(clean / "output")
+
+
+def test_an_older_issue_inserted_renders_both_neighbours(corpus: Path, spy: Spy,
+                                                         tmp_path: Path) -> None:
+    (corpus / "issues" / "2005-01-03-1.md").rename(tmp_path / "1.md")
+    assert build(corpus)[0] == 0  # issue 1 gone: issue 2 is the first
+    (tmp_path / "1.md").rename(corpus / "issues" / "2005-01-03-1.md")
+    spy.reset()
+    assert build(corpus)[0] == 0
+    issues = sorted(p for p in spy.rendered if p.startswith("issues/"))
+    assert issues == ["issues/2005-1.html", "issues/2005-2.html"]  # issue 1 has no older one
+
+
+def test_a_tampered_or_deleted_page_is_rendered_again(corpus: Path, spy: Spy) -> None:
+    out = corpus / "output"
+    before = all_files(out)
+    section = sorted(sections_of(corpus / "issues" / "2005-01-31-5.md"))[0]
+    (out / "issues" / "2005-5.html").write_bytes(b"<p>not ours any more</p>\n")
+    (out / section).unlink()
+    (out / "archive.html").write_text("x", encoding="utf-8")
+    code, _, err = build(corpus)
+    assert code == 0, err
+    assert sorted(spy.rendered) == sorted(["issues/2005-5.html", "archive.html", section])
+    assert all_files(out) == before
+
+
+def test_the_keys_need_not_survive(corpus: Path, spy: Spy, tmp_path: Path) -> None:
+    """A state without the pages' keys or the issues' URLs renders and loads again."""
+    db = sqlite3.connect(corpus / ".feeds" / "state.sqlite")
+    db.execute("DELETE FROM page_urls WHERE rowid % 2 = 0")
+    db.execute("DELETE FROM page_keys WHERE path LIKE 'sections/%'")
+    db.commit()
+    db.close()
+    write_corpus(1, corpus / "issues", start=12)
+    assert build(corpus)[0] == 0
+    assert {p for p in spy.rendered if p.startswith("sections/")} == \
+        {p for p in all_files(corpus / "output") if p.endswith("/index.html")}
+    clean = write_project(tmp_path / "clean", {})
+    mirror(corpus, clean)
+    assert build(clean)[0] == 0
+    assert all_files(corpus / "output") == all_files(clean / "output")
+
+
+def test_incremental_equals_the_reference_after_every_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spy: Spy) -> None:
+    root = write_project(tmp_path / "site", {})
+    ref = write_project(tmp_path / "ref", {})
+    write_corpus(10, root / "issues")
+    issues = root / "issues"
+
+    def edit(name: str, old: str, new: str) -> None:
+        text = (issues / name).read_text(encoding="utf-8")
+        assert old in text
+        (issues / name).write_text(text.replace(old, new, 1), encoding="utf-8")
+
+    def theme(template: str, text: str) -> None:
+        (root / "theme").mkdir(exist_ok=True)
+        (root / "theme" / template).write_text(text, encoding="utf-8")
+
+    changes = [
+        ("cold", lambda: None),
+        ("new issue", lambda: write_corpus(1, issues, start=10)),
+        ("edited old issue", lambda: edit("2005-01-24-4.md", "**摘要:**", "**摘要:** 更正：")),
+        ("own url of an old issue", lambda: edit(
+            "2005-01-17-3.md", "# ", "---\nurl: https://example.com/issue/3\n---\n# ")),
+        ("removed issue", lambda: (issues / "2005-02-07-6.md").unlink()),
+        ("older issue inserted", lambda: (issues / "2004-12-27-53.md").write_text(
+            (issues / "2005-01-03-1.md").read_text(encoding="utf-8")
+            .replace("2005 年第一期", "2004 年第五十三期"), encoding="utf-8")),
+        ("template override", lambda: (theme("archive.html", (
+            '{% extends "base.html" %}{% block main %}<h1>目录</h1>{% for y, refs in years %}'
+            "<p>{{ y }}: {{ refs | map(attribute='url') | join(' ') }}</p>{% endfor %}"
+            "{% endblock %}\n")), (root / "feeds.toml").write_text(
+                CONFIG + 'templates = "theme"\n', encoding="utf-8"))),
+        ("template edited", lambda: theme("issue.html", (
+            '{% extends "base.html" %}{% block main %}<h1>{{ ref.label }}</h1>'
+            "<p>{{ issue.url }} {{ previous.path if previous }}</p>{% endblock %}\n"))),
+        ("config changed", lambda: (root / "feeds.toml").write_text(
+            CONFIG + 'templates = "theme"\nsection_max_items = 3\ntitle = "另一个名字"\n',
+            encoding="utf-8")),
+        ("new issue again", lambda: write_corpus(1, issues, start=11)),
+        ("no limit", lambda: (root / "feeds.toml").write_text(
+            CONFIG + "section_max_items = 0\n", encoding="utf-8")),
+        ("nothing but a page tampered with", lambda: (root / "output" / "index.html")
+         .write_text("x", encoding="utf-8")),
+    ]
+    kept_some = []
+    for what, change in changes:
+        change()
+        spy.reset()
+        code, _, err = build(root)
+        assert code == 0, f"{what}: {err}"
+        kept_some.append(bool(spy.kept))
+        mirror(root, ref)
+        assert all_files(root / "output") == reference_build(ref, monkeypatch), what
+        assert web_files(all_files(root / "output")), what
+    assert kept_some == [False, True, True, True, True, True, False, False, False, True, False,
+                         True]
