@@ -392,11 +392,14 @@ class OutputDir:
         mode = 0o666 & ~_umask()
         root = self.root.resolve()
         targets: dict[str, Path] = {}
+        inside: set[Path] = set()  # folders resolved once each, not once per file in them
         for rel in sorted(files):
             target = self.root / _safe_relpath(rel)
-            if not target.parent.resolve().is_relative_to(root):
-                raise WriteError(f"{target}: refusing to write through a link that leaves "
-                                 f"{self.root}")
+            if target.parent not in inside:
+                if not target.parent.resolve().is_relative_to(root):
+                    raise WriteError(f"{target}: refusing to write through a link that leaves "
+                                     f"{self.root}")
+                inside.add(target.parent)
             targets[rel] = target
         self._remove_leftovers({self.root, *(t.parent for t in targets.values())})
         staged: list[tuple[str, str, Path, str, int]] = []
