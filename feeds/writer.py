@@ -373,10 +373,11 @@ class OutputDir:
 
     def intact(self, files: Sequence[str], owned: Mapping[str, PublishedRow]) -> bool:
         """Whether every file the last build published is still as it left it."""
+        root = os.fspath(self.root)
         for rel in files:
             row = owned.get(rel)
             try:
-                if row is None or not _same_stat(row, (self.root / rel).stat()):
+                if row is None or not _same_stat(row, os.stat(os.path.join(root, rel))):
                     return False
             except OSError:
                 return False
@@ -444,9 +445,10 @@ class OutputDir:
         finally:
             for _, tmp, _, _, _ in staged:
                 _discard(tmp)
-        for folder in sorted({targets[rel].parent for rel in rows if rel not in unchanged}):
+        same = set(unchanged)
+        for folder in sorted({targets[rel].parent for rel in rows if rel not in same}):
             _fsync_dir(folder)
-        changed = tuple(rel for rel in targets if rel not in unchanged)
+        changed = tuple(rel for rel in targets if rel not in same)
         stale = self.stale(set(files), owned)
         for rel in stale:
             rows[rel] = owned[rel]
