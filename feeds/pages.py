@@ -36,7 +36,12 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 def issue_path(issue: Issue | IssueSummary) -> str:
     """The permanent path of an issue's page inside ``output/``."""
-    return f"issues/{issue.year}-{issue.number}.html"
+    return numbered_path(issue.year, issue.number)
+
+
+def numbered_path(year: int, number: int) -> str:
+    """The permanent path of the page of issue ``number`` of ``year``."""
+    return f"issues/{year}-{number}.html"
 
 
 def section_path(slug: str) -> str:

@@ -202,17 +202,17 @@ def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedIn
     last build's and whose file is intact is kept; the rest are rendered."""
     from feeds.loader import load_issue
     from feeds.sources import code_stamp, template_stamp
-    from feeds.webedition import web_edition
+    from feeds.webedition import PageIssue, web_edition
 
     last = store.page_keys(out.key)
-    made = web_edition(list(catalog.issues.in_order()),
+    made = web_edition([PageIssue.of(row) for row in store.page_issues()],
                        partial(load_issue, catalog=catalog, options=options, store=store),
                        feeds, config, "\0".join((code_stamp(), template_stamp(config),
                                                   repr(config))),
-                       store.page_urls(), last, lambda path: out.intact([path], owned))
+                       store.section_counts(), last, lambda path: out.intact([path], owned))
     store.save_page_keys(out.key, {p: k for p, k in made.keys.items() if last.get(p) != k},
                          [p for p in last if p not in made.keys])
-    store.add_page_urls(made.urls)
+    store.add_page_issues(made.learned)
     return made.files
 
 

@@ -60,7 +60,8 @@ CREATE TABLE builds (output TEXT PRIMARY KEY, inputs TEXT NOT NULL, feeds INTEGE
     files TEXT NOT NULL, warnings TEXT NOT NULL);
 CREATE TABLE page_keys (output TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL,
     PRIMARY KEY (output, path));
-CREATE TABLE page_urls (issue TEXT PRIMARY KEY, url TEXT NOT NULL);
+CREATE TABLE page_issues (issue TEXT PRIMARY KEY, url TEXT NOT NULL, articles INTEGER NOT NULL,
+    slugs TEXT NOT NULL);
 """
 
 # Errors that say the database cannot be used now, not that it is damaged.
@@ -388,7 +389,8 @@ class Store:
             self.db.execute(f"DELETE FROM fragments WHERE key IN ({','.join('?' * len(batch))})",
                             batch)
 
-    # -- the web edition: each page's key (see feeds.webedition) and each issue's own URL
+    # -- the web edition: each page's key, and what its plan needs of each issue
+    #    (see feeds.webedition)
 
     def page_keys(self, output: str) -> dict[str, str]:
         """The key of each page the last build into ``output`` made or kept."""
@@ -403,20 +405,34 @@ class Store:
         self.db.executemany("INSERT OR REPLACE INTO page_keys VALUES (?, ?, ?)",
                             ((output, p, k) for p, k in changed.items()))
 
-    def page_urls(self) -> dict[str, str]:
-        """The front matter ``url`` (or "") of each issue by its catalog key: what an
-        issue link shows without loading the issue."""
-        return dict(self.db.execute("SELECT issue, url FROM page_urls"))
+    def page_issues(self) -> list[Row]:
+        """Every issue of the catalog, oldest first (as :meth:`in_order`), as the web
+        edition plans its pages without parsing them: the summary columns, then what
+        :meth:`add_page_issues` keeps of it (front matter URL, article count, slugs of
+        its sections with articles), NULL when not known."""
+        columns = ", ".join(f"c.{c}" for c in self._SUMMARY.split(", "))
+        return self.db.execute(
+            f"SELECT {columns}, p.url, p.articles, p.slugs FROM catalog c "
+            "LEFT JOIN page_issues p ON p.issue = c.key "
+            "ORDER BY c.stamp, c.year, c.number, c.path").fetchall()
 
-    def add_page_urls(self, urls: Mapping[str, str]) -> None:
-        """Remember the URLs; drop those no issue of the catalog has, once they are many."""
-        self.db.executemany("INSERT OR REPLACE INTO page_urls VALUES (?, ?)", urls.items())
-        if not urls:
+    def section_counts(self) -> dict[str, int]:
+        """How many articles each section slug has, in all issues."""
+        return dict(self.db.execute("SELECT slug, sum(count) FROM catalog_sections "
+                                    "GROUP BY slug"))
+
+    def add_page_issues(self, rows: Mapping[str, tuple[str, int, str]]) -> None:
+        """Remember what the web edition's plan needs of each issue, by its parse key (a
+        function of it: URL, article count, slugs one a line); drop the rows no issue of
+        the catalog has, once they are many."""
+        self.db.executemany("INSERT OR REPLACE INTO page_issues VALUES (?, ?, ?, ?)",
+                            ((k, *row) for k, row in rows.items()))
+        if not rows:
             return
-        count = self.db.execute("SELECT count(*) FROM page_urls").fetchone()[0]
+        count = self.db.execute("SELECT count(*) FROM page_issues").fetchone()[0]
         used = self.db.execute("SELECT count(*) FROM catalog").fetchone()[0]
         if count > used + max(16, used // 8):
-            self.db.execute("DELETE FROM page_urls WHERE issue NOT IN (SELECT key FROM catalog)")
+            self.db.execute("DELETE FROM page_issues WHERE issue NOT IN (SELECT key FROM catalog)")
 
     # -- what was published where, and the last build
 

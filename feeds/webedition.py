@@ -8,7 +8,8 @@ page: the latest issue and the recent links). A page whose key is the one the
 last build recorded, and whose file is as that build left it, is kept without
 being rendered (:data:`feeds.writer.KEEP`).
 
-The plan works on the catalog's issue summaries; whole issues are loaded only
+The plan works on the catalog's rows (no parsing: an issue's identity is its
+parse key and date, from which its link follows); whole issues are loaded only
 for the pages rendered. :func:`feeds.pages.site_pages`, which renders every
 page from whole issues, is the reference these bytes must equal.
 """
@@ -18,9 +19,11 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 from feeds.builder import FeedInfo, issue_label
 from feeds.config import Config
+from feeds.loader import _summary
 from feeds.model import Issue, IssueSummary
 from feeds.pages import (
     PARALLEL_MIN_PAGES,
@@ -28,9 +31,8 @@ from feeds.pages import (
     FeedGroup,
     IssueRef,
     SectionArticles,
-    _day,
     _Renderer,
-    issue_path,
+    numbered_path,
     section_path,
     sitemap,
     with_page_urls,
@@ -40,74 +42,101 @@ from feeds.writer import KEEP, Keep
 from feeds.xmltext import clean
 
 
+class PageIssue(NamedTuple):
+    """An issue as the web edition's plan reads it from the store (see
+    :meth:`feeds.store.Store.page_issues`)."""
+
+    row: tuple[Any, ...]  # the catalog's summary columns: see feeds.loader
+    known: bool  # whether the rest is known (else the issue is loaded to learn it)
+    url: str  # its front matter ``url``, or ""
+    articles: int
+    slugs: str  # of its sections with articles: sorted, one a line
+
+    @classmethod
+    def of(cls, row: Sequence[Any]) -> PageIssue:
+        *summary, url, articles, slugs = row
+        return cls(tuple(summary), url is not None, url or "", articles or 0, slugs or "")
+
+    def learned(self, issue: Issue) -> PageIssue:
+        """This issue with what its plan needs taken from the whole issue."""
+        slugs = "\n".join(sorted({s.slug for s in issue.sections if s.articles}))
+        return self._replace(known=True, url=issue.url, articles=len(issue.articles),
+                             slugs=slugs)
+
+    def plan_row(self) -> tuple[str, int, str]:
+        """What :meth:`feeds.store.Store.add_page_issues` keeps of it."""
+        return self.url, self.articles, self.slugs
+
+    @property
+    def path(self) -> str:
+        return str(self.row[0])
+
+    @property
+    def key(self) -> str:
+        """What its content depends on: its parse key (the file's bytes, its shown
+        path, the parser) and its date as the catalog filled it in."""
+        return f"{self.row[6]}\x1f{self.row[0]}\x1f{self.row[4]}\x1f{self.row[5]}"
+
+    def summary(self) -> IssueSummary:
+        return _summary(self.row)
+
+    def ref(self, config: Config) -> IssueRef:
+        """The issue link :func:`feeds.pages._ref` makes of the whole issue."""
+        path, name, year, number, date = self.row[:5]
+        label = issue_label(IssueSummary(path, name, year, number, None, ()))
+        page = numbered_path(year, number)
+        own = self.url if self.url and self.url != config.base_url + page else ""
+        return IssueRef(clean(label), page, str(date)[:10], year, number, self.articles, own)
+
+
 @dataclass(frozen=True)
 class WebEdition:
     """The files of the web edition (bytes, or KEEP for a page left as published),
-    every page's key by its path, and the front matter URL of each issue loaded
-    on the way, by its catalog key (see :meth:`feeds.store.Store.page_urls`)."""
+    every page's key by its path, and what the plan learned of the issues loaded on
+    the way, by parse key (see :meth:`feeds.store.Store.add_page_issues`)."""
 
     files: dict[str, bytes | Keep]
     keys: dict[str, str]
-    urls: dict[str, str]
-
-
-def summary_ref(summary: IssueSummary, url: str, config: Config) -> IssueRef:
-    """The issue link :func:`feeds.pages._ref` makes of the whole issue, from its
-    summary and its front matter ``url``."""
-    path = issue_path(summary)
-    own = url if url and url != config.base_url + path else ""
-    return IssueRef(clean(issue_label(summary)), path, _day(summary.date), summary.year,
-                    summary.number, sum(s.articles for s in summary.sections), own)
+    learned: dict[str, tuple[str, int, str]]
 
 
 def _digest(*parts: str) -> str:
     return hashlib.sha256("\0".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _ref_id(ref: IssueRef | None) -> str:
-    if ref is None:
-        return "-"
-    return repr((ref.label, ref.path, ref.date, ref.year, ref.number, ref.articles, ref.url))
-
-
-def _issue_id(summary: IssueSummary) -> str:
-    """What a loaded issue's content depends on: its parse key (the file's bytes, its
-    shown path, the parser), and its date as the catalog filled it in."""
-    when = summary.date.isoformat() if summary.date else ""
-    return repr((summary.key, summary.path, when, summary.date_source))
-
-
 def _group_id(group: FeedGroup | None) -> str:
     """A feed group as the templates show it (see README, "The web edition")."""
     if group is None:
         return "-"
-    return repr((group.title, group.description, group.slug, group.page,
-                 tuple((f.path, f.format, f.title, f.description, f.url, f.slug, f.folder)
-                       for f in group.formats)))
+    return _digest(repr((group.title, group.description, group.slug, group.page,
+                         tuple((f.path, f.format, f.title, f.description, f.url, f.slug,
+                                f.folder) for f in group.formats))))
 
 
-def web_edition(summaries: Sequence[IssueSummary], load: Callable[[IssueSummary], Issue],
+def web_edition(issues: Sequence[PageIssue], load: Callable[[IssueSummary], Issue],
                 feeds: Sequence[FeedInfo], config: Config, stamp: str,
-                urls: Mapping[str, str], last: Mapping[str, str],
+                counts: Mapping[str, int], last: Mapping[str, str],
                 intact: Callable[[str], bool]) -> WebEdition:
     """The web edition's files, as :func:`feeds.pages.site_pages` makes them from the
     whole issues, rendering only the pages whose key is not in ``last`` or whose file
-    is not ``intact``. ``summaries`` are oldest first; ``load`` gives the whole issue
-    behind one (as parsed, without its page's URL); ``stamp`` stands for the code,
-    templates and configuration; ``urls`` are the known front matter URLs."""
+    is not ``intact``. ``issues`` are oldest first; ``load`` gives the whole issue
+    behind a summary (as parsed, without its page's URL); ``stamp`` stands for the
+    code, templates and configuration; ``counts`` are each section's articles."""
     r = _Renderer(config, feeds)
     combined = r.combined.formats if r.combined else ()
     base = _digest(stamp, _group_id(r.combined), repr(sorted(r.site.items())))
     files: dict[str, bytes | Keep] = {}
     keys: dict[str, str] = {}
-    lastmod: dict[str, str] = {}
-    learned: dict[str, str] = {}
+    learned: dict[str, tuple[str, int, str]] = {}
     loaded: dict[int, Issue] = {}
+    issues = list(issues)
 
     def issue_at(at: int) -> Issue:
         if at not in loaded:
-            issue = load(summaries[at])
-            learned[summaries[at].key] = issue.url
+            issue = load(issues[at].summary())
+            if not issues[at].known:
+                issues[at] = issues[at].learned(issue)
+                learned[issues[at].row[6]] = issues[at].plan_row()
             loaded[at] = with_page_urls([issue], config)[0]
         return loaded[at]
 
@@ -119,31 +148,48 @@ def web_edition(summaries: Sequence[IssueSummary], load: Callable[[IssueSummary]
             return False
         return True
 
-    for at, summary in enumerate(summaries):
-        if summary.key not in urls:
-            issue_at(at)  # its URL is not known yet (a cold build: every page is rendered)
-    known = {**urls, **learned}
-    refs = [summary_ref(s, known[s.key], config) for s in summaries]
-    ids = [_ref_id(ref) for ref in refs]
-    groups = {slug: _group_id(group) for slug, group in r.groups.items()}
+    for at, issue in enumerate(issues):
+        if not issue.known:
+            issue_at(at)  # a cold build (every page is rendered), or a new or changed issue
+    refs: dict[int, IssueRef] = {}
 
+    def ref_at(at: int) -> IssueRef | None:
+        if not 0 <= at < len(issues):
+            return None
+        if at not in refs:
+            refs[at] = issues[at].ref(config)
+        return refs[at]
+
+    ids = [issue.key for issue in issues]
+    groups = {slug: _group_id(group) for slug, group in r.groups.items()}
+    lastmod: dict[str, str] = {}
     todo: list[int] = []
-    for at, summary in enumerate(summaries):
-        path = refs[at].path
-        own = [groups[s.slug] for s in summary.sections if s.articles and s.slug in groups]
-        key = _digest(base, "issue", _issue_id(summary), ids[at],
-                      ids[at - 1] if at else "-",
-                      ids[at + 1] if at + 1 < len(ids) else "-", *own)
-        if wanted(path, key):
+    feeds_of: dict[str, str] = {}  # the feed groups of each set of slugs
+    after = "-"
+    for at in range(len(issues) - 1, -1, -1):
+        issue = issues[at]
+        path = numbered_path(issue.row[2], issue.row[3])
+        own = feeds_of.get(issue.slugs)
+        if own is None:
+            own = feeds_of[issue.slugs] = "".join(groups.get(s, "") for s in
+                                                  issue.slugs.split("\n"))
+        key = _digest(base, "issue", ids[at - 1] if at else "-", ids[at], after, own)
+        keys[path] = key
+        if last.get(path) == key and intact(path):
+            files[path] = KEEP
+        else:
             todo.append(at)
-        lastmod[path] = refs[at + 1].date if at + 1 < len(refs) else refs[at].date
+        lastmod[path] = str((issues[at + 1] if at + 1 < len(issues) else issue).row[4])[:10]
+        after = ids[at]
+    todo.reverse()
 
     def issue_page(at: int) -> bytes:
         issue = loaded[at]
         own = tuple(r.groups[s.slug] for s in issue.sections if s.articles and s.slug in r.groups)
-        return r.render("issue.html", refs[at].path, refs[at].label, combined, issue=issue,
-                        ref=refs[at], previous=refs[at - 1] if at else None,
-                        next=refs[at + 1] if at + 1 < len(refs) else None, feeds=own)
+        ref = ref_at(at)
+        assert ref is not None
+        return r.render("issue.html", ref.path, ref.label, combined, issue=issue, ref=ref,
+                        previous=ref_at(at - 1), next=ref_at(at + 1), feeds=own)
 
     if todo:
         for at in todo:
@@ -151,40 +197,45 @@ def web_edition(summaries: Sequence[IssueSummary], load: Callable[[IssueSummary]
         r.template("issue.html")  # compiled once, before any worker is forked
         for at, page in zip(todo, parallel_map(issue_page, todo, PARALLEL_MIN_PAGES),
                             strict=True):
-            files[refs[at].path] = page
+            files[numbered_path(issues[at].row[2], issues[at].row[3])] = page
 
-    totals: dict[str, int] = {}
-    for summary in summaries:
-        for s in summary.sections:
-            totals[s.slug] = totals.get(s.slug, 0) + s.articles
+    summaries: dict[int, IssueSummary] = {}
+
+    def summary_at(at: int) -> IssueSummary:
+        if at not in summaries:
+            summaries[at] = issues[at].summary()
+        return summaries[at]
+
     for slug, group in sorted(r.groups.items()):
         if slug:
-            _section_page(slug, group, totals.get(slug, 0), summaries, refs, ids, issue_at, r,
-                          config, base, wanted, files, lastmod)
+            _section_page(slug, group, counts.get(slug, 0), len(issues), summary_at, ids, ref_at,
+                          issue_at, r, config, base, wanted, files, lastmod)
 
-    newest = refs[-1].date if refs else ""
+    newest = str(issues[-1].row[4])[:10] if issues else ""
     archived = any(f.archives for f in feeds)
     if wanted("archive.html", _digest(base, "archive", repr(archived), *ids)):
         years: dict[int, list[IssueRef]] = {}
-        for ref in reversed(refs):
+        for at in range(len(issues) - 1, -1, -1):
+            ref = ref_at(at)
+            assert ref is not None
             years.setdefault(ref.year, []).append(ref)
         files["archive.html"] = r.render("archive.html", "archive.html", "往期目录", combined,
                                          years=tuple((y, tuple(v)) for y, v in years.items()),
                                          archived=archived)
     lastmod["archive.html"] = newest
 
-    recent = refs[-RECENT_ISSUES - 1:-1][::-1] if refs else []
+    latest = len(issues) - 1
+    recent = range(latest - 1, max(latest - 1 - RECENT_ISSUES, -1), -1)
     sections = tuple(g for s, g in sorted(r.groups.items()) if s)
-    latest = len(summaries) - 1
     if wanted("index.html", _digest(
-            base, "index", _issue_id(summaries[latest]) if summaries else "-",
-            ids[latest] if ids else "-", *(_ref_id(ref) for ref in recent),
+            base, "index", ids[latest] if issues else "-", *(ids[at] for at in recent),
             _group_id(r.digest), *(groups[g.slug] for g in sections))):
         files["index.html"] = r.render(
             "index.html", "index.html", r.site["title"],
             (*combined, *(r.digest.formats if r.digest else ())), digest=r.digest,
-            latest=issue_at(latest) if summaries else None,
-            latest_ref=refs[-1] if refs else None, recent=tuple(recent), sections=sections)
+            latest=issue_at(latest) if issues else None, latest_ref=ref_at(latest),
+            recent=tuple(ref for at in recent if (ref := ref_at(at)) is not None),
+            sections=sections)
     lastmod["index.html"] = newest
 
     if wanted("sitemap.xml", _digest(base, "sitemap", *(f"{p}\0{d}" for p, d in
@@ -195,28 +246,29 @@ def web_edition(summaries: Sequence[IssueSummary], load: Callable[[IssueSummary]
     return WebEdition(files, keys, learned)
 
 
-def _section_page(slug: str, group: FeedGroup, total: int, summaries: Sequence[IssueSummary],
-                  refs: Sequence[IssueRef], ids: Sequence[str], issue_at: Callable[[int], Issue],
+def _section_page(slug: str, group: FeedGroup, total: int, issues: int,
+                  summary_at: Callable[[int], IssueSummary], ids: Sequence[str],
+                  ref_at: Callable[[int], IssueRef | None], issue_at: Callable[[int], Issue],
                   r: _Renderer, config: Config, base: str, wanted: Callable[[str, str], bool],
                   files: dict[str, bytes | Keep], lastmod: dict[str, str]) -> None:
     """A section's page: its newest articles, grouped by issue, up to the section
     feed's limit (planned from the summaries; only the issues shown are loaded)."""
     shown: list[tuple[int, int, int]] = []  # issue, section's place in it, articles taken
     kept, limit = 0, config.section_max_items
-    for at in range(len(summaries) - 1, -1, -1):
+    for at in range(issues - 1, -1, -1):
         if limit and kept >= limit:
             break
-        for place, summary in enumerate(summaries[at].sections):
+        for place, summary in enumerate(summary_at(at).sections):
             if summary.slug == slug and summary.articles:
                 take = min(summary.articles, limit - kept) if limit else summary.articles
                 kept += take
                 shown.append((at, place, take))
     name = group.formats[0].entries[0].section_name if group.formats[0].entries else slug
     path = section_path(slug)
+    refs = {at: ref for at, _, _ in shown if (ref := ref_at(at)) is not None}
     lastmod[path] = refs[shown[0][0]].date if shown else ""
     key = _digest(base, "section", slug, _group_id(group), name, repr((kept, kept < total)),
-                  *(f"{_issue_id(summaries[at])}{ids[at]}{place}\0{take}"
-                    for at, place, take in shown))
+                  *(f"{ids[at]}\x1e{place}\x1e{take}" for at, place, take in shown))
     if not wanted(path, key):
         return
     blocks = []

@@ -82,11 +82,11 @@ def _umask() -> int:
 
 
 def _safe_relpath(rel: str) -> PurePosixPath:
-    path = PurePosixPath(rel)
-    if not rel or path.is_absolute() or ".." in path.parts or rel.startswith(".") \
-            or any(p in ("", ".") for p in rel.split("/")) or "\\" in rel or "\0" in rel:
+    parts = rel.split("/")
+    if not rel or rel.startswith((".", "/")) or any(p in ("", ".", "..") for p in parts) \
+            or "\\" in rel or "\0" in rel:
         raise WriteError(f"refusing to write {rel!r}: not a plain path inside the output folder")
-    return path
+    return PurePosixPath(rel)
 
 
 def _error(path: Path, exc: OSError) -> WriteError:
@@ -392,9 +392,14 @@ class OutputDir:
         """
         mode = 0o666 & ~_umask()
         root = self.root.resolve()
-        targets: dict[str, Path] = {}
+        order = sorted(files)
+        targets: dict[str, Path] = {}  # the files to make: a kept one costs only a stat
+        kept = [rel for rel in order if isinstance(files[rel], Keep)]
         inside: set[Path] = set()  # folders resolved once each, not once per file in them
-        for rel in sorted(files):
+        for rel in order:
+            if isinstance(files[rel], Keep):
+                _safe_relpath(rel)
+                continue
             target = self.root / _safe_relpath(rel)
             if target.parent not in inside:
                 if not target.parent.resolve().is_relative_to(root):
@@ -402,25 +407,23 @@ class OutputDir:
                                      f"{self.root}")
                 inside.add(target.parent)
             targets[rel] = target
-        self._remove_leftovers({self.root, *(t.parent for t in targets.values())})
+        self._remove_leftovers({self.root, *(t.parent for t in targets.values()),
+                                *(self.root / f for f in {os.path.dirname(r) for r in kept})})
         staged: list[tuple[str, str, Path, str, int]] = []
         rows: dict[str, PublishedRow] = {}
         unchanged: list[str] = []
         def stage(rel: str) -> None:
             data = files[rel]
-            if isinstance(data, Keep):
-                rows[rel] = self._kept(targets[rel], owned.get(rel))
-                return
+            assert not isinstance(data, Keep)
             row = self._stage_one(rel, targets[rel], data, owned.get(rel), mode, staged)
             if row is not None:
                 rows[rel] = row
 
         try:
-            made = [rel for rel in targets if not callable(files[rel])
-                    and not isinstance(files[rel], Keep)]
-            for rel in targets:
-                if isinstance(files[rel], Keep):
-                    stage(rel)
+            made = [rel for rel in targets if not callable(files[rel])]
+            base = os.fspath(self.root)
+            for rel in kept:
+                rows[rel] = self._kept(os.path.join(base, rel), owned.get(rel))
             if len(made) < WRITE_THREADS_FROM:
                 for rel in made:
                     stage(rel)
@@ -431,7 +434,7 @@ class OutputDir:
             for rel in targets:  # files made while written read the store: in this thread
                 if callable(files[rel]):
                     stage(rel)
-            unchanged = [rel for rel in targets if rel in rows]
+            unchanged = [rel for rel in order if rel in rows]
             for at, (rel, tmp, target, digest, size) in enumerate(staged):
                 try:
                     os.replace(tmp, target)
@@ -493,11 +496,11 @@ class OutputDir:
         staged.append((rel, tmp, target, digest, size))
         return None
 
-    def _kept(self, target: Path, old: PublishedRow | None) -> PublishedRow:
+    def _kept(self, target: str, old: PublishedRow | None) -> PublishedRow:
         """The manifest row of a file kept as it is; it must not have changed since the
         caller looked (no other build runs: we hold the lock)."""
         try:
-            if old is not None and _same_stat(old, target.stat()):
+            if old is not None and _same_stat(old, os.stat(target)):
                 return old
         except OSError:
             pass

@@ -150,7 +150,7 @@ def test_a_tampered_or_deleted_page_is_rendered_again(corpus: Path, spy: Spy) ->
 def test_the_keys_need_not_survive(corpus: Path, spy: Spy, tmp_path: Path) -> None:
     """A state without the pages' keys or the issues' URLs renders and loads again."""
     db = sqlite3.connect(corpus / ".feeds" / "state.sqlite")
-    db.execute("DELETE FROM page_urls WHERE rowid % 2 = 0")
+    db.execute("DELETE FROM page_issues WHERE rowid % 2 = 0")
     db.execute("DELETE FROM page_keys WHERE path LIKE 'sections/%'")
     db.commit()
     db.close()
