@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
 from pathlib import Path
+from typing import NamedTuple
 
 import jinja2
 from lxml import etree
@@ -61,9 +62,8 @@ def with_page_urls(issues: Sequence[Issue], config: Config) -> list[Issue]:
 
 # -- what the templates receive (documented in README, "The web edition")
 
-@dataclass(frozen=True)
-class IssueRef:
-    """A link to an issue's page."""
+class IssueRef(NamedTuple):
+    """A link to an issue's page (a tuple: the archive page has one per issue)."""
 
     label: str
     path: str

@@ -312,7 +312,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     files["feeds.opml"] = opml(feeds, config)
     published = out.publish(files, owned)
     store.forget_fragments_except(set(needed))
-    store.save_published(out.key, published.rows)
+    store.update_published(out.key, published.rows, owned)
     store.save_digests(digest_records(feeds))
     diagnostics = catalog.diagnostics
     store.save_build(out.key, inputs, len(feeds), sorted(files),

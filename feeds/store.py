@@ -446,6 +446,17 @@ class Store:
         self.db.executemany("INSERT INTO published VALUES (?, ?, ?, ?, ?, ?)", (
             (output, path, r.digest, r.size, r.mtime_ns, r.ino) for path, r in rows.items()))
 
+    def update_published(self, output: str, rows: Mapping[str, PublishedRow],
+                         before: Mapping[str, PublishedRow]) -> None:
+        """:meth:`save_published`, writing only the rows that differ from ``before`` (the
+        manifest as read at the start of the build): a page per issue keeps thousands of
+        rows as they are."""
+        self.db.executemany("DELETE FROM published WHERE output = ? AND path = ?",
+                            ((output, p) for p in before if p not in rows))
+        self.db.executemany("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?)", (
+            (output, path, r.digest, r.size, r.mtime_ns, r.ino) for path, r in rows.items()
+            if before.get(path) != r))
+
     def last_build(self, output: str) -> tuple[str, int, list[str], list[list[Any]]] | None:
         """The inputs digest, feed count, produced files and warnings of the last build."""
         row = self.db.execute("SELECT inputs, feeds, files, warnings FROM builds "

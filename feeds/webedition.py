@@ -68,11 +68,7 @@ class PageIssue(NamedTuple):
         return self.url, self.articles, self.slugs
 
     @property
-    def path(self) -> str:
-        return str(self.row[0])
-
-    @property
-    def key(self) -> str:
+    def identity(self) -> str:
         """What its content depends on: its parse key (the file's bytes, its shown
         path, the parser) and its date as the catalog filled it in."""
         return f"{self.row[6]}\x1f{self.row[0]}\x1f{self.row[4]}\x1f{self.row[5]}"
@@ -160,7 +156,7 @@ def web_edition(issues: Sequence[PageIssue], load: Callable[[IssueSummary], Issu
             refs[at] = issues[at].ref(config)
         return refs[at]
 
-    ids = [issue.key for issue in issues]
+    ids = [issue.identity for issue in issues]
     groups = {slug: _group_id(group) for slug, group in r.groups.items()}
     lastmod: dict[str, str] = {}
     todo: list[int] = []

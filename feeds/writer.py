@@ -398,8 +398,7 @@ class OutputDir:
         inside: set[Path] = set()  # folders resolved once each, not once per file in them
         for rel in order:
             if isinstance(files[rel], Keep):
-                _safe_relpath(rel)
-                continue
+                continue  # only read: it is in the manifest (else _kept refuses it)
             target = self.root / _safe_relpath(rel)
             if target.parent not in inside:
                 if not target.parent.resolve().is_relative_to(root):
