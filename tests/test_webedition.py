@@ -123,15 +123,15 @@ def test_a_new_issue_renders_its_page_neighbour_sections_archive_home_and_sitema
     assert all_files(corpus / "output") == all_files(clean / "output")
 
 
-def test_an_older_issue_inserted_renders_both_neighbours(corpus: Path, spy: Spy,
-                                                         tmp_path: Path) -> None:
-    (corpus / "issues" / "2005-01-03-1.md").rename(tmp_path / "1.md")
-    assert build(corpus)[0] == 0  # issue 1 gone: issue 2 is the first
-    (tmp_path / "1.md").rename(corpus / "issues" / "2005-01-03-1.md")
+def test_an_issue_put_back_renders_itself_and_both_neighbours(corpus: Path, spy: Spy,
+                                                              tmp_path: Path) -> None:
+    (corpus / "issues" / "2005-01-31-5.md").rename(tmp_path / "5.md")
+    assert build(corpus)[0] == 0  # issue 5 gone: 4 and 6 are neighbours
+    (tmp_path / "5.md").rename(corpus / "issues" / "2005-01-31-5.md")
     spy.reset()
     assert build(corpus)[0] == 0
     issues = sorted(p for p in spy.rendered if p.startswith("issues/"))
-    assert issues == ["issues/2005-1.html", "issues/2005-2.html"]  # issue 1 has no older one
+    assert issues == ["issues/2005-4.html", "issues/2005-5.html", "issues/2005-6.html"]
 
 
 def test_a_tampered_or_deleted_page_is_rendered_again(corpus: Path, spy: Spy) -> None:
