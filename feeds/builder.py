@@ -206,6 +206,17 @@ class IssueSource(Protocol):
         """The newest issue by date, year and number."""
 
 
+class Corrections(Protocol):
+    """Where the plan finds the archived entries whose ``updated`` moved (corrected
+    after they were published): a few, found by an index, not by reading every issue."""
+
+    def articles(self, slug: str | None, since: datetime) -> Iterable[tuple[AnyIssue, int]]:
+        """The issue and place of each article (of section ``slug``) updated after ``since``."""
+
+    def issues(self, since: datetime) -> Iterable[AnyIssue]:
+        """The issues whose digest entry was updated after ``since``."""
+
+
 class IssueList:
     """An :class:`IssueSource` over issues in memory, oldest first."""
 
@@ -308,8 +319,36 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
                 author=clean(article.author),
                 tags=tuple(clean(t) for t in article.tags),
                 order=(published, issue.year, issue.number, -index)), config))
+            entries[-1] = replace(entries[-1], revision=article_revision(entries[-1]))
             index += 1
     return entries
+
+
+class RevisionRecord(NamedTuple):
+    """An article entry as published: what the next build's :func:`dated` compares
+    with, and where a corrected archived entry is found (see :class:`Corrections`)."""
+
+    id: str
+    year: int
+    number: int
+    position: int  # its place in its issue
+    slug: str
+    revision: str
+    published: datetime
+    updated: datetime
+
+
+def revision_records(entries: Iterable[Entry]) -> tuple[RevisionRecord, ...]:
+    """The records of an issue's article entries."""
+    return tuple(RevisionRecord(e.id, e.order[1], e.order[2], -e.order[3], e.section_slug,
+                                e.revision, e.published, e.updated) for e in entries)
+
+
+def article_revision(entry: Entry) -> str:
+    """A digest of what a reader sees of an article entry: title, link, summary,
+    content, author, tags and section. Its ``updated`` moves when this does."""
+    return _digest_of([entry.title, entry.link, entry.summary, entry.content_html,
+                       entry.author, "\x1e".join(entry.tags), entry.section_name])
 
 
 def entries_context(config: Config) -> str:
@@ -320,7 +359,8 @@ def entries_context(config: Config) -> str:
 
 
 Revisions = Mapping[str, tuple[str, datetime]]
-"""A digest entry's id → its content digest and ``updated`` when last published."""
+"""An entry's id → its content digest and ``updated`` when last published (a digest
+entry's, or an article's: see :func:`dated`)."""
 
 
 def _issue_html(issue: Issue) -> str:
@@ -336,7 +376,7 @@ def _issue_html(issue: Issue) -> str:
     return "".join(parts)
 
 
-def digest_id(config: Config, issue: Issue) -> str:
+def digest_id(config: Config, issue: AnyIssue) -> str:
     """The digest entry's ``tag:`` URI: per issue, never an article's (those go on
     with ``/`` and a digest of the article's URL)."""
     return f"tag:{config.authority},{issue.year}:issue-{issue.year}-{issue.number}"
@@ -366,6 +406,26 @@ def file_changed(path: str) -> datetime | None:
         return None
 
 
+def dated(issue: Issue, entries: Sequence[Entry], config: Config, revisions: Revisions,
+          edited: bool = True) -> list[Entry]:
+    """The issue's article entries with their ``updated`` from ``revisions`` (see
+    :func:`revised`): a correction (a new revision) is dated by the issue file's
+    modification time, but only in an issue ``edited`` since the last build; in
+    another the recorded ``updated`` stays, whatever the revision (new code that
+    writes the content otherwise corrects nothing)."""
+    changed = file_changed(issue.path) if edited else None
+    made = []
+    for entry in entries:
+        if edited:
+            updated = revised(entry.id, entry.revision, entry.published, revisions, changed)
+        else:
+            last = revisions.get(entry.id)
+            updated = max(entry.published, last[1]) if last else entry.published
+        made.append(entry if updated == entry.updated
+                    else _keyed(replace(entry, updated=updated), config))
+    return made
+
+
 def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = None) -> Entry:
     """The digest's entry for one issue: the whole issue as one entry."""
     assert issue.date is not None
@@ -388,10 +448,11 @@ def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = Non
 
 def _digest_plan(source: IssueSource, config: Config, digests: Mapping[str, Serialised],
                  digest_of: Callable[[AnyIssue], Entry | Serialised] | None,
-                 revisions: Revisions
+                 revisions: Revisions, corrections: Corrections | None = None,
                  ) -> tuple[tuple[Entry | Serialised, ...], tuple[ArchivePage, ...]]:
-    """The digest's entries, one per issue, newest first, within its limit; and its
-    archive pages (see :func:`split_archives`)."""
+    """The digest's entries, one per issue, newest first, within its limit, with the
+    archived ones updated since (see :func:`republished`); and its archive pages
+    (see :func:`split_archives`)."""
     order = sorted(source.by_newest(None), key=lambda i: (i.date, i.year, i.number), reverse=True)
     kept, pages = split_archives(order, config.digest_max_items, config.archive_page_size)
 
@@ -408,7 +469,34 @@ def _digest_plan(source: IssueSource, config: Config, digests: Mapping[str, Seri
         return ArchivePage(_digest_of(map(_identity, issues)),
                            lambda: tuple(map(entry, issues)))
 
-    return tuple(map(entry, kept)), tuple(map(page, pages))
+    entries = tuple(map(entry, kept))
+    if corrections is not None and pages and entries:
+        held = {issue.path for issue in kept}
+        since = entries[-1].updated
+        found = {i.path: i for i in corrections.issues(since) if i.path not in held}
+        entries = republished(entries, [entry(i) for i in found.values()])
+    return entries, tuple(map(page, pages))
+
+
+def republished(kept: Sequence[Entry | Serialised], archived: Iterable[Entry | Serialised]
+                ) -> tuple[Entry | Serialised, ...]:
+    """A subscription feed's entries with the archived entries updated after its oldest
+    one's ``updated`` (RFC 5005 section 4: a changed archived entry is republished in
+    the subscription document) placed by ``updated``, newest first, ahead of the
+    entries published before it; the others are left out. Newer issues push them out."""
+    since = kept[-1].updated
+    extra = sorted((e for e in archived if e.updated > since), key=lambda e: e.updated,
+                   reverse=True)
+    if not extra:
+        return tuple(kept)
+    out: list[Entry | Serialised] = []
+    at = 0
+    for entry in kept:
+        while at < len(extra) and extra[at].updated > entry.published:
+            out.append(extra[at])
+            at += 1
+        out.append(entry)
+    return (*out, *extra[at:])
 
 
 def _digest_of(parts: Iterable[str]) -> str:
@@ -429,6 +517,7 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
                revisions: Revisions | None = None, *,
                entries_of: Callable[[AnyIssue], Sequence[Entry | Serialised]] | None = None,
                digest_of: Callable[[AnyIssue], Entry | Serialised] | None = None,
+               corrections: Corrections | None = None,
                ) -> list[FeedInfo]:
     """Every feed to publish, in every format, with its entries newest first and
     within its limit; the digest too (one entry per issue, ``digest_of`` gives an
@@ -441,7 +530,9 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
     entries by its path, already serialised); ``entries_of`` gives those of a
     summary (by default :func:`issue_entries` of a whole issue). The same for the
     digest's entries: ``digests``, then ``digest_of``. A limited feed with
-    ``archive_page_size`` reads every issue: its older entries go to archive pages.
+    ``archive_page_size`` reads every issue: its older entries go to archive pages,
+    and those of them that ``corrections`` finds updated since its oldest entry are
+    republished in it too (see :func:`republished`).
     """
     source = IssueList(issues) if isinstance(issues, Sequence) else issues
     prepared = prepared or {}
@@ -476,6 +567,9 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
         kept_refs, page_refs = split_archives(every, limit, config.archive_page_size)
         kept = tuple(entry(r) for r in kept_refs)
         pages = tuple(map(page, page_refs))
+        if corrections is not None and pages and kept:
+            kept = republished(kept, map(entry, _refs_at(
+                corrections.articles(slug or None, kept[-1].updated), kept_refs, slug or None)))
         title, description = name, config.description
         if slug:
             section_name = kept[0].section_name
@@ -485,12 +579,26 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
                                   issued, pages, not limit))
     if not config.digest:
         return feeds
-    digest, pages = _digest_plan(source, config, digests or {}, digest_of, revisions or {})
+    digest, pages = _digest_plan(source, config, digests or {}, digest_of, revisions or {},
+                                 corrections)
     feeds.extend(_each_format("", DIGEST_FOLDER, f"{name} · 每期合集",
                               f"{config.description}（每期一条）" if config.description
                               else "每期一条", digest, config, issued, pages,
                               not config.digest_max_items))
     return feeds
+
+
+def _refs_at(places: Iterable[tuple[AnyIssue, int]], kept: Iterable[_Ref], only: str | None
+             ) -> list[_Ref]:
+    """The refs of the articles at ``places`` (an issue and an article's place in it)
+    of the feed of section ``only``, but those ``kept`` already, each once."""
+    held = {(r.issue.path, r.position) for r in kept}
+    refs: dict[tuple[str, int], _Ref] = {}
+    for issue, position in places:
+        if (issue.path, position) not in held:
+            refs.update(((r.issue.path, r.position), r)
+                        for r in _issue_refs(issue, only) if r.position == position)
+    return list(refs.values())
 
 
 def _each_format(slug: str, folder: str, title: str, description: str,

@@ -15,7 +15,19 @@ from dataclasses import dataclass, replace
 from functools import partial
 from typing import cast
 
-from feeds.builder import ArchivePage, Entry, FeedInfo, Revisions, Serialised, digest_entry, issue_entries
+from feeds.builder import (
+    DIGEST_FOLDER,
+    ArchivePage,
+    Entry,
+    FeedInfo,
+    RevisionRecord,
+    Revisions,
+    Serialised,
+    dated,
+    digest_entry,
+    issue_entries,
+    revision_records,
+)
 from feeds.config import Config
 from feeds.formats import BY_NAME, enabled
 from feeds.model import Issue
@@ -277,6 +289,7 @@ class Prepared:
     entries: tuple[Serialised, ...]
     digest: Serialised
     fragments: dict[str, Fragments]
+    records: tuple[RevisionRecord, ...] = ()  # of its article entries, when dated
 
 
 def _slim(entry: Entry) -> Serialised:
@@ -284,12 +297,18 @@ def _slim(entry: Entry) -> Serialised:
                       entry.id, entry.revision)
 
 
-def prepare_issue(issue: Issue, config: Config, revisions: Revisions | None = None) -> Prepared:
-    """The issue's entries and digest entry, each serialised as in :func:`entry_fragments`."""
-    entries = [*issue_entries(issue, config), digest_entry(issue, config, revisions)]
+def prepare_issue(issue: Issue, config: Config, revisions: Revisions | None = None,
+                  articles: Revisions | None = None, edited: bool = True) -> Prepared:
+    """The issue's entries and digest entry, each serialised as in :func:`entry_fragments`;
+    with ``articles``, its article entries dated by them (see :func:`feeds.builder.dated`)."""
+    own = issue_entries(issue, config)
+    if articles is not None:
+        own = dated(issue, own, config, articles, edited)
+    entries = [*own, digest_entry(issue, config, revisions)]
     made = entry_fragments(entries, config)
     return Prepared(tuple(_slim(e) for e in entries[:-1]), _slim(entries[-1]),
-                    {e.key: f for e, f in zip(entries, made, strict=True)})
+                    {e.key: f for e, f in zip(entries, made, strict=True)},
+                    revision_records(own) if articles is not None else ())
 
 
 def prepare_issues(issues: Sequence[Issue], config: Config,
@@ -303,8 +322,9 @@ def prepare_issues(issues: Sequence[Issue], config: Config,
 def digest_records(feeds: Sequence[FeedInfo]) -> Mapping[str, tuple[str, str]]:
     """Each published digest entry's id → its content digest and ``updated`` (ISO
     8601), for the next build's :func:`feeds.builder.revised`."""
-    return {e.id: (e.revision, e.updated.isoformat())
-            for info in feeds for e in (*info.entries, *_made(info.archives)) if e.revision}
+    return {e.id: (e.revision, e.updated.isoformat()) for info in feeds
+            if info.folder == DIGEST_FOLDER
+            for e in (*info.entries, *_made(info.archives)) if e.revision}
 
 
 def _made(pages: Sequence[ArchivePage]) -> list[Entry | Serialised]:

@@ -6,6 +6,7 @@ LockError or WriteError and prints nothing.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
@@ -136,20 +137,21 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
     return _full_build(found, known, out, config, store, inputs, owned, notes, started)
 
 
-def _prepare_stored(item: tuple[int, int, datetime, str], spool: int, config: Config,
-                    revisions: Revisions) -> Prepared:
+def _prepare_stored(item: tuple[int, int, datetime, str, bool, Revisions], spool: int,
+                    config: Config, revisions: Revisions) -> Prepared:
     """An issue's serialised entries, from its parse result as JSON at ``item``'s
-    offset and size in the ``spool`` file (in a worker)."""
+    offset and size in the ``spool`` file (in a worker), its articles dated by the
+    records in ``item`` (see :func:`feeds.builder.dated`)."""
     import os
     from dataclasses import replace
 
     from feeds.cache import result_from_json
     from feeds.render import prepare_issue
 
-    offset, size, date, source = item
+    offset, size, date, source, edited, articles = item
     issue = result_from_json(os.pread(spool, size, offset)).issue
     return prepare_issue(_with_page(replace(issue, date=date, date_source=source), config), config,
-                         revisions)
+                         revisions, articles, edited)
 
 
 def _with_page(issue: Issue, config: Config) -> Issue:
@@ -219,13 +221,18 @@ def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedIn
 def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: OutputDir,
                 config: Config, store: Store, inputs: str, owned: dict[str, PublishedRow],
                 notes: list[Diagnostic], started: float) -> BuildReport:
+    from feeds import corrections
     from feeds.builder import (
         Entry,
+        RevisionRecord,
         Serialised,
+        dated,
         digest_entry,
+        digest_id,
         entries_context,
         issue_entries,
         plan_feeds,
+        revision_records,
     )
     from feeds.cache import FRAGMENT_CODE, PARSE_CODE
     from feeds.formats import enabled
@@ -233,6 +240,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     from feeds.pages import opml
     from feeds.parallel import parallel_imap
     from feeds.render import PARALLEL_MIN_ISSUES, digest_records, make_fragments, render_stream
+    from feeds.sources import display_path
     from feeds.writer import Content
 
     store.check_code(PARSE_CODE, FRAGMENT_CODE)
@@ -244,15 +252,23 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     context = entries_context(config)
     names = [f.name for f in enabled(config)]  # the order of every entry's fragments
     revisions = _revisions(store.digests())
+    cwd = os.getcwd()
+    edited = {display_path(s.path, cwd) for s in found if s.changed}  # as each Issue.path
+    number_of = {p: (y, n) for p, y, n, *_ in store.dates_and_numbers()}
+    numbers = {p: number_of[p] for p in edited if p in number_of}
+    # each issue's article records as they were, and as its entries made now have them
+    records: dict[tuple[int, int], tuple[Revisions, Sequence[RevisionRecord]]] = {}
     prepared = {}
     digests: dict[str, Serialised] = {}
     at_hand = _AtHand()
     if not (config.max_items and config.section_max_items
             and (config.digest_max_items or not config.digest)):
         fresh = list(catalog.fresh.items())
+        before = corrections.known(store, {number_of[p] for p, _ in fresh})
         made = parallel_imap(partial(_prepare_stored, spool=catalog.spool.fileno(), config=config,
                                      revisions=revisions),
-                             [item for _, item in fresh], PARALLEL_MIN_ISSUES)
+                             [(*item, path in edited, before[number_of[path]])
+                              for path, item in fresh], PARALLEL_MIN_ISSUES)
         for (path, (_, _, date, _)), ready in zip(fresh, made, strict=True):
             store.add_fragments(ready.fragments.items(), names)
             at_hand.keep(ready.fragments)
@@ -260,14 +276,22 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
                               _entry_rows(ready.entries))
             prepared[path] = ready.entries
             digests[path] = ready.digest
+            records[number_of[path]] = (before[number_of[path]], ready.records)
         del fresh, made
+    del number_of
 
     def load(summary: IssueSummary) -> Issue:
         return _with_page(load_issue(summary, catalog, options, store), config)
 
+    made_now: dict[str, Sequence[Entry]] = {}  # the entries of edited issues, made once
+
     def entries_of(issue: Issue | IssueSummary) -> Sequence[Entry | Serialised]:
         assert isinstance(issue, IssueSummary) and issue.date is not None
-        rows = store.entries(issue.key, f"{context}\0{issue.date.isoformat()}")
+        if issue.path in made_now:
+            return made_now[issue.path]
+        # an edited file's entries are made again: their ``updated`` may move
+        rows = None if issue.path in edited else \
+            store.entries(issue.key, f"{context}\0{issue.date.isoformat()}")
         if rows is not None:
             try:
                 stored = [Serialised(k, datetime.fromisoformat(p), datetime.fromisoformat(u), n)
@@ -276,16 +300,49 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
                     return stored
             except (TypeError, ValueError):
                 pass  # a damaged row, or entries whose bytes are gone: made again
-        made = issue_entries(load(issue), config)
+        number = (issue.year, issue.number)
+        return make_entries(issue, corrections.known(store, [number])[number])
+
+    def make_entries(issue: IssueSummary, before: Revisions) -> list[Entry]:
+        assert issue.date is not None
+        whole = load(issue)
+        made = dated(whole, issue_entries(whole, config), config, before, issue.path in edited)
+        records[issue.year, issue.number] = (before, revision_records(made))
         store.add_entries(issue.key, f"{context}\0{issue.date.isoformat()}", _entry_rows(made))
         return made
 
+    digested: dict[str, Entry] = {}  # the digest entries of edited issues, made once
+
     def digest_of(issue: Issue | IssueSummary) -> Entry | Serialised:
+        if issue.path in digested:
+            return digested[issue.path]
         whole = load(issue) if isinstance(issue, IssueSummary) else issue
         return digest_entry(whole, config, revisions)
 
+    found_now: dict[str, tuple[str, datetime]] = {}
+    if config.archive_page_size and numbers:
+        # An edited issue published before may hold corrections: its entries are made
+        # before the plan and their records kept, so that the plan finds them (see
+        # corrections.StoredCorrections). A new issue (or a cold build) has none.
+        before_all = corrections.known(store, numbers.values())
+        for path, number in numbers.items():
+            row = store.by_number(*number)
+            summary = corrections.summary(row) if row is not None else None
+            if summary is None or summary.path != path:
+                continue
+            if path not in prepared and before_all[number]:
+                made_now[path] = make_entries(summary, before_all[number])
+            if config.digest and digest_id(config, summary) in revisions:
+                if path not in digests:
+                    digested[path] = digest_entry(load(summary), config, revisions)
+                digest = digests.get(path) or digested[path]
+                found_now[digest.id] = (digest.revision, digest.updated)
+        corrections.save(store, records)
+        records.clear()
     feeds = plan_feeds(catalog.issues, config, prepared, digests, revisions,
-                       entries_of=entries_of, digest_of=digest_of)
+                       entries_of=entries_of, digest_of=digest_of,
+                       corrections=corrections.StoredCorrections(
+                           store, config, {**revisions, **found_now}))
     pages = _web_edition(catalog, options, feeds, config, store, out, owned) \
         if config.pages else {}
     catalog.fresh.clear()
@@ -314,6 +371,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     store.forget_fragments_except(set(needed))
     store.update_published(out.key, published.rows, owned)
     store.save_digests(digest_records(feeds))
+    corrections.save(store, records)
     diagnostics = catalog.diagnostics
     store.save_build(out.key, inputs, len(feeds), sorted(files),
                      [[d.path, d.line, d.level, d.message] for d in diagnostics])

@@ -54,6 +54,11 @@ CREATE TABLE slugs (name TEXT PRIMARY KEY, slug TEXT NOT NULL);
 CREATE TABLE fragments (key TEXT NOT NULL, format TEXT NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (key, format));
 CREATE TABLE digests (id TEXT PRIMARY KEY, revision TEXT NOT NULL, updated TEXT NOT NULL);
+CREATE TABLE revisions (id TEXT PRIMARY KEY, year INTEGER NOT NULL, number INTEGER NOT NULL,
+    position INTEGER NOT NULL, slug TEXT NOT NULL, revision TEXT NOT NULL,
+    updated TEXT NOT NULL, corrected REAL);
+CREATE INDEX revisions_by_issue ON revisions (year, number);
+CREATE INDEX revisions_corrected ON revisions (corrected) WHERE corrected IS NOT NULL;
 CREATE TABLE published (output TEXT NOT NULL, path TEXT NOT NULL, digest TEXT NOT NULL,
     size INTEGER, mtime_ns INTEGER, ino INTEGER, PRIMARY KEY (output, path));
 CREATE TABLE builds (output TEXT PRIMARY KEY, inputs TEXT NOT NULL, feeds INTEGER,
@@ -376,6 +381,46 @@ class Store:
     def save_digests(self, rows: Mapping[str, tuple[str, str]]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?)",
                             ((i, r, u) for i, (r, u) in rows.items()))
+
+    # -- the article entries as last published: see feeds.builder.dated
+
+    def revisions(self, issues: Iterable[tuple[int, int]]) -> dict[tuple[int, int],
+                                                                 dict[str, tuple[str, str]]]:
+        """The records of the articles of each issue (year, number): id → revision, updated."""
+        found: dict[tuple[int, int], dict[str, tuple[str, str]]] = {}
+        for year, number in issues:
+            found[year, number] = {i: (r, u) for i, r, u in self.db.execute(
+                "SELECT id, revision, updated FROM revisions WHERE year = ? AND number = ?",
+                (year, number))}
+        return found
+
+    def save_revisions(self, issues: Iterable[tuple[int, int]],
+                       rows: Iterable[tuple[str, int, int, int, str, str, str, float | None]]
+                       ) -> None:
+        """Replace the records of the issues (year, number) with ``rows``: id, year,
+        number, place in the issue, section slug, revision, updated (ISO 8601) and,
+        for a corrected one (updated after published), updated as a POSIX time."""
+        self.db.executemany("DELETE FROM revisions WHERE year = ? AND number = ?", issues)
+        self.db.executemany("INSERT OR REPLACE INTO revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                            rows)
+
+    def corrected(self, slug: str | None, since: float) -> list[Row]:
+        """Each article (of section ``slug``) corrected after ``since`` (a POSIX time):
+        its issue's summary row (see :meth:`by_newest`) and its place, newest first."""
+        columns = ", ".join(f"c.{c}" for c in self._SUMMARY.split(", "))
+        where = "" if slug is None else " AND r.slug = ?"
+        return self.db.execute(
+            f"SELECT {columns}, r.position FROM revisions r JOIN catalog c "
+            f"ON c.year = r.year AND c.number = r.number WHERE r.corrected > ?{where} "
+            "ORDER BY r.corrected DESC, r.year, r.number, r.position",
+            (since,) if slug is None else (since, slug)).fetchall()
+
+    def by_number(self, year: int, number: int) -> Row | None:
+        """The summary row of the issue with that year and number."""
+        row: Row | None = self.db.execute(
+            f"SELECT {self._SUMMARY} FROM catalog WHERE year = ? AND number = ? "
+            "ORDER BY path LIMIT 1", (year, number)).fetchone()
+        return row
 
     def forget_fragments_except(self, keys: set[str]) -> None:
         """Drop entries no feed carries any more, once they are many."""

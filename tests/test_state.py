@@ -27,7 +27,7 @@ from feeds.formats import FORMATS
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 TABLES = ["builds", "catalog", "catalog_sections", "digests", "entries", "fragments", "issues", "meta",
-          "page_issues", "page_keys", "parsed", "published", "slugs", "sources"]
+          "page_issues", "page_keys", "parsed", "published", "revisions", "slugs", "sources"]
 
 
 @pytest.fixture

@@ -1,0 +1,91 @@
+"""Corrections: each published article's revision, and the archived entries corrected since.
+
+A reader that holds a feed's archive pages (RFC 5005) stops walking at the first
+one it has, so a correction reaches it only through the subscription feed. The
+state store keeps each article entry's content digest and ``updated`` (see
+:func:`feeds.builder.dated`), written only for the issues whose entries a build
+made again; :class:`StoredCorrections` finds the few whose ``updated`` moved, by
+an index, for the plan to republish (see :func:`feeds.builder.republished`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
+
+from feeds.builder import RevisionRecord, Revisions, digest_id
+from feeds.config import Config
+from feeds.loader import _summary
+from feeds.model import IssueSummary
+from feeds.store import Store
+
+Issue = tuple[int, int]  # year and number
+
+
+def parse_records(rows: Mapping[str, tuple[str, str]]) -> Revisions:
+    """Records as the store holds them (ISO 8601 times); one that cannot be read is
+    simply not known."""
+    found: dict[str, tuple[str, datetime]] = {}
+    for key, (revision, updated) in rows.items():
+        try:
+            stamp = datetime.fromisoformat(updated)
+        except (TypeError, ValueError):
+            continue
+        if stamp.tzinfo is not None:
+            found[key] = (revision, stamp)
+    return found
+
+
+def known(store: Store, issues: Iterable[Issue]) -> dict[Issue, Revisions]:
+    """The article records of each issue (year, number) as the last build left them."""
+    return {issue: parse_records(rows) for issue, rows in store.revisions(issues).items()}
+
+
+def save(store: Store, made: Mapping[Issue, tuple[Revisions, Iterable[RevisionRecord]]]) -> None:
+    """Keep the records of each issue whose entries were made, when they differ from
+    those it had (in one statement for all of them)."""
+    changed: dict[Issue, list[RevisionRecord]] = {}
+    for issue, (before, records) in made.items():
+        records = list(records)
+        if len(records) != len(before) or any(
+                before.get(r.id) != (r.revision, r.updated) for r in records):
+            changed[issue] = records
+    if changed:
+        store.save_revisions(changed, (
+            (r.id, r.year, r.number, r.position, r.slug, r.revision, r.updated.isoformat(),
+             r.updated.timestamp() if r.updated > r.published else None)
+            for records in changed.values() for r in records))
+
+
+def summary(row: tuple[object, ...]) -> IssueSummary:
+    """An issue's summary from its catalog row (see :meth:`Store.by_number`)."""
+    return _summary(row)
+
+
+class StoredCorrections:
+    """The corrected entries the plan republishes (a :class:`feeds.builder.Corrections`):
+    articles from the store's records, issues from the digest's (``digests``)."""
+
+    def __init__(self, store: Store, config: Config, digests: Revisions) -> None:
+        self.store = store
+        self.config = config
+        self.digests = digests
+
+    def articles(self, slug: str | None, since: datetime) -> list[tuple[IssueSummary, int]]:
+        return [(_summary(row[:-1]), row[-1])
+                for row in self.store.corrected(slug, since.timestamp())]
+
+    def issues(self, since: datetime) -> Iterator[IssueSummary]:
+        for ident, (_, updated) in self.digests.items():
+            if updated <= since:
+                continue
+            year, _, number = ident.rpartition(":issue-")[2].partition("-")
+            if not (year.isdigit() and number.isdigit()):
+                continue
+            row = self.store.by_number(int(year), int(number))
+            if row is None:
+                continue
+            summary = _summary(row)
+            if digest_id(self.config, summary) == ident and summary.date is not None \
+                    and updated > summary.date:
+                yield summary
