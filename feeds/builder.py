@@ -306,7 +306,7 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
             url = canonical_url(article.url)  # for the id only: ids are permanent
             seen[url] = seen.get(url, 0) + 1
             published = issue.date + timedelta(seconds=count - 1 - index)
-            entries.append(_keyed(Entry(
+            entry = Entry(
                 id=entry_id(config, issue, url, seen[url]),
                 title=clean(article.title),
                 link=published_url(article.url),
@@ -318,8 +318,9 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
                 section_slug=section.slug,
                 author=clean(article.author),
                 tags=tuple(clean(t) for t in article.tags),
-                order=(published, issue.year, issue.number, -index)), config))
-            entries[-1] = replace(entries[-1], revision=article_revision(entries[-1]))
+                order=(published, issue.year, issue.number, -index))
+            entries.append(replace(entry, key=_key(entry, config),
+                                   revision=article_revision(entry)))
             index += 1
     return entries
 
@@ -421,6 +422,7 @@ def dated(issue: Issue, entries: Sequence[Entry], config: Config, revisions: Rev
         else:
             last = revisions.get(entry.id)
             updated = max(entry.published, last[1]) if last else entry.published
+        updated = updated.astimezone(entry.published.tzinfo)  # as the issue's date is written
         made.append(entry if updated == entry.updated
                     else _keyed(replace(entry, updated=updated), config))
     return made
@@ -617,13 +619,18 @@ def _each_format(slug: str, folder: str, title: str, description: str,
 
 
 def _keyed(entry: Entry, config: Config) -> Entry:
-    """The entry with its fragment cache key: a digest of all that its serialised
-    bytes depend on (its fields, the base URL and the generator)."""
+    """The entry with its fragment cache key (see :func:`_key`)."""
+    return replace(entry, key=_key(entry, config))
+
+
+def _key(entry: Entry, config: Config) -> str:
+    """An entry's fragment cache key: a digest of all that its serialised bytes
+    depend on (its fields, the base URL and the generator)."""
     values = [str(getattr(entry, f)) if f != "tags" else "\x1e".join(entry.tags)
               for f in _KEYED_FIELDS]
     formats = ",".join(f.name for f in enabled(config))  # the fragments' order
     text = "\x1f".join([GENERATOR, formats, config.base_url, *values])
-    return replace(entry, key=hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest())
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 _KEYED_FIELDS = ("id", "title", "link", "summary", "content_html", "published", "updated",

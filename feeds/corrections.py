@@ -11,7 +11,7 @@ an index, for the plan to republish (see :func:`feeds.builder.republished`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 
 from feeds.builder import RevisionRecord, Revisions, digest_id
 from feeds.config import Config
@@ -22,17 +22,15 @@ from feeds.store import Store
 Issue = tuple[int, int]  # year and number
 
 
-def parse_records(rows: Mapping[str, tuple[str, str]]) -> Revisions:
-    """Records as the store holds them (ISO 8601 times); one that cannot be read is
+def parse_records(rows: Mapping[str, tuple[str, float]]) -> Revisions:
+    """Records as the store holds them (POSIX times); one that cannot be read is
     simply not known."""
     found: dict[str, tuple[str, datetime]] = {}
     for key, (revision, updated) in rows.items():
         try:
-            stamp = datetime.fromisoformat(updated)
-        except (TypeError, ValueError):
+            found[key] = (revision, datetime.fromtimestamp(updated, UTC))
+        except (ValueError, OverflowError, OSError):
             continue
-        if stamp.tzinfo is not None:
-            found[key] = (revision, stamp)
     return found
 
 
@@ -43,7 +41,8 @@ def known(store: Store, issues: Iterable[Issue]) -> dict[Issue, Revisions]:
 
 def save(store: Store, made: Mapping[Issue, tuple[Revisions, Iterable[RevisionRecord]]]) -> None:
     """Keep the records of each issue whose entries were made, when they differ from
-    those it had (in one statement for all of them)."""
+    those it had: one row per issue, and one per corrected article (updated after
+    published), the few the plan looks up."""
     changed: dict[Issue, list[RevisionRecord]] = {}
     for issue, (before, records) in made.items():
         records = list(records)
@@ -51,10 +50,11 @@ def save(store: Store, made: Mapping[Issue, tuple[Revisions, Iterable[RevisionRe
                 before.get(r.id) != (r.revision, r.updated) for r in records):
             changed[issue] = records
     if changed:
-        store.save_revisions(changed, (
-            (r.id, r.year, r.number, r.position, r.slug, r.revision, r.updated.isoformat(),
-             r.updated.timestamp() if r.updated > r.published else None)
-            for records in changed.values() for r in records))
+        store.save_revisions(
+            {issue: [(r.id, r.revision, r.updated.timestamp()) for r in records]
+             for issue, records in changed.items()},
+            [(r.id, r.year, r.number, r.position, r.slug, r.updated.timestamp())
+             for records in changed.values() for r in records if r.updated > r.published])
 
 
 def summary(row: tuple[object, ...]) -> IssueSummary:

@@ -54,11 +54,12 @@ CREATE TABLE slugs (name TEXT PRIMARY KEY, slug TEXT NOT NULL);
 CREATE TABLE fragments (key TEXT NOT NULL, format TEXT NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (key, format));
 CREATE TABLE digests (id TEXT PRIMARY KEY, revision TEXT NOT NULL, updated TEXT NOT NULL);
-CREATE TABLE revisions (id TEXT PRIMARY KEY, year INTEGER NOT NULL, number INTEGER NOT NULL,
-    position INTEGER NOT NULL, slug TEXT NOT NULL, revision TEXT NOT NULL,
-    updated TEXT NOT NULL, corrected REAL);
-CREATE INDEX revisions_by_issue ON revisions (year, number);
-CREATE INDEX revisions_corrected ON revisions (corrected) WHERE corrected IS NOT NULL;
+CREATE TABLE revisions (year INTEGER NOT NULL, number INTEGER NOT NULL, records TEXT NOT NULL,
+    PRIMARY KEY (year, number));
+CREATE TABLE corrected (id TEXT PRIMARY KEY, year INTEGER NOT NULL, number INTEGER NOT NULL,
+    position INTEGER NOT NULL, slug TEXT NOT NULL, updated REAL NOT NULL);
+CREATE INDEX corrected_by_updated ON corrected (updated);
+CREATE INDEX corrected_by_issue ON corrected (year, number);
 CREATE TABLE published (output TEXT NOT NULL, path TEXT NOT NULL, digest TEXT NOT NULL,
     size INTEGER, mtime_ns INTEGER, ino INTEGER, PRIMARY KEY (output, path));
 CREATE TABLE builds (output TEXT PRIMARY KEY, inputs TEXT NOT NULL, feeds INTEGER,
@@ -385,34 +386,37 @@ class Store:
     # -- the article entries as last published: see feeds.builder.dated
 
     def revisions(self, issues: Iterable[tuple[int, int]]) -> dict[tuple[int, int],
-                                                                 dict[str, tuple[str, str]]]:
-        """The records of the articles of each issue (year, number): id → revision, updated."""
-        found: dict[tuple[int, int], dict[str, tuple[str, str]]] = {}
+                                                                 dict[str, tuple[str, float]]]:
+        """The records of the articles of each issue (year, number): id → revision and
+        updated (a POSIX time); an issue whose row cannot be read has none."""
+        found: dict[tuple[int, int], dict[str, tuple[str, float]]] = {}
         for year, number in issues:
-            found[year, number] = {i: (r, u) for i, r, u in self.db.execute(
-                "SELECT id, revision, updated FROM revisions WHERE year = ? AND number = ?",
-                (year, number))}
+            row = self.db.execute("SELECT records FROM revisions WHERE year = ? AND number = ?",
+                                  (year, number)).fetchone()
+            found[year, number] = _records(row[0]) if row else {}
         return found
 
-    def save_revisions(self, issues: Iterable[tuple[int, int]],
-                       rows: Iterable[tuple[str, int, int, int, str, str, str, float | None]]
-                       ) -> None:
-        """Replace the records of the issues (year, number) with ``rows``: id, year,
-        number, place in the issue, section slug, revision, updated (ISO 8601) and,
-        for a corrected one (updated after published), updated as a POSIX time."""
-        self.db.executemany("DELETE FROM revisions WHERE year = ? AND number = ?", issues)
-        self.db.executemany("INSERT OR REPLACE INTO revisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            rows)
+    def save_revisions(self, records: Mapping[tuple[int, int], Sequence[tuple[str, str, float]]],
+                       corrected: Iterable[tuple[str, int, int, int, str, float]]) -> None:
+        """Replace the records of the issues (year, number → each article's id, revision
+        and updated), and their corrected articles: id, year, number, place in the
+        issue, section slug and updated (times as POSIX times)."""
+        self.db.executemany("INSERT OR REPLACE INTO revisions VALUES (?, ?, ?)", (
+            (year, number, json.dumps(rows, ensure_ascii=False))
+            for (year, number), rows in records.items()))
+        self.db.executemany("DELETE FROM corrected WHERE year = ? AND number = ?", records)
+        self.db.executemany("INSERT OR REPLACE INTO corrected VALUES (?, ?, ?, ?, ?, ?)",
+                            corrected)
 
     def corrected(self, slug: str | None, since: float) -> list[Row]:
         """Each article (of section ``slug``) corrected after ``since`` (a POSIX time):
         its issue's summary row (see :meth:`by_newest`) and its place, newest first."""
         columns = ", ".join(f"c.{c}" for c in self._SUMMARY.split(", "))
-        where = "" if slug is None else " AND r.slug = ?"
+        where = "" if slug is None else " AND k.slug = ?"
         return self.db.execute(
-            f"SELECT {columns}, r.position FROM revisions r JOIN catalog c "
-            f"ON c.year = r.year AND c.number = r.number WHERE r.corrected > ?{where} "
-            "ORDER BY r.corrected DESC, r.year, r.number, r.position",
+            f"SELECT {columns}, k.position FROM corrected k JOIN catalog c "
+            f"ON c.year = k.year AND c.number = k.number WHERE k.updated > ?{where} "
+            "ORDER BY k.updated DESC, k.year, k.number, k.position",
             (since,) if slug is None else (since, slug)).fetchall()
 
     def by_number(self, year: int, number: int) -> Row | None:
@@ -541,6 +545,16 @@ def _create(db: sqlite3.Connection) -> None:
     except BaseException:
         db.execute("ROLLBACK")
         raise
+
+
+def _records(text: str) -> dict[str, tuple[str, float]]:
+    """An issue's article records from their JSON; none if it cannot be read."""
+    try:
+        rows = json.loads(text)
+        return {i: (r, float(u)) for i, r, u in rows if isinstance(r, str)
+                and isinstance(u, int | float) and not isinstance(u, bool)}
+    except (TypeError, ValueError):
+        return {}
 
 
 def _first_of_each(rows: Iterable[Row]) -> Iterator[Row]:
