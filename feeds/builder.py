@@ -413,11 +413,14 @@ def dated(issue: Issue, entries: Sequence[Entry], config: Config, revisions: Rev
     :func:`revised`): a correction (a new revision) is dated by the issue file's
     modification time, but only in an issue ``edited`` since the last build; in
     another the recorded ``updated`` stays, whatever the revision (new code that
-    writes the content otherwise corrects nothing)."""
+    writes the content otherwise corrects nothing). An article added to an issue
+    published before (it has records) is dated like a correction too."""
     changed = file_changed(issue.path) if edited else None
     made = []
     for entry in entries:
-        if edited:
+        if edited and revisions and entry.id not in revisions and changed is not None:
+            updated = max(entry.published, changed)
+        elif edited:
             updated = revised(entry.id, entry.revision, entry.published, revisions, changed)
         else:
             last = revisions.get(entry.id)

@@ -253,7 +253,10 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     names = [f.name for f in enabled(config)]  # the order of every entry's fragments
     revisions = _revisions(store.digests())
     cwd = os.getcwd()
-    edited = {display_path(s.path, cwd) for s in found if s.changed}  # as each Issue.path
+    # the issues whose text changed since the last build (as each Issue.path has it):
+    # only their entries may have new revisions (a file touched or re-read is not one)
+    edited = {display_path(s.path, cwd) for s in found if s.changed and s.row is not None
+              and (str(s.path) not in known or known[str(s.path)].digest != s.row.digest)}
     number_of = {p: (y, n) for p, y, n, *_ in store.dates_and_numbers()}
     numbers = {p: number_of[p] for p in edited if p in number_of}
     # each issue's article records as they were, and as its entries made now have them
@@ -326,6 +329,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         # corrections.StoredCorrections). A new issue (or a cold build) has none.
         before_all = corrections.known(store, numbers.values())
         for path, number in numbers.items():
+            if not (before_all[number] or revisions):
+                continue  # nothing of it published before (a cold build: nothing at all)
             row = store.by_number(*number)
             summary = corrections.summary(row) if row is not None else None
             if summary is None or summary.path != path:

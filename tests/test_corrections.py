@@ -196,3 +196,22 @@ def test_republished_entries_go_by_updated_ahead_of_older_ones_and_only_when_new
     late = [_entry(20), _entry(15), _entry(10, 11)]  # the oldest kept itself corrected
     assert [e.key for e in republished(late, [_entry(3, 12), _entry(2, 11)])] == [
         "k20", "k15", "k3", "k10"]
+
+
+def test_an_article_added_to_an_archived_issue_is_republished_like_a_correction(
+        tmp_path: Path) -> None:
+    out = _archived(tmp_path, SMALL)
+    oldest = sorted((tmp_path / "issues").glob("*.md"))[0]
+    text = oldest.read_text(encoding="utf-8")
+    last = max(int(n) for n in re.findall(r"^\*\*(\d+)\.\*\*", text.split("\n## ")[-1], re.M))
+    oldest.write_text(text.rstrip("\n") + f"\n\n**{last + 1}.** **补发的一篇**\n\n"
+                      "https://example.com/added\n\n**摘要:** 上期漏发，现补上。\n", encoding="utf-8")
+    os.utime(oldest, (STAMP, STAMP))
+    code, _, err = build(tmp_path)
+    assert code == 0, err
+    first = _document((out / "atom.xml").read_bytes(), "atom")[1][0]
+    assert (first.title, first.summary, first.updated) == ("补发的一篇", "上期漏发，现补上。", WHEN)
+    repeated: list[str] = []
+    collected, _ = walk(out, "atom.xml", repeated)
+    assert repeated == [first.id]  # and in its archive page
+    assert all(s.updated < "2006" for i, s in collected.items() if i != first.id)  # no other moved
