@@ -215,3 +215,33 @@ def test_an_article_added_to_an_archived_issue_is_republished_like_a_correction(
     collected, _ = walk(out, "atom.xml", repeated)
     assert repeated == [first.id]  # and in its archive page
     assert all(s.updated < "2006" for i, s in collected.items() if i != first.id)  # no other moved
+
+
+def test_damaged_or_planted_records_are_not_trusted(tmp_path: Path) -> None:
+    """A record that cannot be read is not known; a corrected row naming an issue or
+    place that does not exist, or a section it is not in, republishes nothing."""
+    import sqlite3
+
+    out = _archived(tmp_path, SMALL)
+    _, link = _correct(tmp_path)
+    ident, _ = _id_of(out, link)
+    assert build(tmp_path)[0] == 0
+    db = sqlite3.connect(tmp_path / ".feeds" / "state.sqlite")
+    with db:
+        db.execute("UPDATE revisions SET records = 'not json' WHERE year = 2005 AND number = 2")
+        db.execute("UPDATE revisions SET records = '[[1, 2]]' WHERE year = 2005 AND number = 3")
+        db.executemany("INSERT INTO corrected VALUES (?, ?, ?, ?, ?, ?)", [
+            ("planted-1", 2005, 1, 999, "yun-ji-suan-ji-shu", 4e9),
+            ("planted-2", 1999, 1, 0, "yun-ji-suan-ji-shu", 4e9),
+            ("planted-3", 2005, 2, 0, "no-such-section", 4e9)])
+    db.close()
+    for number in (2, 3):  # edit the issues whose rows were damaged: their text, not a summary
+        issue = sorted((tmp_path / "issues").glob("*.md"))[number - 1]
+        issue.write_text(issue.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    code, _, err = build(tmp_path)
+    assert code == 0 and "Traceback" not in err, err
+    entries = _document((out / "atom.xml").read_bytes(), "atom")[1]
+    assert entries[0].id == ident and entries[0].updated == WHEN
+    assert len(entries) == len(_document((out / "rss.xml").read_bytes(), "rss")[1])
+    walk(out, "atom.xml", repeated := [])
+    assert repeated == [ident]
