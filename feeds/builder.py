@@ -388,11 +388,12 @@ def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = Non
 
 def _digest_plan(source: IssueSource, config: Config, digests: Mapping[str, Serialised],
                  digest_of: Callable[[AnyIssue], Entry | Serialised] | None,
-                 revisions: Revisions
+                 revisions: Revisions, everything: Sequence[AnyIssue] | None = None
                  ) -> tuple[tuple[Entry | Serialised, ...], tuple[ArchivePage, ...]]:
     """The digest's entries, one per issue, newest first, within its limit; and its
     archive pages (see :func:`split_archives`)."""
-    order = sorted(source.by_newest(None), key=lambda i: (i.date, i.year, i.number), reverse=True)
+    order = sorted(source.by_newest(None) if everything is None else everything,
+                   key=lambda i: (i.date, i.year, i.number), reverse=True)
     kept, pages = split_archives(order, config.digest_max_items, config.archive_page_size)
 
     def entry(issue: AnyIssue) -> Entry | Serialised:
@@ -423,6 +424,138 @@ def _identity(issue: AnyIssue) -> str:
     return _digest_of([repr(issue)])
 
 
+class Run(NamedTuple):
+    """Consecutive entries of one issue in a newest-first feed: their articles'
+    places in the issue, newest first."""
+
+    issue: AnyIssue
+    positions: Sequence[int]
+
+
+def runs_identity(runs: Iterable[Run], known: dict[str, str] | None = None) -> str:
+    """An archive page's identity: each run's issue (see :func:`_identity`, memoised
+    in ``known`` by path), its first article's place and its length."""
+    known = {} if known is None else known
+
+    def one(run: Run) -> str:
+        path = run.issue.path
+        if path not in known:
+            known[path] = _identity(run.issue)
+        return f"{known[path]}:{run.positions[0]}:{len(run.positions)}"
+
+    return _digest_of(map(one, runs))
+
+
+def refs_runs(refs: Iterable[_Ref]) -> tuple[Run, ...]:
+    """Refs (newest first) as runs of one issue each."""
+    runs: list[tuple[AnyIssue, list[int]]] = []
+    for ref in refs:
+        if runs and runs[-1][0].path == ref.issue.path:
+            runs[-1][1].append(ref.position)
+        else:
+            runs.append((ref.issue, [ref.position]))
+    return tuple(Run(issue, tuple(at)) for issue, at in runs)
+
+
+def archive_runs_reference(issues: Iterable[AnyIssue], slug: str | None, limit: int,
+                           size: int) -> tuple[int, list[tuple[Run, ...]]]:
+    """:func:`archive_runs` the plain way: a ref for every article, sorted, split."""
+    every = _newest(issues, 0, slug)
+    kept, pages = split_archives(every, limit, size)
+    return (len(kept) if limit and size and len(every) > limit else limit), \
+        [refs_runs(p) for p in pages]
+
+
+def _articles_of(issue: AnyIssue, slug: str | None) -> int:
+    return sum(_count(s) for s in issue.sections if slug is None or s.slug == slug)
+
+
+def _positions(issue: AnyIssue, slug: str | None) -> Sequence[int]:
+    """The places in the issue of its articles in section ``slug`` (all for None),
+    newest first (in the issue's order)."""
+    if slug is None:
+        return range(_articles_of(issue, None))
+    found: list[int] = []
+    at = 0
+    for section in issue.sections:
+        count = _count(section)
+        if section.slug == slug:
+            found.extend(range(at, at + count))
+        at += count
+    return found
+
+
+def archive_runs(issues: Iterable[AnyIssue], slug: str | None, limit: int, size: int
+                 ) -> tuple[int, list[tuple[Run, ...]]]:
+    """How many entries the subscription feed of section ``slug`` (every article for
+    None) keeps, and its archive pages as runs, oldest page first (exactly
+    :func:`split_archives` of the feed's entries), from the issues' article counts.
+
+    An issue's entries are consecutive in the feed unless its time window (its
+    date, one second per article) overlaps another issue's: such issues form one
+    block, whose entries are ordered ref by ref; any other issue is one block.
+    """
+    counted = []
+    for issue in issues:
+        count = _articles_of(issue, slug)
+        if count:
+            assert issue.date is not None
+            stamp = issue.date.timestamp()
+            counted.append((stamp, issue.year, issue.number,
+                            stamp + _articles_of(issue, None) - 1, count, issue))
+    total = sum(c[4] for c in counted)
+    if not (limit and size) or total <= limit:
+        return limit, []
+    closed = (total - limit) // size
+    counted.sort(key=lambda c: c[:3])
+    # blocks oldest first, until they hold the closed pages' entries; windows that
+    # come within a second of each other are taken as overlapping (a float's rounding)
+    blocks: list[tuple[int, list[AnyIssue]]] = []
+    held, newest = 0, float("-inf")
+    for stamp, _, _, last, count, issue in counted:
+        overlaps = stamp <= newest + 1
+        if held >= closed * size and not overlaps:
+            break
+        if overlaps:
+            blocks[-1] = (blocks[-1][0] + count, [*blocks[-1][1], issue])
+        else:
+            blocks.append((count, [issue]))
+        held += count
+        newest = max(newest, last)
+
+    ordered: dict[int, list[_Ref]] = {}  # the refs of a block of overlapping issues
+
+    def block_runs(block: int, first: int, end: int) -> list[Run]:
+        """The block's entries from ``first`` to ``end`` (newest first) as runs."""
+        members = blocks[block][1]
+        if len(members) == 1:
+            return [Run(members[0], _positions(members[0], slug)[first:end])]
+        if block not in ordered:
+            ordered[block] = sorted((r for i in members for r in _issue_refs(i, slug)),
+                                    reverse=True)
+        return list(refs_runs(ordered[block][first:end]))
+
+    pages: list[tuple[Run, ...]] = []
+    start = 0  # the block's first entry, counted from the oldest
+    at = 0
+    for j in range(closed):
+        low, high = j * size, (j + 1) * size
+        while start + blocks[at][0] <= low:
+            start += blocks[at][0]
+            at += 1
+        pieces: list[list[Run]] = []
+        block, block_start = at, start
+        while block < len(blocks) and block_start < high:
+            count = blocks[block][0]
+            first = max(0, block_start + count - high)  # newest first, inside the block
+            end = count - max(0, low - block_start)
+            pieces.append(block_runs(block, first, end))
+            block_start += count
+            block += 1
+        pages.append(tuple(run for piece in reversed(pieces) for run in piece))
+    return total - closed * size, pages
+
+
 def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
                prepared: Mapping[str, Sequence[Serialised]] | None = None,
                digests: Mapping[str, Serialised] | None = None,
@@ -450,7 +583,9 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
     made: dict[str, Sequence[Entry | Serialised]] = {}
 
     def entry(ref: _Ref) -> Entry | Serialised:
-        issue = ref.issue
+        return entry_at(ref.issue, ref.position)
+
+    def entry_at(issue: AnyIssue, position: int) -> Entry | Serialised:
         if issue.path not in made:
             ready: Sequence[Entry | Serialised] | None = prepared.get(issue.path)
             if ready is None and entries_of is not None:
@@ -459,23 +594,28 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
                 assert isinstance(issue, Issue), "a summary's entries need entries_of()"
                 ready = issue_entries(issue, config)
             made[issue.path] = ready
-        return made[issue.path][ref.position]
+        return made[issue.path][position]
 
     issued = latest.date if latest is not None else None  # the newest issue's date
 
-    def page(refs: tuple[_Ref, ...]) -> ArchivePage:
-        return ArchivePage(_digest_of(f"{_identity(r.issue)}:{r.position}" for r in refs),
-                           lambda: tuple(entry(r) for r in refs))
+    identities: dict[str, str] = {}
 
+    def page(runs: tuple[Run, ...]) -> ArchivePage:
+        return ArchivePage(runs_identity(runs, identities),
+                           lambda: tuple(entry_at(run.issue, at)
+                                         for run in runs for at in run.positions))
+
+    # every issue, once, when the feeds have archive pages: they are planned from the
+    # issues' article counts (see archive_runs), without a ref per article
+    everything = list(source.by_newest(None)) if config.archive_page_size else None
     feeds = []
     for slug in ["", *source.slugs()]:
-        # one feed's refs at a time: with no limit they are as many as the articles
         limit = config.section_max_items if slug else config.max_items
-        every = _newest(source.by_newest(slug or None),
-                        0 if config.archive_page_size else limit, slug or None)
-        kept_refs, page_refs = split_archives(every, limit, config.archive_page_size)
+        cut, page_runs = (archive_runs(everything, slug or None, limit, config.archive_page_size)
+                          if everything is not None and limit else (limit, []))
+        kept_refs = _newest(source.by_newest(slug or None), cut, slug or None)
         kept = tuple(entry(r) for r in kept_refs)
-        pages = tuple(map(page, page_refs))
+        pages = tuple(map(page, page_runs))
         title, description = name, config.description
         if slug:
             section_name = kept[0].section_name
@@ -485,7 +625,8 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
                                   issued, pages, not limit))
     if not config.digest:
         return feeds
-    digest, pages = _digest_plan(source, config, digests or {}, digest_of, revisions or {})
+    digest, pages = _digest_plan(source, config, digests or {}, digest_of, revisions or {},
+                                 everything)
     feeds.extend(_each_format("", DIGEST_FOLDER, f"{name} · 每期合集",
                               f"{config.description}（每期一条）" if config.description
                               else "每期一条", digest, config, issued, pages,

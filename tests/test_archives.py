@@ -6,16 +6,27 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import feedparser
 import pytest
 from conftest import ATOM_RNG
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from lxml import etree
 from test_build import BASE, CONFIG, all_files, build, write_project
 
-from feeds.builder import split_archives
+from feeds.builder import (
+    Run,
+    archive_runs,
+    archive_runs_reference,
+    newest_stamp,
+    runs_identity,
+    split_archives,
+)
 from feeds.config import ConfigError, load_config
+from feeds.model import IssueSummary, SectionSummary
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FH = "{http://purl.org/syndication/history/1.0}"
@@ -449,3 +460,57 @@ def test_a_damaged_page_or_state_is_made_again_not_trusted(tmp_path: Path, damag
     code, _, err = build(tmp_path)
     assert code == 0, err
     assert {p: (out / p).read_bytes() for p in pages} == before
+
+
+# ------------------------------------------------- pages planned from article counts
+
+_SLUGS = ("a", "b", "c")
+
+
+@st.composite
+def _summaries(draw: st.DrawFn) -> list[IssueSummary]:
+    """Issues as the catalog holds them: sections of a few slugs (one may come twice,
+    or be empty), on dates that often share a day or fall within seconds of another
+    issue's, so that their entries interleave."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    issues = []
+    for n in range(draw(st.integers(0, 14))):
+        sections = tuple(SectionSummary(f"栏目{slug}", slug, 0, draw(st.integers(0, 6)))
+                         for slug in draw(st.lists(st.sampled_from(_SLUGS), max_size=4)))
+        offset = draw(st.sampled_from([0, 0, 1, 3, 5, 86400 * 7])) * draw(st.integers(0, 12))
+        issues.append(IssueSummary(f"issues/{n}.md", "N", 2024 + n % 2, n + 1,
+                                   start + timedelta(seconds=offset), sections,
+                                   key=f"k{n}"))
+    return issues
+
+
+def _shape(plan: tuple[int, list[tuple[Run, ...]]]) -> tuple[int, list[list[tuple[str, tuple[int, ...]]]]]:
+    cut, pages = plan
+    return cut, [[(r.issue.path, tuple(r.positions)) for r in page] for page in pages]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_summaries(), st.sampled_from([1, 2, 3, 7, 40]), st.sampled_from([1, 2, 3, 5, 100]))
+def test_pages_from_article_counts_equal_pages_from_every_entry(
+        issues: list[IssueSummary], limit: int, size: int) -> None:
+    """The partition into pages and each page's identity, from the issues' counts per
+    section, equal those from sorting a ref per article: same-date issues included."""
+    for slug in (None, *_SLUGS):
+        fast = archive_runs(reversed(issues), slug, limit, size)
+        plain = archive_runs_reference(
+            sorted(issues, key=newest_stamp, reverse=True), slug, limit, size)
+        assert _shape(fast) == _shape(plain)
+        assert [runs_identity(p) for p in fast[1]] == [runs_identity(p) for p in plain[1]]
+        assert sum(len(r.positions) for p in fast[1] for r in p) == len(fast[1]) * size
+
+
+def test_pages_of_same_date_issues_interleave_their_entries() -> None:
+    """Two issues on one day (windows overlapping): a page holds their entries in the
+    feed's order, newest first, alternating between them as their seconds do."""
+    day = datetime(2024, 1, 1, tzinfo=UTC)
+    one = IssueSummary("issues/1.md", "N", 2024, 1, day, (SectionSummary("甲", "a", 0, 3),))
+    two = IssueSummary("issues/2.md", "N", 2024, 2, day, (SectionSummary("甲", "a", 0, 2),))
+    cut, [page] = archive_runs([one, two], None, 1, 4)
+    # entries (second, issue): (2,1:0) (1,2:0) (1,1:1) (0,2:1) (0,1:2) newest first
+    assert cut == 1 and [(r.issue.number, tuple(r.positions)) for r in page] == [
+        (2, (0,)), (1, (1,)), (2, (1,)), (1, (2,))]
