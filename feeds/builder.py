@@ -507,6 +507,8 @@ def archive_runs(issues: Iterable[AnyIssue], slug: str | None, limit: int, size:
     if not (limit and size) or total <= limit:
         return limit, []
     closed = (total - limit) // size
+    if closed < 2:  # archives appear once two pages close (see split_archives)
+        return total, []
     counted.sort(key=lambda c: c[:3])
     # blocks oldest first, until they hold the closed pages' entries; windows that
     # come within a second of each other are taken as overlapping (a float's rounding)

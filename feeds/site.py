@@ -232,8 +232,15 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     from feeds.loader import load_catalog, load_issue
     from feeds.pages import opml
     from feeds.parallel import parallel_imap
-    from feeds.render import PARALLEL_MIN_ISSUES, digest_records, make_fragments, render_stream
-    from feeds.writer import Content
+    from feeds.render import (
+        PARALLEL_MIN_ISSUES,
+        digest_records,
+        make_fragments,
+        page_context,
+        render_stream,
+        settle_archives,
+    )
+    from feeds.writer import KEEP, Content
 
     store.check_code(PARSE_CODE, FRAGMENT_CODE)
     options = parse_options(config)
@@ -290,8 +297,14 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         if config.pages else {}
     catalog.fresh.clear()
     catalog.spool.close()
-    needed = {e.key: e for info in feeds
-              for e in (*info.entries, *(e for page in info.archives for e in page.entries))}
+    # Archive pages published as planned are kept as they are: their entries are not made.
+    context_of_pages = page_context(config)
+    last_pages = store.archive_pages()
+    settled, kept_pages = settle_archives(
+        feeds, config, {k: p for k, p in last_pages.items() if out.intact([p], owned)},
+        context_of_pages)
+    needed = {e.key: e for info, start, _ in settled
+              for e in (*info.entries, *(e for page in info.archives[start:] for e in page.entries))}
     have = store.fragment_keys(needed)
     missing = [(k, e) for k, e in needed.items() if k not in have and isinstance(e, Entry)]
     serialised = make_fragments(missing, config)
@@ -302,9 +315,11 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     def fetch(keys: Sequence[str], name: str) -> Iterator[bytes]:
         return store.fragments(keys, name, names.index(name), at_hand)
 
-    files: dict[str, Content] = {}
+    files: dict[str, Content] = dict.fromkeys(kept_pages.values(), KEEP)
     sizes = {info.path: len(info.entries) for info in feeds}
-    for path, make in render_stream(feeds, config, fetch).items():
+    made_pages: dict[str, str] = {}
+    for path, make in render_stream(feeds, config, fetch, made_pages, context_of_pages,
+                                    settled).items():
         # A small feed (and every archive page) is made in memory and compared with
         # the published one by its digest; a large one is made while it is written.
         files[path] = tuple(make()) if sizes.get(path, 0) <= IN_MEMORY_ENTRIES else make
@@ -314,6 +329,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     store.forget_fragments_except(set(needed))
     store.update_published(out.key, published.rows, owned)
     store.save_digests(digest_records(feeds))
+    store.save_archive_pages({**kept_pages, **made_pages}, last_pages)
     diagnostics = catalog.diagnostics
     store.save_build(out.key, inputs, len(feeds), sorted(files),
                      [[d.path, d.line, d.level, d.message] for d in diagnostics])

@@ -54,6 +54,7 @@ CREATE TABLE slugs (name TEXT PRIMARY KEY, slug TEXT NOT NULL);
 CREATE TABLE fragments (key TEXT NOT NULL, format TEXT NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (key, format));
 CREATE TABLE digests (id TEXT PRIMARY KEY, revision TEXT NOT NULL, updated TEXT NOT NULL);
+CREATE TABLE archive_pages (key TEXT PRIMARY KEY, path TEXT NOT NULL);
 CREATE TABLE published (output TEXT NOT NULL, path TEXT NOT NULL, digest TEXT NOT NULL,
     size INTEGER, mtime_ns INTEGER, ino INTEGER, PRIMARY KEY (output, path));
 CREATE TABLE builds (output TEXT PRIMARY KEY, inputs TEXT NOT NULL, feeds INTEGER,
@@ -162,7 +163,7 @@ class Store:
     def check_code(self, parse_code: str, fragment_code: str) -> None:
         """Cached results made by other code are dropped."""
         self._check_code("parse_code", parse_code, ("parsed", "issues"))
-        self._check_code("fragment_code", fragment_code, ("fragments", "entries"))
+        self._check_code("fragment_code", fragment_code, ("fragments", "entries", "archive_pages"))
 
     def commit(self) -> None:
         self.db.execute("COMMIT")
@@ -376,6 +377,19 @@ class Store:
     def save_digests(self, rows: Mapping[str, tuple[str, str]]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?)",
                             ((i, r, u) for i, (r, u) in rows.items()))
+
+    # -- archive pages published: their key (see feeds.render.page_key) and path
+
+    def archive_pages(self) -> dict[str, str]:
+        return dict(self.db.execute("SELECT key, path FROM archive_pages"))
+
+    def save_archive_pages(self, pages: Mapping[str, str], last: Mapping[str, str]) -> None:
+        """Keep exactly ``pages`` (this build's), given ``last`` (what
+        :meth:`archive_pages` gave): only the rows that differ are written."""
+        self.db.executemany("DELETE FROM archive_pages WHERE key = ?",
+                            ((k,) for k, p in last.items() if pages.get(k) != p))
+        self.db.executemany("INSERT OR REPLACE INTO archive_pages VALUES (?, ?)",
+                            ((k, p) for k, p in pages.items() if last.get(k) != p))
 
     def forget_fragments_except(self, keys: set[str]) -> None:
         """Drop entries no feed carries any more, once they are many."""

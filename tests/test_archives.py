@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -510,7 +511,107 @@ def test_pages_of_same_date_issues_interleave_their_entries() -> None:
     day = datetime(2024, 1, 1, tzinfo=UTC)
     one = IssueSummary("issues/1.md", "N", 2024, 1, day, (SectionSummary("甲", "a", 0, 3),))
     two = IssueSummary("issues/2.md", "N", 2024, 2, day, (SectionSummary("甲", "a", 0, 2),))
-    cut, [page] = archive_runs([one, two], None, 1, 4)
+    cut, pages = archive_runs([one, two], None, 1, 2)
     # entries (second, issue): (2,1:0) (1,2:0) (1,1:1) (0,2:1) (0,1:2) newest first
-    assert cut == 1 and [(r.issue.number, tuple(r.positions)) for r in page] == [
-        (2, (0,)), (1, (1,)), (2, (1,)), (1, (2,))]
+    assert cut == 1 and [[(r.issue.number, tuple(r.positions)) for r in page]
+                         for page in pages] == [[(2, (1,)), (1, (2,))], [(2, (0,)), (1, (1,))]]
+
+
+# ------------------------------------------------- closed pages are kept, not made
+
+def _made_pages(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths of the archive pages each following build makes (renders)."""
+    from feeds import render
+
+    made: list[str] = []
+    real = render._archive_pages
+
+    def counted(*args: object, **kwargs: object) -> Iterator[tuple[object, str, object]]:
+        for page, path, chunks in real(*args, **kwargs):  # type: ignore[arg-type]
+            made.append(path)
+            yield page, path, chunks
+
+    monkeypatch.setattr(render, "_archive_pages", counted)
+    return made
+
+
+def _clean_build(root: Path, tmp_path: Path) -> dict[str, bytes]:
+    """The files a build from scratch (no output, no state) of the same project makes."""
+    import shutil
+
+    clean = tmp_path / "clean"
+    shutil.copytree(root / "issues", clean / "issues")
+    shutil.copy(root / "feeds.toml", clean / "feeds.toml")
+    code, _, err = build(clean)
+    assert code == 0, err
+    return all_files(clean / "output")
+
+
+def test_a_new_issue_makes_no_closed_page_and_loads_no_old_issue(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """After one new issue only the new pages are made, and no issue is loaded but
+    those the subscription feeds and the new pages carry; the output equals a
+    clean build's byte for byte."""
+    from corpus import write_corpus
+
+    from feeds import loader
+
+    root = tmp_path / "p"
+    out = _archived(root, SMALL + "pages = false\n")  # the web edition reads every issue
+    before = all_files(out)
+    assert len([p for p in before if PAGE.fullmatch(p)]) > 30
+    write_corpus(1, root / "issues", start=12)
+    made = _made_pages(monkeypatch)
+    loaded: list[str] = []
+    real_load = loader.load_issue
+    monkeypatch.setattr(loader, "load_issue", lambda summary, *a: (
+        loaded.append(summary.path), real_load(summary, *a))[1])
+    code, _, err = build(root)
+    assert code == 0, err
+    after = all_files(out)
+    new_pages = sorted(p for p in after if p not in before and PAGE.fullmatch(p))
+    assert new_pages and sorted(made) == new_pages
+    carried = {(int(y), int(n)) for p in (*made, *subscription_feeds(out))
+               for y, n in re.findall(rb"issue-(\d+)-(\d+)", after[p])}
+    numbers = {(int(y), int(n)) for y, n in (re.search(r"(\d{4})-\d\d-\d\d-(\d+)\.md$", p)
+                                             .groups() for p in loaded)}
+    assert numbers and numbers <= carried and len(carried) < 13, (numbers, carried)
+    monkeypatch.undo()
+    assert _clean_build(root, tmp_path) == {p: after[p] for p in after
+                                            if p in before or not PAGE.fullmatch(p)
+                                            or p in new_pages}
+
+
+@pytest.mark.parametrize("change", ["title", "page size", "old article", "base url", "nothing"])
+def test_a_rebuild_equals_a_clean_build_whatever_changed(tmp_path: Path, change: str) -> None:
+    """Kept pages are right: after a change of config or of an old issue the feeds
+    and pages equal a clean build's; the only other files are superseded pages."""
+    root = tmp_path / "p"
+    out = _archived(root, SMALL)
+    before = all_files(out)
+    config = root / "feeds.toml"
+    if change == "title":
+        config.write_text(config.read_text(encoding="utf-8") + 'title = "另一个名字"\n',
+                          encoding="utf-8")
+    elif change == "page size":
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            "archive_page_size = 3", "archive_page_size = 4"), encoding="utf-8")
+    elif change == "base url":
+        config.write_text(config.read_text(encoding="utf-8").replace(
+            BASE, "https://mirror.example.org/feeds/"), encoding="utf-8")
+    elif change == "old article":
+        oldest = sorted((root / "issues").glob("*.md"))[0]
+        oldest.write_text(oldest.read_text(encoding="utf-8").replace("**摘要", "**摘要：更正", 1),
+                          encoding="utf-8")
+    code, _, err = build(root)
+    assert code == 0, err
+    after, clean = all_files(out), _clean_build(root, tmp_path)
+    if change in ("old article", "base url"):  # digest entries whose content changed are
+        # republished as updated (see builder.revised), unlike a clean build's
+        # (and the files that show its date): the article feeds and pages are compared
+        after, clean = ({p: d for p, d in files.items() if not p.startswith("digest/")
+                         and p.endswith((".xml", ".json")) and p not in ("sitemap.xml", "feeds.opml")}
+                        for files in (after, clean))
+    assert {p: after.get(p) for p in clean} == clean
+    assert all(PAGE.fullmatch(p) and p in before for p in set(after) - set(clean))
+    assert (after == before) is (change == "nothing")
