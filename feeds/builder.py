@@ -466,64 +466,79 @@ def archive_runs_reference(issues: Iterable[AnyIssue], slug: str | None, limit: 
         [refs_runs(p) for p in pages]
 
 
-def _articles_of(issue: AnyIssue, slug: str | None) -> int:
-    return sum(_count(s) for s in issue.sections if slug is None or s.slug == slug)
+class _Counted(NamedTuple):
+    """An issue as one feed's pages are planned from: its time window, its articles
+    in the feed (how many, their places in the issue, newest first)."""
+
+    stamp: float  # its oldest entry's time
+    year: int
+    number: int
+    last: float  # its newest entry's time (any section's)
+    count: int
+    positions: Sequence[int]
+    issue: AnyIssue
 
 
-def _positions(issue: AnyIssue, slug: str | None) -> Sequence[int]:
-    """The places in the issue of its articles in section ``slug`` (all for None),
-    newest first (in the issue's order)."""
-    if slug is None:
-        return range(_articles_of(issue, None))
-    found: list[int] = []
-    at = 0
-    for section in issue.sections:
-        count = _count(section)
-        if section.slug == slug:
-            found.extend(range(at, at + count))
-        at += count
-    return found
+def counted_by_feed(issues: Iterable[AnyIssue]) -> dict[str | None, list[_Counted]]:
+    """For each feed (None: every article; else a section's slug) the issues with
+    articles in it, oldest first; read once for all feeds."""
+    feeds: dict[str | None, list[_Counted]] = {None: []}
+    for issue in issues:
+        assert issue.date is not None
+        places: dict[str, list[range]] = {}
+        at = 0
+        for section in issue.sections:
+            count = _count(section)
+            if count:
+                places.setdefault(section.slug, []).append(range(at, at + count))
+            at += count
+        if not at:
+            continue
+        stamp = issue.date.timestamp()
+        year, number, last = issue.year, issue.number, stamp + at - 1
+        feeds[None].append(_Counted(stamp, year, number, last, at, range(at), issue))
+        for slug, spans in places.items():
+            positions = spans[0] if len(spans) == 1 else tuple(p for s in spans for p in s)
+            feeds.setdefault(slug, []).append(
+                _Counted(stamp, year, number, last, len(positions), positions, issue))
+    for counted in feeds.values():
+        counted.sort(key=lambda c: (c.stamp, c.year, c.number))
+    return feeds
 
 
-def archive_runs(issues: Iterable[AnyIssue], slug: str | None, limit: int, size: int
-                 ) -> tuple[int, list[tuple[Run, ...]]]:
+def archive_runs(issues: Iterable[AnyIssue], slug: str | None, limit: int, size: int,
+                 counted: Sequence[_Counted] | None = None) -> tuple[int, list[tuple[Run, ...]]]:
     """How many entries the subscription feed of section ``slug`` (every article for
     None) keeps, and its archive pages as runs, oldest page first (exactly
-    :func:`split_archives` of the feed's entries), from the issues' article counts.
+    :func:`split_archives` of the feed's entries), from the issues' article counts
+    (``counted``, else :func:`counted_by_feed` of ``issues``).
 
     An issue's entries are consecutive in the feed unless its time window (its
     date, one second per article) overlaps another issue's: such issues form one
     block, whose entries are ordered ref by ref; any other issue is one block.
     """
-    counted = []
-    for issue in issues:
-        count = _articles_of(issue, slug)
-        if count:
-            assert issue.date is not None
-            stamp = issue.date.timestamp()
-            counted.append((stamp, issue.year, issue.number,
-                            stamp + _articles_of(issue, None) - 1, count, issue))
-    total = sum(c[4] for c in counted)
+    if counted is None:
+        counted = counted_by_feed(issues).get(slug, [])
+    total = sum(c.count for c in counted)
     if not (limit and size) or total <= limit:
         return limit, []
     closed = (total - limit) // size
     if closed < 2:  # archives appear once two pages close (see split_archives)
         return total, []
-    counted.sort(key=lambda c: c[:3])
     # blocks oldest first, until they hold the closed pages' entries; windows that
     # come within a second of each other are taken as overlapping (a float's rounding)
-    blocks: list[tuple[int, list[AnyIssue]]] = []
+    blocks: list[tuple[int, list[_Counted]]] = []
     held, newest = 0, float("-inf")
-    for stamp, _, _, last, count, issue in counted:
-        overlaps = stamp <= newest + 1
+    for one in counted:
+        overlaps = one.stamp <= newest + 1
         if held >= closed * size and not overlaps:
             break
         if overlaps:
-            blocks[-1] = (blocks[-1][0] + count, [*blocks[-1][1], issue])
+            blocks[-1] = (blocks[-1][0] + one.count, [*blocks[-1][1], one])
         else:
-            blocks.append((count, [issue]))
-        held += count
-        newest = max(newest, last)
+            blocks.append((one.count, [one]))
+        held += one.count
+        newest = max(newest, one.last)
 
     ordered: dict[int, list[_Ref]] = {}  # the refs of a block of overlapping issues
 
@@ -531,9 +546,9 @@ def archive_runs(issues: Iterable[AnyIssue], slug: str | None, limit: int, size:
         """The block's entries from ``first`` to ``end`` (newest first) as runs."""
         members = blocks[block][1]
         if len(members) == 1:
-            return [Run(members[0], _positions(members[0], slug)[first:end])]
+            return [Run(members[0].issue, members[0].positions[first:end])]
         if block not in ordered:
-            ordered[block] = sorted((r for i in members for r in _issue_refs(i, slug)),
+            ordered[block] = sorted((r for c in members for r in _issue_refs(c.issue, slug)),
                                     reverse=True)
         return list(refs_runs(ordered[block][first:end]))
 
@@ -610,10 +625,12 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
     # every issue, once, when the feeds have archive pages: they are planned from the
     # issues' article counts (see archive_runs), without a ref per article
     everything = list(source.by_newest(None)) if config.archive_page_size else None
+    counted = counted_by_feed(everything) if everything is not None else {}
     feeds = []
     for slug in ["", *source.slugs()]:
         limit = config.section_max_items if slug else config.max_items
-        cut, page_runs = (archive_runs(everything, slug or None, limit, config.archive_page_size)
+        cut, page_runs = (archive_runs((), slug or None, limit, config.archive_page_size,
+                                       counted.get(slug or None, []))
                           if everything is not None and limit else (limit, []))
         kept_refs = _newest(source.by_newest(slug or None), cut, slug or None)
         kept = tuple(entry(r) for r in kept_refs)

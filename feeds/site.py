@@ -272,6 +272,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     def load(summary: IssueSummary) -> Issue:
         return _with_page(load_issue(summary, catalog, options, store), config)
 
+    origin: dict[str, IssueSummary] = {}  # a stored entry's issue, should its bytes be gone
+
     def entries_of(issue: Issue | IssueSummary) -> Sequence[Entry | Serialised]:
         assert isinstance(issue, IssueSummary) and issue.date is not None
         rows = store.entries(issue.key, f"{context}\0{issue.date.isoformat()}")
@@ -279,10 +281,15 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
             try:
                 stored = [Serialised(k, datetime.fromisoformat(p), datetime.fromisoformat(u), n)
                           for k, p, u, n in rows]
-                if len(store.fragment_keys({e.key for e in stored})) == len(stored):
-                    return stored
             except (TypeError, ValueError):
-                pass  # a damaged row, or entries whose bytes are gone: made again
+                pass  # a damaged row: made again
+            else:
+                origin.update((e.key, issue) for e in stored)
+                return stored
+        return remake(issue)
+
+    def remake(issue: IssueSummary) -> list[Entry]:
+        assert issue.date is not None
         made = issue_entries(load(issue), config)
         store.add_entries(issue.key, f"{context}\0{issue.date.isoformat()}", _entry_rows(made))
         return made
@@ -306,6 +313,11 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     needed = {e.key: e for info, start, _ in settled
               for e in (*info.entries, *(e for page in info.archives[start:] for e in page.entries))}
     have = store.fragment_keys(needed)
+    gone = [k for k, e in needed.items() if k not in have and not isinstance(e, Entry)]
+    if gone:  # stored entries whose bytes were dropped (no feed carried them): made again
+        again = {e.key: e for issue in {origin[k].path: origin[k] for k in gone}.values()
+                 for e in remake(issue)}
+        needed.update((k, again[k]) for k in gone)
     missing = [(k, e) for k, e in needed.items() if k not in have and isinstance(e, Entry)]
     serialised = make_fragments(missing, config)
     store.add_fragments(serialised.items(), names)
