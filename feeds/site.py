@@ -216,6 +216,31 @@ def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedIn
     return made.files
 
 
+def _digest_context(context: str, issue: IssueSummary) -> str:
+    assert issue.date is not None
+    return f"{context}\0{issue.date.isoformat()}\0digest"
+
+
+def _stored_digest(rows: list[list[object]] | None, revisions: Revisions) -> Serialised | None:
+    """A digest entry as stored beside its issue, if it is still what
+    :func:`feeds.builder.digest_entry` would make: its content is the issue's, and its
+    ``updated`` depends only on the record of what was last published."""
+    from feeds.builder import Serialised, revised
+
+    try:
+        [[key, published, updated, ident, revision]] = rows or [[]]
+        entry = Serialised(str(key), datetime.fromisoformat(str(published)),
+                           datetime.fromisoformat(str(updated)), "", str(ident), str(revision))
+    except (TypeError, ValueError):
+        return None
+    last = revisions.get(entry.id)
+    if last is not None and last[0] != entry.revision:
+        return None  # changed since published: dated by its file, made again
+    if revised(entry.id, entry.revision, entry.published, revisions) != entry.updated:
+        return None
+    return entry
+
+
 def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: OutputDir,
                 config: Config, store: Store, inputs: str, owned: dict[str, PublishedRow],
                 notes: list[Diagnostic], started: float) -> BuildReport:
@@ -272,7 +297,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     def load(summary: IssueSummary) -> Issue:
         return _with_page(load_issue(summary, catalog, options, store), config)
 
-    origin: dict[str, IssueSummary] = {}  # a stored entry's issue, should its bytes be gone
+    # a stored entry's issue (and whether it is its digest entry), should its bytes be gone
+    origin: dict[str, tuple[IssueSummary, bool]] = {}
 
     def entries_of(issue: Issue | IssueSummary) -> Sequence[Entry | Serialised]:
         assert isinstance(issue, IssueSummary) and issue.date is not None
@@ -284,7 +310,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
             except (TypeError, ValueError):
                 pass  # a damaged row: made again
             else:
-                origin.update((e.key, issue) for e in stored)
+                origin.update((e.key, (issue, False)) for e in stored)
                 return stored
         return remake(issue)
 
@@ -295,8 +321,21 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         return made
 
     def digest_of(issue: Issue | IssueSummary) -> Entry | Serialised:
-        whole = load(issue) if isinstance(issue, IssueSummary) else issue
-        return digest_entry(whole, config, revisions)
+        if not isinstance(issue, IssueSummary):
+            return digest_entry(issue, config, revisions)
+        stored = _stored_digest(store.entries(issue.key, _digest_context(context, issue)),
+                                revisions)
+        if stored is not None:
+            origin[stored.key] = (issue, True)
+            return stored
+        return remake_digest(issue)
+
+    def remake_digest(issue: IssueSummary) -> Entry:
+        made = digest_entry(load(issue), config, revisions)
+        store.add_entries(issue.key, _digest_context(context, issue), [[
+            made.key, made.published.isoformat(), made.updated.isoformat(), made.id,
+            made.revision]])
+        return made
 
     feeds = plan_feeds(catalog.issues, config, prepared, digests, revisions,
                        entries_of=entries_of, digest_of=digest_of)
@@ -315,8 +354,9 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     have = store.fragment_keys(needed)
     gone = [k for k, e in needed.items() if k not in have and not isinstance(e, Entry)]
     if gone:  # stored entries whose bytes were dropped (no feed carried them): made again
-        again = {e.key: e for issue in {origin[k].path: origin[k] for k in gone}.values()
-                 for e in remake(issue)}
+        lost = {(origin[k][0].path, origin[k][1]): origin[k] for k in gone}
+        again = {e.key: e for issue, digest in lost.values()
+                 for e in ([remake_digest(issue)] if digest else remake(issue))}
         needed.update((k, again[k]) for k in gone)
     missing = [(k, e) for k, e in needed.items() if k not in have and isinstance(e, Entry)]
     serialised = make_fragments(missing, config)
