@@ -615,3 +615,25 @@ def test_a_rebuild_equals_a_clean_build_whatever_changed(tmp_path: Path, change:
     assert {p: after.get(p) for p in clean} == clean
     assert all(PAGE.fullmatch(p) and p in before for p in set(after) - set(clean))
     assert (after == before) is (change == "nothing")
+
+
+def test_entries_whose_bytes_were_dropped_are_made_again(tmp_path: Path) -> None:
+    """A stored entry is used without its bytes (a section feed carries part of an
+    issue, the rest is dropped); when a feed needs bytes that are gone, the issue's
+    entries (or its digest entry) are made again: the output equals a clean build's."""
+    import sqlite3
+
+    from corpus import write_corpus
+
+    root = tmp_path / "p"
+    _archived(root, SMALL + "pages = false\n")
+    db = sqlite3.connect(root / ".feeds" / "state.sqlite")
+    with db:
+        assert db.execute("DELETE FROM fragments").rowcount > 100
+    db.close()
+    write_corpus(1, root / "issues", start=12)
+    code, _, err = build(root)
+    assert code == 0, err
+    after = all_files(root / "output")
+    clean = _clean_build(root, tmp_path)
+    assert {p: after.get(p) for p in clean} == clean
