@@ -381,7 +381,8 @@ class Store:
     # -- archive pages published: their key (see feeds.render.page_key) and path
 
     def archive_pages(self) -> dict[str, str]:
-        return dict(self.db.execute("SELECT key, path FROM archive_pages"))
+        return {k: p for k, p in self.db.execute("SELECT key, path FROM archive_pages")
+                if isinstance(k, str) and isinstance(p, str)}
 
     def save_archive_pages(self, pages: Mapping[str, str], last: Mapping[str, str]) -> None:
         """Keep exactly ``pages`` (this build's), given ``last`` (what

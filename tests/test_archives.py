@@ -637,3 +637,21 @@ def test_entries_whose_bytes_were_dropped_are_made_again(tmp_path: Path) -> None
     after = all_files(root / "output")
     clean = _clean_build(root, tmp_path)
     assert {p: after.get(p) for p in clean} == clean
+
+
+@pytest.mark.parametrize("path", ["feeds.opml", "archive/atom-zz.xml", "sections/x/archive/rss-a00000000000.xml"])
+def test_a_page_record_naming_another_file_is_not_trusted(tmp_path: Path, path: str) -> None:
+    """The state's record of a page names its path: one that is not where a page of
+    that feed lives (a damaged or forged row) makes the page again, never links it."""
+    import sqlite3
+
+    root = tmp_path / "p"
+    out = _archived(root, SMALL + "pages = false\n")
+    db = sqlite3.connect(root / ".feeds" / "state.sqlite")
+    with db:
+        assert db.execute("UPDATE archive_pages SET path = ?", (path,)).rowcount > 30
+        db.execute("UPDATE builds SET inputs = ''")  # not a no-op: plan and settle again
+    db.close()
+    code, _, err = build(root)
+    assert code == 0, err
+    assert all_files(out) == _clean_build(root, tmp_path)
