@@ -591,7 +591,9 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
     entries by its path, already serialised); ``entries_of`` gives those of a
     summary (by default :func:`issue_entries` of a whole issue). The same for the
     digest's entries: ``digests``, then ``digest_of``. A limited feed with
-    ``archive_page_size`` reads every issue: its older entries go to archive pages.
+    ``archive_page_size`` reads every issue's summary: its older entries go to
+    archive pages, planned from the article counts (:func:`archive_runs`), whose
+    entries are made only when a page's ``entries`` are read.
     """
     source = IssueList(issues) if isinstance(issues, Sequence) else issues
     prepared = prepared or {}
