@@ -474,7 +474,7 @@ class _Counted(NamedTuple):
     year: int
     number: int
     last: float  # its newest entry's time (any section's)
-    count: int
+    articles: int
     positions: Sequence[int]
     issue: AnyIssue
 
@@ -519,7 +519,7 @@ def archive_runs(issues: Iterable[AnyIssue], slug: str | None, limit: int, size:
     """
     if counted is None:
         counted = counted_by_feed(issues).get(slug, [])
-    total = sum(c.count for c in counted)
+    total = sum(c.articles for c in counted)
     if not (limit and size) or total <= limit:
         return limit, []
     closed = (total - limit) // size
@@ -534,10 +534,10 @@ def archive_runs(issues: Iterable[AnyIssue], slug: str | None, limit: int, size:
         if held >= closed * size and not overlaps:
             break
         if overlaps:
-            blocks[-1] = (blocks[-1][0] + one.count, [*blocks[-1][1], one])
+            blocks[-1] = (blocks[-1][0] + one.articles, [*blocks[-1][1], one])
         else:
-            blocks.append((one.count, [one]))
-        held += one.count
+            blocks.append((one.articles, [one]))
+        held += one.articles
         newest = max(newest, one.last)
 
     ordered: dict[int, list[_Ref]] = {}  # the refs of a block of overlapping issues
