@@ -276,9 +276,10 @@ def bench_archives(n: int, runs: int, rows: list[Row]) -> None:
     extra = write_corpus(1, WORK / "extra", start=n)[0]
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
     for _ in range(runs):
-        shutil.rmtree(archived / "output", ignore_errors=True)
+        for root in (archived, everything):  # cold: no output and no state
+            shutil.rmtree(root / "output", ignore_errors=True)
+            shutil.rmtree(root / ".feeds", ignore_errors=True)
         mine, _ = measure(FEEDS, archived)
-        shutil.rmtree(everything / "output", ignore_errors=True)
         whole, _ = measure(FEEDS, everything)
         cold.append(mine)
         cold_ratio.append(mine / whole)
@@ -293,6 +294,7 @@ def bench_archives(n: int, runs: int, rows: list[Row]) -> None:
         new_plain.append(walls[1])
         new_diff.append(walls[0] - walls[1])
     shutil.rmtree(archived / "output", ignore_errors=True)
+    shutil.rmtree(archived / ".feeds", ignore_errors=True)
     subprocess.run(FEEDS, cwd=archived, check=True, env=env)
     got, want = entries_per_feed(archived / "output"), entries_per_feed(everything / "output")
     if got != want:

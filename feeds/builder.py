@@ -454,11 +454,13 @@ def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = Non
 def _digest_plan(source: IssueSource, config: Config, digests: Mapping[str, Serialised],
                  digest_of: Callable[[AnyIssue], Entry | Serialised] | None,
                  revisions: Revisions, corrections: Corrections | None = None,
+                 everything: Sequence[AnyIssue] | None = None,
                  ) -> tuple[tuple[Entry | Serialised, ...], tuple[ArchivePage, ...]]:
     """The digest's entries, one per issue, newest first, within its limit, with the
     archived ones updated since (see :func:`republished`); and its archive pages
     (see :func:`split_archives`)."""
-    order = sorted(source.by_newest(None), key=lambda i: (i.date, i.year, i.number), reverse=True)
+    order = sorted(source.by_newest(None) if everything is None else everything,
+                   key=lambda i: (i.date, i.year, i.number), reverse=True)
     kept, pages = split_archives(order, config.digest_max_items, config.archive_page_size)
 
     def entry(issue: AnyIssue) -> Entry | Serialised:
@@ -516,6 +518,155 @@ def _identity(issue: AnyIssue) -> str:
     return _digest_of([repr(issue)])
 
 
+class Run(NamedTuple):
+    """Consecutive entries of one issue in a newest-first feed: their articles'
+    places in the issue, newest first."""
+
+    issue: AnyIssue
+    positions: Sequence[int]
+
+
+def runs_identity(runs: Iterable[Run], known: dict[str, str] | None = None) -> str:
+    """An archive page's identity: each run's issue (see :func:`_identity`, memoised
+    in ``known`` by path), its first article's place and its length."""
+    known = {} if known is None else known
+
+    def one(run: Run) -> str:
+        path = run.issue.path
+        if path not in known:
+            known[path] = _identity(run.issue)
+        return f"{known[path]}:{run.positions[0]}:{len(run.positions)}"
+
+    return _digest_of(map(one, runs))
+
+
+def refs_runs(refs: Iterable[_Ref]) -> tuple[Run, ...]:
+    """Refs (newest first) as runs of one issue each."""
+    runs: list[tuple[AnyIssue, list[int]]] = []
+    for ref in refs:
+        if runs and runs[-1][0].path == ref.issue.path:
+            runs[-1][1].append(ref.position)
+        else:
+            runs.append((ref.issue, [ref.position]))
+    return tuple(Run(issue, tuple(at)) for issue, at in runs)
+
+
+def archive_runs_reference(issues: Iterable[AnyIssue], slug: str | None, limit: int,
+                           size: int) -> tuple[int, list[tuple[Run, ...]]]:
+    """:func:`archive_runs` the plain way: a ref for every article, sorted, split."""
+    every = _newest(issues, 0, slug)
+    kept, pages = split_archives(every, limit, size)
+    return (len(kept) if limit and size and len(every) > limit else limit), \
+        [refs_runs(p) for p in pages]
+
+
+class _Counted(NamedTuple):
+    """An issue as one feed's pages are planned from: its time window, its articles
+    in the feed (how many, their places in the issue, newest first)."""
+
+    stamp: float  # its oldest entry's time
+    year: int
+    number: int
+    last: float  # its newest entry's time (any section's)
+    articles: int
+    positions: Sequence[int]
+    issue: AnyIssue
+
+
+def counted_by_feed(issues: Iterable[AnyIssue]) -> dict[str | None, list[_Counted]]:
+    """For each feed (None: every article; else a section's slug) the issues with
+    articles in it, oldest first; read once for all feeds."""
+    feeds: dict[str | None, list[_Counted]] = {None: []}
+    for issue in issues:
+        assert issue.date is not None
+        places: dict[str, list[range]] = {}
+        at = 0
+        for section in issue.sections:
+            count = _count(section)
+            if count:
+                places.setdefault(section.slug, []).append(range(at, at + count))
+            at += count
+        if not at:
+            continue
+        stamp = issue.date.timestamp()
+        year, number, last = issue.year, issue.number, stamp + at - 1
+        feeds[None].append(_Counted(stamp, year, number, last, at, range(at), issue))
+        for slug, spans in places.items():
+            positions = spans[0] if len(spans) == 1 else tuple(p for s in spans for p in s)
+            feeds.setdefault(slug, []).append(
+                _Counted(stamp, year, number, last, len(positions), positions, issue))
+    for counted in feeds.values():
+        counted.sort(key=lambda c: (c.stamp, c.year, c.number))
+    return feeds
+
+
+def archive_runs(issues: Iterable[AnyIssue], slug: str | None, limit: int, size: int,
+                 counted: Sequence[_Counted] | None = None) -> tuple[int, list[tuple[Run, ...]]]:
+    """How many entries the subscription feed of section ``slug`` (every article for
+    None) keeps, and its archive pages as runs, oldest page first (exactly
+    :func:`split_archives` of the feed's entries), from the issues' article counts
+    (``counted``, else :func:`counted_by_feed` of ``issues``).
+
+    An issue's entries are consecutive in the feed unless its time window (its
+    date, one second per article) overlaps another issue's: such issues form one
+    block, whose entries are ordered ref by ref; any other issue is one block.
+    """
+    if counted is None:
+        counted = counted_by_feed(issues).get(slug, [])
+    total = sum(c.articles for c in counted)
+    if not (limit and size) or total <= limit:
+        return limit, []
+    closed = (total - limit) // size
+    if closed < 2:  # archives appear once two pages close (see split_archives)
+        return total, []
+    # blocks oldest first, until they hold the closed pages' entries; windows that
+    # come within a second of each other are taken as overlapping (a float's rounding)
+    blocks: list[tuple[int, list[_Counted]]] = []
+    held, newest = 0, float("-inf")
+    for one in counted:
+        overlaps = one.stamp <= newest + 1
+        if held >= closed * size and not overlaps:
+            break
+        if overlaps:
+            blocks[-1] = (blocks[-1][0] + one.articles, [*blocks[-1][1], one])
+        else:
+            blocks.append((one.articles, [one]))
+        held += one.articles
+        newest = max(newest, one.last)
+
+    ordered: dict[int, list[_Ref]] = {}  # the refs of a block of overlapping issues
+
+    def block_runs(block: int, first: int, end: int) -> list[Run]:
+        """The block's entries from ``first`` to ``end`` (newest first) as runs."""
+        members = blocks[block][1]
+        if len(members) == 1:
+            return [Run(members[0].issue, members[0].positions[first:end])]
+        if block not in ordered:
+            ordered[block] = sorted((r for c in members for r in _issue_refs(c.issue, slug)),
+                                    reverse=True)
+        return list(refs_runs(ordered[block][first:end]))
+
+    pages: list[tuple[Run, ...]] = []
+    start = 0  # the block's first entry, counted from the oldest
+    at = 0
+    for j in range(closed):
+        low, high = j * size, (j + 1) * size
+        while start + blocks[at][0] <= low:
+            start += blocks[at][0]
+            at += 1
+        pieces: list[list[Run]] = []
+        block, block_start = at, start
+        while block < len(blocks) and block_start < high:
+            count = blocks[block][0]
+            first = max(0, block_start + count - high)  # newest first, inside the block
+            end = count - max(0, low - block_start)
+            pieces.append(block_runs(block, first, end))
+            block_start += count
+            block += 1
+        pages.append(tuple(run for piece in reversed(pieces) for run in piece))
+    return total - closed * size, pages
+
+
 def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
                prepared: Mapping[str, Sequence[Serialised]] | None = None,
                digests: Mapping[str, Serialised] | None = None,
@@ -535,9 +686,11 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
     entries by its path, already serialised); ``entries_of`` gives those of a
     summary (by default :func:`issue_entries` of a whole issue). The same for the
     digest's entries: ``digests``, then ``digest_of``. A limited feed with
-    ``archive_page_size`` reads every issue: its older entries go to archive pages,
-    and those of them that ``corrections`` finds updated since its oldest entry are
-    republished in it too (see :func:`republished`).
+    ``archive_page_size`` reads every issue's summary: its older entries go to
+    archive pages, planned from the article counts (:func:`archive_runs`), whose
+    entries are made only when a page's ``entries`` are read; and those of them that
+    ``corrections`` finds updated since its oldest entry are republished in it too
+    (see :func:`republished`).
     """
     source = IssueList(issues) if isinstance(issues, Sequence) else issues
     prepared = prepared or {}
@@ -546,7 +699,9 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
     made: dict[str, Sequence[Entry | Serialised]] = {}
 
     def entry(ref: _Ref) -> Entry | Serialised:
-        issue = ref.issue
+        return entry_at(ref.issue, ref.position)
+
+    def entry_at(issue: AnyIssue, position: int) -> Entry | Serialised:
         if issue.path not in made:
             ready: Sequence[Entry | Serialised] | None = prepared.get(issue.path)
             if ready is None and entries_of is not None:
@@ -555,23 +710,30 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
                 assert isinstance(issue, Issue), "a summary's entries need entries_of()"
                 ready = issue_entries(issue, config)
             made[issue.path] = ready
-        return made[issue.path][ref.position]
+        return made[issue.path][position]
 
     issued = latest.date if latest is not None else None  # the newest issue's date
 
-    def page(refs: tuple[_Ref, ...]) -> ArchivePage:
-        return ArchivePage(_digest_of(f"{_identity(r.issue)}:{r.position}" for r in refs),
-                           lambda: tuple(entry(r) for r in refs))
+    identities: dict[str, str] = {}
 
+    def page(runs: tuple[Run, ...]) -> ArchivePage:
+        return ArchivePage(runs_identity(runs, identities),
+                           lambda: tuple(entry_at(run.issue, at)
+                                         for run in runs for at in run.positions))
+
+    # every issue, once, when the feeds have archive pages: they are planned from the
+    # issues' article counts (see archive_runs), without a ref per article
+    everything = list(source.by_newest(None)) if config.archive_page_size else None
+    counted = counted_by_feed(everything) if everything is not None else {}
     feeds = []
     for slug in ["", *source.slugs()]:
-        # one feed's refs at a time: with no limit they are as many as the articles
         limit = config.section_max_items if slug else config.max_items
-        every = _newest(source.by_newest(slug or None),
-                        0 if config.archive_page_size else limit, slug or None)
-        kept_refs, page_refs = split_archives(every, limit, config.archive_page_size)
+        cut, page_runs = (archive_runs((), slug or None, limit, config.archive_page_size,
+                                       counted.get(slug or None, []))
+                          if everything is not None and limit else (limit, []))
+        kept_refs = _newest(source.by_newest(slug or None), cut, slug or None)
         kept = tuple(entry(r) for r in kept_refs)
-        pages = tuple(map(page, page_refs))
+        pages = tuple(map(page, page_runs))
         if corrections is not None and pages and kept:
             kept = republished(kept, map(entry, _refs_at(
                 corrections.articles(slug or None, kept[-1].updated), kept_refs, slug or None)))
@@ -585,7 +747,7 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
     if not config.digest:
         return feeds
     digest, pages = _digest_plan(source, config, digests or {}, digest_of, revisions or {},
-                                 corrections)
+                                 corrections, everything)
     feeds.extend(_each_format("", DIGEST_FOLDER, f"{name} · 每期合集",
                               f"{config.description}（每期一条）" if config.description
                               else "每期一条", digest, config, issued, pages,

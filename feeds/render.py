@@ -80,39 +80,27 @@ def _joined(head: bytes, parts: Sequence[bytes], separator: bytes, tail: bytes) 
 
 def render_feeds(feeds: Sequence[FeedInfo], config: Config,
                  cache: FragmentCache | None = None, known: Mapping[str, str] | None = None,
-                 pages: dict[str, str] | None = None) -> dict[str, tuple[bytes, ...]]:
+                 pages: dict[str, str] | None = None,
+                 context: str = "") -> dict[str, tuple[bytes, ...]]:
     """The bytes of every feed, as chunks to be written one after another, keyed by
     its path inside ``output/``.
 
     Every entry is serialised once (or taken from ``cache``, which is updated
     to hold exactly the entries of this build) and its bytes are shared, not
     copied, by all feeds that carry it. ``known`` maps the key of an archive
-    page written before (see :func:`page_key`) to its path, still in place: such
-    a page, from its feed's oldest on, is neither made nor returned again.
-    ``pages`` receives the key and path of every archive page of this build.
+    page written before (see :func:`page_key`, made with ``context``) to its
+    path, still in place: such a page, from its feed's oldest on, is neither made
+    nor returned again (see :func:`settle_archives`). ``pages`` receives the key
+    and path of every archive page of this build.
     """
     cache = {} if cache is None else cache
-    known = known or {}
     pages = {} if pages is None else pages
+    settled, kept = settle_archives(feeds, config, known or {}, context)
+    pages.update(kept)
     needed: dict[str, Entry | Serialised] = {}
-    todo: list[tuple[FeedInfo, int, str]] = []  # a feed, its first page to make, the link to
-    for info in feeds:                            # the page before that one
-        for entry in info.entries:
+    for info, start, _ in settled:
+        for entry in (*info.entries, *(e for page in info.archives[start:] for e in page.entries)):
             needed[entry.key] = entry
-        prev, start = "", 0
-        for at, page in enumerate(info.archives):
-            key = page_key(info, prev, page, _partner(info.archives, at))
-            path = known.get(key)
-            if path is None:
-                break
-            pages[key] = path
-            prev, start = config.base_url + path, start + 1
-        if start == 1:  # the two oldest pages are named together: made together
-            prev, start = "", 0
-        todo.append((info, start, prev))
-        for page in info.archives[start:]:
-            for entry in page.entries:
-                needed[entry.key] = entry
     missing = [(k, e) for k, e in needed.items() if k not in cache]
     lost = [k for k, e in missing if not isinstance(e, Entry)]
     if lost:
@@ -122,16 +110,14 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
         del cache[key]
     slot = {fmt.name: n for n, fmt in enumerate(enabled(config))}
     out: dict[str, tuple[bytes, ...]] = {}
-    for info, start, prev in todo:
+    for info, start, prev in settled:
         fmt = BY_NAME[info.format]
         n = slot[info.format]
         def parts(page: ArchivePage, n: int = n) -> list[bytes]:
             return [cache[e.key][n] for e in page.entries]
 
-        for at, (page, path, chunks) in enumerate(_archive_pages(info, start, prev, parts, config),
-                                                  start):
+        for path, chunks in _made_pages(info, start, prev, parts, config, pages, context):
             out[path] = chunks
-            pages[page_key(info, prev, page, _partner(info.archives, at))] = path
             prev = config.base_url + path
         if prev:
             info = replace(info, prev_archive=prev)
@@ -141,15 +127,23 @@ def render_feeds(feeds: Sequence[FeedInfo], config: Config,
 
 
 Fetch = Callable[[Sequence[str], str], Iterator[bytes]]
+Settled = tuple[FeedInfo, int, str]
+"""A feed, its first archive page to make, and the URL of the page before that one."""
 
 
-def render_stream(feeds: Sequence[FeedInfo], config: Config,
-                  fetch: Fetch) -> dict[str, Callable[[], Iterator[bytes]]]:
+def render_stream(feeds: Sequence[FeedInfo], config: Config, fetch: Fetch,
+                  pages: dict[str, str] | None = None, context: str = "",
+                  settled: Sequence[Settled] | None = None
+                  ) -> dict[str, Callable[[], Iterator[bytes]]]:
     """Each feed, and each of its archive pages, as a function that makes its bytes
     while they are written: :func:`render_feeds` without holding a subscription
     feed's entries in memory. ``fetch(keys, format)`` gives the serialised entries
     of the keys, in order. An archive page is made here, in memory (it is named by
-    a digest of its bytes), every build: the writer leaves an unchanged one alone."""
+    a digest of its bytes): every page, or with ``settled`` (see
+    :func:`settle_archives`) only those not published as planned. ``pages``
+    receives the key (see :func:`page_key`, made with ``context``) and path of
+    each page made."""
+    pages = {} if pages is None else pages
 
     def chunks(info: FeedInfo) -> Iterator[bytes]:
         fmt = BY_NAME[info.format]
@@ -162,25 +156,79 @@ def render_stream(feeds: Sequence[FeedInfo], config: Config,
         yield tail
 
     out: dict[str, Callable[[], Iterator[bytes]]] = {}
-    for info in feeds:
+    for info, start, prev in settled if settled is not None else [(f, 0, "") for f in feeds]:
         def parts(page: ArchivePage, fmt: str = info.format) -> list[bytes]:
             return list(fetch([e.key for e in page.entries], fmt))
 
-        prev = ""
-        for _, path, made in _archive_pages(info, 0, "", parts, config):
+        for path, made in _made_pages(info, start, prev, parts, config, pages, context):
             out[path] = partial(iter, made)
             prev = config.base_url + path
         out[info.path] = partial(chunks, replace(info, prev_archive=prev) if prev else info)
     return out
 
 
+def settle_archives(feeds: Sequence[FeedInfo], config: Config, known: Mapping[str, str],
+                    context: str = "") -> tuple[list[Settled], dict[str, str]]:
+    """Each feed with its first archive page to make and the URL of the page before:
+    those before are published as planned (``known`` maps their key, see
+    :func:`page_key`, to a path still in place), from the feed's oldest on; the two
+    oldest, named together, are kept or made together. Also the keys and paths of
+    the pages kept: their entries need not be made."""
+    settled: list[Settled] = []
+    kept: dict[str, str] = {}
+    for info in feeds:
+        prev, start = "", 0
+        found: dict[str, str] = {}
+        for at, page in enumerate(info.archives):
+            key = page_key(info, prev, page, _partner(info.archives, at), context)
+            path = known.get(key)
+            if path is None or not _named_as_page(info, path):
+                break
+            found[key] = path
+            prev, start = config.base_url + path, at + 1
+        if start == 1:  # the two oldest pages are named together: made together
+            prev, start, found = "", 0, {}
+        kept.update(found)
+        settled.append((info, start, prev))
+    return settled, kept
+
+
+def _made_pages(info: FeedInfo, start: int, prev: str,
+                parts: Callable[[ArchivePage], Sequence[bytes]], config: Config,
+                pages: dict[str, str], context: str) -> Iterator[tuple[str, tuple[bytes, ...]]]:
+    """:func:`_archive_pages`' paths and bytes, each page's key and path put in ``pages``."""
+    for at, (page, path, chunks) in enumerate(_archive_pages(info, start, prev, parts, config),
+                                              start):
+        pages[page_key(info, prev, page, _partner(info.archives, at), context)] = path
+        prev = config.base_url + path
+        yield path, chunks
+
+
+def _named_as_page(info: FeedInfo, path: str) -> bool:
+    """Whether ``path`` is where an archive page of the feed lives (a record is data)."""
+    head, _, tail = archive_page_path(info.folder, info.format, "\0").partition("\0")
+    name = path[len(head):len(path) - len(tail)]
+    return (path.startswith(head) and path.endswith(tail) and len(name) == 12
+            and name[0] in "abcdef" and all(c in "0123456789abcdef" for c in name))
+
+
+def page_context(config: Config) -> str:
+    """What every archive page's bytes depend on besides its feed and entries: the
+    code that writes entries and feeds, and the configuration."""
+    from feeds.cache import FRAGMENT_CODE
+
+    return f"{FRAGMENT_CODE}\0{config!r}"
+
+
 def page_key(info: FeedInfo, prev: str, page: ArchivePage,
-             partner: ArchivePage | None = None) -> str:
-    """What an archive page's bytes are made from, besides the code and the
-    configuration: its feed, its link to the page before and its issues; for
-    each of the two oldest pages, named together, the other's issues too
-    (``partner``, see :func:`_partner`)."""
-    text = "\x1f".join((info.path, prev, page.identity, partner.identity if partner else ""))
+             partner: ArchivePage | None = None, context: str = "") -> str:
+    """What an archive page's bytes are made from: ``context`` (the code and the
+    configuration, see :func:`page_context`), its feed (path, URL, title,
+    description), its link to the page before and its issues; for each of the
+    two oldest pages, named together, the other's issues too (``partner``, see
+    :func:`_partner`)."""
+    text = "\x1f".join((context, info.path, info.url, info.title, info.description, prev,
+                        page.identity, partner.identity if partner else ""))
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 

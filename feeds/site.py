@@ -218,6 +218,31 @@ def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedIn
     return made.files
 
 
+def _digest_context(context: str, issue: IssueSummary) -> str:
+    assert issue.date is not None
+    return f"{context}\0{issue.date.isoformat()}\0digest"
+
+
+def _stored_digest(rows: list[list[object]] | None, revisions: Revisions) -> Serialised | None:
+    """A digest entry as stored beside its issue, if it is still what
+    :func:`feeds.builder.digest_entry` would make: its content is the issue's, and its
+    ``updated`` depends only on the record of what was last published."""
+    from feeds.builder import Serialised, revised
+
+    try:
+        [[key, published, updated, ident, revision]] = rows or [[]]
+        entry = Serialised(str(key), datetime.fromisoformat(str(published)),
+                           datetime.fromisoformat(str(updated)), "", str(ident), str(revision))
+    except (TypeError, ValueError):
+        return None
+    last = revisions.get(entry.id)
+    if last is not None and last[0] != entry.revision:
+        return None  # changed since published: dated by its file, made again
+    if revised(entry.id, entry.revision, entry.published, revisions) != entry.updated:
+        return None
+    return entry
+
+
 def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: OutputDir,
                 config: Config, store: Store, inputs: str, owned: dict[str, PublishedRow],
                 notes: list[Diagnostic], started: float) -> BuildReport:
@@ -239,9 +264,16 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     from feeds.loader import load_catalog, load_issue
     from feeds.pages import opml
     from feeds.parallel import parallel_imap
-    from feeds.render import PARALLEL_MIN_ISSUES, digest_records, make_fragments, render_stream
+    from feeds.render import (
+        PARALLEL_MIN_ISSUES,
+        digest_records,
+        make_fragments,
+        page_context,
+        render_stream,
+        settle_archives,
+    )
     from feeds.sources import display_path
-    from feeds.writer import Content
+    from feeds.writer import KEEP, Content
 
     store.check_code(PARSE_CODE, FRAGMENT_CODE)
     options = parse_options(config)
@@ -287,6 +319,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         return _with_page(load_issue(summary, catalog, options, store), config)
 
     made_now: dict[str, Sequence[Entry]] = {}  # the entries of edited issues, made once
+    # a stored entry's issue (and whether it is its digest entry), should its bytes be gone
+    origin: dict[str, tuple[IssueSummary, bool]] = {}
 
     def entries_of(issue: Issue | IssueSummary) -> Sequence[Entry | Serialised]:
         assert isinstance(issue, IssueSummary) and issue.date is not None
@@ -299,10 +333,14 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
             try:
                 stored = [Serialised(k, datetime.fromisoformat(p), datetime.fromisoformat(u), n)
                           for k, p, u, n in rows]
-                if len(store.fragment_keys({e.key for e in stored})) == len(stored):
-                    return stored
             except (TypeError, ValueError):
-                pass  # a damaged row, or entries whose bytes are gone: made again
+                pass  # a damaged row: made again
+            else:
+                origin.update((e.key, (issue, False)) for e in stored)
+                return stored
+        return remake(issue)
+
+    def remake(issue: IssueSummary) -> list[Entry]:
         number = (issue.year, issue.number)
         return make_entries(issue, corrections.known(store, [number])[number])
 
@@ -319,8 +357,21 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     def digest_of(issue: Issue | IssueSummary) -> Entry | Serialised:
         if issue.path in digested:
             return digested[issue.path]
-        whole = load(issue) if isinstance(issue, IssueSummary) else issue
-        return digest_entry(whole, config, revisions)
+        if not isinstance(issue, IssueSummary):
+            return digest_entry(issue, config, revisions)
+        stored = _stored_digest(store.entries(issue.key, _digest_context(context, issue)),
+                                revisions)
+        if stored is not None:
+            origin[stored.key] = (issue, True)
+            return stored
+        return remake_digest(issue)
+
+    def remake_digest(issue: IssueSummary) -> Entry:
+        made = digest_entry(load(issue), config, revisions)
+        store.add_entries(issue.key, _digest_context(context, issue), [[
+            made.key, made.published.isoformat(), made.updated.isoformat(), made.id,
+            made.revision]])
+        return made
 
     found_now: dict[str, tuple[str, datetime]] = {}
     if config.archive_page_size and numbers:
@@ -352,9 +403,21 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         if config.pages else {}
     catalog.fresh.clear()
     catalog.spool.close()
-    needed = {e.key: e for info in feeds
-              for e in (*info.entries, *(e for page in info.archives for e in page.entries))}
+    # Archive pages published as planned are kept as they are: their entries are not made.
+    context_of_pages = page_context(config)
+    last_pages = store.archive_pages()
+    settled, kept_pages = settle_archives(
+        feeds, config, {k: p for k, p in last_pages.items() if out.intact([p], owned)},
+        context_of_pages)
+    needed = {e.key: e for info, start, _ in settled
+              for e in (*info.entries, *(e for page in info.archives[start:] for e in page.entries))}
     have = store.fragment_keys(needed)
+    gone = [k for k, e in needed.items() if k not in have and not isinstance(e, Entry)]
+    if gone:  # stored entries whose bytes were dropped (no feed carried them): made again
+        lost = {(origin[k][0].path, origin[k][1]): origin[k] for k in gone}
+        again = {e.key: e for issue, digest in lost.values()
+                 for e in ([remake_digest(issue)] if digest else remake(issue))}
+        needed.update((k, again[k]) for k in gone)
     missing = [(k, e) for k, e in needed.items() if k not in have and isinstance(e, Entry)]
     serialised = make_fragments(missing, config)
     store.add_fragments(serialised.items(), names)
@@ -364,9 +427,11 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     def fetch(keys: Sequence[str], name: str) -> Iterator[bytes]:
         return store.fragments(keys, name, names.index(name), at_hand)
 
-    files: dict[str, Content] = {}
+    files: dict[str, Content] = dict.fromkeys(kept_pages.values(), KEEP)
     sizes = {info.path: len(info.entries) for info in feeds}
-    for path, make in render_stream(feeds, config, fetch).items():
+    made_pages: dict[str, str] = {}
+    for path, make in render_stream(feeds, config, fetch, made_pages, context_of_pages,
+                                    settled).items():
         # A small feed (and every archive page) is made in memory and compared with
         # the published one by its digest; a large one is made while it is written.
         files[path] = tuple(make()) if sizes.get(path, 0) <= IN_MEMORY_ENTRIES else make
@@ -377,6 +442,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     store.update_published(out.key, published.rows, owned)
     store.save_digests(digest_records(feeds))
     corrections.save(store, records)
+    store.save_archive_pages({**kept_pages, **made_pages}, last_pages)
     diagnostics = catalog.diagnostics
     store.save_build(out.key, inputs, len(feeds), sorted(files),
                      [[d.path, d.line, d.level, d.message] for d in diagnostics])

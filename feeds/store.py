@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 DATABASE = "state.sqlite"
 SET_ASIDE = "state.sqlite.broken"
 APPLICATION_ID = 0x66656564  # "feed": marks the file as this tool's
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
@@ -60,6 +60,7 @@ CREATE TABLE corrected (id TEXT PRIMARY KEY, year INTEGER NOT NULL, number INTEG
     position INTEGER NOT NULL, slug TEXT NOT NULL, updated REAL NOT NULL);
 CREATE INDEX corrected_by_updated ON corrected (updated);
 CREATE INDEX corrected_by_issue ON corrected (year, number);
+CREATE TABLE archive_pages (key TEXT PRIMARY KEY, path TEXT NOT NULL);
 CREATE TABLE published (output TEXT NOT NULL, path TEXT NOT NULL, digest TEXT NOT NULL,
     size INTEGER, mtime_ns INTEGER, ino INTEGER, PRIMARY KEY (output, path));
 CREATE TABLE builds (output TEXT PRIMARY KEY, inputs TEXT NOT NULL, feeds INTEGER,
@@ -168,7 +169,7 @@ class Store:
     def check_code(self, parse_code: str, fragment_code: str) -> None:
         """Cached results made by other code are dropped."""
         self._check_code("parse_code", parse_code, ("parsed", "issues"))
-        self._check_code("fragment_code", fragment_code, ("fragments", "entries"))
+        self._check_code("fragment_code", fragment_code, ("fragments", "entries", "archive_pages"))
 
     def commit(self) -> None:
         self.db.execute("COMMIT")
@@ -425,6 +426,20 @@ class Store:
             f"SELECT {self._SUMMARY} FROM catalog WHERE year = ? AND number = ? "
             "ORDER BY path LIMIT 1", (year, number)).fetchone()
         return row
+
+    # -- archive pages published: their key (see feeds.render.page_key) and path
+
+    def archive_pages(self) -> dict[str, str]:
+        return {k: p for k, p in self.db.execute("SELECT key, path FROM archive_pages")
+                if isinstance(k, str) and isinstance(p, str)}
+
+    def save_archive_pages(self, pages: Mapping[str, str], last: Mapping[str, str]) -> None:
+        """Keep exactly ``pages`` (this build's), given ``last`` (what
+        :meth:`archive_pages` gave): only the rows that differ are written."""
+        self.db.executemany("DELETE FROM archive_pages WHERE key = ?",
+                            ((k,) for k, p in last.items() if pages.get(k) != p))
+        self.db.executemany("INSERT OR REPLACE INTO archive_pages VALUES (?, ?)",
+                            ((k, p) for k, p in pages.items() if last.get(k) != p))
 
     def forget_fragments_except(self, keys: set[str]) -> None:
         """Drop entries no feed carries any more, once they are many."""
