@@ -278,9 +278,9 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     store.check_code(PARSE_CODE, FRAGMENT_CODE)
     options = parse_options(config)
     catalog = load_catalog(found, options, store, known)
-    # With no item limit every entry is published: serialise those of the issues
-    # parsed afresh on all cores, into the store as they come. With limits only a
-    # few are, made later on demand.
+    # With no item limit, or with archive pages, every entry is published: serialise
+    # those of the issues parsed afresh on all cores, into the store as they come.
+    # With limits and no archives only a few are, made later on demand.
     context = entries_context(config)
     names = [f.name for f in enabled(config)]  # the order of every entry's fragments
     revisions = _revisions(store.digests())
@@ -296,8 +296,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     prepared = {}
     digests: dict[str, Serialised] = {}
     at_hand = _AtHand()
-    if not (config.max_items and config.section_max_items
-            and (config.digest_max_items or not config.digest)):
+    if config.archive_page_size or not (config.max_items and config.section_max_items and (
+            config.digest_max_items or not config.digest)):
         fresh = list(catalog.fresh.items())
         before = corrections.known(store, {number_of[p] for p, _ in fresh})
         made = parallel_imap(partial(_prepare_stored, spool=catalog.spool.fileno(), config=config,
