@@ -14,6 +14,7 @@ and nothing in it can run code when read (plain columns and JSON, no pickle).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -111,9 +112,10 @@ class PublishedRow:
 class Store:
     """The state database; every change a build makes is one transaction."""
 
-    def __init__(self, db: sqlite3.Connection, path: Path | None) -> None:
+    def __init__(self, db: sqlite3.Connection, path: Path | None, new: bool = False) -> None:
         self.db = db
         self.path = path
+        self.new = new  # made by this build: in rollback-journal mode until its commit
 
     @classmethod
     def open(cls, folder: Path) -> Store:
@@ -136,10 +138,11 @@ class Store:
             db.execute("PRAGMA cache_size=-16384")  # 16 MB
             if not tables or version != SCHEMA_VERSION:
                 _create(db)
+            new = _empty(db) and _rollback_journal(db)
         except BaseException:
             db.close()
             raise
-        return cls(db, path)
+        return cls(db, path, new)
 
     @classmethod
     def memory(cls) -> Store:
@@ -151,7 +154,7 @@ class Store:
     @staticmethod
     def set_aside(folder: Path) -> None:
         """Move a damaged database out of the way (raises OSError if it cannot be)."""
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm", "-journal"):
             src = folder / (DATABASE + suffix)
             if src.exists():
                 os.replace(src, folder / (SET_ASIDE + suffix))
@@ -173,6 +176,11 @@ class Store:
 
     def commit(self) -> None:
         self.db.execute("COMMIT")
+        if self.new:  # from now on in WAL mode (Store.open checked that it can be;
+            self.new = False  # if it cannot be now, the next open says so)
+            with contextlib.suppress(sqlite3.OperationalError):
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
 
     def rollback(self) -> None:
         if self.db.in_transaction:
@@ -570,6 +578,31 @@ def _records(text: str) -> dict[str, tuple[str, float]]:
                 and isinstance(u, int | float) and not isinstance(u, bool)}
     except (TypeError, ValueError):
         return {}
+
+
+def _empty(db: sqlite3.Connection) -> bool:
+    """Whether no build has saved anything yet (a new store, or one whose first build
+    was killed and rolled back)."""
+    return db.execute("SELECT NOT EXISTS (SELECT 1 FROM sources) "
+                      "AND NOT EXISTS (SELECT 1 FROM published)").fetchone()[0] == 1
+
+
+def _rollback_journal(db: sqlite3.Connection) -> bool:
+    """Put an empty store in rollback-journal mode for its first build, if it can be.
+
+    That build writes every row anew; a rollback journal holds only the pages that
+    existed before (next to none), so the pages are written once, not to the WAL and
+    again into the database at the checkpoint: a cold build with every entry writes
+    over 100 MB here. :meth:`Store.commit` goes back to WAL mode; a first build killed
+    before it leaves a hot journal, which SQLite plays back on the next open (the
+    empty store again). With another connection open, the store stays in WAL mode."""
+    try:
+        if db.execute("PRAGMA journal_mode=DELETE").fetchone()[0].lower() != "delete":
+            return False
+    except sqlite3.OperationalError:
+        return False
+    db.execute("PRAGMA synchronous=FULL")  # as safe against power loss as WAL with NORMAL
+    return True
 
 
 def _first_of_each(rows: Iterable[Row]) -> Iterator[Row]:

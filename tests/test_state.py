@@ -521,6 +521,47 @@ def test_killed_builds_leave_a_readable_store_consistent_with_output(tmp_path: P
     assert not [p for p in every_file(root / "output") if "/." in "/" + p]
 
 
+def test_a_first_build_killed_mid_transaction_leaves_an_empty_store_then_builds_cold(
+        tmp_path: Path) -> None:
+    """The first build writes with a rollback journal (its pages once, not twice): killed
+    while the journal is there, the next build rolls it back and builds from scratch,
+    with no warning, and leaves the store in WAL mode with no journal beside it."""
+    root = write_project(tmp_path / "project", {}, 'base_url = "https://x.example/"\n'
+                         "max_items = 0\nsection_max_items = 0\ndigest_max_items = 0\n")
+    write_corpus(70, root / "issues")
+    journal = root / ".feeds" / "state.sqlite-journal"
+    command = [sys.executable, "-m", "feeds", "build", "-q"]
+    proc = subprocess.Popen(command, cwd=root, env=ENV)
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:  # (a journal also comes and
+        if journal.exists():                                    # goes as the store is made)
+            time.sleep(0.3)
+            if journal.exists():
+                break
+        time.sleep(0.002)
+    assert proc.poll() is None and journal.exists(), "the build ended before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    assert proc.wait(30) == -signal.SIGKILL
+    done = subprocess.run(command, cwd=root, env=ENV, capture_output=True, text=True, check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert all_files(root / "output") == clean_build(root, tmp_path / "clean")
+    assert every_file(root / ".feeds") == ["build.lock", "state.sqlite"]
+    assert query(database(root), "PRAGMA journal_mode") == [("wal",)]
+    assert query(database(root), "SELECT count(*) FROM parsed") == [(70,)]
+    code, stdout, _ = build(root)
+    assert code == 0 and stdout.endswith("(nothing changed)\n")
+
+
+def test_a_database_set_aside_takes_its_journal_along(tmp_path: Path) -> None:
+    """A journal left beside a damaged database would be played into the new one."""
+    for suffix, data in (("", b"garbage"), ("-journal", b"journal"), ("-wal", b"wal")):
+        (tmp_path / f"state.sqlite{suffix}").write_bytes(data)
+    store_module.Store.set_aside(tmp_path)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == {
+        "state.sqlite.broken": b"garbage", "state.sqlite.broken-journal": b"journal",
+        "state.sqlite.broken-wal": b"wal"}
+
+
 def test_switching_base_urls_remakes_entries_whose_bytes_were_dropped(tmp_path: Path) -> None:
     """Each build keeps only the serialised entries it publishes: going back to an
     earlier base URL must make them again, not expect them in the store."""
