@@ -583,8 +583,9 @@ def _records(text: str) -> dict[str, tuple[str, float]]:
 def _empty(db: sqlite3.Connection) -> bool:
     """Whether no build has saved anything yet (a new store, or one whose first build
     was killed and rolled back)."""
-    return db.execute("SELECT NOT EXISTS (SELECT 1 FROM sources) "
-                      "AND NOT EXISTS (SELECT 1 FROM published)").fetchone()[0] == 1
+    row: Row = db.execute("SELECT NOT EXISTS (SELECT 1 FROM sources) "
+                          "AND NOT EXISTS (SELECT 1 FROM published)").fetchone()
+    return bool(row[0] == 1)
 
 
 def _rollback_journal(db: sqlite3.Connection) -> bool:
