@@ -38,6 +38,7 @@ from feeds.pages import (
     with_page_urls,
 )
 from feeds.parallel import parallel_map
+from feeds.urls import is_web_url
 from feeds.writer import KEEP, Keep
 from feeds.xmltext import clean
 
@@ -54,8 +55,15 @@ class PageIssue(NamedTuple):
 
     @classmethod
     def of(cls, row: Sequence[Any]) -> PageIssue:
+        """From a store row; a row whose values are not what the tool writes (a damaged
+        or planted state: a ``javascript:`` URL, a negative count) is not known, so the
+        issue is loaded and the row written again."""
         *summary, url, articles, slugs = row
-        return cls(tuple(summary), url is not None, url or "", articles or 0, slugs or "")
+        known = (isinstance(url, str) and (not url or is_web_url(url))
+                 and type(articles) is int and articles >= 0 and isinstance(slugs, str))
+        if not known:
+            return cls(tuple(summary), False, "", 0, "")
+        return cls(tuple(summary), True, url, articles, slugs)
 
     def learned(self, issue: Issue) -> PageIssue:
         """This issue with what its plan needs taken from the whole issue."""

@@ -164,6 +164,23 @@ def test_the_keys_need_not_survive(corpus: Path, spy: Spy, tmp_path: Path) -> No
     assert all_files(corpus / "output") == all_files(clean / "output")
 
 
+def test_planted_issue_rows_are_not_trusted(corpus: Path, tmp_path: Path) -> None:
+    """A state row with a URL the tool never writes, or a count below zero, is learned
+    again from the issue: no ``javascript:`` link or negative count reaches a page."""
+    db = sqlite3.connect(corpus / ".feeds" / "state.sqlite")
+    db.execute("UPDATE page_issues SET url = 'javascript:alert(1)', articles = -5")
+    db.commit()
+    db.close()
+    write_corpus(1, corpus / "issues", start=12)
+    assert build(corpus)[0] == 0
+    pages = {p: d for p, d in all_files(corpus / "output").items() if p.endswith(".html")}
+    assert not [p for p, d in pages.items() if b"javascript:" in d or "-5 篇".encode() in d]
+    clean = write_project(tmp_path / "clean", {})
+    mirror(corpus, clean)
+    assert build(clean)[0] == 0
+    assert all_files(corpus / "output") == all_files(clean / "output")
+
+
 def test_incremental_equals_the_reference_after_every_change(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, spy: Spy) -> None:
     root = write_project(tmp_path / "site", {})
