@@ -10,7 +10,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -74,7 +74,11 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float,
             except sqlite3.Error as exc:
                 store.close()
                 store = _recover(state, store, exc, notes)
-                return _build(issues_dir, out, config, store, notes, started)
+                again = _build(issues_dir, out, config, store, notes, started)
+                # what the failed attempt wrote before the store failed is changed too
+                changed = set(out.replaced)
+                return replace(again, changed=tuple(sorted(changed)), unchanged=tuple(
+                    p for p in again.unchanged if p not in changed))
         except sqlite3.Error as exc:
             raise WriteError(f"{state / DATABASE}: cannot use the state database: {exc}") from None
         finally:

@@ -351,6 +351,7 @@ class OutputDir:
     def __init__(self, root: Path, state: Path | None = None) -> None:
         self.root = root
         self.state = state  # the build state's folder: where the manifest of owned files is
+        self.replaced: list[str] = []  # every file :meth:`publish` wrote, in this object's life
 
     def locked(self, wait: float) -> contextlib.AbstractContextManager[None]:
         """Hold the lock on the folder (as a build does): no build changes it meanwhile."""
@@ -451,6 +452,7 @@ class OutputDir:
         for folder in sorted({targets[rel].parent for rel in rows if rel not in same}):
             _fsync_dir(folder)
         changed = tuple(rel for rel in targets if rel not in same)
+        self.replaced.extend(changed)
         stale = self.stale(set(files), owned)
         for rel in stale:
             rows[rel] = owned[rel]

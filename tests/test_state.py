@@ -8,6 +8,7 @@ import functools
 import os
 import pickle
 import random
+import re
 import shutil
 import signal
 import sqlite3
@@ -575,3 +576,31 @@ def test_switching_base_urls_remakes_entries_whose_bytes_were_dropped(tmp_path: 
     code, _, err = build(root)
     assert code == 0, err
     assert all_files(root / "output") == clean_build(root, tmp_path / "clean")
+
+
+def test_a_store_that_fails_after_the_files_are_written_still_reports_them(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The state's disk fills up at the commit, after the files were written: the
+    build goes on without the store, and what it wrote is reported as changed (for
+    WebSub pings and whoever reads the output), not 'nothing changed'."""
+    real = store_module.Store.commit
+    failed: list[object] = []
+
+    def full(self: store_module.Store) -> None:
+        if self.path is not None and not failed:
+            failed.append(self.path)
+            exc = sqlite3.OperationalError("database or disk is full")
+            exc.sqlite_errorname = "SQLITE_FULL"  # type: ignore[attr-defined]
+            raise exc
+        real(self)
+
+    monkeypatch.setattr(store_module.Store, "commit", full)
+    code, out, err = build(project)
+    assert code == 0, err
+    assert failed
+    assert "cannot use the state database (database or disk is full)" in err
+    files = all_files(project / "output")
+    wrote = sorted(line.removeprefix("wrote ") for line in out.splitlines()
+                   if line.startswith("wrote "))
+    assert wrote == sorted(str(project / "output" / p) for p in files)
+    assert re.match(rf"\d+ feeds, {len(wrote)} changed, ", out.splitlines()[-1])
