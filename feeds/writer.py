@@ -378,7 +378,7 @@ class OutputDir:
         for rel in files:
             row = owned.get(rel)
             try:
-                if row is None or not _same_stat(row, os.stat(os.path.join(root, rel))):
+                if row is None or not _same_stat(row, os.lstat(os.path.join(root, rel))):
                     return False
             except OSError:
                 return False
@@ -469,15 +469,17 @@ class OutputDir:
             st = None
         except OSError as exc:
             raise _error(target, exc) from None
-        if st is not None and not target.is_file():
+        linked = st is not None and target.is_symlink()  # the link is replaced, never kept
+        if st is not None and not linked and not target.is_file():
             raise WriteError(f"{target}: cannot write: a folder is in the way")
+        same = st is not None and not linked  # a file that may already hold the bytes
         digest = size = None
         if not callable(data):
             digest, size = _digest(data)
-            if st is not None and old is not None and (old.digest, old.size) == (digest, size) \
-                    and _same_stat(old, st):
+            if same and st is not None and old is not None \
+                    and (old.digest, old.size) == (digest, size) and _same_stat(old, st):
                 return old
-            if st is not None and same_content(target, data):
+            if same and st is not None and same_content(target, data):
                 return PublishedRow(digest, size, st.st_mtime_ns, st.st_ino)
             self._check_ours(rel, target, st, old)
         try:
@@ -485,8 +487,8 @@ class OutputDir:
         except OSError as exc:
             raise _error(target, exc) from None
         if callable(data) and st is not None:
-            if (old is not None and (old.digest, old.size) == (digest, size)
-                    and _same_stat(old, st)) or _file_digest(target) == digest:
+            if same and ((old is not None and (old.digest, old.size) == (digest, size)
+                          and _same_stat(old, st)) or _file_digest(target) == digest):
                 _discard(tmp)
                 return PublishedRow(digest, size, st.st_mtime_ns, st.st_ino)
             try:
@@ -501,7 +503,7 @@ class OutputDir:
         """The manifest row of a file kept as it is; it must not have changed since the
         caller looked (no other build runs: we hold the lock)."""
         try:
-            if old is not None and _same_stat(old, os.stat(target)):
+            if old is not None and _same_stat(old, os.lstat(target)):
                 return old
         except OSError:
             pass

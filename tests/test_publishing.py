@@ -407,3 +407,21 @@ def test_a_kept_file_is_left_as_it_is_and_stays_in_the_manifest(tmp_path: Path) 
     with pytest.raises(WriteError):
         out.publish({"c.xml": KEEP}, again.rows)
     assert not (tmp_path / "out" / "c.xml").exists()
+
+
+def test_a_published_file_replaced_by_a_link_is_written_again(project: Path, tmp_path: Path) -> None:
+    """A link in output/ to a file outside it, even with the same bytes, is replaced by
+    the file: what the host serves must not depend on a file elsewhere."""
+    assert build(project)[0] == 0
+    out = project / "output"
+    good = all_files(out)
+    for rel in ("index.html", "atom.xml"):
+        outside = tmp_path / rel.replace("/", "-")
+        outside.write_bytes((out / rel).read_bytes())
+        (out / rel).unlink()
+        (out / rel).symlink_to(outside)
+    code, stdout, err = build(project)
+    assert code == 0, err
+    assert not [p for p in out.rglob("*") if p.is_symlink()]
+    assert all_files(out) == good
+    assert f"wrote {out / 'atom.xml'}" in stdout.splitlines()
