@@ -431,8 +431,11 @@ def dated(issue: Issue, entries: Sequence[Entry], config: Config, revisions: Rev
     return made
 
 
-def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = None) -> Entry:
-    """The digest's entry for one issue: the whole issue as one entry."""
+def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = None,
+                 edited: bool = True) -> Entry:
+    """The digest's entry for one issue: the whole issue as one entry. Its ``updated``
+    moves (see :func:`revised`) only if the issue was ``edited`` since the last build:
+    a new base URL or new code changes its bytes but corrects nothing."""
     assert issue.date is not None
     link = published_url(issue.url) if issue.url and is_web_url(issue.url) \
         else config.base_url + "index.html"
@@ -443,10 +446,14 @@ def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = Non
     revision = hashlib.sha256("\x1f".join((title, link, summary, content)).encode(
         "utf-8", "surrogatepass")).hexdigest()
     ident = digest_id(config, issue)
+    last = (revisions or {}).get(ident)
+    if edited or last is None:
+        updated = revised(ident, revision, issue.date, revisions or {}, file_changed(issue.path))
+    else:
+        updated = max(issue.date, last[1])
     return _keyed(Entry(
         id=ident, title=title, link=link, summary=summary, content_html=content,
-        published=issue.date, updated=revised(ident, revision, issue.date, revisions or {},
-                                                 file_changed(issue.path)),
+        published=issue.date, updated=updated,
         section_name="", section_slug="", author="", tags=(),
         order=(issue.date, issue.year, issue.number, 0), revision=revision), config)
 

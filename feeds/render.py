@@ -352,7 +352,7 @@ def prepare_issue(issue: Issue, config: Config, revisions: Revisions | None = No
     own = issue_entries(issue, config)
     if articles is not None:
         own = dated(issue, own, config, articles, edited)
-    entries = [*own, digest_entry(issue, config, revisions)]
+    entries = [*own, digest_entry(issue, config, revisions, edited)]
     made = entry_fragments(entries, config)
     return Prepared(tuple(_slim(e) for e in entries[:-1]), _slim(entries[-1]),
                     {e.key: f for e, f in zip(entries, made, strict=True)},

@@ -371,7 +371,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         return remake_digest(issue)
 
     def remake_digest(issue: IssueSummary) -> Entry:
-        made = digest_entry(load(issue), config, revisions)
+        made = digest_entry(load(issue), config, revisions, issue.path in edited)
         store.add_entries(issue.key, _digest_context(context, issue), [[
             made.key, made.published.isoformat(), made.updated.isoformat(), made.id,
             made.revision]])
