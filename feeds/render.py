@@ -10,10 +10,12 @@ format's library writing a whole feed: the reference those bytes must equal.
 from __future__ import annotations
 
 import hashlib
+import os
+import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import partial
-from typing import cast
+from typing import IO, cast
 
 from feeds.builder import (
     DIGEST_FOLDER,
@@ -156,15 +158,54 @@ def render_stream(feeds: Sequence[FeedInfo], config: Config, fetch: Fetch,
         yield tail
 
     out: dict[str, Callable[[], Iterator[bytes]]] = {}
+    spool = PageSpool()
     for info, start, prev in settled if settled is not None else [(f, 0, "") for f in feeds]:
         def parts(page: ArchivePage, fmt: str = info.format) -> list[bytes]:
             return list(fetch([e.key for e in page.entries], fmt))
 
         for path, made in _made_pages(info, start, prev, parts, config, pages, context):
-            out[path] = partial(iter, made)
+            out[path] = spool.keep(made)
             prev = config.base_url + path
         out[info.path] = partial(chunks, replace(info, prev_archive=prev) if prev else info)
     return out
+
+
+PAGES_IN_MEMORY = 64 << 20  # bytes of made archive pages held in memory until written
+
+
+class PageSpool:
+    """Archive pages made before they are written (each is named by a digest of its
+    bytes, so it is made whole first): held in memory up to :data:`PAGES_IN_MEMORY`,
+    the rest in an unnamed temporary file, so that a cold build of a long history
+    does not hold every page at once."""
+
+    def __init__(self, budget: int | None = None) -> None:
+        self.budget = PAGES_IN_MEMORY if budget is None else budget
+        self.held = 0
+        self.file: IO[bytes] | None = None
+        self.end = 0
+
+    def keep(self, chunks: tuple[bytes, ...]) -> Callable[[], Iterator[bytes]]:
+        """A function that gives the page's bytes again when it is written."""
+        size = sum(len(c) for c in chunks)
+        if self.held + size > self.budget:
+            try:
+                if self.file is None:
+                    self.file = tempfile.TemporaryFile(prefix="feeds-pages-")  # noqa: SIM115
+                self.file.seek(self.end)
+                self.file.writelines(chunks)
+                self.file.flush()
+            except OSError:
+                pass  # no room for the spool: the page stays in memory
+            else:
+                offset, self.end = self.end, self.end + size
+                return partial(self._read, self.file, offset, size)
+        self.held += size
+        return partial(iter, chunks)
+
+    @staticmethod
+    def _read(file: IO[bytes], offset: int, size: int) -> Iterator[bytes]:
+        yield os.pread(file.fileno(), size, offset)
 
 
 def settle_archives(feeds: Sequence[FeedInfo], config: Config, known: Mapping[str, str],

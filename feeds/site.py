@@ -436,9 +436,11 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     made_pages: dict[str, str] = {}
     for path, make in render_stream(feeds, config, fetch, made_pages, context_of_pages,
                                     settled).items():
-        # A small feed (and every archive page) is made in memory and compared with
-        # the published one by its digest; a large one is made while it is written.
-        files[path] = tuple(make()) if sizes.get(path, 0) <= IN_MEMORY_ENTRIES else make
+        # A small feed is made in memory and compared with the published one by its
+        # digest; a large one is made while it is written, and so is an archive page,
+        # read back from where render_stream holds it (memory, or its spool file).
+        small = path in sizes and sizes[path] <= IN_MEMORY_ENTRIES
+        files[path] = tuple(make()) if small else make
     files.update(pages)
     files["feeds.opml"] = opml(feeds, config)
     published = out.publish(files, owned)

@@ -672,3 +672,23 @@ def test_a_page_record_naming_another_file_is_not_trusted(tmp_path: Path, path: 
     code, _, err = build(root)
     assert code == 0, err
     assert all_files(out) == _clean_build(root, tmp_path)
+
+
+def test_archive_pages_beyond_the_memory_budget_are_spooled_with_the_same_bytes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold build holds made archive pages in memory only up to a budget; the rest
+    go through a temporary file and come out byte for byte the same."""
+    from feeds import render
+
+    whole = all_files(_archived(tmp_path / "a", SMALL))
+    spooled: list[int] = []
+    real = render.PageSpool._read
+
+    def counted(file: object, offset: int, size: int) -> object:
+        spooled.append(size)
+        return real(file, offset, size)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(render, "PAGES_IN_MEMORY", 0)
+    monkeypatch.setattr(render.PageSpool, "_read", staticmethod(counted))
+    assert all_files(_archived(tmp_path / "b", SMALL)) == whole
+    assert len(spooled) == len([p for p in whole if PAGE.fullmatch(p)])
