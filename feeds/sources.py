@@ -121,9 +121,10 @@ def code_stamp() -> str:
     rebuilds everything."""
     package = Path(__file__).resolve().parent
     parts = []
-    for module in sorted([*package.glob("*.py"), *package.glob("templates/*")]):
+    for module in sorted([*package.glob("*.py"), *package.glob("formats/*.py"),
+                          *package.glob("templates/*")]):
         stat = module.stat()
-        parts.append(f"{module.name}:{stat.st_size}:{stat.st_mtime_ns}")
+        parts.append(f"{module.relative_to(package)}:{stat.st_size}:{stat.st_mtime_ns}")
     return ";".join(parts)
 
 
