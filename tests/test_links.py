@@ -258,7 +258,8 @@ def test_full_width_and_zero_width_hosts_are_published_as_a_browser_reads_them(t
         "https://ｅｘａｍｐｌｅ．com/x", "https://exa\u200bmple.com/y",
         "https://a.example/s\n\n**摘要:** [见](https://ｅｘａｍｐｌｅ．com/z)"]), encoding="utf-8")
     result = CliRunner().invoke(cli, ["build", "-q", "--issues", str(tmp_path / "issues"),
-                                      "--output", str(tmp_path / "output"), "--base-url", BASE])
+                                      "--output", str(tmp_path / "output"), "--base-url", BASE,
+                                      "--state", str(tmp_path / ".feeds")])
     assert result.exit_code == 0, result.output
     feed = feedparser.parse((tmp_path / "output" / "atom.xml").read_bytes())
     assert [e.link for e in feed.entries] == ["https://example.com/x", "https://example.com/y",
