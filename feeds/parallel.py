@@ -8,6 +8,7 @@ the kernel kills them (see feeds.signals).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -37,22 +38,18 @@ def workers() -> int:
         return max(1, min(os.cpu_count() or 1, 4))
 
 
-def parallel_map(func: Callable[[T], R], items: Sequence[T], min_items: int) -> list[R]:
-    """``[func(i) for i in items]``, on all cores when there are at least ``min_items``."""
+@contextlib.contextmanager
+def _forked_pool(func: Callable[[Any], Any], items: Sequence[Any],
+                 count: int) -> Iterator[ProcessPoolExecutor]:
+    """A pool of ``count`` forked workers that run ``func`` over chunks of ``items``
+    (see :func:`_run_chunk`); shut down when done, its workers killed on a signal."""
     global _WORK
-    count = workers()
-    if len(items) < min_items or count < 2:
-        return [func(item) for item in items]
-    size = -(-len(items) // (count * 8))  # small chunks: less memory in flight, even finish
-    bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     _WORK = (func, items)
     others = set(active_children())
     pool = ProcessPoolExecutor(count, mp_context=get_context("fork"), initializer=die_with_parent,
                                initargs=(os.getpid(),))
     try:
-        with held_signals():  # the workers are forked here, on the first submit
-            chunks = pool.map(_run_chunk, bounds)
-        return [result for chunk in chunks for result in chunk]
+        yield pool
     except BaseException as exc:
         if not isinstance(exc, Exception):
             # Stopped by a signal: the work in flight is of no use. Waiting for the
@@ -67,23 +64,31 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], min_items: int) -> 
         _WORK = None
 
 
+def parallel_map(func: Callable[[T], R], items: Sequence[T], min_items: int) -> list[R]:
+    """``[func(i) for i in items]``, on all cores when there are at least ``min_items``."""
+    count = workers()
+    if len(items) < min_items or count < 2:
+        return [func(item) for item in items]
+    size = -(-len(items) // (count * 8))  # small chunks: less memory in flight, even finish
+    bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
+    with _forked_pool(func, items, count) as pool:
+        with held_signals():  # the workers are forked here, on the first submit
+            chunks = pool.map(_run_chunk, bounds)
+        return [result for chunk in chunks for result in chunk]
+
+
 def parallel_imap(func: Callable[[T], R], items: Sequence[T], min_items: int,
                   chunk: int = 16) -> Iterator[R]:
     """:func:`parallel_map` that hands each result on as its chunk comes back and
     keeps only a few chunks in flight, so that results never pile up in memory
     while the caller is busy with earlier ones. Workers die with the build as
     in :func:`parallel_map`."""
-    global _WORK
     count = workers()
     if len(items) < min_items or count < 2:
         yield from map(func, items)
         return
     bounds = [(start, min(start + chunk, len(items))) for start in range(0, len(items), chunk)]
-    _WORK = (func, items)
-    others = set(active_children())
-    pool = ProcessPoolExecutor(count, mp_context=get_context("fork"), initializer=die_with_parent,
-                               initargs=(os.getpid(),))
-    try:
+    with _forked_pool(func, items, count) as pool:
         with held_signals():  # the workers are forked here, on the first submit
             pending = deque(pool.submit(_run_chunk, b) for b in bounds[:count * 2])
         for at in range(count * 2, len(bounds) + count * 2):
@@ -91,12 +96,3 @@ def parallel_imap(func: Callable[[T], R], items: Sequence[T], min_items: int,
             if at < len(bounds):
                 pending.append(pool.submit(_run_chunk, bounds[at]))
             yield from done
-    except BaseException as exc:
-        if not isinstance(exc, Exception):  # stopped by a signal: as in parallel_map
-            for worker in set(active_children()) - others:
-                worker.kill()
-            pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-        _WORK = None
