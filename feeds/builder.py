@@ -384,14 +384,15 @@ def digest_id(config: Config, issue: AnyIssue) -> str:
 
 
 def revised(entry_id: str, revision: str, published: datetime, revisions: Revisions,
-            changed: datetime | None = None) -> datetime:
-    """A digest entry's ``updated``: its issue's date when first published; the same
-    as last time while its content is unchanged; when the content changes, when its
+            changed: datetime | None = None, edited: bool = True) -> datetime:
+    """An entry's ``updated``: its date when first published; the same as last time
+    while its content is unchanged, or whatever it is if its issue was not ``edited``
+    (new code or a new base URL corrects nothing); when the content changes, when its
     file was ``changed`` (an input, never the clock), and never before the last value."""
     last = revisions.get(entry_id)
     if last is None:
         return published
-    if last[0] == revision:
+    if last[0] == revision or not edited:
         return max(published, last[1])
     later = last[1] + timedelta(seconds=1)
     if changed is not None:
@@ -420,11 +421,9 @@ def dated(issue: Issue, entries: Sequence[Entry], config: Config, revisions: Rev
     for entry in entries:
         if edited and revisions and entry.id not in revisions and changed is not None:
             updated = max(entry.published, changed)
-        elif edited:
-            updated = revised(entry.id, entry.revision, entry.published, revisions, changed)
         else:
-            last = revisions.get(entry.id)
-            updated = max(entry.published, last[1]) if last else entry.published
+            updated = revised(entry.id, entry.revision, entry.published, revisions, changed,
+                              edited)
         updated = updated.astimezone(entry.published.tzinfo)  # as the issue's date is written
         made.append(entry if updated == entry.updated
                     else _keyed(replace(entry, updated=updated), config))
@@ -446,11 +445,8 @@ def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = Non
     revision = hashlib.sha256("\x1f".join((title, link, summary, content)).encode(
         "utf-8", "surrogatepass")).hexdigest()
     ident = digest_id(config, issue)
-    last = (revisions or {}).get(ident)
-    if edited or last is None:
-        updated = revised(ident, revision, issue.date, revisions or {}, file_changed(issue.path))
-    else:
-        updated = max(issue.date, last[1])
+    updated = revised(ident, revision, issue.date, revisions or {},
+                      file_changed(issue.path) if edited else None, edited)
     return _keyed(Entry(
         id=ident, title=title, link=link, summary=summary, content_html=content,
         published=issue.date, updated=updated,
