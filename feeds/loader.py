@@ -294,9 +294,9 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
     jobs: list[_Job] = []
     waiting: list[tuple[SourceFile, str]] = []
     for source in found:
-        if not source.changed and str(source.path) in held:
+        if not source.changed and source.file in held:
             continue
-        name = display_path(source.path, cwd)
+        name = display_path(source.file, cwd)
         if source.row is None:
             diags.append(Diagnostic(name, 0, "error", f"cannot read: {source.error}"))
             continue
@@ -345,7 +345,7 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
         if s.path in fresh:
             assert s.date is not None
             dates[s.path] = (s.date, s.date_source)
-    paths = {str(s.path) for s in found}
+    paths = {s.file for s in found}
     store.drop_catalog(held - paths)
     for file, summary in changed.items():
         assert summary.date is not None
@@ -364,7 +364,7 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
                                  datetime.now(options.tz)))
     if any(d.level == "error" for d in diags):
         raise ParseError(diags)
-    store.save_sources({str(s.path): s.row for s in found if s.changed and s.row is not None},
+    store.save_sources({s.file: s.row for s in found if s.changed and s.row is not None},
                        [p for p in known if p not in paths])
     store.forget_parsed()
     spool.flush()

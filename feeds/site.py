@@ -117,27 +117,29 @@ def _recover(state: Path, failed: Store | None, exc: sqlite3.Error,
 
 def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
            notes: list[Diagnostic], started: float) -> BuildReport:
-    from feeds.sources import code_stamp, find_issue_files, inputs_digest, survey, template_stamp
+    from feeds.sources import code_stamp, find_issue_names, inputs_digest, survey, template_stamp
 
     store.begin()
     known = store.sources()
-    found = survey(find_issue_files([issues_dir]), known)
+    found = survey(find_issue_names([issues_dir]), known)
     inputs = inputs_digest(found, code_stamp(), repr(config), str(issues_dir.resolve()),
                            template_stamp(config))
-    owned = store.published(out.key)
     last = store.last_build(out.key)
-    if last is not None and last[0] == inputs and out.intact(last[2], owned):
-        try:
-            files = sorted(str(f) for f in last[2])
-            warnings = tuple(Diagnostic(*d) for d in last[3])
-        except TypeError:
-            pass  # a damaged record only means a full build
-        else:
-            if any(s.changed for s in found):  # re-read racy files: remember they are settled
-                store.save_sources({str(s.path): s.row for s in found if s.changed and s.row}, [])
-            store.commit()
-            return BuildReport(last[1], (), tuple(files), out.stale(set(files), owned),
-                               (*notes, *warnings), time.perf_counter() - started)
+    if last is not None and last[0] == inputs:
+        stats = store.published_stats(out.key)
+        if out.left_as(last[2], stats):
+            try:
+                files = sorted(str(f) for f in last[2])
+                warnings = tuple(Diagnostic(*d) for d in last[3])
+            except TypeError:
+                pass  # a damaged record only means a full build
+            else:
+                if any(s.changed for s in found):  # re-read racy files: remember they are settled
+                    store.save_sources({s.file: s.row for s in found if s.changed and s.row}, [])
+                store.commit()
+                return BuildReport(last[1], (), tuple(files), out.stale(set(files), stats),
+                                   (*notes, *warnings), time.perf_counter() - started)
+    owned = store.published(out.key)
     return _full_build(found, known, out, config, store, inputs, owned, notes, started)
 
 
@@ -291,8 +293,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     cwd = os.getcwd()
     # the issues whose text changed since the last build (as each Issue.path has it):
     # only their entries may have new revisions (a file touched or re-read is not one)
-    edited = {display_path(s.path, cwd) for s in found if s.changed and s.row is not None
-              and (str(s.path) not in known or known[str(s.path)].digest != s.row.digest)}
+    edited = {display_path(s.file, cwd) for s in found if s.changed and s.row is not None
+              and (s.file not in known or known[s.file].digest != s.row.digest)}
     number_of = {p: (y, n) for p, y, n, *_ in store.dates_and_numbers()}
     numbers = {p: number_of[p] for p in edited if p in number_of}
     # each issue's article records as they were, and as its entries made now have them

@@ -12,8 +12,8 @@ import os
 import stat
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from feeds.limits import MAX_FILE_BYTES
 from feeds.store import SourceRow
@@ -29,12 +29,20 @@ def find_issue_files(paths: Sequence[Path]) -> list[Path]:
     Hidden are files and folders starting with ``.`` or ``_``, and ``README.md``;
     links to folders are not followed.
     """
-    found: dict[str, Path] = {}
+    return [Path(p) for p in find_issue_names(paths)]
+
+
+def find_issue_names(paths: Sequence[Path]) -> list[str]:
+    """:func:`find_issue_files` as strings (each as ``str(Path(name))`` would give it):
+    a build looks at thousands, and a Path costs more than the look."""
+    found: list[str] = []
     for path in paths:
         if not path.is_dir():
-            found[str(path)] = path
+            found.append(str(path))
             continue
-        folders = [str(path)]
+        top = str(path)
+        folders = [top]
+        start = len(found)
         while folders:
             with os.scandir(folders.pop()) as entries:
                 for entry in entries:
@@ -45,18 +53,20 @@ def find_issue_files(paths: Sequence[Path]) -> list[Path]:
                         folders.append(entry.path)
                     elif name.endswith(".md") and name.lower() != "readme.md" \
                             and entry.is_file():
-                        found[entry.path] = None  # type: ignore[assignment]
-    return [found[p] or Path(p) for p in sorted(found)]
+                        found.append(entry.path)
+        if top == ".":  # scandir names them ./x.md, a Path x.md
+            found[start:] = [p[2:] for p in found[start:]]
+    return sorted(set(found))
 
 
-def display_path(path: Path, cwd: str | None = None) -> str:
+def display_path(path: str | Path, cwd: str | None = None) -> str:
     """The path as a user would type it: relative to the current folder when inside it."""
     here = (cwd or os.getcwd()).rstrip(os.sep) + os.sep
     full = os.path.abspath(path)
     return full[len(here):] if full.startswith(here) else str(path)
 
 
-def read_issue_file(file: Path) -> bytes:
+def read_issue_file(file: str | Path) -> bytes:
     """The file's bytes, read no further than one byte past the size limit: the
     parser refuses a larger file without it ever being in memory whole.
 
@@ -128,26 +138,30 @@ def code_stamp() -> str:
     return ";".join(parts)
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(NamedTuple):
     """An issue file as this build found it: its times and content digest (read only
-    when they differ from the last build's), or why it cannot be read."""
+    when they differ from the last build's), or why it cannot be read. A tuple, and
+    named by a string: a build makes one for every issue file."""
 
-    path: Path
+    file: str  # as find_issue_names gives it
     row: SourceRow | None
     changed: bool
     error: str = ""
 
+    @property
+    def path(self) -> Path:
+        return Path(self.file)
 
-def survey(files: Sequence[Path], known: Mapping[str, SourceRow]) -> list[SourceFile]:
+
+def survey(files: Sequence[str], known: Mapping[str, SourceRow]) -> list[SourceFile]:
     """Each file's state; a file whose size, times and inode are those the last build
     saw (and were not racy then) keeps its digest without being read."""
     now = time.time_ns()
     found = []
     for file in files:
         try:
-            st = file.stat()
-            old = known.get(str(file))
+            st = os.stat(file)
+            old = known.get(file)
             if old is not None and not old.racy and (old.size, old.mtime_ns, old.ctime_ns,
                                                      old.ino) == \
                     (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
@@ -171,6 +185,6 @@ def inputs_digest(files: Sequence[SourceFile], *settings: str) -> str:
         digest.update(setting.encode("utf-8", "surrogatepass") + b"\0")
     for source in files:
         row = source.row
-        text = f"{source.path}\0{row.mtime_ns}\0{row.digest}\0" if row else f"{source.path}\0-\0"
+        text = f"{source.file}\0{row.mtime_ns}\0{row.digest}\0" if row else f"{source.file}\0-\0"
         digest.update(text.encode("utf-8", "surrogatepass"))
     return digest.hexdigest()

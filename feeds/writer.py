@@ -21,7 +21,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -352,6 +351,10 @@ class OutputDir:
         self.root = root
         self.state = state  # the build state's folder: where the manifest of owned files is
         self.replaced: list[str] = []  # every file :meth:`publish` wrote, in this object's life
+        # the files :meth:`intact` found as their rows say, until the next publish: kept,
+        # they are not looked at again (one that changes meanwhile keeps its old row,
+        # so the next build finds it changed and writes it again)
+        self._looked: dict[str, PublishedRow] = {}
 
     def locked(self, wait: float) -> contextlib.AbstractContextManager[None]:
         """Hold the lock on the folder (as a build does): no build changes it meanwhile."""
@@ -382,6 +385,28 @@ class OutputDir:
                     return False
             except OSError:
                 return False
+        for rel in files:
+            self._looked[rel] = owned[rel]
+        return bool(files)
+
+    def left_as(self, files: Sequence[str], stats: Mapping[str, Sequence[int]]) -> bool:
+        """:meth:`intact` for a whole build's files at once, against the size, mtime and
+        inode of each (see :meth:`Store.published_stats`): one lstat per file, each
+        relative to the folder, opened once."""
+        try:
+            folder = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            return False
+        lstat = os.lstat
+        try:
+            for rel in files:
+                st = lstat(rel, dir_fd=folder)
+                if (st.st_size, st.st_mtime_ns, st.st_ino) != stats.get(rel):
+                    return False
+        except (OSError, ValueError, TypeError):  # TypeError: a damaged record
+            return False
+        finally:
+            os.close(folder)
         return bool(files)
 
     def publish(self, files: Mapping[str, Content],
@@ -422,12 +447,17 @@ class OutputDir:
         try:
             made = [rel for rel in targets if not callable(files[rel])]
             base = os.fspath(self.root)
+            looked, self._looked = self._looked, {}
             for rel in kept:
-                rows[rel] = self._kept(os.path.join(base, rel), owned.get(rel))
+                old = owned.get(rel)
+                rows[rel] = old if old is not None and looked.get(rel) == old else \
+                    self._kept(os.path.join(base, rel), old)
             if len(made) < WRITE_THREADS_FROM:
                 for rel in made:
                     stage(rel)
             else:  # each file's fsync waits for the disk: overlapped, the journal commits them together
+                from concurrent.futures import ThreadPoolExecutor
+
                 with ThreadPoolExecutor(WRITE_THREADS) as pool:
                     for _ in pool.map(stage, made):
                         pass
@@ -544,12 +574,17 @@ class OutputDir:
             with contextlib.suppress(OSError):
                 folder.rmdir()
 
-    def stale(self, produced: set[str], owned: Mapping[str, PublishedRow]) -> tuple[str, ...]:
-        """Files this tool published earlier but no longer produces (kept, never deleted).
+    def stale(self, produced: set[str], owned: Iterable[str]) -> tuple[str, ...]:
+        """Files this tool published earlier (``owned``: their paths) but no longer
+        produces (kept, never deleted).
 
         A superseded content-named file (an old archive page) is not stale: it is
         kept on purpose, for the caches that hold it under its URL."""
-        from feeds.hosting import IMMUTABLE, policy
+        gone = [p for p in owned if p not in produced]
+        if not gone:
+            return ()
+        from feeds.hosting import content_named
 
-        return tuple(sorted(p for p in owned if p not in produced and (self.root / p).exists()
-                            and policy(p).cache_control != IMMUTABLE))
+        root = os.fspath(self.root)
+        return tuple(sorted(p for p in gone if not content_named(p)
+                            and os.path.exists(os.path.join(root, p))))

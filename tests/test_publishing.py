@@ -80,6 +80,34 @@ def test_a_tampered_output_is_rebuilt(project: Path) -> None:
     assert build(project)[0] == 0 and atom.read_bytes() == good
 
 
+def test_a_noop_finds_a_file_in_a_subfolder_replaced_or_truncated_behind_its_times(
+        project: Path) -> None:
+    """The no-op check (one lstat per published file, relative to output/) compares
+    size, mtime and inode: a file replaced by another of the same size and mtime, or
+    truncated with its mtime put back, is written again."""
+    assert build(project)[0] == 0
+    out = project / "output"
+    good = all_files(out)
+    replaced = sorted(out.glob("sections/*/atom.xml"))[0]
+    truncated = out / "issues" / "2024-29.html"
+    for path, data in ((replaced, bytes(reversed(replaced.read_bytes()))),
+                       (truncated, truncated.read_bytes()[:-10])):
+        st = path.stat()
+        spare = path.with_name("spare")
+        spare.write_bytes(data)
+        if path is replaced:
+            os.replace(spare, path)
+        else:
+            path.write_bytes(data)
+            spare.unlink()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    code, stdout, err = build(project)
+    assert code == 0, err
+    assert sorted(line for line in stdout.splitlines() if line.startswith("wrote ")) == \
+        sorted([f"wrote {replaced}", f"wrote {truncated}"])
+    assert all_files(out) == good
+
+
 def test_a_damaged_state_record_means_a_full_build(project: Path) -> None:
     assert build(project)[0] == 0
     with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:

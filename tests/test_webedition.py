@@ -147,6 +147,45 @@ def test_a_tampered_or_deleted_page_is_rendered_again(corpus: Path, spy: Spy) ->
     assert all_files(out) == before
 
 
+def test_a_kept_file_changed_after_its_check_is_written_again_by_the_next_build(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A kept file (a page, an archive page) is looked at once per build (by
+    OutputDir.intact), not again when published: one changed in between keeps its old
+    manifest row, so the next build, a no-op by its inputs, finds it changed and
+    writes it again."""
+    config = CONFIG + "max_items = 30\nsection_max_items = 10\narchive_page_size = 10\n"
+    corpus = write_project(tmp_path / "site", {}, config)
+    write_corpus(12, corpus / "issues")
+    assert build(corpus)[0] == 0
+    write_corpus(1, corpus / "issues", start=12)
+    publish = OutputDir.publish
+    tampered: list[Path] = []
+
+    def tamper_then_publish(self: OutputDir, files: dict[str, object],
+                            owned: dict[str, PublishedRow]) -> object:
+        kept = sorted(p for p, data in files.items() if data is KEEP)
+        for rel in [next(p for p in kept if p.startswith("issues/")),
+                    next(p for p in kept if "/archive/" in p or p.startswith("archive/"))]:
+            (self.root / rel).write_bytes(b"tampered after the check\n")
+            tampered.append(self.root / rel)
+        return publish(self, files, owned)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as m:
+        m.setattr(OutputDir, "publish", tamper_then_publish)
+        code, _, err = build(corpus)
+    assert code == 0, err
+    assert len(tampered) == 2 and all(p.read_bytes() == b"tampered after the check\n"
+                                      for p in tampered)
+    code, stdout, err = build(corpus)
+    assert code == 0, err
+    assert sorted(line for line in stdout.splitlines() if line.startswith("wrote ")) == \
+        sorted(f"wrote {p}" for p in tampered)
+    clean = write_project(tmp_path / "clean", {}, config)
+    mirror(corpus, clean)
+    assert build(clean)[0] == 0
+    assert all_files(corpus / "output") == all_files(clean / "output")
+
+
 def test_the_keys_need_not_survive(corpus: Path, spy: Spy, tmp_path: Path) -> None:
     """A state without the pages' keys or the issues' URLs renders and loads again."""
     db = sqlite3.connect(corpus / ".feeds" / "state.sqlite")
