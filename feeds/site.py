@@ -14,12 +14,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from feeds.config import Config
 from feeds.model import Diagnostic, Issue, IssueSummary
 from feeds.store import DATABASE, SET_ASIDE, PublishedRow, SourceRow, Store, is_damage
-from feeds.writer import Keep, OutputDir, WriteError, build_lock
+from feeds.writer import Keep, OutputDir, WriteError, build_lock, files_key
 
 if TYPE_CHECKING:
     from feeds.builder import Entry, FeedInfo, Revisions, Serialised
@@ -117,30 +117,64 @@ def _recover(state: Path, failed: Store | None, exc: sqlite3.Error,
 
 def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
            notes: list[Diagnostic], started: float) -> BuildReport:
-    from feeds.sources import code_stamp, find_issue_names, inputs_digest, survey, template_stamp
+    from feeds.sources import (
+        all_settled,
+        code_stamp,
+        find_issue_names,
+        inputs_digest,
+        look,
+        stat_key,
+        survey,
+        template_stamp,
+    )
 
     store.begin()
-    known = store.sources()
-    found = survey(find_issue_names([issues_dir]), known)
-    inputs = inputs_digest(found, code_stamp(), repr(config), str(issues_dir.resolve()),
-                           template_stamp(config))
+    settings = (code_stamp(), repr(config), str(issues_dir.resolve()), template_stamp(config))
+    names = find_issue_names([issues_dir])
+    stats = look(names)
+    key = stat_key(names, stats, *settings)
     last = store.last_build(out.key)
+    record = store.noop_record(out.key)
+    if last is not None and record is not None and key is not None and key == record[0] \
+            and last[0] == record[1] and out.left_key(last[2]) == record[2]:
+        # nothing changed: the files' stats and the published files' are the last build's
+        replay = _replay(last, out, record[3], notes, started)
+        if replay is not None:
+            store.commit()
+            return replay
+    known = store.sources()
+    found = survey(names, known, stats)
+    inputs = inputs_digest(found, *settings)
     if last is not None and last[0] == inputs:
-        stats = store.published_stats(out.key)
-        if out.left_as(last[2], stats):
-            try:
-                files = sorted(str(f) for f in last[2])
-                warnings = tuple(Diagnostic(*d) for d in last[3])
-            except TypeError:
-                pass  # a damaged record only means a full build
-            else:
+        published = store.published_stats(out.key)
+        if out.left_as(last[2], published):
+            files = [str(f) for f in last[2]]
+            replay = _replay(last, out, out.stale(set(files), published), notes, started)
+            if replay is not None:
                 if any(s.changed for s in found):  # re-read racy files: remember they are settled
                     store.save_sources({s.file: s.row for s in found if s.changed and s.row}, [])
+                    store.save_noop_record(out.key, (
+                        key, inputs, files_key((f, *published[f]) for f in files),
+                        list(replay.stale)) if key is not None and all_settled(found) else None)
                 store.commit()
-                return BuildReport(last[1], (), tuple(files), out.stale(set(files), stats),
-                                   (*notes, *warnings), time.perf_counter() - started)
+                return replay
     owned = store.published(out.key)
-    return _full_build(found, known, out, config, store, inputs, owned, notes, started)
+    return _full_build(found, known, out, config, store, inputs, key, owned, notes, started)
+
+
+def _replay(last: tuple[str, int, list[str], list[list[Any]]], out: OutputDir,
+            stale: Sequence[str], notes: list[Diagnostic], started: float) -> BuildReport | None:
+    """The report of a build that finds nothing changed: the last build's, its warnings
+    printed again; None if its record is damaged (a full build then)."""
+    try:
+        files = sorted(str(f) for f in last[2])
+        warnings = tuple(Diagnostic(*d) for d in last[3])
+    except TypeError:
+        return None
+    root = os.fspath(out.root)
+    return BuildReport(last[1], (), tuple(files),
+                       tuple(p for p in stale if os.path.exists(os.path.join(root, p))),
+                       (*notes, *warnings), time.perf_counter() - started)
 
 
 def _prepare_stored(item: tuple[int, int, datetime, str, bool, Revisions], spool: int,
@@ -250,8 +284,9 @@ def _stored_digest(rows: list[list[object]] | None, revisions: Revisions) -> Ser
 
 
 def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: OutputDir,
-                config: Config, store: Store, inputs: str, owned: dict[str, PublishedRow],
-                notes: list[Diagnostic], started: float) -> BuildReport:
+                config: Config, store: Store, inputs: str, key: str | None,
+                owned: dict[str, PublishedRow], notes: list[Diagnostic],
+                started: float) -> BuildReport:
     from feeds import corrections
     from feeds.builder import (
         Entry,
@@ -278,7 +313,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         render_stream,
         settle_archives,
     )
-    from feeds.sources import display_path
+    from feeds.sources import all_settled, display_path
     from feeds.writer import KEEP, Content
 
     store.check_code(PARSE_CODE, FRAGMENT_CODE)
@@ -454,6 +489,10 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     diagnostics = catalog.diagnostics
     store.save_build(out.key, inputs, len(feeds), sorted(files),
                      [[d.path, d.line, d.level, d.message] for d in diagnostics])
+    rows = published.rows
+    store.save_noop_record(out.key, (key, inputs, files_key(
+        (f, rows[f].size, rows[f].mtime_ns, rows[f].ino) for f in sorted(files)),
+        list(published.stale)) if key is not None and all_settled(found) else None)
     store.commit()
     return BuildReport(len(feeds), published.changed, published.unchanged, published.stale,
                        (*notes, *diagnostics), time.perf_counter() - started)

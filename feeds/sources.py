@@ -153,14 +153,44 @@ class SourceFile(NamedTuple):
         return Path(self.file)
 
 
-def survey(files: Sequence[str], known: Mapping[str, SourceRow]) -> list[SourceFile]:
-    """Each file's state; a file whose size, times and inode are those the last build
-    saw (and were not racy then) keeps its digest without being read."""
-    now = time.time_ns()
-    found = []
+Looked = list[os.stat_result | OSError]  # each file's stat, or why it failed
+
+
+def look(files: Sequence[str]) -> Looked:
+    """Each file's stat (through links, as reading it goes), or the error."""
+    stats: Looked = []
+    stat = os.stat
     for file in files:
         try:
-            st = os.stat(file)
+            stats.append(stat(file))
+        except OSError as exc:
+            stats.append(exc)
+    return stats
+
+
+def stat_key(files: Sequence[str], stats: Looked, *settings: str) -> str | None:
+    """A digest of the settings and of each file's name, size, times and inode (None if
+    one cannot be looked at): while it stays the same, so does :func:`inputs_digest`
+    over files none of which was racy when it was taken (see :func:`survey`)."""
+    parts = [f"{setting}\0" for setting in settings]
+    for file, st in zip(files, stats, strict=True):
+        if isinstance(st, OSError):
+            return None
+        parts.append(f"{file}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n")
+    return hashlib.sha256("".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def survey(files: Sequence[str], known: Mapping[str, SourceRow],
+           stats: Looked | None = None) -> list[SourceFile]:
+    """Each file's state; a file whose size, times and inode are those the last build
+    saw (and were not racy then) keeps its digest without being read. ``stats`` are
+    the files' stats if :func:`look` took them already."""
+    now = time.time_ns()
+    found = []
+    for file, st in zip(files, stats if stats is not None else look(files), strict=True):
+        try:
+            if isinstance(st, OSError):
+                raise st
             old = known.get(file)
             if old is not None and not old.racy and (old.size, old.mtime_ns, old.ctime_ns,
                                                      old.ino) == \
@@ -175,6 +205,12 @@ def survey(files: Sequence[str], known: Mapping[str, SourceRow]) -> list[SourceF
         found.append(SourceFile(file, SourceRow(st.st_size, st.st_mtime_ns, st.st_ctime_ns,
                                                 st.st_ino, digest, racy), True))
     return found
+
+
+def all_settled(found: Sequence[SourceFile]) -> bool:
+    """Whether every file was read and none was racy: :func:`stat_key` may stand for
+    :func:`inputs_digest`."""
+    return all(s.row is not None and not s.row.racy for s in found)
 
 
 def inputs_digest(files: Sequence[SourceFile], *settings: str) -> str:

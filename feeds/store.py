@@ -30,6 +30,7 @@ SCHEMA_VERSION = 6
 Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
+_NOOP = "noop\0"  # the name in ``meta`` of an output folder's no-op record
 
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -554,6 +555,33 @@ class Store:
         self.db.execute("INSERT OR REPLACE INTO builds VALUES (?, ?, ?, ?, ?)",
                         (output, inputs, feeds, json.dumps(list(files), ensure_ascii=False),
                          json.dumps([list(w) for w in warnings], ensure_ascii=False)))
+
+
+    def noop_record(self, output: str) -> tuple[str, str, str, list[str]] | None:
+        """What lets the next build into ``output`` find that nothing changed without
+        reading the issue files' rows or the manifest (see :meth:`save_noop_record`);
+        None if there is none or it cannot be read."""
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?",
+                              (_NOOP + output,)).fetchone()
+        try:
+            key, inputs, files, stale = json.loads(row[0])
+        except (TypeError, ValueError):
+            return None
+        if not (isinstance(stale, list) and all(isinstance(p, str) for p in stale)
+                and all(isinstance(v, str) for v in (key, inputs, files))):
+            return None
+        return key, inputs, files, stale
+
+    def save_noop_record(self, output: str, record: tuple[str, str, str, list[str]] | None
+                         ) -> None:
+        """Keep (or drop, for None) the record of the build into ``output``: the issue
+        files' :func:`feeds.sources.stat_key`, the inputs digest it stands for, the
+        digest of the published files' sizes, mtimes and inodes, and the stale files."""
+        if record is None:
+            self.db.execute("DELETE FROM meta WHERE name = ?", (_NOOP + output,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                            (_NOOP + output, json.dumps(list(record), ensure_ascii=False)))
 
 
 def _create(db: sqlite3.Connection) -> None:

@@ -344,6 +344,13 @@ def _folder_lock(folder: Path, wait: float, deadline: float) -> Iterator[None]:
         os.close(fd)
 
 
+def files_key(rows: Iterable[tuple[str, int, int, int]]) -> str:
+    """A digest of published files' paths, sizes, mtimes and inodes: the no-op check
+    compares those of the files now with those of the rows the last build left."""
+    text = "".join(f"{rel}\0{size}\0{mtime}\0{ino}\n" for rel, size, mtime, ino in rows)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
 class OutputDir:
     """The published folder: what is in it, and publishing into it."""
 
@@ -408,6 +415,25 @@ class OutputDir:
         finally:
             os.close(folder)
         return bool(files)
+
+    def left_key(self, files: Sequence[str]) -> str | None:
+        """:func:`files_key` of the files as they are now (None if one is missing): equal
+        to the key of the rows a build left them with while every one is intact."""
+        try:
+            folder = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            return None
+        lstat = os.lstat
+        try:
+            seen = []
+            for rel in files:
+                st = lstat(rel, dir_fd=folder)
+                seen.append((rel, st.st_size, st.st_mtime_ns, st.st_ino))
+        except (OSError, ValueError, TypeError):  # TypeError: a damaged record
+            return None
+        finally:
+            os.close(folder)
+        return files_key(seen) if seen else None
 
     def publish(self, files: Mapping[str, Content],
                 owned: Mapping[str, PublishedRow]) -> Publication:
