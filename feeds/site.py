@@ -154,7 +154,7 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
                 if any(s.changed for s in found):  # re-read racy files: remember they are settled
                     store.save_sources({s.file: s.row for s in found if s.changed and s.row}, [])
                     store.save_noop_record(out.key, (
-                        key, inputs, files_key((f, *published[f]) for f in files),
+                        key, inputs, files_key(published[f] for f in files),
                         list(replay.stale)) if key is not None and all_settled(found) else None)
                 store.commit()
                 return replay
@@ -491,7 +491,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
                      [[d.path, d.line, d.level, d.message] for d in diagnostics])
     rows = published.rows
     store.save_noop_record(out.key, (key, inputs, files_key(
-        (f, rows[f].size, rows[f].mtime_ns, rows[f].ino) for f in sorted(files)),
+        (rows[f].size, rows[f].mtime_ns, rows[f].ino) for f in sorted(files)),
         list(published.stale)) if key is not None and all_settled(found) else None)
     store.commit()
     return BuildReport(len(feeds), published.changed, published.unchanged, published.stale,

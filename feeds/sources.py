@@ -172,12 +172,16 @@ def stat_key(files: Sequence[str], stats: Looked, *settings: str) -> str | None:
     """A digest of the settings and of each file's name, size, times and inode (None if
     one cannot be looked at): while it stays the same, so does :func:`inputs_digest`
     over files none of which was racy when it was taken (see :func:`survey`)."""
-    parts = [f"{setting}\0" for setting in settings]
-    for file, st in zip(files, stats, strict=True):
+    values: list[object] = [*settings, *files]
+    add = values.append
+    for st in stats:
         if isinstance(st, OSError):
             return None
-        parts.append(f"{file}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n")
-    return hashlib.sha256("".join(parts).encode("utf-8", "surrogatepass")).hexdigest()
+        add(st.st_size)
+        add(st.st_mtime_ns)
+        add(st.st_ctime_ns)
+        add(st.st_ino)
+    return hashlib.sha256(repr(values).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def survey(files: Sequence[str], known: Mapping[str, SourceRow],

@@ -344,11 +344,11 @@ def _folder_lock(folder: Path, wait: float, deadline: float) -> Iterator[None]:
         os.close(fd)
 
 
-def files_key(rows: Iterable[tuple[str, int, int, int]]) -> str:
-    """A digest of published files' paths, sizes, mtimes and inodes: the no-op check
-    compares those of the files now with those of the rows the last build left."""
-    text = "".join(f"{rel}\0{size}\0{mtime}\0{ino}\n" for rel, size, mtime, ino in rows)
-    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+def files_key(stats: Iterable[tuple[int, int, int]]) -> str:
+    """A digest of published files' sizes, mtimes and inodes, in a given order: the
+    no-op check compares those of the files now with those of the rows the last
+    build left."""
+    return hashlib.sha256(repr([v for st in stats for v in st]).encode()).hexdigest()
 
 
 class OutputDir:
@@ -424,16 +424,19 @@ class OutputDir:
         except OSError:
             return None
         lstat = os.lstat
+        seen: list[int] = []
+        add = seen.append
         try:
-            seen = []
             for rel in files:
                 st = lstat(rel, dir_fd=folder)
-                seen.append((rel, st.st_size, st.st_mtime_ns, st.st_ino))
+                add(st.st_size)
+                add(st.st_mtime_ns)
+                add(st.st_ino)
         except (OSError, ValueError, TypeError):  # TypeError: a damaged record
             return None
         finally:
             os.close(folder)
-        return files_key(seen) if seen else None
+        return hashlib.sha256(repr(seen).encode()).hexdigest() if seen else None
 
     def publish(self, files: Mapping[str, Content],
                 owned: Mapping[str, PublishedRow]) -> Publication:
