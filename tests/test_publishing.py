@@ -68,6 +68,61 @@ def test_noop_rebuild_writes_nothing_at_all(project: Path) -> None:
     assert sorted(p.name for p in state.iterdir()) == ["build.lock", "state.sqlite"]
 
 
+def test_an_issue_edited_in_place_behind_its_size_and_mtime_is_read_again(
+        project: Path) -> None:
+    """The no-op check stands on a digest of the issue files' sizes, times and inodes:
+    an edit that keeps the size and puts the mtime back still changes the ctime."""
+    issue = project / "issues" / "2024-07-20-29.md"
+    os.utime(issue, (time.time() - 60, time.time() - 60))
+    assert build(project)[0] == 0
+    assert build(project)[1].endswith("(nothing changed)\n")
+    st = issue.stat()
+    data = issue.read_bytes()
+    with issue.open("r+b") as handle:  # in place: the same inode
+        handle.write(data.replace(b"PyTorch", b"PYTORCH"))
+    os.utime(issue, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (issue.stat().st_size, issue.stat().st_mtime_ns, issue.stat().st_ino) == \
+        (st.st_size, st.st_mtime_ns, st.st_ino)
+    code, stdout, err = build(project)
+    assert code == 0, err
+    atom = project / "output" / "atom.xml"
+    assert f"wrote {atom}" in stdout.splitlines()
+    assert "PYTORCH内部机制" in atom.read_text(encoding="utf-8")
+
+
+def _noop_records(project: Path) -> list[str]:
+    with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:
+        rows = [r[0] for r in db.execute("SELECT name FROM meta WHERE name LIKE 'noop%'")]
+    db.close()
+    return rows
+
+
+def test_no_noop_record_while_an_issue_is_racy(project: Path) -> None:
+    """An issue file changed in the last two seconds may change again within its
+    timestamp tick: no record lets the next build skip looking at it."""
+    assert build(project)[0] == 0  # the issue was just written
+    assert _noop_records(project) == []
+    os.utime(project / "issues" / "2024-07-20-29.md", (time.time() - 60, time.time() - 60))
+    assert build(project)[0] == 0  # settled now, and a build that writes nothing
+    assert _noop_records(project) == [f"noop\0{(project / 'output').resolve()}"]
+
+
+@pytest.mark.parametrize("value", ["garbage", '["a", "b", "c"]', "[1, 2, 3, [4]]", "null"])
+def test_a_damaged_noop_record_only_means_a_longer_look(project: Path, value: str) -> None:
+    os.utime(project / "issues" / "2024-07-20-29.md", (time.time() - 60, time.time() - 60))
+    assert build(project)[0] == 0
+    with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:
+        db.execute("UPDATE meta SET value = ? WHERE name LIKE 'noop%'", (value,))
+    db.close()
+    code, stdout, err = build(project)
+    assert (code, err) == (0, "")
+    assert stdout.endswith("(nothing changed)\n")
+    (project / "output" / "atom.xml").write_bytes(b"broken")
+    code, stdout, err = build(project)
+    assert (code, err) == (0, "")
+    assert f"wrote {project / 'output' / 'atom.xml'}" in stdout.splitlines()
+
+
 def test_a_tampered_output_is_rebuilt(project: Path) -> None:
     assert build(project)[0] == 0
     atom = project / "output" / "atom.xml"
