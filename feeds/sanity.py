@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
-from pathlib import PurePath
 from typing import Protocol
 
 from feeds.model import Diagnostic
@@ -40,31 +39,30 @@ _SOURCES = {"front matter": "from its front matter", "file name": "from its file
             "mtime": "from the file's modification time"}
 
 
-def _fix(issue: Dated) -> str:
+def _fix(issue: Dated, day: str) -> str:
+    """How to give the issue its real date; ``day`` is its date as YYYY-MM-DD."""
     assert issue.date is not None
-    example = f"{issue.year}-{issue.date:%m-%d}" if issue.date.year != issue.year \
-        else f"{issue.date:%Y-%m-%d}"
-    name = PurePath(issue.path).name
+    example = f"{issue.year}-{day[-5:]}" if issue.date.year != issue.year else day
+    name = issue.path.rsplit("/", 1)[-1]  # a file's name, as PurePath(path).name
     return (f"give its real date as 'date: YYYY-MM-DD' in front matter, or in the file name "
             f"({example}-{issue.number}.md rather than {name})")
 
 
 def _dates(issue: Dated, now: datetime) -> list[Diagnostic]:
-    out: list[Diagnostic] = []
-    if issue.date is None:
-        return out
-    line = issue.heading_line or 1
+    date = issue.date
+    if date is None:
+        return []
+    if date.year != issue.year:
+        what = f"is in {date.year}, but its heading says {issue.year}"
+    elif date - now > FUTURE_SLACK:
+        what = "is more than a day in the future"
+    else:
+        return []
+    day = f"{date:%Y-%m-%d}"
     source = _SOURCES.get(issue.date_source, "")
-    when = f"{issue.date:%Y-%m-%d}" + (f" ({source})" if source else "")
-    if issue.date.year != issue.year:
-        out.append(Diagnostic(issue.path, line, "warning",
-                              f"the issue's date {when} is in {issue.date.year}, but its heading "
-                              f"says {issue.year}; {_fix(issue)}"))
-    elif issue.date - now > FUTURE_SLACK:
-        out.append(Diagnostic(issue.path, line, "warning",
-                              f"the issue's date {when} is more than a day in the future; "
-                              f"{_fix(issue)}"))
-    return out
+    when = day + (f" ({source})" if source else "")
+    return [Diagnostic(issue.path, issue.heading_line or 1, "warning",
+                       f"the issue's date {when} {what}; {_fix(issue, day)}")]
 
 
 def numbering(issues: Sequence[Dated]) -> str:

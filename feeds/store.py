@@ -19,7 +19,6 @@ import json
 import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -100,9 +99,9 @@ class SourceRow(NamedTuple):
     racy: bool
 
 
-@dataclass(frozen=True)
-class PublishedRow:
-    """A published file: its digest, and its size, mtime and inode when last seen."""
+class PublishedRow(NamedTuple):
+    """A published file: its digest, and its size, mtime and inode when last seen (a
+    tuple: a build reads one per published file, thousands)."""
 
     digest: str
     size: int
@@ -510,9 +509,10 @@ class Store:
     # -- what was published where, and the last build
 
     def published(self, output: str) -> dict[str, PublishedRow]:
-        return {row[0]: PublishedRow(*row[1:]) for row in self.db.execute(
-            "SELECT path, digest, size, mtime_ns, ino FROM published WHERE output = ?",
-            (output,))}
+        return {path: PublishedRow(digest, size, mtime_ns, ino)
+                for path, digest, size, mtime_ns, ino in self.db.execute(
+                    "SELECT path, digest, size, mtime_ns, ino FROM published WHERE output = ?",
+                    (output,))}
 
     def published_stats(self, output: str) -> dict[str, tuple[int, int, int]]:
         """Each published file's size, mtime and inode when last seen: what a no-op
