@@ -149,13 +149,15 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
         published = store.published_stats(out.key)
         if out.left_as(last[2], published):
             files = [str(f) for f in last[2]]
-            replay = _replay(last, out, out.stale(set(files), published), notes, started)
+            stale = out.stale_candidates(set(files), published)
+            replay = _replay(last, out, stale, notes, started)
             if replay is not None:
                 if any(s.changed for s in found):  # re-read racy files: remember they are settled
                     store.save_sources({s.file: s.row for s in found if s.changed and s.row}, [])
-                    store.save_noop_record(out.key, (
-                        key, inputs, files_key(published[f] for f in files),
-                        list(replay.stale)) if key is not None and all_settled(found) else None)
+                now = (key, inputs, files_key(published[f] for f in files), list(stale)) \
+                    if key is not None and all_settled(found) else None
+                if now != record:  # the next build's record: once, not at every build
+                    store.save_noop_record(out.key, now)
                 store.commit()
                 return replay
     owned = store.published(out.key)

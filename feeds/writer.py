@@ -605,7 +605,14 @@ class OutputDir:
 
     def stale(self, produced: set[str], owned: Iterable[str]) -> tuple[str, ...]:
         """Files this tool published earlier (``owned``: their paths) but no longer
-        produces (kept, never deleted).
+        produces (kept, never deleted), that are still here."""
+        root = os.fspath(self.root)
+        return tuple(p for p in self.stale_candidates(produced, owned)
+                     if os.path.exists(os.path.join(root, p)))
+
+    @staticmethod
+    def stale_candidates(produced: set[str], owned: Iterable[str]) -> tuple[str, ...]:
+        """:meth:`stale`, whether or not still here.
 
         A superseded content-named file (an old archive page) is not stale: it is
         kept on purpose, for the caches that hold it under its URL."""
@@ -614,6 +621,4 @@ class OutputDir:
             return ()
         from feeds.hosting import content_named
 
-        root = os.fspath(self.root)
-        return tuple(sorted(p for p in gone if not content_named(p)
-                            and os.path.exists(os.path.join(root, p))))
+        return tuple(sorted(p for p in gone if not content_named(p)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -117,6 +118,10 @@ def test_a_damaged_noop_record_only_means_a_longer_look(project: Path, value: st
     code, stdout, err = build(project)
     assert (code, err) == (0, "")
     assert stdout.endswith("(nothing changed)\n")
+    with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:  # made again, once
+        [(made,)] = db.execute("SELECT value FROM meta WHERE name LIKE 'noop%'").fetchall()
+    db.close()
+    assert made != value and len(json.loads(made)) == 4
     (project / "output" / "atom.xml").write_bytes(b"broken")
     code, stdout, err = build(project)
     assert (code, err) == (0, "")
