@@ -128,6 +128,31 @@ def test_a_damaged_noop_record_only_means_a_longer_look(project: Path, value: st
     assert f"wrote {project / 'output' / 'atom.xml'}" in stdout.splitlines()
 
 
+def test_a_noop_prints_the_last_builds_warnings_and_a_new_clash_is_still_an_error(
+        project: Path) -> None:
+    """The short no-op replays the warnings of the build it stands for; a file added
+    after it is checked against every other one again."""
+    issues = project / "issues"
+    (issues / "2024-08-03-31.md").write_text(SECOND.replace("第三十期", "第三十一期"),
+                                             encoding="utf-8")
+    for issue in issues.iterdir():
+        os.utime(issue, (time.time() - 60, time.time() - 60))
+    code, _, first = build(project)
+    assert code == 0
+    assert first == ("issues/2024-08-03-31.md:4: warning: issue 2024 No. 31 follows 2024 No. 29 "
+                     "(issues/2024-07-20-29.md); No. 30 is missing; check the number in its "
+                     "heading\n").replace("issues/", f"{issues}/")
+    assert len(_noop_records(project)) == 1  # so the next build is the short no-op
+    code, stdout, again = build(project)
+    assert (code, again) == (0, first) and stdout.endswith("(nothing changed)\n")
+    (issues / "2024-08-10-31.md").write_text(SECOND.replace("第三十期", "第三十一期"),
+                                             encoding="utf-8")
+    code, stdout, err = build(project)
+    assert code == 1 and stdout == ""
+    assert f"{issues}/2024-08-10-31.md:1: error: issue 2024 No. 31 is also in " \
+        f"{issues}/2024-08-03-31.md; give each issue its own number\n" in err
+
+
 def test_a_tampered_output_is_rebuilt(project: Path) -> None:
     assert build(project)[0] == 0
     atom = project / "output" / "atom.xml"
