@@ -15,7 +15,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
+from functools import cached_property, partial
 from typing import NamedTuple, Protocol, TypeVar
 
 from feeds.config import Config
@@ -457,14 +457,17 @@ def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = Non
 def _digest_plan(source: IssueSource, config: Config, digests: Mapping[str, Serialised],
                  digest_of: Callable[[AnyIssue], Entry | Serialised] | None,
                  revisions: Revisions, corrections: Corrections | None = None,
-                 everything: Sequence[AnyIssue] | None = None,
+                 archives: _Archives | None = None,
                  ) -> tuple[tuple[Entry | Serialised, ...], tuple[ArchivePage, ...]]:
     """The digest's entries, one per issue, newest first, within its limit, with the
     archived ones updated since (see :func:`republished`); and its archive pages
-    (see :func:`split_archives`)."""
-    order = sorted(source.by_newest(None) if everything is None else everything,
-                   key=lambda i: (i.date, i.year, i.number), reverse=True)
-    kept, pages = split_archives(order, config.digest_max_items, config.archive_page_size)
+    (see :func:`split_archives`; planned by ``archives`` when there are any)."""
+    if archives is not None:
+        kept, paged = archives.digest(config.digest_max_items)
+    else:
+        kept = tuple(sorted(source.by_newest(None), key=lambda i: (i.date, i.year, i.number),
+                            reverse=True)[:config.digest_max_items or None])
+        paged = []
 
     def entry(issue: AnyIssue) -> Entry | Serialised:
         ready = digests.get(issue.path)
@@ -475,17 +478,16 @@ def _digest_plan(source: IssueSource, config: Config, digests: Mapping[str, Seri
         assert isinstance(issue, Issue), "a summary's digest entry needs digest_of()"
         return digest_entry(issue, config, revisions)
 
-    def page(issues: tuple[AnyIssue, ...]) -> ArchivePage:
-        return ArchivePage(_digest_of(map(_identity, issues)),
-                           lambda: tuple(map(entry, issues)))
+    def page(identity: str, issues: Callable[[], tuple[AnyIssue, ...]]) -> ArchivePage:
+        return ArchivePage(identity, lambda: tuple(map(entry, issues())))
 
     entries = tuple(map(entry, kept))
-    if corrections is not None and pages and entries:
+    if corrections is not None and paged and entries:
         held = {issue.path for issue in kept}
         since = entries[-1].updated
         found = {i.path: i for i in corrections.issues(since) if i.path not in held}
         entries = republished(entries, [entry(i) for i in found.values()])
-    return entries, tuple(map(page, pages))
+    return entries, tuple(page(identity, issues) for identity, issues in paged)
 
 
 def republished(kept: Sequence[Entry | Serialised], archived: Iterable[Entry | Serialised]
@@ -616,19 +618,52 @@ def archive_runs(issues: Iterable[AnyIssue], slug: str | None, limit: int, size:
     """
     if counted is None:
         counted = counted_by_feed(issues).get(slug, [])
+    cut, pages, _ = _archive_plan(counted, slug, limit, size)
+    return cut, pages
+
+
+def _archive_plan(counted: Sequence[_Counted], slug: str | None, limit: int, size: int
+                  ) -> tuple[int, list[tuple[Run, ...]], tuple[int, Place] | None]:
+    """:func:`archive_runs` from ``counted``, and where planning resumes after its
+    pages (see :func:`_open_pages`; None without pages)."""
     total = sum(c.articles for c in counted)
     if not (limit and size) or total <= limit:
-        return limit, []
+        return limit, [], None
     closed = (total - limit) // size
     if closed < 2:  # archives appear once two pages close (see split_archives)
-        return total, []
+        return total, [], None
+    pages, resume = _open_pages(counted, slug, size, 0, 0, closed)
+    return total - closed * size, pages, resume
+
+
+Place = tuple[float, int, int]
+"""An issue's place in the catalog's order: its date (a POSIX time), year and number."""
+
+
+def _place(issue: AnyIssue | _Counted) -> Place:
+    if isinstance(issue, _Counted):
+        return issue.stamp, issue.year, issue.number
+    assert issue.date is not None
+    return issue.date.timestamp(), issue.year, issue.number
+
+
+def _open_pages(counted: Sequence[_Counted], slug: str | None, size: int, before: int,
+                first: int, closed: int) -> tuple[list[tuple[Run, ...]], tuple[int, Place]]:
+    """The archive pages ``first`` to ``closed - 1`` (counted from the oldest) of a feed
+    whose ``before`` oldest entries come before ``counted`` (its issues from one that
+    begins a block, see :func:`archive_runs`; ``before <= first * size``), as runs;
+    and where planning resumes after them (see :class:`FeedMark`): the count of the
+    feed's entries before, and the place of the first issue of, the block holding
+    the first entry of no closed page."""
     # blocks oldest first, until they hold the closed pages' entries; windows that
     # come within a second of each other are taken as overlapping (a float's rounding)
     blocks: list[tuple[int, list[_Counted]]] = []
-    held, newest = 0, float("-inf")
-    for one in counted:
+    held, newest = before, float("-inf")
+    stop = len(counted)
+    for at, one in enumerate(counted):
         overlaps = one.stamp <= newest + 1
         if held >= closed * size and not overlaps:
+            stop = at
             break
         if overlaps:
             blocks[-1] = (blocks[-1][0] + one.articles, [*blocks[-1][1], one])
@@ -650,9 +685,9 @@ def archive_runs(issues: Iterable[AnyIssue], slug: str | None, limit: int, size:
         return list(refs_runs(ordered[block][first:end]))
 
     pages: list[tuple[Run, ...]] = []
-    start = 0  # the block's first entry, counted from the oldest
+    start = before  # the block's first entry, counted from the oldest
     at = 0
-    for j in range(closed):
+    for j in range(first, closed):
         low, high = j * size, (j + 1) * size
         while start + blocks[at][0] <= low:
             start += blocks[at][0]
@@ -661,13 +696,197 @@ def archive_runs(issues: Iterable[AnyIssue], slug: str | None, limit: int, size:
         block, block_start = at, start
         while block < len(blocks) and block_start < high:
             count = blocks[block][0]
-            first = max(0, block_start + count - high)  # newest first, inside the block
+            first_in = max(0, block_start + count - high)  # newest first, inside the block
             end = count - max(0, low - block_start)
-            pieces.append(block_runs(block, first, end))
+            pieces.append(block_runs(block, first_in, end))
             block_start += count
             block += 1
         pages.append(tuple(run for piece in reversed(pieces) for run in piece))
-    return total - closed * size, pages
+    while at < len(blocks) and start + blocks[at][0] <= closed * size:
+        start += blocks[at][0]
+        at += 1
+    resume = blocks[at][1][0] if at < len(blocks) else counted[stop]
+    return pages, (start, _place(resume))
+
+
+class FeedMark(NamedTuple):
+    """Where one feed's archive planning resumes in the next build (see
+    :class:`ArchiveMarks`): the identities of its closed pages, oldest first; the
+    count of its entries before the block of issues that holds its first entry of
+    no closed page, and the place of that block's first issue."""
+
+    pages: tuple[str, ...]
+    before: int
+    first: Place
+
+
+DIGEST_MARK = "/digest"  # the digest's mark: no section slug holds a slash
+
+
+class ArchiveMarks(Protocol):
+    """The last build's :class:`FeedMark` of each feed, so that a build resumes archive
+    planning after the pages closed then rather than reading every issue again."""
+
+    def last(self) -> tuple[Mapping[str, FeedMark], Place] | None:
+        """The marks by feed (``""``: every article, a section's slug, or
+        :data:`DIGEST_MARK`) and the place before which no issue was added, edited
+        or removed since they were made (every issue after it is newer than every
+        entry before it); None when they cannot be used."""
+
+    def since(self, place: Place) -> Iterable[AnyIssue]:
+        """Every issue at or after ``place``, in any order."""
+
+    def keep(self, marks: Mapping[str, FeedMark]) -> None:
+        """This build's marks, for the next one."""
+
+
+class _Archives:
+    """Each feed's archive pages: resumed from the last build's marks (see
+    :class:`ArchiveMarks`) where they hold, else planned from every issue (the
+    pages it resumes after are planned so too, should their entries be needed);
+    and this build's marks."""
+
+    def __init__(self, source: IssueSource, size: int, marks: ArchiveMarks | None,
+                 page: Callable[[tuple[Run, ...]], ArchivePage]) -> None:
+        self.source, self.size, self.page = source, size, page
+        last = marks.last() if marks is not None else None
+        self.resumed = last is not None
+        self.last, self.after = last if last is not None else ({}, (0.0, 0, 0))
+        self.marks: dict[str, FeedMark] = {}
+        self.source_marks = marks
+        self._every: list[AnyIssue] | None = None
+        self._counted: dict[str | None, list[_Counted]] | None = None
+        self._recent: list[AnyIssue] | None = None
+        self._recent_counted: dict[str | None, list[_Counted]] | None = None
+        self._full: dict[str | None, list[tuple[Run, ...]]] = {}
+
+    def everything(self) -> list[AnyIssue]:
+        if self._every is None:
+            self._every = list(self.source.by_newest(None))
+        return self._every
+
+    def counted(self) -> dict[str | None, list[_Counted]]:
+        if self._counted is None:
+            self._counted = counted_by_feed(self.everything())
+        return self._counted
+
+    def recent(self) -> list[AnyIssue]:
+        """The issues from the oldest place any feed resumes at."""
+        if self._recent is None:
+            assert self.source_marks is not None
+            self._recent = list(self.source_marks.since(
+                min([self.after, *(m.first for m in self.last.values())])))
+        return self._recent
+
+    def _mark(self, name: str) -> FeedMark:
+        return self.last.get(name) or FeedMark((), 0, self.after)
+
+    def feed(self, slug: str | None, limit: int) -> tuple[int, tuple[ArchivePage, ...]]:
+        """What the subscription feed of ``slug`` keeps and its pages (see :func:`archive_runs`)."""
+        if self.resumed:
+            planned = self._resume(slug, limit)
+            if planned is not None:
+                return planned
+        counted = self.counted().get(slug, [])
+        cut, runs, resume = _archive_plan(counted, slug, limit, self.size)
+        pages = tuple(map(self.page, runs))
+        if resume is not None:
+            self.marks[slug or ""] = FeedMark(tuple(p.identity for p in pages), *resume)
+        elif counted:
+            self.marks[slug or ""] = FeedMark((), 0, _place(counted[0]))
+        return cut, pages
+
+    def _resume(self, slug: str | None, limit: int) -> tuple[int, tuple[ArchivePage, ...]] | None:
+        mark = self._mark(slug or "")
+        if self._recent_counted is None:
+            self._recent_counted = counted_by_feed(self.recent())
+        counted = [c for c in self._recent_counted.get(slug, []) if _place(c) >= mark.first]
+        total = mark.before + sum(c.articles for c in counted)
+        done = len(mark.pages)
+        closed = (total - limit) // self.size if total > limit else 0
+        if closed < max(done, 2):
+            if done or mark.before:
+                return None  # fewer pages closed than before: planned from every issue
+            if counted:
+                self.marks[slug or ""] = FeedMark((), 0, _place(counted[0]))
+            return (limit if total <= limit else total), ()
+        runs, resume = _open_pages(counted, slug, self.size, mark.before, done, closed)
+        pages = (*(self._stored(slug, limit, at, identity)
+                   for at, identity in enumerate(mark.pages)), *map(self.page, runs))
+        self.marks[slug or ""] = FeedMark(tuple(p.identity for p in pages), *resume)
+        return total - closed * self.size, pages
+
+    def _stored(self, slug: str | None, limit: int, at: int, identity: str) -> ArchivePage:
+        """A page closed before, as its identity says; its entries, if they are ever
+        needed, from the pages planned from every issue."""
+        def make() -> tuple[Entry | Serialised, ...]:
+            if slug not in self._full:
+                self._full[slug] = archive_runs((), slug, limit, self.size,
+                                                self.counted().get(slug, []))[1]
+            return self.page(self._full[slug][at]).entries
+
+        return ArchivePage(identity, make)
+
+    def digest(self, limit: int) -> tuple[tuple[AnyIssue, ...],
+                                          list[tuple[str, Callable[[], tuple[AnyIssue, ...]]]]]:
+        """The digest's kept issues, newest first, and its pages (each as its identity
+        and a function that gives its issues), as :func:`split_archives` of every issue."""
+        if self.resumed and limit:
+            planned = self._resume_digest(limit)
+            if planned is not None:
+                return planned
+        order = self._digest_order(self.everything())
+        kept, pages = split_archives(order, limit, self.size)
+        if order and limit:
+            before = len(pages) * self.size
+            self.marks[DIGEST_MARK] = FeedMark(tuple(map(_page_identity, pages)), before,
+                                               _place(order[len(order) - 1 - before]))
+        return kept, [(_page_identity(p), partial(_given, p)) for p in pages]
+
+    @staticmethod
+    def _digest_order(issues: Iterable[AnyIssue]) -> list[AnyIssue]:
+        return sorted(issues, key=lambda i: (i.date, i.year, i.number), reverse=True)
+
+    def _resume_digest(self, limit: int) -> tuple[tuple[AnyIssue, ...], list[
+            tuple[str, Callable[[], tuple[AnyIssue, ...]]]]] | None:
+        mark = self._mark(DIGEST_MARK)
+        order = self._digest_order(i for i in self.recent() if _place(i) >= mark.first)
+        total = mark.before + len(order)
+        done = len(mark.pages)
+        closed = (total - limit) // self.size if total > limit else 0
+        if closed < max(done, 2):
+            if done or mark.before:
+                return None
+            if order:
+                self.marks[DIGEST_MARK] = FeedMark((), 0, _place(order[-1]))
+            return tuple(order), []
+        end = len(order)  # the page j holds order[end - (j + 1) * size + before:...]
+        new = [tuple(order[end - (j + 1) * self.size + mark.before:
+                           end - j * self.size + mark.before]) for j in range(done, closed)]
+        pages: list[tuple[str, Callable[[], tuple[AnyIssue, ...]]]] = [
+            (identity, partial(self._full_digest_page, limit, at))
+            for at, identity in enumerate(mark.pages)]
+        pages += [(_page_identity(p), partial(_given, p)) for p in new]
+        cut = total - closed * self.size
+        self.marks[DIGEST_MARK] = FeedMark(tuple(i for i, _ in pages), closed * self.size,
+                                           _place(order[cut - 1]))
+        return tuple(order[:cut]), pages
+
+    def _full_digest_page(self, limit: int, at: int) -> tuple[AnyIssue, ...]:
+        return split_archives(self._digest_order(self.everything()), limit, self.size)[1][at]
+
+    def save(self) -> None:
+        if self.source_marks is not None:
+            self.source_marks.keep(self.marks)
+
+
+def _page_identity(issues: Iterable[AnyIssue]) -> str:
+    """A digest archive page's identity: its issues' (see :func:`_identity`)."""
+    return _digest_of(map(_identity, issues))
+
+
+def _given(issues: tuple[AnyIssue, ...]) -> tuple[AnyIssue, ...]:
+    return issues
 
 
 def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
@@ -677,6 +896,7 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
                entries_of: Callable[[AnyIssue], Sequence[Entry | Serialised]] | None = None,
                digest_of: Callable[[AnyIssue], Entry | Serialised] | None = None,
                corrections: Corrections | None = None,
+               marks: ArchiveMarks | None = None,
                ) -> list[FeedInfo]:
     """Every feed to publish, in every format, with its entries newest first and
     within its limit; the digest too (one entry per issue, ``digest_of`` gives an
@@ -693,7 +913,9 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
     archive pages, planned from the article counts (:func:`archive_runs`), whose
     entries are made only when a page's ``entries`` are read; and those of them that
     ``corrections`` finds updated since its oldest entry are republished in it too
-    (see :func:`republished`).
+    (see :func:`republished`). With ``marks``, the pages closed in the last build are
+    taken as its marks say, when they still hold, and only the issues after them are
+    read (see :class:`ArchiveMarks`); this build's marks are kept there.
     """
     source = IssueList(issues) if isinstance(issues, Sequence) else issues
     prepared = prepared or {}
@@ -724,19 +946,17 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
                            lambda: tuple(entry_at(run.issue, at)
                                          for run in runs for at in run.positions))
 
-    # every issue, once, when the feeds have archive pages: they are planned from the
-    # issues' article counts (see archive_runs), without a ref per article
-    everything = list(source.by_newest(None)) if config.archive_page_size else None
-    counted = counted_by_feed(everything) if everything is not None else {}
+    # archive pages are planned from the issues' article counts (see archive_runs),
+    # without a ref per article: of every issue, or of those after the last build's marks
+    archives = _Archives(source, config.archive_page_size, marks, page) \
+        if config.archive_page_size else None
     feeds = []
     for slug in ["", *source.slugs()]:
         limit = config.section_max_items if slug else config.max_items
-        cut, page_runs = (archive_runs((), slug or None, limit, config.archive_page_size,
-                                       counted.get(slug or None, []))
-                          if everything is not None and limit else (limit, []))
+        cut, pages = archives.feed(slug or None, limit) if archives is not None and limit \
+            else (limit, ())
         kept_refs = _newest(source.by_newest(slug or None), cut, slug or None)
         kept = tuple(entry(r) for r in kept_refs)
-        pages = tuple(map(page, page_runs))
         if corrections is not None and pages and kept:
             kept = republished(kept, map(entry, _refs_at(
                 corrections.articles(slug or None, kept[-1].updated), kept_refs, slug or None)))
@@ -747,14 +967,15 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
             description = f"{description}（{section_name}）" if description else section_name
         feeds.extend(_each_format(slug, feed_folder(slug), title, description, kept, config,
                                   issued, pages, not limit))
-    if not config.digest:
-        return feeds
-    digest, pages = _digest_plan(source, config, digests or {}, digest_of, revisions or {},
-                                 corrections, everything)
-    feeds.extend(_each_format("", DIGEST_FOLDER, f"{name} · 每期合集",
-                              f"{config.description}（每期一条）" if config.description
-                              else "每期一条", digest, config, issued, pages,
-                              not config.digest_max_items))
+    if config.digest:
+        digest, pages = _digest_plan(source, config, digests or {}, digest_of, revisions or {},
+                                     corrections, archives)
+        feeds.extend(_each_format("", DIGEST_FOLDER, f"{name} · 每期合集",
+                                  f"{config.description}（每期一条）" if config.description
+                                  else "每期一条", digest, config, issued, pages,
+                                  not config.digest_max_items))
+    if archives is not None:
+        archives.save()
     return feeds
 
 

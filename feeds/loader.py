@@ -18,7 +18,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-from feeds.builder import newest_stamp
+from feeds.builder import FeedMark, Place, newest_stamp
 from feeds.cache import (
     cache_key,
     content_digest,
@@ -258,6 +258,35 @@ class StoredIssues:
     def in_order(self) -> Iterator[IssueSummary]:
         """Every issue, oldest first (by date, year, number, path)."""
         return map(_summary, self.store.in_order())
+
+
+class StoredMarks:
+    """The archive plan's marks (a :class:`feeds.builder.ArchiveMarks`) in the store,
+    for the build's code and configuration (``context``)."""
+
+    def __init__(self, store: Store, context: str) -> None:
+        self.store = store
+        self.context = context
+
+    def last(self) -> tuple[dict[str, FeedMark], Place] | None:
+        found = self.store.archive_marks(self.context)
+        if found is None:
+            return None
+        text, newest = found
+        try:
+            marks = {str(name): FeedMark(tuple(map(str, pages)), int(before),
+                                         (float(first[0]), int(first[1]), int(first[2])))
+                     for name, (pages, before, first) in json.loads(text).items()}
+        except (TypeError, ValueError, AttributeError, IndexError):
+            return None  # a damaged row: every issue is read
+        return marks, (float("-inf") if newest is None else newest + 1, 0, 0)
+
+    def since(self, place: Place) -> Iterator[IssueSummary]:
+        return map(_summary, self.store.since(place[0]))
+
+    def keep(self, marks: Mapping[str, FeedMark]) -> None:
+        self.store.save_archive_marks(self.context, json.dumps(
+            {name: [list(m.pages), m.before, list(m.first)] for name, m in marks.items()}))
 
 
 @dataclass(frozen=True)

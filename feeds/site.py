@@ -304,7 +304,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     )
     from feeds.cache import FRAGMENT_CODE, PARSE_CODE
     from feeds.formats import enabled
-    from feeds.loader import load_catalog, load_issue
+    from feeds.loader import StoredMarks, load_catalog, load_issue
     from feeds.pages import opml
     from feeds.parallel import parallel_imap
     from feeds.render import (
@@ -315,7 +315,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         render_stream,
         settle_archives,
     )
-    from feeds.sources import all_settled, display_path
+    from feeds.sources import all_settled, code_stamp, display_path
     from feeds.writer import KEEP, Content
 
     store.check_code(PARSE_CODE, FRAGMENT_CODE)
@@ -441,7 +441,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     feeds = plan_feeds(catalog.issues, config, prepared, digests, revisions,
                        entries_of=entries_of, digest_of=digest_of,
                        corrections=corrections.StoredCorrections(
-                           store, config, {**revisions, **found_now}))
+                           store, config, {**revisions, **found_now}),
+                       marks=StoredMarks(store, f"{code_stamp()}\0{page_context(config)}"))
     pages = _web_edition(catalog, options, feeds, config, store, out, owned) \
         if config.pages else {}
     catalog.fresh.clear()

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 DATABASE = "state.sqlite"
 SET_ASIDE = "state.sqlite.broken"
 APPLICATION_ID = 0x66656564  # "feed": marks the file as this tool's
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
@@ -70,7 +70,19 @@ CREATE TABLE page_keys (output TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT N
     PRIMARY KEY (output, path));
 CREATE TABLE page_issues (issue TEXT PRIMARY KEY, url TEXT NOT NULL, articles INTEGER NOT NULL,
     slugs TEXT NOT NULL);
+CREATE TABLE archive_marks (id INTEGER PRIMARY KEY CHECK (id = 1), context TEXT NOT NULL,
+    newest REAL, marks TEXT NOT NULL, low REAL);
 """
+
+# Every change to the catalog lowers archive_marks.low to the date (stamp) of the issue
+# added or removed (any other change: to the lowest value): the marks hold only while
+# every change is newer than everything they cover (see Store.archive_marks).
+_TRIGGERS = tuple(
+    f"CREATE TRIGGER archive_marks_{name} AFTER {event} ON catalog BEGIN "
+    f"UPDATE archive_marks SET low = min(coalesce(low, 1e308), {value}); END"
+    for name, event, value in (("added", "INSERT", "coalesce(NEW.stamp, -1e308)"),
+                               ("dropped", "DELETE", "coalesce(OLD.stamp, -1e308)"),
+                               ("changed", "UPDATE", "-1e308")))
 
 # Errors that say the database cannot be used now, not that it is damaged.
 _UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_READONLY", "SQLITE_CANTOPEN",
@@ -229,12 +241,17 @@ class Store:
 
     def put_catalog(self, file: str, row: Sequence[object], newest: float, stamp: float,
                     sections: Sequence[Sequence[object]]) -> None:
-        """One issue file's summary: ``row`` as :meth:`catalog_row` gives it."""
-        self.drop_catalog([file])
+        """One issue file's summary: ``row`` as :meth:`catalog_row` gives it. A row as
+        stored already (a file read again, unchanged) is left alone: the archive marks
+        hold (see :meth:`archive_marks`)."""
         path, name, year, number, date, date_source, key, sections_json, diagnostics, line = row
+        values = (file, path, name, year, number, stamp, date, date_source, key, newest,
+                  sections_json, diagnostics, line)
+        if self.db.execute("SELECT * FROM catalog WHERE file = ?", (file,)).fetchone() == values:
+            return
+        self.drop_catalog([file])
         self.db.execute("INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        (file, path, name, year, number, stamp, date, date_source, key, newest,
-                         sections_json, diagnostics, line))
+                        values)
         self.db.executemany("INSERT INTO catalog_sections VALUES (?, ?, ?, ?, ?, ?, ?)",
                             ((file, at, *section, newest) for at, section in enumerate(sections)))
 
@@ -285,6 +302,11 @@ class Store:
     def section_slugs(self) -> list[str]:
         return [s for (s,) in self.db.execute(
             "SELECT DISTINCT slug FROM catalog_sections WHERE count > 0 ORDER BY slug")]
+
+    def since(self, stamp: float) -> Iterator[Row]:
+        """Summaries of the issues dated at or after ``stamp`` (a POSIX time), oldest first."""
+        return self.db.execute(f"SELECT {self._SUMMARY} FROM catalog WHERE stamp >= ? "
+                               "ORDER BY stamp, year, number, path", (stamp,))
 
     def in_order(self) -> Iterator[Row]:
         return self.db.execute(f"SELECT {self._SUMMARY} FROM catalog "
@@ -449,6 +471,30 @@ class Store:
         self.db.executemany("INSERT OR REPLACE INTO archive_pages VALUES (?, ?)",
                             ((k, p) for k, p in pages.items() if last.get(k) != p))
 
+    # -- where the next build's archive planning resumes: see feeds.builder.ArchiveMarks
+
+    def archive_marks(self, context: str) -> tuple[str, float | None] | None:
+        """The marks (JSON) the last build saved in the same ``context`` (code and
+        configuration) and the newest entry's time (a POSIX time) of the catalog then,
+        if every issue added to or removed from the catalog since is newer than that
+        by more than a second; else None."""
+        row = self.db.execute("SELECT context, newest, marks, low FROM archive_marks "
+                              "WHERE id = 1").fetchone()
+        if row is None or row[0] != context or not isinstance(row[2], str):
+            return None
+        newest, low = row[1], row[3]
+        if newest is not None and not isinstance(newest, float):
+            return None
+        if newest is not None and low is not None and not low > newest + 1:
+            return None
+        return row[2], newest
+
+    def save_archive_marks(self, context: str, marks: str) -> None:
+        """This build's marks, made from the catalog as it is now."""
+        newest = self.db.execute("SELECT max(newest) FROM catalog").fetchone()[0]
+        self.db.execute("INSERT OR REPLACE INTO archive_marks VALUES (1, ?, ?, ?, NULL)",
+                        (context, newest, marks))
+
     def forget_fragments_except(self, keys: set[str]) -> None:
         """Drop entries no feed carries any more, once they are many."""
         count = self.db.execute("SELECT count(DISTINCT key) FROM fragments").fetchone()[0]
@@ -596,6 +642,8 @@ def _create(db: sqlite3.Connection) -> None:
         for statement in _SCHEMA.split(";"):
             if statement.strip():
                 db.execute(statement)
+        for trigger in _TRIGGERS:
+            db.execute(trigger)
         db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")

@@ -5,29 +5,36 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import pytest
 from conftest import ATOM_RNG
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 from test_build import BASE, CONFIG, all_files, build, write_project
 
 from feeds.builder import (
     Run,
+    Serialised,
     archive_runs,
     archive_runs_reference,
+    article_slugs,
     newest_stamp,
+    plan_feeds,
     runs_identity,
     split_archives,
 )
-from feeds.config import ConfigError, load_config
+from feeds.config import Config, ConfigError, load_config
+from feeds.loader import StoredIssues, StoredMarks, _catalog_row
 from feeds.model import IssueSummary, SectionSummary
+from feeds.store import Store
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 FH = "{http://purl.org/syndication/history/1.0}"
@@ -294,7 +301,7 @@ def test_a_correction_renames_its_page_and_every_newer_one_and_the_oldest_two_to
     made again when the page named with it changed (:func:`feeds.render.page_key`)."""
     from dataclasses import replace
 
-    from feeds.builder import ArchivePage, plan_feeds
+    from feeds.builder import ArchivePage
     from feeds.loader import load_issues
     from feeds.parser import ParseOptions
     from feeds.render import render_feeds
@@ -692,3 +699,209 @@ def test_archive_pages_beyond_the_memory_budget_are_spooled_with_the_same_bytes(
     monkeypatch.setattr(render.PageSpool, "_read", staticmethod(counted))
     assert all_files(_archived(tmp_path / "b", SMALL)) == whole
     assert len(spooled) == len([p for p in whole if PAGE.fullmatch(p)])
+
+
+# ------------------------------------------------- planning resumed from the last build's marks
+
+def _put(store: Store, issue: IssueSummary) -> None:
+    assert issue.date is not None
+    store.put_catalog(issue.path, _catalog_row(issue), newest_stamp(issue), issue.date.timestamp(),
+                      [list(s) for s in issue.sections])
+
+
+def _sections(draw: st.DrawFn) -> tuple[SectionSummary, ...]:
+    return tuple(SectionSummary(f"栏目{slug}", slug, 0, draw(st.integers(0, 6)))
+                 for slug in draw(st.lists(st.sampled_from(_SLUGS), max_size=4)))
+
+
+@st.composite
+def _history(draw: st.DrawFn) -> list[tuple[str, list[IssueSummary], bool]]:
+    """A catalog's history: each step adds an issue after the newest (often a week
+    later, sometimes within seconds), adds one among the older ones, edits one's
+    sections, moves its date or removes it; after some steps a build plans."""
+    start = datetime(2024, 1, 1, tzinfo=UTC)
+    issues: list[IssueSummary] = []
+    steps = []
+    for n in range(draw(st.integers(1, 24))):
+        kind = draw(st.sampled_from(["append"] * 6 + ["insert", "edit", "redate", "remove"])
+                    if issues else st.just("append"))
+        at = draw(st.integers(0, len(issues) - 1)) if issues else 0
+        if kind in ("append", "insert"):
+            newest = max((i.date for i in issues if i.date), default=start)
+            if kind == "append":
+                date = newest + timedelta(seconds=draw(st.sampled_from([0, 1, 5, 40, 86400 * 7])))
+            else:
+                assert issues[at].date is not None
+                date = issues[at].date - timedelta(seconds=draw(st.sampled_from([0, 2, 86400])))
+            issues.append(IssueSummary(f"issues/{n}.md", "N", 2024, n + 1, date,
+                                       _sections(draw), key=f"k{n}"))
+        elif kind == "edit":
+            issues[at] = issues[at]._replace(sections=_sections(draw), key=f"k{n}")
+        elif kind == "redate":
+            assert issues[at].date is not None
+            issues[at] = issues[at]._replace(date=issues[at].date + timedelta(
+                seconds=draw(st.sampled_from([-86400, -1, 1, 86400 * 3]))), key=f"k{n}")
+        else:
+            del issues[at]
+        steps.append((kind, list(issues), draw(st.booleans()) or n == 0))
+    return steps
+
+
+def _plan_shape(feeds: list[Any]) -> list[tuple[str, list[str], list[tuple[str, list[str]]]]]:
+    """Each feed's path, its entries' keys and its pages' identities and entries' keys."""
+    return [(info.path, [e.key for e in info.entries],
+             [(page.identity, [e.key for e in page.entries]) for page in info.archives])
+            for info in feeds]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_history(), st.sampled_from([1, 2, 3, 7]), st.sampled_from([1, 2, 3, 5]),
+       st.sampled_from([0, 1, 4]))
+def test_pages_resumed_from_marks_equal_pages_planned_from_every_issue(
+        steps: list[tuple[str, list[IssueSummary], bool]], limit: int, size: int,
+        digest_limit: int) -> None:
+    """After any history of additions (at the end or among older issues), edits, new
+    dates and removals, the plan resumed from the last plan's marks (through the
+    store, whose triggers note every change to the catalog) equals the plan from
+    every issue: every feed's entries and pages (identities and entries, those of the
+    pages taken from the marks made on demand) and the reference's pages."""
+    config = Config(base_url=BASE, tag_authority="news.example.org", max_items=limit,
+                    section_max_items=limit, digest_max_items=digest_limit,
+                    archive_page_size=size, formats=("atom",))
+    store = Store.memory()
+    store.begin()
+    marks = StoredMarks(store, "context")
+    source = StoredIssues(store)
+    held: dict[str, IssueSummary] = {}
+    resumed = 0
+
+    def entries_of(issue: Any) -> list[Serialised]:
+        slugs = article_slugs(issue)
+        return [Serialised(f"{issue.key}:{at}", issue.date + timedelta(seconds=len(slugs) - 1 - at),
+                           issue.date + timedelta(seconds=len(slugs) - 1 - at), f"栏目{slug}")
+                for at, slug in enumerate(slugs)]
+
+    def digest_of(issue: Any) -> Serialised:
+        return Serialised(f"{issue.key}:digest", issue.date, issue.date, "")
+
+    for _, issues, plan in steps:
+        now = {i.path: i for i in issues}
+        store.drop_catalog([p for p in held if held[p] != now.get(p)])
+        for path, issue in now.items():
+            if held.get(path) != issue:
+                _put(store, issue)
+        held = now
+        if not plan:
+            continue
+        plain = _plan_shape(plan_feeds(source, config, entries_of=entries_of,
+                                       digest_of=digest_of))
+        resumed += marks.last() is not None
+        fast = _plan_shape(plan_feeds(source, config, entries_of=entries_of,
+                                      digest_of=digest_of, marks=marks))
+        assert fast == plain
+        for slug in (None, *_SLUGS):
+            reference = archive_runs_reference(source.by_newest(slug), slug, limit, size)[1]
+            path = f"sections/{slug}/atom.xml" if slug else "atom.xml"
+            assert [i for p, _, pages in fast if p == path for i, _ in pages] == \
+                [runs_identity(p) for p in reference]
+    event(f"resumed {min(resumed, 3)}+")
+
+
+def _reference_build(root: Path, tmp_path: Path, corrected: bool) -> dict[str, bytes]:
+    """What a build of the same project makes with every page planned from every issue:
+    from scratch (no output, no state); after a correction (whose ``updated`` only the
+    state knows, see builder.dated) from a copy of the state without its marks."""
+    import shutil
+    import sqlite3
+
+    twin = Path(tempfile.mkdtemp(dir=tmp_path))
+    shutil.copytree(root / "issues", twin / "issues")
+    shutil.copy(root / "feeds.toml", twin / "feeds.toml")
+    if corrected:
+        shutil.copytree(root / ".feeds", twin / ".feeds")
+        db = sqlite3.connect(twin / ".feeds" / "state.sqlite")
+        with db:
+            assert db.execute("DELETE FROM archive_marks").rowcount == 1
+        db.close()
+    code, _, err = build(twin)
+    assert code == 0, err
+    return all_files(twin / "output")
+
+
+def test_every_rebuild_equals_a_build_from_scratch_whatever_the_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A history of changes, each followed by a rebuild in place: new issues at the end
+    (planned from the marks, reading only the newest issues), an older issue added,
+    a file removed, an issue on the newest one's day, tampered and deleted pages, a new
+    page size, a correction, an old issue's sections cut, its date moved. After each,
+    every published file equals a build from scratch byte for byte (after an edit of a
+    published issue, which dates its changed entries by the state's records: a build
+    from the same state without its marks), and the output holds nothing else but
+    files superseded (left in place)."""
+    import random
+
+    from corpus import issue_text, write_corpus
+
+    from feeds import builder, loader
+
+    root = tmp_path / "p"
+    out = _archived(root, SMALL)
+    issues = root / "issues"
+    calls: list[str] = []
+    real_since, real_everything = loader.StoredMarks.since, builder._Archives.everything
+    monkeypatch.setattr(loader.StoredMarks, "since", lambda self, place: (
+        calls.append("since"), real_since(self, place))[1])
+    monkeypatch.setattr(builder._Archives, "everything", lambda self: (
+        calls.append("everything"), real_everything(self))[1])
+
+    def oldest(at: int) -> Path:
+        return sorted(issues.glob("*.md"))[at]
+
+    def append(start: int, n: int = 1) -> None:
+        write_corpus(n, issues, start=start)
+
+    def edit(path: Path, change: Callable[[str], str]) -> None:
+        path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
+
+    def tamper() -> None:
+        pages = sorted(p for p in all_files(out) if PAGE.fullmatch(p))
+        (out / pages[len(pages) // 2]).write_bytes(b"<feed>tampered</feed>\n")
+        (out / pages[-1]).unlink()
+
+    steps: list[tuple[str, Callable[[], None], str]] = [
+        ("one new issue", lambda: append(12), "resumed"),
+        ("two new issues", lambda: append(13, 2), "resumed"),
+        ("an older issue", lambda: (issues / "2005-01-19-60.md").write_text(
+            issue_text(random.Random(1), 2005, 60, [900000]), encoding="utf-8"), "planned"),
+        ("new issue again", lambda: append(15), "resumed"),
+        ("file removed", lambda: oldest(6).unlink(), "planned"),
+        ("same day", lambda: (issues / "2005-04-18-70.md").write_text(
+            "---\ndate: 2005-04-18\n---\n" + issue_text(random.Random(2), 2005, 70, [910000]),
+            encoding="utf-8"), "planned"),
+        ("pages tampered", tamper, "resumed, pages made"),
+        ("new issue, pages tampered", lambda: (append(16), tamper()), "resumed, pages made"),
+        ("page size", lambda: edit(root / "feeds.toml", lambda t: t.replace(
+            "archive_page_size = 3", "archive_page_size = 4")), "planned"),
+        ("new issue after that", lambda: append(17), "resumed"),
+        ("correction", lambda: edit(oldest(1), lambda t: t.replace("**摘要:** ", "**摘要:** 更正",
+                                                                   1)), "planned"),
+        ("sections cut", lambda: edit(oldest(2), lambda t: t.rsplit("\n## ", 1)[0] + "\n"),
+         "planned"),
+        ("date moved", lambda: edit(oldest(4), lambda t: "---\ndate: 2005-02-01\n---\n" + t),
+         "planned"),
+        ("new issue after the correction", lambda: append(18), "resumed"),
+    ]
+    corrected = False
+    for name, change, how in steps:
+        before = all_files(out)
+        change()
+        corrected = corrected or name == "correction"  # and the edits after it
+        calls.clear()
+        code, _, err = build(root)
+        assert code == 0, (name, err)
+        assert {"resumed": ["since"], "resumed, pages made": ["everything", "since"],
+                "planned": ["everything"]}[how] == sorted(set(calls)), name
+        after = all_files(out)
+        reference = _reference_build(root, tmp_path, corrected)
+        assert {p: after.get(p) for p in reference} == reference, name
+        assert set(after) - set(reference) <= set(before), name  # superseded, left in place
