@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import partial
+from functools import lru_cache, partial
 from typing import IO, cast
 
 from feeds.builder import (
@@ -247,10 +247,17 @@ def _made_pages(info: FeedInfo, start: int, prev: str,
 
 def _named_as_page(info: FeedInfo, path: str) -> bool:
     """Whether ``path`` is where an archive page of the feed lives (a record is data)."""
-    head, _, tail = archive_page_path(info.folder, info.format, "\0").partition("\0")
+    head, tail = _page_path_around(info.folder, info.format)
     name = path[len(head):len(path) - len(tail)]
     return (path.startswith(head) and path.endswith(tail) and len(name) == 12
-            and name[0] in "abcdef" and all(c in "0123456789abcdef" for c in name))
+            and name[0] in "abcdef" and not name.strip("0123456789abcdef"))
+
+
+@lru_cache(maxsize=256)
+def _page_path_around(folder: str, fmt: str) -> tuple[str, str]:
+    """What comes before and after a page's name in the path of a page of the feed."""
+    head, _, tail = archive_page_path(folder, fmt, "\0").partition("\0")
+    return head, tail
 
 
 def page_context(config: Config) -> str:
