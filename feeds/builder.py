@@ -750,6 +750,9 @@ class _Archives:
                  page: Callable[[tuple[Run, ...]], ArchivePage]) -> None:
         self.source, self.size, self.page = source, size, page
         last = marks.last() if marks is not None else None
+        if last is not None and any(len(m.pages) == 1 or not 0 <= m.before <= len(m.pages) * size
+                                    for m in last[0].values()):
+            last = None  # not marks this code makes: planned from every issue
         self.resumed = last is not None
         self.last, self.after = last if last is not None else ({}, (0.0, 0, 0))
         self.marks: dict[str, FeedMark] = {}
@@ -759,6 +762,7 @@ class _Archives:
         self._recent: list[AnyIssue] | None = None
         self._recent_counted: dict[str | None, list[_Counted]] | None = None
         self._full: dict[str | None, list[tuple[Run, ...]]] = {}
+        self._full_digest: dict[str, tuple[tuple[AnyIssue, ...], ...]] = {}
 
     def everything(self) -> list[AnyIssue]:
         if self._every is None:
@@ -873,7 +877,10 @@ class _Archives:
         return tuple(order[:cut]), pages
 
     def _full_digest_page(self, limit: int, at: int) -> tuple[AnyIssue, ...]:
-        return split_archives(self._digest_order(self.everything()), limit, self.size)[1][at]
+        if DIGEST_MARK not in self._full_digest:
+            self._full_digest[DIGEST_MARK] = split_archives(
+                self._digest_order(self.everything()), limit, self.size)[1]
+        return self._full_digest[DIGEST_MARK][at]
 
     def save(self) -> None:
         if self.source_marks is not None:

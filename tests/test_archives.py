@@ -905,3 +905,35 @@ def test_every_rebuild_equals_a_build_from_scratch_whatever_the_change(
         reference = _reference_build(root, tmp_path, corrected)
         assert {p: after.get(p) for p in reference} == reference, name
         assert set(after) - set(reference) <= set(before), name  # superseded, left in place
+
+
+@pytest.mark.parametrize("marks", ["not json", '{"": [["a"], 0, [0, 0, 0]]}',
+                                   '{"": [[], 7, [0, 0, 0]]}', '{"": [[], 0, "x"]}', "[]"])
+def test_damaged_marks_mean_planning_from_every_issue(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, marks: str) -> None:
+    """A marks row that cannot be read, or says what no build makes (one closed page,
+    entries before the first page), is not used: the pages are planned from every
+    issue and the rebuild equals a build from scratch."""
+    import sqlite3
+
+    from corpus import write_corpus
+
+    from feeds import builder
+
+    root = tmp_path / "p"
+    _archived(root, SMALL + "pages = false\n")
+    db = sqlite3.connect(root / ".feeds" / "state.sqlite")
+    with db:
+        assert db.execute("UPDATE archive_marks SET marks = ?", (marks,)).rowcount == 1
+    db.close()
+    write_corpus(1, root / "issues", start=12)
+    planned: list[bool] = []
+    real = builder._Archives.everything
+    monkeypatch.setattr(builder._Archives, "everything",
+                        lambda self: (planned.append(True), real(self))[1])
+    code, _, err = build(root)
+    assert code == 0, err
+    assert planned
+    after = all_files(root / "output")
+    clean = _reference_build(root, tmp_path, corrected=False)
+    assert {p: after.get(p) for p in clean} == clean
