@@ -27,9 +27,9 @@ from feeds import store as store_module
 from feeds.formats import FORMATS
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
-TABLES = ["archive_pages", "builds", "catalog", "catalog_sections", "corrected", "digests",
-          "entries", "fragments", "issues", "meta", "page_issues", "page_keys", "parsed",
-          "published", "revisions", "slugs",
+TABLES = ["archive_marks", "archive_pages", "builds", "catalog", "catalog_sections", "corrected",
+          "digests", "entries", "fragments", "issues", "meta", "page_issues", "page_keys",
+          "parsed", "published", "revisions", "slugs",
           "sources"]
 
 
