@@ -845,7 +845,7 @@ def test_every_rebuild_equals_a_build_from_scratch_whatever_the_change(
     from feeds import builder, loader
 
     root = tmp_path / "p"
-    out = _archived(root, SMALL)
+    out = _archived(root, SMALL + "pages = false\n")  # the web edition: tested elsewhere
     issues = root / "issues"
     calls: list[str] = []
     real_since, real_everything = loader.StoredMarks.since, builder._Archives.everything
@@ -858,7 +858,7 @@ def test_every_rebuild_equals_a_build_from_scratch_whatever_the_change(
         return sorted(issues.glob("*.md"))[at]
 
     def append(start: int, n: int = 1) -> None:
-        write_corpus(n, issues, start=start)
+        write_corpus(n, issues, start=start)  # weekly: issue 15 is dated 2005-04-18
 
     def edit(path: Path, change: Callable[[str], str]) -> None:
         path.write_text(change(path.read_text(encoding="utf-8")), encoding="utf-8")
@@ -870,16 +870,14 @@ def test_every_rebuild_equals_a_build_from_scratch_whatever_the_change(
 
     steps: list[tuple[str, Callable[[], None], str]] = [
         ("one new issue", lambda: append(12), "resumed"),
-        ("two new issues", lambda: append(13, 2), "resumed"),
         ("an older issue", lambda: (issues / "2005-01-19-60.md").write_text(
             issue_text(random.Random(1), 2005, 60, [900000]), encoding="utf-8"), "planned"),
-        ("new issue again", lambda: append(15), "resumed"),
+        ("three new issues", lambda: append(13, 3), "resumed"),
         ("file removed", lambda: oldest(6).unlink(), "planned"),
         ("same day", lambda: (issues / "2005-04-18-70.md").write_text(
             "---\ndate: 2005-04-18\n---\n" + issue_text(random.Random(2), 2005, 70, [910000]),
             encoding="utf-8"), "planned"),
         ("pages tampered", tamper, "resumed, pages made"),
-        ("new issue, pages tampered", lambda: (append(16), tamper()), "resumed, pages made"),
         ("page size", lambda: edit(root / "feeds.toml", lambda t: t.replace(
             "archive_page_size = 3", "archive_page_size = 4")), "planned"),
         ("new issue after that", lambda: append(17), "resumed"),
