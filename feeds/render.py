@@ -34,6 +34,7 @@ from feeds.config import Config
 from feeds.formats import BY_NAME, enabled
 from feeds.model import Issue
 from feeds.parallel import parallel_map
+from feeds.writer import Ready
 
 PARALLEL_MIN_ENTRIES = 2000
 
@@ -186,7 +187,8 @@ class PageSpool:
         self.end = 0
 
     def keep(self, chunks: tuple[bytes, ...]) -> Callable[[], Iterator[bytes]]:
-        """A function that gives the page's bytes again when it is written."""
+        """A function that gives the page's bytes again when it is written (from any
+        thread: see :class:`feeds.writer.Ready`)."""
         size = sum(len(c) for c in chunks)
         if self.held + size > self.budget:
             try:
@@ -199,9 +201,9 @@ class PageSpool:
                 pass  # no room for the spool: the page stays in memory
             else:
                 offset, self.end = self.end, self.end + size
-                return partial(self._read, self.file, offset, size)
+                return Ready(partial(self._read, self.file, offset, size))
         self.held += size
-        return partial(iter, chunks)
+        return Ready(partial(iter, chunks))
 
     @staticmethod
     def _read(file: IO[bytes], offset: int, size: int) -> Iterator[bytes]:

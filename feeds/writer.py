@@ -107,6 +107,23 @@ class Keep:
 
 
 KEEP = Keep()
+
+
+class Ready:
+    """A file's bytes, made already (held in memory or in a spool file) and given by
+    ``read`` when the file is written. Unlike a function that makes its bytes while
+    they are written (and may read the state store, whose connection is the publishing
+    thread's), it is written by the writer's threads, as bytes held whole are."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, read: Callable[[], Iterator[bytes]]) -> None:
+        self.read = read
+
+    def __call__(self) -> Iterator[bytes]:
+        return self.read()
+
+
 # A file's bytes: whole, as chunks to write one after another, or made while written.
 Made = Chunks | Callable[[], Iterable[bytes]]
 Content = Made | Keep  # or left as it is
@@ -151,8 +168,11 @@ def _write_all(fd: int, chunks: Sequence[bytes]) -> None:
                 batch[first] = batch[first][done:]
 
 
-def _stage(path: Path, data: Made, mode: int) -> tuple[str, str, int]:
-    """Write ``data`` to a new temporary file beside ``path``: its name, digest and size."""
+def _stage(path: Path, data: Made, mode: int,
+           known: tuple[str, int] | None = None) -> tuple[str, str, int]:
+    """Write ``data`` to a new temporary file beside ``path``: its name, digest and size.
+    ``known`` is the digest and size of ``data`` (bytes or chunks) when the caller has
+    them already: they are not computed again."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = str(path.parent / f"{TMP_PREFIX}{path.name}.{os.urandom(6).hex()}")
     with _PENDING_LOCK:
@@ -177,9 +197,10 @@ def _stage(path: Path, data: Made, mode: int) -> tuple[str, str, int]:
             else:
                 chunks = _chunks(data)
                 _write_all(fd, chunks)
-                for chunk in chunks:
-                    digest.update(chunk)
-                    size += len(chunk)
+                if known is None:
+                    for chunk in chunks:
+                        digest.update(chunk)
+                        size += len(chunk)
             os.fsync(fd)
         finally:
             os.close(fd)
@@ -187,6 +208,8 @@ def _stage(path: Path, data: Made, mode: int) -> tuple[str, str, int]:
     except BaseException:
         _discard(tmp)
         raise
+    if known is not None and not callable(data):
+        return tmp, known[0], known[1]
     return tmp, digest.hexdigest(), size
 
 
@@ -474,25 +497,30 @@ class OutputDir:
                 rows[rel] = row
 
         try:
-            made = [rel for rel in targets if not callable(files[rel])]
+            made = [rel for rel in targets
+                    if not callable(files[rel]) or isinstance(files[rel], Ready)]
             base = os.fspath(self.root)
             looked, self._looked = self._looked, {}
             for rel in kept:
                 old = owned.get(rel)
                 rows[rel] = old if old is not None and looked.get(rel) == old else \
                     self._kept(os.path.join(base, rel), old)
+            # files made while written read the store (its connection is this thread's)
+            streamed = [rel for rel in targets
+                        if callable(files[rel]) and not isinstance(files[rel], Ready)]
             if len(made) < WRITE_THREADS_FROM:
-                for rel in made:
+                for rel in (*made, *streamed):
                     stage(rel)
-            else:  # each file's fsync waits for the disk: overlapped, the journal commits them together
+            else:  # each file's fsync waits for the disk: overlapped, the journal commits
+                # them together; meanwhile this thread writes the streamed ones
                 from concurrent.futures import ThreadPoolExecutor
 
                 with ThreadPoolExecutor(WRITE_THREADS) as pool:
-                    for _ in pool.map(stage, made):
+                    done = pool.map(stage, made)
+                    for rel in streamed:
+                        stage(rel)
+                    for _ in done:
                         pass
-            for rel in targets:  # files made while written read the store: in this thread
-                if callable(files[rel]):
-                    stage(rel)
             unchanged = [rel for rel in order if rel in rows]
             for at, (rel, tmp, target, digest, size) in enumerate(staged):
                 try:
@@ -542,7 +570,8 @@ class OutputDir:
                 return PublishedRow(digest, size, st.st_mtime_ns, st.st_ino)
             self._check_ours(rel, target, st, old)
         try:
-            tmp, digest, size = _stage(target, data, mode)
+            tmp, digest, size = _stage(target, data, mode,
+                                       None if digest is None or size is None else (digest, size))
         except OSError as exc:
             raise _error(target, exc) from None
         if callable(data) and st is not None:
