@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from datetime import timedelta
 from pathlib import Path
 
@@ -148,17 +149,20 @@ def count_items(folder: Path) -> dict[str, int]:
     return counts
 
 
-def setup(work: Path) -> tuple[Path | None, Path | None]:
-    """Install Pelican (pip, in its own venv) and Hugo (apt) if missing; their commands."""
+def setup(work: Path, peers: Sequence[str] = ("hugo", "pelican")
+          ) -> tuple[Path | None, Path | None]:
+    """Install Pelican (pip, in its own venv) and Hugo (apt) if missing, of those named
+    in ``peers``; their commands (None for one not named or not installed)."""
     venv = work / "pelican-venv"
     pelican = venv / "bin" / "pelican"
-    if not pelican.exists():
+    if "pelican" in peers and not pelican.exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet",
                         f"pelican[markdown]=={PELICAN_VERSION}"], check=False)
-    hugo = shutil.which("hugo")
-    if hugo is None and shutil.which("apt-get"):
+    hugo = shutil.which("hugo") if "hugo" in peers else None
+    if "hugo" in peers and hugo is None and shutil.which("apt-get"):
         subprocess.run(["apt-get", "install", "-y", "-qq", "hugo"], check=False,
                        stdout=subprocess.DEVNULL)
         hugo = shutil.which("hugo")
-    return (pelican if pelican.exists() else None), (Path(hugo) if hugo else None)
+    return (pelican if "pelican" in peers and pelican.exists() else None), \
+        (Path(hugo) if hugo else None)

@@ -1,6 +1,7 @@
 """Benchmark: feeds against Pelican and Hugo on the same corpus, on this machine, in one run.
 
     python bench/run.py [--n 100 1000 5000] [--runs 3] [--peers-n 1000] [--no-peers]
+                        [--peers hugo pelican]
 
 Prints wall seconds (median of --runs) and peak memory (the largest max RSS of
 the process and its children) for each scenario, checks that every tool made
@@ -335,6 +336,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--peers-n", type=int, nargs="*", default=[1000])
     parser.add_argument("--no-peers", action="store_true")
+    parser.add_argument("--peers", nargs="+", choices=["hugo", "pelican"],
+                        default=["hugo", "pelican"], help="the peers to install and time")
     parser.add_argument("--formats-n", type=int, nargs="*", default=[1000],
                         help="also time Atom+RSS-only builds against every format, in turn")
     parser.add_argument("--archives-n", type=int, nargs="*", default=[1000],
@@ -345,7 +348,7 @@ def main() -> None:
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
     compile_package()
-    pelican, hugo = (None, None) if args.no_peers else setup(WORK)
+    pelican, hugo = (None, None) if args.no_peers else setup(WORK, args.peers)
     rows: list[Row] = []
     for n in args.n:
         if args.only_archives:
