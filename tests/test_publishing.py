@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -538,3 +539,38 @@ def test_a_published_file_replaced_by_a_link_is_written_again(project: Path, tmp
     assert not [p for p in out.rglob("*") if p.is_symlink()]
     assert all_files(out) == good
     assert f"wrote {out / 'atom.xml'}" in stdout.splitlines()
+
+
+def test_a_large_publish_writes_every_kind_of_content_exactly(tmp_path: Path) -> None:
+    """Bytes, chunks and ``Ready`` files go to the writer's threads, a function that
+    makes its bytes while written (it may read the state store) stays in the
+    publishing thread; each file holds its bytes and the manifest their digest."""
+    import hashlib
+    import threading
+    from functools import partial
+
+    from feeds.writer import WRITE_THREADS_FROM, Ready
+
+    callers: dict[str, int] = {}
+
+    def made(name: str, data: tuple[bytes, ...]) -> Iterator[bytes]:
+        callers[name] = threading.get_ident()
+        yield from data
+
+    files: dict[str, object] = {}
+    want: dict[str, bytes] = {}
+    for n in range(WRITE_THREADS_FROM * 2):  # 3 in 4 to threads: >= WRITE_THREADS_FROM
+        data = tuple(f"<{n}:{part}>".encode() * (n + 1) for part in range(n % 5 + 1))
+        rel = f"f{n % 3}/file-{n}.xml"
+        want[rel] = b"".join(data)
+        files[rel] = (want[rel], data, Ready(partial(made, rel, data)),
+                      partial(made, rel, data))[n % 4]
+    out = OutputDir(tmp_path / "out")
+    published = out.publish(files, {})  # type: ignore[arg-type]
+    assert {rel: (tmp_path / "out" / rel).read_bytes() for rel in want} == want
+    assert {rel: (row.digest, row.size) for rel, row in published.rows.items()} == {
+        rel: (hashlib.sha256(data).hexdigest(), len(data)) for rel, data in want.items()}
+    here = threading.get_ident()
+    streamed = {rel for n, rel in enumerate(files) if n % 4 == 3}
+    assert {rel for rel, ident in callers.items() if ident == here} == streamed
+    assert not list((tmp_path / "out").rglob(".feeds-tmp-*"))
