@@ -300,6 +300,7 @@ class Catalog:
     fresh: dict[str, tuple[int, int, datetime, str]]  # offset and size in spool, date, source
     keys: dict[str, str]  # the parse key of each fresh issue
     spool: BinaryIO  # the fresh parse results as JSON, one after another
+    plans: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # see page_plan
 
     def fresh_json(self, path: str) -> bytes | None:
         where = self.fresh.get(path)
@@ -344,6 +345,7 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
     fresh: dict[str, tuple[int, int]] = {}  # where in the spool each fresh result's JSON is
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the build)
     keys: dict[str, str] = {}
+    plans: dict[str, tuple[str, int, str]] = {}
     parsed: list[Any] = _parse_all(jobs, options)
     for at, (source, key) in enumerate(waiting):
         outcome, digest = parsed[at]
@@ -360,6 +362,7 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
                              issue.date.isoformat() if issue.date else None)
         changed[source.path] = summary
         fresh[issue.path] = (spool.tell(), len(blob))
+        plans[key] = page_plan(issue)
         spool.write(blob)
         keys[issue.path] = key
     del parsed
@@ -398,7 +401,15 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
     store.forget_parsed()
     spool.flush()
     return Catalog(StoredIssues(store), tuple(diags),
-                   {p: (*at, *dates[p]) for p, at in fresh.items()}, keys, spool)
+                   {p: (*at, *dates[p]) for p, at in fresh.items()}, keys, spool, plans)
+
+
+def page_plan(issue: Issue) -> tuple[str, int, str]:
+    """What the web edition plans an issue's pages by (see :mod:`feeds.webedition`): its
+    front matter URL, its article count and the slugs of its sections with articles,
+    sorted, one a line."""
+    return (issue.url, len(issue.articles),
+            "\n".join(sorted({s.slug for s in issue.sections if s.articles})))
 
 
 def _catalog_row(summary: IssueSummary) -> tuple[Any, ...]:
@@ -447,7 +458,18 @@ def _fill_summary_dates(summaries: dict[Path, IssueSummary], options: ParseOptio
 def load_issue(summary: IssueSummary, catalog: Catalog, options: ParseOptions,
                store: Store) -> Issue:
     """The whole issue behind a summary: parsed in this run, stored, or parsed again."""
-    blob = catalog.fresh_json(summary.path) or store.parsed(summary.key)
+    return issue_from(issue_blob(summary, catalog, store), summary, options)
+
+
+def issue_blob(summary: IssueSummary, catalog: Catalog, store: Store) -> bytes | None:
+    """The issue's parse result as JSON, if this run parsed it or the store has it."""
+    return catalog.fresh_json(summary.path) or store.parsed(summary.key)
+
+
+def issue_from(blob: bytes | None, summary: IssueSummary, options: ParseOptions) -> Issue:
+    """The whole issue from :func:`issue_blob` (its file parsed again if that is
+    missing or damaged), dated as the catalog dated it. Needs no store: a forked
+    worker may call it."""
     try:
         if blob is None:
             raise ValueError("not stored")

@@ -11,7 +11,7 @@ archive, the home page and the sitemap, and no other file.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
@@ -32,6 +32,7 @@ from feeds.xmltext import clean
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
 RECENT_ISSUES = 10
 PARALLEL_MIN_PAGES = 200
+STREAM_PART = 1 << 16  # characters of a streamed page made before they are handed on
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 
 
@@ -152,17 +153,38 @@ class _Renderer:
         except jinja2.TemplateError as exc:
             raise _template_error(exc, name) from None
 
+    def _page(self, path: str, title: str, alternates: Sequence[FeedInfo]) -> dict[str, object]:
+        return {"path": path, "title": title, "url": self.config.base_url + path,
+                "root": "../" * path.count("/"), "alternates": tuple(alternates)}
+
     def render(self, template: str, path: str, title: str, alternates: Sequence[FeedInfo],
                **context: object) -> bytes:
-        depth = path.count("/")
-        page = {"path": path, "title": title, "url": self.config.base_url + path,
-                "root": "../" * depth, "alternates": tuple(alternates)}
+        page = self._page(path, title, alternates)
         try:
             text = self.template(template).render(
                 site=self.site, page=page, combined=self.combined, **context)
         except jinja2.TemplateError as exc:  # also a syntax error in a template it imports
             raise _template_error(exc, template) from None
         return clean(text).encode("utf-8")  # control characters HTML forbids, from any field
+
+    def stream(self, template: str, path: str, title: str, alternates: Sequence[FeedInfo],
+               **context: object) -> Iterator[bytes]:
+        """:meth:`render`'s bytes in parts, as the template makes them: a long page is
+        never held whole."""
+        page = self._page(path, title, alternates)
+        try:
+            parts: list[str] = []
+            size = 0
+            for part in self.template(template).generate(
+                    site=self.site, page=page, combined=self.combined, **context):
+                parts.append(part)
+                size += len(part)
+                if size >= STREAM_PART:
+                    yield clean("".join(parts)).encode("utf-8")
+                    parts, size = [], 0
+            yield clean("".join(parts)).encode("utf-8")
+        except jinja2.TemplateError as exc:
+            raise _template_error(exc, template) from None
 
 
 def _template_error(exc: jinja2.TemplateError, name: str) -> TemplateError:

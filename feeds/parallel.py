@@ -12,7 +12,7 @@ import contextlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing import active_children, get_context
 from typing import Any, TypeVar
 
@@ -20,6 +20,7 @@ from feeds.signals import die_with_parent, held_signals
 
 T = TypeVar("T")
 R = TypeVar("R")
+P = TypeVar("P")
 
 _WORK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 
@@ -95,4 +96,33 @@ def parallel_imap(func: Callable[[T], R], items: Sequence[T], min_items: int,
             done = pending.popleft().result()
             if at < len(bounds):
                 pending.append(pool.submit(_run_chunk, bounds[at]))
+            yield from done
+
+
+def _run_fed(payloads: list[Any]) -> list[Any]:
+    assert _WORK is not None
+    return [_WORK[0](payload) for payload in payloads]
+
+
+def parallel_fed(func: Callable[[P], R], items: Sequence[T], feed: Callable[[T], P],
+                 min_items: int, chunk: int = 16) -> Iterator[R]:
+    """``func(feed(item))`` for each item, as :func:`parallel_imap` hands them on;
+    ``feed`` runs in this process as each chunk is sent, so that what a worker needs
+    and cannot read itself (rows of this process's store) goes with its chunk, and
+    only the chunks in flight are held."""
+    count = workers()
+    if len(items) < min_items or count < 2:
+        yield from (func(feed(item)) for item in items)
+        return
+    bounds = [(start, min(start + chunk, len(items))) for start in range(0, len(items), chunk)]
+    with _forked_pool(func, (), count) as pool:
+        def send(start: int, end: int) -> Future[list[R]]:
+            return pool.submit(_run_fed, [feed(item) for item in items[start:end]])
+
+        with held_signals():  # the workers are forked here, on the first submit
+            pending = deque(send(*b) for b in bounds[:count * 2])
+        for at in range(count * 2, len(bounds) + count * 2):
+            done = pending.popleft().result()
+            if at < len(bounds):
+                pending.append(send(*bounds[at]))
             yield from done

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from feeds.parser import ParseOptions
     from feeds.render import Prepared
     from feeds.sources import SourceFile
+    from feeds.spool import Spooled
 
 
 IN_MEMORY_ENTRIES = 1000
@@ -241,19 +242,21 @@ def _revisions(rows: dict[str, tuple[str, str]]) -> Revisions:
 
 def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedInfo],
                  config: Config, store: Store, out: OutputDir,
-                 owned: dict[str, PublishedRow]) -> dict[str, bytes | Keep]:
+                 owned: dict[str, PublishedRow]) -> dict[str, bytes | Keep | Spooled]:
     """The web edition's files: a page whose key (see :mod:`feeds.webedition`) is the
     last build's and whose file is intact is kept; the rest are rendered."""
-    from feeds.loader import load_issue
+    from feeds.loader import issue_blob, issue_from
     from feeds.sources import code_stamp, template_stamp
     from feeds.webedition import PageIssue, web_edition
 
     last = store.page_keys(out.key)
     made = web_edition([PageIssue.of(row) for row in store.page_issues()],
-                       partial(load_issue, catalog=catalog, options=options, store=store),
+                       partial(issue_blob, catalog=catalog, store=store),
+                       partial(issue_from, options=options),
                        feeds, config, "\0".join((code_stamp(), template_stamp(config),
                                                   repr(config))),
-                       store.section_counts(), last, lambda path: out.intact([path], owned))
+                       store.section_counts(), last, lambda path: out.intact([path], owned),
+                       catalog.plans)
     store.save_page_keys(out.key, {p: k for p, k in made.keys.items() if last.get(p) != k},
                          [p for p in last if p not in made.keys])
     store.add_page_issues(made.learned)

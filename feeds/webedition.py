@@ -17,13 +17,13 @@ page from whole issues, is the reference these bytes must equal.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, overload
 
 from feeds.builder import FeedInfo, issue_label
 from feeds.config import Config
-from feeds.loader import _summary
+from feeds.loader import _summary, page_plan
 from feeds.model import Issue, IssueSummary
 from feeds.pages import (
     PARALLEL_MIN_PAGES,
@@ -37,7 +37,8 @@ from feeds.pages import (
     sitemap,
     with_page_urls,
 )
-from feeds.parallel import parallel_map
+from feeds.parallel import parallel_fed
+from feeds.spool import Spool, Spooled
 from feeds.urls import is_web_url
 from feeds.writer import KEEP, Keep
 from feeds.xmltext import clean
@@ -67,9 +68,12 @@ class PageIssue(NamedTuple):
 
     def learned(self, issue: Issue) -> PageIssue:
         """This issue with what its plan needs taken from the whole issue."""
-        slugs = "\n".join(sorted({s.slug for s in issue.sections if s.articles}))
-        return self._replace(known=True, url=issue.url, articles=len(issue.articles),
-                             slugs=slugs)
+        return self.planned(page_plan(issue))
+
+    def planned(self, plan: tuple[str, int, str]) -> PageIssue:
+        """This issue with what its plan needs (see :func:`feeds.loader.page_plan`)."""
+        url, articles, slugs = plan
+        return self._replace(known=True, url=url, articles=articles, slugs=slugs)
 
     def plan_row(self) -> tuple[str, int, str]:
         """What :meth:`feeds.store.Store.add_page_issues` keeps of it."""
@@ -99,7 +103,7 @@ class WebEdition:
     every page's key by its path, and what the plan learned of the issues loaded on
     the way, by parse key (see :meth:`feeds.store.Store.add_page_issues`)."""
 
-    files: dict[str, bytes | Keep]
+    files: dict[str, bytes | Keep | Spooled]
     keys: dict[str, str]
     learned: dict[str, tuple[str, int, str]]
 
@@ -117,32 +121,41 @@ def _group_id(group: FeedGroup | None) -> str:
                                 f.folder) for f in group.formats))))
 
 
-def web_edition(issues: Sequence[PageIssue], load: Callable[[IssueSummary], Issue],
+def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], bytes | None],
+                decode: Callable[[bytes | None, IssueSummary], Issue],
                 feeds: Sequence[FeedInfo], config: Config, stamp: str,
                 counts: Mapping[str, int], last: Mapping[str, str],
-                intact: Callable[[str], bool]) -> WebEdition:
+                intact: Callable[[str], bool],
+                plans: Mapping[str, tuple[str, int, str]] | None = None) -> WebEdition:
     """The web edition's files, as :func:`feeds.pages.site_pages` makes them from the
     whole issues, rendering only the pages whose key is not in ``last`` or whose file
-    is not ``intact``. ``issues`` are oldest first; ``load`` gives the whole issue
-    behind a summary (as parsed, without its page's URL); ``stamp`` stands for the
-    code, templates and configuration; ``counts`` are each section's articles."""
+    is not ``intact``. ``issues`` are oldest first; ``blob`` gives what is stored of
+    the issue behind a summary and ``decode`` makes the whole issue of that (as parsed,
+    without its page's URL; in a forked worker: it must not need the store);
+    ``plans`` are the issues parsed in this run, as :func:`feeds.loader.page_plan`
+    gives them, by parse key; ``stamp`` stands for the code, templates and
+    configuration; ``counts`` are each section's articles.
+
+    Memory stays bounded however long the history: issues are loaded one at a time
+    (issue pages: by the worker that renders them), and pages go to a spool file
+    (:class:`feeds.spool.Spool`) as they are made."""
     r = _Renderer(config, feeds)
     combined = r.combined.formats if r.combined else ()
     base = _digest(stamp, _group_id(r.combined), repr(sorted(r.site.items())))
-    files: dict[str, bytes | Keep] = {}
+    files: dict[str, bytes | Keep | Spooled] = {}
     keys: dict[str, str] = {}
     learned: dict[str, tuple[str, int, str]] = {}
-    loaded: dict[int, Issue] = {}
+    spool = Spool()
     issues = list(issues)
 
-    def issue_at(at: int) -> Issue:
-        if at not in loaded:
-            issue = load(issues[at].summary())
-            if not issues[at].known:
-                issues[at] = issues[at].learned(issue)
-                learned[issues[at].row[6]] = issues[at].plan_row()
-            loaded[at] = with_page_urls([issue], config)[0]
-        return loaded[at]
+    def load(at: int) -> Issue:
+        """The whole issue, with its page's URL; what the plan needs is learned of it."""
+        summary = issues[at].summary()
+        issue = decode(blob(summary), summary)
+        if not issues[at].known:
+            issues[at] = issues[at].learned(issue)
+            learned[issues[at].row[6]] = issues[at].plan_row()
+        return with_page_urls([issue], config)[0]
 
     def wanted(path: str, key: str) -> bool:
         """Record the page's key; whether it must be rendered."""
@@ -154,7 +167,12 @@ def web_edition(issues: Sequence[PageIssue], load: Callable[[IssueSummary], Issu
 
     for at, issue in enumerate(issues):
         if not issue.known:
-            issue_at(at)  # a cold build (every page is rendered), or a new or changed issue
+            plan = (plans or {}).get(issue.row[6])
+            if plan is not None:  # parsed in this run (a cold build: every issue)
+                issues[at] = issue.planned(plan)
+                learned[issue.row[6]] = plan
+            else:  # a row missing or not trusted
+                load(at)
     refs: dict[int, IssueRef] = {}
 
     def ref_at(at: int) -> IssueRef | None:
@@ -187,8 +205,12 @@ def web_edition(issues: Sequence[PageIssue], load: Callable[[IssueSummary], Issu
         after = ids[at]
     todo.reverse()
 
-    def issue_page(at: int) -> bytes:
-        issue = loaded[at]
+    def issue_blob(at: int) -> tuple[int, bytes | None]:
+        return at, blob(issues[at].summary())  # in this process: it may read the store
+
+    def issue_page(task: tuple[int, bytes | None]) -> bytes:
+        at, data = task  # in a worker when many: loaded there, not held here
+        issue = with_page_urls([decode(data, issues[at].summary())], config)[0]
         own = tuple(r.groups[s.slug] for s in issue.sections if s.articles and s.slug in r.groups)
         ref = ref_at(at)
         assert ref is not None
@@ -196,12 +218,10 @@ def web_edition(issues: Sequence[PageIssue], load: Callable[[IssueSummary], Issu
                         previous=ref_at(at - 1), next=ref_at(at + 1), feeds=own)
 
     if todo:
-        for at in todo:
-            issue_at(at)
         r.template("issue.html")  # compiled once, before any worker is forked
-        for at, page in zip(todo, parallel_map(issue_page, todo, PARALLEL_MIN_PAGES),
-                            strict=True):
-            files[numbered_path(issues[at].row[2], issues[at].row[3])] = page
+        made = parallel_fed(issue_page, todo, issue_blob, PARALLEL_MIN_PAGES)
+        for at, page in zip(todo, made, strict=True):
+            files[numbered_path(issues[at].row[2], issues[at].row[3])] = spool.keep(page)
 
     summaries: dict[int, IssueSummary] = {}
 
@@ -210,10 +230,12 @@ def web_edition(issues: Sequence[PageIssue], load: Callable[[IssueSummary], Issu
             summaries[at] = issues[at].summary()
         return summaries[at]
 
-    for slug, group in sorted(r.groups.items()):
-        if slug:
-            _section_page(slug, group, counts.get(slug, 0), len(issues), summary_at, ids, ref_at,
-                          issue_at, r, config, base, wanted, files, lastmod)
+    window = _Window(load)
+    streams = [stream for slug, group in sorted(r.groups.items()) if slug
+               if (stream := _section_page(slug, group, counts.get(slug, 0), len(issues),
+                                         summary_at, ids, ref_at, window.issue_at, r, config,
+                                         base, wanted, lastmod)) is not None]
+    files.update(window.made_together(streams, spool))
 
     newest = str(issues[-1].row[4])[:10] if issues else ""
     archived = any(f.archives for f in feeds)
@@ -237,7 +259,7 @@ def web_edition(issues: Sequence[PageIssue], load: Callable[[IssueSummary], Issu
         files["index.html"] = r.render(
             "index.html", "index.html", r.site["title"],
             (*combined, *(r.digest.formats if r.digest else ())), digest=r.digest,
-            latest=issue_at(latest) if issues else None, latest_ref=ref_at(latest),
+            latest=load(latest) if issues else None, latest_ref=ref_at(latest),
             recent=tuple(ref for at in recent if (ref := ref_at(at)) is not None),
             sections=sections)
     lastmod["index.html"] = newest
@@ -250,13 +272,94 @@ def web_edition(issues: Sequence[PageIssue], load: Callable[[IssueSummary], Issu
     return WebEdition(files, keys, learned)
 
 
+class _Blocks(Sequence[SectionArticles]):
+    """A section page's blocks, each made from its issue only when the template reaches
+    it (the template sees a sequence, as it would a tuple)."""
+
+    def __init__(self, shown: Sequence[tuple[int, int, int]], refs: Mapping[int, IssueRef],
+                 issue_at: Callable[[int], Issue]) -> None:
+        self.shown = shown
+        self.refs = refs
+        self.issue_at = issue_at
+        self.next = 0  # the next block the template's loop takes
+
+    def waiting(self) -> int:
+        """The issue the template's loop takes next, or -1 once it has taken them all."""
+        return self.shown[self.next][0] if self.next < len(self.shown) else -1
+
+    def _block(self, i: int) -> SectionArticles:
+        at, place, take = self.shown[i]
+        section = self.issue_at(at).sections[place]
+        return SectionArticles(self.refs[at], section, section.articles[:take])
+
+    def __len__(self) -> int:
+        return len(self.shown)
+
+    @overload
+    def __getitem__(self, i: int) -> SectionArticles: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[SectionArticles, ...]: ...
+    def __getitem__(self, i: int | slice) -> SectionArticles | tuple[SectionArticles, ...]:
+        if isinstance(i, slice):
+            return tuple(self._block(j) for j in range(len(self.shown))[i])
+        return self._block(range(len(self.shown))[i])
+
+    def __iter__(self) -> Iterator[SectionArticles]:
+        for i in range(len(self.shown)):
+            self.next = i + 1
+            yield self._block(i)
+
+
+class _Stream(NamedTuple):
+    path: str
+    blocks: _Blocks
+    parts: Iterator[bytes]
+
+
+class _Window:
+    """The issues the section pages are made from, loaded as they are reached and let
+    go once every page is past them."""
+
+    SIZE = 32  # issues loaded ahead of the pages
+
+    def __init__(self, load: Callable[[int], Issue]) -> None:
+        self.load = load
+        self.loaded: dict[int, Issue] = {}
+
+    def issue_at(self, at: int) -> Issue:
+        if at not in self.loaded:
+            self.loaded[at] = self.load(at)
+        return self.loaded[at]
+
+    def made_together(self, streams: list[_Stream], spool: Spool) -> dict[str, bytes | Spooled]:
+        """The section pages, made side by side from the newest issue to the oldest, so
+        that each issue is loaded once for all of them."""
+        files: dict[str, bytes | Spooled] = {}
+        pages = {s.path: spool.page() for s in streams}
+        streams = list(streams)
+        while streams:
+            low = max(s.blocks.waiting() for s in streams) - self.SIZE + 1
+            for s in list(streams):
+                while s.blocks.waiting() >= low or s.blocks.waiting() < 0:
+                    part = next(s.parts, None)
+                    if part is None:
+                        files[s.path] = pages[s.path].done()
+                        streams.remove(s)
+                        break
+                    pages[s.path].add(part)
+            for at in [at for at in self.loaded if at >= low]:
+                del self.loaded[at]  # every page has taken its blocks of it
+        return files
+
+
 def _section_page(slug: str, group: FeedGroup, total: int, issues: int,
                   summary_at: Callable[[int], IssueSummary], ids: Sequence[str],
                   ref_at: Callable[[int], IssueRef | None], issue_at: Callable[[int], Issue],
                   r: _Renderer, config: Config, base: str, wanted: Callable[[str, str], bool],
-                  files: dict[str, bytes | Keep], lastmod: dict[str, str]) -> None:
+                  lastmod: dict[str, str]) -> _Stream | None:
     """A section's page: its newest articles, grouped by issue, up to the section
-    feed's limit (planned from the summaries; only the issues shown are loaded)."""
+    feed's limit (planned from the summaries); its parts as the template makes them,
+    or None if it is kept."""
     shown: list[tuple[int, int, int]] = []  # issue, section's place in it, articles taken
     kept, limit = 0, config.section_max_items
     for at in range(issues - 1, -1, -1):
@@ -274,12 +377,11 @@ def _section_page(slug: str, group: FeedGroup, total: int, issues: int,
     key = _digest(base, "section", slug, _group_id(group), name, repr((kept, kept < total)),
                   *(f"{ids[at]}\x1e{place}\x1e{take}" for at, place, take in shown))
     if not wanted(path, key):
-        return
-    blocks = []
-    for at, place, take in shown:
-        section = issue_at(at).sections[place]
-        blocks.append(SectionArticles(refs[at], section, section.articles[:take]))
+        return None
+    blocks = _Blocks(shown, refs, issue_at)
     combined = r.combined.formats if r.combined else ()
-    files[path] = r.render("section.html", path, clean(name), (*combined, *group.formats),
-                           name=clean(name), feed=group, blocks=tuple(blocks),
-                           limited=kept < total, count=kept)
+    return _Stream(path, blocks, r.stream("section.html", path, clean(name),
+                                          (*combined, *group.formats), name=clean(name),
+                                          feed=group, blocks=blocks, limited=kept < total,
+                                          count=kept))
+

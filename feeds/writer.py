@@ -27,6 +27,7 @@ from pathlib import Path, PurePosixPath
 from filelock import FileLock, Timeout
 
 from feeds.signals import at_stop
+from feeds.spool import Spooled
 from feeds.store import PublishedRow, published_paths
 
 LOCK = "build.lock"
@@ -127,6 +128,11 @@ class Ready:
 # A file's bytes: whole, as chunks to write one after another, or made while written.
 Made = Chunks | Callable[[], Iterable[bytes]]
 Content = Made | Keep  # or left as it is
+
+
+def _any_thread(data: Content) -> bool:
+    """Whether ``data`` may be made on any thread (else it reads the store: in this one)."""
+    return not callable(data) or isinstance(data, (Ready, Spooled))
 
 
 def _chunks(data: Chunks) -> Sequence[bytes]:
@@ -497,8 +503,7 @@ class OutputDir:
                 rows[rel] = row
 
         try:
-            made = [rel for rel in targets
-                    if not callable(files[rel]) or isinstance(files[rel], Ready)]
+            made = [rel for rel in targets if _any_thread(files[rel])]
             base = os.fspath(self.root)
             looked, self._looked = self._looked, {}
             for rel in kept:
@@ -506,8 +511,7 @@ class OutputDir:
                 rows[rel] = old if old is not None and looked.get(rel) == old else \
                     self._kept(os.path.join(base, rel), old)
             # files made while written read the store (its connection is this thread's)
-            streamed = [rel for rel in targets
-                        if callable(files[rel]) and not isinstance(files[rel], Ready)]
+            streamed = [rel for rel in targets if not _any_thread(files[rel])]
             if len(made) < WRITE_THREADS_FROM:
                 for rel in (*made, *streamed):
                     stage(rel)

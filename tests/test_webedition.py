@@ -38,13 +38,18 @@ class Spy:
 @pytest.fixture
 def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
     seen = Spy()
-    render, sitemap, edition = _Renderer.render, feeds.webedition.sitemap, \
-        feeds.webedition.web_edition
+    render, stream, sitemap, edition = _Renderer.render, _Renderer.stream, \
+        feeds.webedition.sitemap, feeds.webedition.web_edition
 
     def counted_render(self: _Renderer, template: str, path: str, *args: object,
                        **context: object) -> bytes:
         seen.rendered.append(path)
         return render(self, template, path, *args, **context)  # type: ignore[arg-type]
+
+    def counted_stream(self: _Renderer, template: str, path: str, *args: object,
+                       **context: object) -> Iterator[bytes]:
+        seen.rendered.append(path)
+        return stream(self, template, path, *args, **context)  # type: ignore[arg-type]
 
     def counted_sitemap(lastmod: dict[str, str], config: Config) -> bytes:
         seen.rendered.append("sitemap.xml")
@@ -56,6 +61,7 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
         return made
 
     monkeypatch.setattr(_Renderer, "render", counted_render)
+    monkeypatch.setattr(_Renderer, "stream", counted_stream)
     monkeypatch.setattr(feeds.webedition, "sitemap", counted_sitemap)
     monkeypatch.setattr(feeds.webedition, "web_edition", watched)
     yield seen
