@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Iterator
 from typing import IO
 
-SPOOL_IN_MEMORY = 16 << 20  # bytes of pages held in memory before the spool file is used
+SPOOL_IN_MEMORY = 4 << 20  # bytes of pages held in memory before the spool file is used
 
 
 class Spooled:
@@ -33,8 +33,8 @@ class Spooled:
 class Spool:
     """Holds made pages: in memory up to a budget, then in an unnamed temporary file."""
 
-    def __init__(self, budget: int = SPOOL_IN_MEMORY) -> None:
-        self.budget = budget
+    def __init__(self, budget: int | None = None) -> None:
+        self.budget = SPOOL_IN_MEMORY if budget is None else budget
         self.held = 0
         self.file: IO[bytes] | None = None
         self.end = 0
@@ -44,7 +44,8 @@ class Spool:
         if self.held + len(data) <= self.budget:
             self.held += len(data)
             return data
-        return Spooled(self.file, [self.part(data)])
+        part = self.part(data)
+        return Spooled(self.file, [part])
 
     def page(self) -> SpooledPage:
         """A page made a part at a time (see :class:`SpooledPage`)."""

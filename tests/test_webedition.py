@@ -12,11 +12,13 @@ import pytest
 from corpus import write_corpus
 from test_build import CONFIG, all_files, build, write_project
 
+import feeds.loader
 import feeds.site
 import feeds.webedition
 from feeds.builder import FeedInfo
 from feeds.config import Config
 from feeds.loader import Catalog, load_issue, load_issues
+from feeds.model import Issue, IssueSummary
 from feeds.pages import _Renderer, site_pages, with_page_urls
 from feeds.parser import ParseOptions
 from feeds.store import Store
@@ -281,3 +283,36 @@ def test_incremental_equals_the_reference_after_every_change(
         assert web_files(all_files(root / "output")), what
     assert kept_some == [False, True, True, True, True, True, False, False, False, True, False,
                          True]
+
+
+def test_streamed_in_small_parts_on_workers_equals_the_reference(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages spooled to a file in small parts, issue pages on forked workers, and the
+    section pages made from a window of two issues: the bytes are the reference's; and
+    every issue is loaded once for its page, once for all section pages, the latest
+    once more for the home page."""
+    monkeypatch.setattr("feeds.spool.SPOOL_IN_MEMORY", 0)
+    monkeypatch.setattr("feeds.spool.SpooledPage.PART", 512)
+    monkeypatch.setattr(feeds.webedition, "PARALLEL_MIN_PAGES", 1)
+    monkeypatch.setattr(feeds.webedition._Window, "SIZE", 2)
+    loads: list[str] = []
+    issue_from = feeds.loader.issue_from
+
+    def counted(blob: bytes | None, summary: IssueSummary, options: ParseOptions) -> Issue:
+        loads.append(summary.path)
+        return issue_from(blob, summary, options)
+
+    monkeypatch.setattr(feeds.loader, "issue_from", counted)
+    root = write_project(tmp_path / "site", {}, CONFIG + "section_max_items = 0\n")
+    ref = write_project(tmp_path / "ref", {})
+    write_corpus(9, root / "issues")
+    assert build(root)[0] == 0
+    # In this process: each issue once for the section pages, and the latest for the
+    # home page (the issue pages were loaded by the workers that rendered them).
+    assert len(loads) == 10 and len(set(loads)) == 9
+    mirror(root, ref)
+    assert all_files(root / "output") == reference_build(ref, monkeypatch)
+    write_corpus(1, root / "issues", start=9)
+    assert build(root)[0] == 0
+    mirror(root, ref)
+    assert all_files(root / "output") == reference_build(ref, monkeypatch)
