@@ -3,6 +3,8 @@ memory, so that a cold build of a long history does not hold every page at once.
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -12,14 +14,17 @@ SPOOL_IN_MEMORY = 4 << 20  # bytes of pages held in memory before the spool file
 
 
 class Spooled:
-    """A page's bytes in a spool file: read back (a read at an offset, so from any of the
-    writer's threads) when it is written."""
+    """A page's bytes in a spool file, with their digest: copied into the file being
+    published by the kernel, from any of the writer's threads, never read into memory."""
 
-    __slots__ = ("file", "parts")
+    __slots__ = ("digest", "file", "parts", "size")
 
-    def __init__(self, file: IO[bytes] | None, parts: list[tuple[int, int] | bytes]) -> None:
+    def __init__(self, file: IO[bytes] | None, parts: list[tuple[int, int] | bytes],
+                 digest: str, size: int) -> None:
         self.file = file  # held open: it has no name
         self.parts = parts  # offset and size of each part in the file, or the part itself
+        self.digest = digest  # sha256, hex
+        self.size = size
 
     def __call__(self) -> Iterator[bytes]:
         for part in self.parts:
@@ -28,6 +33,35 @@ class Spooled:
             else:
                 assert self.file is not None
                 yield os.pread(self.file.fileno(), part[1], part[0])
+
+    def write_to(self, fd: int) -> None:
+        """Write the bytes to ``fd`` (at its current position)."""
+        for part in self.parts:
+            if isinstance(part, bytes):
+                _write(fd, part)
+                continue
+            assert self.file is not None
+            offset, size = part
+            while size:
+                try:
+                    done = os.copy_file_range(self.file.fileno(), fd, size, offset)
+                except OSError as exc:
+                    if exc.errno not in _NO_COPY:
+                        raise
+                    done = 0
+                if not done:  # not on these file systems: through memory
+                    _write(fd, os.pread(self.file.fileno(), size, offset))
+                    break
+                offset, size = offset + done, size - done
+
+
+_NO_COPY = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EBADF}
+
+
+def _write(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 class Spool:
@@ -45,7 +79,7 @@ class Spool:
             self.held += len(data)
             return data
         part = self.part(data)
-        return Spooled(self.file, [part])
+        return Spooled(self.file, [part], hashlib.sha256(data).hexdigest(), len(data))
 
     def page(self) -> SpooledPage:
         """A page made a part at a time (see :class:`SpooledPage`)."""
@@ -69,15 +103,19 @@ class SpooledPage:
     """A page given to the spool in parts as it is made (parts of several pages may
     interleave in the spool file); a small page stays in memory."""
 
-    PART = 1 << 20
+    PART = 1 << 18
 
     def __init__(self, spool: Spool) -> None:
         self.spool = spool
         self.pending: list[bytes] = []
         self.size = 0
         self.parts: list[tuple[int, int] | bytes] = []
+        self.digest = hashlib.sha256()
+        self.total = 0
 
     def add(self, data: bytes) -> None:
+        self.digest.update(data)
+        self.total += len(data)
         self.pending.append(data)
         self.size += len(data)
         if self.size >= self.PART:
@@ -95,4 +133,4 @@ class SpooledPage:
             self.pending, self.size = [], 0
             return data
         self._flush()
-        return Spooled(self.spool.file, self.parts)
+        return Spooled(self.spool.file, self.parts, self.digest.hexdigest(), self.total)

@@ -190,7 +190,10 @@ def _stage(path: Path, data: Made, mode: int,
         try:
             digest = hashlib.sha256()
             size = 0
-            if callable(data):
+            if isinstance(data, Spooled):  # copied by the kernel, its digest known
+                data.write_to(fd)
+                known = data.digest, data.size
+            elif callable(data):
                 batch: list[bytes] = []
                 for chunk in data():
                     batch.append(chunk)
@@ -214,7 +217,7 @@ def _stage(path: Path, data: Made, mode: int,
     except BaseException:
         _discard(tmp)
         raise
-    if known is not None and not callable(data):
+    if known is not None and (not callable(data) or isinstance(data, Spooled)):
         return tmp, known[0], known[1]
     return tmp, digest.hexdigest(), size
 

@@ -3,6 +3,9 @@ the writer writes them from its threads, and a spool that cannot be made keeps t
 
 from __future__ import annotations
 
+import errno
+import hashlib
+import os
 import tempfile
 from pathlib import Path
 
@@ -61,5 +64,27 @@ def test_the_writer_writes_spooled_pages_from_its_threads(tmp_path: Path) -> Non
     published = out.publish({p: spool.keep(d) for p, d in pages.items()}, {})
     assert sorted(published.changed) == sorted(pages)
     assert {p: (tmp_path / "output" / p).read_bytes() for p in pages} == pages
+    assert {p: (r.digest, r.size) for p, r in published.rows.items()} == \
+        {p: (hashlib.sha256(d).hexdigest(), len(d)) for p, d in pages.items()}
     again = out.publish({p: spool.keep(d) for p, d in pages.items()}, published.rows)
     assert again.changed == () and sorted(again.unchanged) == sorted(pages)
+
+
+def test_a_page_is_copied_through_memory_where_the_kernel_cannot(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def cannot(*args: object) -> int:
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr("feeds.spool.SpooledPage.PART", 3)
+    spool = Spool(budget=0)
+    page = spool.page()
+    for part in (b"<p>", "一".encode(), b"</p>\n"):
+        page.add(part)
+    made = page.done()
+    assert isinstance(made, Spooled) and made.size == len("<p>一</p>\n".encode())
+    monkeypatch.setattr(os, "copy_file_range", cannot)
+    fd = os.open(tmp_path / "page.html", os.O_WRONLY | os.O_CREAT)
+    made.write_to(fd)
+    os.close(fd)
+    assert (tmp_path / "page.html").read_bytes() == "<p>一</p>\n".encode()
+    assert made.digest == hashlib.sha256("<p>一</p>\n".encode()).hexdigest()
