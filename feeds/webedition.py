@@ -68,7 +68,8 @@ class PageIssue(NamedTuple):
 
     def learned(self, issue: Issue) -> PageIssue:
         """This issue with what its plan needs taken from the whole issue."""
-        return self.planned(page_plan(issue))
+        return self.planned(page_plan(issue.url, ((s.slug, len(s.articles))
+                                                  for s in issue.sections)))
 
     def planned(self, plan: tuple[str, int, str]) -> PageIssue:
         """This issue with what its plan needs (see :func:`feeds.loader.page_plan`)."""
