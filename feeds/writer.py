@@ -53,7 +53,9 @@ def marks() -> dict[str, tuple[bytes, ...]]:
             found[suffix] = (*found.get(suffix, ()), mark)
     return found
 WRITE_THREADS = 8
-WRITE_THREADS_FROM = 64
+# Each staged file waits for its fsync (a few ms on a loaded disk): from two files on they
+# are staged on threads, so that the journal commits their fsyncs together.
+WRITE_THREADS_FROM = 2
 _LEGACY = ".feeds"  # where older versions kept their state, inside output/
 
 

@@ -481,7 +481,8 @@ def test_many_files_are_written_together_and_a_failure_names_its_file(
     from feeds.writer import WRITE_THREADS_FROM
 
     out = OutputDir(tmp_path / "out")
-    files = {f"issues/2024-{n}.html": f"<p>{n}</p>".encode() for n in range(WRITE_THREADS_FROM * 2)}
+    files = {f"issues/2024-{n}.html": f"<p>{n}</p>".encode()
+             for n in range(max(WRITE_THREADS_FROM * 2, 100))}
     published = out.publish(files, {})
     assert sorted(published.changed) == sorted(files)
     assert {rel: (tmp_path / "out" / rel).read_bytes() for rel in files} == files
