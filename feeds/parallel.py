@@ -12,11 +12,12 @@ import contextlib
 import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from multiprocessing import active_children, get_context
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from feeds.signals import die_with_parent, held_signals
+
+if TYPE_CHECKING:  # imported when a pool starts: most builds start none
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -44,6 +45,9 @@ def _forked_pool(func: Callable[[Any], Any], items: Sequence[Any],
                  count: int) -> Iterator[ProcessPoolExecutor]:
     """A pool of ``count`` forked workers that run ``func`` over chunks of ``items``
     (see :func:`_run_chunk`); shut down when done, its workers killed on a signal."""
+    from concurrent.futures import ProcessPoolExecutor
+    from multiprocessing import active_children, get_context
+
     global _WORK
     _WORK = (func, items)
     others = set(active_children())

@@ -335,7 +335,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     # only their entries may have new revisions (a file touched or re-read is not one)
     edited = {display_path(s.file, cwd) for s in found if s.changed and s.row is not None
               and (s.file not in known or known[s.file].digest != s.row.digest)}
-    number_of = {p: (y, n) for p, y, n, *_ in store.dates_and_numbers()}
+    number_of = store.numbers_of({*edited, *catalog.fresh})
     numbers = {p: number_of[p] for p in edited if p in number_of}
     # each issue's article records as they were, and as its entries made now have them
     records: dict[tuple[int, int], tuple[Revisions, Sequence[RevisionRecord]]] = {}
@@ -453,9 +453,9 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     # Archive pages published as planned are kept as they are: their entries are not made.
     context_of_pages = page_context(config)
     last_pages = store.archive_pages()
+    intact = out.intact_each(last_pages.values(), owned)
     settled, kept_pages = settle_archives(
-        feeds, config, {k: p for k, p in last_pages.items() if out.intact([p], owned)},
-        context_of_pages)
+        feeds, config, {k: p for k, p in last_pages.items() if p in intact}, context_of_pages)
     needed = {e.key: e for info, start, _ in settled
               for e in (*info.entries, *(e for page in info.archives[start:] for e in page.entries))}
     have = store.fragment_keys(needed)

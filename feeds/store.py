@@ -18,7 +18,7 @@ import contextlib
 import json
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -287,6 +287,17 @@ class Store:
         """Path, year, number, date, date source and heading line of every issue."""
         return self.db.execute("SELECT path, year, number, date, date_source, heading_line "
                                "FROM catalog").fetchall()
+
+    def numbers_of(self, paths: Collection[str]) -> dict[str, tuple[int, int]]:
+        """The year and number of each of ``paths`` that the catalog holds: a rebuild
+        after a new issue needs those of a few, not :meth:`dates_and_numbers`."""
+        if len(paths) > _BATCH:
+            return {p: (y, n) for p, y, n in self.db.execute(
+                "SELECT path, year, number FROM catalog") if p in paths}
+        wanted = list(paths)
+        return {p: (y, n) for p, y, n in self.db.execute(
+            f"SELECT path, year, number FROM catalog WHERE path IN ({','.join('?' * len(wanted))})",
+            wanted)} if wanted else {}
 
     def by_newest(self, slug: str | None) -> Iterator[Row]:
         """Summaries (of issues with a section ``slug``), newest last article first,

@@ -430,6 +430,31 @@ class OutputDir:
             self._looked[rel] = owned[rel]
         return bool(files)
 
+    def intact_each(self, files: Iterable[str], owned: Mapping[str, PublishedRow]) -> set[str]:
+        """Those of ``files`` that :meth:`intact` finds as the last build left them, for
+        thousands of files at once: one lstat each, relative to the folder, opened once."""
+        try:
+            folder = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except OSError:
+            return set()
+        lstat = os.lstat
+        found: set[str] = set()
+        try:
+            for rel in files:
+                row = owned.get(rel)
+                if row is None:
+                    continue
+                try:
+                    st = lstat(rel, dir_fd=folder)
+                except (OSError, ValueError):
+                    continue
+                if (st.st_size, st.st_mtime_ns, st.st_ino) == (row.size, row.mtime_ns, row.ino):
+                    found.add(rel)
+                    self._looked[rel] = row
+        finally:
+            os.close(folder)
+        return found
+
     def left_as(self, files: Sequence[str], stats: Mapping[str, Sequence[int]]) -> bool:
         """:meth:`intact` for a whole build's files at once, against the size, mtime and
         inode of each (see :meth:`Store.published_stats`): one lstat per file, each

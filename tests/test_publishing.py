@@ -501,6 +501,27 @@ def test_many_files_are_written_together_and_a_failure_names_its_file(
     assert not list((tmp_path / "out" / "issues").glob(".feeds-tmp-*"))
 
 
+def test_intact_each_finds_the_files_as_published_and_they_can_be_kept(tmp_path: Path) -> None:
+    """intact_each: exactly the owned files whose size, mtime and inode are the manifest's;
+    an edited, replaced, missing or unowned file is not among them."""
+    from feeds.writer import KEEP
+
+    out = OutputDir(tmp_path / "out")
+    names = ["a.xml", "archive/b.xml", "archive/c.xml", "archive/d.xml", "e.xml"]
+    first = out.publish({n: f"<{n}/>".encode() for n in names}, {})
+    root = tmp_path / "out"
+    (root / "archive" / "b.xml").write_bytes(b"<edited/>")
+    (root / "archive" / "c.xml").unlink()
+    (root / "archive" / ".x").write_bytes(b"<d/>")
+    os.replace(root / "archive" / ".x", root / "archive" / "d.xml")
+    (root / "other.xml").write_bytes(b"<mine/>")
+    owned = {n: r for n, r in first.rows.items() if n != "e.xml"}
+    assert out.intact_each([*names, "other.xml", "missing.xml"], owned) == {"a.xml"}
+    again = out.publish({"a.xml": KEEP, "archive/b.xml": b"<b2/>"}, first.rows)
+    assert again.unchanged == ("a.xml",) and again.rows["a.xml"] == first.rows["a.xml"]
+    assert OutputDir(tmp_path / "nowhere").intact_each(["a.xml"], first.rows) == set()
+
+
 def test_a_kept_file_is_left_as_it_is_and_stays_in_the_manifest(tmp_path: Path) -> None:
     """KEEP publishes a file without its bytes: same row, not changed, not stale; a file
     that changed since the caller looked, or that the tool never published, is an error."""

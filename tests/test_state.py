@@ -435,6 +435,20 @@ def test_incremental_plans_equal_planning_every_entry(tmp_path: Path) -> None:
                 issues, key=lambda i: (i.date, i.year, i.number), reverse=True)]
 
 
+def test_numbers_of_reads_the_year_and_number_of_the_paths_asked_for() -> None:
+    """numbers_of: for a few paths or for more than a batch, what dates_and_numbers has."""
+    stored = store_module.Store.memory()
+    stored.db.executemany(
+        "INSERT INTO catalog (file, path, name, year, number, sections) VALUES (?, ?, 'N', ?, ?, '[]')",
+        ((f"f{n}", f"issues/{n}.md", 2000 + n % 7, n) for n in range(store_module._BATCH + 40)))
+    every = {p: (y, n) for p, y, n, *_ in stored.dates_and_numbers()}
+    assert stored.numbers_of({"issues/3.md", "issues/510.md", "issues/none.md"}) == {
+        "issues/3.md": (2003, 3), "issues/510.md": (2000 + 510 % 7, 510)}
+    assert stored.numbers_of(set()) == {}
+    many = {p for p in every if not p.endswith("7.md")} | {"issues/none.md"}
+    assert stored.numbers_of(many) == {p: every[p] for p in many if p in every}
+
+
 # ---------------------------------------------------------------- killed and concurrent builds
 
 def _hold_output_lock(out: Path) -> subprocess.Popen:
