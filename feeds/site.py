@@ -493,11 +493,12 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     corrections.save(store, records)
     store.save_archive_pages({**kept_pages, **made_pages}, last_pages)
     diagnostics = catalog.diagnostics
-    store.save_build(out.key, inputs, len(feeds), sorted(files),
+    order = sorted(files)
+    store.save_build(out.key, inputs, len(feeds), order,
                      [[d.path, d.line, d.level, d.message] for d in diagnostics])
     rows = published.rows
     store.save_noop_record(out.key, (key, inputs, files_key(
-        (rows[f].size, rows[f].mtime_ns, rows[f].ino) for f in sorted(files)),
+        (rows[f].size, rows[f].mtime_ns, rows[f].ino) for f in order),
         list(published.stale)) if key is not None and all_settled(found) else None)
     store.commit()
     return BuildReport(len(feeds), published.changed, published.unchanged, published.stale,

@@ -520,8 +520,8 @@ class OutputDir:
                                      f"{self.root}")
                 inside.add(target.parent)
             targets[rel] = target
-        self._remove_leftovers({self.root, *(t.parent for t in targets.values()),
-                                *(self.root / f for f in {os.path.dirname(r) for r in kept})})
+        self._remove_leftovers({os.fspath(t.parent) for t in targets.values()},
+                               {rel.rpartition("/")[0] for rel in kept})
         staged: list[tuple[str, str, Path, str, int]] = []
         rows: dict[str, PublishedRow] = {}
         unchanged: list[str] = []
@@ -639,13 +639,20 @@ class OutputDir:
             raise WriteError(f"{target}: exists and was not written by feeds; "
                              "move it away or choose another --output folder")
 
-    def _remove_leftovers(self, folders: set[Path]) -> None:
+    def _remove_leftovers(self, folders: set[str], kept: set[str]) -> None:
         """Temporary files of a build that was killed (named by the tool, and no other
-        build runs: we hold the lock)."""
-        for folder in folders:
-            for leftover in folder.glob(TMP_PREFIX + "*") if folder.is_dir() else ():
+        build runs: we hold the lock), in the output folder, ``folders`` and the folders
+        ``kept`` (relative to the output folder)."""
+        root = os.fspath(self.root)
+        for folder in {root, *folders, *(os.path.join(root, f) for f in kept if f)}:
+            try:
+                with os.scandir(folder) as entries:
+                    leftovers = [e.path for e in entries if e.name.startswith(TMP_PREFIX)]
+            except OSError:  # not there, or not a folder
+                continue
+            for leftover in leftovers:
                 with contextlib.suppress(OSError):
-                    leftover.unlink()
+                    os.unlink(leftover)
 
     def _remove_legacy_state(self) -> None:
         """The state that older versions kept in ``output/.feeds/``: never read (its
