@@ -570,8 +570,16 @@ class OutputDir:
             for _, tmp, _, _, _ in staged:
                 _discard(tmp)
         same = set(unchanged)
-        for folder in sorted({targets[rel].parent for rel in rows if rel not in same}):
-            _fsync_dir(folder)
+        folders = sorted({targets[rel].parent for rel in rows if rel not in same})
+        if len(folders) < WRITE_THREADS_FROM:
+            for folder in folders:
+                _fsync_dir(folder)
+        else:  # the renames in each folder made durable together, as the files were
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(WRITE_THREADS) as pool:
+                for _ in pool.map(_fsync_dir, folders):
+                    pass
         changed = tuple(rel for rel in targets if rel not in same)
         self.replaced.extend(changed)
         stale = self.stale(set(files), owned)
