@@ -581,7 +581,7 @@ def test_a_large_publish_writes_every_kind_of_content_exactly(tmp_path: Path) ->
 
     files: dict[str, object] = {}
     want: dict[str, bytes] = {}
-    for n in range(WRITE_THREADS_FROM * 2):  # 3 in 4 to threads: >= WRITE_THREADS_FROM
+    for n in range(max(WRITE_THREADS_FROM * 2, 128)):  # 3 in 4 to threads: >= WRITE_THREADS_FROM
         data = tuple(f"<{n}:{part}>".encode() * (n + 1) for part in range(n % 5 + 1))
         rel = f"f{n % 3}/file-{n}.xml"
         want[rel] = b"".join(data)
