@@ -11,7 +11,7 @@ import json
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
@@ -30,7 +30,7 @@ from feeds.cache import (
     summary_to_json,
 )
 from feeds.model import Diagnostic, Issue, IssueSummary, ParseError, ParseResult, SectionSummary
-from feeds.parallel import parallel_map
+from feeds.parallel import parallel_imap, parallel_map
 from feeds.parser import ParseOptions, parse_issue
 from feeds.sanity import sanity_warnings
 from feeds.slugs import SlugHelper, known_slugs, learn_slugs, resolve_slugs
@@ -172,6 +172,25 @@ def _parse_all(jobs: list[_Job], options: ParseOptions) -> list[_Parsed]:
         if helper is not None:
             helper.close()
     return [(_with_slugs(r, slugs) if isinstance(r, ParseResult) else r, d) for r, d in parsed]
+
+
+def _parse_each(jobs: list[_Job], options: ParseOptions) -> Generator[_Parsed, None, None]:
+    """:func:`_parse_all` handing on each result as it comes, its slugs filled in,
+    so that the caller can let it go before the next: the results of a large
+    parse never sit in memory together. New section names are sent to the slug
+    helper as they turn up (slugs are a pure function of the name)."""
+    helper = SlugHelper.start() if len(jobs) >= PARALLEL_MIN_FILES and not known_slugs() \
+        else None
+    try:
+        for outcome, digest in parallel_imap(partial(_parse_one, options=options), jobs,
+                                             PARALLEL_MIN_FILES):
+            if isinstance(outcome, ParseResult):
+                outcome = _with_slugs(outcome, resolve_slugs(
+                    (s.name for s in outcome.issue.sections if not s.slug), helper))
+            yield outcome, digest
+    finally:
+        if helper is not None:
+            helper.close()
 
 
 def _fill_dates(results: dict[Path, ParseResult], options: ParseOptions,
@@ -346,27 +365,27 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the build)
     keys: dict[str, str] = {}
     urls: dict[str, str] = {}  # the fresh issues' own URLs (few have one)
-    parsed: list[Any] = _parse_all(jobs, options)
-    for at, (source, key) in enumerate(waiting):
-        outcome, digest = parsed[at]
-        parsed[at] = None  # from here on each issue is only JSON in the spool, not in memory
-        if isinstance(outcome, ParseError):
-            diags.extend(outcome.diagnostics)
-            continue
-        issue = outcome.issue
-        summary = summarise(issue, key, outcome.diagnostics)
-        blob = result_to_json(outcome)
-        assert source.row is not None
-        if digest == source.row.digest:  # else the file changed while being read: no caching
-            store.add_parsed(key, blob, summary_to_json(summary), issue.year, issue.number,
-                             issue.date.isoformat() if issue.date else None)
-        changed[source.path] = summary
-        fresh[issue.path] = (spool.tell(), len(blob))
-        if issue.url:
-            urls[issue.path] = issue.url
-        spool.write(blob)
-        keys[issue.path] = key
-    del parsed
+    results = _parse_each(jobs, options)
+    try:
+        for (source, key), (outcome, digest) in zip(waiting, results, strict=True):
+            if isinstance(outcome, ParseError):
+                diags.extend(outcome.diagnostics)
+                continue
+            issue = outcome.issue
+            summary = summarise(issue, key, outcome.diagnostics)
+            blob = result_to_json(outcome)
+            assert source.row is not None
+            if digest == source.row.digest:  # else the file changed while being read: no caching
+                store.add_parsed(key, blob, summary_to_json(summary), issue.year, issue.number,
+                                 issue.date.isoformat() if issue.date else None)
+            changed[source.path] = summary
+            fresh[issue.path] = (spool.tell(), len(blob))
+            if issue.url:
+                urls[issue.path] = issue.url
+            spool.write(blob)
+            keys[issue.path] = key
+    finally:
+        results.close()  # the workers and the slug helper end here, even on an error
     learn_slugs({s.name: s.slug for r in changed.values() for s in r.sections
                  if s.name not in options.section_slugs})
     new_slugs = {k: v for k, v in known_slugs().items() if known_names.get(k) != v}

@@ -8,12 +8,15 @@ that loads pypinyin while the build parses: parse workers never load it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import re
+import select
 import subprocess
 import sys
+import time
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
@@ -59,7 +62,7 @@ def learn_slugs(slugs: dict[str, str]) -> None:
 
 class SlugHelper:
     """A ``python -m feeds.slugs`` process that loads pypinyin at once, then makes
-    the slugs of one batch of names (JSON in, JSON out).
+    the slugs of each batch of names it is sent (a line of JSON each way).
 
     Started before a large parse, it loads pypinyin while the parse runs, in a
     process of its own, so no build process carries the dictionaries. It dies
@@ -70,6 +73,8 @@ class SlugHelper:
 
     def __init__(self, process: subprocess.Popen[bytes]) -> None:
         self.process = process
+        self.failed = False
+        self.asked = False
 
     @classmethod
     def start(cls) -> SlugHelper | None:
@@ -87,24 +92,54 @@ class SlugHelper:
     def slugs(self, names: list[str]) -> dict[str, str] | None:
         """The slugs of ``names``, or None if the helper failed (the caller makes them).
 
-        Call it once, after any forked worker that inherited the pipes has ended.
+        One line of names out, one line of slugs back: it may be asked again, even
+        while forked workers hold copies of its pipes. Once it fails it is not asked again.
         """
-        try:
-            out, _ = self.process.communicate(json.dumps(names).encode("ascii") + b"\n",
-                                              timeout=self.TIMEOUT)
-            made = json.loads(out)
-        except (OSError, ValueError, subprocess.SubprocessError):
+        if self.failed:
             return None
+        self.asked = True
+        made = self._ask(names)
         if not isinstance(made, dict) or set(made) != set(names) \
                 or not all(isinstance(v, str) and v for v in made.values()):
+            self.failed = True
             return None
         return made
 
+    def _ask(self, names: list[str]) -> object:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        if stdin is None or stdout is None:
+            return None
+        deadline = time.monotonic() + self.TIMEOUT
+        try:
+            stdin.write(json.dumps(names).encode("ascii") + b"\n")
+            stdin.flush()
+            got = b""
+            while not got.endswith(b"\n"):
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([stdout], [], [], left)[0]:
+                    return None
+                part = os.read(stdout.fileno(), 65536)
+                if not part:
+                    return None
+                got += part
+            return json.loads(got)
+        except (OSError, ValueError):
+            return None
+
     def close(self) -> None:
-        """Stop the helper, whether or not it was used."""
+        """Stop the helper, whether or not it was used: one that answered ends at
+        the end of its input, any other (unused, hung, or kept alive by a forked
+        worker's copy of its pipe) is killed."""
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
+        if self.asked and not self.failed:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=0.5)
         if self.process.poll() is None:
             self.process.kill()
-        self.process.communicate()
+        self.process.wait()
 
 
 def resolve_slugs(names: Iterable[str], helper: SlugHelper | None = None) -> dict[str, str]:

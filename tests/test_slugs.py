@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -36,6 +39,31 @@ def test_helper_makes_what_slugify_makes() -> None:
         helper.close()
     assert helper.process.returncode == 0
     assert slugs.known_slugs() == {}  # the helper made them, not this process
+
+
+def test_helper_answers_batch_after_batch_while_a_fork_holds_its_pipes() -> None:
+    """A cold parse asks for new names as its results come in, with parse workers
+    (forked after the helper) still alive."""
+    slugs._known.clear()
+    helper = SlugHelper.start()
+    assert helper is not None
+    child = os.fork()
+    if child == 0:
+        time.sleep(60)
+        os._exit(0)
+    try:
+        assert helper.slugs(["数据库"]) == {"数据库": "shu-ju-ku"}
+        assert helper.slugs(["AI 前沿", "分布式系统"]) == {
+            "AI 前沿": "ai-qian-yan", "分布式系统": "fen-bu-shi-xi-tong"}
+        assert resolve_slugs(["数据库", "Ümlaut"], helper) == {
+            "数据库": "shu-ju-ku", "Ümlaut": "umlaut"}
+        assert slugs.known_slugs() == {"数据库": "shu-ju-ku", "Ümlaut": "umlaut"}
+        assert not helper.failed
+    finally:
+        helper.close()  # the fork's copy of its input keeps it waiting: killed
+        os.kill(child, signal.SIGKILL)
+        os.waitpid(child, 0)
+    assert helper.process.returncode == -9
 
 
 def test_resolve_remembers_and_falls_back_when_the_helper_fails() -> None:
