@@ -859,6 +859,8 @@ class _Archives:
 
     def _resume_digest(self, limit: int) -> tuple[tuple[AnyIssue, ...], list[
             tuple[str, Callable[[], tuple[AnyIssue, ...]]]]] | None:
+        if self.last and DIGEST_MARK not in self.last:
+            return None  # the feeds had entries, so the digest had: not marks a build made
         mark = self._mark(DIGEST_MARK)
         order = self._digest_order(i for i in self.recent() if _place(i) >= mark.first)
         total = mark.before + len(order)

@@ -298,7 +298,11 @@ class StoredMarks:
                      for name, (pages, before, first) in json.loads(text).items()}
         except (TypeError, ValueError, AttributeError, IndexError):
             return None  # a damaged row: every issue is read
-        return marks, (float("-inf") if newest is None else newest + 1, 0, 0)
+        if newest is None:
+            return ({}, (float("-inf"), 0, 0)) if not marks else None
+        if not self.store.feeds_before(newest) <= marks.keys():
+            return None  # a feed that had entries then has no mark: not marks a build made
+        return marks, (newest + 1, 0, 0)
 
     def since(self, place: Place) -> Iterator[IssueSummary]:
         return map(_summary, self.store.since(place[0]))

@@ -122,7 +122,9 @@ def template_stamp(templates: object) -> str:
     digest = hashlib.sha256()
     for path in sorted(Path(str(folder)).rglob("*")):
         if path.is_file():
-            digest.update(f"{path}\0{path.stat().st_mtime_ns}\0{path.stat().st_size}\0".encode())
+            st = path.stat()  # ctime and inode too: an edit that puts size and mtime back
+            digest.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ctime_ns}\0"
+                          f"{st.st_ino}\0".encode())
     return digest.hexdigest()
 
 

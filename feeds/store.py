@@ -503,7 +503,20 @@ class Store:
             return None
         if newest is not None and low is not None and not low > newest + 1:
             return None
+        if sorted(sql for (sql,) in self.db.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'trigger'")) != sorted(_TRIGGERS):
+            return None  # a change might not have been recorded: the marks cannot be trusted
         return row[2], newest
+
+    def feeds_before(self, newest: float) -> set[str]:
+        """The feeds with an entry at or before ``newest`` (a POSIX time): ``""`` for
+        every article and each section's slug; what marks made then must each hold."""
+        found = {str(slug) for (slug,) in self.db.execute(
+            "SELECT slug FROM catalog_sections GROUP BY slug HAVING min(newest) <= ?",
+            (newest,))}
+        if found:
+            found.add("")
+        return found
 
     def save_archive_marks(self, context: str, marks: str) -> None:
         """This build's marks, made from the catalog as it is now."""
