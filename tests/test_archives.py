@@ -905,12 +905,22 @@ def test_every_rebuild_equals_a_build_from_scratch_whatever_the_change(
         assert set(after) - set(reference) <= set(before), name  # superseded, left in place
 
 
-@pytest.mark.parametrize("marks", ["not json", '{"": [["a"], 0, [0, 0, 0]]}',
-                                   '{"": [[], 7, [0, 0, 0]]}', '{"": [[], 0, "x"]}', "[]"])
+@pytest.mark.parametrize(("damage", "remove"), [
+    *((f"UPDATE archive_marks SET marks = '{marks}'", False) for marks in [
+        "not json", '{"": [["a"], 0, [0, 0, 0]]}', '{"": [[], 7, [0, 0, 0]]}',
+        '{"": [[], 0, "x"]}', "[]", "{}"]),
+    # what a hostile tester found trusted: no catalog time, or triggers that no longer
+    # record a change, when an old issue is then removed
+    ("UPDATE archive_marks SET newest = NULL", True),
+    ("DROP TRIGGER archive_marks_added; DROP TRIGGER archive_marks_dropped; "
+     "DROP TRIGGER archive_marks_changed", True),
+    ("DROP TRIGGER archive_marks_dropped; CREATE TRIGGER archive_marks_dropped AFTER DELETE "
+     "ON catalog BEGIN SELECT 1; END", True)])
 def test_damaged_marks_mean_planning_from_every_issue(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, marks: str) -> None:
-    """A marks row that cannot be read, or says what no build makes (one closed page,
-    entries before the first page), is not used: the pages are planned from every
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str, remove: bool) -> None:
+    """A marks row that cannot be read, says what no build makes (one closed page,
+    entries before the first page, no mark for a feed that had entries), or that the
+    catalog's triggers no longer keep, is not used: the pages are planned from every
     issue and the rebuild equals a build from scratch."""
     import sqlite3
 
@@ -922,9 +932,12 @@ def test_damaged_marks_mean_planning_from_every_issue(
     _archived(root, SMALL + "pages = false\n")
     db = sqlite3.connect(root / ".feeds" / "state.sqlite")
     with db:
-        assert db.execute("UPDATE archive_marks SET marks = ?", (marks,)).rowcount == 1
+        db.executescript(damage)
     db.close()
+    next((root / "output" / "archive").iterdir()).unlink()  # a page only a full plan makes
     write_corpus(1, root / "issues", start=12)
+    if remove:
+        sorted((root / "issues").glob("*.md"))[1].unlink()
     planned: list[bool] = []
     real = builder._Archives.everything
     monkeypatch.setattr(builder._Archives, "everything",

@@ -376,6 +376,29 @@ def test_templates_are_overridden_file_by_file(tmp_path: Path) -> None:
     assert "<h1>改过的目录</h1>" in (out / "archive.html").read_text(encoding="utf-8")
 
 
+def test_a_template_edited_behind_its_size_and_mtime_is_rendered_again(tmp_path: Path) -> None:
+    """An editor's tool (or a checkout) can leave a template's size and mtime as they
+    were: its ctime and inode still tell the edit."""
+    import os
+
+    root = write_project(tmp_path, {"2024-07-20-29.md": SEED.read_bytes()},
+                         CONFIG + 'templates = "theme"\n')
+    (root / "theme").mkdir()
+    template = root / "theme" / "archive.html"
+    template.write_text('{% extends "base.html" %}{% block main %}<h1>目录一</h1>{% endblock %}\n',
+                        encoding="utf-8")
+    assert build(root)[0] == 0
+    assert "(nothing changed)" in build(root)[1]  # the no-op record is made
+    before = template.stat()
+    template.write_text('{% extends "base.html" %}{% block main %}<h1>目录二</h1>{% endblock %}\n',
+                        encoding="utf-8")
+    os.utime(template, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert template.stat().st_size == before.st_size
+    code, stdout, _ = build(root)
+    assert code == 0 and stdout.startswith(f"wrote {root / 'output' / 'archive.html'}\n")
+    assert "<h1>目录二</h1>" in (root / "output" / "archive.html").read_text(encoding="utf-8")
+
+
 def test_a_broken_template_is_a_clear_error_and_writes_nothing(tmp_path: Path) -> None:
     root = write_project(tmp_path, {"2024-07-20-29.md": SEED.read_bytes()},
                          CONFIG + 'templates = "theme"\n')
