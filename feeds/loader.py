@@ -32,7 +32,7 @@ from feeds.cache import (
 from feeds.model import Diagnostic, Issue, IssueSummary, ParseError, ParseResult, SectionSummary
 from feeds.parallel import parallel_imap, parallel_map
 from feeds.parser import ParseOptions, parse_issue
-from feeds.sanity import sanity_warnings
+from feeds.sanity import sanity_warnings, warnings_change_at
 from feeds.slugs import SlugHelper, known_slugs, learn_slugs, resolve_slugs
 from feeds.sources import SourceFile, display_path, find_issue_files, read_issue_file
 from feeds.store import SourceRow, Store
@@ -324,6 +324,7 @@ class Catalog:
     keys: dict[str, str]  # the parse key of each fresh issue
     spool: BinaryIO  # the fresh parse results as JSON, one after another
     plans: dict[str, tuple[str, int, str]] = field(default_factory=dict)  # see page_plan
+    warnings_change: float | None = None  # see feeds.sanity.warnings_change_at (POSIX time)
 
     def fresh_json(self, path: str) -> bytes | None:
         where = self.fresh.get(path)
@@ -415,9 +416,11 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
                 "no date in front matter, file name or git history; using the file's "
                 "modification time (add 'date: YYYY-MM-DD' to front matter)"))
     _check_stored(store, diags)
-    diags.extend(sanity_warnings([_Dated(p, y, n, datetime.fromisoformat(d), s, h)
-                                  for p, y, n, d, s, h in store.dates_and_numbers()],
-                                 datetime.now(options.tz)))
+    dated = [_Dated(p, y, n, datetime.fromisoformat(d), s, h)
+             for p, y, n, d, s, h in store.dates_and_numbers()]
+    now = datetime.now(options.tz)
+    diags.extend(sanity_warnings(dated, now))
+    change = warnings_change_at(dated, now)
     if any(d.level == "error" for d in diags):
         raise ParseError(diags)
     store.save_sources({s.file: s.row for s in found if s.changed and s.row is not None},
@@ -430,7 +433,8 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
                                                             for c in s.sections))
              for s in changed.values() if s.path in fresh}
     return Catalog(StoredIssues(store), tuple(diags),
-                   {p: (*at, *dates[p]) for p, at in fresh.items()}, keys, spool, plans)
+                   {p: (*at, *dates[p]) for p, at in fresh.items()}, keys, spool, plans,
+                   None if change is None else change.timestamp())
 
 
 def page_plan(url: str, sections: Iterable[tuple[str, int]]) -> tuple[str, int, str]:

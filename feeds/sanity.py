@@ -118,6 +118,15 @@ def _numbers(issues: Sequence[Dated]) -> list[Diagnostic]:
     return out
 
 
+def warnings_change_at(issues: Sequence[Dated], now: datetime) -> datetime | None:
+    """When the warnings of these issues would next differ with nothing else changed:
+    the first moment an issue dated ahead is no longer more than a day in the future
+    (None: never). A build that replays its last warnings must not do so from then on."""
+    return min((issue.date - FUTURE_SLACK for issue in issues if issue.date is not None
+                and issue.date.year == issue.year and issue.date - now > FUTURE_SLACK),
+               default=None)
+
+
 def sanity_warnings(issues: Sequence[Dated], now: datetime) -> list[Diagnostic]:
     """Every date and numbering warning for these issues, ``now`` being the time of the check."""
     out = [d for issue in issues for d in _dates(issue, now)]

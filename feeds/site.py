@@ -135,6 +135,9 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
     stats = look(names)
     key = stat_key(names, stats, *settings)
     last = store.last_build(out.key)
+    until = store.replay_until(out.key)
+    if until is not None and not time.time() < until:
+        last = None  # its warnings have stopped being true: a full build says them anew
     record = store.noop_record(out.key)
     if last is not None and record is not None and key is not None and key == record[0] \
             and last[0] == record[1] and out.left_key(last[2]) == record[2]:
@@ -496,6 +499,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     order = sorted(files)
     store.save_build(out.key, inputs, len(feeds), order,
                      [[d.path, d.line, d.level, d.message] for d in diagnostics])
+    store.save_replay_until(out.key, catalog.warnings_change)
     rows = published.rows
     store.save_noop_record(out.key, (key, inputs, files_key(
         (rows[f].size, rows[f].mtime_ns, rows[f].ino) for f in order),

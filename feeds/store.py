@@ -30,6 +30,7 @@ Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
 _NOOP = "noop\0"  # the name in ``meta`` of an output folder's no-op record
+_UNTIL = "until\0"  # the name in ``meta`` of when a build's warnings stop being true
 
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -657,6 +658,27 @@ class Store:
         else:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                             (_NOOP + output, json.dumps(list(record), ensure_ascii=False)))
+
+
+    def replay_until(self, output: str) -> float | None:
+        """The time (POSIX) from which the last build's warnings into ``output`` would
+        differ with nothing changed (see :func:`feeds.sanity.warnings_change_at`);
+        a record that cannot be read says: now."""
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?",
+                              (_UNTIL + output,)).fetchone()
+        if row is None:
+            return None
+        try:
+            return float(row[0])
+        except (TypeError, ValueError):
+            return float("-inf")
+
+    def save_replay_until(self, output: str, until: float | None) -> None:
+        if until is None:
+            self.db.execute("DELETE FROM meta WHERE name = ?", (_UNTIL + output,))
+        else:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                            (_UNTIL + output, repr(until)))
 
 
 def _create(db: sqlite3.Connection) -> None:

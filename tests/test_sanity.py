@@ -13,7 +13,7 @@ from compose import DraftArticle, issue_markdown
 from feeds.cli import cli
 from feeds.loader import load_issues
 from feeds.parser import ParseOptions
-from feeds.sanity import numbering, sanity_warnings
+from feeds.sanity import numbering, sanity_warnings, warnings_change_at
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=TZ)
@@ -70,6 +70,41 @@ def test_date_in_the_future(issues: Path) -> None:
         "or in the file name (2026-12-31-2.md rather than b.md)",
     ]
     assert _warnings(issues, NOW + timedelta(days=40)) == []
+
+
+def test_the_future_warnings_change_when_the_first_of_them_is_within_a_day(issues: Path) -> None:
+    _write(issues, "a.md", 2026, 1, front="date: 2026-11-30")  # within a day: no warning
+    _write(issues, "b.md", 2026, 2, front="date: 2026-12-31")
+    _write(issues, "c.md", 2026, 3, front="date: 2026-12-20")
+    _write(issues, "d.md", 2024, 4, front="date: 2026-12-10")  # another year: its warning stays
+    issues_ = load_issues([issues], ParseOptions()).issues
+    change = warnings_change_at(issues_, NOW)
+    assert change == datetime(2026, 12, 19, 0, 0, tzinfo=TZ)
+    assert len(sanity_warnings(issues_, change - timedelta(seconds=1))) == 3
+    assert len(sanity_warnings(issues_, change)) == 2
+    assert warnings_change_at(issues_, NOW + timedelta(days=40)) is None
+
+
+def test_a_rebuild_with_nothing_changed_does_not_replay_a_future_warning_no_longer_true(
+        tmp_path: Path) -> None:
+    """A no-op rebuild prints the last build's warnings again, but not after the moment
+    one of them stopped being true: it builds again and says what is true now."""
+    import time
+
+    from test_build import CONFIG, build, write_project
+
+    ahead = datetime.now(TZ).replace(microsecond=0) + timedelta(days=1, seconds=5)
+    text = issue_markdown("云计算技术动态", ahead.year, 1, [("分布式系统", [ARTICLE])])
+    root = write_project(tmp_path, {"x.md": f"---\ndate: {ahead:%Y-%m-%d %H:%M:%S}\n---\n{text}"
+                                    .encode()}, CONFIG)
+    warning = "is more than a day in the future"
+    assert warning in build(root)[2]
+    code, out, err = build(root)
+    assert code == 0 and "(nothing changed)" in out and warning in err
+    time.sleep(max(0.0, (ahead - timedelta(days=1)).timestamp() - time.time()) + 0.2)
+    code, out, err = build(root)
+    assert code == 0 and "(nothing changed)" in out and warning not in err, err
+    assert "(nothing changed)" in build(root)[1]
 
 
 def test_gap_and_repeat_with_yearly_numbering(issues: Path) -> None:
