@@ -101,6 +101,10 @@ def project(n: int, limits: bool, two_formats: bool = False, archives: bool = Tr
     for stray in {p.name for p in (root / "issues").glob("*.md")} - \
             {p.name for p in corpus.glob("*.md")}:
         (root / "issues" / stray).unlink()  # left by an interrupted run
+    for source in corpus.glob("*.md"):  # and put back what a run or a person took away
+        copy = root / "issues" / source.name
+        if not copy.exists() or copy.read_bytes() != source.read_bytes():
+            shutil.copy2(source, copy)
     config = 'base_url = "https://feeds.example.com/"\ntag_authority = "feeds.example.com"\n'
     if not limits:
         config += "max_items = 0\nsection_max_items = 0\ndigest_max_items = 0\n"
