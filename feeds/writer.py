@@ -20,7 +20,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -430,71 +430,56 @@ class OutputDir:
             self._looked[rel] = owned[rel]
         return bool(files)
 
-    def intact_each(self, files: Iterable[str], owned: Mapping[str, PublishedRow]) -> set[str]:
-        """Those of ``files`` that :meth:`intact` finds as the last build left them, for
-        thousands of files at once: one lstat each, relative to the folder, opened once."""
+    def _lstats(self, files: Iterable[str]) -> Generator[tuple[str, os.stat_result | None]]:
+        """Each of ``files`` with its lstat (None where there is none), for thousands of
+        files at once: one call each, relative to the folder, opened once; nothing at all
+        when the folder cannot be opened."""
         try:
             folder = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         except OSError:
-            return set()
+            return
         lstat = os.lstat
-        found: set[str] = set()
         try:
             for rel in files:
-                row = owned.get(rel)
-                if row is None:
-                    continue
                 try:
-                    st = lstat(rel, dir_fd=folder)
-                except (OSError, ValueError):
-                    continue
-                if (st.st_size, st.st_mtime_ns, st.st_ino) == (row.size, row.mtime_ns, row.ino):
-                    found.add(rel)
-                    self._looked[rel] = row
+                    st: os.stat_result | None = lstat(rel, dir_fd=folder)
+                except (OSError, ValueError, TypeError):  # TypeError: a damaged record
+                    st = None
+                yield rel, st
         finally:
             os.close(folder)
+
+    def intact_each(self, files: Iterable[str], owned: Mapping[str, PublishedRow]) -> set[str]:
+        """Those of ``files`` that :meth:`intact` finds as the last build left them."""
+        found: set[str] = set()
+        for rel, st in self._lstats(rel for rel in files if rel in owned):
+            row = owned[rel]
+            if st is not None and \
+                    (st.st_size, st.st_mtime_ns, st.st_ino) == (row.size, row.mtime_ns, row.ino):
+                found.add(rel)
+                self._looked[rel] = row
         return found
 
     def left_as(self, files: Sequence[str], stats: Mapping[str, Sequence[int]]) -> bool:
         """:meth:`intact` for a whole build's files at once, against the size, mtime and
-        inode of each (see :meth:`Store.published_stats`): one lstat per file, each
-        relative to the folder, opened once."""
-        try:
-            folder = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        except OSError:
-            return False
-        lstat = os.lstat
-        try:
-            for rel in files:
-                st = lstat(rel, dir_fd=folder)
-                if (st.st_size, st.st_mtime_ns, st.st_ino) != stats.get(rel):
+        inode of each (see :meth:`Store.published_stats`)."""
+        seen = 0
+        with contextlib.closing(self._lstats(files)) as each:
+            for rel, st in each:
+                if st is None or (st.st_size, st.st_mtime_ns, st.st_ino) != stats.get(rel):
                     return False
-        except (OSError, ValueError, TypeError):  # TypeError: a damaged record
-            return False
-        finally:
-            os.close(folder)
-        return bool(files)
+                seen += 1
+        return seen > 0
 
     def left_key(self, files: Sequence[str]) -> str | None:
         """:func:`files_key` of the files as they are now (None if one is missing): equal
         to the key of the rows a build left them with while every one is intact."""
-        try:
-            folder = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        except OSError:
-            return None
-        lstat = os.lstat
         seen: list[int] = []
-        add = seen.append
-        try:
-            for rel in files:
-                st = lstat(rel, dir_fd=folder)
-                add(st.st_size)
-                add(st.st_mtime_ns)
-                add(st.st_ino)
-        except (OSError, ValueError, TypeError):  # TypeError: a damaged record
-            return None
-        finally:
-            os.close(folder)
+        with contextlib.closing(self._lstats(files)) as each:
+            for _, st in each:
+                if st is None:
+                    return None
+                seen += (st.st_size, st.st_mtime_ns, st.st_ino)
         return hashlib.sha256(repr(seen).encode()).hexdigest() if seen else None
 
     def publish(self, files: Mapping[str, Content],
