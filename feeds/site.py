@@ -165,7 +165,8 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
                 store.commit()
                 return replay
     owned = store.published(out.key)
-    return _full_build(found, known, out, config, store, inputs, key, owned, notes, started)
+    return _full_build(found, known, out, config, store, inputs, key, settings, owned, notes,
+                       started)
 
 
 def _replay(last: tuple[str, int, list[str], list[list[Any]]], out: OutputDir,
@@ -244,19 +245,20 @@ def _revisions(rows: dict[str, tuple[str, str]]) -> Revisions:
 
 
 def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedInfo],
-                 config: Config, store: Store, out: OutputDir,
-                 owned: dict[str, PublishedRow]) -> dict[str, bytes | Keep | Spooled]:
+                 config: Config, store: Store, out: OutputDir, owned: dict[str, PublishedRow],
+                 code: str, templates: str) -> dict[str, bytes | Keep | Spooled]:
     """The web edition's files: a page whose key (see :mod:`feeds.webedition`) is the
-    last build's and whose file is intact is kept; the rest are rendered."""
+    last build's and whose file is intact is kept; the rest are rendered. ``code`` and
+    ``templates`` are this build's :func:`~feeds.sources.code_stamp` and
+    :func:`~feeds.sources.template_stamp`."""
     from feeds.loader import issue_blob, issue_from
-    from feeds.sources import code_stamp, template_stamp
     from feeds.webedition import PageIssue, web_edition
 
     last = store.page_keys(out.key)
     made = web_edition([PageIssue.of(row) for row in store.page_issues()],
                        partial(issue_blob, catalog=catalog, store=store),
                        partial(issue_from, options=options),
-                       feeds, config, "\0".join((code_stamp(), template_stamp(config),
+                       feeds, config, "\0".join((code, templates,
                                                   repr(config))),
                        store.section_counts(), last, lambda path: out.intact([path], owned),
                        catalog.plans)
@@ -293,8 +295,8 @@ def _stored_digest(rows: list[list[object]] | None, revisions: Revisions) -> Ser
 
 def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: OutputDir,
                 config: Config, store: Store, inputs: str, key: str | None,
-                owned: dict[str, PublishedRow], notes: list[Diagnostic],
-                started: float) -> BuildReport:
+                settings: tuple[str, str, str, str], owned: dict[str, PublishedRow],
+                notes: list[Diagnostic], started: float) -> BuildReport:
     from feeds import corrections
     from feeds.builder import (
         Entry,
@@ -321,10 +323,11 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         render_stream,
         settle_archives,
     )
-    from feeds.sources import all_settled, code_stamp, display_path
+    from feeds.sources import all_settled, display_path
     from feeds.writer import KEEP, Content
 
     store.check_code(PARSE_CODE, FRAGMENT_CODE)
+    code, _, _, templates = settings  # see _build
     options = parse_options(config)
     catalog = load_catalog(found, options, store, known)
     # With no item limit, or with archive pages, every entry is published: serialise
@@ -448,8 +451,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
                        entries_of=entries_of, digest_of=digest_of,
                        corrections=corrections.StoredCorrections(
                            store, config, {**revisions, **found_now}),
-                       marks=StoredMarks(store, f"{code_stamp()}\0{page_context(config)}"))
-    pages = _web_edition(catalog, options, feeds, config, store, out, owned) \
+                       marks=StoredMarks(store, f"{code}\0{page_context(config)}"))
+    pages = _web_edition(catalog, options, feeds, config, store, out, owned, code, templates) \
         if config.pages else {}
     catalog.fresh.clear()
     catalog.spool.close()

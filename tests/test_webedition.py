@@ -71,8 +71,9 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
 
 def reference_pages(catalog: Catalog, options: ParseOptions, feeds_: Sequence[FeedInfo],
                     config: Config, store: Store, out: OutputDir,
-                    owned: dict[str, PublishedRow]) -> dict[str, bytes]:
-    """The plain path: every issue loaded whole, every page rendered."""
+                    owned: dict[str, PublishedRow], code: str, templates: str) -> dict[str, bytes]:
+    """The plain path: every issue loaded whole, every page rendered (``_web_edition``'s
+    arguments, its stamps unused)."""
     issues = [load_issue(s, catalog, options, store) for s in catalog.issues.in_order()]
     return site_pages(with_page_urls(issues, config), feeds_, config)
 
