@@ -11,7 +11,7 @@ archive, the home page and the sitemap, and no other file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 import jinja2
 from lxml import etree
+from markupsafe import Markup
 
 from feeds.builder import DIGEST_FOLDER, FeedInfo, issue_label
 from feeds.config import Config
@@ -30,6 +31,7 @@ from feeds.urls import published_url
 from feeds.xmltext import clean
 
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
+ARCHIVE_YEAR = "archive_year.html"  # one year's section of archive.html (see _Renderer.archive)
 RECENT_ISSUES = 10
 PARALLEL_MIN_PAGES = 200
 STREAM_PART = 1 << 16  # characters of a streamed page made before they are handed on
@@ -127,6 +129,9 @@ def _environment(config: Config) -> jinja2.Environment:
     return env
 
 
+YearMaker = Callable[[int, Sequence[IssueRef], Callable[[], str]], str]
+
+
 class _Renderer:
     """Renders one page kind after another with shared site-wide context."""
 
@@ -166,6 +171,29 @@ class _Renderer:
         except jinja2.TemplateError as exc:  # also a syntax error in a template it imports
             raise _template_error(exc, template) from None
         return clean(text).encode("utf-8")  # control characters HTML forbids, from any field
+
+    def archive(self, years: Sequence[tuple[int, Sequence[IssueRef]]], archived: bool,
+                made: YearMaker | None = None) -> bytes:
+        """``archive.html``. Its template calls ``year_section(year, refs)`` for each
+        year, which renders ``archive_year.html`` with the page's context and the year's
+        (``year``, ``refs``); ``made``, when given, is asked for each year's part instead
+        (with what the template passed and how to render it), so a build can reuse a
+        part made before. A template that does not call it renders every year itself."""
+        combined = self.combined.formats if self.combined else ()
+        page = self._page("archive.html", "往期目录", combined)
+
+        def year_section(year: int, refs: Sequence[IssueRef]) -> Markup:
+            def render() -> str:
+                try:
+                    return self.template(ARCHIVE_YEAR).render(
+                        site=self.site, page=page, combined=self.combined, archived=archived,
+                        year=year, refs=refs)
+                except jinja2.TemplateError as exc:
+                    raise _template_error(exc, ARCHIVE_YEAR) from None
+            return Markup(render() if made is None else made(year, refs, render))
+
+        return self.render("archive.html", "archive.html", "往期目录", combined, years=years,
+                           archived=archived, year_section=year_section)
 
     def stream(self, template: str, path: str, title: str, alternates: Sequence[FeedInfo],
                **context: object) -> Iterator[bytes]:
@@ -240,9 +268,8 @@ def site_pages(issues: Sequence[Issue], feeds: Sequence[FeedInfo],
     for ref in newest_first:
         years.setdefault(ref.year, []).append(ref)
     newest = refs[-1].date if refs else ""
-    files["archive.html"] = r.render("archive.html", "archive.html", "往期目录", combined,
-                                     years=tuple((y, tuple(v)) for y, v in years.items()),
-                                     archived=any(f.archives for f in feeds))
+    files["archive.html"] = r.archive(tuple((y, tuple(v)) for y, v in years.items()),
+                                      any(f.archives for f in feeds))
     lastmod["archive.html"] = newest
     groups = tuple(g for s, g in sorted(r.groups.items()) if s)
     files["index.html"] = r.render(

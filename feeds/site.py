@@ -260,11 +260,13 @@ def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedIn
                        partial(issue_from, options=options),
                        feeds, config, "\0".join((code, templates,
                                                   repr(config))),
-                       store.section_counts(), last, lambda path: out.intact([path], owned),
-                       catalog.plans)
+                       store.section_counts(), last, lambda paths: out.intact_each(paths, owned),
+                       catalog.plans, partial(store.page_parts, out.key))
     store.save_page_keys(out.key, {p: k for p, k in made.keys.items() if last.get(p) != k},
                          [p for p in last if p not in made.keys])
     store.add_page_issues(made.learned)
+    for page, parts in made.parts.items():
+        store.save_page_parts(out.key, page, parts)
     return made.files
 
 

@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 DATABASE = "state.sqlite"
 SET_ASIDE = "state.sqlite.broken"
 APPLICATION_ID = 0x66656564  # "feed": marks the file as this tool's
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
@@ -71,6 +71,9 @@ CREATE TABLE page_keys (output TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT N
     PRIMARY KEY (output, path));
 CREATE TABLE page_issues (issue TEXT PRIMARY KEY, url TEXT NOT NULL, articles INTEGER NOT NULL,
     slugs TEXT NOT NULL);
+CREATE TABLE page_parts (output TEXT NOT NULL, page TEXT NOT NULL, name TEXT NOT NULL,
+    key TEXT NOT NULL, part TEXT NOT NULL, "check" TEXT NOT NULL,
+    PRIMARY KEY (output, page, name));
 CREATE TABLE archive_marks (id INTEGER PRIMARY KEY CHECK (id = 1), context TEXT NOT NULL,
     newest REAL, marks TEXT NOT NULL, low REAL);
 """
@@ -552,6 +555,26 @@ class Store:
                             ((output, p) for p in gone))
         self.db.executemany("INSERT OR REPLACE INTO page_keys VALUES (?, ?, ?)",
                             ((output, p, k) for p, k in changed.items()))
+
+    def page_parts(self, output: str, page: str) -> dict[str, Row]:
+        """The parts of a page the last build into ``output`` rendered from parts
+        (``archive.html``'s years), by name: each one's key, text and check."""
+        return {name: row for name, *row in self.db.execute(
+            'SELECT name, key, part, "check" FROM page_parts WHERE output = ? AND page = ?',
+            (output, page))}
+
+    def save_page_parts(self, output: str, page: str,
+                        parts: Mapping[str, tuple[str, str, str] | None]) -> None:
+        """The parts of ``page`` as this build made it: write those made now (a row),
+        keep those reused (None), drop the rest."""
+        gone = [(output, page, name) for (name,) in self.db.execute(
+            "SELECT name FROM page_parts WHERE output = ? AND page = ?", (output, page))
+            if name not in parts]
+        self.db.executemany("DELETE FROM page_parts WHERE output = ? AND page = ? AND name = ?",
+                            gone)
+        self.db.executemany("INSERT OR REPLACE INTO page_parts VALUES (?, ?, ?, ?, ?, ?)",
+                            ((output, page, name, *row) for name, row in parts.items()
+                             if row is not None))
 
     def page_issues(self) -> list[Row]:
         """Every issue of the catalog, oldest first (as :meth:`in_order`), as the web

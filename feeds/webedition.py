@@ -17,8 +17,8 @@ page from whole issues, is the reference these bytes must equal.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple, overload
 
 from feeds.builder import FeedInfo, issue_label
@@ -98,15 +98,21 @@ class PageIssue(NamedTuple):
         return IssueRef(clean(label), page, str(date)[:10], year, number, self.articles, own)
 
 
+PartRow = tuple[str, str, str]  # a page's part as stored: its key, its text, its check
+
+
 @dataclass(frozen=True)
 class WebEdition:
     """The files of the web edition (bytes, or KEEP for a page left as published),
-    every page's key by its path, and what the plan learned of the issues loaded on
-    the way, by parse key (see :meth:`feeds.store.Store.add_page_issues`)."""
+    every page's key by its path, what the plan learned of the issues loaded on
+    the way, by parse key (see :meth:`feeds.store.Store.add_page_issues`), and the
+    parts of each page rendered from parts (``archive.html``), by name: a part made
+    now, or None for one reused as stored (see :class:`_Parts`)."""
 
     files: dict[str, bytes | Keep | Spooled]
     keys: dict[str, str]
     learned: dict[str, tuple[str, int, str]]
+    parts: dict[str, dict[str, PartRow | None]] = field(default_factory=dict)
 
 
 def _digest(*parts: str) -> str:
@@ -126,16 +132,20 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
                 decode: Callable[[bytes | None, IssueSummary], Issue],
                 feeds: Sequence[FeedInfo], config: Config, stamp: str,
                 counts: Mapping[str, int], last: Mapping[str, str],
-                intact: Callable[[str], bool],
-                plans: Mapping[str, tuple[str, int, str]] | None = None) -> WebEdition:
+                intact: Callable[[Sequence[str]], Collection[str]],
+                plans: Mapping[str, tuple[str, int, str]] | None = None,
+                stored_parts: Callable[[str], Mapping[str, Sequence[Any]]] = lambda page: {},
+                ) -> WebEdition:
     """The web edition's files, as :func:`feeds.pages.site_pages` makes them from the
     whole issues, rendering only the pages whose key is not in ``last`` or whose file
-    is not ``intact``. ``issues`` are oldest first; ``blob`` gives what is stored of
-    the issue behind a summary and ``decode`` makes the whole issue of that (as parsed,
-    without its page's URL; in a forked worker: it must not need the store);
+    is not ``intact`` (given paths, it gives those that are). ``issues`` are oldest
+    first; ``blob`` gives what is stored of the issue behind a summary and ``decode``
+    makes the whole issue of that (as parsed, without its page's URL; in a forked
+    worker: it must not need the store);
     ``plans`` are the issues parsed in this run, as :func:`feeds.loader.page_plan`
     gives them, by parse key; ``stamp`` stands for the code, templates and
-    configuration; ``counts`` are each section's articles.
+    configuration; ``counts`` are each section's articles; ``stored_parts`` gives the
+    parts of a page as the last build left them (see :class:`WebEdition`).
 
     Memory stays bounded however long the history: issues are loaded one at a time
     (issue pages: by the worker that renders them), and pages go to a spool file
@@ -146,6 +156,7 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
     files: dict[str, bytes | Keep | Spooled] = {}
     keys: dict[str, str] = {}
     learned: dict[str, tuple[str, int, str]] = {}
+    parts: dict[str, dict[str, PartRow | None]] = {}
     spool = Spool()
     issues = list(issues)
 
@@ -161,7 +172,7 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
     def wanted(path: str, key: str) -> bool:
         """Record the page's key; whether it must be rendered."""
         keys[path] = key
-        if last.get(path) == key and intact(path):
+        if last.get(path) == key and path in intact([path]):
             files[path] = KEEP
             return False
         return True
@@ -187,24 +198,35 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
     groups = {slug: _group_id(group) for slug, group in r.groups.items()}
     lastmod: dict[str, str] = {}
     todo: list[int] = []
+    same: list[tuple[int, str]] = []  # issue pages whose key is the last build's
     feeds_of: dict[str, str] = {}  # the feed groups of each set of slugs
-    after = "-"
+    after, newer = "-", None  # the next issue's identity and date
+    sha256 = hashlib.sha256
     for at in range(len(issues) - 1, -1, -1):
         issue = issues[at]
-        path = numbered_path(issue.row[2], issue.row[3])
+        row = issue.row
+        path = numbered_path(row[2], row[3])
         own = feeds_of.get(issue.slugs)
         if own is None:
             own = feeds_of[issue.slugs] = "".join(groups.get(s, "") for s in
                                                   issue.slugs.split("\n"))
-        key = _digest(base, "issue", ids[at - 1] if at else "-", ids[at], after, own)
+        # _digest(base, "issue", previous, this, next, own), made inline: 5,000 of them
+        key = sha256(f"{base}\0issue\0{ids[at - 1] if at else '-'}\0{ids[at]}\0{after}\0"
+                     f"{own}".encode("utf-8", "surrogatepass")).hexdigest()
         keys[path] = key
-        if last.get(path) == key and intact(path):
+        if last.get(path) == key:
+            same.append((at, path))
+        else:
+            todo.append(at)
+        lastmod[path] = str(row[4])[:10] if newer is None else newer
+        after, newer = ids[at], str(row[4])[:10]
+    found = intact([path for _, path in same])
+    for at, path in same:
+        if path in found:
             files[path] = KEEP
         else:
             todo.append(at)
-        lastmod[path] = str((issues[at + 1] if at + 1 < len(issues) else issue).row[4])[:10]
-        after = ids[at]
-    todo.reverse()
+    todo.sort()
 
     def issue_blob(at: int) -> tuple[int, bytes | None]:
         return at, blob(issues[at].summary())  # in this process: it may read the store
@@ -240,15 +262,16 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
 
     newest = str(issues[-1].row[4])[:10] if issues else ""
     archived = any(f.archives for f in feeds)
-    if wanted("archive.html", _digest(base, "archive", repr(archived), *ids)):
-        years: dict[int, list[IssueRef]] = {}
-        for at in range(len(issues) - 1, -1, -1):
-            ref = ref_at(at)
-            assert ref is not None
-            years.setdefault(ref.year, []).append(ref)
-        files["archive.html"] = r.render("archive.html", "archive.html", "往期目录", combined,
-                                         years=tuple((y, tuple(v)) for y, v in years.items()),
-                                         archived=archived)
+    by_year: dict[int, list[int]] = {}
+    for at in range(len(issues) - 1, -1, -1):
+        by_year.setdefault(issues[at].row[2], []).append(at)
+    year_keys = {year: _digest(base, "archive year", repr(archived), str(year),
+                               *(ids[at] for at in ats)) for year, ats in by_year.items()}
+    if wanted("archive.html", _digest(base, "archive", repr(archived), *year_keys.values())):
+        years = {year: _YearRefs(ats, ref_at) for year, ats in by_year.items()}
+        kept = _Parts(year_keys, years, stored_parts("archive.html"))
+        files["archive.html"] = r.archive(tuple(years.items()), archived, kept.part)
+        parts["archive.html"] = kept.made
     lastmod["archive.html"] = newest
 
     latest = len(issues) - 1
@@ -270,7 +293,69 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
         files["sitemap.xml"] = sitemap(lastmod, config)
     if wanted("style.css", _digest(base, "style")):
         files["style.css"] = r.template("style.css").render().encode("utf-8")
-    return WebEdition(files, keys, learned)
+    return WebEdition(files, keys, learned, parts)
+
+
+class _YearRefs(Sequence[IssueRef]):
+    """A year's issue links for ``archive.html``, each made when a template reaches it
+    (the template sees a sequence, as it would a tuple): a year whose part is reused
+    makes none."""
+
+    def __init__(self, ats: Sequence[int], ref_at: Callable[[int], IssueRef | None]) -> None:
+        self.ats = ats
+        self.ref_at = ref_at
+
+    def _ref(self, at: int) -> IssueRef:
+        ref = self.ref_at(at)
+        assert ref is not None
+        return ref
+
+    def __len__(self) -> int:
+        return len(self.ats)
+
+    @overload
+    def __getitem__(self, i: int) -> IssueRef: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[IssueRef, ...]: ...
+    def __getitem__(self, i: int | slice) -> IssueRef | tuple[IssueRef, ...]:
+        if isinstance(i, slice):
+            return tuple(self._ref(at) for at in self.ats[i])
+        return self._ref(self.ats[i])
+
+    def __iter__(self) -> Iterator[IssueRef]:
+        return map(self._ref, self.ats)
+
+
+def _check(key: str, text: str) -> str:
+    """What a stored part is checked with: a row changed since it was written is not used."""
+    return _digest(key, text)
+
+
+class _Parts:
+    """The year sections of ``archive.html``, each reused as stored while its key (the
+    page's stamp, ``archived``, the year and its issues' identities, newest first) is
+    the one it was stored with and its check holds, else rendered; only when the
+    template asks for the year's own links (else: rendered as asked)."""
+
+    def __init__(self, keys: Mapping[int, str], refs: Mapping[int, Sequence[IssueRef]],
+                 stored: Mapping[str, Sequence[Any]]) -> None:
+        self.keys = keys
+        self.refs = refs
+        self.stored = stored
+        self.made: dict[str, PartRow | None] = {}
+
+    def part(self, year: int, refs: Sequence[IssueRef], render: Callable[[], str]) -> str:
+        if type(year) is not int or refs is not self.refs.get(year):
+            return render()
+        name, key = str(year), self.keys[year]
+        row = self.stored.get(name)
+        if row is not None and len(row) == 3 and row[0] == key and isinstance(row[1], str) \
+                and row[2] == _check(key, row[1]):
+            self.made[name] = None
+            return row[1]
+        text = render()
+        self.made[name] = (key, text, _check(key, text))
+        return text
 
 
 class _Blocks(Sequence[SectionArticles]):

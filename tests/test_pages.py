@@ -444,6 +444,6 @@ def test_a_non_editable_install_ships_the_templates(tmp_path: Path) -> None:
     [wheel] = tmp_path.glob("feeds-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     templates = sorted(p.name for p in (ROOT / "feeds" / "templates").iterdir())
-    assert templates == ["archive.html", "base.html", "index.html", "issue.html", "macros.html",
-                         "section.html", "style.css"]
+    assert templates == ["archive.html", "archive_year.html", "base.html", "index.html",
+                         "issue.html", "macros.html", "section.html", "style.css"]
     assert {f"feeds/templates/{t}" for t in templates} <= names

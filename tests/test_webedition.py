@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -317,3 +317,141 @@ def test_streamed_in_small_parts_on_workers_equals_the_reference(
     assert build(root)[0] == 0
     mirror(root, ref)
     assert all_files(root / "output") == reference_build(ref, monkeypatch)
+
+
+# archive.html as it was rendered before its years were parts: one Jinja render of the
+# whole page, each year's links in the page's own loop (as an operator's copy may be)
+WHOLE_ARCHIVE = """{% extends "base.html" %}
+{% block main %}
+<h1>往期目录</h1>
+{% if archived %}
+<p class="muted">订阅源也保存全部往期：较早的文章按 RFC 5005 分页存档，订阅源以 <code>rel="prev-archive"</code> 链接最新一页，支持的阅读器可一直取回到第一期。</p>
+{% endif %}
+{% for year, refs in years %}
+<section aria-labelledby="y{{ year }}">
+<h2 id="y{{ year }}">{{ year }} 年</h2>
+<ol class="issues" reversed>
+{% for ref in refs %}
+<li><a href="{{ page.root }}{{ ref.path }}">{{ ref.label }}</a> <span class="muted"><time datetime="{{ ref.date }}">{{ ref.date }}</time> · {{ ref.articles }} 篇</span></li>
+{% endfor %}
+</ol>
+</section>
+{% else %}
+<p>还没有任何一期。</p>
+{% endfor %}
+{% endblock %}
+"""
+
+
+@pytest.fixture
+def year_parts(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The years of archive.html rendered by the last build (not reused as stored)."""
+    made: list[int] = []
+    part = feeds.webedition._Parts.part
+
+    def counted(self: feeds.webedition._Parts, year: int, refs: Sequence[object],
+                render: Callable[[], str]) -> str:
+        def rendered() -> str:
+            made.append(year)
+            return render()
+        return part(self, year, refs, rendered)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feeds.webedition._Parts, "part", counted)
+    return made
+
+
+def test_archive_years_are_rendered_only_when_they_change_and_equal_a_whole_render(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, year_parts: list[int]) -> None:
+    """archive.html made of year parts kept in the store equals the reference path and
+    the page rendered whole by one template, after every kind of change; a change
+    renders the years it touches, and only those."""
+    root = write_project(tmp_path / "site", {})
+    ref = write_project(tmp_path / "ref", {})
+    whole = write_project(tmp_path / "whole", {})
+    issues = root / "issues"
+    for start, count in ((0, 2), (3, 2), (52, 3), (104, 3)):  # 2005, 2006, 2007
+        write_corpus(count, issues, start=start)
+
+    def edit(name: str) -> None:
+        text = (issues / name).read_text(encoding="utf-8")
+        (issues / name).write_text(text.replace("**摘要:**", "**摘要:** 更正：", 1),
+                                   encoding="utf-8")
+
+    def theme(name: str, text: str) -> None:
+        (root / "theme").mkdir(exist_ok=True)
+        (root / "theme" / name).write_text(text, encoding="utf-8")
+        (root / "feeds.toml").write_text(CONFIG + 'templates = "theme"\n', encoding="utf-8")
+
+    changes: list[tuple[str, Callable[[], object], list[int]]] = [
+        ("cold", lambda: None, [2007, 2006, 2005]),
+        ("appended", lambda: write_corpus(1, issues, start=107), [2007]),
+        ("nothing", lambda: None, []),
+        ("inserted in an older year", lambda: write_corpus(1, issues, start=2), [2005]),
+        ("edited", lambda: edit("2006-01-09-2.md"), [2006]),
+        ("removed", lambda: (issues / "2005-01-10-2.md").unlink(), [2005]),
+        ("a year emptied", lambda: [p.unlink() for p in issues.glob("2006-*.md")], []),
+        ("a new year", lambda: write_corpus(1, issues, start=160), [2008]),
+        ("a year's template overridden", lambda: theme("archive_year.html", (
+            '<section id="y{{ year }}">{{ page.root }} {{ archived }} '
+            "{{ refs | map(attribute='label') | join('/') }}</section>\n")),
+         [2008, 2007, 2005]),
+        ("then appended", lambda: write_corpus(1, issues, start=161), [2008]),
+        ("the page overridden without the hook", lambda: theme("archive.html", WHOLE_ARCHIVE),
+         []),
+        ("appended with no hook", lambda: write_corpus(1, issues, start=162), []),
+        ("the hook back", lambda: (root / "theme" / "archive.html").unlink(),
+         [2008, 2007, 2005]),
+    ]
+    for what, change, rendered in changes:
+        change()
+        year_parts.clear()
+        code, _, err = build(root)
+        assert code == 0, f"{what}: {err}"
+        assert year_parts == rendered, what
+        mirror(root, ref)
+        assert all_files(root / "output") == reference_build(ref, monkeypatch), what
+        if not (root / "theme").exists():  # the same page from the whole-page template
+            mirror(root, whole)
+            (whole / "theme").mkdir(exist_ok=True)
+            (whole / "theme" / "archive.html").write_text(WHOLE_ARCHIVE, encoding="utf-8")
+            (whole / "feeds.toml").write_text(CONFIG + 'templates = "theme"\n',
+                                              encoding="utf-8")
+            assert build(whole)[0] == 0
+            assert (whole / "output" / "archive.html").read_bytes() == \
+                (root / "output" / "archive.html").read_bytes(), what
+        assert b'<section aria-labelledby="y' in (root / "output" / "archive.html").read_bytes() \
+            or (root / "theme").exists(), what
+
+
+def test_a_damaged_or_missing_year_part_is_rendered_again(
+        corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        year_parts: list[int]) -> None:
+    """A part row changed, of another type, with a stale key or missing is not used: its
+    year is rendered again, and the page is the reference's."""
+    for start in (52, 104, 157):
+        write_corpus(1, corpus / "issues", start=start)  # 2006, 2007, 2008
+    assert build(corpus)[0] == 0
+    db = sqlite3.connect(corpus / ".feeds" / "state.sqlite")
+    rows = db.execute("SELECT name, part FROM page_parts ORDER BY name").fetchall()
+    assert [name for name, _ in rows] == ["2005", "2006", "2007", "2008"]
+    assert all(part.startswith('<section aria-labelledby="y') for _, part in rows)
+    db.execute("UPDATE page_parts SET part = replace(part, '篇', '篇<script>') "
+               "WHERE name = '2005'")
+    db.execute("UPDATE page_parts SET part = CAST(part AS BLOB) WHERE name = '2006'")
+    db.execute("UPDATE page_parts SET key = 'x' || key WHERE name = '2007'")
+    db.execute("DELETE FROM page_parts WHERE name = '2008'")
+    db.commit()
+    db.close()
+    write_corpus(1, corpus / "issues", start=158)  # 2008 again
+    year_parts.clear()
+    assert build(corpus)[0] == 0
+    assert sorted(year_parts) == [2005, 2006, 2007, 2008]
+    archive = (corpus / "output" / "archive.html").read_bytes()
+    assert b"<script>" not in archive
+    ref = write_project(tmp_path / "ref", {})
+    mirror(corpus, ref)
+    assert all_files(corpus / "output") == reference_build(ref, monkeypatch)
+    year_parts.clear()
+    write_corpus(1, corpus / "issues", start=160)
+    assert build(corpus)[0] == 0
+    assert year_parts == [2008]  # the parts written again are used
