@@ -15,11 +15,15 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, SEED
+from hypothesis import given
+from hypothesis import strategies as st
 from lxml import etree
 from test_build import BASE, CONFIG, SECOND, all_files, build, write_project
 
+from feeds.config import Config
 from feeds.formats import FORMATS
 from feeds.loader import load_issues
+from feeds.pages import sitemap, sitemap_tree
 from feeds.parser import ParseOptions
 from feeds.urls import published_url
 
@@ -315,6 +319,29 @@ def test_every_page_and_the_stylesheet_are_valid(site: Path, hostile: Path) -> N
                            *files, str(site / "output" / "style.css")],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+_XML_TEXT = st.text(st.characters(codec="utf-8", exclude_categories=("Cc", "Cs"),
+                                   exclude_characters="\ufffe\uffff"), max_size=12)
+_PLAIN = st.text(st.sampled_from("abz09-_/.%&<>'\"~é 年"), max_size=12)
+
+
+@given(st.dictionaries(st.one_of(_PLAIN, _XML_TEXT, st.just("index.html")),
+                       st.one_of(st.just(""), st.dates().map(str), _PLAIN), max_size=8),
+       st.one_of(st.just("https://feeds.example.com/"), st.just("http://例子.测试/a&b/"),
+                 _PLAIN.map(lambda t: f"https://x.example/{t}/")))
+def test_the_sitemap_written_as_text_equals_the_lxml_tree(lastmod: dict[str, str],
+                                                          base: str) -> None:
+    config = Config(base_url=base)
+    assert sitemap(lastmod, config) == sitemap_tree(lastmod, config)
+
+
+def test_a_plain_sitemap_is_written_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    lastmod = {"issues/2005-1.html": "2005-01-03", "index.html": "2005-01-03", "style.css": "",
+               "sections/a-b/index.html": "2004-12-31"}
+    expected = sitemap_tree(lastmod, Config(base_url="https://feeds.example.com/"))
+    monkeypatch.setattr("feeds.pages.sitemap_tree", None)
+    assert sitemap(lastmod, Config(base_url="https://feeds.example.com/")) == expected
 
 
 def test_sitemap_lists_every_page_with_the_content_dates(site: Path) -> None:
