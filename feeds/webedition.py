@@ -43,6 +43,8 @@ from feeds.urls import is_web_url
 from feeds.writer import KEEP, Keep
 from feeds.xmltext import clean
 
+_new = tuple.__new__  # a tuple made without NamedTuple's __new__: one per issue, 5,000
+
 
 class PageIssue(NamedTuple):
     """An issue as the web edition's plan reads it from the store (see
@@ -59,12 +61,12 @@ class PageIssue(NamedTuple):
         """From a store row; a row whose values are not what the tool writes (a damaged
         or planted state: a ``javascript:`` URL, a negative count) is not known, so the
         issue is loaded and the row written again."""
-        *summary, url, articles, slugs = row
+        url, articles, slugs = row[-3:]
         known = (isinstance(url, str) and (not url or is_web_url(url))
                  and type(articles) is int and articles >= 0 and isinstance(slugs, str))
         if not known:
-            return cls(tuple(summary), False, "", 0, "")
-        return cls(tuple(summary), True, url, articles, slugs)
+            return _new(cls, (tuple(row[:-3]), False, "", 0, ""))
+        return _new(cls, (tuple(row[:-3]), True, url, articles, slugs))
 
     def learned(self, issue: Issue) -> PageIssue:
         """This issue with what its plan needs taken from the whole issue."""
@@ -205,7 +207,7 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
     for at in range(len(issues) - 1, -1, -1):
         issue = issues[at]
         row = issue.row
-        path = numbered_path(row[2], row[3])
+        path = f"issues/{row[2]}-{row[3]}.html"  # numbered_path, inline: 5,000 of them
         own = feeds_of.get(issue.slugs)
         if own is None:
             own = feeds_of[issue.slugs] = "".join(groups.get(s, "") for s in
@@ -288,8 +290,9 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
             sections=sections)
     lastmod["index.html"] = newest
 
+    # lastmod unsorted: its order follows from the plan (another order: rendered again)
     if wanted("sitemap.xml", _digest(base, "sitemap", *(f"{p}\0{d}" for p, d in
-                                                          sorted(lastmod.items())))):
+                                                          lastmod.items()))):
         files["sitemap.xml"] = sitemap(lastmod, config)
     if wanted("style.css", _digest(base, "style")):
         files["style.css"] = r.template("style.css").render().encode("utf-8")
