@@ -29,7 +29,7 @@ from feeds.formats import FORMATS
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 TABLES = ["archive_marks", "archive_pages", "builds", "catalog", "catalog_sections", "corrected",
           "digests", "entries", "fragments", "issues", "meta", "page_issues", "page_keys",
-          "parsed", "published", "revisions", "slugs",
+          "page_parts", "parsed", "published", "revisions", "slugs",
           "sources"]
 
 
