@@ -290,7 +290,10 @@ def sitemap(lastmod: dict[str, str], config: Config) -> bytes:
     Written as :func:`sitemap_tree` serialises it; as text when every URL and date is
     printable ASCII without ``&``, ``<`` or ``>`` (nothing to escape: thousands of
     pages in a fraction of the time), else by that function."""
-    order = sorted(lastmod, key=lambda p: (p != "index.html", p))
+    order = sorted(lastmod)  # the home page first, then by path (as sitemap_tree)
+    if "index.html" in lastmod:
+        order.remove("index.html")
+        order.insert(0, "index.html")
     base = config.base_url
     if not order or _NOT_PLAIN.search(base + "".join(order) + "".join(lastmod.values())):
         return sitemap_tree(lastmod, config)
