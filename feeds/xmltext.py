@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import re
 
-_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 def clean(text: str) -> str:
     """Remove control characters, lone surrogates and non-characters that XML forbids."""
-    if _FORBIDDEN.search(text) is None:
+    if FORBIDDEN.search(text) is None:
         return text
-    return _FORBIDDEN.sub("", text)
+    return FORBIDDEN.sub("", text)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from feedgen.ext.dc import DcExtension
 from lxml import etree
 
+from feeds.formats import direct
 from feeds.formats.feedgen_common import (
     ATOM_NS,
     feed_entries,
@@ -52,8 +53,13 @@ class Rss:
         return split_shell(_refs(data), _CLOSE)
 
     def entries(self, entries: Sequence[Entry], config: Config) -> list[bytes]:
-        """Serialised together inside a stand-in channel with the namespaces of a
-        whole feed, then cut apart."""
+        """Written directly (see :mod:`feeds.formats.direct`), each entry it declines
+        by :meth:`feedgen_entries`."""
+        return direct.written(entries, config, direct.rss_item, self.feedgen_entries)
+
+    def feedgen_entries(self, entries: Sequence[Entry], config: Config) -> list[bytes]:
+        """The plain path: feedgen's items serialised together inside a stand-in
+        channel with the namespaces of a whole feed, then cut apart."""
         if not entries:
             return []
         rss = etree.Element("rss", version="2.0", nsmap=_NSMAP)

@@ -1,0 +1,142 @@
+"""Atom entries and RSS items written directly as text: the speed trick, in one place.
+
+Each writer gives the bytes that feedgen and lxml write for the entry (the plain
+reference: :meth:`feeds.formats.atom.Atom.feedgen_entries` and
+:meth:`feeds.formats.rss.Rss.feedgen_entries`), about ten times faster. They
+follow libxml2's escaping (text: ``& < >`` and CR; attributes: ``& < > "`` and
+TAB, LF, CR as character references; everything else as UTF-8) and feedgen's
+order of elements and attributes. An entry outside what they know to write
+exactly (an empty field, a naive date, a character XML or :func:`feeds.xmltext.clean`
+refuses) gets ``None``, and :func:`written` takes it from the reference instead;
+``tests/test_direct.py`` compares both on hostile entries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from feeds.formats.base import feed_folder
+from feeds.formats.feedgen_common import as_html
+from feeds.xmltext import FORBIDDEN
+
+if TYPE_CHECKING:
+    from feeds.builder import Entry
+    from feeds.config import Config
+
+Writer = Callable[["Entry", "Config"], "bytes | None"]
+Reference = Callable[[Sequence["Entry"], "Config"], list[bytes]]
+
+
+def written(entries: Sequence[Entry], config: Config, write: Writer,
+            reference: Reference) -> list[bytes]:
+    """Each entry's bytes by ``write``, or by ``reference`` for those it declines."""
+    made = [write(e, config) for e in entries]
+    declined = [n for n, m in enumerate(made) if m is None]
+    taken = dict(zip(declined, reference([entries[n] for n in declined], config), strict=True)) \
+        if declined else {}
+    return [m if m is not None else taken[n] for n, m in enumerate(made)]
+
+
+def _text(s: str) -> str:
+    """Element text as libxml2 escapes it."""
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return s.replace("\r", "&#13;") if "\r" in s else s
+
+
+def _attr(s: str) -> str:
+    """An attribute value (in double quotes) as libxml2 escapes it."""
+    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    if "\n" in s or "\r" in s or "\t" in s:
+        s = s.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    return s
+
+
+def _rss_text(s: str) -> str:
+    """:func:`_text` with ``&`` and ``<`` as RSS writes them (see :mod:`feeds.formats.rss`)."""
+    s = s.replace("&", "&#x26;").replace("<", "&#x3C;").replace(">", "&gt;")
+    return s.replace("\r", "&#13;") if "\r" in s else s
+
+
+def _rss_attr(s: str) -> str:
+    s = s.replace("&", "&#x26;").replace("<", "&#x3C;").replace(">", "&gt;").replace('"', "&quot;")
+    if "\n" in s or "\r" in s or "\t" in s:
+        s = s.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    return s
+
+
+def _plain(entry: Entry) -> bool:
+    """Whether the entry is one the writers know: every field feedgen requires is set
+    (an empty one would be left out or written otherwise), dates carry a zone, and
+    every tag and a section's name are set."""
+    return bool(entry.id and entry.title and entry.link and entry.content_html
+                and entry.published.tzinfo is not None and entry.updated.tzinfo is not None
+                and (entry.section_name or not entry.section_slug) and all(entry.tags))
+
+
+def _encoded(parts: list[str]) -> bytes | None:
+    text = "".join(parts)
+    if FORBIDDEN.search(text) is not None:
+        return None  # lxml refuses some of these: the reference says how
+    return text.encode("utf-8")
+
+
+def _scheme(entry: Entry, config: Config) -> str:
+    return f"{config.base_url}{feed_folder(entry.section_slug)}/atom.xml"
+
+
+def atom_entry(entry: Entry, config: Config) -> bytes | None:
+    """The entry as a whole Atom feed holds it, or None if it is not :func:`_plain`."""
+    if not _plain(entry):
+        return None
+    parts = ["  <entry>\n    <id>", _text(entry.id),
+             '</id>\n    <title type="html">', _text(as_html(entry.title)),
+             "</title>\n    <updated>", entry.updated.isoformat(), "</updated>\n"]
+    if entry.author:
+        parts += ("    <author>\n      <name>", _text(entry.author), "</name>\n    </author>\n")
+    parts += ('    <content type="html">', _text(entry.content_html),
+              '</content>\n    <link href="', _attr(entry.link),
+              '" rel="alternate" type="text/html"/>\n    <summary type="html">',
+              _text(as_html(entry.summary or entry.title)), "</summary>\n")
+    if entry.section_slug:
+        parts += ('    <category term="', _attr(entry.section_slug), '" scheme="',
+                  _attr(_scheme(entry, config)), '" label="', _attr(entry.section_name), '"/>\n')
+    for tag in entry.tags:
+        quoted = _attr(tag)
+        parts += ('    <category term="', quoted, '" label="', quoted, '"/>\n')
+    parts += ("    <published>", entry.published.isoformat(), "</published>\n  </entry>\n")
+    return _encoded(parts)
+
+
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _rfc2822(stamp: datetime) -> str:
+    """``feedgen.util.formatRFC2822`` (strftime in the C locale) without switching the
+    process's locale."""
+    return (f"{_DAYS[stamp.weekday()]}, {stamp.strftime('%d')} {_MONTHS[stamp.month - 1]} "
+            f"{stamp.strftime('%Y %H:%M:%S %z')}")
+
+
+def rss_item(entry: Entry, config: Config) -> bytes | None:
+    """The entry as a whole RSS feed holds it, or None if it is not :func:`_plain`."""
+    if not _plain(entry):
+        return None
+    parts = ["    <item>\n      <title>", _rss_text(as_html(entry.title)),
+             "</title>\n      <link>", _rss_text(entry.link),
+             "</link>\n      <description>", _rss_text(as_html(entry.summary or entry.title)),
+             "</description>\n      <content:encoded>", _rss_text(entry.content_html),
+             '</content:encoded>\n      <guid isPermaLink="false">', _rss_text(entry.id),
+             "</guid>\n"]
+    if entry.section_slug:
+        parts += ('      <category domain="', _rss_attr(_scheme(entry, config)), '">',
+                  _rss_text(entry.section_name), "</category>\n")
+    for tag in entry.tags:
+        parts += ("      <category>", _rss_text(tag), "</category>\n")
+    parts += ("      <pubDate>", _rfc2822(entry.published), "</pubDate>\n")
+    if entry.author:
+        parts += ("      <dc:creator>", _rss_text(entry.author), "</dc:creator>\n")
+    parts.append("    </item>\n")
+    return _encoded(parts)
