@@ -40,7 +40,7 @@ class Atom:
     def entries(self, entries: Sequence[Entry], config: Config) -> list[bytes]:
         """Written directly (see :mod:`feeds.formats.direct`), each entry it declines
         by :meth:`feedgen_entries`."""
-        return direct.written(entries, config, direct.atom_entry, self.feedgen_entries)
+        return direct.written(entries, config, self.name, self.feedgen_entries)
 
     def feedgen_entries(self, entries: Sequence[Entry], config: Config) -> list[bytes]:
         """The plain path: feedgen's entries serialised together inside a stand-in

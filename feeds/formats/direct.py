@@ -14,7 +14,7 @@ refuses) gets ``None``, and :func:`written` takes it from the reference instead;
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from feeds.formats.base import feed_folder
@@ -25,18 +25,34 @@ if TYPE_CHECKING:
     from feeds.builder import Entry
     from feeds.config import Config
 
-Writer = Callable[["Entry", "Config"], "bytes | None"]
 Reference = Callable[[Sequence["Entry"], "Config"], list[bytes]]
 
 
-def written(entries: Sequence[Entry], config: Config, write: Writer,
+def written(entries: Sequence[Entry], config: Config, fmt: str,
             reference: Reference) -> list[bytes]:
-    """Each entry's bytes by ``write``, or by ``reference`` for those it declines."""
-    made = [write(e, config) for e in entries]
+    """Each entry's bytes in the format ``fmt`` (``atom`` or ``rss``), written directly,
+    or by ``reference`` for those that are not :func:`_plain`."""
+    write = _WRITERS[fmt]
+    plain = _plain_each(entries, config)
+    made = [write(e, config) if ok else None for e, ok in zip(entries, plain, strict=True)]
     declined = [n for n, m in enumerate(made) if m is None]
     taken = dict(zip(declined, reference([entries[n] for n in declined], config), strict=True)) \
         if declined else {}
     return [m if m is not None else taken[n] for n, m in enumerate(made)]
+
+
+_last: tuple[Sequence[Entry], Config, list[bool]] | None = None
+
+
+def _plain_each(entries: Sequence[Entry], config: Config) -> list[bool]:
+    """:func:`_plain` of each entry, found once for the formats of a batch: the render
+    step asks each format in turn for the same batch."""
+    global _last
+    if _last is not None and _last[0] is entries and _last[1] is config:
+        return _last[2]
+    made = [_plain(e, config) for e in entries]
+    _last = (entries, config, made)
+    return made
 
 
 def _text(s: str) -> str:
@@ -66,20 +82,19 @@ def _rss_attr(s: str) -> str:
     return s
 
 
-def _plain(entry: Entry) -> bool:
-    """Whether the entry is one the writers know: every field feedgen requires is set
-    (an empty one would be left out or written otherwise), dates carry a zone, and
-    every tag and a section's name are set."""
-    return bool(entry.id and entry.title and entry.link and entry.content_html
-                and entry.published.tzinfo is not None and entry.updated.tzinfo is not None
-                and (entry.section_name or not entry.section_slug) and all(entry.tags))
-
-
-def _encoded(parts: list[str]) -> bytes | None:
-    text = "".join(parts)
-    if FORBIDDEN.search(text) is not None:
-        return None  # lxml refuses some of these: the reference says how
-    return text.encode("utf-8")
+def _plain(entry: Entry, config: Config) -> bool:
+    """Whether the writers know the entry: every field feedgen requires is set (an
+    empty one would be left out or written otherwise), dates carry a zone, every tag
+    and a section's name are set, and no text holds a character that XML or
+    :func:`feeds.xmltext.clean` refuses (lxml refuses some: the reference says how)."""
+    if not (entry.id and entry.title and entry.link and entry.content_html
+            and entry.published.tzinfo is not None and entry.updated.tzinfo is not None
+            and (entry.section_name or not entry.section_slug) and all(entry.tags)):
+        return False
+    text = " ".join((entry.id, entry.title, entry.link, entry.summary, entry.content_html,
+                     entry.section_name, entry.section_slug, entry.author, *entry.tags,
+                     config.base_url))
+    return FORBIDDEN.search(text) is None
 
 
 def _scheme(entry: Entry, config: Config) -> str:
@@ -88,8 +103,10 @@ def _scheme(entry: Entry, config: Config) -> str:
 
 def atom_entry(entry: Entry, config: Config) -> bytes | None:
     """The entry as a whole Atom feed holds it, or None if it is not :func:`_plain`."""
-    if not _plain(entry):
-        return None
+    return _atom(entry, config) if _plain(entry, config) else None
+
+
+def _atom(entry: Entry, config: Config) -> bytes:
     parts = ["  <entry>\n    <id>", _text(entry.id),
              '</id>\n    <title type="html">', _text(as_html(entry.title)),
              "</title>\n    <updated>", entry.updated.isoformat(), "</updated>\n"]
@@ -106,24 +123,36 @@ def atom_entry(entry: Entry, config: Config) -> bytes | None:
         quoted = _attr(tag)
         parts += ('    <category term="', quoted, '" label="', quoted, '"/>\n')
     parts += ("    <published>", entry.published.isoformat(), "</published>\n  </entry>\n")
-    return _encoded(parts)
+    return "".join(parts).encode("utf-8")
 
 
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+_ZONES: dict[timedelta | None, str] = {}
+
+
 def _rfc2822(stamp: datetime) -> str:
-    """``feedgen.util.formatRFC2822`` (strftime in the C locale) without switching the
-    process's locale."""
-    return (f"{_DAYS[stamp.weekday()]}, {stamp.strftime('%d')} {_MONTHS[stamp.month - 1]} "
-            f"{stamp.strftime('%Y %H:%M:%S %z')}")
+    """``feedgen.util.formatRFC2822``: strftime in the C locale, without switching the
+    process's locale, and the zone's ``%z`` made once per offset."""
+    if stamp.year < 1000:  # strftime's ``%Y`` differs between C libraries here
+        return (f"{_DAYS[stamp.weekday()]}, {stamp.strftime('%d')} {_MONTHS[stamp.month - 1]} "
+                f"{stamp.strftime('%Y %H:%M:%S %z')}")
+    offset = stamp.utcoffset()
+    zone = _ZONES.get(offset)
+    if zone is None:
+        zone = _ZONES.setdefault(offset, stamp.strftime("%z"))
+    return (f"{_DAYS[stamp.weekday()]}, {stamp.day:02d} {_MONTHS[stamp.month - 1]} {stamp.year} "
+            f"{stamp.hour:02d}:{stamp.minute:02d}:{stamp.second:02d} {zone}")
 
 
 def rss_item(entry: Entry, config: Config) -> bytes | None:
     """The entry as a whole RSS feed holds it, or None if it is not :func:`_plain`."""
-    if not _plain(entry):
-        return None
+    return _rss(entry, config) if _plain(entry, config) else None
+
+
+def _rss(entry: Entry, config: Config) -> bytes:
     parts = ["    <item>\n      <title>", _rss_text(as_html(entry.title)),
              "</title>\n      <link>", _rss_text(entry.link),
              "</link>\n      <description>", _rss_text(as_html(entry.summary or entry.title)),
@@ -139,4 +168,7 @@ def rss_item(entry: Entry, config: Config) -> bytes | None:
     if entry.author:
         parts += ("      <dc:creator>", _rss_text(entry.author), "</dc:creator>\n")
     parts.append("    </item>\n")
-    return _encoded(parts)
+    return "".join(parts).encode("utf-8")
+
+
+_WRITERS: dict[str, Callable[[Entry, Config], bytes]] = {"atom": _atom, "rss": _rss}
