@@ -195,3 +195,15 @@ def test_what_the_direct_path_declines_is_the_references_answer(
             expected = REFERENCE[name]([plain, entry, plain], CONFIG)
             assert BY_NAME[name].entries([plain, entry, plain], CONFIG) == expected
             assert expected[0] == expected[2] == write(plain, CONFIG)
+
+
+def test_a_batch_changed_in_place_is_checked_again() -> None:
+    """The check made once for all formats of a batch is not reused for other entries
+    in the same list."""
+    batch = [_plain_entry(), _plain_entry()]
+    assert BY_NAME["atom"].entries(batch, CONFIG) == REFERENCE["atom"](batch, CONFIG)
+    batch[1] = _plain_entry(author="作者\x01")
+    with pytest.raises(ValueError):
+        BY_NAME["rss"].entries(batch, CONFIG)
+    batch.pop()
+    assert BY_NAME["rss"].entries(batch, CONFIG) == REFERENCE["rss"](batch, CONFIG)

@@ -41,17 +41,18 @@ def written(entries: Sequence[Entry], config: Config, fmt: str,
     return [m if m is not None else taken[n] for n, m in enumerate(made)]
 
 
-_last: tuple[Sequence[Entry], Config, list[bool]] | None = None
+_last: tuple[list[Entry], Config, list[bool]] | None = None
 
 
 def _plain_each(entries: Sequence[Entry], config: Config) -> list[bool]:
     """:func:`_plain` of each entry, found once for the formats of a batch: the render
-    step asks each format in turn for the same batch."""
+    step asks each format in turn for the same entries."""
     global _last
-    if _last is not None and _last[0] is entries and _last[1] is config:
+    if (_last is not None and _last[1] is config and len(_last[0]) == len(entries)
+            and all(a is b for a, b in zip(_last[0], entries, strict=True))):
         return _last[2]
     made = [_plain(e, config) for e in entries]
-    _last = (entries, config, made)
+    _last = (list(entries), config, made)
     return made
 
 
