@@ -29,8 +29,7 @@ PARSE_CODE = (f"feeds-parse/{PARSER_VERSION}/"
               f"{code_digest('parser', 'model', 'numerals', 'slugs', 'urls', 'xmltext', 'cache')}")
 FRAGMENT_CODE = "feeds-fragments/" + code_digest(
     "builder", "render", "model", "formats/__init__", "formats/base", "formats/feedgen_common",
-    "formats/atom", "formats/rss", "formats/jsonfeed", "formats/direct",
-    "xmltext")
+    "formats/atom", "formats/rss", "formats/jsonfeed", "formats/direct", "xmltext")
 
 
 def content_digest(data: bytes) -> str:

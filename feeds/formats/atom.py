@@ -1,4 +1,4 @@
-"""Atom 1.0 (RFC 4287), written by feedgen."""
+"""Atom 1.0 (RFC 4287), written by feedgen; its entries as text (:mod:`feeds.formats.direct`)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""RSS 2.0, written by feedgen.
+"""RSS 2.0, written by feedgen; its items as text (:mod:`feeds.formats.direct`).
 
 ``&`` and ``<`` are written as ``&#x26;`` and ``&#x3C;``, as the RSS Advisory
 Board's profile recommends (the same XML, told apart by its checker).
