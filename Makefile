@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: build test lint check serve bench clean
+.PHONY: build test lint check serve bench clean templates
 
 build: $(VENV)/.installed
 	$(BIN)/feeds build
@@ -24,6 +24,10 @@ test: $(VENV)/.installed-test
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+
+# the package's templates compiled ahead of time (feeds/precompiled.py): after editing one
+templates: $(VENV)/.installed
+	$(BIN)/python -m feeds.precompiled
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python bench/run.py

@@ -16,13 +16,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from html import escape
-from pathlib import Path
 from typing import NamedTuple
 
 import jinja2
 from lxml import etree
 from markupsafe import Markup
 
+from feeds import precompiled
 from feeds.builder import DIGEST_FOLDER, FeedInfo, issue_label
 from feeds.config import Config
 from feeds.model import Article, Issue, IssueSummary, Section, TemplateError
@@ -31,7 +31,7 @@ from feeds.sources import template_stamp  # noqa: F401 (kept importable from her
 from feeds.urls import published_url
 from feeds.xmltext import clean
 
-PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "templates"
+PACKAGE_TEMPLATES = precompiled.TEMPLATES
 ARCHIVE_YEAR = "archive_year.html"  # one year's section of archive.html (see _Renderer.archive)
 RECENT_ISSUES = 10
 PARALLEL_MIN_PAGES = 200
@@ -119,15 +119,24 @@ def _groups(feeds: Sequence[FeedInfo]) -> dict[str, FeedGroup]:
                             home_path(slug), tuple(infos)) for slug, infos in by_slug.items()}
 
 
-def _environment(config: Config) -> jinja2.Environment:
-    folders = [config.templates] if config.templates else []
+def template_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
+    """The environment every page is rendered in, around ``loader``; the package's
+    templates are compiled ahead of time in it too (:mod:`feeds.precompiled`)."""
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([*folders, str(PACKAGE_TEMPLATES)]),
-        autoescape=jinja2.select_autoescape(["html", "xml"]),
+        loader=loader, autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False)
     env.filters["href"] = published_url
     return env
+
+
+def _environment(config: Config) -> jinja2.Environment:
+    """The user's templates first, then the package's; without a folder of the user's,
+    the package's as compiled ahead of time when they are current."""
+    if config.templates:
+        return template_environment(
+            jinja2.FileSystemLoader([config.templates, str(PACKAGE_TEMPLATES)]))
+    return template_environment(precompiled.loader() or jinja2.FileSystemLoader(str(PACKAGE_TEMPLATES)))
 
 
 YearMaker = Callable[[int, Sequence[IssueRef], Callable[[], str]], str]

@@ -474,3 +474,6 @@ def test_a_non_editable_install_ships_the_templates(tmp_path: Path) -> None:
     assert templates == ["archive.html", "archive_year.html", "base.html", "index.html",
                          "issue.html", "macros.html", "section.html", "style.css"]
     assert {f"feeds/templates/{t}" for t in templates} <= names
+    compiled = [p.name for p in (ROOT / "feeds" / "compiled_templates").iterdir() if p.is_file()]
+    assert len(compiled) == len(templates) + 1  # and their digest: see feeds/precompiled.py
+    assert {f"feeds/compiled_templates/{c}" for c in compiled} <= names

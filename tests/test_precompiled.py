@@ -1,0 +1,98 @@
+"""The package's templates compiled ahead of time: committed as the sources compile,
+used when current, and making the same bytes as the sources."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import jinja2
+import pytest
+from conftest import SEED
+from test_build import CONFIG, SECOND, all_files, build, write_project
+from test_pages import HOSTILE, THIRD
+
+from feeds import pages, precompiled
+from feeds.config import Config
+from feeds.pages import template_environment
+
+ISSUES = {"2024-07-20-29.md": SEED.read_bytes(), "2024-07-27-30.md": SECOND,
+          "2024-08-03-31.md": HOSTILE, "2025-01-03-1.md": THIRD}
+
+
+def test_the_committed_modules_are_what_the_templates_compile_to(tmp_path: Path) -> None:
+    precompiled.write(template_environment, tmp_path)
+    made = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    committed = {p.name: p.read_bytes() for p in precompiled.COMPILED.iterdir() if p.is_file()}
+    assert len(made) == len(list(precompiled.TEMPLATES.iterdir())) + 1
+    assert made == committed, "templates changed: run `make templates` and commit the result"
+
+
+def _loader_used(monkeypatch: pytest.MonkeyPatch) -> list[type[jinja2.BaseLoader]]:
+    used: list[type[jinja2.BaseLoader]] = []
+    environment = pages._environment
+
+    def spied(config: Config) -> jinja2.Environment:
+        env = environment(config)
+        assert env.loader is not None
+        used.append(type(env.loader))
+        return env
+
+    monkeypatch.setattr(pages, "_environment", spied)
+    return used
+
+
+def test_a_build_renders_with_the_compiled_modules_the_bytes_of_the_sources(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    used = _loader_used(monkeypatch)
+    compiled = write_project(tmp_path / "compiled", ISSUES)
+    assert build(compiled)[0] == 0
+    assert used == [jinja2.ModuleLoader]
+    monkeypatch.setattr(precompiled, "loader", lambda: None)
+    source = write_project(tmp_path / "source", ISSUES)
+    assert build(source)[0] == 0
+    assert used == [jinja2.ModuleLoader, jinja2.FileSystemLoader]
+    files = all_files(compiled / "output")
+    assert {"index.html", "archive.html", "issues/2024-31.html", "style.css"} <= set(files)
+    assert files == all_files(source / "output")
+
+
+def test_stale_or_missing_modules_are_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isinstance(precompiled.loader(), jinja2.ModuleLoader)
+    copy = tmp_path / "compiled"
+    shutil.copytree(precompiled.COMPILED, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(precompiled, "COMPILED", copy)
+    assert isinstance(precompiled.loader(), jinja2.ModuleLoader)
+    (copy / precompiled.DIGEST).write_text("0" * 64 + "\n")  # other sources or another jinja2
+    assert precompiled.loader() is None
+    (copy / precompiled.DIGEST).write_bytes(b"\xff\xfe")
+    assert precompiled.loader() is None
+    (copy / precompiled.DIGEST).unlink()
+    assert precompiled.loader() is None
+    used = _loader_used(monkeypatch)
+    root = write_project(tmp_path / "p", ISSUES)
+    assert build(root)[0] == 0
+    assert used == [jinja2.FileSystemLoader]
+    assert (root / "output" / "issues" / "2024-31.html").is_file()
+
+
+def test_modules_of_other_templates_are_not_used(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(precompiled.TEMPLATES, templates)
+    monkeypatch.setattr(precompiled, "TEMPLATES", templates)
+    assert isinstance(precompiled.loader(), jinja2.ModuleLoader)
+    (templates / "archive.html").write_text((templates / "archive.html").read_text() + " ")
+    assert precompiled.loader() is None
+    (templates / "archive.html").unlink()
+    assert precompiled.loader() is None
+
+
+def test_a_theme_folder_is_read_from_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    used = _loader_used(monkeypatch)
+    root = write_project(tmp_path, ISSUES, CONFIG + 'templates = "theme"\n')
+    (root / "theme").mkdir()
+    (root / "theme" / "style.css").write_text("body { color: red }\n")
+    assert build(root)[0] == 0
+    assert used == [jinja2.FileSystemLoader]
+    assert (root / "output" / "style.css").read_text() == "body { color: red }\n"
