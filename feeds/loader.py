@@ -31,7 +31,7 @@ from feeds.cache import (
 )
 from feeds.model import Diagnostic, Issue, IssueSummary, ParseError, ParseResult, SectionSummary
 from feeds.parallel import parallel_imap, parallel_map
-from feeds.parser import ParseOptions, parse_issue
+from feeds.parser import ParseOptions, markdown, parse_issue
 from feeds.sanity import sanity_warnings, warnings_change_at
 from feeds.slugs import SlugHelper, known_slugs, learn_slugs, resolve_slugs
 from feeds.sources import SourceFile, display_path, find_issue_files, read_issue_file
@@ -164,6 +164,8 @@ def _parse_all(jobs: list[_Job], options: ParseOptions) -> list[_Parsed]:
     # for their slugs in a helper process meanwhile, not in every worker.
     helper = SlugHelper.start() if len(jobs) >= PARALLEL_MIN_FILES and not known_slugs() \
         else None
+    if len(jobs) >= PARALLEL_MIN_FILES:
+        markdown()  # made once, before the workers are forked
     try:
         parsed = parallel_map(partial(_parse_one, options=options), jobs, PARALLEL_MIN_FILES)
         slugs = resolve_slugs((s.name for r, _ in parsed if isinstance(r, ParseResult)
@@ -181,6 +183,8 @@ def _parse_each(jobs: list[_Job], options: ParseOptions) -> Generator[_Parsed, N
     helper as they turn up (slugs are a pure function of the name)."""
     helper = SlugHelper.start() if len(jobs) >= PARALLEL_MIN_FILES and not known_slugs() \
         else None
+    if len(jobs) >= PARALLEL_MIN_FILES:
+        markdown()  # made once, before the workers are forked
     try:
         for outcome, digest in parallel_imap(partial(_parse_one, options=options), jobs,
                                              PARALLEL_MIN_FILES):

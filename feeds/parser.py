@@ -16,14 +16,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
-
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import isValidEntityCode
-from markdown_it.renderer import RendererHTML
-from markdown_it.token import Token
 
 from feeds.limits import (
     MARKUP_CHARS,
@@ -44,6 +39,8 @@ from feeds.urls import URL_START, host_problem, is_web_url, published_url, url_p
 from feeds.xmltext import clean
 
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
     from yaml.error import Mark
 
 PARSER_VERSION = f"3/{stamp()}"
@@ -80,7 +77,12 @@ def _every_link(url: str) -> bool:
     return True
 
 
-def _markdown() -> MarkdownIt:
+@cache
+def markdown() -> MarkdownIt:
+    """The parser's one markdown-it instance, made (and markdown-it imported) on first
+    use: a build whose issues are all in the state store parses nothing."""
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": True})
     setattr(md, "validateLink", _every_link)  # noqa: B010 - mypy: a method is not assignable
     setattr(md, "normalizeLink", published_url)  # noqa: B010 - hosts mapped as a browser maps them
@@ -92,7 +94,11 @@ def _markdown() -> MarkdownIt:
     return md
 
 
-_MD = _markdown()
+def _token(kind: str, tag: str, nesting: Literal[-1, 0, 1], content: str = "") -> Token:
+    """A markdown-it token made here (markdown-it is imported by then: see :func:`markdown`)."""
+    from markdown_it.token import Token
+
+    return Token(kind, tag, nesting, content=content)
 
 
 @dataclass(frozen=True)
@@ -203,9 +209,9 @@ def _safe_inline(tokens: list[Token]) -> list[Token]:
             skip_close -= 1
             continue
         if t.type == "html_inline":
-            out.append(Token("text", "", 0, content=t.content))
+            out.append(_token("text", "", 0, content=t.content))
         elif t.type == "image":
-            out.append(Token("text", "", 0, content=plain_text(t.children or [])))
+            out.append(_token("text", "", 0, content=plain_text(t.children or [])))
         else:
             out.append(t)
     return out
@@ -213,8 +219,11 @@ def _safe_inline(tokens: list[Token]) -> list[Token]:
 
 def render_inline(tokens: list[Token]) -> str:
     """HTML for inline tokens, with raw HTML escaped and unsafe links dropped."""
-    renderer = cast(RendererHTML, _MD.renderer)
-    return renderer.renderInline(_safe_inline(tokens), _MD.options, {})
+    from markdown_it.renderer import RendererHTML
+
+    md = markdown()
+    renderer = cast(RendererHTML, md.renderer)
+    return renderer.renderInline(_safe_inline(tokens), md.options, {})
 
 
 def _split_lines(tokens: list[Token], first_line: int, raw_lines: list[str]) -> list[_Line]:
@@ -256,7 +265,7 @@ def _title_of(line: _Line) -> tuple[int, list[Token]] | None:
             return int(match.group(1)), rest
         match = _NUMBER_TITLE.match(inner)
         if match and not rest:
-            return int(match.group(1)), [Token("text", "", 0, content=match.group(2))]
+            return int(match.group(1)), [_token("text", "", 0, content=match.group(2))]
         return _loose_title(line)
     if first[0].type == "text":
         match = _NUMBER_ONLY.match(first[0].content)
@@ -272,7 +281,7 @@ def _loose_title(line: _Line) -> tuple[int, list[Token]] | None:
     if match is None:
         return None
     title = match.group(2).strip()
-    return int(match.group(1)), [Token("text", "", 0, content=title)] if title else []
+    return int(match.group(1)), [_token("text", "", 0, content=title)] if title else []
 
 
 def _title_parts(tokens: list[Token]) -> tuple[str, str]:
@@ -364,7 +373,7 @@ def _label_of(line: _Line) -> tuple[str, list[Token]] | None:
                 after = after[len(marker):]
             elif marker and after.lstrip().startswith(marker):
                 after = after.lstrip()[len(marker):]
-            head = Token("text", "", 0, content=after)
+            head = _token("text", "", 0, content=after)
             return kind, _trim([_strip_text(head, colon=False), *tokens[1:]])
     return None
 
@@ -374,7 +383,7 @@ def _strip_text(token: Token, *, colon: bool) -> Token:
     content = token.content.lstrip()
     if colon and content[:1] in _COLONS:
         content = content[1:]
-    return Token("text", "", 0, content=content.lstrip())
+    return _token("text", "", 0, content=content.lstrip())
 
 
 # ---------------------------------------------------------------- front matter and heading
@@ -642,6 +651,8 @@ class _IssueParser:
         if "&#" not in t.content or not any(
                 c.type == "text" and "\ufffd" in c.content for c in t.children or []):
             return
+        from markdown_it.common.utils import isValidEntityCode
+
         content = _CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), t.content)
         for match in _CHAR_REF.finditer(content):
             hex_code, decimal = match.groups()
@@ -673,7 +684,7 @@ class _IssueParser:
                                                            "its text is kept without the link"))
 
     def run(self) -> ParseResult:
-        tokens = _MD.parse(self.body)
+        tokens = markdown().parse(self.body)
         for t in tokens:
             if t.type == "inline":
                 self._check_char_refs(t)
@@ -701,7 +712,7 @@ class _IssueParser:
             elif t.type == "html_block" and t.map:
                 self.on_html_block(t)
             elif t.type in ("fence", "code_block") and t.map and self.current:
-                self.add_summary([Token("code_inline", "code", 0, content=t.content.rstrip())])
+                self.add_summary([_token("code_inline", "code", 0, content=t.content.rstrip())])
             i += 1
         self.close_article()
         return self.finish()
@@ -744,7 +755,7 @@ class _IssueParser:
         if content.startswith("<!--") or not content:
             return
         if self.current is not None:
-            self.add_summary([Token("text", "", 0, content=content)])
+            self.add_summary([_token("text", "", 0, content=content)])
 
     def on_paragraph(self, lines: list[_Line]) -> None:
         index = 0
@@ -766,7 +777,7 @@ class _IssueParser:
                     block = list(value)
                     while index < len(lines) and _label_of(lines[index]) is None \
                             and _title_of(lines[index]) is None:
-                        block += [Token("softbreak", "br", 0), *lines[index].tokens]
+                        block += [_token("softbreak", "br", 0), *lines[index].tokens]
                         index += 1
                     self.add_summary(_trim(block))
                 else:
@@ -785,7 +796,7 @@ class _IssueParser:
             block = list(line.tokens)
             while index < len(lines) and _label_of(lines[index]) is None \
                     and _title_of(lines[index]) is None:
-                block += [Token("softbreak", "br", 0), *lines[index].tokens]
+                block += [_token("softbreak", "br", 0), *lines[index].tokens]
                 index += 1
             if self.current is not None:
                 self.current.summary_started = True

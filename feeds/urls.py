@@ -7,8 +7,6 @@ import re
 import unicodedata
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from markdown_it.common.normalize_url import normalizeLink
-
 ALLOWED_SCHEMES = ("http", "https")
 _SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -145,6 +143,7 @@ def published_url(url: str) -> str:
     """
     if _PLAIN_WEB_URL.match(url) and not _NOT_IN_URI.search(url):
         return url  # already in published form
+    from markdown_it.common.normalize_url import normalizeLink  # not needed above: imported late
     raw = _SCHEME_AUTHORITY.match(url)
     if raw is not None and raw.group(1).lower() in ("http://", "https://") \
             and "@" not in raw.group(2):
