@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import tempfile
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -29,9 +28,16 @@ from feeds.cache import (
     summary_from_list,
     summary_to_json,
 )
-from feeds.model import Diagnostic, Issue, IssueSummary, ParseError, ParseResult, SectionSummary
+from feeds.model import (
+    Diagnostic,
+    Issue,
+    IssueSummary,
+    ParseError,
+    ParseOptions,
+    ParseResult,
+    SectionSummary,
+)
 from feeds.parallel import parallel_imap, parallel_map
-from feeds.parser import ParseOptions, markdown, parse_issue
 from feeds.sanity import sanity_warnings, warnings_change_at
 from feeds.slugs import SlugHelper, known_slugs, learn_slugs, resolve_slugs
 from feeds.sources import SourceFile, display_path, find_issue_files, read_issue_file
@@ -63,6 +69,8 @@ def _parse_one(job: _Job, options: ParseOptions) -> _Parsed:
             data = read_issue_file(data)
     except OSError as exc:
         return ParseError([Diagnostic(name, 0, "error", f"cannot read: {exc.strerror}")]), ""
+    from feeds.parser import parse_issue  # not imported by a build that parses nothing
+
     try:
         return parse_issue(data, name, options, make_slugs=False), content_digest(data)
     except ParseError as exc:
@@ -80,6 +88,8 @@ def _with_slugs(result: ParseResult, slugs: Mapping[str, str]) -> ParseResult:
 
 def git_first_added(files: Iterable[Path]) -> dict[Path, datetime]:
     """The author date of the commit that first added each file, where git knows it."""
+    import subprocess  # only for undated issues
+
     files = [f.resolve() for f in files]
     if not files:
         return {}
@@ -165,6 +175,8 @@ def _parse_all(jobs: list[_Job], options: ParseOptions) -> list[_Parsed]:
     helper = SlugHelper.start() if len(jobs) >= PARALLEL_MIN_FILES and not known_slugs() \
         else None
     if len(jobs) >= PARALLEL_MIN_FILES:
+        from feeds.parser import markdown
+
         markdown()  # made once, before the workers are forked
     try:
         parsed = parallel_map(partial(_parse_one, options=options), jobs, PARALLEL_MIN_FILES)
@@ -184,6 +196,8 @@ def _parse_each(jobs: list[_Job], options: ParseOptions) -> Generator[_Parsed, N
     helper = SlugHelper.start() if len(jobs) >= PARALLEL_MIN_FILES and not known_slugs() \
         else None
     if len(jobs) >= PARALLEL_MIN_FILES:
+        from feeds.parser import markdown
+
         markdown()  # made once, before the workers are forked
     try:
         for outcome, digest in parallel_imap(partial(_parse_one, options=options), jobs,

@@ -2,11 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Literal, NamedTuple
+from zoneinfo import ZoneInfo
 
 Level = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class ParseOptions:
+    """What the parser needs from the configuration (here, not in the parser: a
+    build that parses nothing never imports the parser)."""
+
+    timezone: str = "Asia/Shanghai"
+    section_slugs: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def tz(self) -> tzinfo:
+        return ZoneInfo(self.timezone)
 
 
 @dataclass(frozen=True)

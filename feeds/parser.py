@@ -11,14 +11,13 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo
 
 from feeds.limits import (
     MARKUP_CHARS,
@@ -30,9 +29,8 @@ from feeds.limits import (
     MAX_LINES,
     MAX_MARKUP,
     YEARS,
-    stamp,
 )
-from feeds.model import Article, Diagnostic, Issue, ParseError, ParseResult, Section
+from feeds.model import Article, Diagnostic, Issue, ParseError, ParseOptions, ParseResult, Section
 from feeds.numerals import is_numeral, parse_chinese
 from feeds.slugs import known_slug, slugify
 from feeds.urls import URL_START, host_problem, is_web_url, published_url, url_problem
@@ -42,8 +40,6 @@ if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.token import Token
     from yaml.error import Mark
-
-PARSER_VERSION = f"3/{stamp()}"
 
 _NUMBER_SEP = r"\s*[.、．]\s*"
 _NUMBER_ONLY = re.compile(r"^\s*(\d{1,9})" + _NUMBER_SEP + r"$")  # out of range: an error
@@ -99,18 +95,6 @@ def _token(kind: str, tag: str, nesting: Literal[-1, 0, 1], content: str = "") -
     from markdown_it.token import Token
 
     return Token(kind, tag, nesting, content=content)
-
-
-@dataclass(frozen=True)
-class ParseOptions:
-    """What the parser needs from the configuration."""
-
-    timezone: str = "Asia/Shanghai"
-    section_slugs: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def tz(self) -> tzinfo:
-        return ZoneInfo(self.timezone)
 
 
 @dataclass

@@ -24,7 +24,7 @@ from feeds.writer import Keep, OutputDir, WriteError, build_lock, files_key
 if TYPE_CHECKING:
     from feeds.builder import Entry, FeedInfo, Revisions, Serialised
     from feeds.loader import Catalog
-    from feeds.parser import ParseOptions
+    from feeds.model import ParseOptions
     from feeds.render import Prepared
     from feeds.sources import SourceFile
     from feeds.spool import Spooled
@@ -48,7 +48,7 @@ class BuildReport:
 
 def parse_options(config: Config) -> ParseOptions:
     """What the parser needs from the configuration."""
-    from feeds.parser import ParseOptions
+    from feeds.model import ParseOptions
 
     return ParseOptions(timezone=config.timezone, section_slugs=dict(config.sections))
 

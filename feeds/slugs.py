@@ -14,12 +14,15 @@ import json
 import os
 import re
 import select
-import subprocess
 import sys
 import time
 import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import subprocess
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _known: dict[str, str] = {}
@@ -79,6 +82,8 @@ class SlugHelper:
     @classmethod
     def start(cls) -> SlugHelper | None:
         """The helper, started; None if it cannot be (the caller makes the slugs)."""
+        import subprocess  # only a build that meets new section names starts one
+
         package_parent = str(Path(__file__).resolve().parent.parent)
         path = os.environ.get("PYTHONPATH")
         env = {**os.environ, "PYTHONPATH": package_parent + (os.pathsep + path if path else "")}
@@ -130,6 +135,8 @@ class SlugHelper:
         """Stop the helper, whether or not it was used: one that answered ends at
         the end of its input, any other (unused, hung, or kept alive by a forked
         worker's copy of its pipe) is killed."""
+        import subprocess
+
         for pipe in (self.process.stdin, self.process.stdout):
             if pipe is not None:
                 with contextlib.suppress(OSError):
