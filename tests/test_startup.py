@@ -1,0 +1,67 @@
+"""What every run pays before and after its work: what a build imports, how it ends."""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, SEED
+from test_build import SECOND, write_project
+
+import feeds.__main__
+
+# Imports the whole `feeds build` process as the console script runs it, then
+# writes the names of the modules it ended with.
+_RUN = """
+import atexit, json, sys
+out = sys.argv[1]
+atexit.register(lambda: open(out, "w").write(json.dumps(sorted(sys.modules))))
+sys.argv = ["feeds", "build", "--quiet"]
+from feeds.__main__ import main
+main()
+"""
+
+
+def _modules_of_a_build(root: Path, tmp_path: Path) -> set[str]:
+    names = tmp_path / "modules.json"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", _RUN, str(names)], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(names.read_text()))
+
+
+def test_a_build_that_parses_nothing_imports_no_parser(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {"2024-07-20-29.md": SEED.read_bytes(),
+                                          "2024-07-27-30.md": SECOND})
+    first = _modules_of_a_build(root, tmp_path)
+    assert {"feeds.parser", "markdown_it"} <= first  # it parsed both issues
+    newest = root / "issues" / "2024-07-27-30.md"
+    kept = tmp_path / newest.name
+    shutil.move(newest, kept)
+    _modules_of_a_build(root, tmp_path)
+    shutil.move(kept, newest)  # back, as the benchmark's new issue: its parse is stored
+    again = _modules_of_a_build(root, tmp_path)
+    assert "feeds.webedition" in again and "feeds.formats.atom" in again  # a real build
+    assert not {"feeds.parser", "markdown_it", "subprocess"} & again
+    assert (root / "output" / "issues" / "2024-30.html").is_file()
+
+
+def test_the_entry_point_leaves_the_objects_of_the_run_to_exit(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """gc.freeze: the interpreter's shutdown does not walk them for cycles."""
+    monkeypatch.setattr(sys, "argv", ["feeds", "--version"])
+    before = gc.get_freeze_count()
+    try:
+        with pytest.raises(SystemExit) as stop:
+            feeds.__main__.main()
+        assert stop.value.code == 0
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()
