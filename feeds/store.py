@@ -105,6 +105,26 @@ def is_damage(exc: sqlite3.Error) -> bool:
     return not str(getattr(exc, "sqlite_errorname", "") or "").startswith(_UNAVAILABLE)
 
 
+_INT64 = 1 << 63
+
+
+def _time(ns: int) -> int:
+    """A file time as SQLite can hold it (a signed 64-bit integer: the years 1677 to
+    2262). A time outside is held as the nearest one, which no file's stat then
+    matches: such a file is simply read again."""
+    return max(-_INT64, min(ns, _INT64 - 1))
+
+
+def _ino(ino: int) -> int:
+    """An inode number (up to 2**64 - 1) as a signed 64-bit integer; :func:`_inode`
+    gives it back."""
+    return ino - (_INT64 << 1) if ino >= _INT64 else ino
+
+
+def _inode(stored: int) -> int:
+    return stored + (_INT64 << 1) if stored < 0 else stored
+
+
 class SourceRow(NamedTuple):
     """An issue file as the last build saw it (a tuple: one per issue, made quickly)."""
 
@@ -213,14 +233,16 @@ class Store:
     # -- issue files
 
     def sources(self) -> dict[str, SourceRow]:
-        return {row[0]: SourceRow._make(row[1:]) for row in self.db.execute(
-            "SELECT path, size, mtime_ns, ctime_ns, ino, digest, racy FROM sources")}
+        return {path: SourceRow(size, mtime, ctime, _inode(ino), digest, racy)
+                for path, size, mtime, ctime, ino, digest, racy in self.db.execute(
+                    "SELECT path, size, mtime_ns, ctime_ns, ino, digest, racy FROM sources")}
 
     def save_sources(self, changed: Mapping[str, SourceRow], gone: Iterable[str]) -> None:
         """Write the rows of the files that changed, drop those of the files that went."""
         self.db.executemany("DELETE FROM sources WHERE path = ?", ((p,) for p in gone))
         self.db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", (
-            (path, r.size, r.mtime_ns, r.ctime_ns, r.ino, r.digest, int(r.racy))
+            (path, r.size, _time(r.mtime_ns), _time(r.ctime_ns), _ino(r.ino), r.digest,
+             int(r.racy))
             for path, r in changed.items()))
 
     # -- the catalog: a summary of every issue file, dates filled in, in columns
@@ -610,7 +632,7 @@ class Store:
     # -- what was published where, and the last build
 
     def published(self, output: str) -> dict[str, PublishedRow]:
-        return {path: PublishedRow(digest, size, mtime_ns, ino)
+        return {path: PublishedRow(digest, size, mtime_ns, _inode(ino))
                 for path, digest, size, mtime_ns, ino in self.db.execute(
                     "SELECT path, digest, size, mtime_ns, ino FROM published WHERE output = ?",
                     (output,))}
@@ -618,13 +640,14 @@ class Store:
     def published_stats(self, output: str) -> dict[str, tuple[int, int, int]]:
         """Each published file's size, mtime and inode when last seen: what a no-op
         build compares with the files, without making a row object per file."""
-        return {row[0]: row[1:] for row in self.db.execute(
+        return {path: (size, mtime_ns, _inode(ino)) for path, size, mtime_ns, ino in self.db.execute(
             "SELECT path, size, mtime_ns, ino FROM published WHERE output = ?", (output,))}
 
     def save_published(self, output: str, rows: Mapping[str, PublishedRow]) -> None:
         self.db.execute("DELETE FROM published WHERE output = ?", (output,))
         self.db.executemany("INSERT INTO published VALUES (?, ?, ?, ?, ?, ?)", (
-            (output, path, r.digest, r.size, r.mtime_ns, r.ino) for path, r in rows.items()))
+            (output, path, r.digest, r.size, _time(r.mtime_ns), _ino(r.ino))
+            for path, r in rows.items()))
 
     def update_published(self, output: str, rows: Mapping[str, PublishedRow],
                          before: Mapping[str, PublishedRow]) -> None:
@@ -634,7 +657,8 @@ class Store:
         self.db.executemany("DELETE FROM published WHERE output = ? AND path = ?",
                             ((output, p) for p in before if p not in rows))
         self.db.executemany("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?)", (
-            (output, path, r.digest, r.size, r.mtime_ns, r.ino) for path, r in rows.items()
+            (output, path, r.digest, r.size, _time(r.mtime_ns), _ino(r.ino))
+            for path, r in rows.items()
             if before.get(path) != r))
 
     def last_build(self, output: str) -> tuple[str, int, list[str], list[list[Any]]] | None:
