@@ -259,6 +259,11 @@ def _build_and_report(issues_dir: Path, output: Path, config: Config, state: Pat
     if not issues_dir.is_dir():
         echo(f"feeds: error: {issues_dir}: no such folder of issues", err=True)
         return EXIT_USAGE
+    if state.resolve().is_relative_to(output.resolve()):
+        echo(f"feeds: error: {state}: the state folder is inside the output folder "
+             f"{output}, which is published; move it with --state or the config's "
+             "'state' key", err=True)
+        return EXIT_USAGE
     try:
         report = run_build(issues_dir, output, config, wait, state)
     except ParseError as exc:

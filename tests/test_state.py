@@ -618,3 +618,46 @@ def test_a_store_that_fails_after_the_files_are_written_still_reports_them(
                    if line.startswith("wrote "))
     assert wrote == sorted(str(project / "output" / p) for p in files)
     assert re.match(rf"\d+ feeds, {len(wrote)} changed, ", out.splitlines()[-1])
+
+
+# ---------------------------------------------------------------- odd stats and places
+
+def test_file_times_and_inodes_beyond_64_bits_are_stored(project: Path, tmp_path: Path) -> None:
+    """An issue file touched into the year 2300 (its time in nanoseconds does not fit
+    SQLite's integers) builds, and builds again, as a clean build does."""
+    issue = project / "issues" / "2024-07-20-29.md"
+    later = 10_500_000_000 * 10**9  # 2302-09-25
+    os.utime(issue, ns=(later, later))
+    assert build(project)[0] == 0
+    assert build(project)[0] == 0
+    assert all_files(project / "output") == clean_build(project, tmp_path / "clean")
+    [(mtime,)] = query(database(project), "SELECT mtime_ns FROM sources")
+    assert mtime == 2**63 - 1
+
+
+def test_inode_numbers_above_two_to_the_63_round_trip(tmp_path: Path) -> None:
+    store = store_module.Store.open(tmp_path)
+    try:
+        store.begin()
+        row = store_module.SourceRow(5, 2**70, -(2**70), 2**64 - 1, "d", False)
+        store.save_sources({"a.md": row}, [])
+        got = store.sources()["a.md"]
+        assert (got.ino, got.mtime_ns, got.ctime_ns) == (2**64 - 1, 2**63 - 1, -(2**63))
+        published = store_module.PublishedRow("d", 5, 7, 2**63)
+        store.save_published("out", {"rss.xml": published})
+        assert store.published("out") == {"rss.xml": published}
+        assert store.published_stats("out") == {"rss.xml": (5, 7, 2**63)}
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("state", ["output", "output/.feeds"])
+def test_a_state_folder_inside_the_output_folder_is_refused(project: Path, state: str) -> None:
+    with (project / "feeds.toml").open("a", encoding="utf-8") as toml:
+        toml.write(f'state = "{state}"\n')
+    code, out, err = build(project)
+    assert (code, out) == (2, "")
+    assert err == (f"feeds: error: {project / state}: the state folder is inside the output "
+                   f"folder {project / 'output'}, which is published; move it with --state or "
+                   "the config's 'state' key\n")
+    assert not (project / "output").exists()
