@@ -115,17 +115,52 @@ def fingerprint(contents: Mapping[Path, bytes | None], *settings: str) -> str:
 
 def template_stamp(templates: object) -> str:
     """A digest of the user's template folder (``config.templates``), so that editing
-    a template rebuilds."""
+    a template rebuilds: every file Jinja can load from it, through symlinked folders
+    too (each folder once, so a symlink loop ends)."""
     folder = getattr(templates, "templates", templates)
     if not folder:
         return ""
     digest = hashlib.sha256()
-    for path in sorted(Path(str(folder)).rglob("*")):
-        if path.is_file():
+    for path in _template_files(Path(str(folder))):
+        try:
             st = path.stat()  # ctime and inode too: an edit that puts size and mtime back
-            digest.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ctime_ns}\0"
-                          f"{st.st_ino}\0".encode())
+        except OSError:
+            continue
+        digest.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\0{st.st_ctime_ns}\0"
+                      f"{st.st_ino}\0".encode("utf-8", "surrogatepass"))
     return digest.hexdigest()
+
+
+def _template_files(folder: Path) -> list[Path]:
+    """The files under ``folder`` by the paths Jinja loads them by, sorted; symlinked
+    folders are entered, each folder (by device and inode) only once."""
+    files: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+
+    def walk(at: Path) -> None:
+        try:
+            st = at.stat()
+        except OSError:
+            return
+        if (st.st_dev, st.st_ino) in seen:
+            return
+        seen.add((st.st_dev, st.st_ino))
+        try:
+            entries = sorted(os.scandir(at), key=lambda e: e.name)
+        except OSError:
+            return
+        for entry in entries:
+            path = at / entry.name
+            try:
+                if entry.is_dir():  # follows a symlink, as Jinja's loader does
+                    walk(path)
+                elif entry.is_file():
+                    files.append(path)
+            except OSError:
+                continue
+
+    walk(folder)
+    return sorted(files)
 
 
 def code_stamp() -> str:
