@@ -11,6 +11,7 @@ archive, the home page and the sitemap, and no other file.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -148,6 +149,7 @@ class _Renderer:
     def __init__(self, config: Config, feeds: Sequence[FeedInfo]) -> None:
         self.env = _environment(config)
         self.config = config
+        self.folder = os.path.abspath(config.templates) if config.templates else ""
         groups = _groups(feeds)
         self.combined = groups.get("")
         self.groups = groups
@@ -165,8 +167,31 @@ class _Renderer:
         """The template ``name``, from the user's folder or the package."""
         try:
             return self.env.get_template(name)
-        except jinja2.TemplateError as exc:
-            raise _template_error(exc, name) from None
+        except Exception as exc:
+            raise self.error(exc, name) from None
+
+    @property
+    def package_only(self) -> bool:
+        """Whether every page is made by the package's own templates: no file of the
+        user's folder replaces one of them."""
+        if not self.folder:
+            return True
+        return not any(os.path.isfile(os.path.join(self.folder, name))
+                       for name in os.listdir(PACKAGE_TEMPLATES))
+
+    def error(self, exc: Exception, name: str) -> Exception:
+        """What a failure while loading or rendering ``name`` is raised as: a template
+        error, or, with no template of the user's in play, the package's own bug as it is."""
+        if isinstance(exc, TemplateError):
+            return exc
+        if isinstance(exc, jinja2.TemplateError):
+            return _template_error(exc, name)
+        if self.package_only:
+            return exc
+        own = os.path.join(self.folder, name)
+        where = _failed_at(exc, self.folder) or (own if os.path.isfile(own) else name)
+        return TemplateError(f"{where}: error: "
+                             f"{type(exc).__name__}: {exc}")
 
     def _page(self, path: str, title: str, alternates: Sequence[FeedInfo]) -> dict[str, object]:
         return {"path": path, "title": title, "url": self.config.base_url + path,
@@ -178,8 +203,8 @@ class _Renderer:
         try:
             text = self.template(template).render(
                 site=self.site, page=page, combined=self.combined, **context)
-        except jinja2.TemplateError as exc:  # also a syntax error in a template it imports
-            raise _template_error(exc, template) from None
+        except Exception as exc:  # also a syntax error in a template it imports
+            raise self.error(exc, template) from None
         return clean(text).encode("utf-8")  # control characters HTML forbids, from any field
 
     def archive(self, years: Sequence[tuple[int, Sequence[IssueRef]]], archived: bool,
@@ -198,8 +223,8 @@ class _Renderer:
                     return self.template(ARCHIVE_YEAR).render(
                         site=self.site, page=page, combined=self.combined, archived=archived,
                         year=year, refs=refs)
-                except jinja2.TemplateError as exc:
-                    raise _template_error(exc, ARCHIVE_YEAR) from None
+                except Exception as exc:
+                    raise self.error(exc, ARCHIVE_YEAR) from None
             return Markup(render() if made is None else made(year, refs, render))
 
         return self.render("archive.html", "archive.html", "往期目录", combined, years=years,
@@ -221,8 +246,15 @@ class _Renderer:
                     yield clean("".join(parts)).encode("utf-8")
                     parts, size = [], 0
             yield clean("".join(parts)).encode("utf-8")
-        except jinja2.TemplateError as exc:
-            raise _template_error(exc, template) from None
+        except Exception as exc:
+            raise self.error(exc, template) from None
+
+    def plain(self, name: str) -> bytes:
+        """A template rendered without context (``style.css``)."""
+        try:
+            return self.template(name).render().encode("utf-8")
+        except Exception as exc:
+            raise self.error(exc, name) from None
 
 
 def _template_error(exc: jinja2.TemplateError, name: str) -> TemplateError:
@@ -230,6 +262,23 @@ def _template_error(exc: jinja2.TemplateError, name: str) -> TemplateError:
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return TemplateError(f"{exc.filename or exc.name}:{exc.lineno}: error: {exc.message}")
     return TemplateError(f"{name}: error: {exc}")
+
+
+def _failed_at(exc: BaseException, folder: str) -> str:
+    """``file:line`` of the innermost place in a template of ``folder`` that ``exc``
+    passed through (Jinja gives template code its template's file and line), or the
+    file of ``folder`` being read when it failed; else ""."""
+    where = ""
+    tb = exc.__traceback__
+    while tb is not None:
+        file = tb.tb_frame.f_code.co_filename
+        if file.startswith(folder + os.sep):
+            where = f"{file}:{tb.tb_lineno}"
+        tb = tb.tb_next
+    if not where and isinstance(exc, UnicodeDecodeError | OSError):
+        file = getattr(exc, "filename", None) or ""
+        where = file if str(file).startswith(folder + os.sep) else ""
+    return where
 
 
 def site_pages(issues: Sequence[Issue], feeds: Sequence[FeedInfo],
@@ -289,7 +338,7 @@ def site_pages(issues: Sequence[Issue], feeds: Sequence[FeedInfo],
         recent=tuple(newest_first[1:RECENT_ISSUES + 1]), sections=groups)
     lastmod["index.html"] = newest
     files["sitemap.xml"] = sitemap(lastmod, config)
-    files["style.css"] = r.template("style.css").render().encode("utf-8")
+    files["style.css"] = r.plain("style.css")
     return files
 
 

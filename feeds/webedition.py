@@ -270,7 +270,11 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
     year_keys = {year: _digest(base, "archive year", repr(archived), str(year),
                                *(ids[at] for at in ats)) for year, ats in by_year.items()}
     if wanted("archive.html", _digest(base, "archive", repr(archived), *year_keys.values())):
-        years = {year: _YearRefs(ats, ref_at) for year, ats in by_year.items()}
+        years: dict[int, Sequence[IssueRef]]
+        if r.package_only:  # links made as the package's templates reach them
+            years = {year: _YearRefs(ats, ref_at) for year, ats in by_year.items()}
+        else:  # a user's template sees what site_pages gives it: tuples
+            years = {year: tuple(_YearRefs(ats, ref_at)) for year, ats in by_year.items()}
         kept = _Parts(year_keys, years, stored_parts("archive.html"))
         files["archive.html"] = r.archive(tuple(years.items()), archived, kept.part)
         parts["archive.html"] = kept.made
@@ -295,7 +299,7 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
                                                           lastmod.items()))):
         files["sitemap.xml"] = sitemap(lastmod, config)
     if wanted("style.css", _digest(base, "style")):
-        files["style.css"] = r.template("style.css").render().encode("utf-8")
+        files["style.css"] = r.plain("style.css")
     return WebEdition(files, keys, learned, parts)
 
 
