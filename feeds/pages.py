@@ -11,6 +11,7 @@ archive, the home page and the sitemap, and no other file.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -170,7 +171,7 @@ class _Renderer:
         except Exception as exc:
             raise self.error(exc, name) from None
 
-    @property
+    @functools.cached_property
     def package_only(self) -> bool:
         """Whether every page is made by the package's own templates: no file of the
         user's folder replaces one of them."""

@@ -473,8 +473,10 @@ def _section_page(slug: str, group: FeedGroup, total: int, issues: int,
         return None
     blocks = _Blocks(shown, refs, issue_at)
     combined = r.combined.formats if r.combined else ()
+    # a user's template sees what site_pages gives it: a tuple (its issues loaded now)
+    shows = blocks if r.package_only else tuple(blocks)
     return _Stream(path, blocks, r.stream("section.html", path, clean(name),
                                           (*combined, *group.formats), name=clean(name),
-                                          feed=group, blocks=blocks, limited=kept < total,
+                                          feed=group, blocks=shows, limited=kept < total,
                                           count=kept))
 

@@ -54,9 +54,9 @@ def test_a_symlink_loop_in_the_template_folder_ends(tmp_path: Path) -> None:
     assert template_stamp(str(theme)) != first
 
 
-def test_operator_archive_templates_see_plain_tuples(tmp_path: Path,
+def test_operator_templates_see_plain_tuples(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """What ``years`` and ``refs`` print is what the reference path prints, in a build
+    """What ``years``, ``refs`` and ``blocks`` print is what the reference path prints, in a build
     that reuses a year's stored part as in a clean one (no object address in it)."""
     root = write_project(tmp_path / "site", {"2024-07-20-29.md": SEED.read_bytes(),
                                              "2024-07-27-30.md": SECOND}, THEME)
@@ -67,6 +67,8 @@ def test_operator_archive_templates_see_plain_tuples(tmp_path: Path,
     (root / "theme" / "archive_year.html").write_text(
         "<p>{{ refs }}</p><p>{{ (refs + refs)|length }}</p><p>{{ refs|tojson }}</p>",
         encoding="utf-8")
+    (root / "theme" / "section.html").write_text(
+        "<p>{{ blocks }}</p><p>{{ (blocks + blocks)|length }}</p>", encoding="utf-8")
     assert build(root)[0] == 0
     first = (root / "output" / "archive.html").read_bytes()
     assert first.startswith(b"<p>(IssueRef(label=&#39;")
@@ -85,7 +87,10 @@ def test_operator_archive_templates_see_plain_tuples(tmp_path: Path,
     reference = write_project(tmp_path / "reference", {})
     mirror(root, reference)
     assert reference_build(reference, monkeypatch)["archive.html"] == archive
-    assert all_files(root / "output") == all_files(clean / "output")
+    assert all_files(root / "output") == all_files(clean / "output") \
+        == all_files(reference / "output")
+    section = (root / "output" / "sections" / "da-mo-xing-ji-shu" / "index.html").read_bytes()
+    assert section.startswith(b"<p>(SectionArticles(issue=IssueRef(label=")
 
 
 FAILING = [
