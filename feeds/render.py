@@ -222,13 +222,16 @@ def settle_archives(feeds: Sequence[FeedInfo], config: Config, known: Mapping[st
     for info in feeds:
         prev, start = "", 0
         found: dict[str, str] = {}
-        for at, page in enumerate(info.archives):
-            key = page_key(info, prev, page, _partner(info.archives, at), context)
-            path = known.get(key)
-            if path is None or not _named_as_page(info, path):
-                break
-            found[key] = path
-            prev, start = config.base_url + path, at + 1
+        if info.archives:
+            key_of = _page_keys(info, context)
+            head, tail = _page_path_around(info.folder, info.format)
+            for at, page in enumerate(info.archives):
+                key = key_of(prev, page, _partner(info.archives, at))
+                path = known.get(key)
+                if path is None or not _named_as_page(path, head, tail):
+                    break
+                found[key] = path
+                prev, start = config.base_url + path, at + 1
         if start == 1:  # the two oldest pages are named together: made together
             prev, start, found = "", 0, {}
         kept.update(found)
@@ -247,11 +250,11 @@ def _made_pages(info: FeedInfo, start: int, prev: str,
         yield path, chunks
 
 
-def _named_as_page(info: FeedInfo, path: str) -> bool:
-    """Whether ``path`` is where an archive page of the feed lives (a record is data)."""
-    head, tail = _page_path_around(info.folder, info.format)
+def _named_as_page(path: str, head: str, tail: str) -> bool:
+    """Whether ``path`` is where an archive page of a feed lives (a record is data),
+    given what comes before and after a page's name there (see :func:`_page_path_around`)."""
     name = path[len(head):len(path) - len(tail)]
-    return (path.startswith(head) and path.endswith(tail) and len(name) == 12
+    return (len(name) == 12 and path.startswith(head) and path.endswith(tail)
             and name[0] in "abcdef" and not name.strip("0123456789abcdef"))
 
 
@@ -285,6 +288,23 @@ def page_key(info: FeedInfo, prev: str, page: ArchivePage,
 def _partner(archives: Sequence[ArchivePage], at: int) -> ArchivePage | None:
     """The page named together with the ``at``-th oldest: the other of the two oldest."""
     return archives[1 - at] if at < 2 and len(archives) > 1 else None
+
+
+def _page_keys(info: FeedInfo, context: str
+               ) -> Callable[[str, ArchivePage, ArchivePage | None], str]:
+    """:func:`page_key` for the pages of one feed, its text up to the page's link to
+    the one before hashed once: a build keys every archive page (thousands) of a
+    long history, each named by the same feed and ``context``."""
+    head = hashlib.sha256("\x1f".join((context, info.path, info.url, info.title,
+                                       info.description, "")).encode("utf-8", "surrogatepass"))
+
+    def key(prev: str, page: ArchivePage, partner: ArchivePage | None = None) -> str:
+        digest = head.copy()
+        digest.update("\x1f".join((prev, page.identity, partner.identity if partner else "")
+                                  ).encode("utf-8", "surrogatepass"))
+        return digest.hexdigest()
+
+    return key
 
 
 ARCHIVE_FOLDER = "archive"

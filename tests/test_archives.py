@@ -21,6 +21,8 @@ from lxml import etree
 from test_build import BASE, CONFIG, all_files, build, write_project
 
 from feeds.builder import (
+    ArchivePage,
+    FeedInfo,
     Run,
     Serialised,
     archive_runs,
@@ -948,3 +950,20 @@ def test_damaged_marks_mean_planning_from_every_issue(
     after = all_files(root / "output")
     clean = _reference_build(root, tmp_path, corrected=False)
     assert {p: after.get(p) for p in clean} == clean
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(), min_size=8, max_size=8))
+def test_settle_keys_pages_as_page_key_does(texts: list[str]) -> None:
+    """settle_archives hashes a feed's part of a page's key once: every key it makes
+    is still :func:`feeds.render.page_key`'s, for any text (lone surrogates too)."""
+    from feeds.render import _page_keys, page_key
+
+    context, path, url, title, description, prev, one, two = texts
+    info = FeedInfo(path=path, format="atom", title=title, description=description, url=url,
+                    slug="", entries=())
+    older, newer = ArchivePage(one, tuple), ArchivePage(two, tuple)
+    key = _page_keys(info, context)
+    assert key(prev, older, newer) == page_key(info, prev, older, newer, context)
+    assert key(prev, newer) == page_key(info, prev, newer, None, context)
+    assert key(prev + "\ud800", older) == page_key(info, prev + "\ud800", older, None, context)
