@@ -9,11 +9,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 from compose import DraftArticle, issue_markdown
+from hypothesis import given
+from hypothesis import strategies as st
 
 from feeds.cli import cli
 from feeds.loader import load_issues
 from feeds.parser import ParseOptions
-from feeds.sanity import numbering, sanity_warnings, warnings_change_at
+from feeds.sanity import _day, numbering, sanity_warnings, warnings_change_at
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=TZ)
@@ -150,3 +152,12 @@ def test_check_prints_the_warnings(issues: Path) -> None:
         "issues/2024-08-03-31.md:1: warning: issue 2024 No. 31 follows 2024 No. 29 "
         "(issues/2024-07-20-29.md); No. 30 is missing; check the number in its heading\n"
         "checked 2 files: 0 errors, 1 warning\n"))
+
+
+@given(st.datetimes(timezones=st.sampled_from([ZoneInfo("Asia/Shanghai"), ZoneInfo("UTC")])))
+def test_a_warnings_day_is_written_as_strftime_writes_it(date: datetime) -> None:
+    """The fast way to write a warning's day gives strftime's text for every date,
+    years before 1000 (not zero-padded by the C library) too."""
+    early = date.replace(year=999, day=min(date.day, 28))
+    assert _day(date) == f"{date:%Y-%m-%d}"
+    assert _day(early) == f"{early:%Y-%m-%d}"
