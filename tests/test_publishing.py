@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -204,8 +205,27 @@ def test_a_damaged_state_record_means_a_full_build(project: Path) -> None:
     assert (code, err) == (0, "")
     assert stdout.endswith("(nothing changed)\n")
     with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:
-        assert db.execute("SELECT feeds, warnings FROM builds").fetchall() == [(18, "[]")]
+        [(feeds, warnings)] = db.execute("SELECT feeds, warnings FROM builds").fetchall()
     db.close()
+    assert (feeds, json.loads(zlib.decompress(warnings))) == (18, [])
+
+
+@pytest.mark.parametrize("files", [b"not zlib", zlib.compress(b"[1, 2"),
+                                   zlib.compress(b'{"a": 1}'), zlib.compress(b"[1, 2]")[:-3]])
+def test_a_damaged_packed_file_list_means_a_full_build(project: Path, files: bytes) -> None:
+    """The last build's file list is stored compressed: one that cannot be unpacked, or
+    is not a list, means a full build (which writes nothing new), never an error."""
+    assert build(project)[0] == 0
+    with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:
+        assert db.execute("UPDATE builds SET files = ?", (files,)).rowcount == 1
+    db.close()
+    code, stdout, err = build(project)
+    assert (code, err) == (0, "")
+    assert stdout.endswith("(nothing changed)\n")
+    with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:
+        [(made,)] = db.execute("SELECT files FROM builds").fetchall()
+    db.close()
+    assert "feeds.opml" in json.loads(zlib.decompress(made))
 
 
 def test_failed_write_leaves_the_old_file_and_no_temporary(tmp_path: Path,
