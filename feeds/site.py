@@ -134,13 +134,17 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
     names = find_issue_names([issues_dir])
     stats = look(names)
     key = stat_key(names, stats, *settings)
-    last = store.last_build(out.key)
+    # the last build's record is read whole (thousands of files and warnings) only
+    # when its inputs are this build's
+    last_inputs = store.last_inputs(out.key)
     until = store.replay_until(out.key)
     if until is not None and not time.time() < until:
-        last = None  # its warnings have stopped being true: a full build says them anew
+        last_inputs = None  # its warnings have stopped being true: a full build says them anew
     record = store.noop_record(out.key)
-    if last is not None and record is not None and key is not None and key == record[0] \
-            and last[0] == record[1] and out.left_key(last[2]) == record[2]:
+    last = store.last_build(out.key) if last_inputs is not None and record is not None \
+        and key is not None and key == record[0] and last_inputs == record[1] else None
+    if last is not None and record is not None and last[0] == record[1] \
+            and out.left_key(last[2]) == record[2]:
         # nothing changed: the files' stats and the published files' are the last build's
         replay = _replay(last, out, record[3], notes, started)
         if replay is not None:
@@ -149,6 +153,8 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
     known = store.sources()
     found = survey(names, known, stats)
     inputs = inputs_digest(found, *settings)
+    if last is None and last_inputs is not None and last_inputs == inputs:
+        last = store.last_build(out.key)
     if last is not None and last[0] == inputs:
         published = store.published_stats(out.key)
         if out.left_as(last[2], published):

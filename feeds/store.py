@@ -680,6 +680,13 @@ class Store:
             return None
         return row[0], feeds, files, warnings
 
+    def last_inputs(self, output: str) -> str | None:
+        """The inputs digest of the last build into ``output`` (see :meth:`last_build`),
+        without reading the rest of its record."""
+        row = self.db.execute("SELECT inputs FROM builds WHERE output = ?",
+                              (output,)).fetchone()
+        return row[0] if row is not None and isinstance(row[0], str) else None
+
     def save_build(self, output: str, inputs: str, feeds: int, files: Sequence[str],
                    warnings: Sequence[Sequence[object]]) -> None:
         """The record of a build into ``output``; its file list and warnings (thousands
