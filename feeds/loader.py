@@ -38,7 +38,7 @@ from feeds.model import (
     SectionSummary,
 )
 from feeds.parallel import parallel_imap, parallel_map
-from feeds.sanity import sanity_warnings, warnings_change_at
+from feeds.sanity import sanity_warnings, warnings_and_change
 from feeds.slugs import SlugHelper, known_slugs, learn_slugs, resolve_slugs
 from feeds.sources import SourceFile, display_path, find_issue_files, read_issue_file
 from feeds.store import SourceRow, Store
@@ -437,8 +437,8 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
     dated = [_Dated(p, y, n, datetime.fromisoformat(d), s, h)
              for p, y, n, d, s, h in store.dates_and_numbers()]
     now = datetime.now(options.tz)
-    diags.extend(sanity_warnings(dated, now))
-    change = warnings_change_at(dated, now)
+    warnings, change = warnings_and_change(dated, now)
+    diags.extend(warnings)
     if any(d.level == "error" for d in diags):
         raise ParseError(diags)
     store.save_sources({s.file: s.row for s in found if s.changed and s.row is not None},

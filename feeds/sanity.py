@@ -138,3 +138,24 @@ def sanity_warnings(issues: Sequence[Dated], now: datetime) -> list[Diagnostic]:
     out = [d for issue in issues for d in _dates(issue, now)]
     out.extend(_numbers(issues))
     return sorted(out, key=lambda d: (d.path, d.line))
+
+
+def warnings_and_change(issues: Sequence[Dated], now: datetime
+                        ) -> tuple[list[Diagnostic], datetime | None]:
+    """:func:`sanity_warnings` and :func:`warnings_change_at` together, each date
+    compared with ``now`` once (a build checks thousands)."""
+    out: list[Diagnostic] = []
+    change: datetime | None = None
+    for issue in issues:
+        found = _dates(issue, now)
+        if found:
+            out += found
+            date = issue.date
+            assert date is not None
+            if date.year == issue.year:  # not in another year: more than a day ahead
+                at = date - FUTURE_SLACK
+                if change is None or at < change:
+                    change = at
+    out.extend(_numbers(issues))
+    return sorted(out, key=lambda d: (d.path, d.line)), change
+

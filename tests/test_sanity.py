@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,7 +16,13 @@ from hypothesis import strategies as st
 from feeds.cli import cli
 from feeds.loader import load_issues
 from feeds.parser import ParseOptions
-from feeds.sanity import _day, numbering, sanity_warnings, warnings_change_at
+from feeds.sanity import (
+    _day,
+    numbering,
+    sanity_warnings,
+    warnings_and_change,
+    warnings_change_at,
+)
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=TZ)
@@ -161,3 +168,32 @@ def test_a_warnings_day_is_written_as_strftime_writes_it(date: datetime) -> None
     early = date.replace(year=999, day=min(date.day, 28))
     assert _day(date) == f"{date:%Y-%m-%d}"
     assert _day(early) == f"{early:%Y-%m-%d}"
+
+
+class _Issue(NamedTuple):
+    path: str
+    year: int
+    number: int
+    date: datetime | None
+    date_source: str
+    heading_line: int
+
+
+_ZONES = st.sampled_from([ZoneInfo("Asia/Shanghai"), ZoneInfo("Europe/Berlin"), ZoneInfo("UTC")])
+
+
+@given(st.lists(st.builds(
+    _Issue, st.sampled_from(["issues/a.md", "issues/b.md", "c.md"]), st.integers(2020, 2030),
+    st.integers(1, 6), st.none() | st.datetimes(datetime(2019, 1, 1), datetime(2031, 12, 31),
+                                                timezones=_ZONES),
+    st.sampled_from(["file name", "git", "front matter", "mtime", "?"]), st.integers(0, 9)),
+    max_size=12), st.datetimes(datetime(2019, 1, 1), datetime(2031, 12, 31), timezones=_ZONES))
+def test_warnings_and_their_change_in_one_pass_are_as_each_alone(
+        issues_: list[_Issue], now: datetime) -> None:
+    """A build checks the dates once for both: the same warnings, in the same order,
+    and the same moment they change, as the two checks give each on its own."""
+    warnings, change = warnings_and_change(issues_, now)
+    assert warnings == sanity_warnings(issues_, now)
+    alone = warnings_change_at(issues_, now)
+    assert change == alone
+    assert (change.isoformat() if change else None) == (alone.isoformat() if alone else None)
