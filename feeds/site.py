@@ -343,8 +343,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     # With limits and no archives only a few are, made later on demand.
     context = entries_context(config)
     names = [f.name for f in enabled(config)]  # the order of every entry's fragments
-    digest_rows = store.digests()
-    revisions = _revisions(digest_rows)
+    revisions = _revisions(store.digests())
     cwd = os.getcwd()
     # the issues whose text changed since the last build (as each Issue.path has it):
     # only their entries may have new revisions (a file touched or re-read is not one)
@@ -504,7 +503,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     published = out.publish(files, owned)
     store.forget_fragments_except(set(needed))
     store.update_published(out.key, published.rows, owned)
-    store.save_digests(digest_records(feeds), digest_rows)
+    store.save_digests(digest_records(feeds))
     corrections.save(store, records)
     store.save_archive_pages({**kept_pages, **made_pages}, last_pages)
     diagnostics = catalog.diagnostics

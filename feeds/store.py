@@ -454,13 +454,9 @@ class Store:
     def digests(self) -> dict[str, tuple[str, str]]:
         return {i: (r, u) for i, r, u in self.db.execute("SELECT id, revision, updated FROM digests")}
 
-    def save_digests(self, rows: Mapping[str, tuple[str, str]],
-                     before: Mapping[str, tuple[str, str]] | None = None) -> None:
-        """Write ``rows``; with ``before`` (what :meth:`digests` gave at the start of the
-        build) only those that differ: a row rewritten as it was still dirties its pages."""
-        before = before or {}
+    def save_digests(self, rows: Mapping[str, tuple[str, str]]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?)",
-                            ((i, r, u) for i, (r, u) in rows.items() if before.get(i) != (r, u)))
+                            ((i, r, u) for i, (r, u) in rows.items()))
 
     # -- the article entries as last published: see feeds.builder.dated
 

@@ -967,24 +967,3 @@ def test_settle_keys_pages_as_page_key_does(texts: list[str]) -> None:
     assert key(prev, older, newer) == page_key(info, prev, older, newer, context)
     assert key(prev, newer) == page_key(info, prev, newer, None, context)
     assert key(prev + "\ud800", older) == page_key(info, prev + "\ud800", older, None, context)
-
-
-@pytest.mark.parametrize("damage", ["revision = 'forged'", "updated = 'not a time'",
-                                    "updated = 5"])
-def test_a_damaged_digest_record_is_written_again(tmp_path: Path, damage: str) -> None:
-    """A build writes only the digest records that changed: a damaged or forged one of
-    an entry it publishes differs from what it made, so it is written again as it was."""
-    import sqlite3
-
-    root = tmp_path / "p"
-    _archived(root, SMALL + "pages = false\n")
-    db = sqlite3.connect(root / ".feeds" / "state.sqlite")
-    rows = sorted(db.execute("SELECT id, revision, updated FROM digests"))
-    newest = max(rows, key=lambda r: r[2])[0]
-    with db:
-        assert db.execute(f"UPDATE digests SET {damage} WHERE id = ?", (newest,)).rowcount == 1
-        db.execute("UPDATE builds SET inputs = ''")  # not a no-op
-    code, _, err = build(root)
-    assert code == 0, err
-    assert sorted(db.execute("SELECT id, revision, updated FROM digests")) == rows
-    db.close()
