@@ -39,10 +39,11 @@ def known(store: Store, issues: Iterable[Issue]) -> dict[Issue, Revisions]:
     return {issue: parse_records(rows) for issue, rows in store.revisions(issues).items()}
 
 
-def save(store: Store, made: Mapping[Issue, tuple[Revisions, Iterable[RevisionRecord]]]) -> None:
+def save(store: Store, made: Mapping[Issue, tuple[Revisions, Iterable[RevisionRecord]]]
+         ) -> list[Issue]:
     """Keep the records of each issue whose entries were made, when they differ from
     those it had: one row per issue, and one per corrected article (updated after
-    published), the few the plan looks up."""
+    published), the few the plan looks up. Returns the issues whose records changed."""
     changed: dict[Issue, list[RevisionRecord]] = {}
     for issue, (before, records) in made.items():
         records = list(records)
@@ -55,6 +56,7 @@ def save(store: Store, made: Mapping[Issue, tuple[Revisions, Iterable[RevisionRe
              for issue, records in changed.items()},
             [(r.id, r.year, r.number, r.position, r.slug, r.updated.timestamp())
              for records in changed.values() for r in records if r.updated > r.published])
+    return list(changed)
 
 
 def summary(row: tuple[object, ...]) -> IssueSummary:

@@ -71,11 +71,11 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float,
         store = _open_store(state, notes)
         try:
             try:
-                return _build(issues_dir, out, config, store, notes, started)
+                return _build_sound(issues_dir, out, config, store, notes, started)
             except sqlite3.Error as exc:
                 store.close()
                 store = _recover(state, store, exc, notes)
-                again = _build(issues_dir, out, config, store, notes, started)
+                again = _build_sound(issues_dir, out, config, store, notes, started)
                 # what the failed attempt wrote before the store failed is changed too
                 changed = set(out.replaced)
                 return replace(again, changed=tuple(sorted(changed)), unchanged=tuple(
@@ -84,6 +84,30 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float,
             raise WriteError(f"{state / DATABASE}: cannot use the state database: {exc}") from None
         finally:
             store.close()
+
+
+class _StaleEntries(Exception):
+    """Stored entries of these issues (year, number) disagree with what making them
+    again gives: the plan that used them cannot be made."""
+
+    def __init__(self, issues: set[tuple[int, int]]) -> None:
+        super().__init__(issues)
+        self.issues = issues
+
+
+def _build_sound(issues_dir: Path, out: OutputDir, config: Config, store: Store,
+                 notes: list[Diagnostic], started: float) -> BuildReport:
+    """:func:`_build`; should its plan use stored entries that making them again
+    contradicts, those entries are dropped and the build starts over, with nothing
+    of the first attempt kept (it published nothing)."""
+    try:
+        return _build(issues_dir, out, config, store, notes, started)
+    except _StaleEntries as stale:
+        store.rollback()
+        store.begin()
+        store.forget_entries_of(stale.issues, ())
+        store.commit()
+        return _build(issues_dir, out, config, store, notes, started)
 
 
 def _open_store(state: Path, notes: list[Diagnostic]) -> Store:
@@ -356,6 +380,18 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     prepared = {}
     digests: dict[str, Serialised] = {}
     at_hand = _AtHand()
+    written: set[tuple[str, str]] = set()  # the (issue key, context) of entries made now
+
+    def add_entries(issue: str, context: str, rows: Sequence[Sequence[str]]) -> None:
+        written.add((issue, context))
+        store.add_entries(issue, context, rows)
+
+    def save_records() -> None:
+        # entries stored under other contexts were dated by the records replaced now:
+        # reused, they would disagree with what making them again gives
+        store.forget_entries_of(corrections.save(store, records), written)
+        records.clear()
+
     if config.archive_page_size or not (config.max_items and config.section_max_items and (
             config.digest_max_items or not config.digest)):
         fresh = list(catalog.fresh.items())
@@ -367,8 +403,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         for (path, (_, _, date, _)), ready in zip(fresh, made, strict=True):
             store.add_fragments(ready.fragments.items(), names)
             at_hand.keep(ready.fragments)
-            store.add_entries(catalog.keys[path], f"{context}\0{date.isoformat()}",
-                              _entry_rows(ready.entries))
+            add_entries(catalog.keys[path], f"{context}\0{date.isoformat()}",
+                        _entry_rows(ready.entries))
             prepared[path] = ready.entries
             digests[path] = ready.digest
             records[number_of[path]] = (before[number_of[path]], ready.records)
@@ -409,7 +445,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         whole = load(issue)
         made = dated(whole, issue_entries(whole, config), config, before, issue.path in edited)
         records[issue.year, issue.number] = (before, revision_records(made))
-        store.add_entries(issue.key, f"{context}\0{issue.date.isoformat()}", _entry_rows(made))
+        add_entries(issue.key, f"{context}\0{issue.date.isoformat()}", _entry_rows(made))
         return made
 
     digested: dict[str, Entry] = {}  # the digest entries of edited issues, made once
@@ -428,7 +464,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
 
     def remake_digest(issue: IssueSummary) -> Entry:
         made = digest_entry(load(issue), config, revisions, issue.path in edited)
-        store.add_entries(issue.key, _digest_context(context, issue), [[
+        add_entries(issue.key, _digest_context(context, issue), [[
             made.key, made.published.isoformat(), made.updated.isoformat(), made.id,
             made.revision]])
         return made
@@ -453,8 +489,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
                     digested[path] = digest_entry(load(summary), config, revisions)
                 digest = digests.get(path) or digested[path]
                 found_now[digest.id] = (digest.revision, digest.updated)
-        corrections.save(store, records)
-        records.clear()
+        save_records()
     feeds = plan_feeds(catalog.issues, config, prepared, digests, revisions,
                        entries_of=entries_of, digest_of=digest_of,
                        corrections=corrections.StoredCorrections(
@@ -478,6 +513,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         lost = {(origin[k][0].path, origin[k][1]): origin[k] for k in gone}
         again = {e.key: e for issue, digest in lost.values()
                  for e in ([remake_digest(issue)] if digest else remake(issue))}
+        if any(k not in again for k in gone):
+            raise _StaleEntries({(issue.year, issue.number) for issue, _ in lost.values()})
         needed.update((k, again[k]) for k in gone)
     missing = [(k, e) for k, e in needed.items() if k not in have and isinstance(e, Entry)]
     serialised = make_fragments(missing, config)
@@ -504,7 +541,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     store.forget_fragments_except(set(needed))
     store.update_published(out.key, published.rows, owned)
     store.save_digests(digest_records(feeds))
-    corrections.save(store, records)
+    save_records()
     store.save_archive_pages({**kept_pages, **made_pages}, last_pages)
     diagnostics = catalog.diagnostics
     order = sorted(files)

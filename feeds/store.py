@@ -414,6 +414,18 @@ class Store:
         self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
                         (issue, context, json.dumps(entries, ensure_ascii=False)))
 
+    def forget_entries_of(self, issues: Iterable[tuple[int, int]],
+                          keep: Iterable[tuple[str, str]]) -> None:
+        """Drop the stored entries of the issues (year, number) but those in ``keep``
+        (issue key, context): their ``updated`` was dated by records since replaced."""
+        kept = set(keep)
+        for year, number in issues:
+            rows = self.db.execute(
+                "SELECT e.issue, e.context FROM entries e JOIN issues i ON i.key = e.issue "
+                "WHERE i.year = ? AND i.number = ?", (year, number)).fetchall()
+            self.db.executemany("DELETE FROM entries WHERE issue = ? AND context = ?",
+                                [tuple(r) for r in rows if tuple(r) not in kept])
+
     # -- serialised entries
 
     def fragment_keys(self, keys: Iterable[str]) -> set[str]:
