@@ -57,31 +57,26 @@ def _plain_each(entries: Sequence[Entry], config: Config) -> list[bool]:
     return made
 
 
-def _text(s: str) -> str:
-    """Element text as libxml2 escapes it."""
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return s.replace("\r", "&#13;") if "\r" in s else s
+def _escapers(amp: str, lt: str) -> tuple[Callable[[str], str], Callable[[str], str]]:
+    """Element text and an attribute value (in double quotes) as libxml2 escapes
+    them, with ``&`` and ``<`` written as ``amp`` and ``lt``."""
+
+    def text(s: str) -> str:
+        s = s.replace("&", amp).replace("<", lt).replace(">", "&gt;")
+        return s.replace("\r", "&#13;") if "\r" in s else s
+
+    def attr(s: str) -> str:
+        s = s.replace("&", amp).replace("<", lt).replace(">", "&gt;").replace('"', "&quot;")
+        if "\n" in s or "\r" in s or "\t" in s:
+            s = s.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+        return s
+
+    return text, attr
 
 
-def _attr(s: str) -> str:
-    """An attribute value (in double quotes) as libxml2 escapes it."""
-    s = s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    if "\n" in s or "\r" in s or "\t" in s:
-        s = s.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
-    return s
-
-
-def _rss_text(s: str) -> str:
-    """:func:`_text` with ``&`` and ``<`` as RSS writes them (see :mod:`feeds.formats.rss`)."""
-    s = s.replace("&", "&#x26;").replace("<", "&#x3C;").replace(">", "&gt;")
-    return s.replace("\r", "&#13;") if "\r" in s else s
-
-
-def _rss_attr(s: str) -> str:
-    s = s.replace("&", "&#x26;").replace("<", "&#x3C;").replace(">", "&gt;").replace('"', "&quot;")
-    if "\n" in s or "\r" in s or "\t" in s:
-        s = s.replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
-    return s
+_text, _attr = _escapers("&amp;", "&lt;")
+# RSS writes ``&`` and ``<`` as character references: see :mod:`feeds.formats.rss`
+_rss_text, _rss_attr = _escapers("&#x26;", "&#x3C;")
 
 
 def _plain(entry: Entry, config: Config) -> bool:
