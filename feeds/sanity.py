@@ -40,9 +40,11 @@ _SOURCES = {"front matter": "from its front matter", "file name": "from its file
 
 
 def _fix(issue: Dated, day: str) -> str:
-    """How to give the issue its real date; ``day`` is its date as YYYY-MM-DD."""
+    """How to give the issue its real date; ``day`` is its date as YYYY-MM-DD. A date
+    in another year than the heading's suggests the heading's year; one in the future
+    suggests no date, since only the editor knows the real one."""
     assert issue.date is not None
-    example = f"{issue.year}-{day[-5:]}" if issue.date.year != issue.year else day
+    example = f"{issue.year}-{day[-5:]}" if issue.date.year != issue.year else "YYYY-MM-DD"
     name = issue.path.rsplit("/", 1)[-1]  # a file's name, as PurePath(path).name
     return (f"give its real date as 'date: YYYY-MM-DD' in front matter, or in the file name "
             f"({example}-{issue.number}.md rather than {name})")

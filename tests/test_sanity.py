@@ -73,10 +73,14 @@ def test_date_in_another_year_than_the_heading(issues: Path) -> None:
 def test_date_in_the_future(issues: Path) -> None:
     _write(issues, "a.md", 2026, 1, front="date: 2026-11-30")  # within a day: fine
     _write(issues, "b.md", 2026, 2, front="date: 2026-12-31")
+    _write(issues, "2026-12-30-3.md", 2026, 3)  # the suggested name is not this one again
     assert _warnings(issues) == [
+        "issues/2026-12-30-3.md:1: warning: the issue's date 2026-12-30 (from its file name) is "
+        "more than a day in the future; give its real date as 'date: YYYY-MM-DD' in front "
+        "matter, or in the file name (YYYY-MM-DD-3.md rather than 2026-12-30-3.md)",
         "issues/b.md:4: warning: the issue's date 2026-12-31 (from its front matter) is more "
         "than a day in the future; give its real date as 'date: YYYY-MM-DD' in front matter, "
-        "or in the file name (2026-12-31-2.md rather than b.md)",
+        "or in the file name (YYYY-MM-DD-2.md rather than b.md)",
     ]
     assert _warnings(issues, NOW + timedelta(days=40)) == []
 
