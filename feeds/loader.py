@@ -40,7 +40,13 @@ from feeds.model import (
 from feeds.parallel import parallel_imap, parallel_map
 from feeds.sanity import sanity_warnings, warnings_and_change
 from feeds.slugs import SlugHelper, known_slugs, learn_slugs, resolve_slugs
-from feeds.sources import SourceFile, display_path, find_issue_files, read_issue_file
+from feeds.sources import (
+    SourceFile,
+    display_path,
+    find_issue_files,
+    read_issue_file,
+    unreadable,
+)
 from feeds.store import SourceRow, Store
 
 PARALLEL_MIN_FILES = 64
@@ -68,7 +74,8 @@ def _parse_one(job: _Job, options: ParseOptions) -> _Parsed:
         if isinstance(data, Path):
             data = read_issue_file(data)
     except OSError as exc:
-        return ParseError([Diagnostic(name, 0, "error", f"cannot read: {exc.strerror}")]), ""
+        return ParseError([Diagnostic(name, 0, "error",
+                                      f"cannot read: {unreadable(name, exc)}")]), ""
     from feeds.parser import parse_issue  # not imported by a build that parses nothing
 
     try:
@@ -146,7 +153,7 @@ def load_issues(paths: Sequence[Path], options: ParseOptions,
             if data is None:
                 data = read_issue_file(file)
         except OSError as exc:
-            diags.append(Diagnostic(name, 0, "error", f"cannot read: {exc.strerror}"))
+            diags.append(Diagnostic(name, 0, "error", f"cannot read: {unreadable(file, exc)}"))
             continue
         jobs.append((data, name))
         sources.append(file)

@@ -708,6 +708,15 @@ class _IssueParser:
         if t.tag == "h1" and self.heading is None and not self.sections:
             self.heading = _Heading(text, line)
             return
+        if t.tag == "h1" and _HEADING.match(text):
+            if self.heading is not None:
+                self.error(line, f"a second issue heading {_shown(text)} (the first is on line "
+                                 f"{self.heading.line}): one file holds one issue; put this "
+                                 "one in a file of its own")
+            else:
+                self.error(line, f"the issue heading {_shown(text)} comes after the first "
+                                 "section; move it to the top of the file")
+            return
         if t.tag == "h2":
             self.close_article()
             if not text:
@@ -872,6 +881,12 @@ class _IssueParser:
             name = self.heading.text.strip(" 《》")
         if "title" in front:
             name = front["title"]
+        for key, value, told in (("year", year, front.get("year")),
+                                 ("number", number, front.get("number"))):
+            if told is not None and value is not None and told != value:
+                self.warn(self.front_lines[key], f"front matter '{key}: {told}' overrides the "
+                          f"{key} {value} in the heading (line {heading_line}); the issue is "
+                          f"published with {key} {told}: correct the one that is wrong")
         if "number" in front:
             number = front["number"]
         issue_date, date_source = None, ""

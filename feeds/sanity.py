@@ -8,6 +8,7 @@ checks look at all issues together; they never stop a build.
 
 from __future__ import annotations
 
+from calendar import isleap
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
@@ -40,13 +41,23 @@ _SOURCES = {"front matter": "from its front matter", "file name": "from its file
 
 
 def _fix(issue: Dated, day: str) -> str:
-    """How to give the issue its real date; ``day`` is its date as YYYY-MM-DD. A date
-    in another year than the heading's suggests the heading's year; one in the future
-    suggests no date, since only the editor knows the real one."""
+    """How to give the issue its real date; ``day`` is its date as YYYY-MM-DD. It
+    names the place the date came from, as it should read: a date in another year
+    than the issue's suggests the same day in the issue's year; one in the future
+    suggests no day (only the editor knows it), never the date it has now."""
     assert issue.date is not None
-    example = f"{issue.year}-{day[-5:]}" if issue.date.year != issue.year else "YYYY-MM-DD"
+    example = "YYYY-MM-DD"
+    if issue.date.year != issue.year and (day[-5:] != "02-29" or isleap(issue.year)):
+        example = f"{issue.year}-{day[-5:]}"
+    source = issue.date_source
+    if source == "front matter":  # it overrides every other source: fix it there
+        return f"correct it in its front matter ('date: {example}')"
     name = issue.path.rsplit("/", 1)[-1]  # a file's name, as PurePath(path).name
-    return (f"give its real date as 'date: YYYY-MM-DD' in front matter, or in the file name "
+    if source == "file name" and day in name:
+        renamed = name.replace(day, example, 1)
+        return (f"correct it in the file name ({renamed} rather than {name}), or set "
+                f"'date: {example}' in front matter")
+    return (f"give its real date as 'date: {example}' in front matter, or in the file name "
             f"({example}-{issue.number}.md rather than {name})")
 
 
@@ -61,7 +72,7 @@ def _dates(issue: Dated, now: datetime) -> list[Diagnostic]:
     if date is None:
         return []
     if date.year != issue.year:
-        what = f"is in {date.year}, but its heading says {issue.year}"
+        what = f"is in {date.year}, but it is issue {issue.year} No. {issue.number}"
     elif date - now > FUTURE_SLACK:
         what = "is more than a day in the future"
     else:

@@ -27,7 +27,9 @@ def find_issue_files(paths: Sequence[Path]) -> list[Path]:
     """Markdown files under ``paths`` (files given directly are kept), sorted, no hidden ones.
 
     Hidden are files and folders starting with ``.`` or ``_``, and ``README.md``;
-    links to folders are not followed.
+    links to folders are not followed. Any other ``*.md`` that is not a folder is
+    found, also a dangling link, a named pipe or a device: reading it is then an
+    error naming it, rather than its issue silently dropping out of the feeds.
     """
     return [Path(p) for p in find_issue_names(paths)]
 
@@ -52,11 +54,20 @@ def find_issue_names(paths: Sequence[Path]) -> list[str]:
                     if entry.is_dir(follow_symlinks=False):
                         folders.append(entry.path)
                     elif name.endswith(".md") and name.lower() != "readme.md" \
-                            and entry.is_file():
+                            and not _is_folder(entry):
                         found.append(entry.path)
         if top == ".":  # scandir names them ./x.md, a Path x.md
             found[start:] = [p[2:] for p in found[start:]]
     return sorted(set(found))
+
+
+def _is_folder(entry: os.DirEntry[str]) -> bool:
+    """Whether the entry is a folder or a link to one (not followed); one that
+    cannot be looked at is not."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def display_path(path: str | Path, cwd: str | None = None) -> str:
@@ -74,13 +85,37 @@ def read_issue_file(file: str | Path) -> bytes:
     at once instead of blocking the build or feeding it without end."""
     fd = os.open(file, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "not a regular file")
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, f"not a regular file but {_kind(mode)}")
         os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=False) as handle:
             return handle.read(MAX_FILE_BYTES + 1)
     finally:
         os.close(fd)
+
+
+def _kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISFIFO, "a named pipe"), (stat.S_ISCHR, "a character device"),
+                       (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return kind
+    return "a special file"
+
+
+def unreadable(file: str | Path, exc: OSError) -> str:
+    """Why an issue file cannot be read, for an error naming it: a link whose target
+    is gone says so and names the target."""
+    reason = exc.strerror or str(exc)
+    if exc.errno in (errno.ENOENT, errno.ELOOP) and os.path.islink(file):
+        try:
+            target = os.readlink(file)
+        except OSError:
+            return reason
+        return f"it is a symbolic link to {target!r}, which " + (
+            "does not exist" if exc.errno == errno.ENOENT else "is a loop of links")
+    return reason
 
 
 def read_files(files: Sequence[Path]) -> dict[Path, bytes | None]:
@@ -240,7 +275,7 @@ def survey(files: Sequence[str], known: Mapping[str, SourceRow],
                 continue
             digest = hashlib.sha256(read_issue_file(file)).hexdigest()
         except OSError as exc:
-            found.append(SourceFile(file, None, True, exc.strerror or str(exc)))
+            found.append(SourceFile(file, None, True, unreadable(file, exc)))
             continue
         racy = st.st_mtime_ns >= now - RACY_NS
         found.append(SourceFile(file, SourceRow(st.st_size, st.st_mtime_ns, st.st_ctime_ns,

@@ -115,7 +115,7 @@ def test_undated_issue_takes_the_date_of_the_commit_that_added_it(tmp_path: Path
     expected = ["no date in front matter, file name or git history"]
     if year != 2024:
         expected.append(f"the issue's date {loaded.issues[0].date:%Y-%m-%d} (from the file's "
-                        f"modification time) is in {year}, but its heading says 2024")
+                        f"modification time) is in {year}, but it is issue 2024 No. 29")
     assert [d.message.split(";")[0] for d in loaded.diagnostics] == expected
 
 

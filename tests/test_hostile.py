@@ -382,8 +382,8 @@ def test_a_named_pipe_or_device_is_an_error_not_a_hang(tmp_path: Path,
     os.mkfifo(fifo)
     monkeypatch.chdir(tmp_path)
     assert run_main("check", "2024-1.md", "/dev/zero") == (
-        1, "/dev/zero: error: cannot read: not a regular file\n"
-        "2024-1.md: error: cannot read: not a regular file\n"
+        1, "/dev/zero: error: cannot read: not a regular file but a character device\n"
+        "2024-1.md: error: cannot read: not a regular file but a named pipe\n"
         "checked 2 files: 2 errors, 0 warnings\n", "")
 
 

@@ -62,11 +62,10 @@ def test_date_in_another_year_than_the_heading(issues: Path) -> None:
     _write(issues, "x.md", 2024, 30, front="date: 2025-07-27")
     assert _warnings(issues) == [
         "issues/2026-11-28-29.md:1: warning: the issue's date 2026-11-28 (from its file name) is "
-        "in 2026, but its heading says 2024; give its real date as 'date: YYYY-MM-DD' in front "
-        "matter, or in the file name (2024-11-28-29.md rather than 2026-11-28-29.md)",
+        "in 2026, but it is issue 2024 No. 29; correct it in the file name (2024-11-28-29.md "
+        "rather than 2026-11-28-29.md), or set 'date: 2024-11-28' in front matter",
         "issues/x.md:4: warning: the issue's date 2025-07-27 (from its front matter) is in 2025, "
-        "but its heading says 2024; give its real date as 'date: YYYY-MM-DD' in front matter, "
-        "or in the file name (2024-07-27-30.md rather than x.md)",
+        "but it is issue 2024 No. 30; correct it in its front matter ('date: 2024-07-27')",
     ]
 
 
@@ -76,11 +75,10 @@ def test_date_in_the_future(issues: Path) -> None:
     _write(issues, "2026-12-30-3.md", 2026, 3)  # the suggested name is not this one again
     assert _warnings(issues) == [
         "issues/2026-12-30-3.md:1: warning: the issue's date 2026-12-30 (from its file name) is "
-        "more than a day in the future; give its real date as 'date: YYYY-MM-DD' in front "
-        "matter, or in the file name (YYYY-MM-DD-3.md rather than 2026-12-30-3.md)",
+        "more than a day in the future; correct it in the file name (YYYY-MM-DD-3.md rather "
+        "than 2026-12-30-3.md), or set 'date: YYYY-MM-DD' in front matter",
         "issues/b.md:4: warning: the issue's date 2026-12-31 (from its front matter) is more "
-        "than a day in the future; give its real date as 'date: YYYY-MM-DD' in front matter, "
-        "or in the file name (YYYY-MM-DD-2.md rather than b.md)",
+        "than a day in the future; correct it in its front matter ('date: YYYY-MM-DD')",
     ]
     assert _warnings(issues, NOW + timedelta(days=40)) == []
 
@@ -147,8 +145,9 @@ def test_repeat_and_missing_first_with_continuous_numbering(issues: Path) -> Non
     assert numbering(load_issues([issues], ParseOptions()).issues) == "continuous"
     assert _warnings(issues) == [
         "issues/2024-01-13-101.md:1: warning: the issue's date 2024-01-13 (from its file name) "
-        "is in 2024, but its heading says 2025; give its real date as 'date: YYYY-MM-DD' in "
-        "front matter, or in the file name (2025-01-13-101.md rather than 2024-01-13-101.md)",
+        "is in 2024, but it is issue 2025 No. 101; correct it in the file name "
+        "(2025-01-13-101.md rather than 2024-01-13-101.md), or set 'date: 2025-01-13' in front "
+        "matter",
         "issues/2024-01-13-101.md:1: warning: issue 2025 No. 101 repeats the number of 2024 No. "
         "101 (issues/2024-01-06-101.md) (the numbering runs on across years); check the number "
         "in its heading",

@@ -1,0 +1,196 @@
+"""What a hostile tester found an editor can get wrong without being told: a second
+issue in one file, issue files that cannot be read, messages that named the wrong
+thing. Each test failed before its fix."""
+
+from __future__ import annotations
+
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import NamedTuple
+from zoneinfo import ZoneInfo
+
+import pytest
+from conftest import run_main
+
+from feeds.sanity import sanity_warnings
+
+TZ = ZoneInfo("Asia/Shanghai")
+ARTICLE = "## 分布式系统\n\n**1.** **{t}**\n\nhttps://a.example/{t}\n\n**摘要:** 摘要。\n"
+
+
+def _issue(year: int, number: int, title: str = "A", front: str = "") -> str:
+    text = f"# 云计算技术动态 {year} 年第{number}期\n\n" + ARTICLE.format(t=title)
+    return f"---\n{front}\n---\n{text}" if front else text
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "feeds.toml").write_text('base_url = "https://example.com/feeds/"\n',
+                                         encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _published(project: Path) -> dict[str, bytes]:
+    out = project / "output"
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")}
+
+
+# -- one file holds one issue
+
+def test_a_second_issue_heading_in_one_file_is_an_error_on_its_line(project: Path) -> None:
+    (project / "issues" / "2023-01-07-1.md").write_text(
+        _issue(2023, 1) + "\n" + _issue(2023, 2, "B"), encoding="utf-8")
+    assert run_main("check") == (1, (
+        "issues/2023-01-07-1.md:11: error: a second issue heading '云计算技术动态 2023 年第2期' "
+        "(the first is on line 1): one file holds one issue; put this one in a file of its "
+        "own\nchecked 1 file: 1 error, 0 warnings\n"), "")
+    code, _, err = run_main("build", "-q")
+    assert code == 1 and err.endswith("feeds: 1 error; nothing was written\n")
+    assert not (project / "output" / "atom.xml").exists()
+
+
+def test_an_issue_heading_after_the_first_section_is_an_error(project: Path) -> None:
+    text = ARTICLE.format(t="A") + "\n# 云计算技术动态 2023 年第1期\n"
+    (project / "issues" / "2023-01-07-1.md").write_text(text, encoding="utf-8")
+    assert run_main("check") == (1, (
+        "issues/2023-01-07-1.md:1: error: no issue number: write the heading as '# 云计算技术动态 "
+        "2024 年第二十九期' or set 'number:' in front matter\n"
+        "issues/2023-01-07-1.md:9: error: the issue heading '云计算技术动态 2023 年第1期' "
+        "comes after the first section; move it to the top of the file\n"
+        "checked 1 file: 2 errors, 0 warnings\n"), "")
+
+
+def test_a_heading_of_another_form_stays_text() -> None:
+    """Only a heading in the issue heading's form is refused: another `#` line after
+    the issue's heading is text, as before."""
+    from conftest import parse
+
+    issue = parse(_issue(2023, 1) + "\n# 附录\n")
+    assert issue.articles[0].summary_text == "摘要。\n\n附录"
+
+
+# -- issue files that cannot be read as regular files
+
+@pytest.mark.parametrize(("make", "reason"), [
+    (lambda p: p.symlink_to("gone.md"),
+     "it is a symbolic link to 'gone.md', which does not exist"),
+    (lambda p: p.symlink_to(p.name), "it is a symbolic link to '2023-01-14-2.md', which is a "
+                                     "loop of links"),
+    (os.mkfifo, "not a regular file but a named pipe"),
+    (lambda p: p.symlink_to("/dev/zero"), "not a regular file but a character device"),
+])
+def test_an_issue_file_that_is_no_regular_file_is_an_error_naming_it(
+        project: Path, make: object, reason: str) -> None:
+    """A dangling link, a FIFO or a device named like an issue was skipped without a
+    word; now `check` and `build` name it (and never block on a FIFO)."""
+    (project / "issues" / "2023-01-07-1.md").write_text(_issue(2023, 1), encoding="utf-8")
+    make(project / "issues" / "2023-01-14-2.md")  # type: ignore[operator]
+    line = f"issues/2023-01-14-2.md: error: cannot read: {reason}\n"
+    assert run_main("check") == (1, line + "checked 2 files: 1 error, 0 warnings\n", "")
+    assert run_main("build", "-q") == (1, "", line + "feeds: 1 error; nothing was written\n")
+
+
+def test_an_issue_whose_link_target_vanished_is_an_error_and_nothing_is_lost(
+        project: Path) -> None:
+    """A symlinked issue whose target disappears silently dropped its articles from
+    the feeds; now the build stops and the published feeds stay as they were."""
+    (project / "issues" / "2023-01-07-1.md").write_text(_issue(2023, 1), encoding="utf-8")
+    (project / "drafts").mkdir()
+    (project / "drafts" / "two.md").write_text(_issue(2023, 2, "B"), encoding="utf-8")
+    (project / "issues" / "2023-01-14-2.md").symlink_to(project / "drafts" / "two.md")
+    assert run_main("build", "-q")[0] == 0
+    before = _published(project)
+    assert b"https://a.example/B" in before["atom.xml"]
+    (project / "drafts" / "two.md").unlink()
+    code, out, err = run_main("build", "-q")
+    assert (code, out) == (1, "")
+    assert err == (f"issues/2023-01-14-2.md: error: cannot read: it is a symbolic link to "
+                   f"'{project / 'drafts' / 'two.md'}', which does not exist\n"
+                   "feeds: 1 error; nothing was written\n")
+    assert _published(project) == before
+
+
+def test_a_link_to_a_folder_named_like_an_issue_is_still_not_followed(project: Path) -> None:
+    (project / "issues" / "2023-01-07-1.md").write_text(_issue(2023, 1), encoding="utf-8")
+    (project / "elsewhere").mkdir()
+    (project / "elsewhere" / "2023-01-14-2.md").write_text(_issue(2023, 2), encoding="utf-8")
+    (project / "issues" / "linked.md").symlink_to(project / "elsewhere",
+                                                  target_is_directory=True)
+    assert run_main("check") == (0, "checked 1 file: 0 errors, 0 warnings\n", "")
+
+
+# -- the date and year warnings name the right place and suggest a real change
+
+def test_front_matter_year_against_the_heading_is_a_warning_and_named_rightly(
+        project: Path) -> None:
+    (project / "issues" / "2023-05-01-2.md").write_text(
+        _issue(2023, 2, front="year: 2024"), encoding="utf-8")
+    assert run_main("check") == (0, (
+        "issues/2023-05-01-2.md:2: warning: front matter 'year: 2024' overrides the year 2023 "
+        "in the heading (line 4); the issue is published with year 2024: correct the one "
+        "that is wrong\n"
+        "issues/2023-05-01-2.md:4: warning: the issue's date 2023-05-01 (from its file name) "
+        "is in 2023, but it is issue 2024 No. 2; correct it in the file name "
+        "(2024-05-01-2.md rather than 2023-05-01-2.md), or set 'date: 2024-05-01' in front "
+        "matter\n"
+        "checked 1 file: 0 errors, 2 warnings\n"), "")
+
+
+def test_front_matter_date_is_fixed_in_front_matter_not_in_the_file_name(
+        project: Path) -> None:
+    """The tester's case: the warning suggested the file's own name back."""
+    (project / "issues" / "2024-12-30-1.md").write_text(
+        _issue(2024, 1, front="date: 2023-12-30"), encoding="utf-8")
+    code, out, _ = run_main("check")
+    assert out.splitlines()[0] == (
+        "issues/2024-12-30-1.md:4: warning: the issue's date 2023-12-30 (from its front "
+        "matter) is in 2023, but it is issue 2024 No. 1; correct it in its front matter "
+        "('date: 2024-12-30')")
+
+
+class _Dated(NamedTuple):
+    path: str
+    year: int
+    number: int
+    date: datetime
+    date_source: str
+    heading_line: int
+
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=TZ)
+
+
+@pytest.mark.parametrize(("path", "day", "source", "fix"), [
+    ("issues/2024-1.md", datetime(2023, 12, 30, tzinfo=TZ), "git",
+     "from the git commit that added the file) is in 2023, but it is issue 2024 No. 1; give "
+     "its real date as 'date: 2024-12-30' in front matter, or in the file name "
+     "(2024-12-30-1.md rather than 2024-1.md)"),
+    ("issues/2024-1.md", datetime(2023, 12, 30, tzinfo=TZ), "mtime",
+     "from the file's modification time) is in 2023, but it is issue 2024 No. 1; give its "
+     "real date as 'date: 2024-12-30' in front matter, or in the file name "
+     "(2024-12-30-1.md rather than 2024-1.md)"),
+    ("issues/2027-01-05-1.md", datetime(2027, 1, 5, tzinfo=TZ), "file name",
+     "from its file name) is more than a day in the future; correct it in the file name "
+     "(YYYY-MM-DD-1.md rather than 2027-01-05-1.md), or set 'date: YYYY-MM-DD' in front matter"),
+    ("issues/x-2024-02-29-y.md", datetime(2024, 2, 29, tzinfo=TZ), "file name",
+     "from its file name) is in 2024, but it is issue 2023 No. 1; correct it in the file name "
+     "(x-YYYY-MM-DD-y.md rather than x-2024-02-29-y.md), or set 'date: YYYY-MM-DD' in front "
+     "matter"),
+    ("issues/a.md", datetime(2027, 1, 5, 8, 0, tzinfo=TZ), "front matter",
+     "from its front matter) is more than a day in the future; correct it in its front "
+     "matter ('date: YYYY-MM-DD')"),
+])
+def test_every_date_source_gets_its_own_fix_never_its_current_value(
+        path: str, day: datetime, source: str, fix: str) -> None:
+    year = 2023 if day.month == 2 else 2024 if day.year == 2023 else day.year
+    issue = _Dated(path, year, 1, day, source, 1)
+    [warning] = sanity_warnings([issue], NOW)
+    assert warning.message == f"the issue's date {day:%Y-%m-%d} ({fix}"
+    current = path.rsplit("/", 1)[-1]
+    assert f"rather than {current}" not in warning.message.replace(
+        f"rather than {current})", "")
+    assert f"date: {day:%Y-%m-%d}'" not in warning.message
