@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from feeds.config import Config, ConfigError, load_config
+from feeds.config import Config, ConfigError, load_config, unused_sections
 from feeds.model import Diagnostic, Issue, ParseError
 from feeds.signals import Interrupted, Stopped, exit_stopped, stop_on_signals
 from feeds.streams import exit_stream_failed, failed_stream, flush_streams
@@ -152,6 +152,9 @@ def check(paths: tuple[Path, ...], config_path: str | None, output_format: str) 
     try:
         loaded = load_issues(targets, parse_options(config))
         diags = loaded.diagnostics
+        if not paths:  # every issue: a [sections] key none has is worth a word
+            held = {(s.name, s.slug) for issue in loaded.issues for s in issue.sections}
+            diags = (*diags, *unused_sections(config, lambda n, s: (n, s) in held))
     except ParseError as exc:
         diags = exc.diagnostics
     if output_format == "github":

@@ -7,9 +7,14 @@ import tomllib
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from feeds.model import Diagnostic
 
 PUBLISH_KEYS: dict[str, type] = {"target": str, "endpoint_url": str, "region": str,
                                   "profile": str, "on_build": bool}
@@ -50,6 +55,7 @@ class Config:
     publish: dict[str, Any] = field(default_factory=dict)
     pages: bool = True
     templates: str = ""
+    source: str = field(default="", repr=False, compare=False)  # the file read, for warnings
 
     @property
     def tz(self) -> ZoneInfo:
@@ -59,6 +65,9 @@ class Config:
     def authority(self) -> str:
         """The ``tag:`` URI authority that every entry id starts from."""
         return self.tag_authority or (urlsplit(self.base_url).hostname or "localhost")
+
+
+KEYS = tuple(f.name for f in fields(Config) if f.name != "source")  # what a config may set
 
 
 def _base_url_problem(url: str) -> str:
@@ -81,7 +90,7 @@ def _base_url_problem(url: str) -> str:
 
 def _check_text(config: Config, where: str) -> None:
     """Control characters in any text setting, then the forms of language and email."""
-    texts = [(f.name, getattr(config, f.name)) for f in fields(Config)]
+    texts = [(key, getattr(config, key)) for key in KEYS]
     texts += [(f"[publish] {key}", value) for key, value in config.publish.items()]
     texts += [(f"[sections] {name!r}", name) for name in config.sections]
     for key, value in texts:
@@ -133,7 +142,8 @@ def _check(config: Config, where: str, url_from: str) -> Config:
             raise ConfigError(f"{where}: [publish] unknown key {key!r} "
                               f"(known: {', '.join(PUBLISH_KEYS)})")
         if not isinstance(value, PUBLISH_KEYS[key]):
-            raise ConfigError(f"{where}: [publish] {key} must be a {PUBLISH_KEYS[key].__name__}")
+            raise ConfigError(f"{where}: [publish] {key} must be {_WANTED[PUBLISH_KEYS[key]]}, "
+                              f"not {_given(value)}")
     for name, slug in config.sections.items():
         if not SLUG_RE.match(slug):
             raise ConfigError(
@@ -152,20 +162,72 @@ def _formats(value: object, where: str) -> tuple[str, ...]:
     return tuple(n for n in names if n in value)
 
 
+_WANTED = {int: "a whole number such as 100", str: "text in quotes", bool: "true or false",
+           dict: "a table"}
+_KINDS = ((bool, "true or false"), (int, "a whole number"), (float, "a decimal number"),
+          (str, "text"), (list, "a list"), (dict, "a table"))
+_KEY = re.compile(r"""\s*(?:"((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_-]+))\s*=""")
+
+
+def _given(value: object) -> str:
+    """A value as the error shows it: its text (cut) and its kind."""
+    kind = next((k for t, k in _KINDS if isinstance(value, t)), "a date or time")
+    text = repr(value)
+    return f"{text[:40]}{'…' if len(text) > 40 else ''} ({kind})"
+
+
+def _line_of(text: str, key: str, table: str = "") -> int:
+    """The line of ``key`` in ``table`` ("" for the top level) of the config text, found
+    as a person reads the file (tomllib tells no positions); 0 if not found so."""
+    current = ""
+    for number, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            current = stripped.split("#", 1)[0].strip().strip("[]").strip().strip("\"'")
+            continue
+        match = _KEY.match(stripped)
+        if match and current == table and key in match.groups():
+            return number
+    return 0
+
+
+def _at(where: str, text: str, key: str, table: str = "") -> str:
+    line = _line_of(text, key, table)
+    return f"{where}:{line}" if line else where
+
+
+def _section_slugs(sections: dict[str, Any], where: str, text: str) -> None:
+    """Each ``[sections]`` value is a slug written as text: the error names the key, and
+    a key of the top level written below ``[sections]`` (so inside it) is shown as that."""
+    for name, value in sections.items():
+        if isinstance(value, str):
+            continue
+        hint = ""
+        if name in KEYS:
+            hint = (f"; every key below the [sections] line belongs to that table: move "
+                    f"'{name} = …' above it")
+        raise ConfigError(f"{_at(where, text, name, 'sections')}: [sections] {name!r} must be "
+                          f"a slug in quotes such as \"distributed-systems\", not "
+                          f"{_given(value)}{hint}")
+
+
 def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> Config:
     """Read ``path`` (missing file means all defaults), then apply non-None overrides."""
     data: dict[str, Any] = {}
     where = str(path) if path else "config"
+    text = ""
     if path is not None and path.exists():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            data = tomllib.loads(text)
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ConfigError(f"{where}: error: {exc}") from None
-    known = {f.name: f for f in fields(Config)}
+    known = KEYS
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in known:
-            raise ConfigError(f"{where}: unknown key {key!r} (known: {', '.join(known)})")
+            raise ConfigError(f"{_at(where, text, key)}: unknown key {key!r} "
+                              f"(known: {', '.join(known)})")
         expected = dict if key in ("sections", "publish") else type(getattr(Config(), key))
         if key == "websub_hubs":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -174,15 +236,43 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> C
         elif key == "formats":
             value = _formats(value, where)
         elif not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
-            raise ConfigError(f"{where}: {key} must be a {expected.__name__}")
+            raise ConfigError(f"{_at(where, text, key)}: {key} must be "
+                              f"{_WANTED.get(expected, expected.__name__)}, not {_given(value)}")
         values[key] = value
-    if "sections" in values and not all(
-            isinstance(v, str) for v in values["sections"].values()):
-        raise ConfigError(f"{where}: every [sections] value must be a string slug")
+    if "sections" in values:
+        _section_slugs(values["sections"], where, text)
     if values.get("templates") and path is not None:
         values["templates"] = str(path.parent / values["templates"])
     for key, value in (overrides or {}).items():
         if value is not None:
             values[key] = value
+    if text:
+        values["source"] = where
     url_from = "--base-url" if (overrides or {}).get("base_url") is not None else where
     return _check(Config(**values), where, url_from)
+
+
+def unused_sections(config: Config, has_section: Callable[[str, str], bool]
+                    ) -> list[Diagnostic]:
+    """A warning for each ``[sections]`` key that no issue's section has (``has_section``
+    of its name and slug): a misspelt name, or a top-level key written below
+    ``[sections]``; its slug would silently name nothing."""
+    from feeds.model import Diagnostic
+
+    unused = [(n, s) for n, s in config.sections.items() if not has_section(n, s)]
+    if not unused:
+        return []
+    where = config.source or "config"
+    try:
+        text = Path(config.source).read_text(encoding="utf-8") if config.source else ""
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    out = []
+    for name, slug in unused:
+        hint = (f"; every key below the [sections] line belongs to that table: move "
+                f"'{name} = …' above it" if name in KEYS else
+                "; check it against the '## ' section headings of the issues")
+        out.append(Diagnostic(where, _line_of(text, name, "sections"), "warning",
+                              f"[sections] {name!r} = {slug!r} names a section that no issue "
+                              f"has{hint}"))
+    return out

@@ -16,7 +16,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from feeds.config import Config
+from feeds.config import Config, unused_sections
 from feeds.model import Diagnostic, Issue, IssueSummary
 from feeds.store import DATABASE, SET_ASIDE, PublishedRow, SourceRow, Store, is_damage
 from feeds.writer import Keep, OutputDir, WriteError, build_lock, files_key
@@ -543,7 +543,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     store.save_digests(digest_records(feeds))
     save_records()
     store.save_archive_pages({**kept_pages, **made_pages}, last_pages)
-    diagnostics = catalog.diagnostics
+    diagnostics = (*catalog.diagnostics, *unused_sections(config, store.has_section))
     order = sorted(files)
     store.save_build(out.key, inputs, len(feeds), order,
                      [[d.path, d.line, d.level, d.message] for d in diagnostics])

@@ -296,6 +296,11 @@ class Store:
             "SELECT path FROM catalog WHERE year = ? AND number = ? ORDER BY path",
             (year, number))]) for year, number in clashes]
 
+    def has_section(self, name: str, slug: str) -> bool:
+        """Whether some issue has a section of this name and slug (by the slug's index)."""
+        return self.db.execute("SELECT 1 FROM catalog_sections WHERE slug = ? AND name = ? "
+                               "LIMIT 1", (slug, name)).fetchone() is not None
+
     def slug_clashes(self) -> list[tuple[str, int, str, str]]:
         """Every section (path, line, name, slug) whose slug another name also has,
         in order of path and place, with the first of each slug."""

@@ -194,3 +194,61 @@ def test_every_date_source_gets_its_own_fix_never_its_current_value(
     assert f"rather than {current}" not in warning.message.replace(
         f"rather than {current})", "")
     assert f"date: {day:%Y-%m-%d}'" not in warning.message
+
+
+# -- config errors name the key, its line and what was given
+
+@pytest.mark.parametrize(("toml", "message"), [
+    ("max_items = 1e9\n", "feeds.toml:1: max_items must be a whole number such as 100, not "
+                          "1000000000.0 (a decimal number)"),
+    ('title = "t"\npages = "no"\n', "feeds.toml:2: pages must be true or false, not 'no' "
+                                    "(text)"),
+    ('[sections]\n"分布式系统" = "ds"\nmax_items = 5\n',
+     "feeds.toml:3: [sections] 'max_items' must be a slug in quotes such as "
+     "\"distributed-systems\", not 5 (a whole number); every key below the [sections] line "
+     "belongs to that table: move 'max_items = …' above it"),
+    ("[sections] # slugs\n'分布式系统' = [1]\n",
+     "feeds.toml:2: [sections] '分布式系统' must be a slug in quotes such as "
+     "\"distributed-systems\", not [1] (a list)"),
+    ("colour = 1\n", "feeds.toml:1: unknown key 'colour' (known: title, description, base_url, "
+                     "author, email, language, timezone, max_items, section_max_items, "
+                     "digest_max_items, archive_page_size, formats, digest, tag_authority, "
+                     "state, sections, websub_hubs, websub_on_build, publish, pages, "
+                     "templates)"),
+    ("source = 'x'\n", "feeds.toml:1: unknown key 'source' (known: title, description, "
+                       "base_url, author, email, language, timezone, max_items, "
+                       "section_max_items, digest_max_items, archive_page_size, formats, "
+                       "digest, tag_authority, state, sections, websub_hubs, websub_on_build, "
+                       "publish, pages, templates)"),
+    ("[publish]\non_build = 1\n", "feeds.toml: [publish] on_build must be true or false, not "
+                                  "1 (a whole number)"),
+])
+def test_a_config_error_names_the_key_its_line_and_what_was_given(
+        project: Path, toml: str, message: str) -> None:
+    (project / "feeds.toml").write_text(toml, encoding="utf-8")
+    assert run_main("check") == (2, "", f"feeds: error: {message}\n")
+
+
+def test_a_sections_key_no_issue_has_is_a_warning_naming_it(project: Path) -> None:
+    """A misspelt section name, or a top-level key written below [sections] as a text
+    value (which the table takes as a section), was accepted silently."""
+    (project / "issues" / "2023-01-07-1.md").write_text(_issue(2023, 1), encoding="utf-8")
+    (project / "feeds.toml").write_text(
+        'base_url = "https://example.com/feeds/"\n[sections]\n"分布式系统" = "ds"\n'
+        '"分布式" = "dx"\ntitle = "x"\n', encoding="utf-8")
+    warnings = (
+        "feeds.toml:4: warning: [sections] '分布式' = 'dx' names a section that no issue has; "
+        "check it against the '## ' section headings of the issues\n"
+        "feeds.toml:5: warning: [sections] 'title' = 'x' names a section that no issue has; "
+        "every key below the [sections] line belongs to that table: move 'title = …' above "
+        "it\n")
+    assert run_main("check") == (0, warnings + "checked 1 file: 0 errors, 2 warnings\n", "")
+    for _ in range(2):  # a no-op build says them again
+        code, _, err = run_main("build")
+        assert (code, err) == (0, warnings)
+    assert (project / "output" / "sections" / "ds" / "atom.xml").exists()
+    (project / "feeds.toml").write_text(
+        'base_url = "https://example.com/feeds/"\n[sections]\n"分布式系统" = "ds"\n',
+        encoding="utf-8")
+    assert run_main("check") == (0, "checked 1 file: 0 errors, 0 warnings\n", "")
+    assert run_main("build")[::2] == (0, "")
