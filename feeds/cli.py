@@ -504,10 +504,13 @@ def _nothing_to_publish(output: Path) -> int:
 
 def _folder_failed(exc: Exception) -> int:
     """Say why the output folder could not be used; the exit code: 3 for its lock
-    (another build holds it), 4 for a file that cannot be read or written."""
-    from feeds.writer import LockError
+    (another build holds it), 2 for a state folder that cannot be one, 4 for a file that
+    cannot be read or written."""
+    from feeds.writer import LockError, StateFolderError
 
     echo(f"feeds: error: {exc}", err=True)
+    if isinstance(exc, StateFolderError):
+        return EXIT_USAGE
     return EXIT_LOCK if isinstance(exc, LockError) else EXIT_WRITE
 
 

@@ -63,6 +63,11 @@ class WriteError(Exception):
     """A file could not be written; the message names the path and the reason."""
 
 
+class StateFolderError(WriteError):
+    """The state folder given cannot be one (a file, a device, a folder nothing can be
+    made in): a usage error, said at once rather than after waiting for a lock."""
+
+
 class LockError(Exception):
     """Another build holds the lock on ``output/`` for longer than we may wait."""
 
@@ -330,8 +335,13 @@ def build_lock(state: Path, output: Path, wait: float) -> Iterator[None]:
     deadline = time.monotonic() + wait
     try:
         state.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise StateFolderError(f"{state}: cannot be the state folder: it is not a folder; "
+                               "give --state (or the config's 'state' key) a folder, which "
+                               "is made if missing") from None
     except OSError as exc:
         raise _error(state, exc) from None
+    _lock_file_can_be_made(state)
     lock = FileLock(state / LOCK, timeout=wait)
     try:
         lock.acquire()
@@ -350,6 +360,19 @@ def build_lock(state: Path, output: Path, wait: float) -> Iterator[None]:
         if held in _HELD:
             _HELD.remove(held)
         lock.release()
+
+
+def _lock_file_can_be_made(state: Path) -> None:
+    """Make the lock file (as FileLock would) to learn at once whether the folder can
+    hold it: FileLock takes a refusal for another process's lock and waits it out."""
+    try:
+        os.close(os.open(state / LOCK, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644))
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
+            raise _error(state / LOCK, exc) from None
+        raise StateFolderError(f"{state}: cannot be the state folder: {LOCK} cannot be made "
+                               f"in it ({exc.strerror or exc}); give --state (or the config's "
+                               "'state' key) a folder this user can write") from None
 
 
 @contextlib.contextmanager

@@ -252,3 +252,35 @@ def test_a_sections_key_no_issue_has_is_a_warning_naming_it(project: Path) -> No
         encoding="utf-8")
     assert run_main("check") == (0, "checked 1 file: 0 errors, 0 warnings\n", "")
     assert run_main("build")[::2] == (0, "")
+
+
+# -- a state path that cannot be a folder: exit 2 at once
+
+@pytest.mark.parametrize(("state", "reason"), [
+    ("/dev/null", "it is not a folder; give --state (or the config's 'state' key) a folder, "
+                  "which is made if missing"),
+    ("/proc/self", "build.lock cannot be made in it (No such file or directory); give --state "
+                   "(or the config's 'state' key) a folder this user can write"),
+])
+def test_a_state_path_that_is_no_usable_folder_is_a_usage_error_at_once(
+        project: Path, state: str, reason: str) -> None:
+    """/proc/self waited out the 60 s lock timeout (exit 3, 'another build still holds
+    the lock'); /dev/null said 'cannot write: File exists' (exit 4)."""
+    import time
+
+    (project / "issues" / "2023-01-07-1.md").write_text(_issue(2023, 1), encoding="utf-8")
+    started = time.monotonic()
+    assert run_main("build", "--state", state) == (
+        2, "", f"feeds: error: {state}: cannot be the state folder: {reason}\n")
+    assert time.monotonic() - started < 10
+    assert not (project / "output" / "atom.xml").exists()
+
+
+def test_a_file_as_the_state_folder_in_the_config_is_a_usage_error(project: Path) -> None:
+    (project / "issues" / "2023-01-07-1.md").write_text(_issue(2023, 1), encoding="utf-8")
+    (project / "state-file").write_text("", encoding="utf-8")
+    with (project / "feeds.toml").open("a", encoding="utf-8") as toml:
+        toml.write('state = "state-file"\n')
+    assert run_main("build")[::2] == (
+        2, "feeds: error: state-file: cannot be the state folder: it is not a folder; give "
+           "--state (or the config's 'state' key) a folder, which is made if missing\n")
