@@ -185,14 +185,16 @@ class _Renderer:
         error, or, with no template of the user's in play, the package's own bug as it is."""
         if isinstance(exc, TemplateError):
             return exc
-        if isinstance(exc, jinja2.TemplateError):
+        if isinstance(exc, jinja2.TemplateSyntaxError):
             return _template_error(exc, name)
-        if self.package_only:
+        template = isinstance(exc, jinja2.TemplateError)  # an undefined name, say
+        if self.package_only and not template:
             return exc
-        own = os.path.join(self.folder, name)
-        where = _failed_at(exc, self.folder) or (own if os.path.isfile(own) else name)
+        own = os.path.join(self.folder, name) if self.folder else ""
+        where = (self.folder and _failed_at(exc, self.folder)) \
+            or (own if own and os.path.isfile(own) else name)
         return TemplateError(f"{where}: error: "
-                             f"{type(exc).__name__}: {exc}")
+                             + (str(exc) if template else f"{type(exc).__name__}: {exc}"))
 
     def _page(self, path: str, title: str, alternates: Sequence[FeedInfo]) -> dict[str, object]:
         return {"path": path, "title": title, "url": self.config.base_url + path,
@@ -272,7 +274,9 @@ def _failed_at(exc: BaseException, folder: str) -> str:
     where = ""
     tb = exc.__traceback__
     while tb is not None:
-        file = tb.tb_frame.f_code.co_filename
+        # Jinja names a template's code by the path it loaded it from: relative when the
+        # folder was given so (a config in the current folder)
+        file = os.path.abspath(tb.tb_frame.f_code.co_filename)
         if file.startswith(folder + os.sep):
             where = f"{file}:{tb.tb_lineno}"
         tb = tb.tb_next

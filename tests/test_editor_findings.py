@@ -284,3 +284,30 @@ def test_a_file_as_the_state_folder_in_the_config_is_a_usage_error(project: Path
     assert run_main("build")[::2] == (
         2, "feeds: error: state-file: cannot be the state folder: it is not a folder; give "
            "--state (or the config's 'state' key) a folder, which is made if missing\n")
+
+
+# -- a template's failure names the template file and line, also with a relative folder
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("issue.html", "\n{{ 1 // 0 }}", "theme/issue.html:2: error: ZeroDivisionError: integer "
+                                     "division or modulo by zero"),
+    ("index.html", "{{ page.title.nope.x }}",
+     "theme/index.html:1: error: 'str object' has no attribute 'nope'"),
+    ("archive.html", '{% import "m.html" as m %}{{ m.f() }}',
+     "theme/m.html:3: error: 'nope' is undefined"),
+])
+def test_a_template_failure_names_the_template_and_its_line(
+        project: Path, name: str, text: str, message: str) -> None:
+    """With `templates = "theme"` in a config in the current folder, Jinja names the
+    templates by relative paths: a failure named the file without its line, and an
+    undefined name only the page being made (`index.html: error:`)."""
+    (project / "issues" / "2023-01-07-1.md").write_text(_issue(2023, 1), encoding="utf-8")
+    with (project / "feeds.toml").open("a", encoding="utf-8") as toml:
+        toml.write('templates = "theme"\n')
+    (project / "theme").mkdir()
+    (project / "theme" / "m.html").write_text(
+        "\n\n{% macro f() %}{{ nope.x }}{% endmacro %}", encoding="utf-8")
+    (project / "theme" / name).write_text(text, encoding="utf-8")
+    assert run_main("build") == (2, "", f"{project / message}\n"
+                                        "feeds: the templates have an error; nothing was written\n")
+    assert not (project / "output" / "atom.xml").exists()

@@ -446,7 +446,7 @@ def test_a_template_that_fails_while_rendering_names_itself(tmp_path: Path) -> N
     (root / "theme" / "archive.html").write_text("{{ no_such_thing.title }}\n", encoding="utf-8")
     code, _, err = build(root)
     assert code == 2
-    assert err == ("archive.html: error: 'no_such_thing' is undefined\n"
+    assert err == (f"{root / 'theme' / 'archive.html'}:1: error: 'no_such_thing' is undefined\n"
                    "feeds: the templates have an error; nothing was written\n")
     assert not (root / "output" / "atom.xml").exists()
 
