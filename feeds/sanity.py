@@ -84,6 +84,11 @@ def _dates(issue: Dated, now: datetime) -> list[Diagnostic]:
                        f"the issue's date {when} {what}; {_fix(issue, day)}")]
 
 
+# a gap invites renumbering, which gives every article of the issue a new id
+_RENUMBERED = (" (renumbering an issue already published gives its articles new ids: "
+               "readers get them again as new)")
+
+
 def numbering(issues: Sequence[Dated]) -> str:
     """``"yearly"`` when the history restarts its numbers each year, else ``"continuous"``.
 
@@ -133,7 +138,7 @@ def _numbers(issues: Sequence[Dated]) -> list[Diagnostic]:
                                           else "runs on across years)")
         out.append(Diagnostic(issue.path, line, "warning",
                               f"issue {issue.year} No. {issue.number} {what}; "
-                              "check the number in its heading"))
+                              f"check the number in its heading{_RENUMBERED}"))
     return out
 
 

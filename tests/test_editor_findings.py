@@ -146,6 +146,7 @@ def test_front_matter_date_is_fixed_in_front_matter_not_in_the_file_name(
     (project / "issues" / "2024-12-30-1.md").write_text(
         _issue(2024, 1, front="date: 2023-12-30"), encoding="utf-8")
     code, out, _ = run_main("check")
+    assert code == 0
     assert out.splitlines()[0] == (
         "issues/2024-12-30-1.md:4: warning: the issue's date 2023-12-30 (from its front "
         "matter) is in 2023, but it is issue 2024 No. 1; correct it in its front matter "
@@ -311,3 +312,46 @@ def test_a_template_failure_names_the_template_and_its_line(
     assert run_main("build") == (2, "", f"{project / message}\n"
                                         "feeds: the templates have an error; nothing was written\n")
     assert not (project / "output" / "atom.xml").exists()
+
+
+# -- what the README says keeps an entry's id and date, and what changes them
+
+def _entries(text: str) -> dict[str, tuple[str, datetime]]:
+    """Each article's title → (id, published), as the builder makes them."""
+    from conftest import parse
+
+    from feeds.builder import issue_entries
+    from feeds.config import Config
+
+    config = Config(base_url="https://example.com/", tag_authority="example.com")
+    issue = parse(text, "issues/2023-01-07-1.md", None)
+    return {e.title: (e.id, e.published) for e in issue_entries(issue, config)}
+
+
+def _article(title: str, url: str) -> str:
+    return f"**1.** **{title}**\n\n{url}\n\n**摘要:** 摘要。\n\n"
+
+
+HEAD = "# 云计算技术动态 2023 年第1期\n\n## 分布式系统\n\n"
+
+
+def test_ids_and_dates_change_exactly_as_the_readme_says() -> None:
+    a, b, c = (_article(t, f"https://a.example/{t}") for t in "ABC")
+    before = _entries(HEAD + a + c)
+    date = datetime(2023, 1, 7, tzinfo=TZ)
+    assert before["A"][0].startswith("tag:example.com,2023:issue-2023-1/")
+    assert [p for _, p in before.values()] == [date.replace(second=1), date]
+    # inserting B between A and C: ids stay; A, above it, moves 1 s later; C keeps its date
+    inserted = _entries(HEAD + a + b + c)
+    assert [i for i, _ in inserted.values()][::2] == [i for i, _ in before.values()]
+    assert inserted["A"][1] == date.replace(second=2) and inserted["C"] == before["C"]
+    # tracking parameters and a fragment are not part of the id; a fixed URL is
+    tracked = _entries(HEAD + _article("A", "https://a.example/A?utm_source=x#top") + c)
+    assert tracked == before
+    fixed = _entries(HEAD + _article("A", "https://a.example/A2") + c)
+    assert fixed["A"][0] != before["A"][0] and fixed["C"] == before["C"]
+    # renumbering the issue gives every article a new id (its dates stay)
+    renumbered = _entries(HEAD.replace("第1期", "第2期") + a + c)
+    assert all(renumbered[t][0] != before[t][0] and renumbered[t][1] == before[t][1]
+               for t in "AC")
+    assert renumbered["A"][0].startswith("tag:example.com,2023:issue-2023-2/")

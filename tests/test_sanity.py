@@ -26,6 +26,8 @@ from feeds.sanity import (
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=TZ)
+RENUMBERED = (" (renumbering an issue already published gives its articles new ids: "
+              "readers get them again as new)")
 ARTICLE = DraftArticle("标题", "https://example.com/a", "摘要。")
 
 
@@ -128,12 +130,12 @@ def test_gap_and_repeat_with_yearly_numbering(issues: Path) -> None:
     assert numbering(load_issues([issues], ParseOptions()).issues) == "yearly"
     assert _warnings(issues) == [
         "issues/2024-01-27-4.md:1: warning: issue 2024 No. 4 follows 2024 No. 2 "
-        "(issues/2024-01-13-2.md); No. 3 is missing; check the number in its heading",
+        "(issues/2024-01-13-2.md); No. 3 is missing; check the number in its heading" + RENUMBERED,
         "issues/2024-02-24-8.md:1: warning: issue 2024 No. 8 follows 2024 No. 4 "
-        "(issues/2024-01-27-4.md); No. 5-7 are missing; check the number in its heading",
+        "(issues/2024-01-27-4.md); No. 5-7 are missing; check the number in its heading" + RENUMBERED,
         "issues/2025-01-11-2.md:1: warning: issue 2025 No. 2 follows 2024 No. 8 "
         "(issues/2024-02-24-8.md); No. 1 is missing (the numbering restarts each year); "
-        "check the number in its heading",
+        "check the number in its heading" + RENUMBERED,
     ]
 
 
@@ -150,7 +152,7 @@ def test_repeat_and_missing_first_with_continuous_numbering(issues: Path) -> Non
         "matter",
         "issues/2024-01-13-101.md:1: warning: issue 2025 No. 101 repeats the number of 2024 No. "
         "101 (issues/2024-01-06-101.md) (the numbering runs on across years); check the number "
-        "in its heading",
+        "in its heading" + RENUMBERED,
     ]
 
 
@@ -160,7 +162,7 @@ def test_check_prints_the_warnings(issues: Path) -> None:
     result = CliRunner().invoke(cli, ["check"])
     assert (result.exit_code, result.stdout) == (0, (
         "issues/2024-08-03-31.md:1: warning: issue 2024 No. 31 follows 2024 No. 29 "
-        "(issues/2024-07-20-29.md); No. 30 is missing; check the number in its heading\n"
+        "(issues/2024-07-20-29.md); No. 30 is missing; check the number in its heading" + RENUMBERED + "\n"
         "checked 2 files: 0 errors, 1 warning\n"))
 
 
