@@ -143,7 +143,8 @@ def test_a_noop_prints_the_last_builds_warnings_and_a_new_clash_is_still_an_erro
     assert code == 0
     assert first == ("issues/2024-08-03-31.md:4: warning: issue 2024 No. 31 follows 2024 No. 29 "
                      "(issues/2024-07-20-29.md); No. 30 is missing; check the number in its "
-                     "heading\n").replace("issues/", f"{issues}/")
+                     "heading (renumbering an issue already published gives its articles new "
+                     "ids: readers get them again as new)\n").replace("issues/", f"{issues}/")
     assert len(_noop_records(project)) == 1  # so the next build is the short no-op
     code, stdout, again = build(project)
     assert (code, again) == (0, first) and stdout.endswith("(nothing changed)\n")
