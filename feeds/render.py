@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -224,11 +225,11 @@ def settle_archives(feeds: Sequence[FeedInfo], config: Config, known: Mapping[st
         found: dict[str, str] = {}
         if info.archives:
             key_of = _page_keys(info, context)
-            head, tail = _page_path_around(info.folder, info.format)
+            named_as_page = _page_path_pattern(info.folder, info.format)
             for at, page in enumerate(info.archives):
                 key = key_of(prev, page, _partner(info.archives, at))
                 path = known.get(key)
-                if path is None or not _named_as_page(path, head, tail):
+                if path is None or named_as_page(path) is None:
                     break
                 found[key] = path
                 prev, start = config.base_url + path, at + 1
@@ -250,19 +251,13 @@ def _made_pages(info: FeedInfo, start: int, prev: str,
         yield path, chunks
 
 
-def _named_as_page(path: str, head: str, tail: str) -> bool:
-    """Whether ``path`` is where an archive page of a feed lives (a record is data),
-    given what comes before and after a page's name there (see :func:`_page_path_around`)."""
-    name = path[len(head):len(path) - len(tail)]
-    return (len(name) == 12 and path.startswith(head) and path.endswith(tail)
-            and name[0] in "abcdef" and not name.strip("0123456789abcdef"))
-
-
 @lru_cache(maxsize=256)
-def _page_path_around(folder: str, fmt: str) -> tuple[str, str]:
-    """What comes before and after a page's name in the path of a page of the feed."""
+def _page_path_pattern(folder: str, fmt: str) -> Callable[[str], re.Match[str] | None]:
+    """What tells whether a path is where an archive page of the feed lives (a record
+    is data): the feed's archive folder and file name around a page's name (12 hex
+    digits, a letter first), one regular expression matched per page."""
     head, _, tail = archive_page_path(folder, fmt, "\0").partition("\0")
-    return head, tail
+    return re.compile(f"{re.escape(head)}[a-f][0-9a-f]{{11}}{re.escape(tail)}").fullmatch
 
 
 def page_context(config: Config) -> str:

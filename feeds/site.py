@@ -83,6 +83,7 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float,
         except sqlite3.Error as exc:
             raise WriteError(f"{state / DATABASE}: cannot use the state database: {exc}") from None
         finally:
+            out.forget_ahead()
             store.close()
 
 
@@ -195,6 +196,7 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
                 store.commit()
                 return replay
     owned = store.published(out.key)
+    out.look_ahead(owned)  # the kept files' stats, taken meanwhile by a child process
     return _full_build(found, known, out, config, store, inputs, key, settings, owned, notes,
                        started)
 

@@ -543,6 +543,46 @@ def test_intact_each_finds_the_files_as_published_and_they_can_be_kept(tmp_path:
     assert OutputDir(tmp_path / "nowhere").intact_each(["a.xml"], first.rows) == set()
 
 
+def test_look_ahead_finds_what_intact_each_finds_and_its_child_is_reaped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The kept files' stats taken by a forked child (OutputDir.look_ahead, for thousands
+    of files; here forced for a few): the same answer as looking at each in turn, the
+    child reaped once it answered; an answer that does not fit is not used."""
+    import feeds.writer
+
+    monkeypatch.setattr(feeds.writer, "LOOK_AHEAD_FROM", 0)
+    monkeypatch.setattr("feeds.parallel.workers", lambda: 2)
+    out = OutputDir(tmp_path / "out")
+    names = ["a.xml", "archive/b.xml", "archive/c.xml", "archive/d.xml", "e.xml"]
+    first = out.publish({n: f"<{n}/>".encode() for n in names}, {})
+    root = tmp_path / "out"
+    (root / "archive" / "b.xml").write_bytes(b"<edited/>")
+    (root / "archive" / "c.xml").unlink()
+    (root / "archive" / ".x").write_bytes(b"<d/>")
+    os.replace(root / "archive" / ".x", root / "archive" / "d.xml")
+    owned = dict(first.rows)
+    out.look_ahead(owned)
+    ahead = out._ahead
+    assert ahead is not None
+    assert out.intact_each([*names, "missing.xml"], owned) == {"a.xml", "e.xml"}
+    assert ahead.ended and ahead.found == {"a.xml", "e.xml"}
+    with pytest.raises(ChildProcessError):
+        os.waitpid(ahead.pid, os.WNOHANG)
+    assert out.intact_each(["a.xml", "archive/b.xml"], owned) == {"a.xml"}  # asked again
+    assert out.intact_each(["a.xml"], dict(owned)) == {"a.xml"}  # another manifest: looked at
+    out.look_ahead(owned)
+    assert out._ahead is not None
+    out._ahead.paths.append("one the child never saw")  # its answer no longer fits
+    (root / "a.xml").write_bytes(b"<edited too/>")
+    assert out.intact_each(names, owned) == {"e.xml"}  # each looked at in turn, as it is now
+    assert out._ahead is None
+    out.look_ahead(owned)
+    pid = out._ahead.pid if out._ahead is not None else 0
+    out.forget_ahead()  # a build that ends before asking: the child is ended and reaped
+    with pytest.raises(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
 def test_a_kept_file_is_left_as_it_is_and_stays_in_the_manifest(tmp_path: Path) -> None:
     """KEEP publishes a file without its bytes: same row, not changed, not stale; a file
     that changed since the caller looked, or that the tool never published, is an error."""

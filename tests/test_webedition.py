@@ -15,6 +15,7 @@ from test_build import CONFIG, all_files, build, write_project
 import feeds.loader
 import feeds.site
 import feeds.webedition
+import feeds.writer
 from feeds.builder import FeedInfo
 from feeds.config import Config
 from feeds.loader import Catalog, load_issue, load_issues
@@ -154,6 +155,47 @@ def test_a_tampered_or_deleted_page_is_rendered_again(corpus: Path, spy: Spy) ->
     assert code == 0, err
     assert sorted(spy.rendered) == sorted(["issues/2005-5.html", "archive.html", section])
     assert all_files(out) == before
+
+
+def test_kept_files_looked_at_by_a_child_are_written_again_when_changed(
+        monkeypatch: pytest.MonkeyPatch, spy: Spy, tmp_path: Path) -> None:
+    """With the kept files' stats taken by a forked child while the build goes on
+    (OutputDir.look_ahead: for thousands of files; here forced), an issue page, an
+    archive page and a section page changed or deleted since the last build are still
+    found and written again with a new issue, and the output equals a clean build."""
+    monkeypatch.setattr(feeds.writer, "LOOK_AHEAD_FROM", 0)
+    monkeypatch.setattr("feeds.parallel.workers", lambda: 2)
+    answers: list[set[str] | None] = []
+    take = feeds.writer._Ahead.take
+
+    def counted(self: feeds.writer._Ahead) -> set[str] | None:
+        answers.append(take(self))
+        return answers[-1]
+
+    monkeypatch.setattr(feeds.writer._Ahead, "take", counted)
+    config = CONFIG + "max_items = 30\nsection_max_items = 10\narchive_page_size = 10\n"
+    corpus = write_project(tmp_path / "site", {}, config)
+    write_corpus(12, corpus / "issues")
+    assert build(corpus)[0] == 0
+    out = corpus / "output"
+    archived = sorted(p for p in all_files(out) if "archive/" in p and not p.endswith(".html"))
+    section = sorted(sections_of(corpus / "issues" / "2005-01-31-5.md"))[0]
+    (out / "issues" / "2005-3.html").write_bytes(b"<p>not ours any more</p>\n")
+    (out / archived[0]).unlink()
+    (out / section).write_bytes(b"x")
+    write_corpus(1, corpus / "issues", start=12)
+    answers.clear()
+    spy.reset()
+    code, stdout, err = build(corpus)
+    assert code == 0, err
+    assert len(answers) == 1 and answers[0] is not None  # the child's answer was used
+    assert not {"issues/2005-3.html", archived[0], section} & answers[0]
+    assert {"issues/2005-3.html", section} <= set(spy.rendered)
+    assert f"wrote {out / archived[0]}" in stdout.splitlines()
+    clean = write_project(tmp_path / "clean", {}, config)
+    mirror(corpus, clean)
+    assert build(clean)[0] == 0
+    assert all_files(out) == all_files(clean / "output")
 
 
 def test_a_kept_file_changed_after_its_check_is_written_again_by_the_next_build(
