@@ -18,6 +18,7 @@ import fcntl
 import functools
 import hashlib
 import itertools
+import json
 import os
 import signal
 import threading
@@ -424,10 +425,12 @@ class _Ahead:
         self.paths = paths
         self.owned = owned
         self.found: set[str] | None = None
+        self.leftovers: dict[str, list[str]] = {}  # folder → temporary files found in it
         self.ended = False  # reaped: its pid is no longer its own
 
     def take(self) -> set[str] | None:
-        """The files found intact, once the child has ended; None if it failed."""
+        """The files found intact, once the child has ended; None if it failed. Also
+        the temporary files it found in their folders (see :meth:`OutputDir.publish`)."""
         chunks = []
         try:
             while chunk := os.read(self.read, 1 << 16):
@@ -436,9 +439,16 @@ class _Ahead:
             chunks = []
         status = self.close(kill=False)
         answer = b"".join(chunks)
-        if status != 0 or len(answer) != len(self.paths):
+        try:
+            leftovers = json.loads(answer[len(self.paths):])
+        except ValueError:
             return None
-        return set(itertools.compress(self.paths, answer))
+        if status != 0 or not (isinstance(leftovers, dict) and all(
+                isinstance(f, str) and isinstance(n, list) and all(isinstance(x, str) for x in n)
+                for f, n in leftovers.items())):
+            return None
+        self.leftovers = leftovers
+        return set(itertools.compress(self.paths, answer[:len(self.paths)]))
 
     def close(self, kill: bool) -> int | None:
         """Close the pipe and reap the child (killed first if ``kill``): its exit status
@@ -554,7 +564,8 @@ class OutputDir:
                 os.close(read)
                 die_with_parent(parent)
                 found = self._intact_one_by_one(paths, owned)
-                answer = bytes(rel in found for rel in paths)
+                answer = bytes(rel in found for rel in paths) + json.dumps(
+                    self._leftovers_in(self._folders_of(paths))).encode()
                 while answer:
                     answer = answer[os.write(write, answer):]
                 code = 0
@@ -647,8 +658,11 @@ class OutputDir:
                                      f"{self.root}")
                 inside.add(target.parent)
             targets[rel] = target
+        ahead = self._ahead if self._ahead is not None and self._ahead.owned is owned \
+            and self._ahead.found is not None else None
         self._remove_leftovers({os.fspath(t.parent) for t in targets.values()},
-                               {rel.rpartition("/")[0] for rel in kept})
+                               {rel.rpartition("/")[0] for rel in kept},
+                               ahead.leftovers if ahead is not None else {})
         staged: list[tuple[str, str, Path, str, int]] = []
         rows: dict[str, PublishedRow] = {}
         unchanged: list[str] = []
@@ -774,22 +788,41 @@ class OutputDir:
             raise WriteError(f"{target}: exists and was not written by feeds; "
                              "move it away or choose another --output folder")
 
-    def _remove_leftovers(self, folders: set[str], kept: set[str]) -> None:
+    def _remove_leftovers(self, folders: set[str], kept: set[str],
+                          listed: Mapping[str, Sequence[str]]) -> None:
         """Temporary files of a build that was killed (named by the tool, and no other
         build runs: we hold the lock), in the output folder, ``folders`` and the folders
-        ``kept`` (relative to the output folder)."""
+        ``kept`` (relative to the output folder); ``listed`` holds those a child of
+        :meth:`look_ahead` found (no other build runs: none came since)."""
         root = os.fspath(self.root)
-        for folder in {root, *folders, *(os.path.join(root, f) for f in kept if f)}:
+        wanted = {root, *folders, *(os.path.join(root, f) for f in kept if f)}
+        listed = {**listed, **self._leftovers_in(wanted - listed.keys())}
+        for folder in wanted:
+            for name in listed.get(folder, ()):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(folder, name))
+
+    def _folders_of(self, files: Iterable[str]) -> list[str]:
+        """The output folder and the folders of ``files`` in it."""
+        root = os.fspath(self.root)
+        return [root, *(os.path.join(root, f) for f in {rel.rpartition("/")[0]
+                                                         for rel in files} if f)]
+
+    @staticmethod
+    def _leftovers_in(folders: Iterable[str]) -> dict[str, list[str]]:
+        """The temporary files of the tool in each of ``folders`` that is one (the
+        folders that are not, or cannot be read, are left out)."""
+        found: dict[str, list[str]] = {}
+        for folder in folders:
             try:
                 names = os.listdir(folder)
             except OSError:  # not there, or not a folder
                 continue
             if "\0" + TMP_PREFIX not in "\0" + "\0".join(names):
-                continue  # thousands of kept pages in a folder, none left over: one search
-            for name in names:
-                if name.startswith(TMP_PREFIX):
-                    with contextlib.suppress(OSError):
-                        os.unlink(os.path.join(folder, name))
+                found[folder] = []  # thousands of kept pages in a folder: one search
+            else:
+                found[folder] = [n for n in names if n.startswith(TMP_PREFIX)]
+        return found
 
     def _remove_legacy_state(self) -> None:
         """The state that older versions kept in ``output/.feeds/``: never read (its

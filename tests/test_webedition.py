@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -162,7 +162,8 @@ def test_kept_files_looked_at_by_a_child_are_written_again_when_changed(
     """With the kept files' stats taken by a forked child while the build goes on
     (OutputDir.look_ahead: for thousands of files; here forced), an issue page, an
     archive page and a section page changed or deleted since the last build are still
-    found and written again with a new issue, and the output equals a clean build."""
+    found and written again with a new issue, a killed build's temporary files in their
+    folders are removed, and the output equals a clean build."""
     monkeypatch.setattr(feeds.writer, "LOOK_AHEAD_FROM", 0)
     monkeypatch.setattr("feeds.parallel.workers", lambda: 2)
     answers: list[set[str] | None] = []
@@ -173,6 +174,15 @@ def test_kept_files_looked_at_by_a_child_are_written_again_when_changed(
         return answers[-1]
 
     monkeypatch.setattr(feeds.writer._Ahead, "take", counted)
+    listed_here: list[str] = []  # the folders this process lists (the child's are its own)
+    leftovers_in = feeds.writer.OutputDir._leftovers_in
+
+    def spied(folders: Iterable[str]) -> dict[str, list[str]]:
+        folders = list(folders)
+        listed_here.extend(folders)
+        return leftovers_in(folders)
+
+    monkeypatch.setattr(feeds.writer.OutputDir, "_leftovers_in", staticmethod(spied))
     config = CONFIG + "max_items = 30\nsection_max_items = 10\narchive_page_size = 10\n"
     corpus = write_project(tmp_path / "site", {}, config)
     write_corpus(12, corpus / "issues")
@@ -183,8 +193,13 @@ def test_kept_files_looked_at_by_a_child_are_written_again_when_changed(
     (out / "issues" / "2005-3.html").write_bytes(b"<p>not ours any more</p>\n")
     (out / archived[0]).unlink()
     (out / section).write_bytes(b"x")
+    leftovers = [out / "issues" / ".feeds-tmp-2005-3.html.0123456789ab",  # a killed build's
+                 out / archived[0].rpartition("/")[0] / ".feeds-tmp-x.xml.0123456789ab"]
+    for leftover in leftovers:
+        leftover.write_bytes(b"half")
     write_corpus(1, corpus / "issues", start=12)
     answers.clear()
+    listed_here.clear()
     spy.reset()
     code, stdout, err = build(corpus)
     assert code == 0, err
@@ -192,6 +207,8 @@ def test_kept_files_looked_at_by_a_child_are_written_again_when_changed(
     assert not {"issues/2005-3.html", archived[0], section} & answers[0]
     assert {"issues/2005-3.html", section} <= set(spy.rendered)
     assert f"wrote {out / archived[0]}" in stdout.splitlines()
+    assert not any(leftover.exists() for leftover in leftovers)  # found by the child:
+    assert not {str(leftover.parent) for leftover in leftovers} & set(listed_here)
     clean = write_project(tmp_path / "clean", {}, config)
     mirror(corpus, clean)
     assert build(clean)[0] == 0
