@@ -535,10 +535,12 @@ class OutputDir:
     def look_ahead(self, owned: Mapping[str, PublishedRow]) -> None:
         """Begin :meth:`intact_each` for every file of ``owned`` in a forked child, while
         this process goes on with the build: a stat of each of thousands of kept pages
-        (10,000 at N = 5,000) costs this process nothing but reading the answer. Only
-        for many files and with a second core; else each is looked at when asked."""
+        (10,900 at N = 5,000) costs this process nothing but reading the answer. The
+        child also lists their folders for a killed build's temporary files (see
+        :meth:`publish`). Only for many files and with a second core; else each is
+        looked at when asked."""
         from feeds.parallel import workers
-        from feeds.signals import held_signals
+        from feeds.signals import die_with_parent, held_signals
 
         self.forget_ahead()
         if len(owned) < LOOK_AHEAD_FROM or workers() < 2:
@@ -556,11 +558,9 @@ class OutputDir:
             os.close(read)
             os.close(write)
             return
-        if pid == 0:  # the child: one byte per file, 1 where intact; nothing else is touched
+        if pid == 0:  # the child: a byte per file (1: intact), then the leftovers as JSON
             code = 1
             try:
-                from feeds.signals import die_with_parent
-
                 os.close(read)
                 die_with_parent(parent)
                 found = self._intact_one_by_one(paths, owned)
