@@ -799,6 +799,8 @@ class OutputDir:
         listed = {**listed, **self._leftovers_in(wanted - listed.keys())}
         for folder in wanted:
             for name in listed.get(folder, ()):
+                if not name.startswith(TMP_PREFIX) or "/" in name:
+                    continue  # only the tool's own names, in that folder
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(folder, name))
 
