@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from feeds.model import ParseOptions
     from feeds.render import Prepared
     from feeds.sources import SourceFile
-    from feeds.spool import Spooled
+    from feeds.spool import Fragments, Spooled
 
 
 IN_MEMORY_ENTRIES = 1000
@@ -242,19 +242,12 @@ def _with_page(issue: Issue, config: Config) -> Issue:
     return with_page_urls([issue], config)[0]
 
 
-class _AtHand(dict[str, tuple[bytes, ...]]):
-    """Serialised entries made by this build, kept in memory up to
-    :data:`AT_HAND_BYTES` so that writing the feeds need not read them back."""
+def _at_hand() -> Fragments:
+    """Serialised entries made by this build, kept so that writing the feeds need not
+    read them back from the store: :data:`AT_HAND_BYTES` in memory, the rest spooled."""
+    from feeds.spool import Fragments
 
-    used = 0
-
-    def keep(self, fragments: dict[str, tuple[bytes, ...]]) -> None:
-        for key, made in fragments.items():
-            size = sum(len(part) for part in made)
-            if self.used + size > AT_HAND_BYTES:
-                return
-            self.used += size
-            self[key] = made
+    return Fragments(AT_HAND_BYTES)
 
 
 def _entry_rows(entries: Sequence[Entry | Serialised]) -> list[list[str]]:
@@ -381,7 +374,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     records: dict[tuple[int, int], tuple[Revisions, Sequence[RevisionRecord]]] = {}
     prepared = {}
     digests: dict[str, Serialised] = {}
-    at_hand = _AtHand()
+    at_hand = _at_hand()
     written: set[tuple[str, str]] = set()  # the (issue key, context) of entries made now
 
     def add_entries(issue: str, context: str, rows: Sequence[Sequence[str]]) -> None:
@@ -525,7 +518,9 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     del missing, serialised
 
     def fetch(keys: Sequence[str], name: str) -> Iterator[bytes]:
-        return store.fragments(keys, name, names.index(name), at_hand)
+        slot = names.index(name)
+        kept = at_hand.each(keys, slot)
+        return kept if kept is not None else store.fragments(keys, name, slot, at_hand)
 
     files: dict[str, Content] = dict.fromkeys(kept_pages.values(), KEEP)
     sizes = {info.path: len(info.entries) for info in feeds}
@@ -540,6 +535,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     files.update(pages)
     files["feeds.opml"] = opml(feeds, config)
     published = out.publish(files, owned)
+    at_hand.close()
     store.forget_fragments_except(set(needed))
     store.update_published(out.key, published.rows, owned)
     store.save_digests(digest_records(feeds))

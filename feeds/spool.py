@@ -1,5 +1,6 @@
-"""Pages made long before they are written, kept in a temporary file rather than in
-memory, so that a cold build of a long history does not hold every page at once."""
+"""Pages and serialised entries made long before they are written, kept in a temporary
+file rather than in memory, so that a cold build of a long history does not hold every
+page or entry at once."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import errno
 import hashlib
 import os
 import tempfile
-from collections.abc import Iterator
-from typing import IO
+from array import array
+from collections.abc import Iterator, Mapping, Sequence
+from typing import IO, overload
 
 SPOOL_IN_MEMORY = 4 << 20  # bytes of pages held in memory before the spool file is used
 
@@ -134,3 +136,126 @@ class SpooledPage:
             return data
         self._flush()
         return Spooled(self.spool.file, self.parts, self.digest.hexdigest(), self.total)
+
+
+
+class Fragments(Mapping[str, Sequence[bytes]]):
+    """Serialised entries by key (a tuple of fragments each, one per format), kept
+    until the feeds are written: in memory up to a budget, the rest in an unnamed
+    temporary file, each fragment read back with one ``pread``: much cheaper than
+    querying the store for it. A key that could not be written there is not kept
+    (the store has it too)."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.used = 0
+        self.held: dict[str, tuple[bytes, ...]] = {}
+        self.at: dict[str, int] = {}  # key -> index of its first fragment in the arrays
+        self.offsets = array("q")  # where each fragment in the file starts
+        self.sizes = array("q")
+        self.width = 0  # fragments per key: the build's formats
+        self.file: IO[bytes] | None = None
+        self.end = 0
+
+    def keep(self, made: Mapping[str, tuple[bytes, ...]]) -> None:
+        spill: list[tuple[str, tuple[bytes, ...]]] = []
+        for key, parts in made.items():
+            size = sum(len(part) for part in parts)
+            if self.used + size <= self.budget:
+                self.used += size
+                self.held[key] = parts
+            elif parts and len(parts) == (self.width or len(parts)):
+                self.width = len(parts)
+                spill.append((key, parts))
+        if spill:
+            self._spill(spill)
+
+    def _spill(self, items: list[tuple[str, tuple[bytes, ...]]]) -> None:
+        data = b"".join(part for _, parts in items for part in parts)
+        try:
+            if self.file is None:
+                self.file = tempfile.TemporaryFile(prefix="feeds-entries-")  # noqa: SIM115
+            view, at = memoryview(data), self.end
+            while view:
+                done = os.pwrite(self.file.fileno(), view, at)
+                view, at = view[done:], at + done
+        except OSError:
+            return  # not kept: read from the store
+        offset = self.end
+        self.end += len(data)
+        for key, parts in items:
+            self.at[key] = len(self.offsets)
+            for part in parts:
+                self.offsets.append(offset)
+                self.sizes.append(len(part))
+                offset += len(part)
+
+    def __getitem__(self, key: str) -> Sequence[bytes]:
+        held = self.held.get(key)
+        if held is not None:
+            return held
+        return _Spilled(self, self.at[key])
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.held or key in self.at
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.held
+        yield from self.at
+
+    def __len__(self) -> int:
+        return len(self.held) + len(self.at)
+
+    def each(self, keys: Sequence[str], slot: int) -> Iterator[bytes] | None:
+        """Fragment ``slot`` of each key, in order; None unless every key is kept."""
+        held, at = self.held, self.at
+        if not all(key in held or key in at for key in keys):
+            return None
+        return self._each(keys, slot)
+
+    def _each(self, keys: Sequence[str], slot: int) -> Iterator[bytes]:
+        held, at, offsets, sizes = self.held, self.at, self.offsets, self.sizes
+        fd = self.file.fileno() if self.file is not None else -1
+        pread = os.pread
+        for key in keys:
+            parts = held.get(key)
+            if parts is not None:
+                yield parts[slot]
+            else:
+                first = at[key] + slot
+                yield pread(fd, sizes[first], offsets[first])
+
+    def read(self, at: int) -> bytes:
+        """The fragment at index ``at`` of the arrays, from the file."""
+        assert self.file is not None
+        return os.pread(self.file.fileno(), self.sizes[at], self.offsets[at])
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
+class _Spilled(Sequence[bytes]):
+    """One key's fragments in a :class:`Fragments` file, each read when asked for."""
+
+    __slots__ = ("first", "kept")
+
+    def __init__(self, kept: Fragments, first: int) -> None:
+        self.kept = kept
+        self.first = first
+
+    @overload
+    def __getitem__(self, slot: int) -> bytes: ...
+    @overload
+    def __getitem__(self, slot: slice) -> Sequence[bytes]: ...
+
+    def __getitem__(self, slot: int | slice) -> bytes | Sequence[bytes]:
+        if isinstance(slot, slice):
+            return [self[i] for i in range(self.kept.width)[slot]]
+        if not -self.kept.width <= slot < self.kept.width:
+            raise IndexError(slot)
+        return self.kept.read(self.first + slot % self.kept.width)
+
+    def __len__(self) -> int:
+        return self.kept.width

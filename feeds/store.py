@@ -453,7 +453,7 @@ class Store:
                              for name, data in zip(formats, made, strict=True)))
 
     def fragments(self, keys: Sequence[str], name: str, slot: int,
-                  at_hand: Mapping[str, tuple[bytes, ...]] | None = None) -> Iterator[bytes]:
+                  at_hand: Mapping[str, Sequence[bytes]] | None = None) -> Iterator[bytes]:
         """The bytes of each key in format ``name`` (at ``slot`` of ``at_hand``'s
         tuples), in order, a batch at a time: from ``at_hand`` when there, else stored."""
         at_hand = at_hand or {}
