@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 
 IN_MEMORY_ENTRIES = 1000
-AT_HAND_BYTES = 64 << 20  # serialised entries kept in memory by a build that makes them
+AT_HAND_BYTES = 16 << 20  # serialised entries kept in memory by a build that makes them (the rest spooled)
 
 
 @dataclass(frozen=True)
