@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from feeds.model import ParseError
-from feeds.parser import parse_issue
+from feeds.parser import _CONTROL_BYTE, has_control_byte, parse_issue
 
 SEED_TEXT = SEED.read_text(encoding="utf-8")
 CJK = st.characters(min_codepoint=0x4E00, max_codepoint=0x9FA5)
@@ -98,3 +98,15 @@ def test_generated_issues_round_trip(name: str, year: int, number: int,
     want = [(s, [(a.title, a.url, a.summary) for a in arts]) for s, arts in sections]
     assert got == want
     assert all(d.level == "warning" and "same URL" in d.message for d in result.diagnostics)
+
+
+_BYTES = st.binary() | st.lists(st.sampled_from(
+    [b"\x00", b"\x08", b"\x09", b"\x0a", b"\x0d", b"\x1f", b"\x7f", b"\xc2", b"\x80", b"\x9f",
+     b"\xa0", b"\xc2\x80", b"\xc2\x9f", b"\xc2\xa0", b"\xc3\x80", "云·计算".encode()]),
+    max_size=40).map(b"".join)
+
+
+@settings(max_examples=2000, deadline=None)
+@given(_BYTES)
+def test_the_control_byte_check_agrees_with_its_pattern(data: bytes) -> None:
+    assert has_control_byte(data) is (_CONTROL_BYTE.search(data) is not None)
