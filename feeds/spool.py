@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, overload
 
 SPOOL_IN_MEMORY = 4 << 20  # bytes of pages held in memory before the spool file is used
+_IOV_MAX = 1024  # buffers one pwritev takes
 
 
 class Spooled:
@@ -171,21 +172,25 @@ class Fragments(Mapping[str, Sequence[bytes]]):
             self._spill(spill)
 
     def _spill(self, items: list[tuple[str, tuple[bytes, ...]]]) -> None:
-        data = b"".join(part for _, parts in items for part in parts)
+        parts = [part for _, made in items for part in made]
+        size = sum(len(part) for part in parts)
         try:
             if self.file is None:
                 self.file = tempfile.TemporaryFile(prefix="feeds-entries-")  # noqa: SIM115
-            view, at = memoryview(data), self.end
-            while view:
-                done = os.pwrite(self.file.fileno(), view, at)
-                view, at = view[done:], at + done
+            fd = self.file.fileno()
+            done = os.pwritev(fd, parts, self.end) if len(parts) <= _IOV_MAX else 0
+            if done < size:  # written in part (or too many parts for one call): the rest
+                view, at = memoryview(b"".join(parts))[done:], self.end + done
+                while view:
+                    done = os.pwrite(fd, view, at)
+                    view, at = view[done:], at + done
         except OSError:
             return  # not kept: read from the store
         offset = self.end
-        self.end += len(data)
-        for key, parts in items:
+        self.end += size
+        for key, made in items:
             self.at[key] = len(self.offsets)
-            for part in parts:
+            for part in made:
                 self.offsets.append(offset)
                 self.sizes.append(len(part))
                 offset += len(part)

@@ -51,12 +51,31 @@ def test_no_room_for_the_file_keeps_nothing(monkeypatch: pytest.MonkeyPatch) -> 
         raise OSError(28, "No space left on device")
 
     kept = Fragments(budget=0)
+    monkeypatch.setattr(os, "pwritev", full)
     monkeypatch.setattr(os, "pwrite", full)
     kept.keep({"a": (b"x",)})
     assert "a" not in kept and kept.end == 0
     monkeypatch.undo()
     kept.keep({"b": (b"yz",)})
     assert list(kept.each(["b"], 0) or []) == [b"yz"]
+
+
+def test_a_short_write_is_finished_and_many_parts_are_written_joined(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    pwritev = os.pwritev
+
+    def short(fd: int, parts: list[bytes], offset: int) -> int:
+        return pwritev(fd, [parts[0][:1]], offset)  # one byte only
+
+    monkeypatch.setattr(os, "pwritev", short)
+    kept = Fragments(budget=0)
+    kept.keep({"a": (b"abc", b"de"), "b": (b"f", b"")})
+    assert [list(kept[k]) for k in "ab"] == [[b"abc", b"de"], [b"f", b""]]
+    monkeypatch.undo()
+    many = {f"k{n}": (str(n).encode(), b"-") for n in range(600)}  # 1,200 parts
+    kept.keep(many)
+    assert list(kept.each(list(many), 0) or []) == [str(n).encode() for n in range(600)]
+    assert kept["b"][0] == b"f" and kept.end == 6 + sum(len(str(n)) + 1 for n in range(600))
 
 
 def _issues(root: Path) -> Path:
