@@ -238,6 +238,7 @@ def build(issues_dir: Path, output: Path, config_path: str | None, state_dir: Pa
     changed are replaced, each atomically.
     """
     config = _config(config_path, base_url=base_url)
+    _refuse_output_with_sources(output, config_path, issues_dir)
     if publish_to is None and config.publish.get("on_build"):
         publish_to = _publish_target(None, config)
     changed: list[str] = []
@@ -249,6 +250,19 @@ def build(issues_dir: Path, output: Path, config_path: str | None, state_dir: Pa
         _ping_hubs(config, changed)
     if code:
         sys.exit(code)
+
+
+def _refuse_output_with_sources(output: Path, config_path: str | None,
+                                issues_dir: Path | None) -> None:
+    """Exit 2 when ``output`` is or holds the issues folder or the project folder (the
+    config file's): publishing it would publish them too, and a build would write into them."""
+    where = output.resolve()
+    project = Path(config_path or DEFAULT_CONFIG).parent
+    for folder, what in ((issues_dir, "the issues folder"), (project, "the project folder")):
+        if folder is not None and folder.resolve().is_relative_to(where):
+            echo(f"feeds: error: {output}: the output folder is or holds {what} "
+                 f"{folder.resolve()}; choose another --output folder", err=True)
+            sys.exit(EXIT_USAGE)
 
 
 def _build_and_report(issues_dir: Path, output: Path, config: Config, state: Path, wait: float,
@@ -353,9 +367,40 @@ def _rebuild(issues_dir: Path, output: Path, config: Config, state: Path) -> Non
     _build_and_report(issues_dir, output, config, state, 60.0, False, False)
 
 
+PREVIEW = "preview"  # the preview's folder, in the state folder: output/ never sees it
+
+
+def _browser_url(bind: str, port: int) -> str:
+    """The URL of the server at ``bind``: an address meaning "every interface" (``0.0.0.0``,
+    ``::``) is no address a browser can open, so such a server is named by its loopback one."""
+    host = {"0.0.0.0": "127.0.0.1", "": "127.0.0.1", "::": "::1"}.get(bind, bind)
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def _fresh_preview(preview: Path, url: str) -> int:
+    """Empty the preview's site when it was built for another URL (another port): its
+    files, archive pages most of all, would pile up run after run. Return the exit code."""
+    import shutil
+
+    site, record = preview / "site", preview / "url"
+    try:
+        if record.is_file() and record.read_text(encoding="utf-8") == url:
+            return 0
+        if site.is_symlink():
+            site.unlink()
+        elif site.exists():
+            shutil.rmtree(site)
+        preview.mkdir(parents=True, exist_ok=True)
+        record.write_text(url, encoding="utf-8")
+    except OSError as exc:
+        echo(f"feeds: error: {exc.filename or preview}: cannot prepare the preview: "
+             f"{exc.strerror}", err=True)
+        return EXIT_WRITE
+    return 0
+
+
 @cli.command()
 @issues_option
-@output_option
 @config_option
 @state_option
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
@@ -363,13 +408,13 @@ def _rebuild(issues_dir: Path, output: Path, config: Config, state: Path) -> Non
 @click.option("--bind", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--watch", is_flag=True, help="Rebuild whenever the issues change.")
 @click.option("-v", "--verbose", is_flag=True, help="Log every request.")
-def serve(issues_dir: Path, output: Path, config_path: str | None, state_dir: Path | None,
+def serve(issues_dir: Path, config_path: str | None, state_dir: Path | None,
           port: int, bind: str, watch: bool, verbose: bool) -> None:
-    """Build with base_url set to the local address, then serve the output folder.
+    """Build a preview with base_url set to the local address, and serve it.
 
-    Point a feed reader at the printed address to try the feeds before
-    publishing. Run `feeds build` again before you publish: the files now hold
-    local URLs.
+    The preview is built into preview/ in the state folder, with a state of its
+    own: the output folder and the build's state are never touched. Point a feed
+    reader at the printed address to try the feeds before publishing.
     """
     import threading
 
@@ -377,27 +422,25 @@ def serve(issues_dir: Path, output: Path, config_path: str | None, state_dir: Pa
     from feeds.serve import watch as watch_issues
     from feeds.sources import find_issue_files, fingerprint, read_files
 
-    _config(config_path)
+    preview = _state(state_dir, config_path, _config(config_path)) / PREVIEW
+    site, state = preview / "site", preview / "state"
     try:
-        server = make_server(output, bind, port, verbose)
+        server = make_server(site, bind, port, verbose)
     except OSError as exc:
         echo(f"feeds: error: cannot listen on {bind}:{port}: {exc.strerror}", err=True)
         sys.exit(EXIT_USAGE)
-    host = f"[{bind}]" if ":" in bind else bind
-    local = f"http://{host}:{server.server_address[1]}/"
+    local = _browser_url(bind, server.server_address[1])
     config = _config(config_path, base_url=local)
-    state = _state(state_dir, config_path, config)
-    code = _build_and_report(issues_dir, output, config, state, 60.0, False, False)
+    code = _fresh_preview(preview, local) or \
+        _build_and_report(issues_dir, site, config, state, 60.0, False, False)
     if code:
         server.server_close()
         sys.exit(code)
-    echo(f"serving {output} at {local} (Ctrl-C to stop)")
-    echo(f"note: {output} now holds URLs for {local}; run 'feeds build' before publishing",
-         err=True)
+    echo(f"serving {site} at {local} (Ctrl-C to stop)")
     stop = threading.Event()
     if watch:
         watch_issues(lambda: fingerprint(read_files(find_issue_files([issues_dir]))),
-                     partial(_rebuild, issues_dir, output, config, state), stop)
+                     partial(_rebuild, issues_dir, site, config, state), stop)
     try:
         server.serve_forever()
     except Interrupted:
@@ -447,6 +490,7 @@ def publish(target: str | None, output: Path, config_path: str | None, state_dir
     before what links to it. A rerun after a failure completes the job.
     """
     config = _config(config_path)
+    _refuse_output_with_sources(output, config_path, None)
     code = _publish_and_report(output, _state(state_dir, config_path, config),
                                _publish_target(target, config), config, delete, dry_run, quiet,
                                wait)
@@ -462,6 +506,7 @@ def _publish_and_report(output: Path, state: Path, target_text: str, config: Con
     The build lock is held throughout, so that no build changes the files half-way.
     """
     from feeds import publish as storage
+    from feeds.links import LinkReader
     from feeds.writer import LockError, OutputDir, WriteError
 
     folder = OutputDir(output, state)
@@ -477,7 +522,13 @@ def _publish_and_report(output: Path, state: Path, target_text: str, config: Con
             files = _owned_files(folder)
             if not files:
                 return _nothing_to_publish(output)
-            plan = storage.plan(files, target, client, delete, conn)
+            stale = folder.no_longer_built(rel for rel, _ in files) if delete else set()
+            plan = storage.plan(files, target, client, delete, conn, stale,
+                                LinkReader(config.base_url))
+            if not quiet or dry_run:
+                for rel, source in sorted(plan.linked.items()):
+                    echo(f"kept {target.url(rel)}: no longer built, but "
+                         f"{target.url(source)} links to it")
             if dry_run:
                 _print_plan(plan, target)
                 return 0
@@ -515,14 +566,15 @@ def _folder_failed(exc: Exception) -> int:
 
 
 def _owned_files(folder: OutputDir) -> list[tuple[str, Path]]:
-    """The files of ``folder`` that a build published (its manifest); any other file found
-    there (copied in by hand, a key, notes) is named in a warning and never uploaded."""
+    """The files of ``folder`` that a build published (its manifest), and the archive pages
+    it kept (:meth:`~feeds.writer.OutputDir.archive_page`); any other file found there (copied
+    in by hand, a key, notes) is named in a warning and never uploaded."""
     from feeds.hosting import published_files
 
     owned = folder.owned()
     files = []
     for rel, path in published_files(folder.root):
-        if rel in owned:
+        if rel in owned or folder.archive_page(rel):
             files.append((rel, path))
         else:
             echo(f"feeds: warning: {path}: not written by feeds; not uploaded", err=True)

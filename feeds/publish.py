@@ -21,13 +21,15 @@ import json
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from feeds.hosting import Policy, policy
+from feeds.hosting import Policy, content_named, policy
+
+Links = Callable[[str, bytes], set[str]]  # a file's path and bytes → the paths it links to
 
 MANIFEST = ".feeds-publish.json"
 MANIFEST_LIMIT = 64 << 20  # a larger "manifest" is not ours: read no more than this
@@ -106,6 +108,7 @@ class Plan:
     manifest_current: bool  # the bucket's manifest already says what ``kept`` says
     requests: int
     seconds: float
+    linked: dict[str, str] = field(default_factory=dict)  # kept for a link: path → one linking it
 
 
 @dataclass(frozen=True)
@@ -215,9 +218,14 @@ def _metadata(client: Any, target: Target, rel: str) -> dict[str, str]:
 
 
 def plan(files: Sequence[tuple[str, Path]], target: Target, client: Any, delete: bool,
-         conn: Connection = Connection()) -> Plan:
+         conn: Connection = Connection(), stale: Collection[str] = (),
+         links: Links | None = None) -> Plan:
     """Compare ``files`` (path in the bucket under the prefix, local path) with the bucket.
-    Raises PublishError."""
+
+    With ``delete``, objects the tool uploaded and no file stands for, and ``stale``
+    files (no longer built), are deleted (or not uploaded) unless content-named (never
+    deleted) or linked by an object that stays (``links`` reads a file's links; without
+    it nothing is kept for its links). Raises PublishError."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     started = time.perf_counter()
@@ -227,10 +235,24 @@ def plan(files: Sequence[tuple[str, Path]], target: Target, client: Any, delete:
     except (BotoCoreError, ClientError) as exc:
         raise _settings_error(exc, target, conn) from None
     requests += 1
+    dropped: set[str] = set()
+    linked_from: dict[str, str] = {}
+    if delete:
+        dropped = {rel for rel in stale if not content_named(rel)}
+        dropped |= {rel for rel, etag in listed.items()
+                    if rel != MANIFEST and not content_named(rel)
+                    and manifest.get(rel, {}).get("etag") == etag}  # metadata is copied too
+        dropped -= {rel for rel, _ in files if rel not in stale}
+        if dropped and links is not None:
+            linked_from, more = _linked(files, dropped, listed, manifest, target, client, links)
+            dropped -= set(linked_from)
+            requests += more
     uploads: list[Upload] = []
     kept: dict[str, dict[str, str]] = {}
     local = set()
     for rel, path in files:
+        if rel in dropped:
+            continue
         local.add(rel)
         try:
             with path.open("rb") as handle:
@@ -251,18 +273,54 @@ def plan(files: Sequence[tuple[str, Path]], target: Target, client: Any, delete:
                 kept[rel] = want
                 continue
         uploads.append(Upload(rel, path, size, sha, pol, rel not in listed))
-    deletes = []
-    for rel, etag in sorted(listed.items()) if delete else ():
-        if rel in local or rel == MANIFEST:
-            continue
-        if manifest.get(rel, {}).get("etag") == etag:  # metadata is copied with an object
-            deletes.append(rel)
+    deletes = sorted(rel for rel in dropped if rel in listed)
     for rel, record in manifest.items():  # keep owning what stays in the bucket
         if rel not in local and rel not in deletes and listed.get(rel) == record.get("etag"):
             kept[rel] = record
     uploads.sort(key=lambda u: (u.policy.tier, not u.new, u.rel))
     return Plan(tuple(uploads), tuple(deletes), kept, kept == manifest, requests,
-                time.perf_counter() - started)
+                time.perf_counter() - started, linked_from)
+
+
+def _linked(files: Sequence[tuple[str, Path]], dropped: set[str], listed: dict[str, str],
+            manifest: dict[str, dict[str, str]], target: Target, client: Any,
+            links: Links) -> tuple[dict[str, str], int]:
+    """Which of ``dropped`` an object that stays links to, however indirectly (through
+    another of them, kept for that), each with one object linking to it; and the
+    requests it took. What stays: the files, and the tool's objects no file stands for
+    that are not dropped (old archive pages: read from the bucket)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    paths = dict(files)
+    requests = 0
+
+    def read(rel: str) -> bytes:
+        nonlocal requests
+        if rel in paths:
+            try:
+                return paths[rel].read_bytes()
+            except OSError as exc:
+                raise PublishError(f"{paths[rel]}: cannot read: {exc.strerror}") from None
+        try:
+            answer = client.get_object(Bucket=target.bucket, Key=target.key(rel))
+            requests += 1
+            return bytes(answer["Body"].read(MANIFEST_LIMIT))
+        except (BotoCoreError, ClientError) as exc:
+            raise PublishError(f"{target.url(rel)}: cannot read: {_reason(exc)}") from None
+
+    left = set(dropped)
+    found: dict[str, str] = {}
+    ours = {rel for rel, etag in listed.items() if manifest.get(rel, {}).get("etag") == etag}
+    todo = sorted((set(paths) | (ours - {MANIFEST})) - dropped)
+    while todo and left:
+        reached = []
+        for rel in todo:
+            for target_rel in sorted(links(rel, read(rel)) & left):
+                found[target_rel] = rel
+                left.discard(target_rel)
+                reached.append(target_rel)
+        todo = [rel for rel in reached if rel in paths or rel in listed]
+    return found, requests
 
 
 def _put(client: Any, target: Target, upload: Upload) -> dict[str, str]:

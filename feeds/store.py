@@ -854,3 +854,24 @@ def published_paths(folder: Path, output: str) -> list[str]:
             db.close()
     except sqlite3.Error:
         return []
+
+
+def built_paths(folder: Path, output: str) -> set[str] | None:
+    """The files the last build into ``output`` made or kept (:meth:`Store.save_build`'s
+    list; a file of the manifest not in it is one the build no longer produces), read
+    only; None when there is no such record or it cannot be read."""
+    path = folder / DATABASE
+    if not path.is_file():
+        return None
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_SECONDS)
+        try:
+            if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+                return None
+            row = db.execute("SELECT files FROM builds WHERE output = ?", (output,)).fetchone()
+        finally:
+            db.close()
+        files = _unpacked(row[0]) if row is not None else None
+    except (sqlite3.Error, TypeError, ValueError, zlib.error):
+        return None
+    return {f for f in files if isinstance(f, str)} if isinstance(files, list) else None

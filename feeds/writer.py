@@ -31,7 +31,7 @@ from filelock import FileLock, Timeout
 
 from feeds.signals import at_stop
 from feeds.spool import Spooled
-from feeds.store import PublishedRow, published_paths
+from feeds.store import PublishedRow, built_paths, published_paths
 
 LOCK = "build.lock"
 TMP_PREFIX = ".feeds-tmp-"
@@ -499,6 +499,25 @@ class OutputDir:
         return {rel for rel in published_paths(self.state, self.key)
                 if not (self.root / rel).is_symlink() and (self.root / rel).is_file()}
 
+    def no_longer_built(self, owned: Iterable[str]) -> set[str]:
+        """Which of ``owned`` the last build kept without making them (a feed or page it
+        no longer produces; never an archive page); none when that build's record is lost."""
+        from feeds.hosting import content_named
+
+        built = built_paths(self.state, self.key) if self.state is not None else None
+        if built is None:
+            return set()
+        return {rel for rel in owned if rel not in built and not content_named(rel)}
+
+    def archive_page(self, rel: str) -> bool:
+        """Whether the file at ``rel`` is an archive page the tool wrote, one the state no
+        longer lists (kept by a build of an older version, or before the state was lost):
+        content-named, in an ``archive/`` folder and carrying the generator mark."""
+        from feeds.hosting import content_named
+
+        return (rel.startswith("archive/") or "/archive/" in rel) and content_named(rel) \
+            and _carries_mark(self.root / rel, rel)
+
     def intact(self, files: Sequence[str], owned: Mapping[str, PublishedRow]) -> bool:
         """Whether every file the last build published is still as it left it."""
         root = os.fspath(self.root)
@@ -724,7 +743,7 @@ class OutputDir:
         changed = tuple(rel for rel in targets if rel not in same)
         self.replaced.extend(changed)
         stale = self.stale(set(files), owned)
-        for rel in stale:
+        for rel in (*stale, *self.superseded(files, owned)):
             rows[rel] = owned[rel]
         self._remove_legacy_state()
         return Publication(changed, tuple(unchanged), stale, rows)
@@ -851,6 +870,15 @@ class OutputDir:
         root = os.fspath(self.root)
         return tuple(p for p in self.stale_candidates(produced, owned)
                      if os.path.exists(os.path.join(root, p)))
+
+    @staticmethod
+    def superseded(produced: Mapping[str, object], owned: Iterable[str]) -> list[str]:
+        """Content-named files (old archive pages) published before and no longer
+        produced: kept on purpose, so still the tool's own, and ``feeds publish``
+        uploads them (their rows stay in the manifest; :meth:`owned` skips one since removed)."""
+        from feeds.hosting import content_named
+
+        return [p for p in owned if p not in produced and content_named(p)]
 
     @staticmethod
     def stale_candidates(produced: set[str], owned: Iterable[str]) -> tuple[str, ...]:

@@ -449,7 +449,7 @@ def test_serve_builds_and_serves_with_content_types(project: Path) -> None:
         while line and not line.startswith("serving"):
             line = proc.stdout.readline()
         local = f"http://127.0.0.1:{port}/"
-        assert line == f"serving output at {local} (Ctrl-C to stop)\n"
+        assert line == f"serving .feeds/preview/site at {local} (Ctrl-C to stop)\n"
         assert _get(local + "atom.xml")[:2] == (200, "application/atom+xml")
         assert _get(local + "rss.xml")[:2] == (200, "application/rss+xml")
         assert _get(local + "sections/fen-bu-shi-xi-tong/rss.xml")[:2] == (200, "application/rss+xml")
@@ -457,7 +457,10 @@ def test_serve_builds_and_serves_with_content_types(project: Path) -> None:
         status, kind, body = _get(local)
         assert (status, kind) == (200, "text/html; charset=utf-8")
         assert f'href="{local}atom.xml"'.encode() in body
-        assert not [p for p in (project / "output").rglob(".*")]  # no state in output/
+        assert not (project / "output").exists()  # the preview is built elsewhere
+        site = project / ".feeds" / "preview" / "site"
+        assert (site / "atom.xml").read_bytes() == _get(local + "atom.xml")[2]
+        assert not [p for p in site.rglob(".*")]  # its state is not in it
         (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
         deadline = time.monotonic() + 15
         while b"xin-lan-mu" not in _get(local + "feeds.opml")[2]:
