@@ -475,7 +475,8 @@ def _ping_hubs(config: Config, changed: Sequence[str]) -> None:
 @config_option
 @state_option
 @click.option("--delete", is_flag=True,
-              help="Also delete objects this tool uploaded earlier that are no longer published.")
+              help="Also delete objects this tool uploaded that are no longer built (never an "
+                   "archive page, nor one that an object staying links to).")
 @click.option("-n", "--dry-run", is_flag=True, help="List what would be uploaded or deleted.")
 @click.option("--wait", default=60.0, show_default=True, type=click.FloatRange(min=0),
               help="Seconds to wait for a running build's lock before giving up (exit 3).")

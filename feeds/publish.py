@@ -9,7 +9,8 @@ manifest's (changed by someone else, or uploaded by a run that was cut short)
 is asked for its metadata instead. Uploads go tier by tier (``hosting``), and
 inside a tier new objects before changed ones, so what is linked arrives
 before what links to it; deletions, only of the tool's own objects (in its manifest with
-the same ETag: metadata travels with a copy, so it proves nothing), come last.
+the same ETag: metadata travels with a copy, so it proves nothing), never of a
+content-named one nor of one that an object staying links to, come last.
 It knows object storage and the hosting table, nothing of feeds or Markdown.
 """
 
@@ -29,7 +30,7 @@ from typing import Any
 
 from feeds.hosting import Policy, content_named, policy
 
-Links = Callable[[str, bytes], set[str]]  # a file's path and bytes → the paths it links to
+Links = Callable[[str, bytes, Collection[str]], set[str]]  # a file → which of those it links to
 
 MANIFEST = ".feeds-publish.json"
 MANIFEST_LIMIT = 64 << 20  # a larger "manifest" is not ours: read no more than this
@@ -311,11 +312,15 @@ def _linked(files: Sequence[tuple[str, Path]], dropped: set[str], listed: dict[s
     left = set(dropped)
     found: dict[str, str] = {}
     ours = {rel for rel, etag in listed.items() if manifest.get(rel, {}).get("etag") == etag}
-    todo = sorted((set(paths) | (ours - {MANIFEST})) - dropped)
+    # archive pages first: they are what names a feed no longer built
+    todo = sorted((set(paths) | (ours - {MANIFEST})) - dropped,
+                  key=lambda rel: (not content_named(rel), rel))
     while todo and left:
         reached = []
         for rel in todo:
-            for target_rel in sorted(links(rel, read(rel)) & left):
+            if not left:
+                break
+            for target_rel in sorted(links(rel, read(rel), left)):
                 found[target_rel] = rel
                 left.discard(target_rel)
                 reached.append(target_rel)
