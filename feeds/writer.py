@@ -742,8 +742,9 @@ class OutputDir:
                     pass
         changed = tuple(rel for rel in targets if rel not in same)
         self.replaced.extend(changed)
-        stale = self.stale(set(files), owned)
-        for rel in (*stale, *self.superseded(files, owned)):
+        gone = [p for p in owned if p not in files]  # one pass, no set of every path
+        stale = self.stale(set(), gone)
+        for rel in (*stale, *self.superseded(files, gone)):
             rows[rel] = owned[rel]
         self._remove_legacy_state()
         return Publication(changed, tuple(unchanged), stale, rows)

@@ -91,6 +91,8 @@ class Site:
         result = CliRunner().invoke(cli, [
             "publish", f"s3://{self.name}/p", "--output", str(self.root / "output"),
             "--config", str(self.root / "feeds.toml"), *extra])
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
         return result.exit_code, result.stdout, result.stderr
 
     def keys(self) -> set[str]:
