@@ -312,9 +312,10 @@ def _linked(files: Sequence[tuple[str, Path]], dropped: set[str], listed: dict[s
     left = set(dropped)
     found: dict[str, str] = {}
     ours = {rel for rel, etag in listed.items() if manifest.get(rel, {}).get("etag") == etag}
-    # archive pages first: they are what names a feed no longer built
+    # archive pages first (they are what names a feed no longer built), then the other
+    # files, and only then what must be read from the bucket
     todo = sorted((set(paths) | (ours - {MANIFEST})) - dropped,
-                  key=lambda rel: (not content_named(rel), rel))
+                  key=lambda rel: (rel not in paths, not content_named(rel), rel))
     while todo and left:
         reached = []
         for rel in todo:
