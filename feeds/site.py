@@ -6,9 +6,11 @@ LockError or WriteError and prints nothing.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sqlite3
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -233,6 +235,20 @@ def _prepare_stored(item: tuple[int, int, datetime, str, bool, Revisions], spool
                          revisions, articles, edited)
 
 
+def _prepare_summary(item: tuple[IssueSummary, bytes | None, bool, Revisions], config: Config,
+                     options: ParseOptions, revisions: Revisions) -> Prepared:
+    """An issue of the catalog not parsed in this run, serialised (in a worker) as
+    :func:`_prepare_stored` does a fresh one: ``item`` holds its summary, its stored
+    parse result as JSON (None: its file is parsed again), whether it was edited, and
+    the records that date its articles."""
+    from feeds.loader import issue_from
+    from feeds.render import prepare_issue
+
+    summary, blob, edited, articles = item
+    return prepare_issue(_with_page(issue_from(blob, summary, options), config), config,
+                         revisions, articles, edited)
+
+
 def _with_page(issue: Issue, config: Config) -> Issue:
     """The issue as the feeds show it: with the web edition, linked to its own page."""
     if not config.pages:
@@ -339,9 +355,9 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     )
     from feeds.cache import FRAGMENT_CODE, PARSE_CODE
     from feeds.formats import enabled
-    from feeds.loader import StoredMarks, load_catalog, load_issue
+    from feeds.loader import StoredMarks, _summary, issue_blob, load_catalog, load_issue
     from feeds.pages import opml
-    from feeds.parallel import parallel_imap
+    from feeds.parallel import parallel_fed, parallel_imap
     from feeds.render import (
         PARALLEL_MIN_ISSUES,
         digest_records,
@@ -381,6 +397,23 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         written.add((issue, context))
         store.add_entries(issue, context, rows)
 
+    def prepare_each(issues: Sequence[IssueSummary]
+                     ) -> Iterator[tuple[IssueSummary, Revisions, Prepared]]:
+        """Issues not parsed in this run, each with the records that dated its articles,
+        prepared on all cores from their stored parse results, one chunk in flight at a
+        time: as a cold build prepares the fresh ones, without holding whole entries."""
+        sent: deque[Revisions] = deque()
+
+        def feed(issue: IssueSummary) -> tuple[IssueSummary, bytes | None, bool, Revisions]:
+            number = (issue.year, issue.number)
+            sent.append(corrections.known(store, [number])[number])
+            return issue, issue_blob(issue, catalog, store), issue.path in edited, sent[-1]
+
+        made = parallel_fed(partial(_prepare_summary, config=config, options=options,
+                                    revisions=revisions), issues, feed, PARALLEL_MIN_ISSUES)
+        for issue, ready in zip(issues, made, strict=True):
+            yield issue, sent.popleft(), ready
+
     def save_records() -> None:
         # entries stored under other contexts were dated by the records replaced now:
         # reused, they would disagree with what making them again gives
@@ -389,6 +422,15 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
 
     if config.archive_page_size or not (config.max_items and config.section_max_items and (
             config.digest_max_items or not config.digest)):
+        # After a change of configuration, code or templates, the issues whose entries
+        # are not stored for this build's context are made as the fresh ones, before the plan.
+        prepared_for = hashlib.sha256("\0".join(settings).encode("utf-8", "surrogatepass")
+                                      ).hexdigest()
+        lacking = [s for s in map(_summary, store.lacking_entries(context))
+                   if s.path not in catalog.fresh] if store.prepared_for() != prepared_for else []
+        if 2 * (len(lacking) + len(catalog.fresh)) > store.catalog_size():
+            # most entries are made anew: those of other contexts have had their day
+            store.drop_other_contexts(context)
         fresh = list(catalog.fresh.items())
         before = corrections.known(store, {number_of[p] for p, _ in fresh})
         made = parallel_imap(partial(_prepare_stored, spool=catalog.spool.fileno(), config=config,
@@ -404,6 +446,19 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
             digests[path] = ready.digest
             records[number_of[path]] = (before[number_of[path]], ready.records)
         del fresh, made
+        for issue, before_it, ready in prepare_each(lacking):
+            assert issue.date is not None
+            store.add_fragments(ready.fragments.items(), names)
+            at_hand.keep(ready.fragments)
+            add_entries(issue.key, f"{context}\0{issue.date.isoformat()}",
+                        _entry_rows(ready.entries))
+            prepared[issue.path] = ready.entries
+            digests[issue.path] = ready.digest
+            records[issue.year, issue.number] = (before_it, ready.records)
+        del lacking
+        store.save_prepared_for(prepared_for)
+    elif store.prepared_for() is not None:
+        store.save_prepared_for(None)  # entries made on demand: not every issue's
     del number_of
 
     def load(summary: IssueSummary) -> Issue:
@@ -505,12 +560,32 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     have = store.fragment_keys(needed)
     gone = [k for k, e in needed.items() if k not in have and not isinstance(e, Entry)]
     if gone:  # stored entries whose bytes were dropped (no feed carried them): made again
-        lost = {(origin[k][0].path, origin[k][1]): origin[k] for k in gone}
-        again = {e.key: e for issue, digest in lost.values()
-                 for e in ([remake_digest(issue)] if digest else remake(issue))}
-        if any(k not in again for k in gone):
-            raise _StaleEntries({(issue.year, issue.number) for issue, _ in lost.values()})
-        needed.update((k, again[k]) for k in gone)
+        # on all cores, their bytes kept and nothing else of them
+        lost: dict[str, tuple[IssueSummary, bool, bool]] = {}  # articles', digest's
+        for k in gone:
+            issue, is_digest = origin[k]
+            _, articles, digest_too = lost.get(issue.path, (issue, False, False))
+            lost[issue.path] = (issue, articles or not is_digest, digest_too or is_digest)
+        wanted = set(gone)
+        again: set[str] = set()
+        for issue, before_it, ready in prepare_each([i for i, _, _ in lost.values()]):
+            assert issue.date is not None
+            kept = {k: f for k, f in ready.fragments.items() if k in wanted}
+            store.add_fragments(kept.items(), names)
+            at_hand.keep(kept)
+            again.update(kept)
+            _, articles, digest_lost = lost[issue.path]
+            if articles:
+                records[issue.year, issue.number] = (before_it, ready.records)
+                add_entries(issue.key, f"{context}\0{issue.date.isoformat()}",
+                            _entry_rows(ready.entries))
+            if digest_lost:
+                d = ready.digest
+                add_entries(issue.key, _digest_context(context, issue), [[
+                    d.key, d.published.isoformat(), d.updated.isoformat(), d.id, d.revision]])
+        if not wanted <= again:
+            raise _StaleEntries({(issue.year, issue.number) for issue, _, _ in lost.values()})
+        have |= again
     missing = [(k, e) for k, e in needed.items() if k not in have and isinstance(e, Entry)]
     serialised = make_fragments(missing, config)
     store.add_fragments(serialised.items(), names)
@@ -551,5 +626,10 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         (rows[f].size, rows[f].mtime_ns, rows[f].ino) for f in order),
         list(published.stale)) if key is not None and all_settled(found) else None)
     store.commit()
+    failed = store.give_back_space()
+    if failed is not None:
+        notes.append(Diagnostic(str(store.path), 0, "warning",
+                                f"cannot give back the free space of the state database "
+                                f"({failed}); it stays as it is"))
     return BuildReport(len(feeds), published.changed, published.unchanged, published.stale,
                        (*notes, *diagnostics), time.perf_counter() - started)

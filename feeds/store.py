@@ -30,6 +30,8 @@ SCHEMA_VERSION = 8
 Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
+VACUUM_MIN_BYTES = 64 << 20  # free pages worth giving back to the file system
+VACUUM_BUSY_MS = 1000  # how long a compaction waits for another program's lock
 _NOOP = "noop\0"  # the name in ``meta`` of an output folder's no-op record
 _UNTIL = "until\0"  # the name in ``meta`` of when a build's warnings stop being true
 
@@ -174,6 +176,9 @@ class Store:
                 raise sqlite3.OperationalError("cannot use WAL mode")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA cache_size=-16384")  # 16 MB
+            # Freed pages are not zeroed (Debian's SQLite does that by default): dropping
+            # the fragments of a whole configuration wrote them all, and the commit again.
+            db.execute("PRAGMA secure_delete=FAST")
             if not tables or version != SCHEMA_VERSION:
                 _create(db)
             new = _empty(db) and _rollback_journal(db)
@@ -219,6 +224,34 @@ class Store:
             with contextlib.suppress(sqlite3.OperationalError):
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=NORMAL")
+
+    def give_back_space(self) -> str | None:
+        """After the build's commit: rewrite the database (VACUUM) if over half of it
+        is free pages, at least :data:`VACUUM_MIN_BYTES` (a rebuild in a new
+        configuration, or the first build after it, drops most serialised entries).
+        Returns why it could not be, if it could not: then the file is as it was
+        (SQLite's own guarantee, even for a killed build)."""
+        if self.path is None:
+            return None
+        try:
+            pages = self.db.execute("PRAGMA page_count").fetchone()[0]
+            free = self.db.execute("PRAGMA freelist_count").fetchone()[0]
+            size = self.db.execute("PRAGMA page_size").fetchone()[0]
+            if free * 2 <= pages or free * size < VACUUM_MIN_BYTES:
+                return None
+            self.db.execute(f"PRAGMA busy_timeout = {VACUUM_BUSY_MS}")
+            try:
+                self._vacuum()
+            finally:
+                self.db.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
+        except sqlite3.Error as exc:
+            return str(exc)
+        return None
+
+    def _vacuum(self) -> None:
+        self.db.execute("VACUUM")
+        # the new file went through the log: empty it rather than keep its size on disk
+        self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def rollback(self) -> None:
         if self.db.in_transaction:
@@ -332,6 +365,9 @@ class Store:
             f"SELECT path, year, number FROM catalog WHERE path IN ({','.join('?' * len(wanted))})",
             wanted)} if wanted else {}
 
+    def catalog_size(self) -> int:
+        return int(self.db.execute("SELECT count(*) FROM catalog").fetchone()[0])
+
     def by_newest(self, slug: str | None) -> Iterator[Row]:
         """Summaries (of issues with a section ``slug``), newest last article first,
         read from an index as far as the caller goes."""
@@ -418,6 +454,37 @@ class Store:
     def add_entries(self, issue: str, context: str, entries: Sequence[Sequence[str]]) -> None:
         self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
                         (issue, context, json.dumps(entries, ensure_ascii=False)))
+
+    def lacking_entries(self, context: str) -> list[Row]:
+        """The summary rows (see :meth:`by_newest`) of the catalog's issues that have no
+        entries stored under ``context`` and their date (``context``, NUL, the date),
+        oldest first: those a build in a new context makes on all cores before its plan."""
+        columns = ", ".join(f"c.{c}" for c in self._SUMMARY.split(", "))
+        return self.db.execute(
+            f"SELECT {columns} FROM catalog c WHERE NOT EXISTS (SELECT 1 FROM entries e "
+            "WHERE e.issue = c.key AND e.context = ? || char(0) || c.date) "
+            "ORDER BY c.stamp, c.year, c.number, c.path", (context,)).fetchall()
+
+    def drop_other_contexts(self, context: str) -> None:
+        """Drop every serialised entry and the entries stored under any context but
+        ``context`` (followed by NUL and a date): for a build that makes most issues'
+        entries anew, before it stores them (the pages freed are then used again, and
+        emptying a whole table costs little; see :meth:`_keep_only_fragments`)."""
+        self.db.execute("DELETE FROM fragments")
+        self.db.execute("DELETE FROM entries WHERE NOT (context >= ? AND context < ?)",
+                        (f"{context}\0", f"{context}\1"))
+
+    def prepared_for(self) -> str | None:
+        """The settings (see :meth:`save_prepared_for`) of the last build that left
+        entries stored for every issue."""
+        row = self.db.execute("SELECT value FROM meta WHERE name = 'prepared'").fetchone()
+        return row[0] if row is not None and isinstance(row[0], str) else None
+
+    def save_prepared_for(self, settings: str | None) -> None:
+        if settings is None:
+            self.db.execute("DELETE FROM meta WHERE name = 'prepared'")
+        else:
+            self.db.execute("INSERT OR REPLACE INTO meta VALUES ('prepared', ?)", (settings,))
 
     def forget_entries_of(self, issues: Iterable[tuple[int, int]],
                           keep: Iterable[tuple[str, str]]) -> None:
@@ -574,12 +641,33 @@ class Store:
         count = self.db.execute("SELECT count(DISTINCT key) FROM fragments").fetchone()[0]
         if count <= len(keys) + max(64, len(keys) // 8):
             return
+        if count > 2 * len(keys):
+            self._keep_only_fragments(keys)
+            return
         stale = [k for (k,) in self.db.execute("SELECT DISTINCT key FROM fragments")
                  if k not in keys]
         for at in range(0, len(stale), _BATCH):
             batch = stale[at:at + _BATCH]
             self.db.execute(f"DELETE FROM fragments WHERE key IN ({','.join('?' * len(batch))})",
                             batch)
+
+    def _keep_only_fragments(self, keys: set[str]) -> None:
+        """Drop every fragment but those of ``keys``, when they are the fewer: they are
+        set aside, the table emptied whole (SQLite frees its pages without visiting
+        each row: a tenth of the time of deleting most rows by key), and they are put
+        back."""
+        self.db.execute("CREATE TEMP TABLE kept_fragments (key TEXT NOT NULL, "
+                        "format TEXT NOT NULL, data BLOB NOT NULL)")
+        try:
+            wanted = list(keys)
+            for at in range(0, len(wanted), _BATCH):
+                batch = wanted[at:at + _BATCH]
+                self.db.execute("INSERT INTO kept_fragments SELECT * FROM fragments WHERE key IN "
+                                f"({','.join('?' * len(batch))})", batch)
+            self.db.execute("DELETE FROM fragments")
+            self.db.execute("INSERT INTO fragments SELECT * FROM kept_fragments")
+        finally:
+            self.db.execute("DROP TABLE temp.kept_fragments")
 
     # -- the web edition: each page's key, and what its plan needs of each issue
     #    (see feeds.webedition)
