@@ -1,7 +1,7 @@
 """Benchmark: feeds against Pelican and Hugo on the same corpus, on this machine, in one run.
 
     python bench/run.py [--n 100 1000 5000] [--runs 3] [--peers-n 1000] [--no-peers]
-                        [--peers hugo pelican]
+                        [--peers hugo pelican] [--only-archives | --only-regen]
 
 Prints wall seconds (median of --runs) and peak memory (the largest max RSS of
 the process and its children) for each scenario, checks that every tool made
@@ -37,6 +37,9 @@ FORMAT_PAIRS: dict[int, list[float]] = {}  # N -> three formats + digest / Atom 
 ARCHIVES: dict[int, tuple[list[float], list[float]]] = {}  # N -> cold archives / no limit,
 # one new issue with archives - without, each pair in turn
 FEEDS = [sys.executable, "-m", "feeds", "build", "--quiet"]
+REGEN = "feeds rebuild after a config change"  # pages off, then on: the state warm
+REGEN_PAIRS: dict[int, tuple[list[float], list[float]]] = {}  # N -> its time and memory / a
+# cold build's, each pair in turn
 _MEASURE = """
 import resource, subprocess, sys, time
 start = time.perf_counter()
@@ -186,6 +189,27 @@ def bench_feeds(n: int, runs: int, rows: list[Row]) -> None:
         rows.append(Row("feeds one new issue, default limits", n, wall, rss,
                         check_feeds(root, articles_in(root), True)))
         (root / "issues" / extra.name).unlink()  # the next run starts from the corpus again
+
+
+def bench_regen(n: int, runs: int, rows: list[Row]) -> None:
+    """A rebuild after a change of configuration, the state warm: a build with pages
+    off, then the one timed, with pages on; against a cold build, taken in turn."""
+    root = project(n, True)
+    articles = articles_in(root)
+    (root / "feeds-no-pages.toml").write_text(
+        (root / "feeds.toml").read_text(encoding="utf-8") + "pages = false\n", encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
+    cold, regen = [], []
+    for _ in range(runs):
+        shutil.rmtree(root / "output", ignore_errors=True)
+        shutil.rmtree(root / ".feeds", ignore_errors=True)
+        cold.append(measure(FEEDS, root))
+        subprocess.run([*FEEDS, "--config", "feeds-no-pages.toml"], cwd=root, check=True, env=env)
+        regen.append(measure(FEEDS, root))
+    rows.append(Row(REGEN, n, statistics.median(w for w, _ in regen), max(r for _, r in regen),
+                    check_feeds(root, articles, True)))
+    REGEN_PAIRS[n] = ([w / c for (w, _), (c, _) in zip(regen, cold, strict=True)],
+                      [r / c for (_, r), (_, c) in zip(regen, cold, strict=True)])
 
 
 def _peer(name: str, n: int, runs: int, rows: list[Row], convert: Callable[[Path, Path], int],
@@ -350,6 +374,8 @@ def main() -> None:
                         help="also time builds with archives against no limit, in turn")
     parser.add_argument("--only-archives", action="store_true",
                         help="time nothing but the archives' pairs")
+    parser.add_argument("--only-regen", action="store_true",
+                        help="time nothing but the rebuild after a config change, against cold")
     parser.add_argument("--json", type=Path, help="also write the rows as JSON")
     args = parser.parse_args()
     WORK.mkdir(exist_ok=True)
@@ -357,10 +383,11 @@ def main() -> None:
     pelican, hugo = (None, None) if args.no_peers else setup(WORK, args.peers)
     rows: list[Row] = []
     for n in args.n:
-        if args.only_archives:
-            bench_archives(n, args.runs, rows)
+        if args.only_archives or args.only_regen:
+            (bench_archives if args.only_archives else bench_regen)(n, args.runs, rows)
             continue
         bench_feeds(n, args.runs, rows)
+        bench_regen(n, args.runs, rows)
         bench_floors(n, args.runs, rows)
         if n in args.formats_n:
             bench_formats(n, args.runs, rows)
@@ -390,6 +417,11 @@ def main() -> None:
                       f"{by[by_name].seconds:.2f} s against {plain:.2f} s; pairs taken in turn "
                       f"{min(ratios) - 1:+.0%} to {max(ratios) - 1:+.0%}, median "
                       f"{statistics.median(ratios) - 1:+.0%}")
+        if n in REGEN_PAIRS:
+            times, peaks = REGEN_PAIRS[n]
+            print(f"N={n}: rebuild after a config change (pages off, then on) / cold build = "
+                  f"{statistics.median(times):.2f} (time, {min(times):.2f}–{max(times):.2f}), "
+                  f"{statistics.median(peaks):.2f} (memory), {len(times)} pairs taken in turn")
         if n in FORMAT_PAIRS:
             ratios = FORMAT_PAIRS[n]
             print(f"N={n}: every format + digest / Atom and RSS only = "

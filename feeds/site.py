@@ -426,8 +426,9 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         # are not stored for this build's context are made as the fresh ones, before the plan.
         prepared_for = hashlib.sha256("\0".join(settings).encode("utf-8", "surrogatepass")
                                       ).hexdigest()
-        lacking = [s for s in map(_summary, store.lacking_entries(context))
-                   if s.path not in catalog.fresh] if store.prepared_for() != prepared_for else []
+        same = store.prepared_for() == prepared_for
+        lacking = [] if same else [s for s in map(_summary, store.lacking_entries(context))
+                                   if s.path not in catalog.fresh]
         if 2 * (len(lacking) + len(catalog.fresh)) > store.catalog_size():
             # most entries are made anew: those of other contexts have had their day
             store.drop_other_contexts(context)
@@ -456,7 +457,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
             digests[issue.path] = ready.digest
             records[issue.year, issue.number] = (before_it, ready.records)
         del lacking
-        store.save_prepared_for(prepared_for)
+        if not same:
+            store.save_prepared_for(prepared_for)
     elif store.prepared_for() is not None:
         store.save_prepared_for(None)  # entries made on demand: not every issue's
     del number_of
