@@ -10,7 +10,7 @@ an index, for the plan to republish (see :func:`feeds.builder.republished`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 
 from feeds.builder import RevisionRecord, Revisions, digest_id
@@ -47,8 +47,7 @@ def save(store: Store, made: Mapping[Issue, tuple[Revisions, Iterable[RevisionRe
     changed: dict[Issue, list[RevisionRecord]] = {}
     for issue, (before, records) in made.items():
         records = list(records)
-        if len(records) != len(before) or any(
-                before.get(r.id) != (r.revision, r.updated) for r in records):
+        if differ(before, records):
             changed[issue] = records
     if changed:
         store.save_revisions(
@@ -57,6 +56,12 @@ def save(store: Store, made: Mapping[Issue, tuple[Revisions, Iterable[RevisionRe
             [(r.id, r.year, r.number, r.position, r.slug, r.updated.timestamp())
              for records in changed.values() for r in records if r.updated > r.published])
     return list(changed)
+
+
+def differ(before: Revisions, records: Sequence[RevisionRecord]) -> bool:
+    """Whether an issue's records made now are not those it had (see :func:`save`)."""
+    return len(records) != len(before) or any(
+        before.get(r.id) != (r.revision, r.updated) for r in records)
 
 
 def summary(row: tuple[object, ...]) -> IssueSummary:

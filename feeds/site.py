@@ -455,7 +455,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
                         _entry_rows(ready.entries))
             prepared[issue.path] = ready.entries
             digests[issue.path] = ready.digest
-            records[issue.year, issue.number] = (before_it, ready.records)
+            if corrections.differ(before_it, ready.records):  # else nothing to save: not kept
+                records[issue.year, issue.number] = (before_it, ready.records)
         del lacking
         if not same:
             store.save_prepared_for(prepared_for)
