@@ -59,9 +59,11 @@ def _config(path: str | None, **overrides: object) -> Config:
 
 
 def _print_diagnostics(diags: Sequence[Diagnostic], err: bool, levels: tuple[str, ...]) -> None:
-    for d in diags:
-        if d.level in levels:
-            echo(str(d), err=err)
+    """Each diagnostic of ``levels``, one a line, in one write: a build may have
+    thousands (:func:`printable` escapes no newline, so the bytes are each line's)."""
+    lines = [str(d) for d in diags if d.level in levels]
+    if lines:
+        echo("\n".join(lines), err=err)
 
 
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),

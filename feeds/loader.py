@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import Any, BinaryIO
 
 from feeds.builder import FeedMark, Place, newest_stamp
 from feeds.cache import (
@@ -38,7 +38,7 @@ from feeds.model import (
     SectionSummary,
 )
 from feeds.parallel import parallel_imap, parallel_map
-from feeds.sanity import sanity_warnings, warnings_and_change
+from feeds.sanity import row_warnings, sanity_warnings
 from feeds.slugs import SlugHelper, known_slugs, learn_slugs, resolve_slugs
 from feeds.sources import (
     SourceFile,
@@ -271,17 +271,6 @@ def _summary(row: Sequence[Any]) -> IssueSummary:
                         if diagnostics else (), line)
 
 
-class _Dated(NamedTuple):
-    """What the sanity warnings read of an issue (see :mod:`feeds.sanity`)."""
-
-    path: str
-    year: int
-    number: int
-    date: datetime
-    date_source: str
-    heading_line: int
-
-
 class StoredIssues:
     """The issues of the catalog in the store, read only as far as the plan needs
     (an :class:`feeds.builder.IssueSource`)."""
@@ -441,10 +430,7 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
                 "no date in front matter, file name or git history; using the file's "
                 "modification time (add 'date: YYYY-MM-DD' to front matter)"))
     _check_stored(store, diags)
-    dated = [_Dated(p, y, n, datetime.fromisoformat(d), s, h)
-             for p, y, n, d, s, h in store.dates_and_numbers()]
-    now = datetime.now(options.tz)
-    warnings, change = warnings_and_change(dated, now)
+    warnings, change = row_warnings(store.dated_rows(), datetime.now(options.tz))
     diags.extend(warnings)
     if any(d.level == "error" for d in diags):
         raise ParseError(diags)
@@ -459,7 +445,7 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
              for s in changed.values() if s.path in fresh}
     return Catalog(StoredIssues(store), tuple(diags),
                    {p: (*at, *dates[p]) for p, at in fresh.items()}, keys, spool, plans,
-                   None if change is None else change.timestamp())
+                   change)
 
 
 def page_plan(url: str, sections: Iterable[tuple[str, int]]) -> tuple[str, int, str]:

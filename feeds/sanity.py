@@ -12,7 +12,8 @@ from calendar import isleap
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
-from typing import Protocol
+from operator import itemgetter
+from typing import Any, NamedTuple, Protocol
 
 from feeds.model import Diagnostic
 
@@ -117,27 +118,41 @@ def next_number(issues: Sequence[Dated], year: int) -> int:
 
 
 def _numbers(issues: Sequence[Dated]) -> list[Diagnostic]:
-    yearly = numbering(issues) == "yearly"
-    ordered = sorted(issues, key=lambda i: (i.year, i.number) if yearly else (i.number, i.year))
+    return _number_gaps([(i.path, i.year, i.number, i.heading_line) for i in issues], 3)
+
+
+def _number_gaps(issues: Sequence[tuple[Any, ...]], line_at: int) -> list[Diagnostic]:
+    """The numbering warnings of issues given as tuples: path, year and number first,
+    the heading line at ``line_at`` (a build checks thousands: no object for each)."""
+    by_year = sorted(issues, key=itemgetter(1, 2))
+    restarts = continues = 0
+    for prev, issue in pairwise(by_year):  # as numbering() counts them
+        if issue[1] != prev[1]:
+            if issue[2] <= prev[2]:
+                restarts += 1
+            else:
+                continues += 1
+    yearly = restarts > continues
+    ordered = by_year if yearly else sorted(issues, key=itemgetter(2, 1))
     out: list[Diagnostic] = []
     for prev, issue in pairwise(ordered):
-        restart = yearly and issue.year != prev.year
-        expected = 1 if restart else prev.number + 1
-        if issue.number == expected or (issue.year, issue.number) == (prev.year, prev.number):
+        path, year, number = issue[:3]
+        restart = yearly and year != prev[1]
+        expected = 1 if restart else prev[2] + 1
+        if number == expected or (year, number) == (prev[1], prev[2]):
             continue  # the same year and number twice is the loader's error already
-        line = issue.heading_line or 1
-        before = f"{prev.year} No. {prev.number} ({prev.path})"
-        if issue.number < expected:
+        line = issue[line_at] or 1
+        before = f"{prev[1]} No. {prev[2]} ({prev[0]})"
+        if number < expected:
             what = f"repeats the number of {before}"
-        elif issue.number == expected + 1:
+        elif number == expected + 1:
             what = f"follows {before}; No. {expected} is missing"
         else:
-            what = f"follows {before}; No. {expected}-{issue.number - 1} are missing"
-        if issue.year != prev.year:
+            what = f"follows {before}; No. {expected}-{number - 1} are missing"
+        if year != prev[1]:
             what += " (the numbering " + ("restarts each year)" if yearly
                                           else "runs on across years)")
-        out.append(Diagnostic(issue.path, line, "warning",
-                              f"issue {issue.year} No. {issue.number} {what}; "
+        out.append(Diagnostic(path, line, "warning", f"issue {year} No. {number} {what}; "
                               f"check the number in its heading{_RENUMBERED}"))
     return out
 
@@ -177,3 +192,61 @@ def warnings_and_change(issues: Sequence[Dated], now: datetime
     out.extend(_numbers(issues))
     return sorted(out, key=lambda d: (d.path, d.line)), change
 
+
+
+class DatedRow(NamedTuple):
+    """An issue as the catalog in the store holds it: its date as ISO text
+    (``date.isoformat()``) and as a POSIX time (``date.timestamp()``)."""
+
+    path: str
+    year: int
+    number: int
+    date: str
+    date_source: str
+    heading_line: int
+    stamp: float
+
+
+class _Row(NamedTuple):
+    """A row with its date parsed: what :func:`_dates` reads of an issue."""
+
+    path: str
+    year: int
+    number: int
+    date: datetime
+    date_source: str
+    heading_line: int
+
+
+def row_warnings(rows: Sequence[tuple[Any, ...]], now: datetime
+                 ) -> tuple[list[Diagnostic], float | None]:
+    """:func:`warnings_and_change` for the catalog's rows (as :class:`DatedRow` has
+    them), the change as a POSIX time.
+
+    A build checks thousands: a row whose POSIX time is more than a second short of
+    a day ahead and whose date is in its heading's year cannot warn, and its date is
+    not parsed; the others are checked as :func:`warnings_and_change` checks them."""
+    low = now.timestamp() + FUTURE_SLACK.total_seconds() - 1
+    parse = datetime.fromisoformat
+    out: list[Diagnostic] = []
+    ahead: list[tuple[float, datetime]] = []  # the dates more than a day ahead
+    for path, year, number, text, source, line, stamp in rows:
+        if stamp < low and int(text[:4]) == year:
+            continue  # neither ahead nor in another year
+        date = parse(text)
+        found = _dates(_Row(path, year, number, date, source, line), now)
+        if found:
+            out += found
+            if date.year == year:  # not in another year: more than a day ahead
+                ahead.append((stamp, date))
+    out.extend(_number_gaps(rows, 5))
+    out.sort(key=_place)
+    if not ahead:
+        return out, None
+    first = min(stamp for stamp, _ in ahead)  # the dates it may be, compared exactly
+    return out, (min(date for stamp, date in ahead if stamp <= first + 1) - FUTURE_SLACK
+                 ).timestamp()
+
+
+def _place(d: Diagnostic) -> tuple[str, int]:
+    return d.path, d.line

@@ -354,6 +354,12 @@ class Store:
         return self.db.execute("SELECT path, year, number, date, date_source, heading_line "
                                "FROM catalog").fetchall()
 
+    def dated_rows(self) -> list[tuple[str, int, int, str, str, int, float]]:
+        """:meth:`dates_and_numbers` and the date as a POSIX time (see
+        :class:`feeds.sanity.DatedRow`), in the order of the catalog's rows."""
+        return self.db.execute("SELECT path, year, number, date, date_source, heading_line, "
+                               "stamp FROM catalog ORDER BY rowid").fetchall()
+
     def numbers_of(self, paths: Collection[str]) -> dict[str, tuple[int, int]]:
         """The year and number of each of ``paths`` that the catalog holds: a rebuild
         after a new issue needs those of a few, not :meth:`dates_and_numbers`."""

@@ -17,8 +17,10 @@ from feeds.cli import cli
 from feeds.loader import load_issues
 from feeds.parser import ParseOptions
 from feeds.sanity import (
+    DatedRow,
     _day,
     numbering,
+    row_warnings,
     sanity_warnings,
     warnings_and_change,
     warnings_change_at,
@@ -202,3 +204,26 @@ def test_warnings_and_their_change_in_one_pass_are_as_each_alone(
     alone = warnings_change_at(issues_, now)
     assert change == alone
     assert (change.isoformat() if change else None) == (alone.isoformat() if alone else None)
+
+
+_NEAR = st.sampled_from([timedelta(0), timedelta(days=1), timedelta(days=1, microseconds=1),
+                         timedelta(days=1, microseconds=-1), timedelta(days=1, seconds=1),
+                         timedelta(days=1, seconds=-1), timedelta(days=400), timedelta(days=-3)])
+
+
+@given(st.lists(st.tuples(
+    st.sampled_from(["issues/a.md", "issues/b.md", "c.md", "issues/x/2024-01-06-1.md"]),
+    st.integers(1, 2040), st.integers(1, 6),
+    st.one_of(st.datetimes(datetime(1, 1, 2), datetime(9999, 12, 30), timezones=_ZONES),
+              _NEAR.map(lambda gap: NOW + gap)),
+    st.sampled_from(["file name", "git", "front matter", "mtime", "?"]), st.integers(0, 9)),
+    max_size=12), st.sampled_from([NOW, NOW.astimezone(ZoneInfo("UTC"))]))
+def test_warnings_from_the_catalogs_rows_are_those_of_the_issues(
+        issues_: list[tuple[str, int, int, datetime, str, int]], now: datetime) -> None:
+    """The catalog's rows (a date as ISO text and as a POSIX time, most never parsed)
+    give the same warnings, in the same order, and the same moment they change, as
+    the issues do: dates a microsecond either side of a day ahead, in other years,
+    and before the year 1000 too."""
+    warnings, change = warnings_and_change([_Issue(*i) for i in issues_], now)
+    rows = [DatedRow(p, y, n, d.isoformat(), s, h, d.timestamp()) for p, y, n, d, s, h in issues_]
+    assert row_warnings(rows, now) == (warnings, None if change is None else change.timestamp())

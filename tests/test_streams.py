@@ -62,3 +62,43 @@ def test_a_closed_pipe_is_a_quiet_exit_141(project: Path, args: tuple[str, ...])
     finally:
         os.close(write_end)
     assert (result.returncode, result.stderr) == (141, b"")
+
+
+def _future_issues(project: Path) -> list[str]:
+    """Three issues of 2099 (a sub-folder named with an escape character), each dated
+    by its file name: three warnings, and the lines a build prints for them."""
+    from compose import DraftArticle, issue_markdown
+
+    lines = []
+    for folder, number in (("", 1), ("", 2), ("sub\x1b/", 3)):
+        (project / "issues" / folder).mkdir(exist_ok=True)
+        name = f"2099-01-{number:02d}-{number}.md"
+        (project / "issues" / folder / name).write_text(issue_markdown(
+            "云计算技术动态", 2099, number,
+            [("分布式系统", [DraftArticle("标题", f"https://a.example/{number}", "摘要。")])]),
+            encoding="utf-8")
+        shown = folder.replace("\x1b", "\\x1b")
+        lines.append(f"issues/{shown}{name}:1: warning: the "
+                     f"issue's date 2099-01-{number:02d} (from its file name) is more than a day "
+                     "in the future; give its real date as 'date: YYYY-MM-DD' in front matter, "
+                     f"or in the file name (2099-01-{number:02d}-{number}.md rather than {name})\n")
+    (project / "issues" / "2024-29.md").unlink()
+    return lines
+
+
+def test_a_builds_warnings_are_printed_in_one_write_each_on_its_line(project: Path) -> None:
+    """Thousands of warnings are written at once, byte for byte as one a line, control
+    characters escaped; on a full disk it is exit 4, on a closed pipe 141."""
+    lines = _future_issues(project)
+    result = run(project, "build")
+    assert (result.returncode, result.stderr.decode()) == (0, "".join(lines))
+    with open("/dev/full", "wb") as full:
+        result = run(project, "build", stderr=full)
+    assert result.returncode == 4
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = run(project, "build", stderr=write_end)
+    finally:
+        os.close(write_end)
+    assert (result.returncode, result.stdout) == (141, b"")
