@@ -92,6 +92,20 @@ _TRIGGERS = tuple(
                                ("dropped", "DELETE", "coalesce(OLD.stamp, -1e308)"),
                                ("changed", "UPDATE", "-1e308")))
 
+# Each section slug once (NULL too, if a section has none), from the index by slug: one
+# search per slug (a recursive query), not a scan of every issue's sections.
+_EACH_SLUG = (
+    "WITH RECURSIVE found(slug) AS (SELECT min(slug) FROM catalog_sections UNION ALL "
+    "SELECT (SELECT min(slug) FROM catalog_sections WHERE slug > found.slug) FROM found "
+    "WHERE found.slug IS NOT NULL) SELECT slug FROM found WHERE slug IS NOT NULL "
+    "UNION ALL SELECT NULL WHERE EXISTS (SELECT 1 FROM catalog_sections WHERE slug IS NULL)")
+# The slugs that more than one section name has: the first and last name of each
+# slug, two searches in the index by slug and name.
+_SHARED_SLUGS = (
+    f"SELECT slug FROM ({_EACH_SLUG}) AS found WHERE (SELECT min(name) FROM catalog_sections s "
+    "WHERE s.slug IS found.slug) < (SELECT max(name) FROM catalog_sections s "
+    "WHERE s.slug IS found.slug)")
+
 # Errors that say the database cannot be used now, not that it is damaged.
 _UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_READONLY", "SQLITE_CANTOPEN",
                 "SQLITE_IOERR", "SQLITE_FULL", "SQLITE_PERM", "SQLITE_NOMEM", "SQLITE_PROTOCOL",
@@ -339,8 +353,7 @@ class Store:
         in order of path and place, with the first of each slug."""
         return self.db.execute(
             "SELECT c.path, s.line, s.name, s.slug FROM catalog_sections s "
-            "JOIN catalog c ON c.file = s.file WHERE s.slug IN (SELECT slug FROM "
-            "catalog_sections GROUP BY slug HAVING count(DISTINCT name) > 1) "
+            f"JOIN catalog c ON c.file = s.file WHERE s.slug IN ({_SHARED_SLUGS}) "
             "ORDER BY c.path, s.position").fetchall()
 
     def catalog_notes(self) -> Iterator[tuple[str, str, str | None]]:
@@ -630,8 +643,8 @@ class Store:
         """The feeds with an entry at or before ``newest`` (a POSIX time): ``""`` for
         every article and each section's slug; what marks made then must each hold."""
         found = {str(slug) for (slug,) in self.db.execute(
-            "SELECT slug FROM catalog_sections GROUP BY slug HAVING min(newest) <= ?",
-            (newest,))}
+            f"SELECT slug FROM ({_EACH_SLUG}) AS found WHERE (SELECT min(newest) FROM "
+            "catalog_sections s WHERE s.slug IS found.slug) <= ?", (newest,))}
         if found:
             found.add("")
         return found

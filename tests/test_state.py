@@ -449,6 +449,31 @@ def test_numbers_of_reads_the_year_and_number_of_the_paths_asked_for() -> None:
     assert stored.numbers_of(many) == {p: every[p] for p in many if p in every}
 
 
+def test_shared_slugs_and_feeds_before_searched_by_slug_are_those_of_a_scan() -> None:
+    """slug_clashes and feeds_before look each slug up in the index rather than scan
+    every issue's sections: the same rows as the scan gives, NULL slugs, names and
+    times too."""
+    rng = random.Random(12)
+    for _ in range(60):
+        stored = store_module.Store.memory()
+        stored.db.executemany("INSERT INTO catalog (file, path, name, sections) VALUES "
+                              "(?, ?, 'N', '[]')", ((f"f{n}", f"i{n}.md") for n in range(8)))
+        stored.db.executemany("INSERT INTO catalog_sections VALUES (?, ?, ?, ?, ?, ?, ?)", (
+            (f"f{rng.randrange(8)}", at, rng.choice(["甲", "乙", "丙", None]),
+             rng.choice(["a", "b", "c", None]), at, rng.randrange(3),
+             rng.choice([None, 1.0, 2.0, 3.0])) for at in range(rng.randrange(12))))
+        assert stored.slug_clashes() == stored.db.execute(
+            "SELECT c.path, s.line, s.name, s.slug FROM catalog_sections s "
+            "JOIN catalog c ON c.file = s.file WHERE s.slug IN (SELECT slug FROM "
+            "catalog_sections GROUP BY slug HAVING count(DISTINCT name) > 1) "
+            "ORDER BY c.path, s.position").fetchall()
+        for newest in (0.0, 1.0, 2.5, 9.0):
+            scanned = {str(slug) for (slug,) in stored.db.execute(
+                "SELECT slug FROM catalog_sections GROUP BY slug HAVING min(newest) <= ?",
+                (newest,))}
+            assert stored.feeds_before(newest) == (scanned | {""} if scanned else set())
+
+
 # ---------------------------------------------------------------- killed and concurrent builds
 
 def _hold_output_lock(out: Path) -> subprocess.Popen:
