@@ -474,6 +474,34 @@ def test_shared_slugs_and_feeds_before_searched_by_slug_are_those_of_a_scan() ->
             assert stored.feeds_before(newest) == (scanned | {""} if scanned else set())
 
 
+def test_the_stat_key_tells_apart_every_name_number_and_setting() -> None:
+    """stat_key packs each file's numbers in 32 bytes: any change of a name, a size, a
+    time, an inode or a setting gives another key; an inode past 2**63 and a time
+    after 2262 (too large to pack) give one too, and a file not looked at none."""
+    from types import SimpleNamespace
+
+    from feeds.sources import stat_key
+
+    def st(size: int = 1, mtime: int = 2, ctime: int = 3, ino: int = 4) -> SimpleNamespace:
+        return SimpleNamespace(st_size=size, st_mtime_ns=mtime, st_ctime_ns=ctime, st_ino=ino)
+
+    files, stats = ["issues/a.md", "issues/b.md"], [st(), st(5, 6, 7, 8)]
+    keys = {stat_key(files, stats, "s", "t"),
+            stat_key(["issues/a.md", "issues/c.md"], stats, "s", "t"),
+            stat_key(["issues/a.md\0issues/b.md"], stats[:1], "s", "t"),
+            stat_key(files, stats, "s", "u"), stat_key(files, stats, "s\0t"),
+            stat_key(files, [st(), st(5, 6, 7, 2**64 - 1)], "s", "t"),
+            stat_key(files, [st(), st(5, 6, 7, 2**63)], "s", "t"),
+            stat_key(files, [st(), st(5, 10**19, 7, 8)], "s", "t"),
+            stat_key(files, [st(), st(5, 10**19 + 1, 7, 8)], "s", "t"),
+            stat_key(files, [st(), st(5, -6, 7, 8)], "s", "t")}
+    keys |= {stat_key(files, [st(), st(**{name: 9})], "s", "t")
+             for name in ("size", "mtime", "ctime", "ino")}
+    assert len(keys) == 14 and None not in keys
+    assert stat_key(files, stats, "s", "t") == stat_key(list(files), list(stats), "s", "t")
+    assert stat_key(files, [st(), OSError(2, "gone")], "s", "t") is None
+
+
 # ---------------------------------------------------------------- killed and concurrent builds
 
 def _hold_output_lock(out: Path) -> subprocess.Popen:
