@@ -757,8 +757,11 @@ class Store:
     # -- what was published where, and the last build
 
     def published(self, output: str) -> dict[str, PublishedRow]:
-        return {path: PublishedRow(digest, size, mtime_ns, _inode(ino))
-                for path, digest, size, mtime_ns, ino in self.db.execute(
+        """The manifest of ``output``, by path (a row made from its columns as they are,
+        but for the rare inode past 2**63: thousands of rows every build)."""
+        make = PublishedRow._make
+        return {row[0]: make(row[1:]) if row[4] >= 0 else PublishedRow(*row[1:4], _inode(row[4]))
+                for row in self.db.execute(
                     "SELECT path, digest, size, mtime_ns, ino FROM published WHERE output = ?",
                     (output,))}
 

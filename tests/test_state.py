@@ -697,6 +697,11 @@ def test_inode_numbers_above_two_to_the_63_round_trip(tmp_path: Path) -> None:
         got = store.sources()["a.md"]
         assert (got.ino, got.mtime_ns, got.ctime_ns) == (2**64 - 1, 2**63 - 1, -(2**63))
         published = store_module.PublishedRow("d", 5, 7, 2**63)
+        plain = store_module.PublishedRow("e", 6, 8, 9)
+        store.save_published("out", {"rss.xml": published, "atom.xml": plain})
+        got = store.published("out")
+        assert list(got.items()) == [("atom.xml", plain), ("rss.xml", published)]
+        assert all(type(r) is store_module.PublishedRow for r in got.values())
         store.save_published("out", {"rss.xml": published})
         assert store.published("out") == {"rss.xml": published}
         assert store.published_stats("out") == {"rss.xml": (5, 7, 2**63)}
