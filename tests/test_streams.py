@@ -78,10 +78,10 @@ def _future_issues(project: Path) -> list[str]:
             [("分布式系统", [DraftArticle("标题", f"https://a.example/{number}", "摘要。")])]),
             encoding="utf-8")
         shown = folder.replace("\x1b", "\\x1b")
-        lines.append(f"issues/{shown}{name}:1: warning: the "
-                     f"issue's date 2099-01-{number:02d} (from its file name) is more than a day "
-                     "in the future; give its real date as 'date: YYYY-MM-DD' in front matter, "
-                     f"or in the file name (2099-01-{number:02d}-{number}.md rather than {name})\n")
+        lines.append(f"issues/{shown}{name}:1: warning: the issue's date 2099-01-"
+                     f"{number:02d} (from its file name) is more than a day in the future; "
+                     f"correct it in the file name (YYYY-MM-DD-{number}.md rather than {name}), "
+                     "or set 'date: YYYY-MM-DD' in front matter\n")
     (project / "issues" / "2024-29.md").unlink()
     return lines
 
