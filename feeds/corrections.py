@@ -34,13 +34,15 @@ def parse_records(rows: Mapping[str, tuple[str, float]]) -> Revisions:
     return found
 
 
-def known(store: Store, issues: Iterable[Issue]) -> dict[Issue, Revisions]:
-    """The article records of each issue (year, number) as the last build left them."""
-    return {issue: parse_records(rows) for issue, rows in store.revisions(issues).items()}
+def known(store: Store, ledger: str, issues: Iterable[Issue]) -> dict[Issue, Revisions]:
+    """The article records of each issue (year, number) as the last build into the
+    output folder of ``ledger`` (see :attr:`feeds.writer.OutputDir.ledger`) left them."""
+    return {issue: parse_records(rows)
+            for issue, rows in store.revisions(ledger, issues).items()}
 
 
-def save(store: Store, made: Mapping[Issue, tuple[Revisions, Iterable[RevisionRecord]]]
-         ) -> list[Issue]:
+def save(store: Store, ledger: str,
+         made: Mapping[Issue, tuple[Revisions, Iterable[RevisionRecord]]]) -> list[Issue]:
     """Keep the records of each issue whose entries were made, when they differ from
     those it had: one row per issue, and one per corrected article (updated after
     published), the few the plan looks up. Returns the issues whose records changed."""
@@ -51,7 +53,7 @@ def save(store: Store, made: Mapping[Issue, tuple[Revisions, Iterable[RevisionRe
             changed[issue] = records
     if changed:
         store.save_revisions(
-            {issue: [(r.id, r.revision, r.updated.timestamp()) for r in records]
+            ledger, {issue: [(r.id, r.revision, r.updated.timestamp()) for r in records]
              for issue, records in changed.items()},
             [(r.id, r.year, r.number, r.position, r.slug, r.updated.timestamp())
              for records in changed.values() for r in records if r.updated > r.published])
@@ -71,16 +73,17 @@ def summary(row: tuple[object, ...]) -> IssueSummary:
 
 class StoredCorrections:
     """The corrected entries the plan republishes (a :class:`feeds.builder.Corrections`):
-    articles from the store's records, issues from the digest's (``digests``)."""
+    articles from the store's records of ``ledger``, issues from the digest's (``digests``)."""
 
-    def __init__(self, store: Store, config: Config, digests: Revisions) -> None:
+    def __init__(self, store: Store, ledger: str, config: Config, digests: Revisions) -> None:
         self.store = store
+        self.ledger = ledger
         self.config = config
         self.digests = digests
 
     def articles(self, slug: str | None, since: datetime) -> list[tuple[IssueSummary, int]]:
         return [(_summary(row[:-1]), row[-1])
-                for row in self.store.corrected(slug, since.timestamp())]
+                for row in self.store.corrected(self.ledger, slug, since.timestamp())]
 
     def issues(self, since: datetime) -> Iterator[IssueSummary]:
         for ident, (_, updated) in self.digests.items():

@@ -67,7 +67,7 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float,
     without it. Either way the warning says so.
     """
     started = time.perf_counter()
-    out = OutputDir(output)
+    out = OutputDir(output, state)
     with build_lock(state, output, wait):
         notes: list[Diagnostic] = []
         store = _open_store(state, notes)
@@ -376,14 +376,22 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     # With no item limit, or with archive pages, every entry is published: serialise
     # those of the issues parsed afresh on all cores, into the store as they come.
     # With limits and no archives only a few are, made later on demand.
-    context = entries_context(config)
+    # Each output folder has its own record of what it published (see OutputDir.ledger):
+    # its entries are dated by that record alone, and stored apart.
+    ledger = out.ledger
+    context = f"{entries_context(config)}\0{ledger}"
     names = [f.name for f in enabled(config)]  # the order of every entry's fragments
-    revisions = _revisions(store.digests())
+    revisions = _revisions(store.digests(ledger))
     cwd = os.getcwd()
-    # the issues whose text changed since the last build (as each Issue.path has it):
-    # only their entries may have new revisions (a file touched or re-read is not one)
-    edited = {display_path(s.file, cwd) for s in found if s.changed and s.row is not None
-              and (s.file not in known or known[s.file].digest != s.row.digest)}
+    # the issues whose text changed since this folder's last build (as each Issue.path
+    # has it): only their entries may have new revisions (a file touched or re-read is
+    # not one); the files' rows are shared, so an edit another folder's build saw first
+    # is kept for this one until it builds
+    unseen = store.unseen_edits(ledger)
+    now_edited = [s.file for s in found if s.changed and s.row is not None
+                  and (s.file not in known or known[s.file].digest != s.row.digest)]
+    store.note_edits(ledger, now_edited)
+    edited = {display_path(f, cwd) for f in (*now_edited, *unseen)}
     number_of = store.numbers_of({*edited, *catalog.fresh})
     numbers = {p: number_of[p] for p in edited if p in number_of}
     # each issue's article records as they were, and as its entries made now have them
@@ -417,7 +425,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     def save_records() -> None:
         # entries stored under other contexts were dated by the records replaced now:
         # reused, they would disagree with what making them again gives
-        store.forget_entries_of(corrections.save(store, records), written)
+        store.forget_entries_of(corrections.save(store, ledger, records), written)
         records.clear()
 
     if config.archive_page_size or not (config.max_items and config.section_max_items and (
@@ -433,7 +441,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
             # most entries are made anew: those of other contexts have had their day
             store.drop_other_contexts(context)
         fresh = list(catalog.fresh.items())
-        before = corrections.known(store, {number_of[p] for p, _ in fresh})
+        before = corrections.known(store, ledger, {number_of[p] for p, _ in fresh})
         made = parallel_imap(partial(_prepare_stored, spool=catalog.spool.fileno(), config=config,
                                      revisions=revisions),
                              [(*item, path in edited, before[number_of[path]])
@@ -491,7 +499,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
 
     def remake(issue: IssueSummary) -> list[Entry]:
         number = (issue.year, issue.number)
-        return make_entries(issue, corrections.known(store, [number])[number])
+        return make_entries(issue, corrections.known(store, ledger, [number])[number])
 
     def make_entries(issue: IssueSummary, before: Revisions) -> list[Entry]:
         assert issue.date is not None
@@ -527,7 +535,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         # An edited issue published before may hold corrections: its entries are made
         # before the plan and their records kept, so that the plan finds them (see
         # corrections.StoredCorrections). A new issue (or a cold build) has none.
-        before_all = corrections.known(store, numbers.values())
+        before_all = corrections.known(store, ledger, numbers.values())
         for path, number in numbers.items():
             if not (before_all[number] or revisions):
                 continue  # nothing of it published before (a cold build: nothing at all)
@@ -546,7 +554,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     feeds = plan_feeds(catalog.issues, config, prepared, digests, revisions,
                        entries_of=entries_of, digest_of=digest_of,
                        corrections=corrections.StoredCorrections(
-                           store, config, {**revisions, **found_now}),
+                           store, ledger, config, {**revisions, **found_now}),
                        marks=StoredMarks(store, f"{code}\0{page_context(config)}"))
     pages = _web_edition(catalog, options, feeds, config, store, out, owned, code, templates) \
         if config.pages else {}
@@ -554,7 +562,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     catalog.spool.close()
     # Archive pages published as planned are kept as they are: their entries are not made.
     context_of_pages = page_context(config)
-    last_pages = store.archive_pages()
+    last_pages = store.archive_pages(ledger)
     intact = out.intact_each(last_pages.values(), owned)
     settled, kept_pages = settle_archives(
         feeds, config, {k: p for k, p in last_pages.items() if p in intact}, context_of_pages)
@@ -616,9 +624,9 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     at_hand.close()
     store.forget_fragments_except(set(needed))
     store.update_published(out.key, published.rows, owned)
-    store.save_digests(digest_records(feeds))
+    store.save_digests(ledger, digest_records(feeds))
     save_records()
-    store.save_archive_pages({**kept_pages, **made_pages}, last_pages)
+    store.save_archive_pages(ledger, {**kept_pages, **made_pages}, last_pages)
     diagnostics = (*catalog.diagnostics, *unused_sections(config, store.has_section))
     order = sorted(files)
     store.save_build(out.key, inputs, len(feeds), order,

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 DATABASE = "state.sqlite"
 SET_ASIDE = "state.sqlite.broken"
 APPLICATION_ID = 0x66656564  # "feed": marks the file as this tool's
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
@@ -59,14 +59,19 @@ CREATE TABLE entries (issue TEXT NOT NULL, context TEXT NOT NULL, entries TEXT N
 CREATE TABLE slugs (name TEXT PRIMARY KEY, slug TEXT NOT NULL);
 CREATE TABLE fragments (key TEXT NOT NULL, format TEXT NOT NULL, data BLOB NOT NULL,
     PRIMARY KEY (key, format));
-CREATE TABLE digests (id TEXT PRIMARY KEY, revision TEXT NOT NULL, updated TEXT NOT NULL);
-CREATE TABLE revisions (year INTEGER NOT NULL, number INTEGER NOT NULL, records TEXT NOT NULL,
-    PRIMARY KEY (year, number));
-CREATE TABLE corrected (id TEXT PRIMARY KEY, year INTEGER NOT NULL, number INTEGER NOT NULL,
-    position INTEGER NOT NULL, slug TEXT NOT NULL, updated REAL NOT NULL);
-CREATE INDEX corrected_by_updated ON corrected (updated);
-CREATE INDEX corrected_by_issue ON corrected (year, number);
-CREATE TABLE archive_pages (key TEXT PRIMARY KEY, path TEXT NOT NULL);
+CREATE TABLE digests (ledger TEXT NOT NULL, id TEXT NOT NULL, revision TEXT NOT NULL,
+    updated TEXT NOT NULL, PRIMARY KEY (ledger, id));
+CREATE TABLE revisions (ledger TEXT NOT NULL, year INTEGER NOT NULL, number INTEGER NOT NULL,
+    records TEXT NOT NULL, PRIMARY KEY (ledger, year, number));
+CREATE TABLE corrected (ledger TEXT NOT NULL, id TEXT NOT NULL, year INTEGER NOT NULL,
+    number INTEGER NOT NULL, position INTEGER NOT NULL, slug TEXT NOT NULL,
+    updated REAL NOT NULL, PRIMARY KEY (ledger, id));
+CREATE INDEX corrected_by_updated ON corrected (ledger, updated);
+CREATE INDEX corrected_by_issue ON corrected (ledger, year, number);
+CREATE TABLE archive_pages (ledger TEXT NOT NULL, key TEXT NOT NULL, path TEXT NOT NULL,
+    PRIMARY KEY (ledger, key));
+CREATE TABLE ledgers (ledger TEXT PRIMARY KEY);
+CREATE TABLE edits (ledger TEXT NOT NULL, file TEXT NOT NULL, PRIMARY KEY (ledger, file));
 CREATE TABLE published (output TEXT NOT NULL, path TEXT NOT NULL, digest TEXT NOT NULL,
     size INTEGER, mtime_ns INTEGER, ino INTEGER, PRIMARY KEY (output, path));
 CREATE TABLE builds (output TEXT PRIMARY KEY, inputs TEXT NOT NULL, feeds INTEGER,
@@ -552,50 +557,72 @@ class Store:
             for key in batch:
                 yield found[key] if key in found else at_hand[key][slot]
 
+    # -- what was published, by ledger (see feeds.writer.OutputDir.ledger): builds into
+    #    one output folder never date another's entries
     # -- the digest entries as last published: see feeds.builder.revised
 
-    def digests(self) -> dict[str, tuple[str, str]]:
-        return {i: (r, u) for i, r, u in self.db.execute("SELECT id, revision, updated FROM digests")}
+    def digests(self, ledger: str) -> dict[str, tuple[str, str]]:
+        return {i: (r, u) for i, r, u in self.db.execute(
+            "SELECT id, revision, updated FROM digests WHERE ledger = ?", (ledger,))}
 
-    def save_digests(self, rows: Mapping[str, tuple[str, str]]) -> None:
-        self.db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?)",
-                            ((i, r, u) for i, (r, u) in rows.items()))
+    def save_digests(self, ledger: str, rows: Mapping[str, tuple[str, str]]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)",
+                            ((ledger, i, r, u) for i, (r, u) in rows.items()))
 
     # -- the article entries as last published: see feeds.builder.dated
 
-    def revisions(self, issues: Iterable[tuple[int, int]]) -> dict[tuple[int, int],
-                                                                 dict[str, tuple[str, float]]]:
+    def revisions(self, ledger: str, issues: Iterable[tuple[int, int]]
+                  ) -> dict[tuple[int, int], dict[str, tuple[str, float]]]:
         """The records of the articles of each issue (year, number): id → revision and
         updated (a POSIX time); an issue whose row cannot be read has none."""
         found: dict[tuple[int, int], dict[str, tuple[str, float]]] = {}
         for year, number in issues:
-            row = self.db.execute("SELECT records FROM revisions WHERE year = ? AND number = ?",
-                                  (year, number)).fetchone()
+            row = self.db.execute("SELECT records FROM revisions WHERE ledger = ? AND year = ? "
+                                  "AND number = ?", (ledger, year, number)).fetchone()
             found[year, number] = _records(row[0]) if row else {}
         return found
 
-    def save_revisions(self, records: Mapping[tuple[int, int], Sequence[tuple[str, str, float]]],
+    def save_revisions(self, ledger: str,
+                       records: Mapping[tuple[int, int], Sequence[tuple[str, str, float]]],
                        corrected: Iterable[tuple[str, int, int, int, str, float]]) -> None:
         """Replace the records of the issues (year, number → each article's id, revision
         and updated), and their corrected articles: id, year, number, place in the
         issue, section slug and updated (times as POSIX times)."""
-        self.db.executemany("INSERT OR REPLACE INTO revisions VALUES (?, ?, ?)", (
-            (year, number, json.dumps(rows, ensure_ascii=False))
+        self.db.executemany("INSERT OR REPLACE INTO revisions VALUES (?, ?, ?, ?)", (
+            (ledger, year, number, json.dumps(rows, ensure_ascii=False))
             for (year, number), rows in records.items()))
-        self.db.executemany("DELETE FROM corrected WHERE year = ? AND number = ?", records)
-        self.db.executemany("INSERT OR REPLACE INTO corrected VALUES (?, ?, ?, ?, ?, ?)",
-                            corrected)
+        self.db.executemany("DELETE FROM corrected WHERE ledger = ? AND year = ? AND number = ?",
+                            ((ledger, year, number) for year, number in records))
+        self.db.executemany("INSERT OR REPLACE INTO corrected VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            ((ledger, *row) for row in corrected))
 
-    def corrected(self, slug: str | None, since: float) -> list[Row]:
+    def corrected(self, ledger: str, slug: str | None, since: float) -> list[Row]:
         """Each article (of section ``slug``) corrected after ``since`` (a POSIX time):
         its issue's summary row (see :meth:`by_newest`) and its place, newest first."""
         columns = ", ".join(f"c.{c}" for c in self._SUMMARY.split(", "))
         where = "" if slug is None else " AND k.slug = ?"
         return self.db.execute(
             f"SELECT {columns}, k.position FROM corrected k JOIN catalog c "
-            f"ON c.year = k.year AND c.number = k.number WHERE k.updated > ?{where} "
-            "ORDER BY k.updated DESC, k.year, k.number, k.position",
-            (since,) if slug is None else (since, slug)).fetchall()
+            f"ON c.year = k.year AND c.number = k.number WHERE k.ledger = ? "
+            f"AND k.updated > ?{where} ORDER BY k.updated DESC, k.year, k.number, k.position",
+            (ledger, since) if slug is None else (ledger, since, slug)).fetchall()
+
+    # -- issue files edited since a ledger's last build, found by another ledger's build
+    #    (which keeps the files' rows up to date for all): see feeds.builder.dated
+
+    def unseen_edits(self, ledger: str) -> set[str]:
+        """The files (as :meth:`sources` names them) edited since ``ledger``'s last build
+        that another ledger's build found first."""
+        return {f for (f,) in self.db.execute("SELECT file FROM edits WHERE ledger = ?",
+                                              (ledger,))}
+
+    def note_edits(self, ledger: str, files: Iterable[str]) -> None:
+        """``ledger`` has seen every edit; ``files``, edited now, are unseen by every
+        other ledger that has built."""
+        self.db.execute("INSERT OR IGNORE INTO ledgers VALUES (?)", (ledger,))
+        self.db.execute("DELETE FROM edits WHERE ledger = ?", (ledger,))
+        self.db.executemany("INSERT OR IGNORE INTO edits SELECT ledger, ? FROM ledgers "
+                            "WHERE ledger != ?", ((f, ledger) for f in files))
 
     def by_number(self, year: int, number: int) -> Row | None:
         """The summary row of the issue with that year and number."""
@@ -606,17 +633,19 @@ class Store:
 
     # -- archive pages published: their key (see feeds.render.page_key) and path
 
-    def archive_pages(self) -> dict[str, str]:
-        return {k: p for k, p in self.db.execute("SELECT key, path FROM archive_pages")
-                if isinstance(k, str) and isinstance(p, str)}
+    def archive_pages(self, ledger: str) -> dict[str, str]:
+        return {k: p for k, p in self.db.execute(
+            "SELECT key, path FROM archive_pages WHERE ledger = ?", (ledger,))
+            if isinstance(k, str) and isinstance(p, str)}
 
-    def save_archive_pages(self, pages: Mapping[str, str], last: Mapping[str, str]) -> None:
+    def save_archive_pages(self, ledger: str, pages: Mapping[str, str],
+                           last: Mapping[str, str]) -> None:
         """Keep exactly ``pages`` (this build's), given ``last`` (what
         :meth:`archive_pages` gave): only the rows that differ are written."""
-        self.db.executemany("DELETE FROM archive_pages WHERE key = ?",
-                            ((k,) for k, p in last.items() if pages.get(k) != p))
-        self.db.executemany("INSERT OR REPLACE INTO archive_pages VALUES (?, ?)",
-                            ((k, p) for k, p in pages.items() if last.get(k) != p))
+        self.db.executemany("DELETE FROM archive_pages WHERE ledger = ? AND key = ?",
+                            ((ledger, k) for k, p in last.items() if pages.get(k) != p))
+        self.db.executemany("INSERT OR REPLACE INTO archive_pages VALUES (?, ?, ?)",
+                            ((ledger, k, p) for k, p in pages.items() if last.get(k) != p))
 
     # -- where the next build's archive planning resumes: see feeds.builder.ArchiveMarks
 

@@ -489,6 +489,15 @@ class OutputDir:
         """The folder's name in the state store."""
         return str(self.root.resolve())
 
+    @property
+    def ledger(self) -> str:
+        """The name in the state store of what was published here (each entry's revision
+        and ``updated``, the archive pages), so that builds into another folder never
+        date this one's entries: the folder's key, or with a state its path from the
+        state's folder, so that a project moved whole keeps it."""
+        return self.key if self.state is None else \
+            os.path.relpath(self.key, self.state.resolve())
+
     def owned(self) -> set[str]:
         """The files this tool owns here: those the last build into this folder
         published, by the state's manifest, that are still here as regular files

@@ -230,10 +230,10 @@ def test_damaged_or_planted_records_are_not_trusted(tmp_path: Path) -> None:
     with db:
         db.execute("UPDATE revisions SET records = 'not json' WHERE year = 2005 AND number = 2")
         db.execute("UPDATE revisions SET records = '[[1, 2]]' WHERE year = 2005 AND number = 3")
-        db.executemany("INSERT INTO corrected VALUES (?, ?, ?, ?, ?, ?)", [
+        db.executemany("INSERT INTO corrected VALUES (?, ?, ?, ?, ?, ?, ?)", [("../output", *row) for row in [
             ("planted-1", 2005, 1, 999, "yun-ji-suan-ji-shu", 4e9),
             ("planted-2", 1999, 1, 0, "yun-ji-suan-ji-shu", 4e9),
-            ("planted-3", 2005, 2, 0, "no-such-section", 4e9)])
+            ("planted-3", 2005, 2, 0, "no-such-section", 4e9)]])
     db.close()
     for number in (2, 3):  # edit the issues whose rows were damaged: their text, not a summary
         issue = sorted((tmp_path / "issues").glob("*.md"))[number - 1]

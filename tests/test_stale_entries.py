@@ -67,7 +67,7 @@ def test_a_store_whose_entries_disagree_with_their_records_is_built_over(
     # the state a build under another zone left before the fix: the records moved 8 h
     # later, the stored entries kept, their serialised bytes dropped
     with sqlite3.connect(root / ".feeds" / "state.sqlite") as db:
-        for year, number, records in db.execute("SELECT * FROM revisions").fetchall():
+        for year, number, records in db.execute("SELECT year, number, records FROM revisions").fetchall():
             moved = [[i, r, t + 8 * 3600] for i, r, t in json.loads(records)]
             db.execute("UPDATE revisions SET records = ? WHERE year = ? AND number = ?",
                        (json.dumps(moved), year, number))
