@@ -414,7 +414,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
 
         def feed(issue: IssueSummary) -> tuple[IssueSummary, bytes | None, bool, Revisions]:
             number = (issue.year, issue.number)
-            sent.append(corrections.known(store, [number])[number])
+            sent.append(corrections.known(store, ledger, [number])[number])
             return issue, issue_blob(issue, catalog, store), issue.path in edited, sent[-1]
 
         made = parallel_fed(partial(_prepare_summary, config=config, options=options,

@@ -72,7 +72,7 @@ def _build(root: Path, state: Path, issues: str = "issues", output: str = "outpu
     result = CliRunner().invoke(cli, [
         "build", "-q", "--issues", str(root / issues), "--output", str(root / output),
         "--config", str(root / "feeds.toml"), "--state", str(state)])
-    assert (result.exit_code, result.stderr) == (0, ""), result.stderr
+    assert (result.exit_code, result.stderr) == (0, ""), (result.output, result.exception)
 
 
 def _as_cold(root: Path, copy: Path) -> None:
