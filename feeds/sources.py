@@ -14,7 +14,7 @@ import struct
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from feeds.limits import MAX_FILE_BYTES
 from feeds.store import SourceRow
@@ -250,10 +250,10 @@ def stat_key(files: Sequence[str], stats: Looked, *settings: str) -> str | None:
     do not fit (a time after 2262) as their text, marked as such."""
     digest = hashlib.sha256(f"{len(settings)}\0{len(files)}\0".encode())
     digest.update("\0".join([*settings, *files]).encode("utf-8", "surrogatepass"))
-    try:
-        numbers = [(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) for st in stats]
-    except AttributeError:  # an OSError
+    if any(isinstance(st, OSError) for st in stats):
         return None
+    numbers = [(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+               for st in cast("list[os.stat_result]", stats)]
     try:
         pack = _STAT.pack
         digest.update(b"".join([pack(*n) for n in numbers]))

@@ -789,7 +789,7 @@ class Store:
         """The manifest of ``output``, by path (a row made from its columns as they are,
         but for the rare inode past 2**63: thousands of rows every build)."""
         make = PublishedRow._make
-        return {row[0]: make(row[1:]) if row[4] >= 0 else PublishedRow(*row[1:4], _inode(row[4]))
+        return {row[0]: make(row[1:]) if row[4] >= 0 else PublishedRow(row[1], row[2], row[3], _inode(row[4]))
                 for row in self.db.execute(
                     "SELECT path, digest, size, mtime_ns, ino FROM published WHERE output = ?",
                     (output,))}
