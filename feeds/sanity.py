@@ -9,7 +9,7 @@ checks look at all issues together; they never stop a build.
 from __future__ import annotations
 
 from calendar import isleap
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from itertools import pairwise
 from operator import itemgetter
@@ -96,15 +96,21 @@ def numbering(issues: Sequence[Dated]) -> str:
     Read from the year boundaries: a first issue of a year numbered below the
     last of the year before is a restart.
     """
-    ordered = sorted(issues, key=lambda i: (i.year, i.number))
+    return "yearly" if _restarts(sorted((i.year, i.number) for i in issues)) else "continuous"
+
+
+def _restarts(ordered: Iterable[tuple[int, int]]) -> bool:
+    """Whether (year, number) pairs, in that order, restart their numbers at more year
+    boundaries than they run on across: a first issue of a year numbered below the
+    last of the year before is a restart."""
     restarts = continues = 0
-    for prev, issue in pairwise(ordered):
-        if issue.year != prev.year:
-            if issue.number <= prev.number:
+    for (year_before, number_before), (year, number) in pairwise(ordered):
+        if year != year_before:
+            if number <= number_before:
                 restarts += 1
             else:
                 continues += 1
-    return "yearly" if restarts > continues else "continuous"
+    return restarts > continues
 
 
 def next_number(issues: Sequence[Dated], year: int) -> int:
@@ -125,14 +131,7 @@ def _number_gaps(issues: Sequence[tuple[Any, ...]], line_at: int) -> list[Diagno
     """The numbering warnings of issues given as tuples: path, year and number first,
     the heading line at ``line_at`` (a build checks thousands: no object for each)."""
     by_year = sorted(issues, key=itemgetter(1, 2))
-    restarts = continues = 0
-    for prev, issue in pairwise(by_year):  # as numbering() counts them
-        if issue[1] != prev[1]:
-            if issue[2] <= prev[2]:
-                restarts += 1
-            else:
-                continues += 1
-    yearly = restarts > continues
+    yearly = _restarts(map(itemgetter(1, 2), by_year))
     ordered = by_year if yearly else sorted(issues, key=itemgetter(2, 1))
     out: list[Diagnostic] = []
     for prev, issue in pairwise(ordered):
@@ -170,28 +169,7 @@ def sanity_warnings(issues: Sequence[Dated], now: datetime) -> list[Diagnostic]:
     """Every date and numbering warning for these issues, ``now`` being the time of the check."""
     out = [d for issue in issues for d in _dates(issue, now)]
     out.extend(_numbers(issues))
-    return sorted(out, key=lambda d: (d.path, d.line))
-
-
-def warnings_and_change(issues: Sequence[Dated], now: datetime
-                        ) -> tuple[list[Diagnostic], datetime | None]:
-    """:func:`sanity_warnings` and :func:`warnings_change_at` together, each date
-    compared with ``now`` once (a build checks thousands)."""
-    out: list[Diagnostic] = []
-    change: datetime | None = None
-    for issue in issues:
-        found = _dates(issue, now)
-        if found:
-            out += found
-            date = issue.date
-            assert date is not None
-            if date.year == issue.year:  # not in another year: more than a day ahead
-                at = date - FUTURE_SLACK
-                if change is None or at < change:
-                    change = at
-    out.extend(_numbers(issues))
-    return sorted(out, key=lambda d: (d.path, d.line)), change
-
+    return sorted(out, key=_place)
 
 
 class DatedRow(NamedTuple):
@@ -220,12 +198,12 @@ class _Row(NamedTuple):
 
 def row_warnings(rows: Sequence[tuple[Any, ...]], now: datetime
                  ) -> tuple[list[Diagnostic], float | None]:
-    """:func:`warnings_and_change` for the catalog's rows (as :class:`DatedRow` has
-    them), the change as a POSIX time.
+    """:func:`sanity_warnings` and :func:`warnings_change_at` for the catalog's rows (as
+    :class:`DatedRow` has them), the change as a POSIX time.
 
     A build checks thousands: a row whose POSIX time is more than a second short of
     a day ahead and whose date is in its heading's year cannot warn, and its date is
-    not parsed; the others are checked as :func:`warnings_and_change` checks them."""
+    not parsed; the others are checked as :func:`sanity_warnings` checks them."""
     low = now.timestamp() + FUTURE_SLACK.total_seconds() - 1
     parse = datetime.fromisoformat
     out: list[Diagnostic] = []

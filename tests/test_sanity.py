@@ -22,7 +22,6 @@ from feeds.sanity import (
     numbering,
     row_warnings,
     sanity_warnings,
-    warnings_and_change,
     warnings_change_at,
 )
 
@@ -189,23 +188,6 @@ class _Issue(NamedTuple):
 _ZONES = st.sampled_from([ZoneInfo("Asia/Shanghai"), ZoneInfo("Europe/Berlin"), ZoneInfo("UTC")])
 
 
-@given(st.lists(st.builds(
-    _Issue, st.sampled_from(["issues/a.md", "issues/b.md", "c.md"]), st.integers(2020, 2030),
-    st.integers(1, 6), st.none() | st.datetimes(datetime(2019, 1, 1), datetime(2031, 12, 31),
-                                                timezones=_ZONES),
-    st.sampled_from(["file name", "git", "front matter", "mtime", "?"]), st.integers(0, 9)),
-    max_size=12), st.datetimes(datetime(2019, 1, 1), datetime(2031, 12, 31), timezones=_ZONES))
-def test_warnings_and_their_change_in_one_pass_are_as_each_alone(
-        issues_: list[_Issue], now: datetime) -> None:
-    """A build checks the dates once for both: the same warnings, in the same order,
-    and the same moment they change, as the two checks give each on its own."""
-    warnings, change = warnings_and_change(issues_, now)
-    assert warnings == sanity_warnings(issues_, now)
-    alone = warnings_change_at(issues_, now)
-    assert change == alone
-    assert (change.isoformat() if change else None) == (alone.isoformat() if alone else None)
-
-
 _NEAR = st.sampled_from([timedelta(0), timedelta(days=1), timedelta(days=1, microseconds=1),
                          timedelta(days=1, microseconds=-1), timedelta(days=1, seconds=1),
                          timedelta(days=1, seconds=-1), timedelta(days=400), timedelta(days=-3)])
@@ -224,6 +206,7 @@ def test_warnings_from_the_catalogs_rows_are_those_of_the_issues(
     give the same warnings, in the same order, and the same moment they change, as
     the issues do: dates a microsecond either side of a day ahead, in other years,
     and before the year 1000 too."""
-    warnings, change = warnings_and_change([_Issue(*i) for i in issues_], now)
+    dated = [_Issue(*i) for i in issues_]
+    warnings, change = sanity_warnings(dated, now), warnings_change_at(dated, now)
     rows = [DatedRow(p, y, n, d.isoformat(), s, h, d.timestamp()) for p, y, n, d, s, h in issues_]
     assert row_warnings(rows, now) == (warnings, None if change is None else change.timestamp())
