@@ -271,6 +271,12 @@ def _entry_rows(entries: Sequence[Entry | Serialised]) -> list[list[str]]:
             for e in entries]
 
 
+def _digest_rows(entry: Entry | Serialised) -> list[list[str]]:
+    """A digest entry's stored row (see :func:`_stored_digest`)."""
+    return [[entry.key, entry.published.isoformat(), entry.updated.isoformat(), entry.id,
+             entry.revision]]
+
+
 def _revisions(rows: dict[str, tuple[str, str]]) -> Revisions:
     """The digest entries as the last build published them (see builder.revised);
     a row that cannot be read is simply not known."""
@@ -405,6 +411,15 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         written.add((issue, context))
         store.add_entries(issue, context, rows)
 
+    def take(path: str, key: str, date: datetime, ready: Prepared) -> None:
+        """An issue prepared before the plan: its entries' bytes stored and kept at
+        hand, their rows stored, the entries and the digest entry given to the plan."""
+        store.add_fragments(ready.fragments.items(), names)
+        at_hand.keep(ready.fragments)
+        add_entries(key, f"{context}\0{date.isoformat()}", _entry_rows(ready.entries))
+        prepared[path] = ready.entries
+        digests[path] = ready.digest
+
     def prepare_each(issues: Sequence[IssueSummary]
                      ) -> Iterator[tuple[IssueSummary, Revisions, Prepared]]:
         """Issues not parsed in this run, each with the records that dated its articles,
@@ -447,22 +462,12 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
                              [(*item, path in edited, before[number_of[path]])
                               for path, item in fresh], PARALLEL_MIN_ISSUES)
         for (path, (_, _, date, _)), ready in zip(fresh, made, strict=True):
-            store.add_fragments(ready.fragments.items(), names)
-            at_hand.keep(ready.fragments)
-            add_entries(catalog.keys[path], f"{context}\0{date.isoformat()}",
-                        _entry_rows(ready.entries))
-            prepared[path] = ready.entries
-            digests[path] = ready.digest
+            take(path, catalog.keys[path], date, ready)
             records[number_of[path]] = (before[number_of[path]], ready.records)
         del fresh, made
         for issue, before_it, ready in prepare_each(lacking):
             assert issue.date is not None
-            store.add_fragments(ready.fragments.items(), names)
-            at_hand.keep(ready.fragments)
-            add_entries(issue.key, f"{context}\0{issue.date.isoformat()}",
-                        _entry_rows(ready.entries))
-            prepared[issue.path] = ready.entries
-            digests[issue.path] = ready.digest
+            take(issue.path, issue.key, issue.date, ready)
             if corrections.differ(before_it, ready.records):  # else nothing to save: not kept
                 records[issue.year, issue.number] = (before_it, ready.records)
         del lacking
@@ -525,9 +530,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
 
     def remake_digest(issue: IssueSummary) -> Entry:
         made = digest_entry(load(issue), config, revisions, issue.path in edited)
-        add_entries(issue.key, _digest_context(context, issue), [[
-            made.key, made.published.isoformat(), made.updated.isoformat(), made.id,
-            made.revision]])
+        add_entries(issue.key, _digest_context(context, issue), _digest_rows(made))
         return made
 
     found_now: dict[str, tuple[str, datetime]] = {}
@@ -591,9 +594,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
                 add_entries(issue.key, f"{context}\0{issue.date.isoformat()}",
                             _entry_rows(ready.entries))
             if digest_lost:
-                d = ready.digest
-                add_entries(issue.key, _digest_context(context, issue), [[
-                    d.key, d.published.isoformat(), d.updated.isoformat(), d.id, d.revision]])
+                add_entries(issue.key, _digest_context(context, issue),
+                            _digest_rows(ready.digest))
         if not wanted <= again:
             raise _StaleEntries({(issue.year, issue.number) for issue, _, _ in lost.values()})
         have |= again
