@@ -975,22 +975,33 @@ def _first_of_each(rows: Iterable[Row]) -> Iterator[Row]:
             yield row[1:]
 
 
+@contextlib.contextmanager
+def _read_only(folder: Path) -> Iterator[sqlite3.Connection | None]:
+    """The state database in ``folder`` opened read only, for a command that only looks
+    (None when there is none or it is not this tool's); reading it may raise
+    :class:`sqlite3.Error`."""
+    path = folder / DATABASE
+    if not path.is_file():
+        yield None
+        return
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_SECONDS)
+    try:
+        yield db if db.execute("PRAGMA application_id").fetchone()[0] == APPLICATION_ID \
+            else None
+    finally:
+        db.close()
+
+
 def published_paths(folder: Path, output: str) -> list[str]:
     """The files that the last build into the output folder ``output`` (its
     :attr:`~feeds.writer.OutputDir.key`) published, by the manifest in the database in
     ``folder``, read only and sorted; empty when there is none or it cannot be read."""
-    path = folder / DATABASE
-    if not path.is_file():
-        return []
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_SECONDS)
-        try:
-            if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+        with _read_only(folder) as db:
+            if db is None:
                 return []
             return sorted(str(p) for (p,) in db.execute(
                 "SELECT path FROM published WHERE output = ?", (output,)))
-        finally:
-            db.close()
     except sqlite3.Error:
         return []
 
@@ -999,17 +1010,11 @@ def built_paths(folder: Path, output: str) -> set[str] | None:
     """The files the last build into ``output`` made or kept (:meth:`Store.save_build`'s
     list; a file of the manifest not in it is one the build no longer produces), read
     only; None when there is no such record or it cannot be read."""
-    path = folder / DATABASE
-    if not path.is_file():
-        return None
     try:
-        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=BUSY_SECONDS)
-        try:
-            if db.execute("PRAGMA application_id").fetchone()[0] != APPLICATION_ID:
+        with _read_only(folder) as db:
+            if db is None:
                 return None
             row = db.execute("SELECT files FROM builds WHERE output = ?", (output,)).fetchone()
-        finally:
-            db.close()
         files = _unpacked(row[0]) if row is not None else None
     except (sqlite3.Error, TypeError, ValueError, zlib.error):
         return None
