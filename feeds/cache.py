@@ -24,6 +24,7 @@ from feeds.model import (
     Section,
     SectionSummary,
 )
+from feeds.store import loads
 
 
 def code_digest(*modules: str) -> str:
@@ -82,7 +83,7 @@ def result_from_json(blob: bytes) -> ParseResult:
     """The parse result saved by :func:`result_to_json`; raises ValueError if it is not one."""
     try:
         (path, name, year, number, date, sections, url, title, intro_html, intro_text,
-         date_source, diags, heading_line) = json.loads(blob.decode("utf-8", "surrogatepass"))
+         date_source, diags, heading_line) = loads(blob.decode("utf-8", "surrogatepass"))
         issue = Issue(
             path=path, name=name, year=year, number=number, date=_date(date),
             sections=tuple(Section(name=s_name, slug=slug, line=line, articles=tuple(
@@ -131,7 +132,7 @@ def summaries_from_json(blobs: list[bytes]) -> list[list[Any]]:
     if not blobs:
         return []
     try:
-        data = json.loads(b"[" + b",".join(blobs) + b"]")
+        data = loads(b"[" + b",".join(blobs) + b"]")
     except ValueError:
         data = None
     if isinstance(data, list) and len(data) == len(blobs):
@@ -141,7 +142,7 @@ def summaries_from_json(blobs: list[bytes]) -> list[list[Any]]:
 
 def _one(blob: bytes) -> list[Any]:
     try:
-        data = json.loads(blob)
+        data = loads(blob)
     except ValueError:
         return []
     return data if isinstance(data, list) else []

@@ -47,7 +47,7 @@ from feeds.sources import (
     read_issue_file,
     unreadable,
 )
-from feeds.store import SourceRow, Store
+from feeds.store import DamagedRow, SourceRow, Store, loads
 
 PARALLEL_MIN_FILES = 64
 
@@ -263,12 +263,21 @@ def _check_together(issues: Sequence[Issue | IssueSummary], diags: list[Diagnost
 
 
 def _summary(row: Sequence[Any]) -> IssueSummary:
-    """A summary from its catalog row (see :meth:`Store.catalog_row`)."""
+    """A summary from its catalog row (see :meth:`Store.catalog_row`); raises
+    :class:`DamagedRow` if it cannot be read (the plan cannot do without it)."""
     path, name, year, number, date, date_source, key, sections, diagnostics, line = row
-    return IssueSummary(path, name, year, number, datetime.fromisoformat(date),
-                        tuple(map(SectionSummary._make, json.loads(sections))), date_source, key,
-                        tuple(Diagnostic(*d) for d in json.loads(diagnostics))
-                        if diagnostics else (), line)
+    try:
+        return IssueSummary(path, name, year, number, datetime.fromisoformat(date),
+                            tuple(map(SectionSummary._make, loads(sections))), date_source,
+                            key, _notes(diagnostics), line)
+    except (TypeError, ValueError) as exc:
+        raise DamagedRow(f"the catalog row of {path} cannot be read: {exc}") from None
+
+
+def _notes(text: str | None) -> tuple[Diagnostic, ...]:
+    """The diagnostics of a catalog row; raises TypeError or ValueError if they
+    cannot be read."""
+    return tuple(Diagnostic(*d) for d in loads(text)) if text else ()
 
 
 class StoredIssues:
@@ -309,7 +318,7 @@ class StoredMarks:
         try:
             marks = {str(name): FeedMark(tuple(map(str, pages)), int(before),
                                          (float(first[0]), int(first[1]), int(first[2])))
-                     for name, (pages, before, first) in json.loads(text).items()}
+                     for name, (pages, before, first) in loads(text).items()}
         except (TypeError, ValueError, AttributeError, IndexError):
             return None  # a damaged row: every issue is read
         if newest is None:
@@ -372,7 +381,7 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
         blob = store.summary(key)
         if blob is not None:
             try:
-                changed[source.path] = summary_from_list(json.loads(blob))
+                changed[source.path] = summary_from_list(loads(blob))
                 continue
             except ValueError:
                 pass  # a damaged row: parse the file again
@@ -423,7 +432,10 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
         store.put_catalog(str(file), _catalog_row(summary), newest_stamp(summary),
                           summary.date.timestamp(), [list(s) for s in summary.sections])
     for path, date_source, notes in store.catalog_notes():
-        diags.extend(Diagnostic(*d) for d in json.loads(notes or "[]"))
+        try:
+            diags.extend(_notes(notes))
+        except (TypeError, ValueError) as exc:
+            raise DamagedRow(f"the catalog row of {path} cannot be read: {exc}") from None
         if date_source == "mtime":
             diags.append(Diagnostic(
                 path, 1, "warning",

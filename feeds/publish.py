@@ -191,7 +191,7 @@ def _read_manifest(client: Any, target: Target) -> dict[str, dict[str, str]]:
     body = answer["Body"].read()
     try:
         objects = json.loads(body).get("objects", {})
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):  # too deep: not ours either
         return {}
     if not isinstance(objects, dict):
         return {}

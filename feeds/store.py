@@ -31,6 +31,7 @@ Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
 VACUUM_MIN_BYTES = 64 << 20  # free pages worth giving back to the file system
+MAX_RECORD_BYTES = 16 << 20  # a build record unpacked (both: 1.3 MB at N = 5,000)
 VACUUM_BUSY_MS = 1000  # how long a compaction waits for another program's lock
 _NOOP = "noop\0"  # the name in ``meta`` of an output folder's no-op record
 _UNTIL = "until\0"  # the name in ``meta`` of when a build's warnings stop being true
@@ -119,6 +120,20 @@ _UNAVAILABLE = ("SQLITE_BUSY", "SQLITE_LOCKED", "SQLITE_READONLY", "SQLITE_CANTO
 
 class ForeignDatabase(sqlite3.DatabaseError):
     """A SQLite file that is not this tool's state."""
+
+
+class DamagedRow(sqlite3.DatabaseError):
+    """A row of the state that cannot be read and cannot be done without: the
+    database is set aside like a damaged file."""
+
+
+def loads(data: str | bytes) -> Any:
+    """JSON read back from the state. Raises ValueError for any that cannot be read,
+    nesting too deep for the parser (a planted row: RecursionError) included."""
+    try:
+        return json.loads(data)
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def is_damage(exc: sqlite3.Error) -> bool:
@@ -470,7 +485,7 @@ class Store:
         if row is None:
             return None
         try:
-            data = json.loads(row[0])
+            data = loads(row[0])
         except ValueError:
             return None
         return data if isinstance(data, list) else None
@@ -855,7 +870,7 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE name = ?",
                               (_NOOP + output,)).fetchone()
         try:
-            key, inputs, files, stale = json.loads(row[0])
+            key, inputs, files, stale = loads(row[0])
         except (TypeError, ValueError):
             return None
         if not (isinstance(stale, list) and all(isinstance(p, str) for p in stale)
@@ -925,14 +940,21 @@ def _packed(value: object) -> bytes:
 
 def _unpacked(data: str | bytes) -> Any:
     """What :func:`_packed` packed; JSON text as older builds stored it is read too.
-    Raises TypeError, ValueError or zlib.error if it cannot be read."""
-    return json.loads(zlib.decompress(data) if isinstance(data, bytes) else data)
+    Raises TypeError, ValueError or zlib.error if it cannot be read, or would unpack
+    to over :data:`MAX_RECORD_BYTES` (a planted record must not ask for gigabytes)."""
+    if isinstance(data, bytes):
+        unpack = zlib.decompressobj()
+        text = unpack.decompress(data, MAX_RECORD_BYTES)
+        if unpack.unconsumed_tail or not unpack.eof:
+            raise ValueError("a record over the size limit, or cut short")
+        data = text
+    return loads(data)
 
 
 def _records(text: str) -> dict[str, tuple[str, float]]:
     """An issue's article records from their JSON; none if it cannot be read."""
     try:
-        rows = json.loads(text)
+        rows = loads(text)
         return {i: (r, float(u)) for i, r, u in rows if isinstance(r, str)
                 and isinstance(u, int | float) and not isinstance(u, bool)}
     except (TypeError, ValueError):

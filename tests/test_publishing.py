@@ -110,7 +110,8 @@ def test_no_noop_record_while_an_issue_is_racy(project: Path) -> None:
     assert _noop_records(project) == [f"noop\0{(project / 'output').resolve()}"]
 
 
-@pytest.mark.parametrize("value", ["garbage", '["a", "b", "c"]', "[1, 2, 3, [4]]", "null"])
+@pytest.mark.parametrize("value", ["garbage", '["a", "b", "c"]', "[1, 2, 3, [4]]", "null",
+                                   "[" * 100_000])
 def test_a_damaged_noop_record_only_means_a_longer_look(project: Path, value: str) -> None:
     os.utime(project / "issues" / "2024-07-20-29.md", (time.time() - 60, time.time() - 60))
     assert build(project)[0] == 0
@@ -212,7 +213,8 @@ def test_a_damaged_state_record_means_a_full_build(project: Path) -> None:
 
 
 @pytest.mark.parametrize("files", [b"not zlib", zlib.compress(b"[1, 2"),
-                                   zlib.compress(b'{"a": 1}'), zlib.compress(b"[1, 2]")[:-3]])
+                                   zlib.compress(b'{"a": 1}'), zlib.compress(b"[1, 2]")[:-3],
+                                   zlib.compress(b"[" * 100_000)])
 def test_a_damaged_packed_file_list_means_a_full_build(project: Path, files: bytes) -> None:
     """The last build's file list is stored compressed: one that cannot be unpacked, or
     is not a list, means a full build (which writes nothing new), never an error."""
@@ -223,6 +225,40 @@ def test_a_damaged_packed_file_list_means_a_full_build(project: Path, files: byt
     code, stdout, err = build(project)
     assert (code, err) == (0, "")
     assert stdout.endswith("(nothing changed)\n")
+    with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:
+        [(made,)] = db.execute("SELECT files FROM builds").fetchall()
+    db.close()
+    assert "feeds.opml" in json.loads(zlib.decompress(made))
+
+
+def test_a_planted_record_that_unpacks_to_half_a_gigabyte_costs_no_memory(project: Path) -> None:
+    """The last build's record is unpacked only up to a bound: one that would unpack
+    to 512 MB means a full build in a process held to 400 MB of address space."""
+    import resource
+
+    for issue in (project / "issues").iterdir():
+        os.utime(issue, (time.time() - 60, time.time() - 60))
+    assert build(project)[0] == 0
+    pack = zlib.compressobj(1)
+    spaces = b" " * (1 << 20)
+    bomb = b"".join([pack.compress(b"["), *(pack.compress(spaces) for _ in range(512)),
+                     pack.compress(b"]"), pack.flush()])
+    assert len(bomb) < (3 << 20)
+    with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:
+        assert db.execute("UPDATE builds SET files = ?", (bomb,)).rowcount == 1
+    db.close()
+    limit = 400 << 20
+
+    def held() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+    run = subprocess.run([sys.executable, "-m", "feeds", "build", "--issues", str(project / "issues"),
+                          "--output", str(project / "output"), "--config",
+                          str(project / "feeds.toml")], cwd=project,
+                         env={**ENV, "MALLOC_ARENA_MAX": "1"},  # no 64 MB reserved per thread
+                         capture_output=True, text=True, preexec_fn=held, timeout=120)
+    assert (run.returncode, run.stderr) == (0, "")
+    assert run.stdout.endswith("(nothing changed)\n")
     with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:
         [(made,)] = db.execute("SELECT files FROM builds").fetchall()
     db.close()

@@ -420,7 +420,8 @@ def test_a_publish_pings_hubs_with_the_uploaded_feeds_only(bucket: Bucket, hub: 
 
 def test_a_lost_or_garbled_manifest_costs_requests_not_uploads(bucket: Bucket) -> None:
     assert bucket.publish()[0] == 0
-    for garbage in (b"\x00not json", b'{"objects": [1, 2]}', b'{"objects": {"atom.xml": {"etag": 5}}}'):
+    for garbage in (b"\x00not json", b'{"objects": [1, 2]}', b'{"objects": {"atom.xml": {"etag": 5}}}',
+                    b"[" * 100_000):
         bucket.client.put_object(Bucket=bucket.name, Key="site/.feeds-publish.json", Body=garbage)
         code, out, err = bucket.publish()
         assert code == 0, err

@@ -207,6 +207,47 @@ def test_a_damaged_database_is_set_aside_and_the_build_goes_cold(
     assert code == 0 and stdout.endswith("(nothing changed)\n")
 
 
+DEEP = "[" * 100_000  # JSON nested deeper than Python's parser goes (RecursionError)
+
+
+@pytest.mark.parametrize(("sql", "value", "set_aside"), [
+    ("UPDATE entries SET entries = ?", DEEP, False),
+    ("UPDATE parsed SET result = ?", DEEP.encode(), False),
+    ("UPDATE issues SET summary = ?", DEEP.encode(), False),
+    ("UPDATE revisions SET records = ?", DEEP, False),
+    ("UPDATE archive_marks SET marks = ?", DEEP, False),
+    ("UPDATE catalog SET sections = ?", DEEP, True),
+    ("UPDATE catalog SET sections = ?", "not json", True),
+    ("UPDATE catalog SET sections = ?", "[[1, 2]]", True),
+    ("UPDATE catalog SET diagnostics = ?", DEEP, True),
+])
+def test_a_planted_row_is_made_again_or_the_database_set_aside(
+        project: Path, tmp_path: Path, sql: str, value: str | bytes, set_aside: bool) -> None:
+    """A row that cannot be read is made again from the issues; one of the catalog,
+    which the plan cannot do without, makes the database damaged: set aside with a
+    warning, a cold build. Never exit 70, and the output is a clean build's."""
+    (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+    for issue in (project / "issues").iterdir():  # settled: not changed in the last seconds
+        os.utime(issue, (time.time() - 60, time.time() - 60))
+    assert build(project)[0] == 0
+    with sqlite3.connect(database(project)) as db:
+        assert db.execute(sql, (value,)).rowcount > 0
+    db.close()
+    second = project / "issues" / "2024-07-27-30.md"
+    second.write_text(SECOND + "\n", encoding="utf-8")  # read again, the same issue
+    code, _, err = build(project)
+    assert code == 0, err
+    if set_aside:
+        assert re.fullmatch(
+            f"{re.escape(str(database(project)))}: warning: not a usable state database "
+            f"\\(the catalog row of {re.escape(str(project / 'issues'))}/2024-07-2\\d-\\d\\d\\.md "
+            "cannot be read: [^\\n]+\\); set aside as state.sqlite.broken, building from "
+            "scratch\n", err), err
+    else:
+        assert err == ""
+    assert all_files(project / "output") == clean_build(project, tmp_path / "clean")
+
+
 def test_a_deleted_database_means_a_cold_build(project: Path) -> None:
     assert build(project)[0] == 0
     good = all_files(project / "output")
