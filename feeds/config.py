@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from feeds.urls import host_problem, published_url
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -76,6 +78,10 @@ def _base_url_problem(url: str) -> str:
         return "it contains a space or a control character"
     try:
         parts = urlsplit(url)
+        port = _port(parts.netloc)
+        if port is not None and not (port.isascii() and port.isdigit()
+                                     and 0 < int(port) <= 65535):
+            return f"its port {port!r} is not a number from 1 to 65535"
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError as exc:
         return f"it is malformed ({exc})"
@@ -85,7 +91,26 @@ def _base_url_problem(url: str) -> str:
         return "it has a query ('?') or a fragment ('#'), which would end up inside every feed URL"
     if "@" in parts.netloc:
         return "it has a user name or password ('user@'); credentials do not belong in a feed"
-    return ""
+    problem = host_problem(url)
+    return f"it {problem}" if problem else ""
+
+
+def _port(netloc: str) -> str | None:
+    """The port of an authority as written (after a ':' that follows the host or an
+    IPv6 address's brackets), None without one."""
+    host = netloc.rpartition("@")[2]
+    after = host.rpartition("]")[2] if host.startswith("[") else host
+    return after.partition(":")[2] if ":" in after else None
+
+
+def _published_base_url(config: Config) -> Config:
+    """An international base_url as every file publishes it: its host in punycode, the
+    rest percent-encoded (as an article link is, :func:`feeds.urls.published_url`).
+    The ``tag:`` ids keep the host as written, as before: ids never change."""
+    if config.base_url.isascii():
+        return config
+    return replace(config, base_url=published_url(config.base_url),
+                   tag_authority=config.tag_authority or config.authority)
 
 
 def _check_text(config: Config, where: str) -> None:
@@ -149,7 +174,7 @@ def _check(config: Config, where: str, url_from: str) -> Config:
             raise ConfigError(
                 f"{where}: [sections] {name!r} = {slug!r}: a slug is lower-case ASCII "
                 "letters, digits and '-', and cannot contain '/' or '..'")
-    return config
+    return _published_base_url(config)
 
 
 def _formats(value: object, where: str) -> tuple[str, ...]:
@@ -248,7 +273,8 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> C
             values[key] = value
     if text:
         values["source"] = where
-    url_from = "--base-url" if (overrides or {}).get("base_url") is not None else where
+    url_from = "--base-url" if (overrides or {}).get("base_url") is not None \
+        else _at(where, text, "base_url")
     return _check(Config(**values), where, url_from)
 
 

@@ -199,7 +199,12 @@ BASE_URL_ADVICE = "write the public folder's URL, e.g. 'https://example.com/feed
     ("https://user:secret@example.com/", "it has a user name or password ('user@'); "
                                           "credentials do not belong in a feed"),
     ("http://[::1/", "it is malformed (Invalid IPv6 URL)"),
-    ("http://example.com:99999/", "it is malformed (Port out of range 0-65535)"),
+    *((f"http://example.com:{port}/", f"its port {port!r} is not a number from 1 to 65535")
+      for port in ("99999", "65536", "0", "", "abc", "+1", "1_0", "\u0663")),
+    ("http://[::1]:0/", "its port '0' is not a number from 1 to 65535"),
+    ("https://xn--a.com/", "it has a host label 'xn--a' that is not a valid international "
+                           "domain name"),
+    ("https://a..example/", "it has an empty label in its host 'a..example' (two dots in a row?)"),
     ("ftp://example.com/", "it must be an absolute http(s) URL"),
 ])
 def test_base_url_that_cannot_prefix_feed_urls_is_a_usage_error(
@@ -208,12 +213,36 @@ def test_base_url_that_cannot_prefix_feed_urls_is_a_usage_error(
     assert feeds("build", "--base-url", url, capsys=capsys) == (
         2, "", f"feeds: error: --base-url: base_url {url!r} cannot be used: {problem}; "
                f"{BASE_URL_ADVICE}\n")
-    (project / "feeds.toml").write_text(f'base_url = "{url}"\n', encoding="utf-8")
+    (project / "feeds.toml").write_text(f'title = "T"\nbase_url = "{url}"\n', encoding="utf-8")
     for command in ("build", "check"):
         assert feeds(command, capsys=capsys) == (
-            2, "", f"feeds: error: feeds.toml: base_url {url!r} cannot be used: {problem}; "
+            2, "", f"feeds: error: feeds.toml:2: base_url {url!r} cannot be used: {problem}; "
                    f"{BASE_URL_ADVICE}\n")
     assert not (project / "output" / "atom.xml").exists()
+
+
+def test_an_international_base_url_is_published_in_punycode_and_ids_keep_its_host(
+        project: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every URL a file publishes starts with the base URL as a browser asks for it
+    (host in punycode, path percent-encoded): a raw IDN is no URL for a sitemap or
+    RSS. The ``tag:`` ids keep the host as written, as they always had."""
+    import feedparser
+
+    (project / P).write_text(HEAD + BODY, encoding="utf-8")
+    (project / "feeds.toml").write_text('base_url = "https://例子.中国/新闻"\n', encoding="utf-8")
+    assert feeds("build", capsys=capsys)[0] == 0
+    base = "https://xn--fsqu00a.xn--fiqs8s/%E6%96%B0%E9%97%BB/"
+    out = project / "output"
+    texts = {str(p.relative_to(out)): p.read_text(encoding="utf-8")
+             for p in out.rglob("*") if p.suffix in (".xml", ".json", ".opml", ".html")}
+    assert [p for p, t in texts.items() if t.replace("tag:例子.中国,", "").count("例子")] == []
+    assert f"<loc>{base}index.html</loc>" in texts["sitemap.xml"]
+    assert f'"feed_url":"{base}feed.json"' in texts["feed.json"]
+    atom = feedparser.parse(texts["atom.xml"])
+    assert [link.href for link in atom.feed.links if link.rel == "self"] == [base + "atom.xml"]
+    assert [e.id for e in atom.entries][-1].startswith("tag:例子.中国,2024:issue-2024-29/")
+    rss = feedparser.parse(texts["rss.xml"])
+    assert rss.feed.link == base + "index.html"
 
 
 def test_the_projects_own_issue_still_builds(project: Path,

@@ -144,7 +144,7 @@ CHECK_SUMMARY = re.compile(r"^checked \d+ files?: \d+ errors?, \d+ warnings?$")
 BUILD_LINES = re.compile(r"^(wrote \S+|\d+ feeds, \d+ changed, [\d.]+ s( \(nothing changed\))?|"
                          r"feeds: \d+ errors?; nothing was written|"
                          r"output/\S+: warning: no longer produced; kept, not deleted)$")
-USAGE = re.compile(r"^feeds: error: (feeds\.toml|--base-url): base_url .* cannot be used: ")
+USAGE = re.compile(r"^feeds: error: (feeds\.toml:\d+|--base-url): base_url .* cannot be used: ")
 
 # What the tool itself writes into HTML: Markdown's inline elements in content, and
 # the structure of the web edition's pages.
