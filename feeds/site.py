@@ -20,7 +20,16 @@ from typing import TYPE_CHECKING, Any
 
 from feeds.config import Config, unused_sections
 from feeds.model import Diagnostic, Issue, IssueSummary
-from feeds.store import DATABASE, SET_ASIDE, PublishedRow, SourceRow, Store, is_damage
+from feeds.store import (
+    DATABASE,
+    SCHEMA_VERSION,
+    SET_ASIDE,
+    OtherSchema,
+    PublishedRow,
+    SourceRow,
+    Store,
+    is_damage,
+)
 from feeds.writer import Keep, OutputDir, WriteError, build_lock, files_key
 
 if TYPE_CHECKING:
@@ -129,11 +138,10 @@ def _recover(state: Path, failed: Store | None, exc: sqlite3.Error,
         raise exc  # the in-memory store failed: nothing left to fall back on
     if is_damage(exc):
         try:
-            Store.set_aside(state)
+            aside = exc.aside if isinstance(exc, OtherSchema) else SET_ASIDE
+            Store.set_aside(state, aside)
             store = Store.open(state)
-            notes.append(Diagnostic(where, 0, "warning",
-                                    f"not a usable state database ({exc}); set aside as "
-                                    f"{SET_ASIDE}, building from scratch"))
+            notes.append(Diagnostic(where, 0, "warning", _set_aside_note(exc, aside)))
             return store
         except (OSError, sqlite3.Error) as again:
             exc = again if isinstance(again, sqlite3.Error) else exc
@@ -141,6 +149,15 @@ def _recover(state: Path, failed: Store | None, exc: sqlite3.Error,
                             f"cannot use the state database ({exc}); building from scratch "
                             "without it, nothing is saved"))
     return Store.memory()
+
+
+def _set_aside_note(exc: sqlite3.Error, aside: str) -> str:
+    if not isinstance(exc, OtherSchema):
+        return f"not a usable state database ({exc}); set aside as {aside}, building from scratch"
+    return (f"the state of {'an older' if exc.version < SCHEMA_VERSION else 'a newer'} version "
+            f"of feeds ({exc}); set aside as {aside}, building from scratch: the corrections "
+            "it recorded are not carried over (each entry's updated starts again from its "
+            "published)")
 
 
 def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,

@@ -122,6 +122,20 @@ class ForeignDatabase(sqlite3.DatabaseError):
     """A SQLite file that is not this tool's state."""
 
 
+class OtherSchema(sqlite3.DatabaseError):
+    """The state of another version of this tool: set aside under a name of its own
+    (a cold build starts anew, and the corrections it recorded are not carried over)."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"schema {version}; this version's is {SCHEMA_VERSION}")
+        self.version = version
+
+    @property
+    def aside(self) -> str:
+        """The name it is set aside as."""
+        return f"{DATABASE}.schema-{self.version}"
+
+
 class DamagedRow(sqlite3.DatabaseError):
     """A row of the state that cannot be read and cannot be done without: the
     database is set aside like a damaged file."""
@@ -194,7 +208,8 @@ class Store:
     @classmethod
     def open(cls, folder: Path) -> Store:
         """The database in ``folder``, created if missing. Raises sqlite3.Error
-        (ForeignDatabase for a SQLite file of another program)."""
+        (ForeignDatabase for a SQLite file of another program, OtherSchema for the
+        state of another version of this one)."""
         path = folder / DATABASE
         db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
         try:
@@ -204,6 +219,8 @@ class Store:
                 raise ForeignDatabase(f"a SQLite database of another program "
                                       f"(application_id {app:#x})")
             version = db.execute("PRAGMA user_version").fetchone()[0]
+            if tables and version != SCHEMA_VERSION:
+                raise OtherSchema(version)
             if not tables:  # pages that hold a serialised entry whole: fewer overflow pages
                 db.execute("PRAGMA page_size = 16384")
             if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
@@ -213,7 +230,7 @@ class Store:
             # Freed pages are not zeroed (Debian's SQLite does that by default): dropping
             # the fragments of a whole configuration wrote them all, and the commit again.
             db.execute("PRAGMA secure_delete=FAST")
-            if not tables or version != SCHEMA_VERSION:
+            if not tables:
                 _create(db)
             new = _empty(db) and _rollback_journal(db)
         except BaseException:
@@ -229,12 +246,13 @@ class Store:
         return cls(db, None)
 
     @staticmethod
-    def set_aside(folder: Path) -> None:
-        """Move a damaged database out of the way (raises OSError if it cannot be)."""
+    def set_aside(folder: Path, name: str = SET_ASIDE) -> None:
+        """Move a damaged database (or ``name``: another version's) out of the way
+        (raises OSError if it cannot be)."""
         for suffix in ("", "-wal", "-shm", "-journal"):
             src = folder / (DATABASE + suffix)
             if src.exists():
-                os.replace(src, folder / (SET_ASIDE + suffix))
+                os.replace(src, folder / (name + suffix))
 
     def close(self) -> None:
         self.db.close()

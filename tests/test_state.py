@@ -207,6 +207,30 @@ def test_a_damaged_database_is_set_aside_and_the_build_goes_cold(
     assert code == 0 and stdout.endswith("(nothing changed)\n")
 
 
+@pytest.mark.parametrize(("version", "which"), [(7, "an older"), (0, "an older"),
+                                                 (store_module.SCHEMA_VERSION + 1, "a newer")])
+def test_the_state_of_another_version_is_set_aside_with_a_warning(
+        project: Path, tmp_path: Path, version: int, which: str) -> None:
+    """Its corrections cannot be read by this version: the file is kept under a name
+    of its own, and the warning says what a cold build loses."""
+    assert build(project)[0] == 0
+    with sqlite3.connect(database(project)) as db:
+        db.execute(f"PRAGMA user_version = {version}")
+    db.close()
+    old = database(project).read_bytes()
+    (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+    code, _, err = build(project)
+    assert (code, err) == (0, (
+        f"{database(project)}: warning: the state of {which} version of feeds (schema "
+        f"{version}; this version's is {store_module.SCHEMA_VERSION}); set aside as "
+        f"state.sqlite.schema-{version}, building from scratch: the corrections it recorded "
+        "are not carried over (each entry's updated starts again from its published)\n"))
+    assert (project / ".feeds" / f"state.sqlite.schema-{version}").read_bytes() == old
+    assert all_files(project / "output") == clean_build(project, tmp_path / "clean")
+    code, stdout, err = build(project)
+    assert (code, err) == (0, "") and stdout.endswith("(nothing changed)\n")
+
+
 DEEP = "[" * 100_000  # JSON nested deeper than Python's parser goes (RecursionError)
 
 
