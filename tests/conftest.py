@@ -41,6 +41,17 @@ def seed_text() -> str:
     return SEED.read_text(encoding="utf-8")
 
 
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty project (``issues/`` and a ``feeds.toml`` naming base_url), the current
+    folder, for :func:`run_main`; a test module may define a ``project`` of its own."""
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "feeds.toml").write_text('base_url = "https://example.com/feeds/"\n',
+                                         encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 def run_main(*args: str) -> tuple[int, str, str]:
     """The real entry point in-process, as a user runs it: (exit code, stdout, stderr).
 

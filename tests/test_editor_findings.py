@@ -7,13 +7,12 @@ from __future__ import annotations
 import os
 from datetime import datetime
 from pathlib import Path
-from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import run_main
 
-from feeds.sanity import sanity_warnings
+from feeds.sanity import _Row, sanity_warnings
 
 TZ = ZoneInfo("Asia/Shanghai")
 ARTICLE = "## 分布式系统\n\n**1.** **{t}**\n\nhttps://a.example/{t}\n\n**摘要:** 摘要。\n"
@@ -22,15 +21,6 @@ ARTICLE = "## 分布式系统\n\n**1.** **{t}**\n\nhttps://a.example/{t}\n\n**�
 def _issue(year: int, number: int, title: str = "A", front: str = "") -> str:
     text = f"# 云计算技术动态 {year} 年第{number}期\n\n" + ARTICLE.format(t=title)
     return f"---\n{front}\n---\n{text}" if front else text
-
-
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "issues").mkdir()
-    (tmp_path / "feeds.toml").write_text('base_url = "https://example.com/feeds/"\n',
-                                         encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def _published(project: Path) -> dict[str, bytes]:
@@ -153,15 +143,6 @@ def test_front_matter_date_is_fixed_in_front_matter_not_in_the_file_name(
         "('date: 2024-12-30')")
 
 
-class _Dated(NamedTuple):
-    path: str
-    year: int
-    number: int
-    date: datetime
-    date_source: str
-    heading_line: int
-
-
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=TZ)
 
 
@@ -188,7 +169,7 @@ NOW = datetime(2026, 11, 29, 12, 0, tzinfo=TZ)
 def test_every_date_source_gets_its_own_fix_never_its_current_value(
         path: str, day: datetime, source: str, fix: str) -> None:
     year = 2023 if day.month == 2 else 2024 if day.year == 2023 else day.year
-    issue = _Dated(path, year, 1, day, source, 1)
+    issue = _Row(path, year, 1, day, source, 1)
     [warning] = sanity_warnings([issue], NOW)
     assert warning.message == f"the issue's date {day:%Y-%m-%d} ({fix}"
     current = path.rsplit("/", 1)[-1]

@@ -25,15 +25,6 @@ def feeds(*args: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str
     return run_main(*args)
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "issues").mkdir()
-    (tmp_path / "feeds.toml").write_text('base_url = "https://example.com/feeds/"\n',
-                                         encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def check_and_build(project: Path, text: str, capsys: pytest.CaptureFixture[str]
                     ) -> tuple[int, list[str], int, list[str]]:
     """`check` and `build` on one issue: (check's code, its problem lines, build's code,

@@ -21,7 +21,7 @@ from conftest import ROOT, SEED
 from filelock import FileLock
 from test_build import SECOND, all_files, build, write_project
 
-from feeds.writer import OutputDir, WriteError, atomic_write
+from feeds.writer import OutputDir, Publication, WriteError, atomic_write
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 
@@ -561,22 +561,31 @@ def test_many_files_are_written_together_and_a_failure_names_its_file(
     assert not list((tmp_path / "out" / "issues").glob(".feeds-tmp-*"))
 
 
-def test_intact_each_finds_the_files_as_published_and_they_can_be_kept(tmp_path: Path) -> None:
-    """intact_each: exactly the owned files whose size, mtime and inode are the manifest's;
-    an edited, replaced, missing or unowned file is not among them."""
-    from feeds.writer import KEEP
+NAMES = ["a.xml", "archive/b.xml", "archive/c.xml", "archive/d.xml", "e.xml"]
 
+
+def _published_then_changed(tmp_path: Path) -> tuple[OutputDir, Publication]:
+    """:data:`NAMES` published into ``tmp_path/out``, then ``archive/b.xml`` edited,
+    ``archive/c.xml`` removed and ``archive/d.xml`` replaced by the same bytes."""
     out = OutputDir(tmp_path / "out")
-    names = ["a.xml", "archive/b.xml", "archive/c.xml", "archive/d.xml", "e.xml"]
-    first = out.publish({n: f"<{n}/>".encode() for n in names}, {})
+    first = out.publish({n: f"<{n}/>".encode() for n in NAMES}, {})
     root = tmp_path / "out"
     (root / "archive" / "b.xml").write_bytes(b"<edited/>")
     (root / "archive" / "c.xml").unlink()
     (root / "archive" / ".x").write_bytes(b"<d/>")
     os.replace(root / "archive" / ".x", root / "archive" / "d.xml")
-    (root / "other.xml").write_bytes(b"<mine/>")
+    return out, first
+
+
+def test_intact_each_finds_the_files_as_published_and_they_can_be_kept(tmp_path: Path) -> None:
+    """intact_each: exactly the owned files whose size, mtime and inode are the manifest's;
+    an edited, replaced, missing or unowned file is not among them."""
+    from feeds.writer import KEEP
+
+    out, first = _published_then_changed(tmp_path)
+    (tmp_path / "out" / "other.xml").write_bytes(b"<mine/>")
     owned = {n: r for n, r in first.rows.items() if n != "e.xml"}
-    assert out.intact_each([*names, "other.xml", "missing.xml"], owned) == {"a.xml"}
+    assert out.intact_each([*NAMES, "other.xml", "missing.xml"], owned) == {"a.xml"}
     again = out.publish({"a.xml": KEEP, "archive/b.xml": b"<b2/>"}, first.rows)
     assert again.unchanged == ("a.xml",) and again.rows["a.xml"] == first.rows["a.xml"]
     assert OutputDir(tmp_path / "nowhere").intact_each(["a.xml"], first.rows) == set()
@@ -591,19 +600,12 @@ def test_look_ahead_finds_what_intact_each_finds_and_its_child_is_reaped(
 
     monkeypatch.setattr(feeds.writer, "LOOK_AHEAD_FROM", 0)
     monkeypatch.setattr("feeds.parallel.workers", lambda: 2)
-    out = OutputDir(tmp_path / "out")
-    names = ["a.xml", "archive/b.xml", "archive/c.xml", "archive/d.xml", "e.xml"]
-    first = out.publish({n: f"<{n}/>".encode() for n in names}, {})
-    root = tmp_path / "out"
-    (root / "archive" / "b.xml").write_bytes(b"<edited/>")
-    (root / "archive" / "c.xml").unlink()
-    (root / "archive" / ".x").write_bytes(b"<d/>")
-    os.replace(root / "archive" / ".x", root / "archive" / "d.xml")
+    out, first = _published_then_changed(tmp_path)
     owned = dict(first.rows)
     out.look_ahead(owned)
     ahead = out._ahead
     assert ahead is not None
-    assert out.intact_each([*names, "missing.xml"], owned) == {"a.xml", "e.xml"}
+    assert out.intact_each([*NAMES, "missing.xml"], owned) == {"a.xml", "e.xml"}
     assert ahead.ended and ahead.found == {"a.xml", "e.xml"}
     with pytest.raises(ChildProcessError):
         os.waitpid(ahead.pid, os.WNOHANG)
@@ -612,8 +614,8 @@ def test_look_ahead_finds_what_intact_each_finds_and_its_child_is_reaped(
     out.look_ahead(owned)
     assert out._ahead is not None
     out._ahead.paths.append("one the child never saw")  # its answer no longer fits
-    (root / "a.xml").write_bytes(b"<edited too/>")
-    assert out.intact_each(names, owned) == {"e.xml"}  # each looked at in turn, as it is now
+    (tmp_path / "out" / "a.xml").write_bytes(b"<edited too/>")
+    assert out.intact_each(NAMES, owned) == {"e.xml"}  # each looked at in turn, as it is now
     assert out._ahead is None
     out.look_ahead(owned)
     pid = out._ahead.pid if out._ahead is not None else 0
