@@ -17,9 +17,10 @@ page from whole issues, is the reference these bytes must equal.
 from __future__ import annotations
 
 import hashlib
+from abc import abstractmethod
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, overload
+from typing import Any, NamedTuple, TypeVar, overload
 
 from feeds.builder import FeedInfo, issue_label
 from feeds.config import Config
@@ -42,6 +43,8 @@ from feeds.spool import Spool, Spooled
 from feeds.urls import is_web_url
 from feeds.writer import KEEP, Keep
 from feeds.xmltext import clean
+
+T = TypeVar("T")
 
 _new = tuple.__new__  # a tuple made without NamedTuple's __new__: one per issue, 5,000
 
@@ -303,34 +306,44 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
     return WebEdition(files, keys, learned, parts)
 
 
-class _YearRefs(Sequence[IssueRef]):
-    """A year's issue links for ``archive.html``, each made when a template reaches it
-    (the template sees a sequence, as it would a tuple): a year whose part is reused
-    makes none."""
+class _OnDemand(Sequence[T]):
+    """A sequence whose item ``i`` is made (:meth:`_item`) only when a template reaches
+    it; the template sees a sequence, as it would a tuple."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+
+    @abstractmethod
+    def _item(self, i: int) -> T: ...
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, i: int) -> T: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[T, ...]: ...
+    def __getitem__(self, i: int | slice) -> T | tuple[T, ...]:
+        if isinstance(i, slice):
+            return tuple(map(self._item, range(self.size)[i]))
+        return self._item(range(self.size)[i])
+
+    def __iter__(self) -> Iterator[T]:
+        return map(self._item, range(self.size))
+
+
+class _YearRefs(_OnDemand[IssueRef]):
+    """A year's issue links for ``archive.html``: a year whose part is reused makes none."""
 
     def __init__(self, ats: Sequence[int], ref_at: Callable[[int], IssueRef | None]) -> None:
+        super().__init__(len(ats))
         self.ats = ats
         self.ref_at = ref_at
 
-    def _ref(self, at: int) -> IssueRef:
-        ref = self.ref_at(at)
+    def _item(self, i: int) -> IssueRef:
+        ref = self.ref_at(self.ats[i])
         assert ref is not None
         return ref
-
-    def __len__(self) -> int:
-        return len(self.ats)
-
-    @overload
-    def __getitem__(self, i: int) -> IssueRef: ...
-    @overload
-    def __getitem__(self, i: slice) -> tuple[IssueRef, ...]: ...
-    def __getitem__(self, i: int | slice) -> IssueRef | tuple[IssueRef, ...]:
-        if isinstance(i, slice):
-            return tuple(self._ref(at) for at in self.ats[i])
-        return self._ref(self.ats[i])
-
-    def __iter__(self) -> Iterator[IssueRef]:
-        return map(self._ref, self.ats)
 
 
 def _check(key: str, text: str) -> str:
@@ -365,12 +378,12 @@ class _Parts:
         return text
 
 
-class _Blocks(Sequence[SectionArticles]):
-    """A section page's blocks, each made from its issue only when the template reaches
-    it (the template sees a sequence, as it would a tuple)."""
+class _Blocks(_OnDemand[SectionArticles]):
+    """A section page's blocks, each made from its issue."""
 
     def __init__(self, shown: Sequence[tuple[int, int, int]], refs: Mapping[int, IssueRef],
                  issue_at: Callable[[int], Issue]) -> None:
+        super().__init__(len(shown))
         self.shown = shown
         self.refs = refs
         self.issue_at = issue_at
@@ -380,27 +393,15 @@ class _Blocks(Sequence[SectionArticles]):
         """The issue the template's loop takes next, or -1 once it has taken them all."""
         return self.shown[self.next][0] if self.next < len(self.shown) else -1
 
-    def _block(self, i: int) -> SectionArticles:
+    def _item(self, i: int) -> SectionArticles:
         at, place, take = self.shown[i]
         section = self.issue_at(at).sections[place]
         return SectionArticles(self.refs[at], section, section.articles[:take])
 
-    def __len__(self) -> int:
-        return len(self.shown)
-
-    @overload
-    def __getitem__(self, i: int) -> SectionArticles: ...
-    @overload
-    def __getitem__(self, i: slice) -> tuple[SectionArticles, ...]: ...
-    def __getitem__(self, i: int | slice) -> SectionArticles | tuple[SectionArticles, ...]:
-        if isinstance(i, slice):
-            return tuple(self._block(j) for j in range(len(self.shown))[i])
-        return self._block(range(len(self.shown))[i])
-
     def __iter__(self) -> Iterator[SectionArticles]:
-        for i in range(len(self.shown)):
+        for i in range(self.size):
             self.next = i + 1
-            yield self._block(i)
+            yield self._item(i)
 
 
 class _Stream(NamedTuple):

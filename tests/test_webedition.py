@@ -525,3 +525,33 @@ def test_a_damaged_or_missing_year_part_is_rendered_again(
     write_corpus(1, corpus / "issues", start=162)
     assert build(corpus)[0] == 0
     assert year_parts == [2008]  # the parts written again are used
+
+
+def test_the_on_demand_sequences_behave_as_tuples_and_make_only_what_is_asked() -> None:
+    """A template may index, slice, count or loop over a year's links or a section
+    page's blocks: each answers as the tuple of its items would, making only those."""
+    from feeds.webedition import _YearRefs
+
+    made: list[int] = []
+
+    def ref_at(at: int) -> object:
+        made.append(at)
+        return ("ref", at)
+
+    ats = [7, 3, 9, 1]
+    refs = _YearRefs(ats, ref_at)  # type: ignore[arg-type]
+    whole = tuple(("ref", at) for at in ats)
+    assert made == [] and len(refs) == 4
+    for i in range(-6, 6):
+        if -4 <= i < 4:
+            assert refs[i] == whole[i]
+        else:
+            with pytest.raises(IndexError):
+                refs[i]
+    for part in (slice(None), slice(1, None), slice(None, -1), slice(None, None, -2),
+                 slice(5, 9)):
+        assert refs[part] == whole[part]
+    made.clear()
+    assert tuple(refs) == whole and made == ats
+    made.clear()
+    assert refs[2] == ("ref", 9) and made == [9]
