@@ -11,7 +11,7 @@ import hashlib
 import json
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from feeds.limits import stamp
 from feeds.model import (
@@ -24,7 +24,10 @@ from feeds.model import (
     Section,
     SectionSummary,
 )
+from feeds.slugs import is_slug
 from feeds.store import loads
+
+S = TypeVar("S", bound=tuple[Section, ...] | tuple[SectionSummary, ...])
 
 
 def code_digest(*modules: str) -> str:
@@ -92,6 +95,7 @@ def result_from_json(blob: bytes) -> ParseResult:
                 for a in articles)) for s_name, slug, line, articles in sections),
             url=url, title=title, intro_html=intro_html, intro_text=intro_text,
             date_source=date_source, heading_line=heading_line)
+        check_slugs(issue.sections)
         return ParseResult(issue, tuple(Diagnostic(*d) for d in diags))
     except (TypeError, ValueError, IndexError, UnicodeDecodeError) as exc:
         raise ValueError(f"not a saved parse result: {exc}") from None
@@ -121,10 +125,17 @@ def summary_from_list(data: list[Any]) -> IssueSummary:
     try:
         path, name, year, number, date, date_source, key, sections, diags, heading = data
         return IssueSummary(path, name, year, number, _date(date),
-                            tuple(map(SectionSummary._make, sections)), date_source, key,
-                            tuple(Diagnostic(*d) for d in diags) if diags else (), heading)
+                            check_slugs(tuple(map(SectionSummary._make, sections))), date_source,
+                            key, tuple(Diagnostic(*d) for d in diags) if diags else (), heading)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"not a saved summary: {exc}") from None
+
+
+def check_slugs(sections: S) -> S:
+    """``sections``, once each slug is found to have a slug's form (raises ValueError)."""
+    if not all(is_slug(s.slug) for s in sections):
+        raise ValueError("a section slug that is not a slug")
+    return sections
 
 
 def summaries_from_json(blobs: list[bytes]) -> list[list[Any]]:

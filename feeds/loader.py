@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 from feeds.builder import FeedMark, Place, newest_stamp
 from feeds.cache import (
     cache_key,
+    check_slugs,
     content_digest,
     parse_context,
     result_from_json,
@@ -268,8 +269,8 @@ def _summary(row: Sequence[Any]) -> IssueSummary:
     path, name, year, number, date, date_source, key, sections, diagnostics, line = row
     try:
         return IssueSummary(path, name, year, number, datetime.fromisoformat(date),
-                            tuple(map(SectionSummary._make, loads(sections))), date_source,
-                            key, _notes(diagnostics), line)
+                            check_slugs(tuple(map(SectionSummary._make, loads(sections)))),
+                            date_source, key, _notes(diagnostics), line)
     except (TypeError, ValueError) as exc:
         raise DamagedRow(f"the catalog row of {path} cannot be read: {exc}") from None
 

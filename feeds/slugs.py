@@ -25,7 +25,14 @@ if TYPE_CHECKING:
     import subprocess
 
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")  # made here or set in [sections]
 _known: dict[str, str] = {}
+
+
+def is_slug(value: object) -> bool:
+    """Whether ``value`` has the form of a slug (one read back from the state may not:
+    a planted ``../x`` would name a folder outside ``sections/``)."""
+    return isinstance(value, str) and _SLUG.fullmatch(value) is not None
 
 
 def slugify(name: str) -> str:
@@ -60,7 +67,7 @@ def known_slugs() -> dict[str, str]:
 
 def learn_slugs(slugs: dict[str, str]) -> None:
     """Take slugs worked out by an earlier run; they are a pure function of the name."""
-    _known.update({k: v for k, v in slugs.items() if isinstance(k, str) and isinstance(v, str)})
+    _known.update({k: v for k, v in slugs.items() if isinstance(k, str) and is_slug(v)})
 
 
 class SlugHelper:

@@ -465,11 +465,12 @@ class Store:
     def summary(self, key: str) -> bytes | None:
         """The summary of a parse result (its date as the text gives it)."""
         row = self.db.execute("SELECT summary FROM issues WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        return row[0] if row and isinstance(row[0], bytes) else None
 
     def parsed(self, key: str) -> bytes | None:
+        """A parse result's JSON; None if there is none, or a planted row of another type."""
         row = self.db.execute("SELECT result FROM parsed WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        return row[0] if row and isinstance(row[0], bytes) else None
 
     def add_parsed(self, key: str, result: bytes, summary: bytes, year: int, number: int,
                    date: str | None) -> None:

@@ -244,6 +244,12 @@ DEEP = "[" * 100_000  # JSON nested deeper than Python's parser goes (RecursionE
     ("UPDATE catalog SET sections = ?", "not json", True),
     ("UPDATE catalog SET sections = ?", "[[1, 2]]", True),
     ("UPDATE catalog SET diagnostics = ?", DEEP, True),
+    ("INSERT OR REPLACE INTO slugs VALUES ('分布式系统', ?)", "../../evil", False),
+    *((f"UPDATE {table} SET {column} = {planted}", "../../evil", False)
+      for table, column, at in (("parsed", "result", 5), ("issues", "summary", 7))
+      for planted in (f"CAST(json_replace(CAST({column} AS TEXT), '$[{at}][0][1]', ?) AS BLOB)",
+                      f"json_replace(CAST({column} AS TEXT), '$[{at}][0][1]', ?)")),  # as text
+    ("UPDATE catalog SET sections = json_replace(sections, '$[0][1]', ?)", "../../evil", True),
 ])
 def test_a_planted_row_is_made_again_or_the_database_set_aside(
         project: Path, tmp_path: Path, sql: str, value: str | bytes, set_aside: bool) -> None:
