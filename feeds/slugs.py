@@ -27,12 +27,19 @@ if TYPE_CHECKING:
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 _SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")  # made here or set in [sections]
 _known: dict[str, str] = {}
+_slugs: set[str] = set()  # those found to be slugs: a plan asks for the same few thousands of times
 
 
 def is_slug(value: object) -> bool:
     """Whether ``value`` has the form of a slug (one read back from the state may not:
     a planted ``../x`` would name a folder outside ``sections/``)."""
-    return isinstance(value, str) and _SLUG.fullmatch(value) is not None
+    if not isinstance(value, str):
+        return False
+    if value not in _slugs:
+        if _SLUG.fullmatch(value) is None:
+            return False
+        _slugs.add(value)
+    return True
 
 
 def slugify(name: str) -> str:
