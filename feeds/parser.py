@@ -79,7 +79,10 @@ def markdown() -> MarkdownIt:
     use: a build whose issues are all in the state store parses nothing."""
     from markdown_it import MarkdownIt
 
+    from feeds import fastinline
+
     md = MarkdownIt("commonmark", {"html": True})
+    fastinline.install(md)
     setattr(md, "validateLink", _every_link)  # noqa: B010 - mypy: a method is not assignable
     setattr(md, "normalizeLink", published_url)  # noqa: B010 - hosts mapped as a browser maps them
     # markdown-it-py announces at debug level every block rule it tries: some 600

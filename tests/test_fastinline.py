@@ -1,0 +1,198 @@
+"""The inline fast path (feeds/fastinline.py) against markdown-it's own inline step:
+the same tokens, field by field, or a fallback; the same parse and the same bytes
+published with it on and off; and it is really taken for the shapes issues use."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import SEED
+from corpus import write_corpus
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+from markdown_it.rules_core import inline as reference_inline
+from markdown_it.rules_core import text_join
+from markdown_it.rules_core.state_core import StateCore
+from markdown_it.token import Token
+
+from feeds import fastinline
+from feeds.cli import cli
+from feeds.parser import markdown, parse_issue
+
+SETTINGS = settings(max_examples=600, deadline=None,
+                    suppress_health_check=[HealthCheck.too_slow])
+
+CJK_WORDS = ["摘要", "本文", "介绍", "中", "技术", "云"]
+CJK_PUNCT = list("，。：、；（）！？【】《》“”…—")
+PLAIN = [*CJK_WORDS, "PyTorch", "AI", "a", "Z", "0", "1.", "29", " ", "  ", "\t", "\n",
+         "  \n", " \n", ":", "：", "https://", "mp.weixin.qq.com/s/", "x_y", "?__biz=",
+         "&mid=", "\u3000", "\xa0", "\ufffd", "\x00", *CJK_PUNCT]
+MARKUP = ["*", "**", "***", "_", "__", "&amp;", "&#12;", "&#x0;", "&#0;", "&nbsp;", "&foo;",
+          "&", "&#", "\\", "\\\n", "`", "[", "]", "](", "<", ">", "!", "<https://a.b>",
+          "<b>", *string.punctuation]
+# The small grammar's pieces, for strings the fast path mostly takes.
+GRAMMAR = st.lists(st.sampled_from([*PLAIN, "**", "*", "_", "&", "&amp;"]), max_size=30) \
+    .map("".join)
+ANYTHING = st.lists(st.sampled_from([*PLAIN, *MARKUP]), max_size=30).map("".join)
+
+
+def reference_children(content: str) -> list[Token]:
+    """markdown-it's own inline step (its core ``inline`` and ``text_join`` rules)."""
+    state = StateCore("", markdown(), {})
+    state.tokens = [Token("inline", "", 0, content=content, children=[])]
+    reference_inline(state)
+    text_join(state)
+    return state.tokens[0].children or []
+
+
+def check(content: str) -> None:
+    fast = fastinline.children(content)
+    if fast is not None:
+        assert fast == reference_children(content)
+
+
+@SETTINGS
+@given(GRAMMAR)
+@example("**1.** **标题**")
+@example("**摘要:**本文")
+@example("**摘要：**本文")
+@example("**a **b** c**")
+@example("**a** \n**b**  \nc")
+@example("__biz=1&mid=2_x")
+@example("a_b **c_**")
+def test_small_grammar_matches_markdown_it(content: str) -> None:
+    check(content)
+
+
+@SETTINGS
+@given(ANYTHING)
+@example("&amp;**a**")
+@example("a\\\nb")
+@example("**`a`**")
+@example("*a*")
+@example("[a](https://b.c)")
+def test_any_markup_matches_markdown_it_or_falls_back(content: str) -> None:
+    check(content)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from([*PLAIN, *MARKUP, "\n\n", "# ", "## ", "1. ", "- ", "> ",
+                                 "    ", "---\n", "```\n"]), max_size=40).map("".join))
+def test_whole_documents_give_the_same_token_stream(text: str) -> None:
+    fast = markdown().parse(text)
+    fastinline.ENABLED = False
+    try:
+        reference = markdown().parse(text)
+    finally:
+        fastinline.ENABLED = True
+    assert fast == reference
+
+
+def test_the_common_shapes_take_the_fast_path() -> None:
+    shapes = {
+        "本文主要介绍了 PyTorch 的内部机制，包括张量的概念。": [("text", "本文主要介绍了 PyTorch 的内部机制，包括张量的概念。", 0)],
+        "**1.** **PyTorch内部机制**": [
+            ("text", "", 0), ("strong_open", "", 0), ("text", "1.", 1), ("strong_close", "", 0),
+            ("text", " ", 0), ("strong_open", "", 0), ("text", "PyTorch内部机制", 1),
+            ("strong_close", "", 0), ("text", "", 0)],
+        "https://mp.weixin.qq.com/s/tcCCSp51iE7_ZGdomZu8SQ": [
+            ("text", "https://mp.weixin.qq.com/s/tcCCSp51iE7_ZGdomZu8SQ", 0)],
+        "https://mp.weixin.qq.com/s?__biz=MzA5&mid=2650&idx=1#wechat_redirect": [
+            ("text", "https://mp.weixin.qq.com/s?__biz=MzA5&mid=2650&idx=1#wechat_redirect", 0)],
+        "**摘要:** 本文": [("text", "", 0), ("strong_open", "", 0), ("text", "摘要:", 1),
+                         ("strong_close", "", 0), ("text", " 本文", 0)],
+        "**摘要：**本文": [("text", "**摘要：**本文", 0)],
+        "第一行  \n第二行": [("text", "第一行", 0), ("hardbreak", "", 0), ("text", "第二行", 0)],
+    }
+    for content, expected in shapes.items():
+        fast = fastinline.children(content)
+        assert fast is not None, content
+        assert [(t.type, t.content, t.level) for t in fast] == expected
+        assert fast == reference_children(content)
+
+
+@pytest.mark.parametrize("content", ["a\\*b", "`code`", "[a](https://b.c)", "<b>x</b>",
+                                     "&amp;", "&#0;", "*em*", "***a***", "x**y**z",
+                                     "__a__", "**a", "a**b"])
+def test_anything_else_falls_back(content: str) -> None:
+    if content in ("**a",):  # an opener alone stays text: inside the grammar
+        assert fastinline.children(content) == reference_children(content)
+    else:
+        assert fastinline.children(content) is None
+
+
+def _counting_inline_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    md = markdown()
+    seen: list[str] = []
+    parse = md.inline.parse
+
+    def counting(src: str, *args: object, **kwargs: object) -> list[Token]:
+        seen.append(src)
+        return parse(src, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(md.inline, "parse", counting)
+    return seen
+
+
+def test_seed_and_bench_issues_never_fall_back(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _counting_inline_parses(monkeypatch)
+    parse_issue(SEED.read_bytes(), "issues/2024-29.md")
+    for path in write_corpus(5, tmp_path):
+        parse_issue(path.read_bytes(), f"issues/{path.name}")
+    assert seen == []
+    monkeypatch.setattr(fastinline, "ENABLED", False)
+    parse_issue(SEED.read_bytes(), "issues/2024-29.md")
+    assert len(seen) == 29  # every heading and paragraph: markdown-it's path, switched off
+
+
+def test_the_switch_is_read_from_the_environment() -> None:
+    import os
+    import subprocess
+    import sys
+
+    code = "from feeds import fastinline; print(fastinline.ENABLED)"
+    for value, expected in (("0", "False"), ("1", "True"), (None, "True")):
+        env = {k: v for k, v in os.environ.items() if k != "FEEDS_FAST_INLINE"}
+        if value is not None:
+            env["FEEDS_FAST_INLINE"] = value
+        done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                              text=True, check=True)
+        assert done.stdout.strip() == expected
+
+
+def test_seed_and_bench_issues_parse_the_same(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    files = [SEED, *write_corpus(30, tmp_path)]
+    fast = [parse_issue(p.read_bytes(), f"issues/{p.name}") for p in files]
+    monkeypatch.setattr(fastinline, "ENABLED", False)
+    reference = [parse_issue(p.read_bytes(), f"issues/{p.name}") for p in files]
+    assert fast == reference
+
+
+def _build(root: Path, issues: list[Path]) -> dict[str, bytes]:
+    (root / "issues").mkdir(parents=True)
+    for path in issues:
+        (root / "issues" / path.name).write_bytes(path.read_bytes())
+    (root / "feeds.toml").write_text('base_url = "https://news.example.org/feeds/"\n'
+                                     'tag_authority = "news.example.org"\nmax_items = 0\n',
+                                     encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--quiet", "--issues", str(root / "issues"),
+                                      "--output", str(root / "output"),
+                                      "--config", str(root / "feeds.toml")])
+    assert result.exit_code == 0, result.stderr
+    out = root / "output"
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_published_bytes_are_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seed = tmp_path / "2024-07-20-29.md"
+    seed.write_bytes(SEED.read_bytes())
+    issues = [seed, *write_corpus(12, tmp_path / "corpus")]
+    fast = _build(tmp_path / "fast", issues)
+    monkeypatch.setattr(fastinline, "ENABLED", False)
+    reference = _build(tmp_path / "reference", issues)
+    assert len(fast) > 20 and fast == reference
