@@ -17,18 +17,20 @@ path off. tests/test_fastinline.py compares the two, token by token and build by
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from markdown_it.common.entities import entities
 from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
+from markdown_it.rules_core import text_join
+from markdown_it.rules_core.state_core import StateCore
 from markdown_it.rules_inline.entity import DIGITAL_RE, NAMED_RE
 from markdown_it.token import Token
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
-    from markdown_it.rules_core.state_core import StateCore
 
 ENABLED = os.environ.get("FEEDS_FAST_INLINE", "1") != "0"
 
@@ -39,50 +41,57 @@ _INLINE_RULES = ["text", "newline", "escape", "backticks", "emphasis", "link", "
                  "autolink", "html_inline", "entity"]
 _INLINE_RULES2 = ["balance_pairs", "emphasis", "fragments_join"]
 
-_MARKUP = re.compile(r"[\\`\[<*_\n&]")
-_REFUSED = re.compile(r"[\\`\[<]")
-_MARKS = re.compile(r"\*+|_+|\n[ \t]*|&")
+_MARKS = re.compile(r"\*+|_+|\n[ \t]*|&|[\\`\[<]")
+_REFUSED = "\\`[<"
+_TOKEN_FIELDS = ("type", "tag", "nesting", "attrs", "map", "level", "children", "content",
+                 "markup", "info", "meta", "block", "hidden")
 
 _TEXT, _OPEN, _CLOSE = 0, 1, 2
+_KINDS: dict[str, tuple[bool, bool]] = {}  # character -> (punctuation, whitespace)
+_KINDS_KEPT = 4096
+
+
+def _kind(char: str) -> tuple[bool, bool]:
+    """Whether markdown-it counts ``char`` as punctuation and as whitespace next to a
+    delimiter run (remembered for the first few thousand characters seen)."""
+    kind = _KINDS.get(char)
+    if kind is None:
+        code = ord(char)
+        kind = (isMdAsciiPunct(code) or isPunctChar(char), isWhiteSpace(code))
+        if len(_KINDS) < _KINDS_KEPT:
+            _KINDS[char] = kind
+    return kind
 
 
 def _flanking(src: str, start: int, end: int) -> tuple[bool, bool, bool, bool]:
     """(left flanking, right flanking, punctuation before, punctuation after) of the
     delimiter run ``src[start:end]``, as markdown-it's ``StateInline.scanDelims``."""
-    last = src[start - 1] if start > 0 else " "
-    after = src[end] if end < len(src) else " "
-    last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
-    next_punct = isMdAsciiPunct(ord(after)) or isPunctChar(after)
-    last_space = isWhiteSpace(ord(last))
-    next_space = isWhiteSpace(ord(after))
+    last_punct, last_space = _kind(src[start - 1]) if start > 0 else (False, True)
+    next_punct, next_space = _kind(src[end]) if end < len(src) else (False, True)
     left = not (next_space or (next_punct and not (last_space or last_punct)))
     right = not (last_space or (last_punct and not (next_space or next_punct)))
     return left, right, last_punct, next_punct
 
 
-def _roles(src: str, marks: list[re.Match[str]]) -> dict[int, int] | None:
-    """What each ``*`` run becomes (text, strong open or close), by start; None when the
-    runs are outside the small grammar or a ``_`` run might pair."""
+def _roles(src: str, marks: list[tuple[int, int]]) -> dict[int, int] | None:
+    """What each ``*`` run that is not text becomes (strong open or close), by start;
+    None when the runs are outside the small grammar or a ``_`` run might pair."""
     roles: dict[int, int] = {}
     openers: list[int] = []
     underscore_opener = False
-    for match in marks:
-        start, end = match.span()
+    for start, end in marks:
         char = src[start]
         if char == "*":
             left, right, _, _ = _flanking(src, start, end)
             if not (left or right):
-                roles[start] = _TEXT
-            elif (left and right) or end - start != 2:
+                continue
+            if (left and right) or end - start != 2:
                 return None
-            elif left:
-                roles[start] = _OPEN
+            if left:
                 openers.append(start)
             elif openers:
                 roles[openers.pop()] = _OPEN
                 roles[start] = _CLOSE
-            else:
-                roles[start] = _TEXT
         elif char == "_":
             left, right, last_punct, next_punct = _flanking(src, start, end)
             if right and (not left or next_punct) and underscore_opener:
@@ -97,25 +106,42 @@ def _roles(src: str, marks: list[re.Match[str]]) -> dict[int, int] | None:
                 named = NAMED_RE.match(src, start)
                 if named and named.group(1) in entities:
                     return None
-    for start in openers:
-        roles[start] = _TEXT
     return roles
 
 
-def _token(kind: str, tag: str, level: int, content: str = "", markup: str = "") -> Token:
-    token = Token(kind, tag, 0, content=content, markup=markup)
+_new = Token.__new__
+
+
+def _token(kind: str, tag: str, nesting: Literal[-1, 0, 1], level: int, content: str = "",
+           markup: str = "") -> Token:
+    """``Token(kind, tag, nesting, level=level, content=content, markup=markup)``, made
+    without the dataclass's ``__init__`` (twice as fast); :func:`install` checks that
+    the fields set here are all a Token has."""
+    token = _new(Token)
+    token.type = kind
+    token.tag = tag
+    token.nesting = nesting
+    token.attrs = {}
+    token.map = None
     token.level = level
+    token.children = None
+    token.content = content
+    token.markup = markup
+    token.info = ""
+    token.meta = {}
+    token.block = False
+    token.hidden = False
     return token
 
 
 def children(src: str) -> list[Token] | None:
     """The children markdown-it's inline step (with its post-processing and the core
     ``text_join`` rule) makes of ``src``, or None if ``src`` is outside the small grammar."""
-    if _MARKUP.search(src) is None:
-        return [_token("text", "", 0, src)] if src else []
-    if _REFUSED.search(src) is not None:
+    marks = [match.span() for match in _MARKS.finditer(src)]
+    if not marks:
+        return [_token("text", "", 0, 0, src)] if src else []
+    if any(src[start] in _REFUSED for start, _ in marks):
         return None
-    marks = list(_MARKS.finditer(src))
     roles = _roles(src, marks)
     if roles is None:
         return None
@@ -124,8 +150,7 @@ def children(src: str) -> list[Token] | None:
     gathering = False
     depth = 0
     pos = 0  # start of markdown-it's pending text
-    for match in marks:
-        start, end = match.span()
+    for start, end in marks:
         char = src[start]
         if char == "&":
             continue
@@ -141,9 +166,9 @@ def children(src: str) -> list[Token] | None:
                 parts.append(pending)
                 gathering = True
             if gathering:
-                out.append(_token("text", "", depth, "".join(parts)))
+                out.append(_token("text", "", 0, depth, "".join(parts)))
                 parts, gathering = [], False
-            out.append(_token(kind, "br", depth))
+            out.append(_token(kind, "br", 0, depth))
             continue
         if pending:
             parts.append(pending)
@@ -152,32 +177,28 @@ def children(src: str) -> list[Token] | None:
         if role == _TEXT:
             parts.append(src[start:end])
             gathering = True
-            continue
-        if role == _OPEN:
-            out.append(_token("text", "", depth, "".join(parts)))  # the outer marker's token
+        elif role == _OPEN:
+            out.append(_token("text", "", 0, depth, "".join(parts)))  # with the outer marker's
+            out.append(_token("strong_open", "strong", 1, depth, markup="**"))
             parts, gathering = [], False
-            strong = _token("strong_open", "strong", depth, markup="**")
-            strong.nesting = 1
-            out.append(strong)
             depth += 1
         else:
             if gathering:
-                out.append(_token("text", "", depth, "".join(parts)))
+                out.append(_token("text", "", 0, depth, "".join(parts)))
             depth -= 1
-            strong = _token("strong_close", "strong", depth, markup="**")
-            strong.nesting = -1
-            out.append(strong)
-            parts, gathering = [], True  # the outer marker's empty token
+            out.append(_token("strong_close", "strong", -1, depth, markup="**"))
+            parts, gathering = [], True  # the outer marker's empty text token
     if pos < len(src):
         parts.append(src[pos:])
         gathering = True
     if gathering:
-        out.append(_token("text", "", depth, "".join(parts)))
+        out.append(_token("text", "", 0, depth, "".join(parts)))
     return out
 
 
 def _inline(state: StateCore) -> None:
-    """markdown-it's core ``inline`` rule, with the fast path tried first."""
+    """markdown-it's core ``inline`` and ``text_join`` rules, with the fast path tried
+    first: its tokens need no joining, so ``text_join`` runs only on the others."""
     md = state.md
     for token in state.tokens:
         if token.type != "inline":
@@ -187,6 +208,7 @@ def _inline(state: StateCore) -> None:
             if token.children is None:
                 token.children = []
             md.inline.parse(token.content, md, state.env, token.children)
+            text_join(StateCore(state.src, md, state.env, [token]))
         elif token.children:
             token.children.extend(found)
         else:
@@ -196,9 +218,11 @@ def _inline(state: StateCore) -> None:
 def install(md: MarkdownIt) -> bool:
     """Put the fast path in ``md``'s core ruler, if ``md`` is configured as this module
     expects (else leave it alone); whether it was put there."""
-    if md.core.ruler.get_active_rules() != _CORE_RULES \
+    if tuple(field.name for field in dataclasses.fields(Token)) != _TOKEN_FIELDS \
+            or md.core.ruler.get_active_rules() != _CORE_RULES \
             or md.inline.ruler.get_active_rules() != _INLINE_RULES \
             or md.inline.ruler2.get_active_rules() != _INLINE_RULES2:
         return False
     md.core.ruler.at("inline", _inline)
+    md.core.ruler.disable("text_join")
     return True

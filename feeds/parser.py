@@ -76,13 +76,21 @@ def _every_link(url: str) -> bool:
 @cache
 def markdown() -> MarkdownIt:
     """The parser's one markdown-it instance, made (and markdown-it imported) on first
-    use: a build whose issues are all in the state store parses nothing."""
-    from markdown_it import MarkdownIt
-
+    use: a build whose issues are all in the state store parses nothing. Its inline step
+    tries :mod:`feeds.fastinline` first."""
     from feeds import fastinline
 
-    md = MarkdownIt("commonmark", {"html": True})
+    md = reference_markdown()
     fastinline.install(md)
+    return md
+
+
+def reference_markdown() -> MarkdownIt:
+    """A new markdown-it instance as :func:`markdown` has it, without the inline fast
+    path: the reference that tests compare it with."""
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": True})
     setattr(md, "validateLink", _every_link)  # noqa: B010 - mypy: a method is not assignable
     setattr(md, "normalizeLink", published_url)  # noqa: B010 - hosts mapped as a browser maps them
     # markdown-it-py announces at debug level every block rule it tries: some 600
