@@ -62,6 +62,7 @@ _FRONT_MATTER_KEYS = ("date", "year", "number", "title", "url")
 _LEADING = ("text", "softbreak")
 _TRAILING = ("text", "softbreak", "hardbreak")
 _BREAKS = ("softbreak", "hardbreak")
+_PASSED = frozenset({"paragraph_open", "paragraph_close", "heading_close"})  # nothing to do
 
 
 def _ignore(*args: object, **kwargs: object) -> None:
@@ -223,6 +224,10 @@ def render_inline(tokens: list[Token]) -> str:
 
 def _split_lines(tokens: list[Token], first_line: int, raw_lines: list[str]) -> list[_Line]:
     """Split a paragraph's inline tokens at top-level line breaks."""
+    count = len(raw_lines)
+    if not any(t.type in _BREAKS for t in tokens):
+        return [_Line(_trim(tokens), first_line,
+                      raw_lines[first_line - 1].strip() if 0 < first_line <= count else "")]
     lines: list[list[Token]] = []
     current: list[Token] = []
     depth = 0
@@ -234,7 +239,6 @@ def _split_lines(tokens: list[Token], first_line: int, raw_lines: list[str]) -> 
         depth += t.nesting
         current.append(t)
     lines.append(current)
-    count = len(raw_lines)
     return [_Line(_trim(line_tokens), number,
                   raw_lines[number - 1].strip() if 0 < number <= count else "")
             for number, line_tokens in enumerate(lines, start=first_line)]
@@ -252,20 +256,24 @@ def _title_of(line: _Line) -> tuple[int, list[Token]] | None:
             return line.item_number, tokens
         return None
     first_end = _group(tokens, 0) if tokens[0].nesting == 1 else 1
-    first, rest = tokens[:first_end], _trim(tokens[first_end:])
+    first = tokens[:first_end]
     if _is_group(first, "strong"):
         inner = plain_text(first)
         match = _NUMBER_ONLY.match(inner)
-        if match and (_is_group(rest, "strong") or _is_group(rest, "link")):
-            return int(match.group(1)), rest
+        if match:
+            rest = _trim(tokens[first_end:])
+            if _is_group(rest, "strong") or _is_group(rest, "link"):
+                return int(match.group(1)), rest
         match = _NUMBER_TITLE.match(inner)
-        if match and not rest:
+        if match and not _trim(tokens[first_end:]):
             return int(match.group(1)), [_token("text", "", 0, content=match.group(2))]
         return _loose_title(line)
     if first[0].type == "text":
         match = _NUMBER_ONLY.match(first[0].content)
-        if match and (_is_group(rest, "strong") or _is_group(rest, "link")):
-            return int(match.group(1)), rest
+        if match:
+            rest = _trim(tokens[first_end:])
+            if _is_group(rest, "strong") or _is_group(rest, "link"):
+                return int(match.group(1)), rest
     return _loose_title(line)
 
 
@@ -671,6 +679,8 @@ class _IssueParser:
         ``a..b``) would be dropped from the summary: an error instead. Any other link
         that cannot be published (``mailto:``, a relative path, credentials) is
         dropped with its text kept: a warning says so."""
+        if "[" not in t.content and "<" not in t.content:  # no link, no autolink
+            return
         for child in t.children or []:
             href = str(child.attrGet("href") or "") if child.type == "link_open" else ""
             if not href:
@@ -699,7 +709,9 @@ class _IssueParser:
         i = 0
         while i < len(tokens):
             t = tokens[i]
-            if t.type in ("ordered_list_open", "bullet_list_open"):
+            if t.type in _PASSED:
+                pass
+            elif t.type in ("ordered_list_open", "bullet_list_open"):
                 list_kinds.append(t.type)
             elif t.type in ("ordered_list_close", "bullet_list_close"):
                 list_kinds.pop()
