@@ -77,12 +77,12 @@ def _every_link(url: str) -> bool:
 @cache
 def markdown() -> MarkdownIt:
     """The parser's one markdown-it instance, made (and markdown-it imported) on first
-    use: a build whose issues are all in the state store parses nothing. Its inline step
-    tries :mod:`feeds.fastinline` first."""
-    from feeds import fastinline
+    use: a build whose issues are all in the state store parses nothing. Its block and inline
+    steps try :mod:`feeds.fastmarkdown` first."""
+    from feeds import fastmarkdown
 
     md = reference_markdown()
-    fastinline.install(md)
+    fastmarkdown.install(md)
     return md
 
 

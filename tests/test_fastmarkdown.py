@@ -1,6 +1,7 @@
-"""The inline fast path (feeds/fastinline.py) against markdown-it's own inline step:
-the same tokens, field by field, or a fallback; the same parse and the same bytes
-published with it on and off; and it is really taken for the shapes issues use."""
+"""The fast paths of feeds/fastmarkdown.py against markdown-it's own block and inline
+steps: the same tokens, field by field, or a fallback; the same parse and the same
+bytes published with them on and off; and they are really taken for the shapes issues
+use."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from markdown_it.rules_core import text_join
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 
-from feeds import fastinline
+from feeds import fastmarkdown
 from feeds.cli import cli
 from feeds.parser import markdown, parse_issue, reference_markdown
 
@@ -52,7 +53,7 @@ def reference_children(content: str) -> list[Token]:
 
 
 def check(content: str) -> None:
-    fast = fastinline.children(content)
+    fast = fastmarkdown.children(content)
     if fast is not None:
         assert fast == reference_children(content)
 
@@ -88,6 +89,20 @@ def test_whole_documents_give_the_same_token_stream(text: str) -> None:
     assert markdown().parse(text) == REFERENCE.parse(text)
 
 
+LINE = st.one_of(GRAMMAR, GRAMMAR.map(lambda text: "# " + text), st.sampled_from(
+    ["", " ", "\t", "## 分布式系统", "#", "# a #", "#标签", "####### x", "**1.** **标题**", "***",
+     "* a", "*", "1. a", "12) b", "2024 年", "- a", "---", "===", "> a", "    code", "```",
+     "~~~", "<div>", "[a]: https://b.c", "\u3000a", "\x0c", "_", "__init__", "+ a", "|a|"]))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(LINE, max_size=12).map("\n".join))
+@example("# 云计算技术动态 2024 年第二十九期\n\n## 分布式系统\n\n**1.** **标题**\n\n"
+         "https://mp.weixin.qq.com/s/x\n\n**摘要:** 本文。\n")
+def test_documents_of_headings_and_paragraphs_give_the_same_token_stream(text: str) -> None:
+    assert markdown().parse(text) == REFERENCE.parse(text)
+
+
 def test_the_common_shapes_take_the_fast_path() -> None:
     shapes = {
         "本文主要介绍了 PyTorch 的内部机制，包括张量的概念。": [("text", "本文主要介绍了 PyTorch 的内部机制，包括张量的概念。", 0)],
@@ -105,7 +120,7 @@ def test_the_common_shapes_take_the_fast_path() -> None:
         "第一行  \n第二行": [("text", "第一行", 0), ("hardbreak", "", 0), ("text", "第二行", 0)],
     }
     for content, expected in shapes.items():
-        fast = fastinline.children(content)
+        fast = fastmarkdown.children(content)
         assert fast is not None, content
         assert [(t.type, t.content, t.level) for t in fast] == expected
         assert fast == reference_children(content)
@@ -116,9 +131,9 @@ def test_the_common_shapes_take_the_fast_path() -> None:
                                      "__a__", "**a", "a**b"])
 def test_anything_else_falls_back(content: str) -> None:
     if content in ("**a",):  # an opener alone stays text: inside the grammar
-        assert fastinline.children(content) == reference_children(content)
+        assert fastmarkdown.children(content) == reference_children(content)
     else:
-        assert fastinline.children(content) is None
+        assert fastmarkdown.children(content) is None
 
 
 def _counting_inline_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -137,13 +152,25 @@ def _counting_inline_parses(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 def test_seed_and_bench_issues_never_fall_back(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
     seen = _counting_inline_parses(monkeypatch)
+    blocks: list[str] = []
+    block_parse = markdown().block.parse
+    monkeypatch.setattr(markdown().block, "parse",
+                        lambda src, *args: blocks.append(src) or block_parse(src, *args))
     parse_issue(SEED.read_bytes(), "issues/2024-29.md")
     for path in write_corpus(5, tmp_path):
         parse_issue(path.read_bytes(), f"issues/{path.name}")
-    assert seen == []
-    monkeypatch.setattr(fastinline, "ENABLED", False)
+    assert seen == [] and blocks == []
+    monkeypatch.setattr(fastmarkdown, "ENABLED", False)
     parse_issue(SEED.read_bytes(), "issues/2024-29.md")
     assert len(seen) == 29  # every heading and paragraph: markdown-it's path, switched off
+    assert len(blocks) == 1
+
+
+@pytest.mark.parametrize("text", ["a\n  b", "a\n---", "a\n===", "> a", "    a", "```\na",
+                                  "1. a", "* a", "- a", "+ a", "***", "<div>", "[a]: /b",
+                                  "# a #", "#a", "####### a", "a\n#b", "\ta"])
+def test_other_blocks_fall_back(text: str) -> None:
+    assert fastmarkdown.blocks(text) is None
 
 
 def test_the_switch_is_read_from_the_environment() -> None:
@@ -151,11 +178,11 @@ def test_the_switch_is_read_from_the_environment() -> None:
     import subprocess
     import sys
 
-    code = "from feeds import fastinline; print(fastinline.ENABLED)"
+    code = "from feeds import fastmarkdown; print(fastmarkdown.ENABLED)"
     for value, expected in (("0", "False"), ("1", "True"), (None, "True")):
-        env = {k: v for k, v in os.environ.items() if k != "FEEDS_FAST_INLINE"}
+        env = {k: v for k, v in os.environ.items() if k != "FEEDS_FAST_MARKDOWN"}
         if value is not None:
-            env["FEEDS_FAST_INLINE"] = value
+            env["FEEDS_FAST_MARKDOWN"] = value
         done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                               text=True, check=True)
         assert done.stdout.strip() == expected
@@ -165,7 +192,7 @@ def test_seed_and_bench_issues_parse_the_same(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     files = [SEED, *write_corpus(30, tmp_path)]
     fast = [parse_issue(p.read_bytes(), f"issues/{p.name}") for p in files]
-    monkeypatch.setattr(fastinline, "ENABLED", False)
+    monkeypatch.setattr(fastmarkdown, "ENABLED", False)
     reference = [parse_issue(p.read_bytes(), f"issues/{p.name}") for p in files]
     assert fast == reference
 
@@ -190,6 +217,6 @@ def test_published_bytes_are_the_same(tmp_path: Path, monkeypatch: pytest.Monkey
     seed.write_bytes(SEED.read_bytes())
     issues = [seed, *write_corpus(12, tmp_path / "corpus")]
     fast = _build(tmp_path / "fast", issues)
-    monkeypatch.setattr(fastinline, "ENABLED", False)
+    monkeypatch.setattr(fastmarkdown, "ENABLED", False)
     reference = _build(tmp_path / "reference", issues)
     assert len(fast) > 20 and fast == reference
