@@ -324,9 +324,11 @@ def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedIn
                        feeds, config, "\0".join((code, templates,
                                                   repr(config))),
                        store.section_counts(), last, lambda paths: out.intact_each(paths, owned),
-                       catalog.plans, partial(store.page_parts, out.key))
+                       catalog.plans, partial(store.page_parts, out.key),
+                       partial(store.page_marks, out.key))
     store.save_page_keys(out.key, {p: k for p, k in made.keys.items() if last.get(p) != k},
                          [p for p in last if p not in made.keys])
+    store.save_page_marks(out.key, made.context)
     store.add_page_issues(made.learned)
     for page, parts in made.parts.items():
         store.save_page_parts(out.key, page, parts)

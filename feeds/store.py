@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 DATABASE = "state.sqlite"
 SET_ASIDE = "state.sqlite.broken"
 APPLICATION_ID = 0x66656564  # "feed": marks the file as this tool's
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
@@ -86,14 +86,18 @@ CREATE TABLE page_parts (output TEXT NOT NULL, page TEXT NOT NULL, name TEXT NOT
     PRIMARY KEY (output, page, name));
 CREATE TABLE archive_marks (id INTEGER PRIMARY KEY CHECK (id = 1), context TEXT NOT NULL,
     newest REAL, marks TEXT NOT NULL, low REAL);
+CREATE TABLE page_marks (output TEXT PRIMARY KEY, context TEXT NOT NULL, count INTEGER NOT NULL,
+    newest REAL, low REAL);
 """
 
-# Every change to the catalog lowers archive_marks.low to the date (stamp) of the issue
-# added or removed (any other change: to the lowest value): the marks hold only while
-# every change is newer than everything they cover (see Store.archive_marks).
+# Every change to the catalog lowers archive_marks.low (and page_marks.low) to the date
+# (stamp) of the issue added or removed (any other change: to the lowest value): the
+# marks hold only while every change is newer than everything they cover (see
+# Store.archive_marks, Store.page_marks).
 _TRIGGERS = tuple(
-    f"CREATE TRIGGER archive_marks_{name} AFTER {event} ON catalog BEGIN "
-    f"UPDATE archive_marks SET low = min(coalesce(low, 1e308), {value}); END"
+    f"CREATE TRIGGER {table}_{name} AFTER {event} ON catalog BEGIN "
+    f"UPDATE {table} SET low = min(coalesce(low, 1e308), {value}); END"
+    for table in ("archive_marks", "page_marks")
     for name, event, value in (("added", "INSERT", "coalesce(NEW.stamp, -1e308)"),
                                ("dropped", "DELETE", "coalesce(OLD.stamp, -1e308)"),
                                ("changed", "UPDATE", "-1e308")))
@@ -697,10 +701,14 @@ class Store:
             return None
         if newest is not None and low is not None and not low > newest + 1:
             return None
-        if sorted(sql for (sql,) in self.db.execute(
-                "SELECT sql FROM sqlite_master WHERE type = 'trigger'")) != sorted(_TRIGGERS):
-            return None  # a change might not have been recorded: the marks cannot be trusted
+        if not self._triggers_hold():
+            return None
         return row[2], newest
+
+    def _triggers_hold(self) -> bool:
+        """Whether every change to the catalog is recorded (else no mark can be trusted)."""
+        return sorted(sql for (sql,) in self.db.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger'")) == sorted(_TRIGGERS)
 
     def feeds_before(self, newest: float) -> set[str]:
         """The feeds with an entry at or before ``newest`` (a POSIX time): ``""`` for
@@ -766,6 +774,32 @@ class Store:
                             ((output, p) for p in gone))
         self.db.executemany("INSERT OR REPLACE INTO page_keys VALUES (?, ?, ?)",
                             ((output, p, k) for p, k in changed.items()))
+
+    def page_marks(self, output: str, context: str) -> int:
+        """How many of the oldest issues of the catalog (in its order) are the ones the
+        last build into ``output`` made its issue pages from in the same ``context`` (see
+        :func:`feeds.webedition.web_edition`): all it had, if every issue added to or
+        removed from the catalog since is newer than the newest of them; else 0."""
+        row = self.db.execute("SELECT context, count, newest, low FROM page_marks "
+                              "WHERE output = ?", (output,)).fetchone()
+        if row is None or row[0] != context or type(row[1]) is not int or row[1] < 0:
+            return 0
+        count, newest, low = row[1:]
+        if count and not isinstance(newest, float):
+            return 0
+        if low is not None and count and not (isinstance(low, float) and low > newest):
+            return 0
+        if count and self.db.execute("SELECT count(*) FROM catalog WHERE stamp <= ?",
+                                     (newest,)).fetchone()[0] != count:
+            return 0  # not what the build that saved them made
+        return count if self._triggers_hold() else 0
+
+    def save_page_marks(self, output: str, context: str) -> None:
+        """The marks of a build that made (or kept) the page of every issue of the
+        catalog as it is now, in ``context``."""
+        count, newest = self.db.execute("SELECT count(*), max(stamp) FROM catalog").fetchone()
+        self.db.execute("INSERT OR REPLACE INTO page_marks VALUES (?, ?, ?, ?, NULL)",
+                        (output, context, count, newest))
 
     def page_parts(self, output: str, page: str) -> dict[str, Row]:
         """The parts of a page the last build into ``output`` rendered from parts

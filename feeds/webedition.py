@@ -118,6 +118,7 @@ class WebEdition:
     keys: dict[str, str]
     learned: dict[str, tuple[str, int, str]]
     parts: dict[str, dict[str, PartRow | None]] = field(default_factory=dict)
+    context: str = ""  # what the issue pages' keys depend on besides their issues
 
 
 def _digest(*parts: str) -> str:
@@ -140,6 +141,7 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
                 intact: Callable[[Sequence[str]], Collection[str]],
                 plans: Mapping[str, tuple[str, int, str]] | None = None,
                 stored_parts: Callable[[str], Mapping[str, Sequence[Any]]] = lambda page: {},
+                covered: Callable[[str], int] = lambda context: 0,
                 ) -> WebEdition:
     """The web edition's files, as :func:`feeds.pages.site_pages` makes them from the
     whole issues, rendering only the pages whose key is not in ``last`` or whose file
@@ -151,6 +153,11 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
     gives them, by parse key; ``stamp`` stands for the code, templates and
     configuration; ``counts`` are each section's articles; ``stored_parts`` gives the
     parts of a page as the last build left them (see :class:`WebEdition`).
+
+    ``covered`` gives, for the context of the issue pages' keys (:attr:`WebEdition.context`),
+    how many of the oldest issues the last build's marks cover (0: none): the keys of
+    their pages, but the newest one's, are taken from ``last`` as they are, not made again
+    (its "next" link may be new).
 
     Memory stays bounded however long the history: issues are loaded one at a time
     (issue pages: by the worker that renders them), and pages go to a spool file
@@ -201,30 +208,37 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
 
     ids = [issue.identity for issue in issues]
     groups = {slug: _group_id(group) for slug, group in r.groups.items()}
+    context = _digest(base, repr(sorted(groups.items())))
+    # the pages of the issues the marks cover, but the newest one's ("next" may be new)
+    marked = min(covered(context), len(issues)) - 1
     lastmod: dict[str, str] = {}
     todo: list[int] = []
     same: list[tuple[int, str]] = []  # issue pages whose key is the last build's
     feeds_of: dict[str, str] = {}  # the feed groups of each set of slugs
-    after, newer = "-", None  # the next issue's identity and date
     sha256 = hashlib.sha256
-    for at in range(len(issues) - 1, -1, -1):
-        issue = issues[at]
-        row = issue.row
-        path = f"issues/{row[2]}-{row[3]}.html"  # numbered_path, inline: 5,000 of them
-        own = feeds_of.get(issue.slugs)
+
+    def key_at(at: int) -> str:
+        slugs = issues[at].slugs
+        own = feeds_of.get(slugs)
         if own is None:
-            own = feeds_of[issue.slugs] = "".join(groups.get(s, "") for s in
-                                                  issue.slugs.split("\n"))
+            own = feeds_of[slugs] = "".join(groups.get(s, "") for s in slugs.split("\n"))
+        after = ids[at + 1] if at + 1 < len(ids) else "-"
         # _digest(base, "issue", previous, this, next, own), made inline: 5,000 of them
-        key = sha256(f"{base}\0issue\0{ids[at - 1] if at else '-'}\0{ids[at]}\0{after}\0"
-                     f"{own}".encode("utf-8", "surrogatepass")).hexdigest()
-        keys[path] = key
-        if last.get(path) == key:
+        return sha256(f"{base}\0issue\0{ids[at - 1] if at else '-'}\0{ids[at]}\0{after}\0"
+                      f"{own}".encode("utf-8", "surrogatepass")).hexdigest()
+
+    newer = None  # the next issue's date
+    for at in range(len(issues) - 1, -1, -1):
+        row = issues[at].row
+        path = f"issues/{row[2]}-{row[3]}.html"  # numbered_path, inline: 5,000 of them
+        known = last.get(path)
+        key = keys[path] = known if at < marked and known is not None else key_at(at)
+        if known == key:
             same.append((at, path))
         else:
             todo.append(at)
         lastmod[path] = str(row[4])[:10] if newer is None else newer
-        after, newer = ids[at], str(row[4])[:10]
+        newer = str(row[4])[:10]
     found = intact([path for _, path in same])
     for at, path in same:
         if path in found:
@@ -303,7 +317,7 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
         files["sitemap.xml"] = sitemap(lastmod, config)
     if wanted("style.css", _digest(base, "style")):
         files["style.css"] = r.plain("style.css")
-    return WebEdition(files, keys, learned, parts)
+    return WebEdition(files, keys, learned, parts, context)
 
 
 class _OnDemand(Sequence[T]):

@@ -29,7 +29,8 @@ from feeds.formats import FORMATS
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 TABLES = ["archive_marks", "archive_pages", "builds", "catalog", "catalog_sections", "corrected",
           "digests", "edits", "entries", "fragments", "issues", "ledgers", "meta", "page_issues",
-          "page_keys", "page_parts", "parsed", "published", "revisions", "slugs", "sources"]
+          "page_keys", "page_marks", "page_parts", "parsed", "published", "revisions", "slugs",
+          "sources"]
 
 
 @pytest.fixture

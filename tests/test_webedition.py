@@ -555,3 +555,129 @@ def test_the_on_demand_sequences_behave_as_tuples_and_make_only_what_is_asked() 
     assert tuple(refs) == whole and made == ats
     made.clear()
     assert refs[2] == ("ref", 9) and made == [9]
+
+
+@pytest.fixture
+def page_marks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many issues the page marks covered, at each build that made the web edition."""
+    got: list[int] = []
+    real = Store.page_marks
+
+    def counted(self: Store, output: str, context: str) -> int:
+        got.append(real(self, output, context))
+        return got[-1]
+
+    monkeypatch.setattr(Store, "page_marks", counted)
+    return got
+
+
+def issue_pages(rendered: Iterable[str]) -> list[str]:
+    return sorted(p for p in rendered if p.startswith("issues/"))
+
+
+def test_page_marks_spare_the_older_issue_pages_keys(corpus: Path, spy: Spy,
+                                                     page_marks: list[int],
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    """With the last build's marks, the keys of the older issue pages are taken as stored,
+    not made again: a new issue makes the keys of its page and of the one before only,
+    renders the same pages as without marks, and the output equals a clean build's."""
+    made: list[int] = []
+    sha256 = feeds.webedition.hashlib.sha256
+
+    def counted(*args: bytes, **kwargs: object) -> object:
+        if args and isinstance(args[0], bytes) and b"\0issue\0" in args[0]:
+            made.append(1)
+        return sha256(*args, **kwargs)  # type: ignore[arg-type]
+
+    write_corpus(1, corpus / "issues", start=12)
+    monkeypatch.setattr(feeds.webedition.hashlib, "sha256", counted)
+    assert build(corpus)[0] == 0
+    assert page_marks == [12]
+    assert len(made) == 2  # the new issue's page and the one before it
+    assert issue_pages(spy.rendered) == ["issues/2005-12.html", "issues/2005-13.html"]
+    assert "issues/2005-3.html" in spy.kept
+    clean = write_project(tmp_path / "clean", {})
+    mirror(corpus, clean)
+    assert build(clean)[0] == 0
+    assert all_files(corpus / "output") == all_files(clean / "output")
+
+
+def _edit_issue_5(issues: Path) -> None:
+    path = issues / "2005-01-31-5.md"
+    path.write_text(path.read_text(encoding="utf-8").replace("**摘要:**", "**摘要:** 更正：", 1),
+                    encoding="utf-8")
+
+
+@pytest.mark.parametrize(("change", "pages"), [
+    ("edited", ["issues/2005-12.html", "issues/2005-13.html", "issues/2005-4.html",
+                "issues/2005-5.html", "issues/2005-6.html"]),
+    ("deleted", ["issues/2005-12.html", "issues/2005-13.html", "issues/2005-4.html",
+                 "issues/2005-6.html"]),
+    ("renamed", ["issues/2005-12.html", "issues/2005-13.html", "issues/2005-4.html",
+                 "issues/2005-5.html", "issues/2005-6.html"]),
+    ("inserted", ["issues/2005-12.html", "issues/2005-13.html", "issues/2005-4.html",
+                  "issues/2005-5.html", "issues/2005-54.html"])])
+def test_page_marks_do_not_hold_after_a_change_among_the_older_issues(
+        corpus: Path, spy: Spy, page_marks: list[int], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, change: str, pages: list[str]) -> None:
+    """An issue edited, deleted, renamed or added among the older ones (with a new issue
+    at the end) makes the marks stale: every issue page is keyed again, the pages the
+    change touches are rendered, and the output equals the reference path's after the
+    same history."""
+    ref = tmp_path / "ref"
+    shutil.copytree(corpus, ref, symlinks=True)
+    issues = corpus / "issues"
+    if change == "edited":
+        _edit_issue_5(issues)
+    elif change == "deleted":
+        (issues / "2005-01-31-5.md").unlink()
+    elif change == "renamed":
+        (issues / "2005-01-31-5.md").rename(issues / "2005-01-31-fifth.md")
+    else:  # dated between issues 4 and 5, numbered on its own
+        (issues / "2005-01-27-54.md").write_text(
+            (issues / "2005-01-03-1.md").read_text(encoding="utf-8")
+            .replace("2005 年第一期", "2005 年第五十四期"), encoding="utf-8")
+    write_corpus(1, issues, start=12)
+    code, _, err = build(corpus)
+    assert code == 0, err
+    assert page_marks == [0]
+    assert issue_pages(spy.rendered) == pages
+    mirror(corpus, ref)
+    assert all_files(corpus / "output") == reference_build(ref, monkeypatch)
+    spy.reset()
+    write_corpus(1, issues, start=13)
+    assert build(corpus)[0] == 0  # the marks this build saved hold for the next one
+    assert page_marks[-1] == len(list(issues.glob("*.md"))) - 1
+    assert issue_pages(spy.rendered) == ["issues/2005-13.html", "issues/2005-14.html"]
+
+
+@pytest.mark.parametrize(("damage", "edit"), [
+    ("UPDATE page_marks SET count = count + 1", False),  # the new issue's neighbour as kept
+    ("UPDATE page_marks SET newest = newest - 86400 * 7", False),
+    ("UPDATE page_marks SET newest = NULL", False),
+    ("UPDATE page_marks SET context = 'x'", False),
+    ("UPDATE page_marks SET low = newest", True),
+    ("DROP TRIGGER page_marks_changed; DROP TRIGGER page_marks_dropped", True),
+    ("DROP TRIGGER page_marks_dropped; CREATE TRIGGER page_marks_dropped AFTER DELETE "
+     "ON catalog BEGIN SELECT 1; END", True)])
+def test_damaged_page_marks_are_not_used(corpus: Path, page_marks: list[int],
+                                         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         damage: str, edit: bool) -> None:
+    """A marks row that says what no build saves, or that the catalog's triggers no longer
+    keep (with an older issue then edited), is not used; the output equals the reference
+    path's after the same history."""
+    ref = tmp_path / "ref"
+    shutil.copytree(corpus, ref, symlinks=True)
+    db = sqlite3.connect(corpus / ".feeds" / "state.sqlite")
+    with db:
+        db.executescript(damage)
+    db.close()
+    if edit:
+        _edit_issue_5(corpus / "issues")
+    write_corpus(1, corpus / "issues", start=12)
+    code, _, err = build(corpus)
+    assert code == 0, err
+    assert page_marks == [0]
+    mirror(corpus, ref)
+    assert all_files(corpus / "output") == reference_build(ref, monkeypatch)
