@@ -50,16 +50,21 @@ def _fix(issue: Dated, day: str) -> str:
     example = "YYYY-MM-DD"
     if issue.date.year != issue.year and (day[-5:] != "02-29" or isleap(issue.year)):
         example = f"{issue.year}-{day[-5:]}"
-    source = issue.date_source
+    return _how(issue.path, issue.number, issue.date_source, day, example)
+
+
+def _how(path: str, number: int, source: str, day: str, example: str) -> str:
+    """:func:`_fix` for the issue at ``path``, its date from ``source``, given the date
+    to suggest (``example``)."""
     if source == "front matter":  # it overrides every other source: fix it there
         return f"correct it in its front matter ('date: {example}')"
-    name = issue.path.rsplit("/", 1)[-1]  # a file's name, as PurePath(path).name
+    name = path.rsplit("/", 1)[-1]  # a file's name, as PurePath(path).name
     if source == "file name" and day in name:
         renamed = name.replace(day, example, 1)
         return (f"correct it in the file name ({renamed} rather than {name}), or set "
                 f"'date: {example}' in front matter")
     return (f"give its real date as 'date: {example}' in front matter, or in the file name "
-            f"({example}-{issue.number}.md rather than {name})")
+            f"({example}-{number}.md rather than {name})")
 
 
 def _day(date: datetime) -> str:
@@ -203,26 +208,39 @@ def row_warnings(rows: Sequence[tuple[Any, ...]], now: datetime
 
     A build checks thousands: a row whose POSIX time is more than a second short of
     a day ahead and whose date is in its heading's year cannot warn, and its date is
-    not parsed; the others are checked as :func:`sanity_warnings` checks them."""
+    not parsed; nor is that of a row more than a second past a day ahead, in its
+    heading's year (from 1000 on: its text starts with the day), which warns that it
+    is in the future; the others are checked as :func:`sanity_warnings` checks them."""
     low = now.timestamp() + FUTURE_SLACK.total_seconds() - 1
+    high = low + 2
     parse = datetime.fromisoformat
     out: list[Diagnostic] = []
-    ahead: list[tuple[float, datetime]] = []  # the dates more than a day ahead
+    ahead: list[tuple[float, str]] = []  # the dates more than a day ahead
     for path, year, number, text, source, line, stamp in rows:
-        if stamp < low and int(text[:4]) == year:
-            continue  # neither ahead nor in another year
+        if int(text[:4]) == year:
+            if stamp < low:
+                continue  # neither ahead nor in another year
+            if stamp > high and year >= 1000:
+                day = text[:10]
+                how = _SOURCES.get(source, "")
+                when = f"{day} ({how})" if how else day
+                out.append(Diagnostic(
+                    path, line or 1, "warning", f"the issue's date {when} is more than a day "
+                    f"in the future; {_how(path, number, source, day, 'YYYY-MM-DD')}"))
+                ahead.append((stamp, text))
+                continue
         date = parse(text)
         found = _dates(_Row(path, year, number, date, source, line), now)
         if found:
             out += found
             if date.year == year:  # not in another year: more than a day ahead
-                ahead.append((stamp, date))
+                ahead.append((stamp, text))
     out.extend(_number_gaps(rows, 5))
     out.sort(key=_place)
     if not ahead:
         return out, None
     first = min(stamp for stamp, _ in ahead)  # the dates it may be, compared exactly
-    return out, (min(date for stamp, date in ahead if stamp <= first + 1) - FUTURE_SLACK
+    return out, (min(parse(text) for stamp, text in ahead if stamp <= first + 1) - FUTURE_SLACK
                  ).timestamp()
 
 

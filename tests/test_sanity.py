@@ -210,3 +210,22 @@ def test_warnings_from_the_catalogs_rows_are_those_of_the_issues(
     warnings, change = sanity_warnings(dated, now), warnings_change_at(dated, now)
     rows = [DatedRow(p, y, n, d.isoformat(), s, h, d.timestamp()) for p, y, n, d, s, h in issues_]
     assert row_warnings(rows, now) == (warnings, None if change is None else change.timestamp())
+
+
+@given(st.lists(st.tuples(
+    st.sampled_from(["issues/a.md", "issues/2027-03-01-9.md", "c.md", "issues/x/2030-01-06-1.md"]),
+    st.integers(1, 6),
+    st.one_of(st.datetimes(datetime(999, 12, 30), datetime(9999, 12, 30), timezones=_ZONES),
+              _NEAR.map(lambda gap: NOW + gap),
+              st.sampled_from([datetime(2027, 3, 1, tzinfo=TZ), datetime(2030, 1, 6, tzinfo=TZ)])),
+    st.sampled_from(["file name", "git", "front matter", "mtime", "?"]), st.integers(0, 9)),
+    max_size=12), st.sampled_from([NOW, NOW.astimezone(ZoneInfo("UTC"))]))
+def test_warnings_of_rows_in_their_headings_year_are_those_of_the_issues(
+        issues_: list[tuple[str, int, datetime, str, int]], now: datetime) -> None:
+    """Rows dated in their heading's year (most of them far in the future, whose warning
+    is made without parsing the date) give the same warnings and change as the issues."""
+    dated = [_Issue(p, d.year, n, d, s, h) for p, n, d, s, h in issues_]
+    warnings, change = sanity_warnings(dated, now), warnings_change_at(dated, now)
+    rows = [DatedRow(i.path, i.year, i.number, i.date.isoformat(), i.date_source,
+                     i.heading_line, i.date.timestamp()) for i in dated if i.date is not None]
+    assert row_warnings(rows, now) == (warnings, None if change is None else change.timestamp())
