@@ -681,3 +681,22 @@ def test_damaged_page_marks_are_not_used(corpus: Path, page_marks: list[int],
     assert page_marks == [0]
     mirror(corpus, ref)
     assert all_files(corpus / "output") == reference_build(ref, monkeypatch)
+
+
+def test_page_marks_of_output_folders_sharing_a_state(corpus: Path, page_marks: list[int]
+                                                      ) -> None:
+    """Each output folder has its own marks, and the catalog's triggers keep them all: an
+    older issue edited and first built into another folder makes this folder's marks
+    stale too, so its pages show the edit as the other folder's do."""
+    other = corpus / "other"
+    assert build(corpus, "--output", str(other))[0] == 0
+    _edit_issue_5(corpus / "issues")
+    assert build(corpus, "--output", str(other))[0] == 0  # the catalog takes the edit here
+    write_corpus(1, corpus / "issues", start=12)
+    code, _, err = build(corpus)
+    assert code == 0, err
+    assert build(corpus, "--output", str(other))[0] == 0
+    mine = web_files(all_files(corpus / "output"))
+    assert "更正".encode() in mine["issues/2005-5.html"]
+    assert mine == web_files(all_files(other))
+    assert page_marks[-2:] == [0, 12]  # the other folder's marks were saved after the edit
