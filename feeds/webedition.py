@@ -156,8 +156,8 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
 
     ``covered`` gives, for the context of the issue pages' keys (:attr:`WebEdition.context`),
     how many of the oldest issues the last build's marks cover (0: none): the keys of
-    their pages, but the newest one's, are taken from ``last`` as they are, not made again
-    (its "next" link may be new).
+    their pages, but the newest one's (its "next" link may be new), are taken from
+    ``last`` as they are, not made again (one missing there is made).
 
     Memory stays bounded however long the history: issues are loaded one at a time
     (issue pages: by the worker that renders them), and pages go to a spool file
@@ -223,7 +223,7 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
         if own is None:
             own = feeds_of[slugs] = "".join(groups.get(s, "") for s in slugs.split("\n"))
         after = ids[at + 1] if at + 1 < len(ids) else "-"
-        # _digest(base, "issue", previous, this, next, own), made inline: 5,000 of them
+        # _digest(base, "issue", previous, this, next, own), inline: 5,000 without marks
         return sha256(f"{base}\0issue\0{ids[at - 1] if at else '-'}\0{ids[at]}\0{after}\0"
                       f"{own}".encode("utf-8", "surrogatepass")).hexdigest()
 
