@@ -79,6 +79,31 @@ state_option = click.option("--state", "state_dir", type=click.Path(file_okay=Fa
                                  "config file, or the config's 'state' key).")
 
 
+def _utf8_folder(folder: Path, what: str, advice: str, resolved: bool = False) -> None:
+    """Exit 2 when the folder's name (or, if ``resolved``, its full path) is not valid
+    UTF-8: every path under it would be, and no database, feed or terminal takes one."""
+    from feeds.model import shown_path
+    from feeds.sources import utf8_name
+
+    for path, part in ((folder, "name"), *(((folder.resolve(), "path"),) if resolved else ())):
+        if not utf8_name(str(path)):
+            echo(f"feeds: error: {shown_path(path)}: {what} {part} is not valid UTF-8; "
+                 f"{advice}", err=True)
+            sys.exit(EXIT_USAGE)
+
+
+def _utf8_folders(paths: Sequence[Path]) -> None:
+    """:func:`_utf8_folder` for the folders among a command's arguments (a file among
+    them is an input error, named like any issue file)."""
+    for path in paths:
+        if path.is_dir():
+            _utf8_folder(path, "the folder's", "rename it")
+
+
+ISSUES_ADVICE = "rename it or choose another --issues folder"
+OUTPUT_ADVICE = "choose another --output folder"
+
+
 def _state(state_dir: Path | None, config_path: str | None, config: Config) -> Path:
     """Where the state lives: --state, else the config's key (relative to the config
     file's folder), else .feeds beside the config file."""
@@ -150,6 +175,7 @@ def check(paths: tuple[Path, ...], config_path: str | None, output_format: str) 
 
     config = _config(config_path)
     targets = list(paths) or [Path("issues")]
+    _utf8_folders(targets)
     count = len(find_issue_files(targets))
     try:
         loaded = load_issues(targets, parse_options(config))
@@ -198,6 +224,7 @@ def list_(paths: tuple[Path, ...], as_json: bool, config_path: str | None) -> No
     from feeds.site import parse_options
 
     config = _config(config_path)
+    _utf8_folders(list(paths) or [Path("issues")])
     try:
         loaded = load_issues(list(paths) or [Path("issues")], parse_options(config))
     except ParseError as exc:
@@ -240,6 +267,8 @@ def build(issues_dir: Path, output: Path, config_path: str | None, state_dir: Pa
     changed are replaced, each atomically.
     """
     config = _config(config_path, base_url=base_url)
+    _utf8_folder(issues_dir, "the issues folder's", ISSUES_ADVICE)
+    _utf8_folder(output, "the output folder's", OUTPUT_ADVICE, resolved=True)
     _refuse_output_with_sources(output, config_path, issues_dir)
     if publish_to is None and config.publish.get("on_build"):
         publish_to = _publish_target(None, config)
@@ -332,6 +361,7 @@ def new(issues_dir: Path, config_path: str | None, day: datetime | None,
     from feeds.site import parse_options
 
     config = _config(config_path)
+    _utf8_folder(issues_dir, "the issues folder's", ISSUES_ADVICE)
     try:
         history = load_issues([issues_dir], parse_options(config)).issues \
             if issues_dir.is_dir() else ()
@@ -426,6 +456,8 @@ def serve(issues_dir: Path, config_path: str | None, state_dir: Path | None,
 
     preview = _state(state_dir, config_path, _config(config_path)) / PREVIEW
     site, state = preview / "site", preview / "state"
+    _utf8_folder(issues_dir, "the issues folder's", ISSUES_ADVICE)
+    _utf8_folder(site, "the preview folder's", "choose another --state folder", resolved=True)
     try:
         server = make_server(site, bind, port, verbose)
     except OSError as exc:
@@ -493,6 +525,7 @@ def publish(target: str | None, output: Path, config_path: str | None, state_dir
     before what links to it. A rerun after a failure completes the job.
     """
     config = _config(config_path)
+    _utf8_folder(output, "the output folder's", OUTPUT_ADVICE, resolved=True)
     _refuse_output_with_sources(output, config_path, None)
     code = _publish_and_report(output, _state(state_dir, config_path, config),
                                _publish_target(target, config), config, delete, dry_run, quiet,

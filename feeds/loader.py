@@ -37,6 +37,7 @@ from feeds.model import (
     ParseOptions,
     ParseResult,
     SectionSummary,
+    shown_path,
 )
 from feeds.parallel import parallel_imap, parallel_map
 from feeds.sanity import row_warnings, sanity_warnings
@@ -45,8 +46,10 @@ from feeds.sources import (
     SourceFile,
     display_path,
     find_issue_files,
+    not_utf8,
     read_issue_file,
     unreadable,
+    utf8_name,
 )
 from feeds.store import DamagedRow, SourceRow, Store, loads
 
@@ -149,6 +152,9 @@ def load_issues(paths: Sequence[Path], options: ParseOptions,
     cwd = os.getcwd()
     for file in files:
         name = display_path(file, cwd)
+        if not utf8_name(name):
+            diags.append(Diagnostic(shown_path(name), 0, "error", not_utf8(name)))
+            continue
         data = contents.get(file) if contents else None
         try:
             if data is None:
@@ -375,6 +381,9 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
         if not source.changed and source.file in held:
             continue
         name = display_path(source.file, cwd)
+        if not (utf8_name(source.file) and utf8_name(name)):
+            diags.append(Diagnostic(shown_path(name), 0, "error", not_utf8(name)))
+            continue
         if source.row is None:
             diags.append(Diagnostic(name, 0, "error", f"cannot read: {source.error}"))
             continue

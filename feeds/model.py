@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
@@ -9,6 +10,25 @@ from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 Level = Literal["error", "warning"]
+
+_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def shown_path(path: object) -> str:
+    """The path as one line of plain text: the bytes of a name that is not UTF-8 as
+    ``\\xNN``, and every control character (newline too) and bidi control as an
+    escape, so that a file's name can neither forge a line nor drive the terminal."""
+    text = str(path)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            try:
+                raw = text.encode("utf-8", "surrogateescape")
+            except UnicodeEncodeError:
+                raw = text.encode("utf-8", "backslashreplace")
+            text = raw.decode("utf-8", "backslashreplace")
+    return _UNSHOWN.sub(lambda m: repr(m.group())[1:-1], text)
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,34 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
         return False
 
 
+def utf8_name(path: str) -> bool:
+    """Whether the path is valid UTF-8 (a name that is not comes from the file system
+    with its bad bytes as lone surrogates, which no database, feed or terminal takes)."""
+    if path.isascii():
+        return True
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def not_utf8(path: str) -> str:
+    """The error for an issue file whose name is not UTF-8, with the name it would
+    have if its bytes were GB18030 (the usual way such a name comes about)."""
+    base = os.path.basename(path)
+    if utf8_name(base):
+        return "the name of a folder on its path is not valid UTF-8; rename the folder"
+    advice = "rename it"
+    try:
+        read = base.encode("utf-8", "surrogateescape").decode("gb18030")
+    except (UnicodeError, ValueError):
+        read = ""
+    if read and read.isprintable():
+        advice += f" (as GB18030 its name reads {read})"
+    return f"the file name is not valid UTF-8; {advice}"
+
+
 def display_path(path: str | Path, cwd: str | None = None) -> str:
     """The path as a user would type it: relative to the current folder when inside it."""
     here = (cwd or os.getcwd()).rstrip(os.sep) + os.sep
