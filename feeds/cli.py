@@ -43,9 +43,12 @@ def printable(text: str) -> str:
     return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
 
 
-def echo(text: str, err: bool = False) -> None:
-    """``click.echo`` of one line or message, through :func:`printable`."""
-    click.echo(printable(text), err=err)
+def echo(text: str, err: bool = False, lines: bool = False) -> None:
+    """``click.echo`` of one line, through :func:`printable` and with a newline in it
+    (a file's name may hold one) written ``\\n`` so that it cannot forge a line; of
+    several lines if ``lines``, each of which the caller made safe."""
+    text = printable(text)
+    click.echo(text if lines else text.replace("\n", "\\n"), err=err)
 
 
 def _config(path: str | None, **overrides: object) -> Config:
@@ -63,7 +66,7 @@ def _print_diagnostics(diags: Sequence[Diagnostic], err: bool, levels: tuple[str
     thousands (:func:`printable` escapes no newline, so the bytes are each line's)."""
     lines = [str(d) for d in diags if d.level in levels]
     if lines:
-        echo("\n".join(lines), err=err)
+        echo("\n".join(lines), err=err, lines=True)
 
 
 config_option = click.option("--config", "config_path", type=click.Path(dir_okay=False),
@@ -233,7 +236,7 @@ def list_(paths: tuple[Path, ...], as_json: bool, config_path: str | None) -> No
     _print_diagnostics(loaded.diagnostics, err=True, levels=("warning",))
     if as_json:
         data = [_issue_json(i) for i in loaded.issues]
-        echo(json.dumps(data, ensure_ascii=False, indent=2))
+        echo(json.dumps(data, ensure_ascii=False, indent=2), lines=True)
         return
     for issue in loaded.issues:
         day = issue.date.date().isoformat() if issue.date else "?"
@@ -320,7 +323,8 @@ def _build_and_report(issues_dir: Path, output: Path, config: Config, state: Pat
         echo(f"feeds: {n} error{'s' * (n != 1)}; nothing was written", err=True)
         return EXIT_INPUT
     except TemplateError as exc:
-        echo(f"{exc}\nfeeds: the templates have an error; nothing was written", err=True)
+        echo(f"{exc}\nfeeds: the templates have an error; nothing was written", err=True,
+             lines=True)
         return EXIT_USAGE
     except (LockError, WriteError) as exc:
         return _folder_failed(exc)

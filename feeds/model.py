@@ -54,8 +54,10 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.level}: {self.message}"
+        path = shown_path(self.path)
+        where = f"{path}:{self.line}" if self.line else path
+        message = self.message.replace("\n", "\\n")
+        return f"{where}: {self.level}: {message}"
 
 
 class TemplateError(Exception):

@@ -111,3 +111,34 @@ def test_an_output_folder_inside_a_folder_not_in_utf8_is_a_usage_error(
         2, "", f"feeds: error: {full}: the output folder's path is not valid UTF-8; "
                "choose another --output folder\n")
     assert run_main("check") == (0, "checked 1 file: 0 errors, 0 warnings\n", "")
+
+
+FORGED = "2024-1.md:1: error: forged\n2024-2.md"
+NO_NUMBER = ("error: no issue number: write the heading as '# 云计算技术动态 2024 年第二十九期' or "
+             "set 'number:' in front matter")
+
+
+def test_a_newline_in_a_file_name_cannot_forge_a_line(project: Path) -> None:
+    (project / "issues" / FORGED).write_text("x\n", encoding="utf-8")
+    code, out, err = run_main("check")
+    assert (code, err) == (1, "")
+    assert out.splitlines()[0] == f"issues/2024-1.md:1: error: forged\\n2024-2.md:1: {NO_NUMBER}"
+    assert len(out.splitlines()) == 3
+    code, out, err = run_main("build")
+    assert (code, out) == (1, "")
+    assert err.splitlines()[0] == f"issues/2024-1.md:1: error: forged\\n2024-2.md:1: {NO_NUMBER}"
+    assert len(err.splitlines()) == 3
+
+
+def test_a_newline_in_a_listed_issue_name_is_escaped(project: Path) -> None:
+    name = "2024-01-05-1\n.md"
+    (project / "issues" / name).write_text(ISSUE, encoding="utf-8")
+    code, out, err = run_main("list")
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0] == \
+        "云计算技术动态 2024 年第 1 期  2024-01-05  issues/2024-01-05-1\\n.md"
+
+
+def test_a_newline_in_a_folder_name_is_escaped_in_an_error(project: Path) -> None:
+    assert run_main("build", "--issues", "no\nsuch") == (
+        2, "", "feeds: error: no\\nsuch: no such folder of issues\n")
