@@ -1002,18 +1002,33 @@ class _IssueParser:
         return tuple(out)
 
 
+_BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
+         (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))  # UTF-32's first: FF FE 00 00
+
+
 def decode(data: bytes, path: str) -> str:
     """UTF-8 text (BOM and control characters removed, LF endings), or a ParseError
     naming the bad byte."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        for bom, encoding in _BOMS:
+            if data.startswith(bom):
+                raise ParseError([Diagnostic(
+                    path, 1, "error",
+                    f"the file is {encoding}, not UTF-8 (it starts with the byte order mark "
+                    f"{bom.hex(' ').upper()}); convert it to UTF-8, e.g. "
+                    f"'iconv -f {encoding} -t UTF-8 {path}'")]) from None
         line = data.count(b"\n", 0, exc.start) + 1
         raise ParseError([Diagnostic(
             path, line, "error",
             f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start} "
             f"({exc.reason}); convert the file to UTF-8, e.g. "
             f"'iconv -f GB18030 -t UTF-8 {path}'")]) from None
+    if text.startswith("\ufeff"):
+        raise ParseError([Diagnostic(
+            path, 1, "error", "a second byte order mark (EF BB BF) follows the first at the "
+                              "start of the file: remove it")])
     return clean(text.replace("\r\n", "\n").replace("\r", "\n"))
 
 
