@@ -236,6 +236,26 @@ def _section_slugs(sections: dict[str, Any], where: str, text: str) -> None:
                           f"{_given(value)}{hint}")
 
 
+_NOT_ZONES = {
+    "localtime": "is the time zone of the machine that builds, so the feeds would change "
+                 "with the machine",
+    "posixrules": "is a file of the time zone database, not a place's zone",
+    "Factory": "is the time zone database's placeholder, not a place's zone",
+}
+
+
+def _zone_name(name: str, where: str) -> None:
+    """Refuse the names of the time zone database's files that are not a place's zone
+    (``ZoneInfo`` loads them all the same): the feeds' dates would mean nothing fixed."""
+    folder, _, rest = name.partition("/")
+    reason = _NOT_ZONES.get(name)
+    if reason is None and folder in ("posix", "right") and rest:
+        reason = f"is a copy of {rest!r} from the database's {folder}/ folder"
+    if reason is not None:
+        raise ConfigError(f"{where}: timezone {name!r} {reason}; write an IANA name such as "
+                          "'Asia/Shanghai'")
+
+
 def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> Config:
     """Read ``path`` (missing file means all defaults), then apply non-None overrides."""
     data: dict[str, Any] = {}
@@ -266,6 +286,8 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> C
         values[key] = value
     if "sections" in values:
         _section_slugs(values["sections"], where, text)
+    if "timezone" in values:
+        _zone_name(values["timezone"], _at(where, text, "timezone"))
     if values.get("templates") and path is not None:
         values["templates"] = str(path.parent / values["templates"])
     for key, value in (overrides or {}).items():
