@@ -412,6 +412,7 @@ _KINDS = {"null": "nothing (null)", "bool": "true/false", "int": "a number", "fl
           "timestamp": "a date", "binary": "binary data", "seq": "a list", "map": "a mapping",
           "str": "text", "set": "a set", "omap": "a mapping", "pairs": "a list of pairs"}
 _YAML_TAG = "tag:yaml.org,2002:"
+_FRACTION = re.compile(r":\d\d([.,]\d+)")
 
 
 @cache
@@ -530,6 +531,8 @@ def _front_value(key: str, node: Any) -> tuple[Any, str]:
     text = node.value if isinstance(node.value, str) else ""
     accepted = {"title": ("str",), "url": ("str",), "number": ("int", "str"),
                 "year": ("int", "str"), "date": ("timestamp", "str")}[key]
+    if tag == "float" and key in ("number", "year"):
+        return None, f"must be a whole number, not {_shown(text)[1:-1]}"
     if tag not in accepted:
         return None, f"is {_KINDS.get(tag, f'a value tagged {tag}')}"
     if key in ("title", "url"):
@@ -542,6 +545,10 @@ def _front_value(key: str, node: Any) -> tuple[Any, str]:
         year = to_year(text)
         return (year, "") if year else (None, f"{_shown(text)} is out of range or not a year")
     stamp, problem = _to_date(text)
+    fraction = _FRACTION.search(text) if stamp else None
+    if fraction:  # RSS's dates have no place for them: kept by some formats, not others
+        return None, (f"{_shown(text)} has fractional seconds ({fraction.group(1)}), which "
+                      "not every feed can carry")
     return (stamp, "") if stamp else (None, f"{_shown(text)} is not a date{problem}")
 
 

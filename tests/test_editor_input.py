@@ -69,7 +69,7 @@ def check_and_build(project: Path, text: str, capsys: pytest.CaptureFixture[str]
     ("year: 99999", f"front matter year '99999' is out of range or not a year; {YEAR_FORM}"),
     ("year: 0", f"front matter year '0' is out of range or not a year; {YEAR_FORM}"),
     ("year: -5", f"front matter year '-5' is out of range or not a year; {YEAR_FORM}"),
-    ("year: 2024.0", f"front matter year is a number; {YEAR_FORM}"),
+    ("year: 2024.0", f"front matter year must be a whole number, not 2024.0; {YEAR_FORM}"),
     ("year: true", f"front matter year is true/false; {YEAR_FORM}"),
     ("number: 0", f"front matter number '0' is out of range or not a number; write {NUMBER_FORM}"),
     ("number: 10000", "front matter number '10000' is out of range or not a number; "
