@@ -412,6 +412,40 @@ _KINDS = {"null": "nothing (null)", "bool": "true/false", "int": "a number", "fl
           "timestamp": "a date", "binary": "binary data", "seq": "a list", "map": "a mapping",
           "str": "text", "set": "a set", "omap": "a mapping", "pairs": "a list of pairs"}
 _YAML_TAG = "tag:yaml.org,2002:"
+# full-width and CJK punctuation (not letters or digits) ending a URL: the sentence's, mostly
+_CJK_TAIL = re.compile("[\u3001-\u3003\u3008-\u3011\u3014-\u301f\u2018-\u201f\u2026"
+                       "\u2014\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+$")
+_OPENERS = dict(zip("）］｝〉》」』】〕〗〙〛”’", "（［｛〈《「『【〔〖〘〚“‘", strict=True))
+
+
+def _stray_punctuation(url: str) -> tuple[str, str] | None:
+    """The full-width or CJK punctuation ending ``url`` (also percent-encoded, as a
+    Markdown link's is) and the URL without it; a closing bracket whose opening one
+    is in the URL belongs to it. None if there is none."""
+    if url[-1:].isascii() and "%" not in url[-9:]:
+        return None
+    from urllib.parse import quote, unquote
+
+    text = unquote(url) if "%" in url else url
+    match = _CJK_TAIL.search(text)
+    if match is None:
+        return None
+    start = match.end()
+    while start > match.start():
+        char = text[start - 1]
+        opener = _OPENERS.get(char)
+        if opener is not None and text.count(opener) >= text.count(char):
+            break
+        start -= 1
+    stray = text[start:]
+    if not stray:
+        return None
+    for written in (stray, quote(stray)):
+        if url.endswith(written):
+            return stray, url[:-len(written)]
+    return stray, text[:start]
+
+
 _FRACTION = re.compile(r":\d\d([.,]\d+)")
 
 
@@ -881,6 +915,11 @@ class _IssueParser:
                                    "after the title")
         elif (problem := url_problem(draft.url)) is not None:
             self.error(draft.url_line or draft.line, f"{where}: URL {draft.url!r} {problem}")
+        elif (stray := _stray_punctuation(draft.url)) is not None:
+            self.warn(draft.url_line or draft.line,
+                      f"{where}: URL {draft.url!r} ends in the punctuation {stray[0]!r}, "
+                      f"which is published as part of the link; if it is the sentence's, "
+                      f"write {stray[1]!r}")
         if not draft.summary:
             self.warn(draft.line, f"{where} has no summary (摘要)")
         if self.sections and draft.section is not None:
