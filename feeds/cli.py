@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from feeds.config import Config, ConfigError, load_config, unused_sections
-from feeds.model import Diagnostic, Issue, ParseError
+from feeds.model import Diagnostic, Issue, ParseError, utf8_text
 from feeds.signals import Interrupted, Stopped, exit_stopped, stop_on_signals
 from feeds.streams import exit_stream_failed, failed_stream, flush_streams
 
@@ -38,9 +38,10 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e
 
 def printable(text: str) -> str:
     """The text with every control character (but newline and tab) and every bidi
-    control written as an escape (``\\x1b``): a file's name or an issue's text must
-    not drive the terminal or reorder what a person reads."""
-    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], text)
+    control written as an escape (``\\x1b``), and the bytes of a file name that is not
+    UTF-8 as ``\\xNN``: a file's name or an issue's text must not drive the terminal,
+    reorder what a person reads, nor fail the write."""
+    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], utf8_text(text))
 
 
 def echo(text: str, err: bool = False, lines: bool = False) -> None:

@@ -18,17 +18,23 @@ def shown_path(path: object) -> str:
     """The path as one line of plain text: the bytes of a name that is not UTF-8 as
     ``\\xNN``, and every control character (newline too) and bidi control as an
     escape, so that a file's name can neither forge a line nor drive the terminal."""
-    text = str(path)
-    if not text.isascii():
+    return _UNSHOWN.sub(lambda m: repr(m.group())[1:-1], utf8_text(str(path)))
+
+
+def utf8_text(text: str) -> str:
+    """The text, with the bytes of a file name that are not UTF-8 (which Python holds
+    as lone surrogates, which no stream, database or feed takes) written ``\\xNN``."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
         try:
-            text.encode("utf-8")
+            raw = text.encode("utf-8", "surrogateescape")
         except UnicodeEncodeError:
-            try:
-                raw = text.encode("utf-8", "surrogateescape")
-            except UnicodeEncodeError:
-                raw = text.encode("utf-8", "backslashreplace")
-            text = raw.decode("utf-8", "backslashreplace")
-    return _UNSHOWN.sub(lambda m: repr(m.group())[1:-1], text)
+            raw = text.encode("utf-8", "backslashreplace")
+        return raw.decode("utf-8", "backslashreplace")
+    return text
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import posixpath
 import re
 import shutil
@@ -520,6 +521,14 @@ def test_files_feeds_did_not_write_are_named_and_never_uploaded(bucket: Bucket) 
     assert sorted(bucket.objects()) == sorted([f"site/{rel}" for rel in published]
                                               + ["site/.feeds-publish.json"])
     assert len(published) == 33
+
+
+def test_a_file_named_not_in_utf8_in_the_output_is_named_escaped(bucket: Bucket) -> None:
+    out = bucket.root / "output"
+    (out / os.fsdecode(b"notes\xff.txt")).write_text("x")
+    code, _, err = bucket.publish()
+    assert (code, err) == (0, f"feeds: warning: {out}/notes\\xff.txt: not written by feeds; "
+                              "not uploaded\n")
 
 
 def test_delete_never_removes_a_copy_of_our_object_made_in_the_bucket(bucket: Bucket) -> None:
