@@ -18,7 +18,10 @@ def shown_path(path: object) -> str:
     """The path as one line of plain text: the bytes of a name that is not UTF-8 as
     ``\\xNN``, and every control character (newline too) and bidi control as an
     escape, so that a file's name can neither forge a line nor drive the terminal."""
-    return _UNSHOWN.sub(lambda m: repr(m.group())[1:-1], utf8_text(str(path)))
+    text = str(path)
+    if text.isprintable():  # what is escaped never is: most names, at once
+        return text
+    return _UNSHOWN.sub(lambda m: repr(m.group())[1:-1], utf8_text(text))
 
 
 def utf8_text(text: str) -> str:
