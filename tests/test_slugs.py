@@ -35,9 +35,11 @@ def test_helper_makes_what_slugify_makes() -> None:
     assert helper is not None
     try:
         assert helper.slugs(NAMES) == want
+        assert helper.process.stdin is not None
+        helper.process.stdin.close()  # its end of input: it exits on its own, however slowly
+        assert helper.process.wait(timeout=60) == 0
     finally:
         helper.close()
-    assert helper.process.returncode == 0
     assert slugs.known_slugs() == {}  # the helper made them, not this process
 
 
