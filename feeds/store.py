@@ -51,7 +51,7 @@ CREATE TABLE catalog_sections (file TEXT NOT NULL, position INTEGER NOT NULL, na
 CREATE INDEX catalog_sections_by_slug ON catalog_sections (slug, name);
 CREATE INDEX catalog_sections_by_newest ON catalog_sections (slug, newest);
 CREATE INDEX catalog_sections_counts ON catalog_sections (slug, count);
-CREATE TABLE parsed (key TEXT PRIMARY KEY, result BLOB NOT NULL);
+CREATE TABLE parsed (key TEXT PRIMARY KEY, result BLOB NOT NULL, crc INTEGER NOT NULL);
 CREATE TABLE issues (key TEXT PRIMARY KEY, year INTEGER, number INTEGER, date TEXT,
     summary BLOB NOT NULL);
 CREATE INDEX issues_by_number ON issues (year, number);
@@ -59,7 +59,7 @@ CREATE TABLE entries (issue TEXT NOT NULL, context TEXT NOT NULL, entries TEXT N
     PRIMARY KEY (issue, context));
 CREATE TABLE slugs (name TEXT PRIMARY KEY, slug TEXT NOT NULL);
 CREATE TABLE fragments (key TEXT NOT NULL, format TEXT NOT NULL, data BLOB NOT NULL,
-    PRIMARY KEY (key, format));
+    crc INTEGER NOT NULL, PRIMARY KEY (key, format));
 CREATE TABLE digests (ledger TEXT NOT NULL, id TEXT NOT NULL, revision TEXT NOT NULL,
     updated TEXT NOT NULL, PRIMARY KEY (ledger, id));
 CREATE TABLE revisions (ledger TEXT NOT NULL, year INTEGER NOT NULL, number INTEGER NOT NULL,
@@ -472,13 +472,18 @@ class Store:
         return row[0] if row and isinstance(row[0], bytes) else None
 
     def parsed(self, key: str) -> bytes | None:
-        """A parse result's JSON; None if there is none, or a planted row of another type."""
-        row = self.db.execute("SELECT result FROM parsed WHERE key = ?", (key,)).fetchone()
-        return row[0] if row and isinstance(row[0], bytes) else None
+        """A parse result's JSON, None if there is none; raises :class:`DamagedRow` if
+        it is not what was stored."""
+        row = self.db.execute("SELECT result, crc FROM parsed WHERE key = ?",
+                              (key,)).fetchone()
+        if row is None:
+            return None
+        return _checked(row[0], row[1], f"the parse result {key}")
 
     def add_parsed(self, key: str, result: bytes, summary: bytes, year: int, number: int,
                    date: str | None) -> None:
-        self.db.execute("INSERT OR REPLACE INTO parsed VALUES (?, ?)", (key, result))
+        self.db.execute("INSERT OR REPLACE INTO parsed VALUES (?, ?, ?)",
+                        (key, result, zlib.crc32(result)))
         self.db.execute("INSERT OR REPLACE INTO issues VALUES (?, ?, ?, ?, ?)",
                         (key, year, number, date, summary))
 
@@ -577,21 +582,23 @@ class Store:
                       formats: Sequence[str]) -> None:
         """Each key's bytes in each of ``formats`` (the names of the build's formats, in
         the order of its fragments: see :func:`feeds.formats.enabled`), one row each."""
-        self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?, ?)",
-                            ((k, name, data) for k, made in fragments
+        self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?, ?, ?)",
+                            ((k, name, data, zlib.crc32(data)) for k, made in fragments
                              for name, data in zip(formats, made, strict=True)))
 
     def fragments(self, keys: Sequence[str], name: str, slot: int,
                   at_hand: Mapping[str, Sequence[bytes]] | None = None) -> Iterator[bytes]:
         """The bytes of each key in format ``name`` (at ``slot`` of ``at_hand``'s
-        tuples), in order, a batch at a time: from ``at_hand`` when there, else stored."""
+        tuples), in order, a batch at a time: from ``at_hand`` when there, else stored
+        (raises :class:`DamagedRow` for bytes not as stored)."""
         at_hand = at_hand or {}
         for at in range(0, len(keys), _BATCH):
             batch = keys[at:at + _BATCH]
             wanted = list(dict.fromkeys(k for k in batch if k not in at_hand))
-            found = dict(self.db.execute(
-                f"SELECT key, data FROM fragments WHERE format = ? AND key IN "
-                f"({','.join('?' * len(wanted))})", [name, *wanted])) if wanted else {}
+            found = {k: _checked(data, crc, f"the {name} entry {k}")
+                     for k, data, crc in self.db.execute(
+                         f"SELECT key, data, crc FROM fragments WHERE format = ? AND key IN "
+                         f"({','.join('?' * len(wanted))})", [name, *wanted])} if wanted else {}
             for key in batch:
                 yield found[key] if key in found else at_hand[key][slot]
 
@@ -747,7 +754,7 @@ class Store:
         each row), and they are put back: at N = 1,000, the commit after it takes a
         quarter of the time it takes after deleting most rows by key."""
         self.db.execute("CREATE TEMP TABLE kept_fragments (key TEXT NOT NULL, "
-                        "format TEXT NOT NULL, data BLOB NOT NULL)")
+                        "format TEXT NOT NULL, data BLOB NOT NULL, crc INTEGER NOT NULL)")
         try:
             wanted = list(keys)
             for at in range(0, len(wanted), _BATCH):
@@ -989,6 +996,17 @@ def _create(db: sqlite3.Connection) -> None:
 def _packed(value: object) -> bytes:
     """JSON, compressed (quickly: a build writes it whole every time)."""
     return zlib.compress(json.dumps(value, ensure_ascii=False).encode("utf-8"), 1)
+
+
+def _checked(data: object, crc: object, what: str) -> bytes:
+    """``data`` if it is the bytes that were stored with their CRC-32 ``crc``; else the
+    database is damaged (raises :class:`DamagedRow`: it is set aside, the build starts
+    anew). A truncated or altered row must not be published (or fail as text, exit 70);
+    CRC-32, as the fastest check here: 10 MB of entries, what a build after one new
+    issue at N = 5,000 reads, in 14 ms under load (BLAKE2b: 53 ms, SHA-256: 32 ms)."""
+    if not isinstance(data, bytes) or zlib.crc32(data) != crc:
+        raise DamagedRow(f"{what} is damaged (not the bytes stored)")
+    return data
 
 
 def _unpacked(data: str | bytes) -> Any:

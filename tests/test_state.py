@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT, SEED
 from corpus import write_corpus
-from test_build import SECOND, all_files, build, write_project
+from test_build import CONFIG, SECOND, all_files, build, write_project
 
 from feeds import store as store_module
 from feeds.formats import FORMATS
@@ -235,9 +235,13 @@ def test_the_state_of_another_version_is_set_aside_with_a_warning(
 DEEP = "[" * 100_000  # JSON nested deeper than Python's parser goes (RecursionError)
 
 
+CATALOG_ROW = "the catalog row of .*/2024-07-2\\d-\\d\\d\\.md cannot be read: [^\\n]+"
+PARSE_RESULT = "the parse result [0-9a-f]{64} is damaged \\(not the bytes stored\\)"
+
+
 @pytest.mark.parametrize(("sql", "value", "set_aside"), [
     ("UPDATE entries SET entries = ?", DEEP, False),
-    ("UPDATE parsed SET result = ?", DEEP.encode(), False),
+    ("UPDATE parsed SET result = ?", DEEP.encode(), PARSE_RESULT),
     ("UPDATE issues SET summary = ?", DEEP.encode(), False),
     ("UPDATE revisions SET records = ?", DEEP, False),
     ("UPDATE archive_marks SET marks = ?", DEEP, False),
@@ -246,17 +250,20 @@ DEEP = "[" * 100_000  # JSON nested deeper than Python's parser goes (RecursionE
     ("UPDATE catalog SET sections = ?", "[[1, 2]]", True),
     ("UPDATE catalog SET diagnostics = ?", DEEP, True),
     ("INSERT OR REPLACE INTO slugs VALUES ('分布式系统', ?)", "../../evil", False),
-    *((f"UPDATE {table} SET {column} = {planted}", "../../evil", False)
-      for table, column, at in (("parsed", "result", 5), ("issues", "summary", 7))
+    *((f"UPDATE {table} SET {column} = {planted}", "../../evil", aside)
+      for table, column, at, aside in (("parsed", "result", 5, PARSE_RESULT),
+                                       ("issues", "summary", 7, False))
       for planted in (f"CAST(json_replace(CAST({column} AS TEXT), '$[{at}][0][1]', ?) AS BLOB)",
                       f"json_replace(CAST({column} AS TEXT), '$[{at}][0][1]', ?)")),  # as text
     ("UPDATE catalog SET sections = json_replace(sections, '$[0][1]', ?)", "../../evil", True),
 ])
 def test_a_planted_row_is_made_again_or_the_database_set_aside(
-        project: Path, tmp_path: Path, sql: str, value: str | bytes, set_aside: bool) -> None:
+        project: Path, tmp_path: Path, sql: str, value: str | bytes, set_aside: bool | str
+) -> None:
     """A row that cannot be read is made again from the issues; one of the catalog,
-    which the plan cannot do without, makes the database damaged: set aside with a
-    warning, a cold build. Never exit 70, and the output is a clean build's."""
+    which the plan cannot do without, or a parse result not as stored (its CRC-32),
+    makes the database damaged: set aside with a warning, a cold build. Never exit
+    70, and the output is a clean build's."""
     (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
     for issue in (project / "issues").iterdir():  # settled: not changed in the last seconds
         os.utime(issue, (time.time() - 60, time.time() - 60))
@@ -269,11 +276,11 @@ def test_a_planted_row_is_made_again_or_the_database_set_aside(
     code, _, err = build(project)
     assert code == 0, err
     if set_aside:
+        reason = CATALOG_ROW if set_aside is True else set_aside
         assert re.fullmatch(
             f"{re.escape(str(database(project)))}: warning: not a usable state database "
-            f"\\(the catalog row of {re.escape(str(project / 'issues'))}/2024-07-2\\d-\\d\\d\\.md "
-            "cannot be read: [^\\n]+\\); set aside as state.sqlite.broken, building from "
-            "scratch\n", err), err
+            f"\\({reason}\\); set aside as state.sqlite.broken, building from scratch\n",
+            err), err
     else:
         assert err == ""
     assert all_files(project / "output") == clean_build(project, tmp_path / "clean")
@@ -790,3 +797,33 @@ def test_a_state_folder_inside_the_output_folder_is_refused(project: Path, state
                    f"folder {project / 'output'}, which is published; move it with --state or "
                    "the config's 'state' key\n")
     assert not (project / "output").exists()
+
+
+@pytest.mark.parametrize(("damage", "what"), [
+    ("UPDATE fragments SET data = substr(data, 1, 40) WHERE format = 'atom'", "the atom entry"),
+    ("UPDATE parsed SET result = 'x'", "the parse result"),
+    ("UPDATE parsed SET result = substr(result, 1, 40)", "the parse result"),
+])
+def test_a_damaged_stored_row_sets_the_database_aside_and_the_build_equals_a_clean_one(
+        tmp_path: Path, damage: str, what: str) -> None:
+    project = write_project(tmp_path / "project", {}, CONFIG + "max_items = 5\n"
+                            "section_max_items = 3\ndigest_max_items = 3\narchive_page_size = 2\n")
+    write_corpus(12, project / "issues")
+    assert build(project)[0] == 0
+    db = sqlite3.connect(database(project))
+    with db:
+        assert db.execute(damage).rowcount > 0
+        db.execute("DELETE FROM builds")  # no replay of the last build: every feed is made
+    db.close()
+    os.utime(sorted((project / "issues").iterdir())[0])
+    code, stdout, err = build(project)
+    assert code == 0
+    assert re.fullmatch(
+        f"{re.escape(str(database(project)))}: warning: not a usable state database "
+        f"\\({what} [0-9a-f]{{64}} is damaged \\(not the bytes stored\\)\\); set aside as "
+        "state.sqlite.broken, building from scratch", err.splitlines()[0])
+    assert (project / ".feeds" / "state.sqlite.broken").exists()
+    assert all_files(project / "output") == clean_build(project, tmp_path / "clean")
+    assert any("/archive/" in p for p in all_files(project / "output"))
+    code, stdout, _ = build(project)
+    assert code == 0 and stdout.endswith("(nothing changed)\n")
