@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from feeds.urls import host_problem, published_url
+from feeds.urls import host_problem, published_url, url_problem
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -113,6 +113,31 @@ def _published_base_url(config: Config) -> Config:
                    tag_authority=config.tag_authority or config.authority)
 
 
+def _hubs(hubs: list[str], where: str) -> tuple[str, ...]:
+    """The WebSub hub URLs as every feed links them (an international host in punycode);
+    a hub URL is checked as an article link is, and may hold no markup character."""
+    for hub in hubs:
+        try:
+            parts = urlsplit(hub)
+            parts.port  # noqa: B018 - raises ValueError on a malformed port
+        except ValueError:
+            parts = urlsplit("")
+        problem = url_problem(hub)
+        markup = re.search(r'["<>\\^`{|}]', hub)
+        port = _port(parts.netloc)
+        if parts.scheme not in ("http", "https") or not parts.hostname \
+                or re.search(r"[\s\x00-\x1f\x7f]", hub):
+            problem = "is not an absolute http(s) URL"
+        elif port is not None and not (port.isascii() and port.isdigit()
+                                       and 0 < int(port) <= 65535):
+            problem = f"has port {port!r}, which is not a number from 1 to 65535"
+        elif problem is None and markup:
+            problem = f"contains {markup.group()!r}, which a URL cannot hold"
+        if problem:
+            raise ConfigError(f"{where}: websub_hubs: {hub!r} {problem}")
+    return tuple(published_url(hub) for hub in hubs)
+
+
 def _check_text(config: Config, where: str) -> None:
     """Control characters in any text setting, then the forms of language and email."""
     texts = [(key, getattr(config, key)) for key in KEYS]
@@ -153,15 +178,6 @@ def _check(config: Config, where: str, url_from: str) -> Config:
     if config.tag_authority and not re.fullmatch(r"[A-Za-z0-9.-]+(@[A-Za-z0-9.-]+)?",
                                                   config.tag_authority):
         raise ConfigError(f"{where}: tag_authority must be a domain name or an email address")
-    for hub in config.websub_hubs:
-        try:
-            parts = urlsplit(hub)
-            parts.port  # noqa: B018 - raises ValueError on a malformed port
-        except ValueError:
-            parts = urlsplit("")
-        if parts.scheme not in ("http", "https") or not parts.hostname \
-                or re.search(r"[\s\x00-\x1f\x7f]", hub):
-            raise ConfigError(f"{where}: websub_hubs: {hub!r} is not an absolute http(s) URL")
     for key, value in config.publish.items():
         if key not in PUBLISH_KEYS:
             raise ConfigError(f"{where}: [publish] unknown key {key!r} "
@@ -277,7 +293,7 @@ def load_config(path: Path | None, overrides: dict[str, Any] | None = None) -> C
         if key == "websub_hubs":
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise ConfigError(f"{where}: websub_hubs must be a list of URLs")
-            value = tuple(value)
+            value = _hubs(value, _at(where, text, key))
         elif key == "formats":
             value = _formats(value, where)
         elif not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):

@@ -170,7 +170,7 @@ def test_hubs_must_be_http_urls(tmp_path: Path) -> None:
     project(tmp_path, ["ftp://hub.example.org/"])
     code, _, err = build(tmp_path)
     assert code == 2
-    assert err == (f"feeds: error: {tmp_path / 'feeds.toml'}: websub_hubs: 'ftp://hub.example.org/' "
+    assert err == (f"feeds: error: {tmp_path / 'feeds.toml'}:3: websub_hubs: 'ftp://hub.example.org/' "
                    "is not an absolute http(s) URL\n")
 
 
@@ -181,5 +181,41 @@ def test_a_hub_url_that_cannot_be_published_is_a_config_error(tmp_path: Path, ba
                   CONFIG + f"websub_hubs = [{json.dumps(bad)}]\n")
     code, out, err = build(tmp_path)
     assert (code, out) == (2, "")
-    assert err == f"feeds: error: {tmp_path / 'feeds.toml'}: websub_hubs: {bad!r} is not an absolute http(s) URL\n"
+    assert err == f"feeds: error: {tmp_path / 'feeds.toml'}:3: websub_hubs: {bad!r} is not an absolute http(s) URL\n"
     assert not (tmp_path / "output" / "atom.xml").exists()
+
+
+@pytest.mark.parametrize(("bad", "problem"), [
+    ("https://u:p@hub.example.org/", "contains credentials (user:password@ before the host); "
+     "credentials do not belong in a feed: remove them"),
+    ("https://hub@hub.example.org/", "contains credentials (user:password@ before the host); "
+     "credentials do not belong in a feed: remove them"),
+    ('https://hub.example.org/"><x>', "contains '\"', which a URL cannot hold"),
+    ("https://hub.example.org/<x>", "contains '<', which a URL cannot hold"),
+    ("https://hub.example.org/{x}", "contains '{', which a URL cannot hold"),
+    ("https://hub.example.org:0/", "has port '0', which is not a number from 1 to 65535"),
+    ("https://hub..example.org/", "has an empty label in its host 'hub..example.org' "
+     "(two dots in a row?)"),
+])
+def test_a_hub_url_with_credentials_markup_or_a_bad_host_is_refused_on_its_line(
+        tmp_path: Path, bad: str, problem: str) -> None:
+    write_project(tmp_path, {"2024-07-20-29.md": SEED.read_bytes()},
+                  CONFIG + f'websub_hubs = [\n  "https://ok.example.org/",\n  {json.dumps(bad)},\n]\n')
+    code, out, err = build(tmp_path)
+    assert (code, out) == (2, "")
+    assert err == f"feeds: error: {tmp_path / 'feeds.toml'}:3: websub_hubs: {bad!r} {problem}\n"
+    assert not (tmp_path / "output").exists()
+
+
+def test_an_international_hub_host_is_published_in_punycode(tmp_path: Path) -> None:
+    project(tmp_path, ["https://bücher.example/hub?x=ü"], on_build=False)
+    assert build(tmp_path)[0] == 0
+    hub = "https://xn--bcher-kva.example/hub?x=%C3%BC"
+    atom = etree.parse(str(tmp_path / "output" / "atom.xml")).getroot()
+    assert [link.get("href") for link in atom.iter(f"{ATOM_NS}link") if link.get("rel") == "hub"] \
+        == [hub]
+    rss = etree.parse(str(tmp_path / "output" / "rss.xml")).getroot()
+    assert [link.get("href") for link in rss.iter(f"{ATOM_NS}link") if link.get("rel") == "hub"] \
+        == [hub]
+    feed = json.loads((tmp_path / "output" / "feed.json").read_text(encoding="utf-8"))
+    assert feed["hubs"] == [{"type": "WebSub", "url": hub}]
