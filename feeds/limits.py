@@ -17,10 +17,11 @@ MAX_FRONT_MATTER_CHARS = 4_096
 YEARS = range(1900, 3000)
 MAX_ISSUE_NUMBER = 9_999
 MAX_ARTICLE_NUMBER = 9_999
+MAX_SECTIONS = 50  # per issue: each section is a feed (three formats, archives, a page)
 
 
 def stamp() -> str:
     """The limits as text: a cached parse is valid only under the same limits."""
     return (f"{MAX_FILE_BYTES}/{MAX_LINES}/{MAX_LINE_CHARS}/{MAX_MARKUP}/{MARKUP_CHARS}/"
             f"{MAX_FRONT_MATTER_CHARS}/{YEARS.start}-{YEARS.stop - 1}/{MAX_ISSUE_NUMBER}/"
-            f"{MAX_ARTICLE_NUMBER}")
+            f"{MAX_ARTICLE_NUMBER}/{MAX_SECTIONS}")

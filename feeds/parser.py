@@ -28,6 +28,7 @@ from feeds.limits import (
     MAX_LINE_CHARS,
     MAX_LINES,
     MAX_MARKUP,
+    MAX_SECTIONS,
     YEARS,
 )
 from feeds.model import Article, Diagnostic, Issue, ParseError, ParseOptions, ParseResult, Section
@@ -795,6 +796,10 @@ class _IssueParser:
             self.close_article()
             if not text:
                 self.error(line, "section heading is empty; write its name after '## '")
+            if len(self.sections) == MAX_SECTIONS:
+                self.error(line, f"this is section {MAX_SECTIONS + 1:,} of the issue; the limit is "
+                                 f"{MAX_SECTIONS:,} sections per issue (each is a feed of its "
+                                 "own): merge sections or split the issue")
             self.sections.append(_DraftSection(text, line))
             return
         if t.tag == "h3":

@@ -3,7 +3,7 @@ worst found at the limits of feeds/limits.py (each was timed against the parser)
 
 from __future__ import annotations
 
-from feeds.limits import MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_LINES, MAX_MARKUP
+from feeds.limits import MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_LINES, MAX_MARKUP, MAX_SECTIONS
 
 HEAD = "# 云计算技术动态 2024 年第二十九期\n\n## 分布式系统\n\n**1.** **A**\n\nhttps://a.example/1\n\n"
 _ROOM = MAX_MARKUP - 100  # the head's markup, and some to spare
@@ -46,7 +46,8 @@ AT_LIMITS = {
     "spaces-in-title": HEAD + "\n\n".join("**1. a" + " " * (MAX_LINE_CHARS - 20) + "b**"
                                           for _ in range(MAX_FILE_BYTES // MAX_LINE_CHARS - 1)),
     "heading-without-end": "# " + "2024年第1" * ((MAX_LINE_CHARS - 10) // 7) + "\n\n## S\n",
-    "many-sections": HEAD + "".join(f"## 栏目{i}\n" for i in range(MAX_LINES - 20)),
+    "many-sections": HEAD + "".join(f"## 栏目{i}\n**1.** [T](https://example.com/{i})\n"
+                                    for i in range(MAX_SECTIONS - 1)),
     "many-articles": HEAD + "".join(f"### {i % 9999 + 1}. T\nhttps://a.example/{i}\n"
                                     for i in range(MAX_LINES // 2 - 20)),
     "chinese-text": HEAD + "\n".join("云计算技术动态" * ((MAX_LINE_CHARS - 20) // 7)

@@ -24,6 +24,7 @@ from feeds.limits import (
     MAX_LINE_CHARS,
     MAX_LINES,
     MAX_MARKUP,
+    MAX_SECTIONS,
 )
 from feeds.model import ParseError
 from feeds.parser import parse_issue
@@ -95,6 +96,23 @@ def test_a_huge_file_is_never_read_whole(tmp_path: Path) -> None:
     with huge.open("wb") as handle:
         handle.truncate(4 << 30)  # sparse: 4 GiB that take no disk
     assert len(read_issue_file(huge)) == MAX_FILE_BYTES + 1
+
+
+def test_section_count_limit(tmp_path: Path) -> None:
+    sections = "".join(f"## S{i}\n**1.** [T](https://example.com/{i})\n" for i in range(2, 60))
+    text = HEAD + sections
+    cut = text.split("\n")
+    allowed = "\n".join(cut[:cut.index(f"## S{MAX_SECTIONS + 1}")]) + "\n"
+    assert not any("limit" in p for p in problems(allowed))
+    line = allowed.count("\n") + 1
+    assert [p for p in problems(text) if "error" in p] == [
+        f"{P}:{line}: error: this is section 51 of the issue; the limit is 50 sections per "
+        "issue (each is a feed of its own): merge sections or split the issue"]
+    project = _project(tmp_path, text)
+    code, _, _, output = measured(["build", "-q"], project)
+    assert code == 1
+    assert f"issues/2024-07-20-29.md:{line}: error: this is section 51 of the issue" in output
+    assert not [p for p in (project / "output").rglob("*") if p.is_file()]
 
 
 # A small launcher runs `python -m feeds` as its child, with the address-space limit,
