@@ -29,6 +29,7 @@ from feeds.store import (
     SourceRow,
     Store,
     is_damage,
+    is_full,
 )
 from feeds.writer import Keep, OutputDir, WriteError, build_lock, files_key
 
@@ -136,6 +137,8 @@ def _recover(state: Path, failed: Store | None, exc: sqlite3.Error,
     where = str(state / DATABASE)
     if failed is not None and failed.path is None:
         raise exc  # the in-memory store failed: nothing left to fall back on
+    if is_full(exc, state):  # not damaged, and a build without it would lose its corrections
+        raise WriteError(f"{where}: cannot write the state database: no space left on device")
     if is_damage(exc):
         try:
             aside = exc.aside if isinstance(exc, OtherSchema) else SET_ASIDE

@@ -154,6 +154,20 @@ def loads(data: str | bytes) -> Any:
         raise ValueError("JSON nested too deeply") from None
 
 
+def is_full(exc: sqlite3.Error, folder: Path) -> bool:
+    """Whether the error means the disk of the database in ``folder`` is full: SQLITE_FULL,
+    or an I/O error while that file system has no free block left."""
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    if name == "SQLITE_FULL":
+        return True
+    if not name.startswith("SQLITE_IOERR"):
+        return False
+    try:
+        return os.statvfs(folder).f_bavail == 0
+    except OSError:
+        return False
+
+
 def is_damage(exc: sqlite3.Error) -> bool:
     """Whether the error means a damaged or foreign file (set it aside), rather than
     one that cannot be used at the moment (locked, read-only, disk full)."""
@@ -989,7 +1003,8 @@ def _create(db: sqlite3.Connection) -> None:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # a full disk has rolled it back already
+            db.execute("ROLLBACK")
         raise
 
 

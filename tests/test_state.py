@@ -725,7 +725,7 @@ def test_switching_base_urls_remakes_entries_whose_bytes_were_dropped(tmp_path: 
 
 def test_a_store_that_fails_after_the_files_are_written_still_reports_them(
         project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The state's disk fills up at the commit, after the files were written: the
+    """The state's disk fails at the commit, after the files were written: the
     build goes on without the store, and what it wrote is reported as changed (for
     WebSub pings and whoever reads the output), not 'nothing changed'."""
     real = store_module.Store.commit
@@ -734,8 +734,8 @@ def test_a_store_that_fails_after_the_files_are_written_still_reports_them(
     def full(self: store_module.Store) -> None:
         if self.path is not None and not failed:
             failed.append(self.path)
-            exc = sqlite3.OperationalError("database or disk is full")
-            exc.sqlite_errorname = "SQLITE_FULL"  # type: ignore[attr-defined]
+            exc = sqlite3.OperationalError("disk I/O error")
+            exc.sqlite_errorname = "SQLITE_IOERR_WRITE"  # type: ignore[attr-defined]
             raise exc
         real(self)
 
@@ -743,12 +743,53 @@ def test_a_store_that_fails_after_the_files_are_written_still_reports_them(
     code, out, err = build(project)
     assert code == 0, err
     assert failed
-    assert "cannot use the state database (database or disk is full)" in err
+    assert "cannot use the state database (disk I/O error)" in err
     files = all_files(project / "output")
     wrote = sorted(line.removeprefix("wrote ") for line in out.splitlines()
                    if line.startswith("wrote "))
     assert wrote == sorted(str(project / "output" / p) for p in files)
     assert re.match(rf"\d+ feeds, {len(wrote)} changed, ", out.splitlines()[-1])
+
+
+def _disk_full_at(monkeypatch: pytest.MonkeyPatch, pages: int) -> None:
+    """The state database cannot grow past ``pages`` pages: SQLite's own SQLITE_FULL,
+    as on a full disk."""
+    real = sqlite3.connect
+
+    def connect(path: object, *args: object, **kwargs: object) -> sqlite3.Connection:
+        db = real(path, *args, **kwargs)  # type: ignore[arg-type]
+        if str(path).endswith("state.sqlite"):
+            db.execute(f"PRAGMA max_page_count = {pages}")
+        return db
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+
+
+def test_a_new_database_on_a_full_disk_is_exit_4_and_not_set_aside(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _disk_full_at(monkeypatch, 2)
+    code, out, err = build(project)
+    assert (code, out) == (4, "")
+    assert err == (f"feeds: error: {database(project)}: cannot write the state database: "
+                   "no space left on device\n")
+    assert sorted(p.name for p in (project / ".feeds").iterdir()) == ["build.lock", "state.sqlite"]
+
+
+def test_a_full_disk_during_a_build_is_exit_4_and_the_database_is_kept(
+        project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert build(project)[0] == 0
+    pages = query(database(project), "PRAGMA page_count")[0][0]
+    (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+    _disk_full_at(monkeypatch, pages)
+    code, _, err = build(project)
+    assert code == 4
+    assert err.splitlines()[-1] == (f"feeds: error: {database(project)}: cannot write the state "
+                                    "database: no space left on device")
+    assert not (project / ".feeds" / "state.sqlite.broken").exists()
+    monkeypatch.undo()
+    code, _, err = build(project)  # space again: the same database, caught up
+    assert (code, err) == (0, "")
+    assert every_file(project / "output") == published(True)
 
 
 # ---------------------------------------------------------------- odd stats and places
