@@ -657,7 +657,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     store.save_replay_until(out.key, catalog.warnings_change)
     rows = published.rows
     store.save_noop_record(out.key, (key, inputs, files_key(
-        (rows[f].size, rows[f].mtime_ns, rows[f].ino) for f in order),
+        (rows[f].size, rows[f].mtime_ns, rows[f].ino, rows[f].ctime_ns) for f in order),
         list(published.stale)) if key is not None and all_settled(found) else None)
     store.commit()
     failed = store.give_back_space()

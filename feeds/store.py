@@ -74,7 +74,7 @@ CREATE TABLE archive_pages (ledger TEXT NOT NULL, key TEXT NOT NULL, path TEXT N
 CREATE TABLE ledgers (ledger TEXT PRIMARY KEY);
 CREATE TABLE edits (ledger TEXT NOT NULL, file TEXT NOT NULL, PRIMARY KEY (ledger, file));
 CREATE TABLE published (output TEXT NOT NULL, path TEXT NOT NULL, digest TEXT NOT NULL,
-    size INTEGER, mtime_ns INTEGER, ino INTEGER, PRIMARY KEY (output, path));
+    size INTEGER, mtime_ns INTEGER, ino INTEGER, ctime_ns INTEGER, PRIMARY KEY (output, path));
 CREATE TABLE builds (output TEXT PRIMARY KEY, inputs TEXT NOT NULL, feeds INTEGER,
     files TEXT NOT NULL, warnings TEXT NOT NULL);
 CREATE TABLE page_keys (output TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL,
@@ -206,13 +206,16 @@ class SourceRow(NamedTuple):
 
 
 class PublishedRow(NamedTuple):
-    """A published file: its digest, and its size, mtime and inode when last seen (a
-    tuple: a build reads one per published file, thousands)."""
+    """A published file: its digest, and its size, mtime, inode and ctime when last
+    seen (a tuple: a build reads one per published file, thousands). The ctime is
+    set by the kernel on every change: a file altered in place, its size and mtime
+    put back, is still read again."""
 
     digest: str
     size: int
     mtime_ns: int
     ino: int
+    ctime_ns: int
 
 
 class Store:
@@ -878,21 +881,25 @@ class Store:
         """The manifest of ``output``, by path (a row made from its columns as they are,
         but for the rare inode past 2**63: thousands of rows every build)."""
         make = PublishedRow._make
-        return {row[0]: make(row[1:]) if row[4] >= 0 else PublishedRow(row[1], row[2], row[3], _inode(row[4]))
+        return {row[0]: make(row[1:]) if row[4] >= 0
+                else PublishedRow(row[1], row[2], row[3], _inode(row[4]), row[5])
                 for row in self.db.execute(
-                    "SELECT path, digest, size, mtime_ns, ino FROM published WHERE output = ?",
+                    "SELECT path, digest, size, mtime_ns, ino, ctime_ns FROM published "
+                    "WHERE output = ?",
                     (output,))}
 
-    def published_stats(self, output: str) -> dict[str, tuple[int, int, int]]:
-        """Each published file's size, mtime and inode when last seen: what a no-op
-        build compares with the files, without making a row object per file."""
-        return {path: (size, mtime_ns, _inode(ino)) for path, size, mtime_ns, ino in self.db.execute(
-            "SELECT path, size, mtime_ns, ino FROM published WHERE output = ?", (output,))}
+    def published_stats(self, output: str) -> dict[str, tuple[int, int, int, int]]:
+        """Each published file's size, mtime, inode and ctime when last seen: what a
+        no-op build compares with the files, without making a row object per file."""
+        return {path: (size, mtime_ns, _inode(ino), ctime_ns)
+                for path, size, mtime_ns, ino, ctime_ns in self.db.execute(
+                    "SELECT path, size, mtime_ns, ino, ctime_ns FROM published "
+                    "WHERE output = ?", (output,))}
 
     def save_published(self, output: str, rows: Mapping[str, PublishedRow]) -> None:
         self.db.execute("DELETE FROM published WHERE output = ?", (output,))
-        self.db.executemany("INSERT INTO published VALUES (?, ?, ?, ?, ?, ?)", (
-            (output, path, r.digest, r.size, _time(r.mtime_ns), _ino(r.ino))
+        self.db.executemany("INSERT INTO published VALUES (?, ?, ?, ?, ?, ?, ?)", (
+            (output, path, r.digest, r.size, _time(r.mtime_ns), _ino(r.ino), _time(r.ctime_ns))
             for path, r in rows.items()))
 
     def update_published(self, output: str, rows: Mapping[str, PublishedRow],
@@ -902,8 +909,8 @@ class Store:
         rows as they are."""
         self.db.executemany("DELETE FROM published WHERE output = ? AND path = ?",
                             ((output, p) for p in before if p not in rows))
-        self.db.executemany("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?)", (
-            (output, path, r.digest, r.size, _time(r.mtime_ns), _ino(r.ino))
+        self.db.executemany("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?, ?)", (
+            (output, path, r.digest, r.size, _time(r.mtime_ns), _ino(r.ino), _time(r.ctime_ns))
             for path, r in rows.items()
             if before.get(path) != r))
 

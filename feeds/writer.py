@@ -303,7 +303,8 @@ def _carries_mark(path: Path, rel: str) -> bool:
 
 
 def _same_stat(row: PublishedRow, st: os.stat_result) -> bool:
-    return (row.size, row.mtime_ns, row.ino) == (st.st_size, st.st_mtime_ns, st.st_ino)
+    return (row.size, row.mtime_ns, row.ino, row.ctime_ns) == \
+        (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -404,8 +405,8 @@ def _folder_lock(folder: Path, wait: float, deadline: float) -> Iterator[None]:
         os.close(fd)
 
 
-def files_key(stats: Iterable[tuple[int, int, int]]) -> str:
-    """A digest of published files' sizes, mtimes and inodes, in a given order: the
+def files_key(stats: Iterable[tuple[int, int, int, int]]) -> str:
+    """A digest of published files' sizes, mtimes, inodes and ctimes, in a given order: the
     no-op check compares those of the files now with those of the rows the last
     build left."""
     return hashlib.sha256(repr([v for st in stats for v in st]).encode()).hexdigest()
@@ -635,19 +636,19 @@ class OutputDir:
         found: set[str] = set()
         for rel, st in self._lstats(rel for rel in files if rel in owned):
             row = owned[rel]
-            if st is not None and \
-                    (st.st_size, st.st_mtime_ns, st.st_ino) == (row.size, row.mtime_ns, row.ino):
+            if st is not None and _same_stat(row, st):
                 found.add(rel)
                 self._looked[rel] = row
         return found
 
     def left_as(self, files: Sequence[str], stats: Mapping[str, Sequence[int]]) -> bool:
         """:meth:`intact` for a whole build's files at once, against the size, mtime and
-        inode of each (see :meth:`Store.published_stats`)."""
+        inode and ctime of each (see :meth:`Store.published_stats`)."""
         seen = 0
         with contextlib.closing(self._lstats(files)) as each:
             for rel, st in each:
-                if st is None or (st.st_size, st.st_mtime_ns, st.st_ino) != stats.get(rel):
+                if st is None or \
+                        (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns) != stats.get(rel):
                     return False
                 seen += 1
         return seen > 0
@@ -660,7 +661,7 @@ class OutputDir:
             for _, st in each:
                 if st is None:
                     return None
-                seen += (st.st_size, st.st_mtime_ns, st.st_ino)
+                seen += (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
         return hashlib.sha256(repr(seen).encode()).hexdigest() if seen else None
 
     def publish(self, files: Mapping[str, Content],
@@ -733,7 +734,7 @@ class OutputDir:
                 except OSError as exc:
                     staged = staged[at:]  # this one and those not yet renamed
                     raise _error(target, exc) from None
-                rows[rel] = PublishedRow(digest, size, st.st_mtime_ns, st.st_ino)
+                rows[rel] = PublishedRow(digest, size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
             staged = []
         finally:
             for _, tmp, _, _, _ in staged:
@@ -779,7 +780,7 @@ class OutputDir:
                     and (old.digest, old.size) == (digest, size) and _same_stat(old, st):
                 return old
             if same and st is not None and same_content(target, data):
-                return PublishedRow(digest, size, st.st_mtime_ns, st.st_ino)
+                return PublishedRow(digest, size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
             self._check_ours(rel, target, st, old)
         try:
             tmp, digest, size = _stage(target, data, mode,
@@ -790,7 +791,7 @@ class OutputDir:
             if same and ((old is not None and (old.digest, old.size) == (digest, size)
                           and _same_stat(old, st)) or _file_digest(target) == digest):
                 _discard(tmp)
-                return PublishedRow(digest, size, st.st_mtime_ns, st.st_ino)
+                return PublishedRow(digest, size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
             try:
                 self._check_ours(rel, target, st, old)
             except WriteError:

@@ -815,15 +815,15 @@ def test_inode_numbers_above_two_to_the_63_round_trip(tmp_path: Path) -> None:
         store.save_sources({"a.md": row}, [])
         got = store.sources()["a.md"]
         assert (got.ino, got.mtime_ns, got.ctime_ns) == (2**64 - 1, 2**63 - 1, -(2**63))
-        published = store_module.PublishedRow("d", 5, 7, 2**63)
-        plain = store_module.PublishedRow("e", 6, 8, 9)
+        published = store_module.PublishedRow("d", 5, 7, 2**63, 11)
+        plain = store_module.PublishedRow("e", 6, 8, 9, 10)
         store.save_published("out", {"rss.xml": published, "atom.xml": plain})
         got = store.published("out")
         assert list(got.items()) == [("atom.xml", plain), ("rss.xml", published)]
         assert all(type(r) is store_module.PublishedRow for r in got.values())
         store.save_published("out", {"rss.xml": published})
         assert store.published("out") == {"rss.xml": published}
-        assert store.published_stats("out") == {"rss.xml": (5, 7, 2**63)}
+        assert store.published_stats("out") == {"rss.xml": (5, 7, 2**63, 11)}
     finally:
         store.close()
 
@@ -868,3 +868,33 @@ def test_a_damaged_stored_row_sets_the_database_aside_and_the_build_equals_a_cle
     assert any("/archive/" in p for p in all_files(project / "output"))
     code, stdout, _ = build(project)
     assert code == 0 and stdout.endswith("(nothing changed)\n")
+
+
+def test_a_file_altered_in_place_with_its_size_and_mtime_put_back_is_repaired(
+        project: Path) -> None:
+    assert build(project)[0] == 0
+    good = all_files(project / "output")
+    atom = project / "output" / "atom.xml"
+    st = atom.stat()
+    with atom.open("r+b") as f:
+        f.seek(100)
+        f.write(b"XXX")
+    os.utime(atom, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (atom.stat().st_size, atom.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+    code, out, _ = build(project)
+    assert code == 0 and f"wrote {atom}\n" in out
+    assert all_files(project / "output") == good
+
+
+def test_an_output_folder_restored_with_cp_a_is_read_again_once_not_rewritten(
+        project: Path, tmp_path: Path) -> None:
+    assert build(project)[0] == 0
+    good = all_files(project / "output")
+    subprocess.run(["cp", "-a", str(project / "output"), str(tmp_path / "backup")], check=True)
+    shutil.rmtree(project / "output")
+    subprocess.run(["cp", "-a", str(tmp_path / "backup"), str(project / "output")], check=True)
+    code, out, _ = build(project)
+    assert code == 0 and "wrote" not in out and out.startswith("18 feeds, 0 changed")
+    assert all_files(project / "output") == good
+    code, out, _ = build(project)
+    assert code == 0 and out.endswith("(nothing changed)\n")
