@@ -1033,7 +1033,10 @@ class _IssueParser:
                                else f"articles {previous + 1}-{draft.number - 1} are")
                     self.warn(draft.line, f"article {draft.number} in section {name} follows "
                                           f"article {previous}; {missing} missing")
-                previous = max(previous, draft.number)
+                if 0 < draft.number <= previous:
+                    self.warn(draft.line, _backwards(draft.number, name, previous))
+                if 0 < draft.number <= MAX_ARTICLE_NUMBER:
+                    previous = draft.number
                 if draft.url in seen_urls:
                     other, other_line = seen_urls[draft.url]
                     self.warn(draft.url_line or draft.line,
@@ -1055,6 +1058,14 @@ class _IssueParser:
 
 _BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),
          (b"\xff\xfe", "UTF-16"), (b"\xfe\xff", "UTF-16"))  # UTF-32's first: FF FE 00 00
+
+
+def _backwards(number: int, section: str, previous: int) -> str:
+    """The warning for an article number that repeats or goes back within a section."""
+    what = "repeats it" if number == previous else "goes back"
+    return (f"article {number} in section {section} follows article {previous}: its number "
+            f"{what}; number the articles of a section 1, 2, 3…, or if it starts a new section, "
+            "add its '## name' heading above it")
 
 
 def decode(data: bytes, path: str) -> str:
