@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
@@ -691,6 +692,7 @@ class _IssueParser:
         self.saw_article = False
         self.link_errors: list[tuple[int, str, str]] = []
         self.link_warnings: list[tuple[int, str, str]] = []
+        self.suspects: list[_Suspect] = []
 
     def error(self, line: int, message: str) -> None:
         self.diags.append(Diagnostic(self.path, line, "error", message))
@@ -767,6 +769,7 @@ class _IssueParser:
                 if item_number is not None:
                     lines[0].item_number = item_number
                     item_number = None
+                self.note_suspects(lines, t.map[1])
                 self.on_paragraph(lines)
             elif t.type == "html_block" and t.map:
                 self.on_html_block(t)
@@ -812,7 +815,9 @@ class _IssueParser:
                     href = str(rest[0].attrGet("href") or "")
                 self.start_article(int(match.group(1)), match.group(2), href, line)
                 return
-        self.on_paragraph([_Line(tokens=_trim(children), line=line, raw="")])
+        heading = _Line(tokens=_trim(children), line=line, raw="")
+        self.note_heading(heading, text, int(t.tag[1:]))
+        self.on_paragraph([heading])
 
     @staticmethod
     def _after_number(tokens: list[Token]) -> list[Token] | None:
@@ -1000,6 +1005,7 @@ class _IssueParser:
             self.error(heading_line, "no year: write it in the heading ('2024 年第…期') or set "
                                      "'year:' or 'date:' in front matter")
         sections = self.build_sections()
+        self.check_suspects()
         if self.heading and not sections and not self.saw_article:
             self.warn(heading_line, "the issue has no sections and so no articles; add a "
                                     "'## section name' heading with the articles under it")
@@ -1054,6 +1060,151 @@ class _IssueParser:
                 ))
             out.append(Section(name=name, slug=slug, articles=tuple(articles), line=line))
         return tuple(out)
+
+    # -- typos that would otherwise swallow an article without a word
+
+    def note_suspects(self, lines: list[_Line], end: int) -> None:
+        """Note the lines of a paragraph (ending before line ``end``) that may be an
+        editor's typo: whether they are is known once the articles are (see
+        :meth:`check_suspects`). Cheap tests of the line's text come first."""
+        for line in lines:
+            raw = line.raw
+            first = raw[:1]
+            if not first or first in "-+>|!":
+                continue
+            if first in "hH<" and _is_url_line(raw):
+                self.suspects.append(_Suspect(line.line, end, "url", raw))
+            elif "摘要" in raw[:6]:
+                label = _label_of(line)
+                if label is not None and label[0] == "summary":
+                    self.suspects.append(_Suspect(line.line, end, "summary", raw))
+            elif first in _TITLE_STARTS:
+                near = _near_title(raw)
+                if near is not None and self._url_follows(line.line, raw) \
+                        and _title_of(line) is None:
+                    number, reason, title = near
+                    self.suspects.append(_Suspect(line.line, end, "title", raw, reason,
+                                                  f"**{number}.** {title}"))
+
+    def note_heading(self, line: _Line, text: str, level: int) -> None:
+        """A heading of a level that is neither the issue's, a section's nor an article
+        title's: an article title mistyped, if a URL follows."""
+        raw = self.raw_lines[line.line - 1].strip() if line.line <= len(self.raw_lines) else ""
+        near = _near_title(text, heading=True)
+        if near is not None and self._url_follows(line.line, text) and _title_of(line) is None:
+            number, reason, title = near
+            reason = reason if level == 3 else (f"a level-{level} heading: an article title "
+                                                "is a level-3 heading ('### ')")
+            self.suspects.append(_Suspect(line.line, line.line + 1, "title", raw, reason,
+                                          f"### {number}. {title.strip('*_ ')}"))
+
+    def _url_follows(self, line: int, text: str) -> bool:
+        """Whether the next non-blank line after ``line`` is a URL alone (or ``text``, a
+        title, holds its own link)."""
+        if "](http" in text:
+            return True
+        for raw in self.raw_lines[line:line + 4]:
+            if raw.strip():
+                return _is_url_line(raw.strip()) or _LINK_LINE.match(raw.strip()) is not None
+        return False
+
+    def check_suspects(self) -> None:
+        """A warning for each noted line that, now that the articles are known, hides
+        an article or a section: a title not read as one, a URL or 摘要 inside an
+        article after its own."""
+        marks: list[tuple[int, _Draft | None, str]] = []
+        for section in self.sections:
+            marks.append((section.line, None, section.name))
+            marks.extend((d.line, d, section.name) for d in section.drafts)
+        marks.sort(key=lambda m: m[0])
+        starts = [m[0] for m in marks]
+        first_summary: dict[int, int] = {}
+        explained: set[int] = set()  # articles whose hidden article has a warning already
+        for s in self.suspects:
+            at = bisect_left(starts, s.line) - 1
+            draft, held = (marks[at][1], marks[at][2]) if at >= 0 else (None, "")
+            place = f"article {draft.number} in section {held}" if draft else (
+                f"section {held}" if held else "the intro")
+            if s.kind == "title":
+                self.warn(s.line, f"{_shown(s.raw, 60)} looks like the title of an article "
+                                  f"(its URL follows) but is not read as one ({s.reason}); "
+                                  f"it is read as text of {place}: write {s.fix!r}")
+                if draft is not None:
+                    explained.add(draft.line)
+            elif draft is None or draft.line in explained:
+                continue
+            elif s.kind == "url" and draft.url and s.line > draft.url_line:
+                explained.add(draft.line)
+                self.warn(s.line, f"a URL alone on its line inside {place}, after its URL "
+                                  f"(line {draft.url_line}), is read as text of its summary; "
+                                  "if it is another article's, that article's title above it "
+                                  "was not read as one: write it as '**2.** **Title**'")
+            elif s.kind == "summary" and draft.line not in first_summary:
+                first_summary[draft.line] = s.line
+            elif s.kind == "summary":
+                explained.add(draft.line)
+                self.warn(s.line, f"a second 摘要 in {place} (the first is on line "
+                                  f"{first_summary[draft.line]}); if it is another article's, "
+                                  "that article's title above it was not read as one: write "
+                                  "it as '**2.** **Title**'")
+
+
+@dataclass(frozen=True)
+class _Suspect:
+    """A line that may be a typo hiding an article or a section (see
+    :meth:`_IssueParser.check_suspects`): ``kind`` is ``url``, ``summary`` or ``title``."""
+
+    line: int
+    end: int  # the line after its paragraph
+    kind: str
+    raw: str
+    reason: str = ""
+    fix: str = ""
+
+
+_CN_NUMERAL = "〇零一二两三四五六七八九十百"
+_TITLE_STARTS = "*_0123456789" + _CN_NUMERAL
+_NEAR_TITLE = re.compile(r"^(\*\*|__)?\s*(\d{1,4}|[" + _CN_NUMERAL + r"]{1,4})\s*"
+                         r"([.、．。:：,，;；)）])?\s*(\*\*|__)?\s*(\S.*)$")
+_LINK_LINE = re.compile(r"^\[[^\]]*\]\(\s*<?https?://[^\s)]*>?\s*\)$", re.I)
+
+
+def _is_url_line(raw: str) -> bool:
+    """Whether ``raw`` (a stripped line) is an http(s) URL alone, maybe in ``<…>``."""
+    text = raw[1:-1] if raw[:1] == "<" and raw[-1:] == ">" else raw
+    return text[:8].lower().startswith(("http://", "https://")) and not _SPACE.search(text)
+
+
+def _near_title(text: str, heading: bool = False) -> tuple[int, str, str] | None:
+    """``(number, why it is no title, the title part)`` of a line that starts like an
+    article title (a number in bold, or followed by a separator or a bold title; in a
+    heading, also a space) but is not one as written; None for any other line."""
+    match = _NEAR_TITLE.match(text)
+    if match is None:
+        return None
+    opened, digits, separator, closed, title = match.groups()
+    if not opened and closed:
+        title, closed = closed + title, None
+    elif opened and not closed:
+        title = opened + title
+    spaced = heading and text[len(digits):len(digits) + 1].isspace()
+    if not (separator or closed or spaced or title.startswith(("**", "__", "["))):
+        return None
+    if not title.startswith(("**", "__", "[")):
+        title = f"**{title}**"
+    if not digits.isdigit():
+        try:
+            number = parse_chinese(digits)
+        except ValueError:
+            return None
+        return number, f"the number {digits} is in Chinese numerals: write digits", title
+    if separator in (".", "、", "．"):
+        reason = "the title is neither in bold nor a link"
+    elif separator:
+        reason = f"{separator!r} after the number: write '.', '、' or '．'"
+    else:
+        reason = "no '.' after the number"
+    return int(digits), reason, title
 
 
 _BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),

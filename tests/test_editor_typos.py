@@ -5,7 +5,12 @@ seed, the bench corpus) gets none of them."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
+
+import pytest
+from conftest import run_main
+from corpus import issue_text
 
 from feeds.model import ParseError
 from feeds.parser import parse_issue
@@ -23,8 +28,78 @@ def problems(text: str, path: str = P) -> list[str]:
         return [str(d) for d in exc.diagnostics]
 
 
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / "issues").mkdir()
+    (tmp_path / "feeds.toml").write_text('base_url = "https://example.com/feeds/"\n',
+                                         encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
 def _swallowed(title: str) -> str:
     return HEAD + ONE + f"{title}\n\nhttps://example.com/2\n\n**摘要:** s2\n"
+
+
+# -- a title that is not read as one
+
+@pytest.mark.parametrize(("title", "reason", "fix"), [
+    ("**2。** **T2**", "'。' after the number: write '.', '、' or '．'", "**2.** **T2**"),
+    ("**2** **T2**", "no '.' after the number", "**2.** **T2**"),
+    ("**2:** **T2**", "':' after the number: write '.', '、' or '．'", "**2.** **T2**"),
+    ("**2,** **T2**", "',' after the number: write '.', '、' or '．'", "**2.** **T2**"),
+    ("**2。T2**", "'。' after the number: write '.', '、' or '．'", "**2.** **T2**"),
+    ("2：**T2**", "'：' after the number: write '.', '、' or '．'", "**2.** **T2**"),
+    ("**二.** **T2**", "the number 二 is in Chinese numerals: write digits", "**2.** **T2**"),
+    ("**2.** T2", "the title is neither in bold nor a link", "**2.** **T2**"),
+    ("#### 2. T2", "a level-4 heading: an article title is a level-3 heading ('### ')",
+     "### 2. T2"),
+    ("### 2 T2", "no '.' after the number", "### 2. T2"),
+])
+def test_a_title_not_read_as_one_is_a_warning(title: str, reason: str, fix: str) -> None:
+    assert problems(_swallowed(title)) == [
+        f"{P}:11: warning: {title!r} looks like the title of an article (its URL follows) "
+        f"but is not read as one ({reason}); it is read as text of article 1 in section "
+        f"分布式系统: write {fix!r}"]
+
+
+def test_the_swallowed_article_is_told_once_in_check(project: Path) -> None:
+    (project / "issues" / "2024-11-01-29.md").write_text(_swallowed("**2。** **T2**"),
+                                                         encoding="utf-8")
+    assert run_main("check") == (0, (
+        f"{P}:11: warning: '**2。** **T2**' looks like the title of an article (its URL "
+        "follows) but is not read as one ('。' after the number: write '.', '、' or '．'); it "
+        "is read as text of article 1 in section 分布式系统: write '**2.** **T2**'\n"
+        "checked 1 file: 0 errors, 1 warning\n"), "")
+
+
+def test_a_bare_url_after_the_articles_url_is_a_warning() -> None:
+    text = _swallowed("第二篇 T2")
+    assert problems(text) == [
+        f"{P}:13: warning: a URL alone on its line inside article 1 in section 分布式系统, "
+        "after its URL (line 7), is read as text of its summary; if it is another article's, "
+        "that article's title above it was not read as one: write it as '**2.** **Title**'"]
+
+
+def test_a_second_summary_label_is_a_warning() -> None:
+    assert problems(HEAD + ONE + "**摘要:** s2\n") == [
+        f"{P}:11: warning: a second 摘要 in article 1 in section 分布式系统 (the first is on "
+        "line 9); if it is another article's, that article's title above it was not read as "
+        "one: write it as '**2.** **Title**'"]
+
+
+def test_a_url_in_a_paragraph_of_the_summary_is_also_seen() -> None:
+    text = HEAD + "**1.** **T1**\nhttps://example.com/1\n**摘要:** s1\n第二篇\nhttps://example.com/2\n"
+    assert problems(text) == [
+        f"{P}:9: warning: a URL alone on its line inside article 1 in section 分布式系统, "
+        "after its URL (line 6), is read as text of its summary; if it is another article's, "
+        "that article's title above it was not read as one: write it as '**2.** **Title**'"]
+
+
+def test_a_link_line_or_a_url_in_text_of_a_summary_is_no_warning() -> None:
+    text = HEAD + ONE + "[项目地址](https://github.com/x/y)\n\n见 https://example.com/3 。\n\n" \
+        "**2.** **T2**\n\n<https://example.com/2>\n\n**摘要:** s2\n"
+    assert problems(text) == []
 
 
 # -- article numbers
@@ -39,3 +114,15 @@ def test_a_repeated_or_backwards_article_number_is_a_warning() -> None:
         f"{P}:23: warning: article 1 in section 分布式系统 follows article 2: its number goes "
         "back; number the articles of a section 1, 2, 3…, or if it starts a new section, add its "
         "'## name' heading above it"]
+
+
+# -- no false alarms on real issues
+
+def test_the_seed_issue_has_no_warning() -> None:
+    assert problems((DATA / "2024-29.md").read_text(encoding="utf-8")) == []
+
+
+def test_the_bench_corpus_has_no_warning() -> None:
+    for i in range(40):
+        text = issue_text(random.Random(f"29:{i}"), 2005, i + 1, [i * 100])
+        assert problems(text, f"issues/{i}.md") == []
