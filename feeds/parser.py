@@ -1061,7 +1061,7 @@ class _IssueParser:
             out.append(Section(name=name, slug=slug, articles=tuple(articles), line=line))
         return tuple(out)
 
-    # -- typos that would otherwise swallow an article without a word
+    # -- typos that would otherwise swallow an article or a section without a word
 
     def note_suspects(self, lines: list[_Line], end: int) -> None:
         """Note the lines of a paragraph (ending before line ``end``) that may be an
@@ -1085,10 +1085,18 @@ class _IssueParser:
                     number, reason, title = near
                     self.suspects.append(_Suspect(line.line, end, "title", raw, reason,
                                                   f"**{number}.** {title}"))
+                elif len(lines) == 1 and _is_group(line.tokens, "strong") \
+                        and len(raw) <= 40 and _label_of(line) is None:
+                    name = " ".join(plain_text(line.tokens).split())
+                    self.suspects.append(_Suspect(line.line, end, "heading?", raw,
+                                                  "a bold line alone is not a section "
+                                                  "heading", f"## {name}"))
+            elif first in "#＃" and len(lines) == 1:
+                self.suspects.append(_heading_typo(line.line, end, raw))
 
     def note_heading(self, line: _Line, text: str, level: int) -> None:
         """A heading of a level that is neither the issue's, a section's nor an article
-        title's: an article title mistyped, if a URL follows."""
+        title's: an article title (if a URL follows) or a section heading mistyped."""
         raw = self.raw_lines[line.line - 1].strip() if line.line <= len(self.raw_lines) else ""
         near = _near_title(text, heading=True)
         if near is not None and self._url_follows(line.line, text) and _title_of(line) is None:
@@ -1097,6 +1105,10 @@ class _IssueParser:
                                                 "is a level-3 heading ('### ')")
             self.suspects.append(_Suspect(line.line, line.line + 1, "title", raw, reason,
                                           f"### {number}. {title.strip('*_ ')}"))
+        elif near is None and text:
+            self.suspects.append(_Suspect(line.line, line.line + 1, "heading?", raw,
+                                          f"a level-{level} heading ({'#' * level}) is not a "
+                                          "section heading", f"## {text}"))
 
     def _url_follows(self, line: int, text: str) -> bool:
         """Whether the next non-blank line after ``line`` is a URL alone (or ``text``, a
@@ -1108,16 +1120,24 @@ class _IssueParser:
                 return _is_url_line(raw.strip()) or _LINK_LINE.match(raw.strip()) is not None
         return False
 
+    def _next_is_title(self, end: int, titles: set[int]) -> bool:
+        """Whether the first non-blank line from line ``end`` + 1 on is an article's title."""
+        for number in range(end + 1, min(end + 6, len(self.raw_lines) + 1)):
+            if self.raw_lines[number - 1].strip():
+                return number in titles
+        return False
+
     def check_suspects(self) -> None:
         """A warning for each noted line that, now that the articles are known, hides
         an article or a section: a title not read as one, a URL or 摘要 inside an
-        article after its own."""
+        article after its own, a section heading not read as one."""
         marks: list[tuple[int, _Draft | None, str]] = []
         for section in self.sections:
             marks.append((section.line, None, section.name))
             marks.extend((d.line, d, section.name) for d in section.drafts)
         marks.sort(key=lambda m: m[0])
         starts = [m[0] for m in marks]
+        titles = {d.line for section in self.sections for d in section.drafts}
         first_summary: dict[int, int] = {}
         explained: set[int] = set()  # articles whose hidden article has a warning already
         for s in self.suspects:
@@ -1132,7 +1152,8 @@ class _IssueParser:
                 if draft is not None:
                     explained.add(draft.line)
             elif draft is None or draft.line in explained:
-                continue
+                if s.kind.startswith("heading"):
+                    self._heading_warning(s, held, titles)
             elif s.kind == "url" and draft.url and s.line > draft.url_line:
                 explained.add(draft.line)
                 self.warn(s.line, f"a URL alone on its line inside {place}, after its URL "
@@ -1147,12 +1168,22 @@ class _IssueParser:
                                   f"{first_summary[draft.line]}); if it is another article's, "
                                   "that article's title above it was not read as one: write "
                                   "it as '**2.** **Title**'")
+            elif s.kind.startswith("heading"):
+                self._heading_warning(s, held, titles)
+
+    def _heading_warning(self, s: _Suspect, section: str, titles: set[int]) -> None:
+        if s.kind == "heading?" and not self._next_is_title(s.end, titles):
+            return
+        place = f"section {section}" if section else "the intro"
+        self.warn(s.line, f"{_shown(s.raw, 60)} looks like a section heading but is not "
+                          f"one ({s.reason}); what follows stays in {place}: write {s.fix!r}")
 
 
 @dataclass(frozen=True)
 class _Suspect:
     """A line that may be a typo hiding an article or a section (see
-    :meth:`_IssueParser.check_suspects`): ``kind`` is ``url``, ``summary`` or ``title``."""
+    :meth:`_IssueParser.check_suspects`): ``kind`` is ``url``, ``summary``, ``title``,
+    ``heading!`` (always a typo) or ``heading?`` (one if an article's title follows)."""
 
     line: int
     end: int  # the line after its paragraph
@@ -1167,6 +1198,7 @@ _TITLE_STARTS = "*_0123456789" + _CN_NUMERAL
 _NEAR_TITLE = re.compile(r"^(\*\*|__)?\s*(\d{1,4}|[" + _CN_NUMERAL + r"]{1,4})\s*"
                          r"([.、．。:：,，;；)）])?\s*(\*\*|__)?\s*(\S.*)$")
 _LINK_LINE = re.compile(r"^\[[^\]]*\]\(\s*<?https?://[^\s)]*>?\s*\)$", re.I)
+_HASHES = re.compile(r"^([#＃]+)\s*(\S.*)$")
 
 
 def _is_url_line(raw: str) -> bool:
@@ -1205,6 +1237,20 @@ def _near_title(text: str, heading: bool = False) -> tuple[int, str, str] | None
     else:
         reason = "no '.' after the number"
     return int(digits), reason, title
+
+
+def _heading_typo(line: int, end: int, raw: str) -> _Suspect:
+    """A paragraph of one line that starts with ``#`` or ``＃``: ``##name`` and ``＃＃ name``
+    are section headings mistyped; ``#name`` one if an article's title follows."""
+    match = _HASHES.match(raw)
+    hashes, name = (match.group(1), match.group(2)) if match else ("", raw)
+    if "＃" in hashes:
+        return _Suspect(line, end, "heading!", raw, "'＃' is a full-width character: a heading "
+                                                    "is written with '#'", f"## {name}")
+    if len(hashes) >= 2:
+        return _Suspect(line, end, "heading!", raw, f"no space after {hashes!r}", f"## {name}")
+    return _Suspect(line, end, "heading?", raw, "'#' without a space is text, and a section "
+                                                "heading is '## '", f"## {name}")
 
 
 _BOMS = ((b"\xff\xfe\x00\x00", "UTF-32"), (b"\x00\x00\xfe\xff", "UTF-32"),

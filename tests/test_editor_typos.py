@@ -102,6 +102,35 @@ def test_a_link_line_or_a_url_in_text_of_a_summary_is_no_warning() -> None:
     assert problems(text) == []
 
 
+# -- a section heading that is not read as one
+
+SECTIONS = HEAD + ONE + "{heading}\n\n**1.** **T3**\n\nhttps://example.com/3\n\n**摘要:** s3\n"
+
+
+@pytest.mark.parametrize(("heading", "reason"), [
+    ("##技术之外", "no space after '##'"),
+    ("＃＃ 技术之外", "'＃' is a full-width character: a heading is written with '#'"),
+    ("#技术之外", "'#' without a space is text, and a section heading is '## '"),
+    ("**技术之外**", "a bold line alone is not a section heading"),
+    ("### 技术之外", "a level-3 heading (###) is not a section heading"),
+    ("# 技术之外", "a level-1 heading (#) is not a section heading"),
+])
+def test_a_section_heading_not_read_as_one_is_a_warning(heading: str, reason: str) -> None:
+    assert problems(SECTIONS.format(heading=heading)) == [
+        f"{P}:11: warning: {heading!r} looks like a section heading but is not one "
+        f"({reason}); what follows stays in section 分布式系统: write '## 技术之外'",
+        f"{P}:13: warning: article 1 in section 分布式系统 follows article 1: its number repeats "
+        "it; number the articles of a section 1, 2, 3…, or if it starts a new section, add its "
+        "'## name' heading above it"]
+
+
+@pytest.mark.parametrize("line", ["**要点**", "#云原生", "### 背景", "# 说明"])
+def test_a_bold_line_or_heading_inside_a_summary_is_no_warning(line: str) -> None:
+    """Only before an article's title is such a line taken for a lost section heading."""
+    text = HEAD + ONE + f"{line}\n\n正文。\n\n**2.** **T2**\n\nhttps://example.com/2\n\n**摘要:** s\n"
+    assert problems(text) == []
+
+
 # -- article numbers
 
 def test_a_repeated_or_backwards_article_number_is_a_warning() -> None:
