@@ -45,7 +45,8 @@ from feeds.slugs import SlugHelper, known_slugs, learn_slugs, resolve_slugs
 from feeds.sources import (
     SourceFile,
     display_path,
-    find_issue_files,
+    find_issue_names,
+    misnamed_warnings,
     not_utf8,
     read_issue_file,
     unreadable,
@@ -144,8 +145,9 @@ def load_issues(paths: Sequence[Path], options: ParseOptions,
     already read (see sources.read_files); a file it could not read is read
     again here, for the error message.
     """
-    files = find_issue_files(paths)
-    diags: list[Diagnostic] = []
+    misnamed: list[str] = []
+    files = [Path(name) for name in find_issue_names(paths, misnamed)]
+    diags: list[Diagnostic] = misnamed_warnings(misnamed)
     results: dict[Path, ParseResult] = {}
     jobs: list[_Job] = []
     sources: list[Path] = []

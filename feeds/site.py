@@ -171,6 +171,7 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
         find_issue_names,
         inputs_digest,
         look,
+        misnamed_warnings,
         stat_key,
         survey,
         template_stamp,
@@ -178,7 +179,9 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
 
     store.begin()
     settings = (code_stamp(), repr(config), str(issues_dir.resolve()), template_stamp(config))
-    names = find_issue_names([issues_dir])
+    misnamed: list[str] = []
+    names = find_issue_names([issues_dir], misnamed)
+    notes = [*notes, *misnamed_warnings(misnamed)]  # said anew by every build, a no-op too
     stats = look(names)
     key = stat_key(names, stats, *settings)
     # the last build's record is read whole (thousands of files and warnings) only

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import NamedTuple, cast
 
 from feeds.limits import MAX_FILE_BYTES
+from feeds.model import Diagnostic
 from feeds.store import SourceRow
 
 # A file changed this close to when it was looked at may change again within the
@@ -35,10 +36,12 @@ def find_issue_files(paths: Sequence[Path]) -> list[Path]:
     return [Path(p) for p in find_issue_names(paths)]
 
 
-def find_issue_names(paths: Sequence[Path]) -> list[str]:
+def find_issue_names(paths: Sequence[Path], misnamed: list[str] | None = None) -> list[str]:
     """:func:`find_issue_files` as strings (each as ``str(Path(name))`` would give it):
-    a build looks at thousands, and a Path costs more than the look."""
+    a build looks at thousands, and a Path costs more than the look. Files named like
+    an issue but not ``*.md`` (see :func:`issue_name_for`) go into ``misnamed``."""
     found: list[str] = []
+    odd: list[str] = []
     for path in paths:
         if not path.is_dir():
             found.append(str(path))
@@ -57,9 +60,48 @@ def find_issue_names(paths: Sequence[Path]) -> list[str]:
                     elif name.endswith(".md") and name.lower() != "readme.md" \
                             and not _is_folder(entry):
                         found.append(entry.path)
+                    elif misnamed is not None and not name.endswith(".md") \
+                            and issue_name_for(name):
+                        odd.append(entry.path)
         if top == ".":  # scandir names them ./x.md, a Path x.md
             found[start:] = [p[2:] for p in found[start:]]
+            odd = [p[2:] if p.startswith("./") else p for p in odd]
+    if misnamed is not None:
+        misnamed.extend(sorted(set(odd)))
     return sorted(set(found))
+
+
+_ISSUE_SUFFIXES = (".md.txt", ".markdown", ".md")
+
+
+def issue_name_for(name: str) -> str:
+    """The name a file named ``name`` would have as an issue, if it looks like one that
+    is not ``*.md`` (``x.MD``, ``x.markdown``, ``x.md `` with a trailing space,
+    ``x.md.txt``: an editor's slip, and the issue would silently not be published);
+    else ''."""
+    stripped = name.rstrip()
+    lower = stripped.lower()
+    for suffix in _ISSUE_SUFFIXES:
+        if lower.endswith(suffix):
+            stem = stripped[:-len(suffix)]
+            return f"{stem}.md" if stem and stem.lower() != "readme" else ""
+    return ""
+
+
+def misnamed_warnings(files: Sequence[str], cwd: str | None = None) -> list[Diagnostic]:
+    """A warning naming each file that :func:`find_issue_names` found misnamed, with the
+    rename that makes it an issue."""
+    out = []
+    for file in files:
+        shown = display_path(file, cwd)
+        head, name = os.path.split(shown)
+        target = os.path.join(head, issue_name_for(name))
+        also = " (a file of that name exists: is this one a copy?)" \
+            if os.path.lexists(os.path.join(os.path.dirname(file), issue_name_for(name))) else ""
+        out.append(Diagnostic(shown, 0, "warning",
+                              f"{name!r} is not read as an issue: only names ending in '.md' "
+                              f"are; if it is one, rename it to {target!r}{also}"))
+    return out
 
 
 def _is_folder(entry: os.DirEntry[str]) -> bool:

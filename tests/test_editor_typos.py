@@ -155,3 +155,50 @@ def test_the_bench_corpus_has_no_warning() -> None:
     for i in range(40):
         text = issue_text(random.Random(f"29:{i}"), 2005, i + 1, [i * 100])
         assert problems(text, f"issues/{i}.md") == []
+
+
+# -- files that look like issues but are not read
+
+MISNAMED = ["2024-11-08-30.MD", "2024-11-15-31.markdown", "2024-11-22-32.md ",
+            "2024-11-29-33.md.txt"]
+
+
+def _misnamed_warnings() -> str:
+    return "".join(
+        f"issues/{name}: warning: {name!r} is not read as an issue: only names ending in "
+        f"'.md' are; if it is one, rename it to 'issues/{name.rstrip()[:13]}.md'\n"
+        for name in MISNAMED)
+
+
+def test_a_misnamed_issue_file_is_a_warning_in_check_and_every_build(project: Path) -> None:
+    issues = project / "issues"
+    (issues / P.split("/")[1]).write_text(HEAD + ONE, encoding="utf-8")
+    for name in [*MISNAMED, "notes.txt", "README.markdown", "x.md.bak"]:
+        (issues / name).write_text(HEAD + ONE, encoding="utf-8")
+    assert run_main("check") == (0, _misnamed_warnings() +
+                                 "checked 1 file: 0 errors, 4 warnings\n", "")
+    code, _, err = run_main("build")
+    assert (code, err) == (0, _misnamed_warnings())
+    code, _, err = run_main("build")  # nothing changed: said again
+    assert (code, err) == (0, _misnamed_warnings())
+    (issues / "2024-11-08-30.md").write_text(HEAD + ONE, encoding="utf-8")
+    code, out, _ = run_main("check")
+    assert out.splitlines()[0] == (
+        "issues/2024-11-08-30.MD: warning: '2024-11-08-30.MD' is not read as an issue: only "
+        "names ending in '.md' are; if it is one, rename it to 'issues/2024-11-08-30.md' (a "
+        "file of that name exists: is this one a copy?)")
+
+
+def test_a_typo_warning_is_said_again_by_a_build_that_does_not_parse_its_file(
+        project: Path) -> None:
+    """Warnings of an unchanged issue come from its catalog row."""
+    issues = project / "issues"
+    (issues / "2024-11-01-29.md").write_text(_swallowed("**2。** **T2**"), encoding="utf-8")
+    warning = (f"{P}:11: warning: '**2。** **T2**' looks like the title of an article (its "
+               "URL follows)")
+    code, _, err = run_main("build")
+    assert code == 0 and err.startswith(warning)
+    (issues / "2024-11-08-30.md").write_text(HEAD.replace("二十九", "三十") + ONE,
+                                             encoding="utf-8")
+    code, _, err = run_main("build")
+    assert code == 0 and err.startswith(warning) and err.count("\n") == 1
