@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from functools import cache
 from pathlib import PurePath
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, cast
 from urllib.parse import urlsplit
 
 from feeds.limits import (
@@ -1067,16 +1067,22 @@ class _IssueParser:
         """Note the lines of a paragraph (ending before line ``end``) that may be an
         editor's typo: whether they are is known once the articles are (see
         :meth:`check_suspects`). Cheap tests of the line's text come first."""
+        current = self.current
+        # a paragraph's first line is the current article's own URL or first summary
+        # when on_paragraph takes it as such: no suspect
+        own_url = current is not None and not current.url_from_line \
+            and not current.summary_started
+        own_summary = current is not None and not current.summary_started
         for line in lines:
             raw = line.raw
             first = raw[:1]
             if not first or first in "-+>|!":
                 continue
-            if first in "hH<" and _is_url_line(raw):
-                self.suspects.append(_Suspect(line.line, end, "url", raw))
+            if first in "hH<":
+                if not (own_url and line is lines[0]) and _is_url_line(raw):
+                    self.suspects.append(_Suspect(line.line, end, "url", raw))
             elif "摘要" in raw[:6]:
-                label = _label_of(line)
-                if label is not None and label[0] == "summary":
+                if not (own_summary and line is lines[0]) and _is_summary_label(raw):
                     self.suspects.append(_Suspect(line.line, end, "summary", raw))
             elif first in _TITLE_STARTS:
                 near = _near_title(raw)
@@ -1127,6 +1133,13 @@ class _IssueParser:
                 return number in titles
         return False
 
+    def _summary_above(self, start: int, end: int) -> int:
+        """The first line from ``start`` up to ``end`` that is a 摘要 label, or 0."""
+        for number in range(start, end):
+            if _is_summary_label(self.raw_lines[number - 1].strip()):
+                return number
+        return 0
+
     def check_suspects(self) -> None:
         """A warning for each noted line that, now that the articles are known, hides
         an article or a section: a title not read as one, a URL or 摘要 inside an
@@ -1138,7 +1151,6 @@ class _IssueParser:
         marks.sort(key=lambda m: m[0])
         starts = [m[0] for m in marks]
         titles = {d.line for section in self.sections for d in section.drafts}
-        first_summary: dict[int, int] = {}
         explained: set[int] = set()  # articles whose hidden article has a warning already
         for s in self.suspects:
             at = bisect_left(starts, s.line) - 1
@@ -1160,14 +1172,11 @@ class _IssueParser:
                                   f"(line {draft.url_line}), is read as text of its summary; "
                                   "if it is another article's, that article's title above it "
                                   "was not read as one: write it as '**2.** **Title**'")
-            elif s.kind == "summary" and draft.line not in first_summary:
-                first_summary[draft.line] = s.line
-            elif s.kind == "summary":
+            elif s.kind == "summary" and (first := self._summary_above(draft.line, s.line)):
                 explained.add(draft.line)
-                self.warn(s.line, f"a second 摘要 in {place} (the first is on line "
-                                  f"{first_summary[draft.line]}); if it is another article's, "
-                                  "that article's title above it was not read as one: write "
-                                  "it as '**2.** **Title**'")
+                self.warn(s.line, f"a second 摘要 in {place} (the first is on line {first}); "
+                                  "if it is another article's, that article's title above it "
+                                  "was not read as one: write it as '**2.** **Title**'")
             elif s.kind.startswith("heading"):
                 self._heading_warning(s, held, titles)
 
@@ -1179,8 +1188,7 @@ class _IssueParser:
                           f"one ({s.reason}); what follows stays in {place}: write {s.fix!r}")
 
 
-@dataclass(frozen=True)
-class _Suspect:
+class _Suspect(NamedTuple):
     """A line that may be a typo hiding an article or a section (see
     :meth:`_IssueParser.check_suspects`): ``kind`` is ``url``, ``summary``, ``title``,
     ``heading!`` (always a typo) or ``heading?`` (one if an article's title follows)."""
@@ -1207,6 +1215,12 @@ def _is_url_line(raw: str) -> bool:
     return text[:8].lower().startswith(("http://", "https://")) and not _SPACE.search(text)
 
 
+def _is_summary_label(raw: str) -> bool:
+    """Whether ``raw`` (a stripped line) starts with a 摘要 label, as :func:`_label_of` reads it."""
+    head = raw.lstrip("*_")
+    return head.startswith("摘要") and head[2:].lstrip("*_ ")[:1] in _COLON_CHARS
+
+
 def _near_title(text: str, heading: bool = False) -> tuple[int, str, str] | None:
     """``(number, why it is no title, the title part)`` of a line that starts like an
     article title (a number in bold, or followed by a separator or a bold title; in a
@@ -1224,6 +1238,8 @@ def _near_title(text: str, heading: bool = False) -> tuple[int, str, str] | None
         return None
     if not title.startswith(("**", "__", "[")):
         title = f"**{title}**"
+    elif separator in (".", "、", "．") and digits.isdigit() and not heading:
+        return None  # a title as written: if it is not read as one, not for a typo of its number
     if not digits.isdigit():
         try:
             number = parse_chinese(digits)
