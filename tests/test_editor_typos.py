@@ -28,15 +28,6 @@ def problems(text: str, path: str = P) -> list[str]:
         return [str(d) for d in exc.diagnostics]
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    (tmp_path / "issues").mkdir()
-    (tmp_path / "feeds.toml").write_text('base_url = "https://example.com/feeds/"\n',
-                                         encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
 def _swallowed(title: str) -> str:
     return HEAD + ONE + f"{title}\n\nhttps://example.com/2\n\n**摘要:** s2\n"
 
