@@ -411,23 +411,26 @@ def revised(entry_id: str, revision: str, published: datetime, revisions: Revisi
     return max(published, later)
 
 
-def file_changed(path: str) -> datetime | None:
-    """When an issue's file was last modified: the time a digest entry's change is dated."""
+def file_changed(path: str, floor: datetime | None = None) -> datetime | None:
+    """When an issue's file was last modified: the time a change in it is dated, but
+    never before ``floor`` (see :func:`feeds.corrections.floor`)."""
     try:
-        return datetime.fromtimestamp(int(os.stat(path).st_mtime), UTC)
+        changed = datetime.fromtimestamp(int(os.stat(path).st_mtime), UTC)
     except (OSError, ValueError, OverflowError):
         return None
+    return changed if floor is None else max(changed, floor)
 
 
 def dated(issue: Issue, entries: Sequence[Entry], config: Config, revisions: Revisions,
-          edited: bool = True) -> list[Entry]:
+          edited: bool = True, floor: datetime | None = None) -> list[Entry]:
     """The issue's article entries with their ``updated`` from ``revisions`` (see
     :func:`revised`): a correction (a new revision) is dated by the issue file's
     modification time, but only in an issue ``edited`` since the last build; in
     another the recorded ``updated`` stays, whatever the revision (new code that
     writes the content otherwise corrects nothing). An article added to an issue
-    published before (it has records) is dated like a correction too."""
-    changed = file_changed(issue.path) if edited else None
+    published before (it has records) is dated like a correction too; never before
+    ``floor`` (see :func:`file_changed`)."""
+    changed = file_changed(issue.path, floor) if edited else None
     made = []
     for entry in entries:
         if edited and revisions and entry.id not in revisions and changed is not None:
@@ -442,7 +445,7 @@ def dated(issue: Issue, entries: Sequence[Entry], config: Config, revisions: Rev
 
 
 def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = None,
-                 edited: bool = True) -> Entry:
+                 edited: bool = True, floor: datetime | None = None) -> Entry:
     """The digest's entry for one issue: the whole issue as one entry. Its ``updated``
     moves (see :func:`revised`) only if the issue was ``edited`` since the last build:
     a new base URL or new code changes its bytes but corrects nothing."""
@@ -457,7 +460,7 @@ def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = Non
         "utf-8", "surrogatepass")).hexdigest()
     ident = digest_id(config, issue)
     updated = revised(ident, revision, issue.date, revisions or {},
-                      file_changed(issue.path) if edited else None, edited)
+                      file_changed(issue.path, floor) if edited else None, edited)
     return _keyed(Entry(
         id=ident, title=title, link=link, summary=summary, content_html=content,
         published=issue.date, updated=updated,

@@ -10,16 +10,21 @@ an index, for the plan to republish (see :func:`feeds.builder.republished`).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from feeds.builder import RevisionRecord, Revisions, digest_id
 from feeds.config import Config
 from feeds.loader import _summary
-from feeds.model import IssueSummary
+from feeds.model import Diagnostic, IssueSummary
 from feeds.store import Store
 
 Issue = tuple[int, int]  # year and number
+
+MTIME_SLACK = timedelta(hours=1)
+"""How far ahead of the clock an edited issue file's modification time may be: more
+than clocks of two machines differ, less than a wrong time zone."""
 
 
 def parse_records(rows: Mapping[str, tuple[str, float]]) -> Revisions:
@@ -64,6 +69,50 @@ def differ(before: Revisions, records: Sequence[RevisionRecord]) -> bool:
     """Whether an issue's records made now are not those it had (see :func:`save`)."""
     return len(records) != len(before) or any(
         before.get(r.id) != (r.revision, r.updated) for r in records)
+
+
+def floor(store: Store, ledger: str, digests: Revisions) -> datetime | None:
+    """The earliest a change found now is dated (see :func:`feeds.builder.file_changed`):
+    a second after the newest ``published`` of any issue and the newest ``updated``
+    the output folder of ``ledger`` published, so that a file dated early (copied,
+    restored, a clock set back) still gives the newest entry of each feed holding it,
+    which its subscription feed then republishes. Made from files and state only."""
+    published, corrected = store.newest_dates(ledger)
+    stamps = [s for s in (published, corrected) if s is not None]
+    if digests:
+        stamps.append(max(u for _, u in digests.values()).timestamp())
+    try:
+        return datetime.fromtimestamp(int(max(stamps)) + 1, UTC) if stamps else None
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
+def future_edits(store: Store, ledger: str, config: Config, digests: Revisions,
+                 edited: Mapping[str, Issue], now: float) -> list[Diagnostic]:
+    """An error for each ``edited`` issue file (path → year and number) the output
+    folder of ``ledger`` published before whose modification time is more than
+    :data:`MTIME_SLACK` after ``now`` (the clock: it decides, it is never written):
+    its corrections would be dated then and head the subscription feeds until then."""
+    found = []
+    for path, (year, number) in sorted(edited.items()):
+        try:
+            mtime = int(os.stat(path).st_mtime)
+            when = datetime.fromtimestamp(mtime, UTC)
+        except (OSError, ValueError, OverflowError):
+            continue
+        if mtime <= now + MTIME_SLACK.total_seconds():
+            continue
+        row = store.by_number(year, number)
+        if not (known(store, ledger, [(year, number)])[year, number] or (
+                row is not None and digest_id(config, _summary(row)) in digests)):
+            continue  # nothing of it published: its time dates nothing
+        found.append(Diagnostic(
+            path, 0, "error",
+            f"modified {when:%Y-%m-%d %H:%M:%S} UTC, more than an hour ahead of this "
+            "machine's clock: a correction in it would be dated then and head the "
+            "subscription feeds until then; nothing was published. Set the file's time "
+            f"to now (touch {path}) and build again"))
+    return found
 
 
 def summary(row: tuple[object, ...]) -> IssueSummary:

@@ -15,6 +15,7 @@ import re
 import tempfile
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from functools import lru_cache, partial
 from typing import IO, cast
 
@@ -411,13 +412,14 @@ def _slim(entry: Entry) -> Serialised:
 
 
 def prepare_issue(issue: Issue, config: Config, revisions: Revisions | None = None,
-                  articles: Revisions | None = None, edited: bool = True) -> Prepared:
+                  articles: Revisions | None = None, edited: bool = True,
+                  floor: datetime | None = None) -> Prepared:
     """The issue's entries and digest entry, each serialised as in :func:`entry_fragments`;
     with ``articles``, its article entries dated by them (see :func:`feeds.builder.dated`)."""
     own = issue_entries(issue, config)
     if articles is not None:
-        own = dated(issue, own, config, articles, edited)
-    entries = [*own, digest_entry(issue, config, revisions, edited)]
+        own = dated(issue, own, config, articles, edited, floor)
+    entries = [*own, digest_entry(issue, config, revisions, edited, floor)]
     made = entry_fragments(entries, config)
     return Prepared(tuple(_slim(e) for e in entries[:-1]), _slim(entries[-1]),
                     {e.key: f for e, f in zip(entries, made, strict=True)},

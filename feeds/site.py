@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from feeds.config import Config, unused_sections
-from feeds.model import Diagnostic, Issue, IssueSummary
+from feeds.model import Diagnostic, Issue, IssueSummary, ParseError
 from feeds.store import (
     DATABASE,
     SCHEMA_VERSION,
@@ -241,7 +241,8 @@ def _replay(last: tuple[str, int, list[str], list[list[Any]]], out: OutputDir,
 
 
 def _prepare_stored(item: tuple[int, int, datetime, str, bool, Revisions], spool: int,
-                    config: Config, revisions: Revisions) -> Prepared:
+                    config: Config, revisions: Revisions, floor: datetime | None = None
+                    ) -> Prepared:
     """An issue's serialised entries, from its parse result as JSON at ``item``'s
     offset and size in the ``spool`` file (in a worker), its articles dated by the
     records in ``item`` (see :func:`feeds.builder.dated`)."""
@@ -254,11 +255,12 @@ def _prepare_stored(item: tuple[int, int, datetime, str, bool, Revisions], spool
     offset, size, date, source, edited, articles = item
     issue = result_from_json(os.pread(spool, size, offset)).issue
     return prepare_issue(_with_page(replace(issue, date=date, date_source=source), config), config,
-                         revisions, articles, edited)
+                         revisions, articles, edited, floor)
 
 
 def _prepare_summary(item: tuple[IssueSummary, bytes | None, bool, Revisions], config: Config,
-                     options: ParseOptions, revisions: Revisions) -> Prepared:
+                     options: ParseOptions, revisions: Revisions,
+                     floor: datetime | None = None) -> Prepared:
     """An issue of the catalog not parsed in this run, serialised (in a worker) as
     :func:`_prepare_stored` does a fresh one: ``item`` holds its summary, its stored
     parse result as JSON (None: its file is parsed again), whether it was edited, and
@@ -268,7 +270,7 @@ def _prepare_summary(item: tuple[IssueSummary, bytes | None, bool, Revisions], c
 
     summary, blob, edited, articles = item
     return prepare_issue(_with_page(issue_from(blob, summary, options), config), config,
-                         revisions, articles, edited)
+                         revisions, articles, edited, floor)
 
 
 def _with_page(issue: Issue, config: Config) -> Issue:
@@ -412,6 +414,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     context = f"{entries_context(config)}\0{ledger}"
     names = [f.name for f in enabled(config)]  # the order of every entry's fragments
     revisions = _revisions(store.digests(ledger))
+    floor = corrections.floor(store, ledger, revisions)
     cwd = os.getcwd()
     # the issues whose text changed since this folder's last build (as each Issue.path
     # has it): only their entries may have new revisions (a file touched or re-read is
@@ -424,6 +427,9 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     edited = {display_path(f, cwd) for f in (*now_edited, *unseen)}
     number_of = store.numbers_of({*edited, *catalog.fresh})
     numbers = {p: number_of[p] for p in edited if p in number_of}
+    early = corrections.future_edits(store, ledger, config, revisions, numbers, time.time())
+    if early:
+        raise ParseError([*catalog.diagnostics, *early])
     # each issue's article records as they were, and as its entries made now have them
     records: dict[tuple[int, int], tuple[Revisions, Sequence[RevisionRecord]]] = {}
     prepared = {}
@@ -457,7 +463,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
             return issue, issue_blob(issue, catalog, store), issue.path in edited, sent[-1]
 
         made = parallel_fed(partial(_prepare_summary, config=config, options=options,
-                                    revisions=revisions), issues, feed, PARALLEL_MIN_ISSUES)
+                                    revisions=revisions, floor=floor), issues, feed,
+                            PARALLEL_MIN_ISSUES)
         for issue, ready in zip(issues, made, strict=True):
             yield issue, sent.popleft(), ready
 
@@ -482,7 +489,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         fresh = list(catalog.fresh.items())
         before = corrections.known(store, ledger, {number_of[p] for p, _ in fresh})
         made = parallel_imap(partial(_prepare_stored, spool=catalog.spool.fileno(), config=config,
-                                     revisions=revisions),
+                                     revisions=revisions, floor=floor),
                              [(*item, path in edited, before[number_of[path]])
                               for path, item in fresh], PARALLEL_MIN_ISSUES)
         for (path, (_, _, date, _)), ready in zip(fresh, made, strict=True):
@@ -533,7 +540,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     def make_entries(issue: IssueSummary, before: Revisions) -> list[Entry]:
         assert issue.date is not None
         whole = load(issue)
-        made = dated(whole, issue_entries(whole, config), config, before, issue.path in edited)
+        made = dated(whole, issue_entries(whole, config), config, before, issue.path in edited,
+                     floor)
         records[issue.year, issue.number] = (before, revision_records(made))
         add_entries(issue.key, f"{context}\0{issue.date.isoformat()}", _entry_rows(made))
         return made
@@ -544,7 +552,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         if issue.path in digested:
             return digested[issue.path]
         if not isinstance(issue, IssueSummary):
-            return digest_entry(issue, config, revisions)
+            return digest_entry(issue, config, revisions, floor=floor)
         stored = _stored_digest(store.entries(issue.key, _digest_context(context, issue)),
                                 revisions)
         if stored is not None:
@@ -553,7 +561,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         return remake_digest(issue)
 
     def remake_digest(issue: IssueSummary) -> Entry:
-        made = digest_entry(load(issue), config, revisions, issue.path in edited)
+        made = digest_entry(load(issue), config, revisions, issue.path in edited, floor)
         add_entries(issue.key, _digest_context(context, issue), _digest_rows(made))
         return made
 
@@ -574,7 +582,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
                 made_now[path] = make_entries(summary, before_all[number])
             if config.digest and digest_id(config, summary) in revisions:
                 if path not in digests:
-                    digested[path] = digest_entry(load(summary), config, revisions)
+                    digested[path] = digest_entry(load(summary), config, revisions,
+                                                  floor=floor)
                 digest = digests.get(path) or digested[path]
                 found_now[digest.id] = (digest.revision, digest.updated)
         save_records()

@@ -245,3 +245,69 @@ def test_damaged_or_planted_records_are_not_trusted(tmp_path: Path) -> None:
     assert len(entries) == len(_document((out / "rss.xml").read_bytes(), "rss")[1])
     walk(out, "atom.xml", repeated := [])
     assert repeated == [ident]
+
+
+def test_a_file_dated_far_ahead_of_the_clock_is_refused_and_nothing_is_published(
+        tmp_path: Path) -> None:
+    out = _archived(tmp_path, SMALL)
+    _correct(tmp_path, int(datetime(2099, 1, 1, tzinfo=UTC).timestamp()))
+    oldest = sorted((tmp_path / "issues").glob("*.md"))[0]
+    before = all_files(out)
+    code, _, err = build(tmp_path)
+    assert code == 1
+    assert (f"{oldest}: error: modified 2099-01-01 00:00:00 UTC, more than an hour ahead of "
+            "this machine's clock: a correction in it would be dated then and head the "
+            "subscription feeds until then; nothing was published. Set the file's time to "
+            f"now (touch {oldest}) and build again") in err
+    assert all_files(out) == before
+    assert build(tmp_path)[0] == 1  # refused again: the edit is still to be published
+    os.utime(oldest)  # touch: now
+    assert build(tmp_path)[0] == 0
+    assert etree.fromstring((out / "atom.xml").read_bytes()).findtext(f"{ATOM}updated") < "2099"
+
+
+def test_a_file_dated_less_than_an_hour_ahead_dates_its_correction_then(tmp_path: Path) -> None:
+    import time
+
+    out = _archived(tmp_path, SMALL)
+    ahead = int(time.time()) + 3000
+    _, link = _correct(tmp_path, ahead)
+    ident, _ = _id_of(out, link)
+    assert build(tmp_path)[0] == 0
+    first = _document((out / "atom.xml").read_bytes(), "atom")[1][0]
+    assert (first.id, first.updated) == (ident, datetime.fromtimestamp(ahead, TZ).isoformat())
+
+
+def test_a_new_issue_dated_ahead_is_not_refused(tmp_path: Path) -> None:
+    from corpus import write_corpus
+
+    _archived(tmp_path, SMALL)
+    write_corpus(1, tmp_path / "issues", start=12)
+    new = sorted((tmp_path / "issues").glob("*.md"))[-1]
+    os.utime(new, (4102444800, 4102444800))  # 2100-01-01: it dates nothing
+    assert build(tmp_path)[0] == 0
+
+
+def test_a_file_dated_early_still_gives_a_correction_readers_see(tmp_path: Path) -> None:
+    out = _archived(tmp_path, SMALL)
+    newest = max(etree.fromstring((out / "atom.xml").read_bytes()).itertext(f"{ATOM}published"))
+    assert newest == "2005-03-21T00:00:29+08:00"  # the newest article of the newest issue
+    _, link = _correct(tmp_path, int(datetime(1990, 1, 1, tzinfo=UTC).timestamp()))
+    ident, published = _id_of(out, link)
+    assert published == "2005-01-03T00:00:33+08:00"
+    assert build(tmp_path)[0] == 0
+    # a second after the newest date published: the newest entry, republished
+    entries = _document((out / "atom.xml").read_bytes(), "atom")[1]
+    assert (entries[0].id, entries[0].updated) == (ident, "2005-03-21T00:00:30+08:00")
+    digest = _document((out / "digest/atom.xml").read_bytes(), "atom")[1]
+    assert (digest[0].id, digest[0].updated) == (DIGEST_ID, "2005-03-21T00:00:30+08:00")
+    root = etree.fromstring((out / "atom.xml").read_bytes())
+    assert root.findtext(f"{ATOM}updated") == "2005-03-21T00:00:30+08:00"
+    # corrected again, still dated early: a second after that correction
+    oldest = sorted((tmp_path / "issues").glob("*.md"))[0]
+    oldest.write_text(oldest.read_text(encoding="utf-8").replace(CORRECTED, "再次更正。"),
+                      encoding="utf-8")
+    os.utime(oldest, (0, 0))
+    assert build(tmp_path)[0] == 0
+    entries = _document((out / "atom.xml").read_bytes(), "atom")[1]
+    assert (entries[0].id, entries[0].updated) == (ident, "2005-03-21T00:00:31+08:00")
