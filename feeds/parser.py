@@ -35,7 +35,14 @@ from feeds.limits import (
 from feeds.model import Article, Diagnostic, Issue, ParseError, ParseOptions, ParseResult, Section
 from feeds.numerals import is_numeral, parse_chinese
 from feeds.slugs import known_slug, slugify
-from feeds.urls import URL_START, host_problem, is_web_url, published_url, url_problem
+from feeds.urls import (
+    URL_START,
+    host_problem,
+    is_web_url,
+    published_url,
+    respelled,
+    url_problem,
+)
 from feeds.xmltext import clean
 
 if TYPE_CHECKING:
@@ -930,6 +937,12 @@ class _IssueParser:
                       f"{where}: URL {draft.url!r} ends in the punctuation {stray[0]!r}, "
                       f"which is published as part of the link; if it is the sentence's, "
                       f"write {stray[1]!r}")
+        elif (written := respelled(draft.url)) is not None:
+            self.warn(draft.url_line or draft.line,
+                      f"{where}: URL {draft.url!r} is published as {written} (its host "
+                      "holds full-width, invisible or otherwise mapped characters); the id "
+                      "comes from the text as written: correcting it later gives the article "
+                      "a new id")
         if not draft.summary:
             self.warn(draft.line, f"{where} has no summary (摘要)")
         if self.sections and draft.section is not None:
@@ -1043,14 +1056,15 @@ class _IssueParser:
                     self.warn(draft.line, _backwards(draft.number, name, previous))
                 if 0 < draft.number <= MAX_ARTICLE_NUMBER:
                     previous = draft.number
-                if draft.url in seen_urls:
-                    other, other_line = seen_urls[draft.url]
+                link = published_url(draft.url) if is_web_url(draft.url) else draft.url
+                if link in seen_urls:
+                    other, other_line = seen_urls[link]
                     self.warn(draft.url_line or draft.line,
                               f"article {draft.number} in section {name} has the same URL as "
                               f"{other} (line {other_line})")
                 else:
-                    seen_urls[draft.url] = (f"article {draft.number} in section {name}",
-                                            draft.url_line or draft.line)
+                    seen_urls[link] = (f"article {draft.number} in section {name}",
+                                       draft.url_line or draft.line)
                 articles.append(Article(
                     title=draft.title, url=draft.url,
                     summary_html="".join(f"<p>{render_inline(p)}</p>" for p in draft.summary),

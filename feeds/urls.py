@@ -133,6 +133,28 @@ def is_web_url(url: str) -> bool:
     return url_problem(url) is None
 
 
+def respelled(url: str) -> str | None:
+    """The published form of a web ``url`` whose host is written otherwise than it is
+    published beyond letter case and punycode (full-width letters or dots, an invisible
+    character a browser drops, another Unicode normalization): the article's id, made
+    from the text, would change with the text. None for any other URL."""
+    if _PLAIN_WEB_URL.match(url):
+        return None
+    raw = _SCHEME_AUTHORITY.match(url)
+    if raw is None or raw.group(1).lower() not in ("http://", "https://") or "@" in raw.group(2):
+        return None
+    host = _split_port(raw.group(2))[0]
+    if host.startswith("[") or _PLAIN_HOST.fullmatch(host.lower()):
+        return None
+    import idna
+
+    try:
+        mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
+    except (idna.IDNAError, UnicodeError):
+        return None
+    return None if mapped == host.lower() else published_url(url)
+
+
 def published_url(url: str) -> str:
     """The link as published: the editor's URL, with scheme and host in lower case, an
     international host mapped as a browser maps it (:func:`_host`) and in punycode, and
