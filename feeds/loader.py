@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+import unicodedata
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -264,11 +265,20 @@ def _check_together(issues: Sequence[Issue | IssueSummary], diags: list[Diagnost
             name, where, line = by_slug.setdefault(section.slug,
                                                    (section.name, issue.path, section.line))
             if name != section.name:
-                diags.append(Diagnostic(
-                    issue.path, section.line, "error",
-                    f"section {section.name} has the slug {section.slug!r}, like section {name} "
-                    f"({where}:{line}); give one of them its own slug in the [sections] table "
-                    "of feeds.toml"))
+                diags.append(Diagnostic(issue.path, section.line, "error", _slug_clash(
+                    section.name, section.slug, name, f"{where}:{line}")))
+
+
+def _slug_clash(name: str, slug: str, first: str, where: str) -> str:
+    """Two section names with one slug: two sections, or one typed in two Unicode
+    normalization forms (which look the same: a new slug would not be what was meant)."""
+    if unicodedata.normalize("NFC", name) == unicodedata.normalize("NFC", first):
+        return (f"section {name} has the slug {slug!r}, like section {first} ({where}), "
+                "and differs from it only in Unicode normalization (composed and decomposed "
+                "accents look the same): retype one of the two names so that both are "
+                "written alike")
+    return (f"section {name} has the slug {slug!r}, like section {first} ({where}); give "
+            "one of them its own slug in the [sections] table of feeds.toml")
 
 
 def _summary(row: Sequence[Any]) -> IssueSummary:
@@ -502,11 +512,8 @@ def _check_stored(store: Store, diags: list[Diagnostic]) -> None:
     for path, line, name, slug in store.slug_clashes():
         first, where, first_line = by_slug.setdefault(slug, (name, path, line))
         if first != name:
-            diags.append(Diagnostic(
-                path, line, "error",
-                f"section {name} has the slug {slug!r}, like section {first} "
-                f"({where}:{first_line}); give one of them its own slug in the [sections] table "
-                "of feeds.toml"))
+            diags.append(Diagnostic(path, line, "error",
+                                    _slug_clash(name, slug, first, f"{where}:{first_line}")))
 
 
 def _fill_summary_dates(summaries: dict[Path, IssueSummary], options: ParseOptions) -> None:
