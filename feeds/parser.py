@@ -202,6 +202,20 @@ def plain_text(tokens: Iterable[Token]) -> str:
     return "".join(out)
 
 
+_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)[^\s/?#@]*@")
+
+
+def _without_userinfo(tokens: list[Token], start: int) -> bool:
+    """Take ``user:password@`` out of the text of the link opening at ``start`` (an
+    autolink's text is its URL): a dropped link's text is published. Whether any was."""
+    found = False
+    for t in tokens[start + 1:_group(tokens, start) - 1]:
+        if t.type == "text" and _USERINFO.search(t.content):
+            t.content = _USERINFO.sub(r"\1", t.content)
+            found = True
+    return found
+
+
 def _safe_inline(tokens: list[Token]) -> list[Token]:
     """Inline tokens made safe to render: no raw HTML, no images, only http(s) links."""
     out: list[Token] = []
@@ -732,7 +746,8 @@ class _IssueParser:
         dropped with its text kept: a warning says so."""
         if "[" not in t.content and "<" not in t.content:  # no link, no autolink
             return
-        for child in t.children or []:
+        children = t.children or []
+        for i, child in enumerate(children):
             href = str(child.attrGet("href") or "") if child.type == "link_open" else ""
             if not href:
                 continue
@@ -743,11 +758,13 @@ class _IssueParser:
                 if at < 0:
                     at = t.content.find(urlsplit(href).netloc)
                 line = (t.map[0] if t.map else 0) + 1 + t.content.count("\n", 0, max(at, 0))
+                kept = "its text is kept without the link"
+                if not problem and _without_userinfo(children, i):
+                    kept += ", and without the credentials"
                 if problem:
                     self.link_errors.append((line, href, f"link {href!r} {problem}"))
                 else:
-                    self.link_warnings.append((line, href, f"link {href!r} {dropped}; "
-                                                           "its text is kept without the link"))
+                    self.link_warnings.append((line, href, f"link {href!r} {dropped}; {kept}"))
 
     def run(self) -> ParseResult:
         tokens = markdown().parse(self.body)
