@@ -71,16 +71,18 @@ def differ(before: Revisions, records: Sequence[RevisionRecord]) -> bool:
         before.get(r.id) != (r.revision, r.updated) for r in records)
 
 
-def floor(store: Store, ledger: str, digests: Revisions) -> datetime | None:
+def floor(store: Store, ledger: str, digests: Revisions, now: float) -> datetime | None:
     """The earliest a change found now is dated (see :func:`feeds.builder.file_changed`):
     a second after the newest ``published`` of any issue and the newest ``updated``
     the output folder of ``ledger`` published, so that a file dated early (copied,
     restored, a clock set back) still gives the newest entry of each feed holding it,
-    which its subscription feed then republishes. Made from files and state only."""
-    published, corrected = store.newest_dates(ledger)
+    which its subscription feed then republishes. Dates after ``now`` (the clock: it
+    decides, it is never written) do not count: an issue dated ahead, or a correction
+    dated so before, would date every later correction in the future. Made from files
+    and state."""
+    published, corrected = store.newest_dates(ledger, now)
     stamps = [s for s in (published, corrected) if s is not None]
-    if digests:
-        stamps.append(max(u for _, u in digests.values()).timestamp())
+    stamps.extend(s for s in (u.timestamp() for _, u in digests.values()) if s <= now)
     try:
         return datetime.fromtimestamp(int(max(stamps)) + 1, UTC) if stamps else None
     except (ValueError, OverflowError, OSError):

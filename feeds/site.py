@@ -414,7 +414,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     context = f"{entries_context(config)}\0{ledger}"
     names = [f.name for f in enabled(config)]  # the order of every entry's fragments
     revisions = _revisions(store.digests(ledger))
-    floor = corrections.floor(store, ledger, revisions)
+    floor = corrections.floor(store, ledger, revisions, time.time())
     cwd = os.getcwd()
     # the issues whose text changed since this folder's last build (as each Issue.path
     # has it): only their entries may have new revisions (a file touched or re-read is

@@ -669,12 +669,14 @@ class Store:
             f"AND k.updated > ?{where} ORDER BY k.updated DESC, k.year, k.number, k.position",
             (ledger, since) if slug is None else (ledger, since, slug)).fetchall()
 
-    def newest_dates(self, ledger: str) -> tuple[float | None, float | None]:
+    def newest_dates(self, ledger: str, until: float) -> tuple[float | None, float | None]:
         """The newest entry's ``published`` of any issue in the catalog, and the latest
-        ``updated`` of an article ``ledger`` published corrected (POSIX times)."""
+        ``updated`` of an article ``ledger`` published corrected, neither after ``until``
+        (POSIX times)."""
         found = [self.db.execute(query, args).fetchone() for query, args in (
-            ("SELECT max(newest) FROM catalog", ()),
-            ("SELECT max(updated) FROM corrected WHERE ledger = ?", (ledger,)))]
+            ("SELECT max(newest) FROM catalog WHERE newest <= ?", (until,)),
+            ("SELECT max(updated) FROM corrected WHERE ledger = ? AND updated <= ?",
+             (ledger, until)))]
         published, updated = (row[0] if row and isinstance(row[0], (int, float)) else None
                               for row in found)
         return published, updated

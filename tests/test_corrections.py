@@ -311,3 +311,26 @@ def test_a_file_dated_early_still_gives_a_correction_readers_see(tmp_path: Path)
     assert build(tmp_path)[0] == 0
     entries = _document((out / "atom.xml").read_bytes(), "atom")[1]
     assert (entries[0].id, entries[0].updated) == (ident, "2005-03-21T00:00:31+08:00")
+
+
+def test_an_issue_dated_ahead_does_not_date_later_corrections_ahead(tmp_path: Path) -> None:
+    """An issue prepared ahead (dated after the clock) is published with its date; a
+    correction found before that date is dated by its file, not a second after it."""
+    out = _archived(tmp_path, SMALL)
+    ahead = tmp_path / "issues" / "2099-01-02-1.md"
+    ahead.write_text("# 云计算技术动态 2099 年第一期\n\n## 分布式系统\n\n**1.** **预告**\n\n"
+                     "https://example.com/ahead\n\n**摘要:** 预先写好的一期。\n", encoding="utf-8")
+    assert build(tmp_path)[0] == 0
+    _, link = _correct(tmp_path)
+    ident, _ = _id_of(out, link)
+    assert build(tmp_path)[0] == 0
+    updated = {e.id: e.updated for e in _document((out / "atom.xml").read_bytes(), "atom")[1]}
+    assert updated[ident] == WHEN  # the file's time; the floor 2099-01-02T00:00:01 is ignored
+    ahead.unlink()  # and the correction, dated then, does not lift the next one's floor
+    oldest = sorted((tmp_path / "issues").glob("*.md"))[0]
+    oldest.write_text(oldest.read_text(encoding="utf-8").replace(CORRECTED, "再次更正。"),
+                      encoding="utf-8")
+    os.utime(oldest, (STAMP - 60, STAMP - 60))
+    assert build(tmp_path)[0] == 0
+    updated = {e.id: e.updated for e in _document((out / "atom.xml").read_bytes(), "atom")[1]}
+    assert updated[ident] == datetime.fromtimestamp(STAMP + 1, TZ).isoformat()
