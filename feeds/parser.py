@@ -1128,8 +1128,9 @@ class _IssueParser:
                     self.suspects.append(_Suspect(line.line, end, "heading?", raw,
                                                   "a bold line alone is not a section "
                                                   "heading", f"## {name}"))
-            elif first in "#＃" and len(lines) == 1:
-                self.suspects.append(_heading_typo(line.line, end, raw))
+            elif first in "#＃" and len(lines) == 1 \
+                    and (suspect := _heading_typo(line.line, end, raw)) is not None:
+                self.suspects.append(suspect)
 
     def note_heading(self, line: _Line, text: str, level: int) -> None:
         """A heading of a level that is neither the issue's, a section's nor an article
@@ -1166,7 +1167,7 @@ class _IssueParser:
 
     def _summary_above(self, start: int, end: int) -> int:
         """The first line from ``start`` up to ``end`` that is a 摘要 label, or 0."""
-        for number in range(start, end):
+        for number in range(start, min(end, len(self.raw_lines) + 1)):
             if _is_summary_label(self.raw_lines[number - 1].strip()):
                 return number
         return 0
@@ -1197,17 +1198,20 @@ class _IssueParser:
             elif draft is None or draft.line in explained:
                 if s.kind.startswith("heading"):
                     self._heading_warning(s, held, titles)
-            elif s.kind == "url" and draft.url and s.line > draft.url_line:
-                explained.add(draft.line)
+            elif s.kind == "url" and draft.url and s.line > draft.url_line \
+                    and self._summary_above(s.line + 1, _next_start(starts, at)):
+                explained.add(draft.line)  # a URL and a 摘要 after it: an article's
                 self.warn(s.line, f"a URL alone on its line inside {place}, after its URL "
                                   f"(line {draft.url_line}), is read as text of its summary; "
                                   "if it is another article's, that article's title above it "
-                                  "was not read as one: write it as '**2.** **Title**'")
+                                  "was not read as one: write it as "
+                                  f"'**{draft.number + 1}.** **Title**'")
             elif s.kind == "summary" and (first := self._summary_above(draft.line, s.line)):
                 explained.add(draft.line)
                 self.warn(s.line, f"a second 摘要 in {place} (the first is on line {first}); "
                                   "if it is another article's, that article's title above it "
-                                  "was not read as one: write it as '**2.** **Title**'")
+                                  "was not read as one: write it as "
+                                  f"'**{draft.number + 1}.** **Title**'")
             elif s.kind.startswith("heading"):
                 self._heading_warning(s, held, titles)
 
@@ -1238,6 +1242,7 @@ _NEAR_TITLE = re.compile(r"^(\*\*|__)?\s*(\d{1,4}|[" + _CN_NUMERAL + r"]{1,4})\s
                          r"([.、．。:：,，;；)）])?\s*(\*\*|__)?\s*(\S.*)$")
 _LINK_LINE = re.compile(r"^\[[^\]]*\]\(\s*<?https?://[^\s)]*>?\s*\)$", re.I)
 _HASHES = re.compile(r"^([#＃]+)\s*(\S.*)$")
+_HASHTAGS = re.compile(r"\s#\S")
 
 
 def _is_url_line(raw: str) -> bool:
@@ -1286,7 +1291,12 @@ def _near_title(text: str, heading: bool = False) -> tuple[int, str, str] | None
     return int(digits), reason, title
 
 
-def _heading_typo(line: int, end: int, raw: str) -> _Suspect:
+def _next_start(starts: list[int], at: int) -> int:
+    """The line where the mark after ``starts[at]`` begins (past the end if none)."""
+    return starts[at + 1] if at + 1 < len(starts) else 1 << 30
+
+
+def _heading_typo(line: int, end: int, raw: str) -> _Suspect | None:
     """A paragraph of one line that starts with ``#`` or ``＃``: ``##name`` and ``＃＃ name``
     are section headings mistyped; ``#name`` one if an article's title follows."""
     match = _HASHES.match(raw)
@@ -1296,6 +1306,8 @@ def _heading_typo(line: int, end: int, raw: str) -> _Suspect:
                                                     "is written with '#'", f"## {name}")
     if len(hashes) >= 2:
         return _Suspect(line, end, "heading!", raw, f"no space after {hashes!r}", f"## {name}")
+    if _HASHTAGS.search(name):
+        return None  # '#分布式 #共识': hashtags, not a heading
     return _Suspect(line, end, "heading?", raw, "'#' without a space is text, and a section "
                                                 "heading is '## '", f"## {name}")
 

@@ -80,11 +80,32 @@ def test_a_second_summary_label_is_a_warning() -> None:
 
 
 def test_a_url_in_a_paragraph_of_the_summary_is_also_seen() -> None:
-    text = HEAD + "**1.** **T1**\nhttps://example.com/1\n**摘要:** s1\n第二篇\nhttps://example.com/2\n"
+    text = HEAD + "**1.** **T1**\nhttps://example.com/1\n**摘要:** s1\n第二篇\nhttps://example.com/2\n" \
+        "**摘要:** s2\n"
     assert problems(text) == [
         f"{P}:9: warning: a URL alone on its line inside article 1 in section 分布式系统, "
         "after its URL (line 6), is read as text of its summary; if it is another article's, "
         "that article's title above it was not read as one: write it as '**2.** **Title**'"]
+
+
+def test_a_project_link_alone_on_its_line_in_a_summary_is_no_warning() -> None:
+    """A URL with no 摘要 after it in the article is the summary's own link (项目地址)."""
+    text = HEAD + ONE + "**项目地址**\n\nhttps://github.com/etcd-io/raft\n\n" \
+        "**2.** **T2**\n\nhttps://example.com/2\n\n**摘要:** s2\n\n开源地址：\n\n" \
+        "https://github.com/x/y\n"
+    assert problems(text) == []
+
+
+def test_the_fix_names_the_next_articles_number() -> None:
+    text = HEAD + ONE + "**2.** **T2**\n\nhttps://example.com/2\n\n**摘要:** s2\n\n" \
+        "第三篇\n\nhttps://example.com/3\n\n**摘要:** s3\n"
+    assert [p.rpartition("write it as ")[2] for p in problems(text)] == ["'**3.** **Title**'"]
+
+
+def test_a_line_of_hashtags_before_a_title_is_no_warning() -> None:
+    text = HEAD + ONE + "#分布式 #共识 话题标签\n\n**2.** **T2**\n\nhttps://example.com/2\n\n" \
+        "**摘要:** s2\n"
+    assert problems(text) == []
 
 
 def test_a_link_line_or_a_url_in_text_of_a_summary_is_no_warning() -> None:
