@@ -86,8 +86,7 @@ state_option = click.option("--state", "state_dir", type=click.Path(file_okay=Fa
 def _utf8_folder(folder: Path, what: str, advice: str, resolved: bool = False) -> None:
     """Exit 2 when the folder's name (or, if ``resolved``, its full path) is not valid
     UTF-8: every path under it would be, and no database, feed or terminal takes one."""
-    from feeds.model import shown_path
-    from feeds.sources import utf8_name
+    from feeds.model import shown_path, utf8_name
 
     for path, part in ((folder, "name"), *(((folder.resolve(), "path"),) if resolved else ())):
         if not utf8_name(str(path)):

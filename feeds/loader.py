@@ -38,7 +38,7 @@ from feeds.model import (
     ParseOptions,
     ParseResult,
     SectionSummary,
-    shown_path,
+    utf8_name,
 )
 from feeds.parallel import parallel_imap, parallel_map
 from feeds.sanity import row_warnings, sanity_warnings
@@ -51,7 +51,6 @@ from feeds.sources import (
     not_utf8,
     read_issue_file,
     unreadable,
-    utf8_name,
 )
 from feeds.store import DamagedRow, SourceRow, Store, loads
 
@@ -156,7 +155,7 @@ def load_issues(paths: Sequence[Path], options: ParseOptions,
     for file in files:
         name = display_path(file, cwd)
         if not utf8_name(name):
-            diags.append(Diagnostic(shown_path(name), 0, "error", not_utf8(name)))
+            diags.append(not_utf8(name))
             continue
         data = contents.get(file) if contents else None
         try:
@@ -394,7 +393,7 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
             continue
         name = display_path(source.file, cwd)
         if not (utf8_name(source.file) and utf8_name(name)):
-            diags.append(Diagnostic(shown_path(name), 0, "error", not_utf8(name)))
+            diags.append(not_utf8(name))
             continue
         if source.row is None:
             diags.append(Diagnostic(name, 0, "error", f"cannot read: {source.error}"))

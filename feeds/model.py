@@ -24,20 +24,28 @@ def shown_path(path: object) -> str:
     return _UNSHOWN.sub(lambda m: repr(m.group())[1:-1], utf8_text(text))
 
 
+def utf8_name(path: str) -> bool:
+    """Whether the path is valid UTF-8 (a name that is not comes from the file system
+    with its bad bytes as lone surrogates, which no database, feed or terminal takes)."""
+    if path.isascii():
+        return True
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def utf8_text(text: str) -> str:
     """The text, with the bytes of a file name that are not UTF-8 (which Python holds
     as lone surrogates, which no stream, database or feed takes) written ``\\xNN``."""
-    if text.isascii():
+    if utf8_name(text):
         return text
     try:
-        text.encode("utf-8")
+        raw = text.encode("utf-8", "surrogateescape")
     except UnicodeEncodeError:
-        try:
-            raw = text.encode("utf-8", "surrogateescape")
-        except UnicodeEncodeError:
-            raw = text.encode("utf-8", "backslashreplace")
-        return raw.decode("utf-8", "backslashreplace")
-    return text
+        raw = text.encode("utf-8", "backslashreplace")
+    return raw.decode("utf-8", "backslashreplace")
 
 
 @dataclass(frozen=True)

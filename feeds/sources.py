@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import NamedTuple, cast
 
 from feeds.limits import MAX_FILE_BYTES
-from feeds.model import Diagnostic
+from feeds.model import Diagnostic, shown_path, utf8_name
 from feeds.store import SourceRow
 
 # A file changed this close to when it was looked at may change again within the
@@ -113,32 +113,22 @@ def _is_folder(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def utf8_name(path: str) -> bool:
-    """Whether the path is valid UTF-8 (a name that is not comes from the file system
-    with its bad bytes as lone surrogates, which no database, feed or terminal takes)."""
-    if path.isascii():
-        return True
-    try:
-        path.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def not_utf8(path: str) -> str:
+def not_utf8(path: str) -> Diagnostic:
     """The error for an issue file whose name is not UTF-8, with the name it would
     have if its bytes were GB18030 (the usual way such a name comes about)."""
     base = os.path.basename(path)
     if utf8_name(base):
-        return "the name of a folder on its path is not valid UTF-8; rename the folder"
-    advice = "rename it"
-    try:
-        read = base.encode("utf-8", "surrogateescape").decode("gb18030")
-    except (UnicodeError, ValueError):
-        read = ""
-    if read and read.isprintable():
-        advice += f" (as GB18030 its name reads {read})"
-    return f"the file name is not valid UTF-8; {advice}"
+        message = "the name of a folder on its path is not valid UTF-8; rename the folder"
+    else:
+        advice = "rename it"
+        try:
+            read = base.encode("utf-8", "surrogateescape").decode("gb18030")
+        except (UnicodeError, ValueError):
+            read = ""
+        if read and read.isprintable():
+            advice += f" (as GB18030 its name reads {read})"
+        message = f"the file name is not valid UTF-8; {advice}"
+    return Diagnostic(shown_path(path), 0, "error", message)
 
 
 def display_path(path: str | Path, cwd: str | None = None) -> str:
