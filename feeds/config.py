@@ -78,9 +78,7 @@ def _base_url_problem(url: str) -> str:
         return "it contains a space or a control character"
     try:
         parts = urlsplit(url)
-        port = _port(parts.netloc)
-        if port is not None and not (port.isascii() and port.isdigit()
-                                     and 0 < int(port) <= 65535):
+        if (port := _bad_port(parts.netloc)) is not None:
             return f"its port {port!r} is not a number from 1 to 65535"
         parts.port  # noqa: B018 - raises ValueError on a malformed port
     except ValueError as exc:
@@ -95,12 +93,15 @@ def _base_url_problem(url: str) -> str:
     return f"it {problem}" if problem else ""
 
 
-def _port(netloc: str) -> str | None:
+def _bad_port(netloc: str) -> str | None:
     """The port of an authority as written (after a ':' that follows the host or an
-    IPv6 address's brackets), None without one."""
+    IPv6 address's brackets) if it is not a number from 1 to 65535; else None."""
     host = netloc.rpartition("@")[2]
     after = host.rpartition("]")[2] if host.startswith("[") else host
-    return after.partition(":")[2] if ":" in after else None
+    if ":" not in after:
+        return None
+    port = after.partition(":")[2]
+    return None if port.isascii() and port.isdigit() and 0 < int(port) <= 65535 else port
 
 
 def _published_base_url(config: Config) -> Config:
@@ -124,12 +125,10 @@ def _hubs(hubs: list[str], where: str) -> tuple[str, ...]:
             parts = urlsplit("")
         problem = url_problem(hub)
         markup = re.search(r'["<>\\^`{|}]', hub)
-        port = _port(parts.netloc)
         if parts.scheme not in ("http", "https") or not parts.hostname \
                 or re.search(r"[\s\x00-\x1f\x7f]", hub):
             problem = "is not an absolute http(s) URL"
-        elif port is not None and not (port.isascii() and port.isdigit()
-                                       and 0 < int(port) <= 65535):
+        elif (port := _bad_port(parts.netloc)) is not None:
             problem = f"has port {port!r}, which is not a number from 1 to 65535"
         elif problem is None and markup:
             problem = f"contains {markup.group()!r}, which a URL cannot hold"
