@@ -12,10 +12,17 @@ from feeds.signals import Stopped, exit_stopped, stop_on_signals
 
 def main() -> None:
     stop_on_signals()
+    # Loading the modules makes some hundred thousand objects and next to no garbage:
+    # the collector would only walk them, over and over while they load, then at every
+    # full collection of the run. So it is off while they load, and what they made is
+    # left out of its walks (gc.freeze) before it is on again.
+    gc.disable()
     try:
         from feeds.cli import main as run
     except Stopped as exc:
         exit_stopped(exc)
+    gc.freeze()
+    gc.enable()
     try:
         run()
     finally:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import tempfile
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from typing import IO, overload
@@ -92,6 +91,8 @@ class Spool:
         """Where ``data`` went in the spool file (or ``data``: no room for it there)."""
         try:
             if self.file is None:
+                import tempfile  # here: a build that spools nothing (a no-op) never needs it
+
                 self.file = tempfile.TemporaryFile(prefix="feeds-pages-")  # noqa: SIM115
             self.file.seek(self.end)
             self.file.write(data)
@@ -176,6 +177,8 @@ class Fragments(Mapping[str, Sequence[bytes]]):
         size = sum(len(part) for part in parts)
         try:
             if self.file is None:
+                import tempfile  # here: a build that spools nothing (a no-op) never needs it
+
                 self.file = tempfile.TemporaryFile(prefix="feeds-entries-")  # noqa: SIM115
             fd = self.file.fileno()
             done = os.pwritev(fd, parts, self.end) if len(parts) <= _IOV_MAX else 0
