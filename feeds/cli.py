@@ -32,8 +32,9 @@ EXIT_INPUT, EXIT_USAGE, EXIT_LOCK, EXIT_WRITE = 1, 2, 3, 4
 DEFAULT_CONFIG = "feeds.toml"
 
 
-_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e"
-                          "\u2066-\u2069]")
+# compiled on first use (re's cache), as the rarer patterns of the other modules:
+# a quiet build prints nothing
+_UNPRINTABLE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"
 
 
 def printable(text: str) -> str:
@@ -41,7 +42,7 @@ def printable(text: str) -> str:
     control written as an escape (``\\x1b``), and the bytes of a file name that is not
     UTF-8 as ``\\xNN``: a file's name or an issue's text must not drive the terminal,
     reorder what a person reads, nor fail the write."""
-    return _UNPRINTABLE.sub(lambda m: repr(m.group())[1:-1], utf8_text(text))
+    return re.sub(_UNPRINTABLE, lambda m: repr(m.group())[1:-1], utf8_text(text))
 
 
 def echo(text: str, err: bool = False, lines: bool = False) -> None:

@@ -20,11 +20,12 @@ if TYPE_CHECKING:
 
 PUBLISH_KEYS: dict[str, type] = {"target": str, "endpoint_url": str, "region": str,
                                   "profile": str, "on_build": bool}
-SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+# SLUG_RE and EMAIL_RE are compiled when first used (re's cache): most configs set neither
+SLUG_RE = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
 LANGUAGE_RE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")  # a BCP 47 tag, simply
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
-EMAIL_RE = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+")  # an addr-spec
+EMAIL_RE = rf"{_ATOM}(?:\.{_ATOM})*@{_LABEL}(?:\.{_LABEL})+"  # an addr-spec
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
@@ -150,7 +151,7 @@ def _check_text(config: Config, where: str) -> None:
     if not LANGUAGE_RE.fullmatch(config.language):
         raise ConfigError(f"{where}: language {config.language!r} is not a language tag; "
                           "write one such as 'zh-CN', 'zh' or 'en'")
-    if config.email and not EMAIL_RE.fullmatch(config.email):
+    if config.email and not re.fullmatch(EMAIL_RE, config.email):
         raise ConfigError(f"{where}: email {config.email!r} is not an email address; "
                           "write one such as 'editor@example.com', or leave it out")
 
@@ -185,7 +186,7 @@ def _check(config: Config, where: str, url_from: str) -> Config:
             raise ConfigError(f"{where}: [publish] {key} must be {_WANTED[PUBLISH_KEYS[key]]}, "
                               f"not {_given(value)}")
     for name, slug in config.sections.items():
-        if not SLUG_RE.match(slug):
+        if not re.match(SLUG_RE, slug):
             raise ConfigError(
                 f"{where}: [sections] {name!r} = {slug!r}: a slug is lower-case ASCII "
                 "letters, digits and '-', and cannot contain '/' or '..'")

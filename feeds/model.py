@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 Level = Literal["error", "warning"]
 
-_UNSHOWN = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSHOWN = "[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]"  # compiled when first used
 
 
 def shown_path(path: object) -> str:
@@ -21,7 +21,7 @@ def shown_path(path: object) -> str:
     text = str(path)
     if text.isprintable():  # what is escaped never is: most names, at once
         return text
-    return _UNSHOWN.sub(lambda m: repr(m.group())[1:-1], utf8_text(text))
+    return re.sub(_UNSHOWN, lambda m: repr(m.group())[1:-1], utf8_text(text))
 
 
 def utf8_name(path: str) -> bool:

@@ -57,8 +57,9 @@ _HEADING = re.compile(
     r"^(?P<name>.*?)\s*(?P<year>\d{4})\s*年\s*第\s*(?P<number>[^\s期]+)\s*期\s*(?P<rest>.*)$")
 _LOOSE_TITLE = re.compile(r"^\*\*\s*(\d{1,9})\s*[.、．]\s*(?:\*\*\s*\*\*)?([^*]*)\*\*$")
 _SPACE = re.compile(r"\s")
-_CHAR_REF = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
-_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)", re.S)
+# The patterns of rare lines and errors are compiled when first used (re's cache).
+_CHAR_REF = r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));"
+_CODE_SPAN = r"(?s)(?<!`)(`+)(?!`).+?(?<!`)\1(?!`)"
 _BARE_URL = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:\S+$")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
 _FILE_DATE = re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)")
@@ -202,7 +203,7 @@ def plain_text(tokens: Iterable[Token]) -> str:
     return "".join(out)
 
 
-_USERINFO = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*://)[^\s/?#@]*@")
+_USERINFO = r"([A-Za-z][A-Za-z0-9+.\-]*://)[^\s/?#@]*@"
 
 
 def _without_userinfo(tokens: list[Token], start: int) -> bool:
@@ -210,8 +211,8 @@ def _without_userinfo(tokens: list[Token], start: int) -> bool:
     autolink's text is its URL): a dropped link's text is published. Whether any was."""
     found = False
     for t in tokens[start + 1:_group(tokens, start) - 1]:
-        if t.type == "text" and _USERINFO.search(t.content):
-            t.content = _USERINFO.sub(r"\1", t.content)
+        if t.type == "text" and re.search(_USERINFO, t.content):
+            t.content = re.sub(_USERINFO, r"\1", t.content)
             found = True
     return found
 
@@ -337,9 +338,9 @@ def _url_of(line: _Line) -> str | None:
     return None
 
 
-_SPACED_URL = re.compile(r"^(\[[^\]]*\]\(\s*)?<?(" + URL_START + r".*?)>?\s*(?(1)\))$")
+_SPACED_URL = r"^(\[[^\]]*\]\(\s*)?<?(" + URL_START + r".*?)>?\s*(?(1)\))$"
 _URL_CHARS = "[^ \t\n<>\"'()\\[\\]\u3000]*"  # up to a space or a delimiter; control characters too
-_URL_WITH_CONTROL = re.compile(URL_START + _URL_CHARS + "?[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]" + _URL_CHARS)
+_URL_WITH_CONTROL = URL_START + _URL_CHARS + "?[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]" + _URL_CHARS
 _CONTROL_BYTE = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\xc2[\x80-\x9f]")
 _NOT_CONTROL = bytes(b for b in range(256) if not _CONTROL_BYTE.fullmatch(bytes([b])))
 _C1_CONTROL = re.compile(rb"\xc2[\x80-\x9f]")
@@ -356,7 +357,7 @@ def has_control_byte(data: bytes) -> bool:
 def _spaced_url_of(line: _Line) -> str | None:
     """A URL with whitespace in it written where the URL belongs (alone on its line,
     maybe as ``<…>`` or ``[原文](…)``), for an error that says what is wrong with it."""
-    match = _SPACED_URL.match(line.raw)
+    match = re.match(_SPACED_URL, line.raw)
     return match.group(2) if match and _SPACE.search(match.group(2)) else None
 
 
@@ -364,7 +365,7 @@ def _urls_with_control_characters(text: str, path: str) -> list[Diagnostic]:
     """An error for each URL in ``text`` (before control characters are removed from it)
     that holds one: removing it silently would publish a URL the editor did not write."""
     out = []
-    for match in _URL_WITH_CONTROL.finditer(text):
+    for match in re.finditer(_URL_WITH_CONTROL, text):
         out.append(Diagnostic(path, text.count("\n", 0, match.start()) + 1, "error",
                               f"URL {match.group()!r} {url_problem(match.group())}"))
     return out
@@ -436,8 +437,8 @@ _KINDS = {"null": "nothing (null)", "bool": "true/false", "int": "a number", "fl
           "str": "text", "set": "a set", "omap": "a mapping", "pairs": "a list of pairs"}
 _YAML_TAG = "tag:yaml.org,2002:"
 # full-width and CJK punctuation (not letters or digits) ending a URL: the sentence's, mostly
-_CJK_TAIL = re.compile("[\u3001-\u3003\u3008-\u3011\u3014-\u301f\u2018-\u201f\u2026"
-                       "\u2014\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+$")
+_CJK_TAIL = ("[\u3001-\u3003\u3008-\u3011\u3014-\u301f\u2018-\u201f\u2026"
+             "\u2014\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+$")
 _OPENERS = dict(zip("）］｝〉》」』】〕〗〙〛”’", "（［｛〈《「『【〔〖〘〚“‘", strict=True))
 
 
@@ -450,7 +451,7 @@ def _stray_punctuation(url: str) -> tuple[str, str] | None:
     from urllib.parse import quote, unquote
 
     text = unquote(url) if "%" in url else url
-    match = _CJK_TAIL.search(text)
+    match = re.search(_CJK_TAIL, text)
     if match is None:
         return None
     start = match.end()
@@ -469,7 +470,7 @@ def _stray_punctuation(url: str) -> tuple[str, str] | None:
     return stray, text[:start]
 
 
-_FRACTION = re.compile(r":\d\d([.,]\d+)")
+_FRACTION = r":\d\d([.,]\d+)"
 
 
 @cache
@@ -602,7 +603,7 @@ def _front_value(key: str, node: Any) -> tuple[Any, str]:
         year = to_year(text)
         return (year, "") if year else (None, f"{_shown(text)} is out of range or not a year")
     stamp, problem = _to_date(text)
-    fraction = _FRACTION.search(text) if stamp else None
+    fraction = re.search(_FRACTION, text) if stamp else None
     if fraction:  # RSS's dates have no place for them: kept by some formats, not others
         return None, (f"{_shown(text)} has fractional seconds ({fraction.group(1)}), which "
                       "not every feed can carry")
@@ -731,8 +732,8 @@ class _IssueParser:
             return
         from markdown_it.common.utils import isValidEntityCode
 
-        content = _CODE_SPAN.sub(lambda m: re.sub(r"[^\n]", " ", m.group()), t.content)
-        for match in _CHAR_REF.finditer(content):
+        content = re.sub(_CODE_SPAN, lambda m: re.sub(r"[^\n]", " ", m.group()), t.content)
+        for match in re.finditer(_CHAR_REF, content):
             hex_code, decimal = match.groups()
             if not isValidEntityCode(int(hex_code, 16) if hex_code else int(decimal)):
                 line = (t.map[0] if t.map else 0) + 1 + content.count("\n", 0, match.start())
@@ -1155,7 +1156,7 @@ class _IssueParser:
             return True
         for raw in self.raw_lines[line:line + 4]:
             if raw.strip():
-                return _is_url_line(raw.strip()) or _LINK_LINE.match(raw.strip()) is not None
+                return _is_url_line(raw.strip()) or re.match(_LINK_LINE, raw.strip()) is not None
         return False
 
     def _next_is_title(self, end: int, titles: set[int]) -> bool:
@@ -1240,9 +1241,9 @@ _CN_NUMERAL = "〇零一二两三四五六七八九十百"
 _TITLE_STARTS = "*_0123456789" + _CN_NUMERAL
 _NEAR_TITLE = re.compile(r"^(\*\*|__)?\s*(\d{1,4}|[" + _CN_NUMERAL + r"]{1,4})\s*"
                          r"([.、．。:：,，;；)）])?\s*(\*\*|__)?\s*(\S.*)$")
-_LINK_LINE = re.compile(r"^\[[^\]]*\]\(\s*<?https?://[^\s)]*>?\s*\)$", re.I)
-_HASHES = re.compile(r"^([#＃]+)\s*(\S.*)$")
-_HASHTAGS = re.compile(r"\s#\S")
+_LINK_LINE = r"(?i)^\[[^\]]*\]\(\s*<?https?://[^\s)]*>?\s*\)$"  # compiled when first used, as:
+_HASHES = r"^([#＃]+)\s*(\S.*)$"
+_HASHTAGS = r"\s#\S"
 
 
 def _is_url_line(raw: str) -> bool:
@@ -1299,14 +1300,14 @@ def _next_start(starts: list[int], at: int) -> int:
 def _heading_typo(line: int, end: int, raw: str) -> _Suspect | None:
     """A paragraph of one line that starts with ``#`` or ``＃``: ``##name`` and ``＃＃ name``
     are section headings mistyped; ``#name`` one if an article's title follows."""
-    match = _HASHES.match(raw)
+    match = re.match(_HASHES, raw)
     hashes, name = (match.group(1), match.group(2)) if match else ("", raw)
     if "＃" in hashes:
         return _Suspect(line, end, "heading!", raw, "'＃' is a full-width character: a heading "
                                                     "is written with '#'", f"## {name}")
     if len(hashes) >= 2:
         return _Suspect(line, end, "heading!", raw, f"no space after {hashes!r}", f"## {name}")
-    if _HASHTAGS.search(name):
+    if re.search(_HASHTAGS, name):
         return None  # '#分布式 #共识': hashtags, not a heading
     return _Suspect(line, end, "heading?", raw, "'#' without a space is text, and a section "
                                                 "heading is '## '", f"## {name}")
