@@ -53,6 +53,33 @@ def test_a_build_that_parses_nothing_imports_no_parser(tmp_path: Path) -> None:
     assert (root / "output" / "issues" / "2024-30.html").is_file()
 
 
+# What only other commands (publish, serve, new, websub pings) or a build that changes
+# something need: a no-op build imports none of it, a build of one new issue only the latter.
+_OTHER_COMMANDS = {"boto3", "botocore", "feeds.publish", "feeds.serve", "feeds.newissue",
+                   "feeds.websub", "feeds.links", "http.server", "urllib.request"}
+_CHANGES = {"jinja2", "markdown_it", "feedgen", "lxml", "feeds.parser", "feeds.pages",
+            "feeds.builder", "feeds.formats", "feeds.render", "feeds.loader", "tempfile"}
+
+
+def test_a_no_op_build_imports_only_what_finds_nothing_changed(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {"2024-07-20-29.md": SEED.read_bytes()})
+    first = _modules_of_a_build(root, tmp_path)
+    assert first >= _CHANGES  # a real build, in the same process set-up
+    noop = _modules_of_a_build(root, tmp_path)
+    assert not (_OTHER_COMMANDS | _CHANGES) & noop
+    assert {"feeds.site", "feeds.writer", "feeds.store", "filelock", "sqlite3"} <= noop
+
+
+def test_a_build_of_one_new_issue_imports_no_other_command(tmp_path: Path) -> None:
+    root = write_project(tmp_path / "p", {"2024-07-20-29.md": SEED.read_bytes()})
+    _modules_of_a_build(root, tmp_path)
+    (root / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
+    added = _modules_of_a_build(root, tmp_path)
+    assert {"feeds.parser", "feeds.pages", "jinja2"} <= added
+    assert not _OTHER_COMMANDS & added
+    assert (root / "output" / "issues" / "2024-30.html").is_file()
+
+
 def test_the_entry_point_leaves_the_objects_of_the_run_to_exit(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """gc.freeze: the interpreter's shutdown does not walk them for cycles."""
