@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
-from feeds.builder import Entry
+from feeds.builder import Entry, FeedInfo
 from feeds.config import Config
 from feeds.formats import BY_NAME, atom, direct, rss
 from feeds.urls import published_url, url_problem
@@ -207,3 +207,97 @@ def test_a_batch_changed_in_place_is_checked_again() -> None:
         BY_NAME["rss"].entries(batch, CONFIG)
     batch.pop()
     assert BY_NAME["rss"].entries(batch, CONFIG) == REFERENCE["rss"](batch, CONFIG)
+
+
+def _reference_shell(name: str, info: FeedInfo, config: Config) -> tuple[bytes, bytes] | type[Exception]:
+    """The shell as feedgen writes it (the path the direct writer replaces)."""
+    from feeds.formats.feedgen_common import feed_generator, split_shell
+
+    try:
+        fg = feed_generator(info, config)
+        if name == "atom":
+            return split_shell(fg.atom_str(pretty=True, encoding="UTF-8"), b"</feed>\n")
+        return split_shell(rss._refs(fg.rss_str(pretty=True, encoding="UTF-8")), b"  </channel>\n</rss>\n")
+    except (ValueError, TypeError) as error:
+        return type(error)
+
+
+_hub_lists = st.lists(st.one_of(urls, st.sampled_from(["https://hub.example.com/", "https://例子.example/h?a=1&b=<2>"])),
+                      max_size=3).map(tuple)
+
+
+@st.composite
+def feed_infos(draw: st.DrawFn, wild: bool = True) -> tuple[FeedInfo, Config]:
+    """A feed and a config as a build has them (clean text, aware dates, any zone,
+    archive marks, hubs, an email or none), or (``wild``) hostile ones: empty titles,
+    naive dates, control characters, an empty language."""
+    text = maybe if wild else raw_text.map(lambda t: clean(t) or "云")
+    slug = draw(st.one_of(st.just(""), st.from_regex(r"[a-z0-9-]{1,20}", fullmatch=True)))
+    name = draw(st.sampled_from(["atom", "rss"]))
+    url = draw(st.one_of(urls, st.just("https://feeds.example.com/atom.xml")))
+    info = FeedInfo(path="atom.xml", format=name, title=draw(text), description=draw(maybe),
+                    url=draw(st.one_of(st.just(url), maybe) if wild else st.just(url)), slug=slug,
+                    entries=(), issued=draw(stamps if wild else st.datetimes(timezones=zones)),
+                    complete=draw(st.booleans()),
+                    current=draw(st.one_of(st.just(""), urls)),
+                    prev_archive=draw(st.one_of(st.just(""), urls)),
+                    next_archive=draw(st.one_of(st.just(""), urls)))
+    config = Config(base_url=draw(st.sampled_from(["https://feeds.example.com/",
+                                                    "https://例子.example/a&b<c>/\"q\"/"])),
+                    tag_authority="feeds.example.com", author=draw(maybe if wild else text),
+                    email=draw(st.sampled_from(["", "editor@example.com", "a&b@example.com"])),
+                    language=draw(st.sampled_from(["zh-CN", "en", "", "a<b"] if wild else ["zh-CN", "en"])),
+                    timezone=draw(st.sampled_from(["Asia/Shanghai", "UTC", "America/St_Johns"])),
+                    websub_hubs=draw(_hub_lists))
+    return info, config
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(made=feed_infos())
+@example(made=(FeedInfo("atom.xml", "atom", "云计算 · <b>&amp;", "\r\n\t\"'", "https://f.example/a?x=1&y=<2>",
+                        "dist", (), datetime(999, 1, 1, tzinfo=timezone(timedelta(seconds=3661))),
+                        complete=True, current="https://f.example/c", prev_archive="https://f.example/p",
+                        next_archive="https://f.example/n"),
+               Config(base_url="https://feeds.example.com/", email="e@example.com",
+                      websub_hubs=("https://hub.example.com/", "https://h2.example.com/?a&b")))
+         ).via("every optional part at once")
+def test_a_shell_is_feedgens_or_declined(made: tuple[FeedInfo, Config]) -> None:
+    """The feed around the entries, written directly, is byte for byte feedgen's; what
+    it declines is left to feedgen, which writes it or refuses it as before."""
+    info, config = made
+    for name in WRITERS:
+        expected = _reference_shell(name, info, config)
+        shell = direct.shell(name, info, config)
+        event(f"{name}: {'direct' if shell is not None else 'declined'}")
+        if isinstance(expected, tuple):
+            assert shell is None or shell == expected
+            assert BY_NAME[name].shell(info, config) == expected
+        else:
+            assert shell is None
+            with pytest.raises(expected):
+                BY_NAME[name].shell(info, config)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(made=feed_infos(wild=False))
+def test_a_shell_as_a_build_makes_it_is_written_directly(made: tuple[FeedInfo, Config]) -> None:
+    info, config = made
+    for name in WRITERS:
+        shell = direct.shell(name, info, config)
+        assert shell is not None
+        assert shell == _reference_shell(name, info, config)
+
+
+def test_a_builds_shells_are_written_directly() -> None:
+    """A feed as a build makes it (its updated date from an entry, archive marks, a
+    hub) takes the direct path, and equals feedgen's shell."""
+    when = datetime(2024, 7, 20, 8, 0, 5, tzinfo=SHANGHAI)
+    config = Config(base_url="https://news.example.org/feeds/", tag_authority="news.example.org",
+                    websub_hubs=("https://pubsubhubbub.appspot.com/",))
+    for name in WRITERS:
+        info = FeedInfo(f"sections/dist/{name}.xml", name, "云计算技术动态 · 分布式", "",
+                        f"https://news.example.org/feeds/sections/dist/{name}.xml", "dist",
+                        (_plain_entry(updated=when),), prev_archive="https://news.example.org/feeds/a.xml")
+        shell = direct.shell(name, info, config)
+        assert shell is not None and shell == _reference_shell(name, info, config)
+        assert b"<generator>feeds</generator>" in shell[0]

@@ -8,6 +8,7 @@ bytes must equal. :mod:`feeds.render` does the rest the same way for every forma
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
     from feeds.config import Config
 
 GENERATOR = "feeds"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
 
 
 class FeedFormat(Protocol):
@@ -39,6 +42,11 @@ class FeedFormat(Protocol):
     def reference(self, info: FeedInfo, config: Config) -> bytes:
         """The whole feed written by the format's library: slow, and the oracle."""
         ...
+
+
+def as_html(text: str) -> str:
+    """Plain text as HTML that a reader shows as exactly that text."""
+    return html.escape(text, quote=False)
 
 
 def home_path(slug: str) -> str:

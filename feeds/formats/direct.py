@@ -1,4 +1,5 @@
-"""Atom entries and RSS items written directly as text: the speed trick, in one place.
+"""Atom entries and RSS items, and the feeds around them, written directly as text:
+the speed trick, in one place.
 
 The writers give the bytes that feedgen and lxml write for an entry (the plain
 reference: :meth:`feeds.formats.atom.Atom.feedgen_entries` and
@@ -9,7 +10,9 @@ order of elements and attributes. An entry they do not know to write exactly
 (an empty required field, a naive date, a character that XML or
 :func:`feeds.xmltext.clean` refuses) is not :func:`_plain`, and :func:`written`
 takes it from the reference instead; ``tests/test_direct.py`` compares both on
-hostile entries.
+hostile entries. :func:`shell` writes a feed without its entries as
+:func:`feeds.formats.feedgen_common.feed_generator` has feedgen write it, so that a
+build imports feedgen (and dateutil) only for what it declines.
 """
 
 from __future__ import annotations
@@ -18,12 +21,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from feeds.formats.base import feed_folder
-from feeds.formats.feedgen_common import as_html
-from feeds.xmltext import FORBIDDEN
+from feeds.formats.base import ATOM_NS, GENERATOR, HISTORY_NS, as_html, feed_folder, home_path
+from feeds.xmltext import FORBIDDEN, clean
 
 if TYPE_CHECKING:
-    from feeds.builder import Entry
+    from feeds.builder import Entry, FeedInfo
     from feeds.config import Config
 
 Reference = Callable[[Sequence["Entry"], "Config"], list[bytes]]
@@ -169,3 +171,85 @@ def _rss(entry: Entry, config: Config) -> bytes:
 
 
 _WRITERS: dict[str, Callable[[Entry, Config], bytes]] = {"atom": _atom, "rss": _rss}
+
+
+_DECLARATION = "<?xml version='1.0' encoding='UTF-8'?>\n"
+_ATOM_CLOSE = b"</feed>\n"
+_RSS_CLOSE = b"  </channel>\n</rss>\n"
+_RSS_NAMESPACES = (("dc", "http://purl.org/dc/elements/1.1/"), ("fh", HISTORY_NS), ("atom", ATOM_NS),
+                   ("content", "http://purl.org/rss/1.0/modules/content/"))
+
+
+def shell(fmt: str, info: FeedInfo, config: Config) -> tuple[bytes, bytes] | None:
+    """The feed in the format ``fmt`` (``atom`` or ``rss``) without entries, cut where
+    they go, as feedgen writes :func:`feeds.formats.feedgen_common.feed_generator`;
+    None when a field feedgen requires is empty, its date naive or a text holds what
+    XML refuses (the reference then writes it, or says what is wrong)."""
+    title = as_html(clean(info.title))
+    subtitle = as_html(clean(info.description) or clean(info.title))
+    author = clean(config.author or info.title.split(" · ")[0])
+    stamp = info.updated or datetime(1970, 1, 1).astimezone(config.tz)
+    links = (info.url, info.current, info.prev_archive, info.next_archive, *config.websub_hubs)
+    if not (title and subtitle and author and info.url and config.language
+            and stamp.tzinfo is not None) or FORBIDDEN.search(
+                " ".join((author, config.email, config.language, config.base_url, info.slug,
+                          *links))):
+        return None
+    history = bool(info.complete or info.current or info.prev_archive or info.next_archive)
+    home = config.base_url + home_path(info.slug)
+    if fmt == "atom":
+        return _atom_shell(info, config, title, subtitle, author, stamp, home, history)
+    return _rss_shell(info, config, title, subtitle, stamp, home, history)
+
+
+def _history(info: FeedInfo, link: str, attr: Callable[[str], str]) -> list[str]:
+    """RFC 5005's marks (:class:`feeds.formats.feedgen_common._History`), one element
+    each, ``link`` the links' tag."""
+    parts = []
+    if info.complete:
+        parts.append("<fh:complete/>")
+    if info.current:
+        parts += ("<fh:archive/>", f'<{link} href="{attr(info.current)}" rel="current"/>')
+    if info.prev_archive:
+        parts.append(f'<{link} href="{attr(info.prev_archive)}" rel="prev-archive"/>')
+    if info.next_archive:
+        parts.append(f'<{link} href="{attr(info.next_archive)}" rel="next-archive"/>')
+    return parts
+
+
+def _atom_shell(info: FeedInfo, config: Config, title: str, subtitle: str, author: str,
+                stamp: datetime, home: str, history: bool) -> tuple[bytes, bytes]:
+    parts = [_DECLARATION, "<feed ", f'xmlns:fh="{HISTORY_NS}" ' if history else "",
+             f'xmlns="{ATOM_NS}" xml:lang="', _attr(config.language), '">\n  <id>',
+             _text(info.current or info.url), '</id>\n  <title type="html">', _text(title),
+             "</title>\n  <updated>", stamp.isoformat(), "</updated>\n  <author>\n    <name>",
+             _text(author), "</name>\n"]
+    if config.email:
+        parts += ("    <email>", _text(config.email), "</email>\n")
+    parts += ('  </author>\n  <link href="', _attr(info.url), '" rel="self" type="',
+              _attr(info.media_type), '"/>\n')
+    for hub in config.websub_hubs:
+        parts += ('  <link href="', _attr(hub), '" rel="hub"/>\n')
+    parts += ('  <link href="', _attr(home), '" rel="alternate" type="text/html"/>\n  <generator>',
+              _text(GENERATOR), '</generator>\n  <subtitle type="html">', _text(subtitle),
+              "</subtitle>\n")
+    parts += (f"  {mark}\n" for mark in _history(info, "link", _attr))
+    return "".join(parts).encode("utf-8"), _ATOM_CLOSE
+
+
+def _rss_shell(info: FeedInfo, config: Config, title: str, subtitle: str, stamp: datetime,
+               home: str, history: bool) -> tuple[bytes, bytes]:
+    spaces = " ".join(f'xmlns:{prefix}="{uri}"' for prefix, uri in _RSS_NAMESPACES
+                      if history or prefix != "fh")
+    parts = [_DECLARATION, "<rss ", spaces, ' version="2.0">\n  <channel>\n    <title>',
+             _rss_text(title), "</title>\n    <link>", _rss_text(home),
+             "</link>\n    <description>", _rss_text(subtitle),
+             '</description>\n    <atom:link href="', _rss_attr(info.url), '" rel="self" type="',
+             _rss_attr(info.media_type), '"/>\n']
+    for hub in config.websub_hubs:
+        parts += ('    <atom:link href="', _rss_attr(hub), '" rel="hub"/>\n')
+    parts += ("    <docs>http://www.rssboard.org/rss-specification</docs>\n    <generator>",
+              _rss_text(GENERATOR), "</generator>\n    <language>", _rss_text(config.language),
+              "</language>\n    <lastBuildDate>", _rfc2822(stamp), "</lastBuildDate>\n")
+    parts += (f"    {mark}\n" for mark in _history(info, "atom:link", _rss_attr))
+    return "".join(parts).encode("utf-8"), _RSS_CLOSE

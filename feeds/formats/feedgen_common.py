@@ -14,7 +14,6 @@ readers anyway); author names and categories are plain text in both formats.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -24,20 +23,12 @@ from feedgen.ext.dc import DcEntryExtension, DcExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from feeds.formats.base import GENERATOR, feed_folder, home_path
+from feeds.formats.base import ATOM_NS, GENERATOR, HISTORY_NS, as_html, feed_folder, home_path
 from feeds.xmltext import clean
 
 if TYPE_CHECKING:
     from feeds.builder import Entry, FeedInfo
     from feeds.config import Config
-
-ATOM_NS = "http://www.w3.org/2005/Atom"
-HISTORY_NS = "http://purl.org/syndication/history/1.0"  # RFC 5005
-
-
-def as_html(text: str) -> str:
-    """Plain text as HTML that a reader shows as exactly that text."""
-    return html.escape(text, quote=False)
 
 
 def fix_entry_links(entry: etree._Element) -> etree._Element:

@@ -1,7 +1,8 @@
-"""RSS 2.0, written by feedgen; its items as text (:mod:`feeds.formats.direct`).
+"""RSS 2.0, written by feedgen; its items and its shell as text (:mod:`feeds.formats.direct`).
 
 ``&`` and ``<`` are written as ``&#x26;`` and ``&#x3C;``, as the RSS Advisory
-Board's profile recommends (the same XML, told apart by its checker).
+Board's profile recommends (the same XML, told apart by its checker). feedgen and
+lxml are imported when the reference is asked for, as in :mod:`feeds.formats.atom`.
 """
 
 from __future__ import annotations
@@ -9,26 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from feedgen.ext.dc import DcExtension
-from lxml import etree
-
 from feeds.formats import direct
-from feeds.formats.feedgen_common import (
-    ATOM_NS,
-    feed_entries,
-    feed_generator,
-    reference_generator,
-    split_at,
-    split_shell,
-)
 
 if TYPE_CHECKING:
     from feeds.builder import Entry, FeedInfo
     from feeds.config import Config
 
 _CLOSE = b"  </channel>\n</rss>\n"
-_NSMAP = {**DcExtension().extend_ns(), "atom": ATOM_NS,
-          "content": "http://purl.org/rss/1.0/modules/content/"}
 
 
 def _refs(data: bytes) -> bytes:
@@ -49,6 +37,12 @@ class Rss:
     mark = b"<generator>feeds</generator>"
 
     def shell(self, info: FeedInfo, config: Config) -> tuple[bytes, bytes]:
+        """Written directly (see :mod:`feeds.formats.direct`), or by feedgen if declined."""
+        made = direct.shell(self.name, info, config)
+        if made is not None:
+            return made
+        from feeds.formats.feedgen_common import feed_generator, split_shell
+
         data: bytes = feed_generator(info, config).rss_str(pretty=True, encoding="UTF-8")
         return split_shell(_refs(data), _CLOSE)
 
@@ -62,7 +56,15 @@ class Rss:
         channel with the namespaces of a whole feed, then cut apart."""
         if not entries:
             return []
-        rss = etree.Element("rss", version="2.0", nsmap=_NSMAP)
+        from feedgen.ext.dc import DcExtension
+        from lxml import etree
+
+        from feeds.formats.base import ATOM_NS
+        from feeds.formats.feedgen_common import feed_entries, split_at
+
+        nsmap = {**DcExtension().extend_ns(), "atom": ATOM_NS,
+                 "content": "http://purl.org/rss/1.0/modules/content/"}
+        rss = etree.Element("rss", version="2.0", nsmap=nsmap)
         channel = etree.SubElement(rss, "channel")
         for fe in feed_entries(entries, config):
             channel.append(fe.rss_entry())
@@ -71,6 +73,8 @@ class Rss:
                         len(entries))
 
     def reference(self, info: FeedInfo, config: Config) -> bytes:
+        from feeds.formats.feedgen_common import reference_generator
+
         return _refs(reference_generator(info, config).rss_str(pretty=True, encoding="UTF-8"))
 
 
