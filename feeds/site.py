@@ -24,14 +24,15 @@ from feeds.store import (
     DATABASE,
     SCHEMA_VERSION,
     SET_ASIDE,
+    Manifest,
     OtherSchema,
-    PublishedRow,
     SourceRow,
     Store,
+    files_key,
     is_damage,
     is_full,
 )
-from feeds.writer import Keep, OutputDir, WriteError, build_lock, files_key
+from feeds.writer import Keep, OutputDir, WriteError, build_lock
 
 if TYPE_CHECKING:
     from feeds.builder import Entry, FeedInfo, Revisions, Serialised
@@ -213,13 +214,13 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
             if replay is not None:
                 if any(s.changed for s in found):  # re-read racy files: remember they are settled
                     store.save_sources({s.file: s.row for s in found if s.changed and s.row}, [])
-                now = (key, inputs, files_key(published[f] for f in files), list(stale)) \
+                now = (key, inputs, files_key((f, *published[f]) for f in files), list(stale)) \
                     if key is not None and all_settled(found) else None
                 if now != record:  # the next build's record: once, not at every build
                     store.save_noop_record(out.key, now)
                 store.commit()
                 return replay
-    owned = store.published(out.key)
+    owned = store.manifest(out.key)
     out.look_ahead(owned)  # the kept files' stats, taken meanwhile by a child process
     return _full_build(found, known, out, config, store, inputs, key, settings, owned, notes,
                        started)
@@ -316,7 +317,7 @@ def _revisions(rows: dict[str, tuple[str, str]]) -> Revisions:
 
 
 def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedInfo],
-                 config: Config, store: Store, out: OutputDir, owned: dict[str, PublishedRow],
+                 config: Config, store: Store, out: OutputDir, owned: Manifest,
                  code: str, templates: str) -> dict[str, bytes | Keep | Spooled]:
     """The web edition's files: a page whose key (see :mod:`feeds.webedition`) is the
     last build's and whose file is intact is kept; the rest are rendered. ``code`` and
@@ -370,7 +371,7 @@ def _stored_digest(rows: list[list[object]] | None, revisions: Revisions) -> Ser
 
 def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: OutputDir,
                 config: Config, store: Store, inputs: str, key: str | None,
-                settings: tuple[str, str, str, str], owned: dict[str, PublishedRow],
+                settings: tuple[str, str, str, str], owned: Manifest,
                 notes: list[Diagnostic], started: float) -> BuildReport:
     from feeds import corrections
     from feeds.builder import (
@@ -667,10 +668,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     store.save_build(out.key, inputs, len(feeds), order,
                      [[d.path, d.line, d.level, d.message] for d in diagnostics])
     store.save_replay_until(out.key, catalog.warnings_change)
-    rows = published.rows
-    store.save_noop_record(out.key, (key, inputs, files_key(
-        (rows[f].size, rows[f].mtime_ns, rows[f].ino, rows[f].ctime_ns) for f in order),
-        list(published.stale)) if key is not None and all_settled(found) else None)
+    store.save_noop_record(out.key, (key, inputs, store.built_key(out.key), list(published.stale))
+                           if key is not None and all_settled(found) else None)
     store.commit()
     failed = store.give_back_space()
     if failed is not None:

@@ -26,7 +26,7 @@ from typing import Any, NamedTuple
 DATABASE = "state.sqlite"
 SET_ASIDE = "state.sqlite.broken"
 APPLICATION_ID = 0x66656564  # "feed": marks the file as this tool's
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
@@ -74,7 +74,8 @@ CREATE TABLE archive_pages (ledger TEXT NOT NULL, key TEXT NOT NULL, path TEXT N
 CREATE TABLE ledgers (ledger TEXT PRIMARY KEY);
 CREATE TABLE edits (ledger TEXT NOT NULL, file TEXT NOT NULL, PRIMARY KEY (ledger, file));
 CREATE TABLE published (output TEXT NOT NULL, path TEXT NOT NULL, digest TEXT NOT NULL,
-    size INTEGER, mtime_ns INTEGER, ino INTEGER, ctime_ns INTEGER, PRIMARY KEY (output, path));
+    size INTEGER, mtime_ns INTEGER, ino INTEGER, ctime_ns INTEGER, sk INTEGER,
+    PRIMARY KEY (output, path));
 CREATE TABLE builds (output TEXT PRIMARY KEY, inputs TEXT NOT NULL, feeds INTEGER,
     files TEXT NOT NULL, warnings TEXT NOT NULL);
 CREATE TABLE page_keys (output TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL,
@@ -216,6 +217,113 @@ class PublishedRow(NamedTuple):
     mtime_ns: int
     ino: int
     ctime_ns: int
+
+
+_STAT_KEY_BITS = (1 << 62) - 1
+
+
+def stat_key(path: str, size: int, mtime_ns: int, ino: int, ctime_ns: int) -> int:
+    """A 62-bit number for a published file's path, size, mtime, inode and ctime: the
+    manifest keeps one per file the last build produced, and a build compares their sum
+    with that of the files as they are (:func:`files_key`) instead of reading every row.
+    Python's hash of a tuple of integers (not salted per process, unlike that of text);
+    a sum that differs only makes the build look at each file."""
+    return hash((zlib.crc32(path.encode("utf-8", "surrogatepass")), size, mtime_ns, ino,
+                 ctime_ns)) & _STAT_KEY_BITS
+
+
+def _key(count: int, total: int) -> str:
+    return f"{count}:{total}"
+
+
+def files_key(files: Iterable[tuple[str, int, int, int, int]]) -> str:
+    """The key of published files (each its path, size, mtime, inode and ctime): their
+    count and the sum of their :func:`stat_key`, so that the state store can sum its rows
+    without reading them (:meth:`Store.built_key`). The no-op check compares the key of
+    the files now with that of the rows the last build left."""
+    count = total = 0
+    for file in files:
+        count += 1
+        total += stat_key(*file)
+    return _key(count, total)
+
+
+def _published_row(row: Row) -> PublishedRow:
+    """A row of ``path, digest, size, mtime_ns, ino, ctime_ns`` as a PublishedRow."""
+    return PublishedRow(row[1], row[2], row[3], _inode(row[4]), row[5])
+
+
+class Manifest(Mapping[str, PublishedRow]):
+    """The manifest of one output folder as a build reads it: every path, and the key of
+    the rows the last build produced (:meth:`Store.built_key`), at once; a row only when
+    it is asked for (a build after one new issue keeps thousands of files and looks at a
+    few dozen rows). ``unbuilt`` holds the paths of the rows of files the last build did
+    not produce (stale, superseded): no stat key, not in ``key``. Read in the thread
+    that holds the store's connection; :meth:`load` fetches many rows at once."""
+
+    def __init__(self, store: Store, output: str, paths: dict[str, None],
+                 unbuilt: frozenset[str], key: str) -> None:
+        self.store = store
+        self.output = output
+        self.paths = paths
+        self.unbuilt = unbuilt
+        self.key = key
+        self._rows: dict[str, PublishedRow] = {}
+
+    def __getitem__(self, path: str) -> PublishedRow:
+        row = self._rows.get(path)
+        if row is None:
+            if path not in self.paths:
+                raise KeyError(path)
+            self.load([path])
+            row = self._rows[path]
+        return row
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.paths
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.paths)
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def load(self, paths: Collection[str]) -> None:
+        """Fetch the rows of those of ``paths`` that are in the manifest, not yet read."""
+        wanted = [p for p in paths if p in self.paths and p not in self._rows]
+        if wanted:
+            self._rows.update(self.store._rows(self.output, wanted))
+
+
+class NewManifest(Mapping[str, PublishedRow]):
+    """The manifest after a publish: ``base`` (the one before) with the rows in
+    ``changed`` put in and those in ``dropped`` taken out; ``aside`` names the rows of
+    files not produced by that publish (stale, superseded), kept as they were."""
+
+    def __init__(self, base: Mapping[str, PublishedRow], changed: dict[str, PublishedRow],
+                 dropped: set[str], aside: set[str]) -> None:
+        self.base = base
+        self.changed = changed
+        self.dropped = dropped
+        self.aside = aside
+
+    def __getitem__(self, path: str) -> PublishedRow:
+        row = self.changed.get(path)
+        if row is not None:
+            return row
+        if path in self.dropped:
+            raise KeyError(path)
+        return self.base[path]
+
+    def __contains__(self, path: object) -> bool:
+        return path in self.changed or (path in self.base and path not in self.dropped)
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (p for p in self.base if p not in self.dropped)
+        yield from (p for p in self.changed if p not in self.base)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 class Store:
@@ -890,15 +998,10 @@ class Store:
     # -- what was published where, and the last build
 
     def published(self, output: str) -> dict[str, PublishedRow]:
-        """The manifest of ``output``, by path (a row made from its columns as they are,
-        but for the rare inode past 2**63: thousands of rows every build)."""
-        make = PublishedRow._make
-        return {row[0]: make(row[1:]) if row[4] >= 0
-                else PublishedRow(row[1], row[2], row[3], _inode(row[4]), row[5])
-                for row in self.db.execute(
-                    "SELECT path, digest, size, mtime_ns, ino, ctime_ns FROM published "
-                    "WHERE output = ?",
-                    (output,))}
+        """The manifest of ``output``, by path, every row read (see :meth:`manifest`)."""
+        return {row[0]: _published_row(row) for row in self.db.execute(
+            "SELECT path, digest, size, mtime_ns, ino, ctime_ns FROM published "
+            "WHERE output = ?", (output,))}
 
     def published_stats(self, output: str) -> dict[str, tuple[int, int, int, int]]:
         """Each published file's size, mtime, inode and ctime when last seen: what a
@@ -908,23 +1011,69 @@ class Store:
                     "SELECT path, size, mtime_ns, ino, ctime_ns FROM published "
                     "WHERE output = ?", (output,))}
 
-    def save_published(self, output: str, rows: Mapping[str, PublishedRow]) -> None:
+    def save_published(self, output: str, rows: Mapping[str, PublishedRow],
+                       aside: Collection[str] = ()) -> None:
+        """The whole manifest of ``output``; ``aside`` names the rows of files the build
+        did not produce (stale, superseded): they have no stat key (see :func:`stat_key`)."""
         self.db.execute("DELETE FROM published WHERE output = ?", (output,))
-        self.db.executemany("INSERT INTO published VALUES (?, ?, ?, ?, ?, ?, ?)", (
-            (output, path, r.digest, r.size, _time(r.mtime_ns), _ino(r.ino), _time(r.ctime_ns))
-            for path, r in rows.items()))
+        self._put_published(output, rows.items(), aside)
+
+    def _put_published(self, output: str, rows: Iterable[tuple[str, PublishedRow]],
+                       aside: Collection[str]) -> None:
+        self.db.executemany("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (
+            (output, path, r.digest, r.size, _time(r.mtime_ns), _ino(r.ino), _time(r.ctime_ns),
+             None if path in aside else stat_key(path, *r[1:]))
+            for path, r in rows))
 
     def update_published(self, output: str, rows: Mapping[str, PublishedRow],
                          before: Mapping[str, PublishedRow]) -> None:
         """:meth:`save_published`, writing only the rows that differ from ``before`` (the
         manifest as read at the start of the build): a page per issue keeps thousands of
-        rows as they are."""
+        rows as they are. ``rows`` made by :meth:`feeds.writer.OutputDir.publish` from a
+        :class:`Manifest` say what changed themselves: the kept rows are not looked at."""
+        if isinstance(rows, NewManifest) and rows.base is before:
+            self.db.executemany("DELETE FROM published WHERE output = ? AND path = ?",
+                                ((output, p) for p in rows.dropped))
+            unbuilt = before.unbuilt if isinstance(before, Manifest) else frozenset()
+            self._put_published(output, ((p, r) for p, r in rows.changed.items()
+                                         if p in rows.aside or p in unbuilt
+                                         or before.get(p) != r), rows.aside)
+            return
         self.db.executemany("DELETE FROM published WHERE output = ? AND path = ?",
                             ((output, p) for p in before if p not in rows))
-        self.db.executemany("INSERT OR REPLACE INTO published VALUES (?, ?, ?, ?, ?, ?, ?)", (
-            (output, path, r.digest, r.size, _time(r.mtime_ns), _ino(r.ino), _time(r.ctime_ns))
-            for path, r in rows.items()
-            if before.get(path) != r))
+        aside = rows.aside if isinstance(rows, NewManifest) else ()
+        self._put_published(output, ((p, r) for p, r in rows.items() if before.get(p) != r
+                                     or p in aside), aside)
+
+    def manifest(self, output: str) -> Manifest:
+        """The manifest of ``output`` as a build reads it: see :class:`Manifest`."""
+        paths = dict.fromkeys(p for (p,) in self.db.execute(
+            "SELECT path FROM published WHERE output = ?", (output,)))
+        unbuilt = frozenset(p for (p,) in self.db.execute(
+            "SELECT path FROM published WHERE output = ? AND sk IS NULL", (output,)))
+        return Manifest(self, output, paths, unbuilt, self.built_key(output))
+
+    def built_key(self, output: str) -> str:
+        """:func:`files_key` of the rows of ``output`` that its last build produced, summed
+        by SQLite (no row is read)."""
+        count, high, low = self.db.execute(
+            "SELECT count(sk), total(sk >> 31), total(sk & 2147483647) FROM published "
+            "WHERE output = ?", (output,)).fetchone()
+        return _key(count, (int(high) << 31) + int(low))
+
+    def _rows(self, output: str, paths: Collection[str]) -> dict[str, PublishedRow]:
+        """The rows of ``paths`` (all of ``output``'s when they are many)."""
+        query = "SELECT path, digest, size, mtime_ns, ino, ctime_ns FROM published " \
+            "WHERE output = ?"
+        if len(paths) > _BATCH:
+            return {r[0]: _published_row(r) for r in self.db.execute(query, (output,))}
+        names = list(paths)
+        found: dict[str, PublishedRow] = {}
+        for at in range(0, len(names), _BATCH):
+            chunk = names[at:at + _BATCH]
+            found.update((r[0], _published_row(r)) for r in self.db.execute(
+                f"{query} AND path IN ({','.join('?' * len(chunk))})", (output, *chunk)))
+        return found
 
     def last_build(self, output: str) -> tuple[str, int, list[str], list[list[Any]]] | None:
         """The inputs digest, feed count, produced files and warnings of the last build."""

@@ -17,7 +17,6 @@ import errno
 import fcntl
 import functools
 import hashlib
-import itertools
 import json
 import os
 import signal
@@ -31,7 +30,14 @@ from filelock import FileLock, Timeout
 
 from feeds.signals import at_stop
 from feeds.spool import Spooled
-from feeds.store import PublishedRow, built_paths, published_paths
+from feeds.store import (
+    Manifest,
+    NewManifest,
+    PublishedRow,
+    built_paths,
+    files_key,
+    published_paths,
+)
 
 LOCK = "build.lock"
 TMP_PREFIX = ".feeds-tmp-"
@@ -82,7 +88,7 @@ class Publication:
     changed: tuple[str, ...]
     unchanged: tuple[str, ...]
     stale: tuple[str, ...]
-    rows: dict[str, PublishedRow]
+    rows: Mapping[str, PublishedRow]
 
 
 def _umask() -> int:
@@ -405,19 +411,12 @@ def _folder_lock(folder: Path, wait: float, deadline: float) -> Iterator[None]:
         os.close(fd)
 
 
-def files_key(stats: Iterable[tuple[int, int, int, int]]) -> str:
-    """A digest of published files' sizes, mtimes, inodes and ctimes, in a given order: the
-    no-op check compares those of the files now with those of the rows the last
-    build left."""
-    return hashlib.sha256(repr([v for st in stats for v in st]).encode()).hexdigest()
-
-
 LOOK_AHEAD_FROM = 2000  # published files from which their stats are taken in a child
 
 
 class _Ahead:
     """The child of :meth:`OutputDir.look_ahead`: its pid, the pipe its answer comes
-    through, the files it looks at (in order) and the manifest they are compared with."""
+    through, the files it looks at and the manifest they are compared with."""
 
     def __init__(self, pid: int, read: int, paths: list[str],
                  owned: Mapping[str, PublishedRow]) -> None:
@@ -425,13 +424,16 @@ class _Ahead:
         self.read = read
         self.paths = paths
         self.owned = owned
-        self.found: set[str] | None = None
+        self.answered = False  # its answer was read, and fits
+        self.found: set[str] | None = None  # every file it looked at, if all are intact
         self.leftovers: dict[str, list[str]] = {}  # folder → temporary files found in it
         self.ended = False  # reaped: its pid is no longer its own
 
-    def take(self) -> set[str] | None:
-        """The files found intact, once the child has ended; None if it failed. Also
-        the temporary files it found in their folders (see :meth:`OutputDir.publish`)."""
+    def take(self) -> bool:
+        """Read the child's answer once it has ended: whether it could be. Then
+        :attr:`found` holds the files it looked at if every one is intact, and
+        :attr:`leftovers` the temporary files it found in their folders (see
+        :meth:`OutputDir.publish`)."""
         chunks = []
         try:
             while chunk := os.read(self.read, 1 << 16):
@@ -441,15 +443,18 @@ class _Ahead:
         status = self.close(kill=False)
         answer = b"".join(chunks)
         try:
-            leftovers = json.loads(answer[len(self.paths):])
+            leftovers = json.loads(answer[1:])
         except ValueError:
-            return None
-        if status != 0 or not (isinstance(leftovers, dict) and all(
-                isinstance(f, str) and isinstance(n, list) and all(isinstance(x, str) for x in n)
-                for f, n in leftovers.items())):
-            return None
+            return False
+        if status != 0 or answer[:1] not in (b"\0", b"\1") or not (
+                isinstance(leftovers, dict) and all(
+                    isinstance(f, str) and isinstance(n, list)
+                    and all(isinstance(x, str) for x in n) for f, n in leftovers.items())):
+            return False
         self.leftovers = leftovers
-        return set(itertools.compress(self.paths, answer[:len(self.paths)]))
+        self.found = set(self.paths) if answer[:1] == b"\1" else None
+        self.answered = True
+        return True
 
     def close(self, kill: bool) -> int | None:
         """Close the pipe and reap the child (killed first if ``kill``): its exit status
@@ -478,7 +483,8 @@ class OutputDir:
         # the files :meth:`intact` found as their rows say, until the next publish: kept,
         # they are not looked at again (one that changes meanwhile keeps its old row,
         # so the next build finds it changed and writes it again)
-        self._looked: dict[str, PublishedRow] = {}
+        self._looked: set[str] = set()
+        self._looked_in: Mapping[str, PublishedRow] | None = None  # the manifest they are
         self._ahead: _Ahead | None = None
 
     def locked(self, wait: float) -> contextlib.AbstractContextManager[None]:
@@ -538,9 +544,14 @@ class OutputDir:
                     return False
             except OSError:
                 return False
-        for rel in files:
-            self._looked[rel] = owned[rel]
+        self._saw(files, owned)
         return bool(files)
+
+    def _saw(self, files: Iterable[str], owned: Mapping[str, PublishedRow]) -> None:
+        """Remember that ``files`` are as their rows in ``owned`` say."""
+        if self._looked_in is not owned:
+            self._looked, self._looked_in = set(), owned
+        self._looked.update(files)
 
     def _lstats(self, files: Iterable[str]) -> Generator[tuple[str, os.stat_result | None]]:
         """Each of ``files`` with its lstat (None where there is none), for thousands of
@@ -562,19 +573,27 @@ class OutputDir:
             os.close(folder)
 
     def look_ahead(self, owned: Mapping[str, PublishedRow]) -> None:
-        """Begin :meth:`intact_each` for every file of ``owned`` in a forked child, while
-        this process goes on with the build: a stat of each of thousands of kept pages
-        (10,900 at N = 5,000) costs this process nothing but reading the answer. The
-        child also lists their folders for a killed build's temporary files (see
-        :meth:`publish`). Only for many files and with a second core; else each is
-        looked at when asked."""
+        """Begin :meth:`intact_each` for the files of ``owned`` the last build produced, in
+        a forked child, while this process goes on with the build: a stat of each of
+        thousands of kept pages (10,900 at N = 5,000) costs this process nothing but
+        reading the answer. The child sums their :func:`~feeds.store.stat_key` and
+        compares the sum with the manifest's (a :class:`~feeds.store.Manifest` has it from
+        SQLite, so no row is read): equal, every one is intact; else each is looked at
+        when asked. The child also lists their folders for a killed build's temporary
+        files (see :meth:`publish`). Only for many files and with a second core."""
         from feeds.parallel import workers
         from feeds.signals import die_with_parent, held_signals
 
         self.forget_ahead()
         if len(owned) < LOOK_AHEAD_FROM or workers() < 2:
             return
-        paths = list(owned)
+        if isinstance(owned, Manifest):
+            unbuilt = owned.unbuilt
+            paths = [p for p in owned.paths if p not in unbuilt] if unbuilt else list(owned.paths)
+            expected = owned.key
+        else:
+            paths = list(owned)
+            expected = files_key((p, *owned[p][1:]) for p in paths)
         try:
             read, write = os.pipe()
         except OSError:
@@ -587,13 +606,14 @@ class OutputDir:
             os.close(read)
             os.close(write)
             return
-        if pid == 0:  # the child: a byte per file (1: intact), then the leftovers as JSON
+        if pid == 0:  # the child: 1 if every file is intact, then the leftovers as JSON
             code = 1
             try:
                 os.close(read)
                 die_with_parent(parent)
-                found = self._intact_one_by_one(paths, owned)
-                answer = bytes(rel in found for rel in paths) + json.dumps(
+                seen = files_key((rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+                                 for rel, st in self._lstats(paths) if st is not None)
+                answer = (b"\1" if seen == expected else b"\0") + json.dumps(
                     self._leftovers_in(self._folders_of(paths))).encode()
                 while answer:
                     answer = answer[os.write(write, answer):]
@@ -611,34 +631,39 @@ class OutputDir:
 
     def _answer(self, owned: Mapping[str, PublishedRow]) -> set[str] | None:
         """The files of ``owned`` the child of :meth:`look_ahead` found intact; None if
-        there is no such child, it looked at another manifest or it failed."""
+        there is no such child, it looked at another manifest, failed, or found some
+        file changed."""
         ahead = self._ahead
         if ahead is None or ahead.owned is not owned:
             return None
-        if ahead.found is None:
-            ahead.found = ahead.take()
-            if ahead.found is None:
-                self._ahead = None
+        if not ahead.ended and not ahead.take():
+            self._ahead = None
         return ahead.found
 
     def intact_each(self, files: Iterable[str], owned: Mapping[str, PublishedRow]) -> set[str]:
         """Those of ``files`` that :meth:`intact` finds as the last build left them (as
         the child of :meth:`look_ahead` found them, when there is one)."""
         ahead = self._answer(owned)
-        if ahead is not None:
-            found = set(filter(ahead.__contains__, files))
-            self._looked.update({rel: owned[rel] for rel in found})
-            return found
-        return self._intact_one_by_one(files, owned)
+        if ahead is None:
+            return self._intact_one_by_one(files, owned)
+        files = list(files)
+        found = set(filter(ahead.__contains__, files))
+        self._saw(found, owned)
+        unbuilt = owned.unbuilt if isinstance(owned, Manifest) else ()
+        if unbuilt:  # rows the child did not look at
+            found |= self._intact_one_by_one([r for r in files if r in unbuilt], owned)
+        return found
 
     def _intact_one_by_one(self, files: Iterable[str], owned: Mapping[str, PublishedRow]
                            ) -> set[str]:
+        files = [rel for rel in files if rel in owned]
+        if isinstance(owned, Manifest):
+            owned.load(files)
         found: set[str] = set()
-        for rel, st in self._lstats(rel for rel in files if rel in owned):
-            row = owned[rel]
-            if st is not None and _same_stat(row, st):
+        for rel, st in self._lstats(files):
+            if st is not None and _same_stat(owned[rel], st):
                 found.add(rel)
-                self._looked[rel] = row
+        self._saw(found, owned)
         return found
 
     def left_as(self, files: Sequence[str], stats: Mapping[str, Sequence[int]]) -> bool:
@@ -654,22 +679,24 @@ class OutputDir:
         return seen > 0
 
     def left_key(self, files: Sequence[str]) -> str | None:
-        """:func:`files_key` of the files as they are now (None if one is missing): equal
-        to the key of the rows a build left them with while every one is intact."""
-        seen: list[int] = []
+        """:func:`files_key` of the files as they are now (None if one is missing, or
+        none is given): equal to the key of the rows a build left them with while every
+        one is intact."""
+        seen: list[tuple[str, int, int, int, int]] = []
         with contextlib.closing(self._lstats(files)) as each:
-            for _, st in each:
+            for rel, st in each:
                 if st is None:
                     return None
-                seen += (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
-        return hashlib.sha256(repr(seen).encode()).hexdigest() if seen else None
+                seen.append((rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
+        return files_key(seen) if seen else None
 
     def publish(self, files: Mapping[str, Content],
                 owned: Mapping[str, PublishedRow]) -> Publication:
         """Write every changed file; report what changed and what is stale.
 
         ``owned`` is the manifest of the files this tool published before; the
-        returned :attr:`Publication.rows` is the new one.
+        returned :attr:`Publication.rows` is the new one (a
+        :class:`~feeds.store.NewManifest` over ``owned``: a kept file's row is not read).
         """
         mode = 0o666 & ~_umask()
         root = self.root.resolve()
@@ -688,13 +715,17 @@ class OutputDir:
                 inside.add(target.parent)
             targets[rel] = target
         ahead = self._ahead if self._ahead is not None and self._ahead.owned is owned \
-            and self._ahead.found is not None else None
+            and self._ahead.answered else None
         self._remove_leftovers({os.fspath(t.parent) for t in targets.values()},
                                {rel.rpartition("/")[0] for rel in kept},
                                ahead.leftovers if ahead is not None else {})
+        if isinstance(owned, Manifest):  # read here: the store's connection is this thread's
+            owned.load(targets)
+        unbuilt = owned.unbuilt if isinstance(owned, Manifest) else None
         staged: list[tuple[str, str, Path, str, int]] = []
-        rows: dict[str, PublishedRow] = {}
-        unchanged: list[str] = []
+        rows: dict[str, PublishedRow] = {}  # the targets' rows, then every changed one
+        unchanged: tuple[str, ...] = ()
+
         def stage(rel: str) -> None:
             data = files[rel]
             assert not isinstance(data, Keep)
@@ -705,11 +736,16 @@ class OutputDir:
         try:
             made = [rel for rel in targets if _any_thread(files[rel])]
             base = os.fspath(self.root)
-            looked, self._looked = self._looked, {}
+            looked = self._looked if self._looked_in is owned else set()
+            self._looked, self._looked_in = set(), None
+            built: dict[str, PublishedRow] = {}  # kept files whose rows had no stat key
             for rel in kept:
-                old = owned.get(rel)
-                rows[rel] = old if old is not None and looked.get(rel) == old else \
-                    self._kept(os.path.join(base, rel), old)
+                if rel not in looked:
+                    row = self._kept(os.path.join(base, rel), owned.get(rel))
+                    if unbuilt is not None and rel in unbuilt:
+                        built[rel] = row
+                elif unbuilt is not None and rel in unbuilt:
+                    built[rel] = owned[rel]
             # files made while written read the store (its connection is this thread's)
             streamed = [rel for rel in targets if not _any_thread(files[rel])]
             if len(made) < WRITE_THREADS_FROM:
@@ -725,7 +761,8 @@ class OutputDir:
                         stage(rel)
                     for _ in done:
                         pass
-            unchanged = [rel for rel in order if rel in rows]
+            same = set(rows)
+            unchanged = tuple(sorted((*kept, *same)))
             for at, (rel, tmp, target, digest, size) in enumerate(staged):
                 try:
                     os.replace(tmp, target)
@@ -739,7 +776,6 @@ class OutputDir:
         finally:
             for _, tmp, _, _, _ in staged:
                 _discard(tmp)
-        same = set(unchanged)
         folders = sorted({targets[rel].parent for rel in rows if rel not in same})
         if len(folders) < WRITE_THREADS_FROM:
             for folder in folders:
@@ -754,10 +790,15 @@ class OutputDir:
         self.replaced.extend(changed)
         gone = [p for p in owned if p not in files]  # one pass, no set of every path
         stale = self.stale(set(), gone)
-        for rel in (*stale, *self.superseded(files, gone)):
-            rows[rel] = owned[rel]
+        aside = {*stale, *self.superseded(files, gone)}  # their rows stay, without a stat key
+        newly = [rel for rel in aside if unbuilt is None or rel not in unbuilt]
+        if isinstance(owned, Manifest):
+            owned.load(newly)
+        rows.update(built)
+        rows.update((rel, owned[rel]) for rel in newly)
         self._remove_legacy_state()
-        return Publication(changed, tuple(unchanged), stale, rows)
+        return Publication(changed, unchanged, stale,
+                           NewManifest(owned, rows, {p for p in gone if p not in aside}, aside))
 
     def _stage_one(self, rel: str, target: Path, data: Made, old: PublishedRow | None,
                    mode: int, staged: list[tuple[str, str, Path, str, int]]

@@ -13,7 +13,7 @@ import sys
 import time
 import urllib.request
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -21,6 +21,7 @@ from conftest import ROOT, SEED
 from filelock import FileLock
 from test_build import SECOND, all_files, build, write_project
 
+from feeds.store import Manifest, PublishedRow, Store
 from feeds.writer import OutputDir, Publication, WriteError, atomic_write
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -594,8 +595,9 @@ def test_intact_each_finds_the_files_as_published_and_they_can_be_kept(tmp_path:
 def test_look_ahead_finds_what_intact_each_finds_and_its_child_is_reaped(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The kept files' stats taken by a forked child (OutputDir.look_ahead, for thousands
-    of files; here forced for a few): the same answer as looking at each in turn, the
-    child reaped once it answered; an answer that does not fit is not used."""
+    of files; here forced for a few): it answers that every file is intact, or that some
+    is not, and then each is looked at in turn (the same answer as without a child); the
+    child is reaped once it answered; an answer that does not fit is not used."""
     import feeds.writer
 
     monkeypatch.setattr(feeds.writer, "LOOK_AHEAD_FROM", 0)
@@ -606,22 +608,90 @@ def test_look_ahead_finds_what_intact_each_finds_and_its_child_is_reaped(
     ahead = out._ahead
     assert ahead is not None
     assert out.intact_each([*NAMES, "missing.xml"], owned) == {"a.xml", "e.xml"}
-    assert ahead.ended and ahead.found == {"a.xml", "e.xml"}
+    assert ahead.ended and ahead.answered and ahead.found is None  # some file is not
     with pytest.raises(ChildProcessError):
         os.waitpid(ahead.pid, os.WNOHANG)
-    assert out.intact_each(["a.xml", "archive/b.xml"], owned) == {"a.xml"}  # asked again
+    again = out.publish({n: f"<{n}/>".encode() for n in NAMES}, owned)
+    owned = dict(again.rows)
+    out.look_ahead(owned)
+    ahead = out._ahead
+    assert ahead is not None
+    assert out.intact_each([*NAMES, "missing.xml", "other.xml"], owned) == set(NAMES)
+    assert ahead.ended and ahead.found == set(NAMES)
+    assert out.intact_each(["a.xml", "archive/b.xml"], owned) == {"a.xml", "archive/b.xml"}
     assert out.intact_each(["a.xml"], dict(owned)) == {"a.xml"}  # another manifest: looked at
     out.look_ahead(owned)
     assert out._ahead is not None
-    out._ahead.paths.append("one the child never saw")  # its answer no longer fits
+    os.close(out._ahead.read)  # its answer cannot be read: not used
+    out._ahead.read = os.open(os.devnull, os.O_RDONLY)
     (tmp_path / "out" / "a.xml").write_bytes(b"<edited too/>")
-    assert out.intact_each(NAMES, owned) == {"e.xml"}  # each looked at in turn, as it is now
+    assert out.intact_each(NAMES, owned) == set(NAMES) - {"a.xml"}  # each looked at in turn
     assert out._ahead is None
     out.look_ahead(owned)
     pid = out._ahead.pid if out._ahead is not None else 0
     out.forget_ahead()  # a build that ends before asking: the child is ended and reaped
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
+
+
+def test_the_child_finds_any_change_to_a_file_the_manifest_sums(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child compares the sum of the files' stat keys with the manifest's, read from
+    the store as a sum: a file removed behind the tool's back, edited in place with its
+    size and mtime put back (only its ctime moves), or two files swapped, each makes it
+    answer that not every file is intact, and exactly the files changed are not kept."""
+    import feeds.writer
+
+    monkeypatch.setattr(feeds.writer, "LOOK_AHEAD_FROM", 0)
+    monkeypatch.setattr("feeds.parallel.workers", lambda: 2)
+    out = OutputDir(tmp_path / "out")
+    files = {f"p/{n}.html": f"<p>{n:04}</p>".encode() for n in range(40)}
+    (tmp_path / "state").mkdir()
+    store = Store.open(tmp_path / "state")
+    try:
+        store.begin()
+        store.save_published(out.key, out.publish(files, {}).rows)
+        store.commit()
+        root = tmp_path / "out" / "p"
+
+        def intact() -> tuple[bool, set[str]]:
+            owned = store.manifest(out.key)
+            out.look_ahead(owned)
+            ahead = out._ahead
+            assert ahead is not None
+            found = out.intact_each(files, owned)
+            return ahead.found is not None, set(files) - found
+
+        assert intact() == (True, set())
+        (root / "3.html").unlink()
+        assert intact() == (False, {"p/3.html"})
+        (root / "3.html").write_bytes(b"<p>0003</p>")
+        store.begin()
+        store.update_published(out.key, *_republished(out, files, store))
+        store.commit()
+        assert intact() == (True, set())
+        st = (root / "5.html").stat()
+        (root / "5.html").write_bytes(b"<p>9995</p>")
+        os.utime(root / "5.html", ns=(st.st_atime_ns, st.st_mtime_ns))
+        assert intact() == (False, {"p/5.html"})
+        (root / "5.html").write_bytes(b"<p>0005</p>")
+        store.begin()
+        store.update_published(out.key, *_republished(out, files, store))
+        store.commit()
+        os.rename(root / "6.html", root / "x")
+        os.rename(root / "7.html", root / "6.html")
+        os.rename(root / "x", root / "7.html")
+        assert intact() == (False, {"p/6.html", "p/7.html"})
+    finally:
+        out.forget_ahead()
+        store.close()
+
+
+def _republished(out: OutputDir, files: dict[str, bytes], store: Store
+                 ) -> tuple[Mapping[str, PublishedRow], Manifest]:
+    """The new manifest after publishing ``files`` again, and the one before."""
+    owned = store.manifest(out.key)
+    return out.publish(files, owned).rows, owned
 
 
 def test_a_kept_file_is_left_as_it_is_and_stays_in_the_manifest(tmp_path: Path) -> None:
