@@ -220,6 +220,8 @@ class PublishedRow(NamedTuple):
 
 
 _STAT_KEY_BITS = (1 << 62) - 1
+# The count and sum of the stat keys, summed in two halves: no overflow below 2**32 rows.
+_BUILT_SUMS = "count(sk), coalesce(sum(sk >> 31), 0), coalesce(sum(sk & 2147483647), 0)"
 
 
 def stat_key(path: str, size: int, mtime_ns: int, ino: int, ctime_ns: int) -> int:
@@ -1046,20 +1048,24 @@ class Store:
                                      or p in aside), aside)
 
     def manifest(self, output: str) -> Manifest:
-        """The manifest of ``output`` as a build reads it: see :class:`Manifest`."""
-        paths = dict.fromkeys(p for (p,) in self.db.execute(
-            "SELECT path FROM published WHERE output = ?", (output,)))
-        unbuilt = frozenset(p for (p,) in self.db.execute(
-            "SELECT path FROM published WHERE output = ? AND sk IS NULL", (output,)))
-        return Manifest(self, output, paths, unbuilt, self.built_key(output))
+        """The manifest of ``output`` as a build reads it: see :class:`Manifest`. Its
+        paths come as one text from the index (no path holds a NUL: see
+        :func:`feeds.writer._safe_relpath`), the rest in one pass over the rows."""
+        (paths,) = self.db.execute("SELECT group_concat(path, char(0)) FROM published "
+                                   "WHERE output = ?", (output,)).fetchone()
+        count, high, low, unbuilt = self.db.execute(
+            f"SELECT {_BUILT_SUMS}, group_concat(iif(sk IS NULL, path, NULL), char(0)) "
+            "FROM published WHERE output = ?", (output,)).fetchone()
+        return Manifest(self, output, dict.fromkeys(paths.split("\0")) if paths else {},
+                        frozenset(unbuilt.split("\0")) if unbuilt else frozenset(),
+                        _key(count, (high << 31) + low))
 
     def built_key(self, output: str) -> str:
         """:func:`files_key` of the rows of ``output`` that its last build produced, summed
         by SQLite (no row is read)."""
-        count, high, low = self.db.execute(
-            "SELECT count(sk), total(sk >> 31), total(sk & 2147483647) FROM published "
-            "WHERE output = ?", (output,)).fetchone()
-        return _key(count, (int(high) << 31) + int(low))
+        count, high, low = self.db.execute(f"SELECT {_BUILT_SUMS} FROM published "
+                                           "WHERE output = ?", (output,)).fetchone()
+        return _key(count, (high << 31) + low)
 
     def _rows(self, output: str, paths: Collection[str]) -> dict[str, PublishedRow]:
         """The rows of ``paths`` (all of ``output``'s when they are many)."""
