@@ -295,6 +295,9 @@ class Manifest(Mapping[str, PublishedRow]):
         wanted = [p for p in paths if p in self.paths and p not in self._rows]
         if wanted:
             self._rows.update(self.store._rows(self.output, wanted))
+            for path in wanted:  # a row that cannot be read as one is no row
+                if path not in self._rows:
+                    del self.paths[path]
 
 
 class NewManifest(Mapping[str, PublishedRow]):
