@@ -668,7 +668,8 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     store.save_build(out.key, inputs, len(feeds), order,
                      [[d.path, d.line, d.level, d.message] for d in diagnostics])
     store.save_replay_until(out.key, catalog.warnings_change)
-    store.save_noop_record(out.key, (key, inputs, store.built_key(out.key), list(published.stale))
+    store.save_noop_record(out.key, (key, inputs, store.built_key(out.key, published.rows),
+                                     list(published.stale))
                            if key is not None and all_settled(found) else None)
     store.commit()
     failed = store.give_back_space()

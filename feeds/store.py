@@ -264,13 +264,16 @@ class Manifest(Mapping[str, PublishedRow]):
     that holds the store's connection; :meth:`load` fetches many rows at once."""
 
     def __init__(self, store: Store, output: str, paths: dict[str, None],
-                 unbuilt: frozenset[str], key: str) -> None:
+                 unbuilt: frozenset[str], count: int, total: int) -> None:
         self.store = store
         self.output = output
         self.paths = paths
         self.unbuilt = unbuilt
-        self.key = key
+        self.count = count  # the rows with a stat key, and their sum
+        self.total = total
+        self.key = _key(count, total)
         self._rows: dict[str, PublishedRow] = {}
+        self._keys: dict[str, int | None] = {}  # each read row's stat key as stored
 
     def __getitem__(self, path: str) -> PublishedRow:
         row = self._rows.get(path)
@@ -294,10 +297,13 @@ class Manifest(Mapping[str, PublishedRow]):
         """Fetch the rows of those of ``paths`` that are in the manifest, not yet read."""
         wanted = [p for p in paths if p in self.paths and p not in self._rows]
         if wanted:
-            self._rows.update(self.store._rows(self.output, wanted))
+            for path, (row, key) in self.store._rows(self.output, wanted).items():
+                self._rows[path] = row
+                self._keys[path] = key
             for path in wanted:  # a row that cannot be read as one is no row
                 if path not in self._rows:
                     del self.paths[path]
+
 
 
 class NewManifest(Mapping[str, PublishedRow]):
@@ -329,6 +335,32 @@ class NewManifest(Mapping[str, PublishedRow]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+    def built_key(self) -> str | None:
+        """:meth:`Store.built_key` once the rows are saved, from the stat keys of the rows
+        before (``base``'s sum, and the rows that leave it); None when ``base`` is not a
+        :class:`Manifest` or a row that leaves was not read before it was saved."""
+        base = self.base
+        if not isinstance(base, Manifest):
+            return None
+        count, total = base.count, base.total
+        known = base._keys
+        if not all(p in known for p in self.dropped) or \
+                not all(p in known for p in self.changed if p in base):
+            return None
+        for path in self.dropped:
+            key = known[path]
+            if key is not None:
+                count, total = count - 1, total - key
+        for path, row in self.changed.items():
+            old = known[path] if path in base else None
+            if old is not None:
+                if path not in self.aside and base[path] == row:
+                    continue
+                count, total = count - 1, total - old
+            if path not in self.aside:
+                count, total = count + 1, total + stat_key(path, *row[1:])
+        return _key(count, total)
 
 
 class Store:
@@ -1061,26 +1093,34 @@ class Store:
             "FROM published WHERE output = ?", (output,)).fetchone()
         return Manifest(self, output, dict.fromkeys(paths.split("\0")) if paths else {},
                         frozenset(unbuilt.split("\0")) if unbuilt else frozenset(),
-                        _key(count, (high << 31) + low))
+                        count, (high << 31) + low)
 
-    def built_key(self, output: str) -> str:
+    def built_key(self, output: str, saved: Mapping[str, PublishedRow] | None = None) -> str:
         """:func:`files_key` of the rows of ``output`` that its last build produced, summed
-        by SQLite (no row is read)."""
+        by SQLite (no row is read); or, when ``saved`` is the :class:`NewManifest` just
+        saved over this output's :class:`Manifest`, from that manifest's sum."""
+        if isinstance(saved, NewManifest) and isinstance(saved.base, Manifest) \
+                and saved.base.output == output and saved.base.store is self:
+            key = saved.built_key()
+            if key is not None:
+                return key
         count, high, low = self.db.execute(f"SELECT {_BUILT_SUMS} FROM published "
                                            "WHERE output = ?", (output,)).fetchone()
         return _key(count, (high << 31) + low)
 
-    def _rows(self, output: str, paths: Collection[str]) -> dict[str, PublishedRow]:
-        """The rows of ``paths`` (all of ``output``'s when they are many)."""
-        query = "SELECT path, digest, size, mtime_ns, ino, ctime_ns FROM published " \
+    def _rows(self, output: str, paths: Collection[str]
+              ) -> dict[str, tuple[PublishedRow, int | None]]:
+        """The rows of ``paths`` with their stat keys (all of ``output``'s when they are
+        many)."""
+        query = "SELECT path, digest, size, mtime_ns, ino, ctime_ns, sk FROM published " \
             "WHERE output = ?"
         if len(paths) > _BATCH:
-            return {r[0]: _published_row(r) for r in self.db.execute(query, (output,))}
+            return {r[0]: (_published_row(r), r[6]) for r in self.db.execute(query, (output,))}
         names = list(paths)
-        found: dict[str, PublishedRow] = {}
+        found: dict[str, tuple[PublishedRow, int | None]] = {}
         for at in range(0, len(names), _BATCH):
             chunk = names[at:at + _BATCH]
-            found.update((r[0], _published_row(r)) for r in self.db.execute(
+            found.update((r[0], (_published_row(r), r[6])) for r in self.db.execute(
                 f"{query} AND path IN ({','.join('?' * len(chunk))})", (output, *chunk)))
         return found
 

@@ -792,13 +792,13 @@ class OutputDir:
         stale = self.stale(set(), gone)
         aside = {*stale, *self.superseded(files, gone)}  # their rows stay, without a stat key
         newly = [rel for rel in aside if unbuilt is None or rel not in unbuilt]
-        if isinstance(owned, Manifest):
-            owned.load(newly)
+        dropped = {p for p in gone if p not in aside}
+        if isinstance(owned, Manifest):  # (the dropped rows' keys: see NewManifest.built_key)
+            owned.load([*newly, *dropped])
         rows.update(built)
         rows.update((rel, owned[rel]) for rel in newly)
         self._remove_legacy_state()
-        return Publication(changed, unchanged, stale,
-                           NewManifest(owned, rows, {p for p in gone if p not in aside}, aside))
+        return Publication(changed, unchanged, stale, NewManifest(owned, rows, dropped, aside))
 
     def _stage_one(self, rel: str, target: Path, data: Made, old: PublishedRow | None,
                    mode: int, staged: list[tuple[str, str, Path, str, int]]

@@ -6,8 +6,10 @@ write again, or look at a file it must not count."""
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -173,3 +175,57 @@ def test_the_manifest_sums_its_stat_keys_exactly(tmp_path: Path) -> None:
         assert len(store.manifest("none")) == 0
     finally:
         store.close()
+
+
+def test_the_next_no_op_needs_no_row_after_any_change(monkeypatch: pytest.MonkeyPatch,
+                                                     tmp_path: Path) -> None:
+    """The no-op record's key of the published files is made from the manifest's sum and
+    the rows that changed (NewManifest.built_key): after a new issue, a deleted one (a
+    stale page), a page mended, an issue put back, it is the SQL sum of the saved rows,
+    and the next build is a no-op that reads no row of the manifest."""
+    looked: list[str] = []
+    stats = Store.published_stats
+
+    def counted(self: Store, output: str) -> dict[str, tuple[int, int, int, int]]:
+        looked.append(output)
+        return stats(self, output)
+
+    monkeypatch.setattr(Store, "published_stats", counted)
+    site = write_project(tmp_path / "site", {}, ARCHIVES)
+    written = write_corpus(12, site / "issues")
+    out = site / "output"
+
+    def settled_build() -> str:
+        for issue in (site / "issues").iterdir():  # not racy: the record is kept
+            os.utime(issue, ns=(time.time_ns() - 10**10, time.time_ns() - 10**10))
+        code, stdout, err = build(site)
+        assert code == 0, err + stdout
+        with sqlite3.connect(site / ".feeds" / "state.sqlite") as db:
+            [(record,)] = db.execute("SELECT value FROM meta WHERE name = ?",
+                                     ("noop\0" + str(out.resolve()),)).fetchall()
+            store = Store(db, None)
+            assert json.loads(record)[2] == store.built_key(str(out.resolve()))
+        db.close()
+        looked.clear()
+        code, again, _ = build(site)  # (its warnings said again)
+        assert (code, looked) == (0, [])
+        assert again.endswith("(nothing changed)\n")
+        return stdout
+
+    settled_build()
+    write_corpus(1, site / "issues", start=12)
+    settled_build()
+    text = written[4].read_bytes()
+    written[4].unlink()
+    settled_build()
+    written[7].unlink()  # an issue and its page deleted: its row goes
+    (out / "issues" / "2005-8.html").unlink()
+    settled_build()
+    assert "issues/2005-8.html" not in rows(site, out)
+    (out / "issues" / "2005-3.html").write_bytes(b"tampered\n")
+    assert f"wrote {out / 'issues' / '2005-3.html'}" in settled_build().splitlines()
+    assert not rows(site, out)["issues/2005-5.html"]
+    written[4].write_bytes(text)
+    settled_build()  # its stale page holds the bytes: kept, and counted again
+    assert rows(site, out)["issues/2005-5.html"]
+    assert produced(site, out) == same_as_clean(site, tmp_path, "clean")
