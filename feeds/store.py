@@ -219,6 +219,7 @@ class PublishedRow(NamedTuple):
     ctime_ns: int
 
 
+SMALL_MANIFEST = 2000  # rows read all at once (fewer than a look-ahead child is made for)
 _STAT_KEY_BITS = (1 << 62) - 1
 # The count and sum of the stat keys, summed in two halves: no overflow below 2**32 rows.
 _BUILT_SUMS = "count(sk), coalesce(sum(sk >> 31), 0), coalesce(sum(sk & 2147483647), 0)"
@@ -294,9 +295,12 @@ class Manifest(Mapping[str, PublishedRow]):
         return len(self.paths)
 
     def load(self, paths: Collection[str]) -> None:
-        """Fetch the rows of those of ``paths`` that are in the manifest, not yet read."""
+        """Fetch the rows of those of ``paths`` that are in the manifest, not yet read
+        (every row at once, in a small manifest: a build looks at each of its files)."""
         wanted = [p for p in paths if p in self.paths and p not in self._rows]
         if wanted:
+            if len(self.paths) <= SMALL_MANIFEST:
+                wanted = [p for p in self.paths if p not in self._rows]
             for path, (row, key) in self.store._rows(self.output, wanted).items():
                 self._rows[path] = row
                 self._keys[path] = key

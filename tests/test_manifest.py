@@ -148,10 +148,12 @@ def test_another_output_folders_files_and_rows_count_only_for_it(answers: list[b
     assert (code, err, answers) == (0, "", [])
 
 
-def test_the_manifest_sums_its_stat_keys_exactly(tmp_path: Path) -> None:
+def test_the_manifest_sums_its_stat_keys_exactly(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     """The sum SQLite gives is the one made from the files' stats: an inode past 2**63,
     rows without a key left out, no overflow with the largest keys; a row is read only
-    when asked for."""
+    when asked for (all at once in a small manifest)."""
+    monkeypatch.setattr("feeds.store.SMALL_MANIFEST", 2)
     store = Store.open(tmp_path)
     try:
         store.begin()
@@ -168,6 +170,9 @@ def test_the_manifest_sums_its_stat_keys_exactly(tmp_path: Path) -> None:
         assert manifest._rows == {}
         assert manifest["a.xml"] == made["a.xml"] and list(manifest._rows) == ["a.xml"]
         assert manifest.get("missing.xml") is None
+        monkeypatch.setattr("feeds.store.SMALL_MANIFEST", 3)
+        small = store.manifest("out")
+        assert small["a.xml"] == made["a.xml"] and small._rows == made
         store.db.executemany("INSERT INTO published VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                              [("big", str(n), "d", 1, 1, 1, 1, 2**62 - 1) for n in range(1000)])
         assert store.built_key("big") == f"1000:{1000 * (2**62 - 1)}"
