@@ -309,7 +309,6 @@ class Manifest(Mapping[str, PublishedRow]):
                     del self.paths[path]
 
 
-
 class NewManifest(Mapping[str, PublishedRow]):
     """The manifest after a publish: ``base`` (the one before) with the rows in
     ``changed`` put in and those in ``dropped`` taken out; ``aside`` names the rows of
