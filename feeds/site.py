@@ -324,17 +324,18 @@ def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedIn
     ``templates`` are this build's :func:`~feeds.sources.code_stamp` and
     :func:`~feeds.sources.template_stamp`."""
     from feeds.loader import issue_blob, issue_from
-    from feeds.webedition import PageIssue, web_edition
+    from feeds.webedition import PageIssue, StoredTail, web_edition
 
-    last = store.page_keys(out.key)
-    made = web_edition([PageIssue.of(row) for row in store.page_issues()],
+    made = web_edition(lambda: [PageIssue.of(row) for row in store.page_issues()],
                        partial(issue_blob, catalog=catalog, store=store),
                        partial(issue_from, options=options),
                        feeds, config, "\0".join((code, templates,
                                                   repr(config))),
-                       store.section_counts(), last, lambda paths: out.intact_each(paths, owned),
+                       store.section_counts(), partial(store.page_keys, out.key),
+                       lambda paths: out.intact_each(paths, owned),
                        catalog.plans, partial(store.page_parts, out.key),
-                       partial(store.page_marks, out.key))
+                       partial(store.page_marks, out.key), StoredTail(store, out.key))
+    last = made.last  # the stored keys it read: all, or those of the pages that may change
     store.save_page_keys(out.key, {p: k for p, k in made.keys.items() if last.get(p) != k},
                          [p for p in last if p not in made.keys])
     store.save_page_marks(out.key, made.context)

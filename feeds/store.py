@@ -1016,6 +1016,39 @@ class Store:
             "LEFT JOIN page_issues p ON p.issue = c.key "
             "ORDER BY c.stamp, c.year, c.number, c.path").fetchall()
 
+    def page_issues_between(self, start: int, stop: int) -> list[Row]:
+        """:meth:`page_issues` from the ``start``-th oldest issue to before the ``stop``-th."""
+        columns = ", ".join(f"c.{c}" for c in self._SUMMARY.split(", "))
+        return self.db.execute(
+            f"SELECT {columns}, p.url, p.articles, p.slugs FROM catalog c "
+            "LEFT JOIN page_issues p ON p.issue = c.key "
+            "ORDER BY c.stamp, c.year, c.number, c.path LIMIT ? OFFSET ?",
+            (max(stop - start, 0), start)).fetchall()
+
+    def issue_pages(self) -> list[tuple[str, str, int]] | None:
+        """Every issue's page path, the first ten characters of its date and its year,
+        oldest first, the path and date made in SQL; None unless every year and number
+        is an integer and every date text (what the catalog holds), which makes them
+        the very strings Python makes of them (see :func:`feeds.webedition.web_edition`)."""
+        if self.db.execute("SELECT 1 FROM catalog WHERE typeof(year) != 'integer' OR "
+                           "typeof(number) != 'integer' OR typeof(date) != 'text' "
+                           "LIMIT 1").fetchone() is not None:
+            return None
+        return self.db.execute(
+            "SELECT 'issues/' || year || '-' || number || '.html', substr(date, 1, 10), year "
+            "FROM catalog ORDER BY stamp, year, number, path").fetchall()
+
+    def page_keys_of(self, output: str, paths: Iterable[str]) -> tuple[dict[str, str], int]:
+        """The keys of ``paths`` among the pages of :meth:`page_keys`, and how many pages
+        that has in all."""
+        wanted = list(paths)
+        found = dict(self.db.execute(
+            f"SELECT path, key FROM page_keys WHERE output = ? AND path IN "
+            f"({','.join('?' * len(wanted))})", (output, *wanted))) if wanted else {}
+        count = self.db.execute("SELECT count(*) FROM page_keys WHERE output = ?",
+                                (output,)).fetchone()[0]
+        return found, count
+
     def section_counts(self) -> dict[str, int]:
         """How many articles each section slug has, in all issues (from the index
         catalog_sections_counts alone: a tenth of the time at 5,000 issues)."""

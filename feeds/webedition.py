@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import hashlib
 from abc import abstractmethod
-from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar, overload
+from functools import partial
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 from feeds.builder import FeedInfo, issue_label
 from feeds.config import Config
@@ -43,6 +44,9 @@ from feeds.spool import Spool, Spooled
 from feeds.urls import is_web_url
 from feeds.writer import KEEP, Keep
 from feeds.xmltext import clean
+
+if TYPE_CHECKING:
+    from feeds.store import Store
 
 T = TypeVar("T")
 
@@ -119,6 +123,7 @@ class WebEdition:
     learned: dict[str, tuple[str, int, str]]
     parts: dict[str, dict[str, PartRow | None]] = field(default_factory=dict)
     context: str = ""  # what the issue pages' keys depend on besides their issues
+    last: Mapping[str, str] = field(default_factory=dict)  # the stored keys it read
 
 
 def _digest(*parts: str) -> str:
@@ -134,21 +139,23 @@ def _group_id(group: FeedGroup | None) -> str:
                                 f.folder) for f in group.formats))))
 
 
-def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], bytes | None],
+def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
+                blob: Callable[[IssueSummary], bytes | None],
                 decode: Callable[[bytes | None, IssueSummary], Issue],
                 feeds: Sequence[FeedInfo], config: Config, stamp: str,
-                counts: Mapping[str, int], last: Mapping[str, str],
+                counts: Mapping[str, int],
+                stored: Mapping[str, str] | Callable[[], Mapping[str, str]],
                 intact: Callable[[Sequence[str]], Collection[str]],
                 plans: Mapping[str, tuple[str, int, str]] | None = None,
                 stored_parts: Callable[[str], Mapping[str, Sequence[Any]]] = lambda page: {},
                 covered: Callable[[str], int] = lambda context: 0,
-                ) -> WebEdition:
+                tail: StoredTail | None = None) -> WebEdition:
     """The web edition's files, as :func:`feeds.pages.site_pages` makes them from the
-    whole issues, rendering only the pages whose key is not in ``last`` or whose file
-    is not ``intact`` (given paths, it gives those that are). ``issues`` are oldest
-    first; ``blob`` gives what is stored of the issue behind a summary and ``decode``
-    makes the whole issue of that (as parsed, without its page's URL; in a forked
-    worker: it must not need the store);
+    whole issues, rendering only the pages whose key is not in ``stored`` (the last
+    build's keys) or whose file is not ``intact`` (given paths, it gives those that
+    are). ``given`` are the issues, oldest first; ``blob`` gives what is stored of the
+    issue behind a summary and ``decode`` makes the whole issue of that (as parsed,
+    without its page's URL; in a forked worker: it must not need the store);
     ``plans`` are the issues parsed in this run, as :func:`feeds.loader.page_plan`
     gives them, by parse key; ``stamp`` stands for the code, templates and
     configuration; ``counts`` are each section's articles; ``stored_parts`` gives the
@@ -157,7 +164,12 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
     ``covered`` gives, for the context of the issue pages' keys (:attr:`WebEdition.context`),
     how many of the oldest issues the last build's marks cover (0: none): the keys of
     their pages, but the newest one's (its "next" link may be new), are taken from
-    ``last`` as they are, not made again (one missing there is made).
+    ``stored`` as they are, not made again (one missing there is made).
+
+    ``given`` and ``stored`` may be given as functions that read them: with ``tail``
+    (the store, see :class:`StoredTail`), when the marks cover all but the newest
+    issues, only those, the few older ones a page shows and the keys of the pages
+    that may change are read (see :class:`_Tail`; :attr:`WebEdition.last` says which).
 
     Memory stays bounded however long the history: issues are loaded one at a time
     (issue pages: by the worker that renders them), and pages go to a spool file
@@ -170,7 +182,19 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
     learned: dict[str, tuple[str, int, str]] = {}
     parts: dict[str, dict[str, PartRow | None]] = {}
     spool = Spool()
-    issues = list(issues)
+    groups = {slug: _group_id(group) for slug, group in r.groups.items()}
+    context = _digest(base, repr(sorted(groups.items())))
+    archived = any(f.archives for f in feeds)
+    covers = covered(context)
+    quick = _Tail.of(tail, covers, r, base, archived, stored_parts) \
+        if tail is not None else None
+    issues: list[PageIssue] | _Fetched
+    last: Mapping[str, str]
+    if quick is None:
+        issues = list(given() if callable(given) else given)
+        last = stored() if callable(stored) else stored
+    else:
+        issues, last = quick.issues, quick.last
 
     def load(at: int) -> Issue:
         """The whole issue, with its page's URL; what the plan needs is learned of it."""
@@ -189,7 +213,7 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
             return False
         return True
 
-    for at, issue in enumerate(issues):
+    def resolve(at: int, issue: PageIssue) -> None:
         if not issue.known:
             plan = (plans or {}).get(issue.row[6])
             if plan is not None:  # parsed in this run (a cold build: every issue)
@@ -197,6 +221,12 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
                 learned[issue.row[6]] = plan
             else:  # a row missing or not trusted
                 load(at)
+
+    if quick is None:
+        for at, issue in enumerate(issues):
+            resolve(at, issue)
+    else:
+        quick.issues.resolve = resolve
     refs: dict[int, IssueRef] = {}
 
     def ref_at(at: int) -> IssueRef | None:
@@ -206,12 +236,11 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
             refs[at] = issues[at].ref(config)
         return refs[at]
 
-    ids = [issue.identity for issue in issues]
-    groups = {slug: _group_id(group) for slug, group in r.groups.items()}
-    context = _digest(base, repr(sorted(groups.items())))
+    ids: Sequence[str] = [issue.identity for issue in issues] if quick is None \
+        else _Ids(quick.issues)
     # the pages of the issues the marks cover, but the newest one's ("next" may be new)
-    marked = min(covered(context), len(issues)) - 1
-    lastmod: dict[str, str] = {}
+    marked = min(covers, len(issues)) - 1
+    lastmod: dict[str, str] = {} if quick is None else quick.lastmod
     todo: list[int] = []
     same: list[tuple[int, str]] = []  # issue pages whose key is the last build's
     feeds_of: dict[str, str] = {}  # the feed groups of each set of slugs
@@ -228,7 +257,7 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
                       f"{own}".encode("utf-8", "surrogatepass")).hexdigest()
 
     newer = None  # the next issue's date
-    for at in range(len(issues) - 1, -1, -1):
+    for at in range(len(issues) - 1, -1 if quick is None else marked - 1, -1):
         row = issues[at].row
         path = f"issues/{row[2]}-{row[3]}.html"  # numbered_path, inline: 5,000 of them
         known = last.get(path)
@@ -245,6 +274,12 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
             files[path] = KEEP
         else:
             todo.append(at)
+    if quick is not None:  # the older issue pages, their keys as stored
+        older = quick.paths[:marked]
+        found = intact(older)
+        files.update(dict.fromkeys(found, KEEP))
+        if len(found) < len(older):
+            todo.extend(at for at, path in enumerate(older) if path not in found)
     todo.sort()
 
     def issue_blob(at: int) -> tuple[int, bytes | None]:
@@ -261,6 +296,10 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
 
     if todo:
         r.template("issue.html")  # compiled once, before any worker is forked
+        if quick is not None:  # read here: a worker must not read the store
+            for at in todo:
+                for near in (at - 1, at, at + 1):
+                    ref_at(near)
         made = parallel_fed(issue_page, todo, issue_blob, PARALLEL_MIN_PAGES)
         for at, page in zip(todo, made, strict=True):
             files[numbered_path(issues[at].row[2], issues[at].row[3])] = spool.keep(page)
@@ -280,19 +319,28 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
     files.update(window.made_together(streams, spool))
 
     newest = str(issues[-1].row[4])[:10] if issues else ""
-    archived = any(f.archives for f in feeds)
-    by_year: dict[int, list[int]] = {}
-    for at in range(len(issues) - 1, -1, -1):
-        by_year.setdefault(issues[at].row[2], []).append(at)
-    year_keys = {year: _digest(base, "archive year", repr(archived), str(year),
-                               *(ids[at] for at in ats)) for year, ats in by_year.items()}
+    by_year: Mapping[int, Sequence[int]]
+    if quick is None:
+        listed: dict[int, list[int]] = {}
+        for at in range(len(issues) - 1, -1, -1):
+            listed.setdefault(issues[at].row[2], []).append(at)
+        by_year = listed
+        year_keys = {year: _year_key(base, archived, year, (ids[at] for at in ats))
+                     for year, ats in by_year.items()}
+    else:  # the years with a new issue, keyed; the others' parts as stored (see _Tail)
+        by_year = quick.by_year
+        year_keys = {year: quick.stored[str(year)][0] if ats is _UNREAD else
+                     _year_key(base, archived, year, (ids[at] for at in ats))
+                     for year, ats in by_year.items()}
     if wanted("archive.html", _digest(base, "archive", repr(archived), *year_keys.values())):
         years: dict[int, Sequence[IssueRef]]
         if r.package_only:  # links made as the package's templates reach them
-            years = {year: _YearRefs(ats, ref_at) for year, ats in by_year.items()}
+            years = {year: ats if ats is _UNREAD else _YearRefs(ats, ref_at)
+                     for year, ats in by_year.items()}
         else:  # a user's template sees what site_pages gives it: tuples
             years = {year: tuple(_YearRefs(ats, ref_at)) for year, ats in by_year.items()}
-        kept = _Parts(year_keys, years, stored_parts("archive.html"))
+        kept = _Parts(year_keys, years, stored_parts("archive.html") if quick is None
+                      else quick.stored)
         files["archive.html"] = r.archive(tuple(years.items()), archived, kept.part)
         parts["archive.html"] = kept.made
     lastmod["archive.html"] = newest
@@ -317,7 +365,154 @@ def web_edition(issues: Sequence[PageIssue], blob: Callable[[IssueSummary], byte
         files["sitemap.xml"] = sitemap(lastmod, config)
     if wanted("style.css", _digest(base, "style")):
         files["style.css"] = r.plain("style.css")
-    return WebEdition(files, keys, learned, parts, context)
+    return WebEdition(files, keys, learned, parts, context, last)
+
+
+def _year_key(base: str, archived: bool, year: int, ids: Iterable[str]) -> str:
+    """The key of a year's part of ``archive.html``: its issues' identities, newest first."""
+    return _digest(base, "archive year", repr(archived), str(year), *ids)
+
+
+class _Unread(Sequence[Any]):
+    """The issues of a year whose part of ``archive.html`` is reused as stored: never read."""
+
+    def __len__(self) -> int:
+        raise AssertionError("a year part reused as stored is not made again")
+
+    def __getitem__(self, i: Any) -> Any:
+        raise AssertionError("a year part reused as stored is not made again")
+
+
+_UNREAD = _Unread()
+
+
+class StoredTail:
+    """What the quick plan (:class:`_Tail`) reads of the store for the output folder
+    ``output``: each a few rows, or one row per issue made in SQL."""
+
+    def __init__(self, store: Store, output: str) -> None:
+        self.size = store.catalog_size
+        self.rows = store.page_issues_between
+        self.pages = store.issue_pages
+        self.keys = partial(store.page_keys_of, output)
+
+
+class _Fetched(Sequence[PageIssue]):
+    """The catalog's issues (as :class:`PageIssue`), oldest first, read from the store a
+    block at a time as they are reached (the newest first); ``resolve`` is told of each
+    one read (and may put another in its place)."""
+
+    BLOCK = 64
+
+    def __init__(self, size: int, rows: Callable[[int, int], Sequence[Sequence[Any]]]) -> None:
+        self.size = size
+        self.rows = rows
+        self.got: dict[int, PageIssue] = {}
+        self.resolve: Callable[[int, PageIssue], None] = lambda at, issue: None
+
+    def __len__(self) -> int:
+        return self.size
+
+    @overload
+    def __getitem__(self, at: int) -> PageIssue: ...
+    @overload
+    def __getitem__(self, at: slice) -> Sequence[PageIssue]: ...
+    def __getitem__(self, at: int | slice) -> PageIssue | Sequence[PageIssue]:
+        if isinstance(at, slice):
+            return tuple(self[i] for i in range(self.size)[at])
+        at = range(self.size)[at]
+        issue = self.got.get(at)
+        if issue is None:
+            stop = self.size - (self.size - 1 - at) // self.BLOCK * self.BLOCK
+            start = max(stop - self.BLOCK, 0)
+            rows = self.rows(start, stop)
+            assert len(rows) == stop - start, "the catalog changed during the build"
+            new = [place for place in range(start, stop) if place not in self.got]
+            self.got.update((place, PageIssue.of(rows[place - start])) for place in new)
+            for place in new:
+                self.resolve(place, self.got[place])
+            issue = self.got[at]
+        return issue
+
+    def __setitem__(self, at: int, issue: PageIssue) -> None:
+        self.got[at] = issue
+
+
+class _Ids(Sequence[str]):
+    """Each issue's :attr:`PageIssue.identity`, made when asked."""
+
+    def __init__(self, issues: Sequence[PageIssue]) -> None:
+        self.issues = issues
+
+    def __len__(self) -> int:
+        return len(self.issues)
+
+    @overload
+    def __getitem__(self, at: int) -> str: ...
+    @overload
+    def __getitem__(self, at: slice) -> Sequence[str]: ...
+    def __getitem__(self, at: int | slice) -> str | Sequence[str]:
+        if isinstance(at, slice):
+            return tuple(self[i] for i in range(len(self))[at])
+        return self.issues[at].identity
+
+
+@dataclass(frozen=True)
+class _Tail:
+    """The quick plan of a build whose page marks cover all but the newest few issues
+    (a new issue added at the end): the older issue pages are kept with their keys as
+    stored (as the marks allow; their paths and sitemap dates come from one query),
+    only the newer issues and those a page shows are read, and ``archive.html``'s
+    years without a new issue are reused as stored. It is refused (the whole plan is
+    made) on any doubt: a user's templates, stored keys or year parts not those the
+    last build left (each part checked, and together giving its ``archive.html`` key)."""
+
+    MAX_NEW = 256  # new issues beyond which the whole plan is made
+
+    issues: _Fetched
+    paths: Sequence[str]  # every issue page's path, oldest first
+    lastmod: dict[str, str]  # every issue page's sitemap date, newest first
+    last: dict[str, str]  # the stored keys of the pages that may change
+    by_year: Mapping[int, Sequence[int]]  # the issues of each year with a new one; _UNREAD
+    stored: Mapping[str, Sequence[Any]]  # archive.html's parts as stored
+
+    @classmethod
+    def of(cls, tail: StoredTail, covers: int, r: _Renderer, base: str, archived: bool,
+           stored_parts: Callable[[str], Mapping[str, Sequence[Any]]]) -> _Tail | None:
+        size = tail.size()
+        if not r.package_only or not 1 <= covers < size or size - covers > cls.MAX_NEW:
+            return None
+        pages = tail.pages()
+        if pages is None or len(pages) != size:
+            return None
+        paths, days, years = zip(*pages, strict=True)
+        # a page's date is the next issue's (the newest's: its own), newest first
+        lastmod = dict(zip(reversed(paths), reversed((*days[1:], days[-1])), strict=True))
+        fixed = [*(section_path(slug) for slug in r.groups if slug), "archive.html",
+                 "index.html", "sitemap.xml", "style.css"]
+        last, count = tail.keys([*fixed, *paths[covers - 1:]])  # and the newest marked
+        if paths[covers - 1] not in last or any(path in last for path in paths[covers:]) \
+                or count != covers + sum(path in last for path in fixed):
+            return None
+        stored = stored_parts("archive.html")
+        newest = dict(zip(years, range(size), strict=True))  # each year's newest issue
+        before = dict(zip(years[:covers], range(covers), strict=True))  # and the last build's
+        for year in before:
+            row = stored.get(str(year))
+            if row is None or len(row) != 3 or not isinstance(row[0], str) \
+                    or not isinstance(row[1], str) or row[2] != _check(row[0], row[1]):
+                return None
+        if last.get("archive.html") != _digest(
+                base, "archive", repr(archived),
+                *(stored[str(year)][0] for year in sorted(before, key=before.__getitem__,
+                                                          reverse=True))):
+            return None
+        touched = set(years[covers:])
+        by_year: dict[int, Sequence[int]] = {
+            year: _UNREAD if year not in touched else
+            [at for at in range(size - 1, -1, -1) if years[at] == year]
+            for year in sorted(newest, key=newest.__getitem__, reverse=True)}
+        return cls(_Fetched(size, tail.rows), paths, lastmod, last, by_year, stored)
 
 
 class _OnDemand(Sequence[T]):
