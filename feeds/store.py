@@ -856,9 +856,9 @@ class Store:
     # -- archive pages published: their key (see feeds.render.page_key) and path
 
     def archive_pages(self, ledger: str) -> dict[str, str]:
-        return {k: p for k, p in self.db.execute(
-            "SELECT key, path FROM archive_pages WHERE ledger = ?", (ledger,))
-            if isinstance(k, str) and isinstance(p, str)}
+        return dict(self.db.execute(
+            "SELECT key, path FROM archive_pages WHERE ledger = ? AND typeof(key) = 'text' "
+            "AND typeof(path) = 'text'", (ledger,)))
 
     def save_archive_pages(self, ledger: str, pages: Mapping[str, str],
                            last: Mapping[str, str]) -> None:

@@ -967,3 +967,20 @@ def test_settle_keys_pages_as_page_key_does(texts: list[str]) -> None:
     assert key(prev, older, newer) == page_key(info, prev, older, newer, context)
     assert key(prev, newer) == page_key(info, prev, newer, None, context)
     assert key(prev + "\ud800", older) == page_key(info, prev + "\ud800", older, None, context)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["", "sections/ai-ml", "digest", "a.b"]), st.sampled_from(["atom", "rss", "json"]),
+       st.text(alphabet="abcdefgz0129.-/_xmlsonatr\n", max_size=40), st.booleans())
+def test_a_page_path_is_told_as_the_feeds_own_pattern_tells_it(folder: str, fmt: str, text: str,
+                                                               near: bool) -> None:
+    """Whether a recorded path is where a page of the feed lives is what the feed's own
+    regular expression (its folder and file name around a page's name) says."""
+    from feeds.render import _page_path_pattern, archive_page_path
+
+    head, _, tail = archive_page_path(folder, fmt, "\0").partition("\0")
+    own = re.compile(f"{re.escape(head)}[a-f][0-9a-f]{{11}}{re.escape(tail)}")
+    path = f"{head}{text}{tail}" if near else text  # mostly near misses, some pages
+    for candidate in (path, archive_page_path(folder, fmt, ("a" + text + "0" * 11)[:12])):
+        assert (_page_path_pattern(folder, fmt)(candidate) is None) is \
+            (own.fullmatch(candidate) is None), candidate
