@@ -699,3 +699,146 @@ def test_page_marks_of_output_folders_sharing_a_state(corpus: Path, page_marks: 
     assert "更正".encode() in mine["issues/2005-5.html"]
     assert mine == web_files(all_files(other))
     assert page_marks[-2:] == [0, 12]  # the other folder's marks were saved after the edit
+
+
+@pytest.fixture
+def quick(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each build that made the web edition took the quick plan (webedition._Tail)."""
+    taken: list[bool] = []
+    real = feeds.webedition._Tail.of.__func__  # type: ignore[attr-defined]
+
+    def of(cls: type, *args: object) -> object:
+        made = real(cls, *args)
+        taken.append(made is not None)
+        return made
+
+    monkeypatch.setattr(feeds.webedition._Tail, "of", classmethod(of))
+    return taken
+
+
+def _clean_equal(root: Path, tmp_path: Path, name: str = "clean") -> None:
+    clean = write_project(tmp_path / name, {})
+    mirror(root, clean)
+    assert build(clean)[0] == 0
+    assert all_files(root / "output") == all_files(clean / "output")
+
+
+def test_new_issues_at_the_end_are_planned_from_the_newest_rows_only(
+        corpus: Path, spy: Spy, quick: list[bool], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the marks of the last build, new issues at the end (one; two at once, one in
+    a new year) read the rows of the newest issues only (no issue rows nor page keys of
+    the whole history), render what a whole plan renders, and the output equals a clean
+    build's each time."""
+    read: list[tuple[int, int]] = []
+    between = Store.page_issues_between
+
+    def counted(self: Store, start: int, stop: int) -> list[tuple[object, ...]]:
+        read.append((start, stop))
+        return between(self, start, stop)
+
+    def whole(*args: object) -> None:
+        raise AssertionError("the whole history read")
+
+    def watched() -> None:
+        with monkeypatch.context() as m:
+            m.setattr(Store, "page_issues_between", counted)
+            m.setattr(Store, "page_issues", whole)
+            m.setattr(Store, "page_keys", whole)
+            m.setattr(feeds.webedition._Fetched, "BLOCK", 4)
+            code, _, err = build(corpus)
+        assert code == 0, err
+
+    new = write_corpus(1, corpus / "issues", start=12)[0]
+    watched()
+    assert quick == [True]
+    # newest first, each row once (the section pages show all 13 issues' articles)
+    assert read == [(9, 13), (5, 9), (1, 5), (0, 1)]
+    assert sorted(spy.rendered) == sorted({
+        "issues/2005-13.html", "issues/2005-12.html", *sections_of(new), "archive.html",
+        "index.html", "sitemap.xml"})
+    assert "issues/2005-3.html" in spy.kept
+    _clean_equal(corpus, tmp_path, "one")
+    spy.reset()
+    write_corpus(1, corpus / "issues", start=13)
+    write_corpus(1, corpus / "issues", start=52)  # 2006's first
+    watched()
+    assert quick == [True, False, True]  # the clean build's between
+    assert issue_pages(spy.rendered) == ["issues/2005-13.html", "issues/2005-14.html",
+                                         "issues/2006-1.html"]
+    _clean_equal(corpus, tmp_path, "two")
+
+
+def _forge_part(db: sqlite3.Connection) -> None:
+    """A year part with a key of its own and a check that holds for it."""
+    from feeds.webedition import _check
+
+    [(part,)] = db.execute("SELECT part FROM page_parts WHERE name = '2005'").fetchall()
+    db.execute("UPDATE page_parts SET key = 'x', part = ?, \"check\" = ? WHERE name = '2005'",
+               (part + "<p>forged</p>", _check("x", part + "<p>forged</p>")))
+
+
+@pytest.mark.parametrize("damage", [
+    "UPDATE page_parts SET key = 'x' || key WHERE name = '2005'",
+    "UPDATE page_parts SET part = part || ' ' WHERE name = '2005'",
+    "DELETE FROM page_parts",
+    _forge_part,
+    "UPDATE page_keys SET key = 'x' WHERE path = 'archive.html'",
+    "DELETE FROM page_keys WHERE path = 'issues/2005-3.html'",
+    "DELETE FROM page_keys WHERE path = 'issues/2005-12.html'",
+    "INSERT INTO page_keys SELECT output, 'issues/2005-13.html', key FROM page_keys LIMIT 1",
+    "INSERT INTO page_keys SELECT output, 'issues/2004-1.html', key FROM page_keys LIMIT 1"])
+def test_the_quick_plan_is_refused_on_any_doubt(
+        corpus: Path, quick: list[bool], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        damage: str | Callable[[sqlite3.Connection], None]) -> None:
+    """Year parts or page keys that are not what the last build left (changed, forged
+    with a check that holds, missing, or more) make the whole plan; the output equals
+    the reference path's after the same history."""
+    ref = tmp_path / "ref"
+    shutil.copytree(corpus, ref, symlinks=True)
+    db = sqlite3.connect(corpus / ".feeds" / "state.sqlite")
+    with db:
+        if callable(damage):
+            damage(db)
+        else:
+            db.execute(damage)
+    db.close()
+    write_corpus(1, corpus / "issues", start=12)
+    code, _, err = build(corpus)
+    assert code == 0, err
+    assert quick == [False]
+    assert b"forged" not in (corpus / "output" / "archive.html").read_bytes()
+    mirror(corpus, ref)
+    assert all_files(corpus / "output") == reference_build(ref, monkeypatch)
+
+
+def test_the_quick_plan_renders_older_issue_pages_not_intact(
+        corpus: Path, spy: Spy, quick: list[bool], tmp_path: Path) -> None:
+    """An older issue page deleted or changed since the last build is rendered again by
+    the quick plan (its key as stored)."""
+    out = corpus / "output"
+    (out / "issues" / "2005-3.html").unlink()
+    (out / "issues" / "2005-7.html").write_bytes(b"<p>not ours any more</p>\n")
+    write_corpus(1, corpus / "issues", start=12)
+    assert build(corpus)[0] == 0
+    assert quick == [True]
+    assert issue_pages(spy.rendered) == ["issues/2005-12.html", "issues/2005-13.html",
+                                         "issues/2005-3.html", "issues/2005-7.html"]
+    _clean_equal(corpus, tmp_path)
+
+
+def test_the_quick_plan_is_refused_when_the_feeds_first_have_archive_pages(
+        corpus: Path, quick: list[bool], tmp_path: Path) -> None:
+    """archive.html says whether the feeds have archive pages: its year parts stored
+    before they had are not those of the build after (their keys no longer give the
+    stored archive.html key), so that build makes the whole plan."""
+    out = corpus / "output"
+    for start in range(12, 40):
+        write_corpus(1, corpus / "issues", start=start)
+        assert build(corpus)[0] == 0
+        if (out / "archive").is_dir():
+            break
+    else:
+        raise AssertionError("no archive pages")
+    assert quick[:-1] == [True] * (len(quick) - 1) and quick[-1] is False
+    _clean_equal(corpus, tmp_path)
