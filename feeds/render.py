@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache, partial
-from typing import IO, cast
+from typing import IO, NamedTuple, cast
 
 from feeds.builder import (
     DIGEST_FOLDER,
@@ -213,7 +213,8 @@ class PageSpool:
 
 
 def settle_archives(feeds: Sequence[FeedInfo], config: Config, known: Mapping[str, str],
-                    context: str = "") -> tuple[list[Settled], dict[str, str]]:
+                    context: str = "", lasts: dict[str, str] | None = None
+                    ) -> tuple[list[Settled], dict[str, str]]:
     """Each feed with its first archive page to make and the URL of the page before:
     those before are published as planned (``known`` maps their key, see
     :func:`page_key`, to a path still in place), from the feed's oldest on; the two
@@ -225,20 +226,122 @@ def settle_archives(feeds: Sequence[FeedInfo], config: Config, known: Mapping[st
         prev, start = "", 0
         found: dict[str, str] = {}
         if info.archives:
-            key_of = _page_keys(info, context)
-            named_as_page = _page_path_pattern(info.folder, info.format)
-            for at, page in enumerate(info.archives):
-                key = key_of(prev, page, _partner(info.archives, at))
-                path = known.get(key)
-                if path is None or named_as_page(path) is None:
-                    break
-                found[key] = path
-                prev, start = config.base_url + path, at + 1
+            start, prev = _settle_from(info, config, known, context, 0, "", found)
         if start == 1:  # the two oldest pages are named together: made together
             prev, start, found = "", 0, {}
+        if found and lasts is not None:
+            lasts[info.path] = next(reversed(found))
         kept.update(found)
         settled.append((info, start, prev))
     return settled, kept
+
+
+class SettleMark(NamedTuple):
+    """What a build that settled a feed's archive pages leaves for the next one (see
+    :func:`settle_marked`): how many pages it published as planned, a digest of the
+    feed and of those pages' identities (:func:`_pages_digest`), and the newest one's key."""
+
+    pages: int
+    digest: str
+    last: str
+
+
+def _pages_digest(info: FeedInfo, context: str, count: int, last: str) -> str:
+    """What the keys of the feed's ``count`` oldest pages are made from (see
+    :func:`page_key`), but for their links to the page before, which the keys make;
+    and the newest one's key, ``last``."""
+    return hashlib.sha256("\x1f".join((
+        context, info.path, info.url, info.title, info.description, last,
+        *(page.identity for page in info.archives[:count]))).encode(
+            "utf-8", "surrogatepass")).hexdigest()
+
+
+def records_digest(known: Mapping[str, str]) -> str:
+    """A digest of the records of published pages (key and path), in the order of their keys."""
+    return hashlib.sha256("\n".join(map("\0".join, sorted(known.items()))).encode(
+        "utf-8", "surrogatepass")).hexdigest()
+
+
+def settle_marked(feeds: Sequence[FeedInfo], config: Config, known: Mapping[str, str],
+                  context: str, marks: Mapping[str, SettleMark],
+                  lasts: dict[str, str] | None = None
+                  ) -> tuple[list[Settled], dict[str, str]] | None:
+    """:func:`settle_archives` without making the keys of the pages the last build
+    published, when its ``marks`` (see :func:`settle_marks`) say that each feed's
+    pages are those it published: ``known`` must be every record of that build (each
+    page intact, the records as it left them: the caller checks both) and every feed
+    must begin with the very pages its mark counts (their identities, its feed and
+    ``context`` the same). The pages after those are settled as ever. None on any
+    doubt (then :func:`settle_archives`). ``lasts`` is given the key of each feed's
+    newest page kept, by the feed's path."""
+    if sum(m.pages for m in marks.values()) != len(known):
+        return None
+    settled: list[Settled] = []
+    kept = dict(known)
+    seen = 0
+    for info in feeds:
+        mark = marks.get(info.path)
+        if not info.archives or mark is None:
+            if mark is not None:
+                return None
+            settled.append((info, 0, ""))
+            continue
+        seen += 1
+        path = known.get(mark.last)
+        named_as_page = _page_path_pattern(info.folder, info.format)
+        if not 2 <= mark.pages <= len(info.archives) or path is None \
+                or named_as_page(path) is None \
+                or _pages_digest(info, context, mark.pages, mark.last) != mark.digest:
+            return None
+        found = {mark.last: path}
+        start, prev = _settle_from(info, config, kept, context, mark.pages,
+                                   config.base_url + path, found)
+        settled.append((info, start, prev))
+        if lasts is not None:
+            lasts[info.path] = next(reversed(found))
+    return (settled, kept) if seen == len(marks) else None
+
+
+def settle_marks(settled: Sequence[Settled], config: Config, lasts: Mapping[str, str],
+                 made: Mapping[str, str], context: str) -> dict[str, SettleMark]:
+    """The marks of a build that published its feeds' archive pages as ``settled``
+    (``lasts``: the key of each feed's newest page kept, see :func:`settle_archives`;
+    ``made``: the records of the pages made now): of each feed, its pages, their
+    digest and the newest one's key (only the pages made now are keyed again)."""
+    marks: dict[str, SettleMark] = {}
+    for info, start, prev in settled:
+        if not info.archives:
+            continue
+        key_of = _page_keys(info, context)
+        last = lasts.get(info.path, "") if start else ""
+        for at in range(start, len(info.archives)):
+            last = key_of(prev, info.archives[at], _partner(info.archives, at))
+            path = made.get(last)
+            if path is None:
+                return {}  # not made as planned: no marks
+            prev = config.base_url + path
+        if not last:
+            return {}
+        marks[info.path] = SettleMark(len(info.archives), _pages_digest(
+            info, context, len(info.archives), last), last)
+    return marks
+
+
+def _settle_from(info: FeedInfo, config: Config, known: Mapping[str, str], context: str,
+                 start: int, prev: str, found: dict[str, str]) -> tuple[int, str]:
+    """The feed's first page from ``start`` on that is not published as planned (and
+    the URL of the one before it, ``prev`` if none is), putting the key and path of
+    each before it in ``found``."""
+    key_of = _page_keys(info, context)
+    named_as_page = _page_path_pattern(info.folder, info.format)
+    for at in range(start, len(info.archives)):
+        key = key_of(prev, info.archives[at], _partner(info.archives, at))
+        path = known.get(key)
+        if path is None or named_as_page(path) is None:
+            break
+        found[key] = path
+        prev, start = config.base_url + path, at + 1
+    return start, prev
 
 
 def _made_pages(info: FeedInfo, start: int, prev: str,

@@ -11,7 +11,7 @@ import os
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from feeds.builder import Entry, FeedInfo, Revisions, Serialised
     from feeds.loader import Catalog
     from feeds.model import ParseOptions
-    from feeds.render import Prepared
+    from feeds.render import Prepared, Settled
     from feeds.sources import SourceFile
     from feeds.spool import Fragments, Spooled
 
@@ -345,6 +345,26 @@ def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedIn
     return made.files
 
 
+def _digest_of(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _settle_marked(store: Store, ledger: str, feeds: Sequence[FeedInfo], config: Config,
+                   context: str, known: dict[str, str], intact: Collection[str],
+                   lasts: dict[str, str]) -> tuple[list[Settled], dict[str, str]] | None:
+    """:func:`feeds.render.settle_marked` with the last build's marks, if they are for
+    this ``context`` and every record of a page it left (``known``) is as it left it and
+    its page intact; else None."""
+    from feeds.render import SettleMark, records_digest, settle_marked
+
+    stored = store.settle_marks(ledger)
+    if stored is None or len(intact) != len(known) or stored[0] != _digest_of(context) \
+            or stored[1] != records_digest(known):
+        return None
+    return settle_marked(feeds, config, known, context,
+                         {path: SettleMark(*mark) for path, mark in stored[2].items()}, lasts)
+
+
 def _digest_context(context: str, issue: IssueSummary) -> str:
     assert issue.date is not None
     return f"{context}\0{issue.date.isoformat()}\0digest"
@@ -397,8 +417,10 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
         digest_records,
         make_fragments,
         page_context,
+        records_digest,
         render_stream,
         settle_archives,
+        settle_marks,
     )
     from feeds.sources import all_settled, display_path
     from feeds.writer import KEEP, Content
@@ -602,8 +624,15 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     context_of_pages = page_context(config)
     last_pages = store.archive_pages(ledger)
     intact = out.intact_each(last_pages.values(), owned)
-    settled, kept_pages = settle_archives(
-        feeds, config, {k: p for k, p in last_pages.items() if p in intact}, context_of_pages)
+    lasts: dict[str, str] = {}  # each feed's newest page kept, for the next build's marks
+    settled_now = _settle_marked(store, ledger, feeds, config, context_of_pages, last_pages,
+                                 intact, lasts)
+    if settled_now is None:
+        lasts.clear()
+        settled_now = settle_archives(
+            feeds, config, {k: p for k, p in last_pages.items() if p in intact},
+            context_of_pages, lasts)
+    settled, kept_pages = settled_now
     needed = {e.key: e for info, start, _ in settled
               for e in (*info.entries, *(e for page in info.archives[start:] for e in page.entries))}
     have = store.fragment_keys(needed)
@@ -664,6 +693,9 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     store.save_digests(ledger, digest_records(feeds))
     save_records()
     store.save_archive_pages(ledger, {**kept_pages, **made_pages}, last_pages)
+    store.save_settle_marks(ledger, _digest_of(context_of_pages), records_digest(
+        {**kept_pages, **made_pages}), settle_marks(settled, config, lasts, made_pages,
+                                                    context_of_pages))
     diagnostics = (*catalog.diagnostics, *unused_sections(config, store.has_section))
     order = sorted(files)
     store.save_build(out.key, inputs, len(feeds), order,

@@ -35,6 +35,7 @@ MAX_RECORD_BYTES = 16 << 20  # a build record unpacked (both: 1.3 MB at N = 5,00
 VACUUM_BUSY_MS = 1000  # how long a compaction waits for another program's lock
 _NOOP = "noop\0"  # the name in ``meta`` of an output folder's no-op record
 _UNTIL = "until\0"  # the name in ``meta`` of when a build's warnings stop being true
+_SETTLED = "settled\0"  # the name in ``meta`` of a ledger's archive settle marks
 
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -856,9 +857,33 @@ class Store:
     # -- archive pages published: their key (see feeds.render.page_key) and path
 
     def archive_pages(self, ledger: str) -> dict[str, str]:
+        """The records of the archive pages published, in the order of their keys."""
         return dict(self.db.execute(
             "SELECT key, path FROM archive_pages WHERE ledger = ? AND typeof(key) = 'text' "
-            "AND typeof(path) = 'text'", (ledger,)))
+            "AND typeof(path) = 'text' ORDER BY key", (ledger,)))
+
+    def settle_marks(self, ledger: str) -> tuple[str, str, dict[str, tuple[int, str, str]]] | None:
+        """What :meth:`save_settle_marks` kept (None: nothing, or not as it writes it)."""
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?",
+                              (_SETTLED + ledger,)).fetchone()
+        try:
+            context, records, feeds = loads(row[0])
+            marks = {str(path): (int(pages), str(digest), str(last))
+                     for path, (pages, digest, last) in feeds.items()}
+            return str(context), str(records), marks
+        except (TypeError, ValueError, AttributeError):
+            return None
+
+    def save_settle_marks(self, ledger: str, context: str, records: str,
+                          marks: Mapping[str, tuple[int, str, str]]) -> None:
+        """The marks of a build that settled the archive pages of ``ledger`` (see
+        :func:`feeds.render.settle_marked`), for its ``context`` and its records'
+        digest; none when there are none."""
+        if not marks:
+            self.db.execute("DELETE FROM meta WHERE name = ?", (_SETTLED + ledger,))
+            return
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_SETTLED + ledger, json.dumps(
+            [context, records, {path: list(mark) for path, mark in marks.items()}])))
 
     def save_archive_pages(self, ledger: str, pages: Mapping[str, str],
                            last: Mapping[str, str]) -> None:

@@ -984,3 +984,128 @@ def test_a_page_path_is_told_as_the_feeds_own_pattern_tells_it(folder: str, fmt:
     for candidate in (path, archive_page_path(folder, fmt, ("a" + text + "0" * 11)[:12])):
         assert (_page_path_pattern(folder, fmt)(candidate) is None) is \
             (own.fullmatch(candidate) is None), candidate
+
+
+@pytest.fixture
+def settle_marked(monkeypatch: pytest.MonkeyPatch) -> list[bool]:
+    """Whether each build settled its archive pages from the last build's marks."""
+    import feeds.site
+
+    taken: list[bool] = []
+    real = feeds.site._settle_marked
+
+    def watched(*args: Any) -> object:
+        made = real(*args)
+        taken.append(made is not None)
+        return made
+
+    monkeypatch.setattr(feeds.site, "_settle_marked", watched)
+    return taken
+
+
+def _keyed(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The archive page keys each build makes."""
+    from feeds import render
+
+    made: list[str] = []
+    real = render._page_keys
+
+    def counted(info: Any, context: str) -> Callable[..., str]:
+        key = real(info, context)
+
+        def each(*args: Any) -> str:
+            made.append(key(*args))
+            return made[-1]
+        return each
+
+    monkeypatch.setattr(render, "_page_keys", counted)
+    return made
+
+
+def test_settle_marks_key_only_the_pages_made_since(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settle_marked: list[bool]) -> None:
+    """With the last build's marks, new issues make no key of a page published before
+    (only one past each feed's newest, and those of the pages made now), and the
+    output equals a clean build's, build after build."""
+    from corpus import write_corpus
+
+    root = tmp_path / "p"
+    out = _archived(root, SMALL + "pages = false\n")
+    published = {p for p in all_files(out) if PAGE.fullmatch(p)}
+    assert len(published) > 60
+    keyed = _keyed(monkeypatch)
+    for start in (12, 13):
+        keyed.clear()
+        write_corpus(1, root / "issues", start=start)
+        code, _, err = build(root)
+        assert code == 0, err
+        after = all_files(out)
+        made = {p for p in after if PAGE.fullmatch(p)} - published
+        assert made  # pages closed by the new issue
+        feeds = len({p.rpartition("archive/")[0] + p.rpartition("-")[0][-4:] for p in after
+                     if PAGE.fullmatch(p)})
+        assert len(keyed) <= feeds + 2 * len(made)
+        published |= made
+        assert after == _clean_build(root, tmp_path / str(start))
+    assert settle_marked == [False, True, False, True, False]  # a build from scratch: none
+
+
+def _bump_a_mark(db: Any) -> None:
+    [(name, value)] = db.execute("SELECT name, value FROM meta WHERE name LIKE 'settled%'")
+    context, records, marks = json.loads(value)
+    path = sorted(marks)[0]
+    marks[path][0] += 1
+    db.execute("UPDATE meta SET value = ? WHERE name = ?",
+               (json.dumps([context, records, marks]), name))
+
+
+def _older_last(db: Any) -> None:
+    """A feed's newest page named by another page's key (of that feed)."""
+    [(name, value)] = db.execute("SELECT name, value FROM meta WHERE name LIKE 'settled%'")
+    context, records, marks = json.loads(value)
+    path = sorted(marks)[0]
+    folder, _, file = path.rpartition("/")
+    word, _, ext = file.rpartition(".")
+    pages = f"{folder}/archive/{word}-%.{ext}" if folder else f"archive/{word}-%.{ext}"
+    [(other,)] = db.execute("SELECT key FROM archive_pages WHERE key != ? AND path LIKE ? "
+                            "ORDER BY key LIMIT 1", (marks[path][2], pages))
+    marks[path][2] = other
+    db.execute("UPDATE meta SET value = ? WHERE name = ?",
+               (json.dumps([context, records, marks]), name))
+
+
+@pytest.mark.parametrize("damage", [
+    "UPDATE archive_pages SET key = 'f' || substr(key, 2) WHERE rowid = "
+    "(SELECT min(rowid) FROM archive_pages)",
+    "DELETE FROM archive_pages WHERE rowid = (SELECT max(rowid) FROM archive_pages)",
+    "UPDATE meta SET value = '[1' WHERE name LIKE 'settled%'",
+    "UPDATE meta SET value = '[\"x\", \"y\", {}]' WHERE name LIKE 'settled%'",
+    _bump_a_mark,
+    _older_last,
+    "deleted page"])
+def test_settle_marks_are_refused_on_any_doubt(
+        tmp_path: Path, settle_marked: list[bool], damage: str | Callable[[Any], None]) -> None:
+    """Records of pages changed or missing, marks damaged or saying what no build
+    saves, a page file gone: the pages are settled from every record, and a new issue
+    gives a clean build's output."""
+    import sqlite3
+
+    from corpus import write_corpus
+
+    root = tmp_path / "p"
+    out = _archived(root, SMALL + "pages = false\n")
+    if damage == "deleted page":
+        sorted(p for p in (out / "archive").iterdir())[0].unlink()
+    else:
+        db = sqlite3.connect(root / ".feeds" / "state.sqlite")
+        with db:
+            if callable(damage):
+                damage(db)
+            else:
+                db.execute(damage)
+        db.close()
+    write_corpus(1, root / "issues", start=12)
+    code, _, err = build(root)
+    assert code == 0, err
+    assert settle_marked == [False, False]  # the first build too: no marks yet
+    assert all_files(out) == _clean_build(root, tmp_path)
