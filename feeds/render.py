@@ -355,9 +355,6 @@ def _made_pages(info: FeedInfo, start: int, prev: str,
         yield path, chunks
 
 
-_PAGE_NAME = re.compile("[a-f][0-9a-f]{11}")  # an archive page's name
-
-
 @lru_cache(maxsize=256)
 def _page_path_pattern(folder: str, fmt: str) -> Callable[[str], re.Match[str] | None]:
     """What tells whether a path is where an archive page of the feed lives (a record
@@ -367,7 +364,7 @@ def _page_path_pattern(folder: str, fmt: str) -> Callable[[str], re.Match[str] |
     head, _, tail = archive_page_path(folder, fmt, "\0").partition("\0")
     start, end = len(head), len(head) + 12
     size = end + len(tail)
-    name = _PAGE_NAME.fullmatch
+    name = re.compile("[a-f][0-9a-f]{11}").fullmatch  # a page's name (one compiled: re's cache)
 
     def named(path: str) -> re.Match[str] | None:
         if len(path) != size or not path.startswith(head) or not path.endswith(tail):
