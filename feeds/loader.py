@@ -45,6 +45,7 @@ from feeds.sanity import row_warnings, sanity_warnings
 from feeds.slugs import SlugHelper, known_slugs, learn_slugs, resolve_slugs
 from feeds.sources import (
     SourceFile,
+    Survey,
     display_path,
     find_issue_names,
     misnamed_warnings,
@@ -52,7 +53,7 @@ from feeds.sources import (
     read_issue_file,
     unreadable,
 )
-from feeds.store import DamagedRow, SourceRow, Store, loads
+from feeds.store import DamagedRow, Store, loads
 
 PARALLEL_MIN_FILES = 64
 
@@ -372,8 +373,7 @@ class Catalog:
         return os.pread(self.spool.fileno(), where[1], where[0]) if where else None
 
 
-def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Store,
-                 known: Mapping[str, SourceRow]) -> Catalog:
+def load_catalog(found: Survey, options: ParseOptions, store: Store) -> Catalog:
     """Bring the store's catalog of issues up to date with the files; raise
     ParseError with all problems of all files.
 
@@ -388,10 +388,12 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
     changed: dict[Path, IssueSummary] = {}
     jobs: list[_Job] = []
     waiting: list[tuple[SourceFile, str]] = []
-    for source in found:
-        if not source.changed and source.file in held:
+    changed_files = found.changed
+    for listed in found.files:
+        if listed in held and listed not in changed_files:
             continue
-        name = display_path(source.file, cwd)
+        source = found.source(listed)
+        name = display_path(listed, cwd)
         if not (utf8_name(source.file) and utf8_name(name)):
             diags.append(not_utf8(name))
             continue
@@ -446,8 +448,7 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
         if s.path in fresh:
             assert s.date is not None
             dates[s.path] = (s.date, s.date_source)
-    paths = {s.file for s in found}
-    store.drop_catalog(held - paths)
+    store.drop_catalog(held.difference(found.files))
     for file, summary in changed.items():
         assert summary.date is not None
         store.put_catalog(str(file), _catalog_row(summary), newest_stamp(summary),
@@ -467,8 +468,7 @@ def load_catalog(found: Sequence[SourceFile], options: ParseOptions, store: Stor
     diags.extend(warnings)
     if any(d.level == "error" for d in diags):
         raise ParseError(diags)
-    store.save_sources({s.file: s.row for s in found if s.changed and s.row is not None},
-                       [p for p in known if p not in paths])
+    store.save_sources(found.rows(), found.gone())
     store.forget_parsed()
     spool.flush()
     # Made from the summaries once the parse results are let go: objects kept from

@@ -26,7 +26,6 @@ from feeds.store import (
     SET_ASIDE,
     Manifest,
     OtherSchema,
-    SourceRow,
     Store,
     files_key,
     is_damage,
@@ -39,7 +38,7 @@ if TYPE_CHECKING:
     from feeds.loader import Catalog
     from feeds.model import ParseOptions
     from feeds.render import Prepared, Settled
-    from feeds.sources import SourceFile
+    from feeds.sources import Survey
     from feeds.spool import Fragments, Spooled
 
 
@@ -212,8 +211,8 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
             stale = out.stale_candidates(set(files), published)
             replay = _replay(last, out, stale, notes, started)
             if replay is not None:
-                if any(s.changed for s in found):  # re-read racy files: remember they are settled
-                    store.save_sources({s.file: s.row for s in found if s.changed and s.row}, [])
+                if found.changed:  # re-read racy files: remember they are settled
+                    store.save_sources(found.rows(), [])
                 now = (key, inputs, files_key((f, *published[f]) for f in files), list(stale)) \
                     if key is not None and all_settled(found) else None
                 if now != record:  # the next build's record: once, not at every build
@@ -222,8 +221,7 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
                 return replay
     owned = store.manifest(out.key)
     out.look_ahead(owned)  # the kept files' stats, taken meanwhile by a child process
-    return _full_build(found, known, out, config, store, inputs, key, settings, owned, notes,
-                       started)
+    return _full_build(found, out, config, store, inputs, key, settings, owned, notes, started)
 
 
 def _replay(last: tuple[str, int, list[str], list[list[Any]]], out: OutputDir,
@@ -390,7 +388,7 @@ def _stored_digest(rows: list[list[object]] | None, revisions: Revisions) -> Ser
     return entry
 
 
-def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: OutputDir,
+def _full_build(found: Survey, out: OutputDir,
                 config: Config, store: Store, inputs: str, key: str | None,
                 settings: tuple[str, str, str, str], owned: Manifest,
                 notes: list[Diagnostic], started: float) -> BuildReport:
@@ -428,7 +426,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     store.check_code(PARSE_CODE, FRAGMENT_CODE)
     code, _, _, templates = settings  # see _build
     options = parse_options(config)
-    catalog = load_catalog(found, options, store, known)
+    catalog = load_catalog(found, options, store)
     # With no item limit, or with archive pages, every entry is published: serialise
     # those of the issues parsed afresh on all cores, into the store as they come.
     # With limits and no archives only a few are, made later on demand.
@@ -445,8 +443,7 @@ def _full_build(found: list[SourceFile], known: dict[str, SourceRow], out: Outpu
     # not one); the files' rows are shared, so an edit another folder's build saw first
     # is kept for this one until it builds
     unseen = store.unseen_edits(ledger)
-    now_edited = [s.file for s in found if s.changed and s.row is not None
-                  and (s.file not in known or known[s.file].digest != s.row.digest)]
+    now_edited = found.edited()
     store.note_edits(ledger, now_edited)
     edited = {display_path(f, cwd) for f in (*now_edited, *unseen)}
     number_of = store.numbers_of({*edited, *catalog.fresh})

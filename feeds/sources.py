@@ -18,7 +18,7 @@ from typing import NamedTuple, cast
 
 from feeds.limits import MAX_FILE_BYTES
 from feeds.model import Diagnostic, shown_path, utf8_name
-from feeds.store import SourceRow
+from feeds.store import SEEN, SEEN_BYTES, SourceRow, row_of
 
 # A file changed this close to when it was looked at may change again within the
 # same timestamp tick: its content is read again next time, whatever its times say.
@@ -272,9 +272,8 @@ def code_stamp() -> str:
 
 
 class SourceFile(NamedTuple):
-    """An issue file as this build found it: its times and content digest (read only
-    when they differ from the last build's), or why it cannot be read. A tuple, and
-    named by a string: a build makes one for every issue file."""
+    """An issue file as this build found it: its times and content digest, or why it
+    cannot be read."""
 
     file: str  # as find_issue_names gives it
     row: SourceRow | None
@@ -286,86 +285,190 @@ class SourceFile(NamedTuple):
         return Path(self.file)
 
 
-Looked = list[os.stat_result | OSError]  # each file's stat, or why it failed
+class Looked(list[os.stat_result | OSError]):
+    """Each file's stat, or why it failed; with the stats packed once (see :func:`packs`)."""
+
+    packs: list[bytes | None] | None = None
 
 
 def look(files: Sequence[str]) -> Looked:
     """Each file's stat (through links, as reading it goes), or the error."""
-    stats: Looked = []
+    stats = Looked()
+    add = stats.append
     stat = os.stat
     for file in files:
         try:
-            stats.append(stat(file))
+            add(stat(file))
         except OSError as exc:
-            stats.append(exc)
+            add(exc)
     return stats
 
 
-def stat_key(files: Sequence[str], stats: Looked, *settings: str) -> str | None:
+def packs(stats: Sequence[os.stat_result | OSError]) -> list[bytes | None]:
+    """Each file's size, ctime, inode and mtime packed as the store holds them
+    (:data:`feeds.store.SEEN`); None for a file not looked at or with a number that
+    does not fit (a time after 2262): such a file matches no stored row."""
+    found = getattr(stats, "packs", None)
+    if found is not None:
+        return cast("list[bytes | None]", found)
+    pack = SEEN.pack
+    try:
+        found = [pack(st.st_size, st.st_ctime_ns, st.st_ino, st.st_mtime_ns)
+                 for st in cast("list[os.stat_result]", stats)]
+    except (AttributeError, struct.error):  # an OSError, or a number out of range
+        found = [_pack(st) for st in stats]
+    if isinstance(stats, Looked):
+        stats.packs = found
+    return found
+
+
+def _pack(st: os.stat_result | OSError) -> bytes | None:
+    if isinstance(st, OSError):
+        return None
+    try:
+        return SEEN.pack(st.st_size, st.st_ctime_ns, st.st_ino, st.st_mtime_ns)
+    except struct.error:
+        return None
+
+
+def stat_key(files: Sequence[str], stats: Sequence[os.stat_result | OSError],
+             *settings: str) -> str | None:
     """A digest of the settings and of each file's name, size, times and inode (None if
     one cannot be looked at): while it stays the same, so does :func:`inputs_digest`
-    over files none of which was racy when it was taken (see :func:`survey`).
+    over files none of which was racy when it was taken (see :class:`Survey`).
 
     The numbers go in as 32 bytes a file (a build looks at thousands); numbers that
     do not fit (a time after 2262) as their text, marked as such."""
     digest = hashlib.sha256(f"{len(settings)}\0{len(files)}\0".encode())
     digest.update("\0".join([*settings, *files]).encode("utf-8", "surrogatepass"))
+    packed = packs(stats)
+    if None not in packed:
+        digest.update(b"".join(cast("list[bytes]", packed)))
+        return digest.hexdigest()
     if any(isinstance(st, OSError) for st in stats):
         return None
     numbers = [(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
                for st in cast("list[os.stat_result]", stats)]
-    try:
-        pack = _STAT.pack
-        digest.update(b"".join([pack(*n) for n in numbers]))
-    except struct.error:
-        digest.update(b"\0text\0" + repr(numbers).encode())
+    digest.update(b"\0text\0" + repr(numbers).encode())
     return digest.hexdigest()
 
 
-_STAT = struct.Struct("<QqqQ")  # size, mtime and ctime (ns), inode
+_MTIME = struct.Struct("<q")
+_UNREAD = b"\0" * (_MTIME.size + 64)  # what an unreadable file gives the inputs digest
 
 
-def survey(files: Sequence[str], known: Mapping[str, SourceRow],
-           stats: Looked | None = None) -> list[SourceFile]:
-    """Each file's state; a file whose size, times and inode are those the last build
-    saw (and were not racy then) keeps its digest without being read. ``stats`` are
-    the files' stats if :func:`look` took them already."""
-    now = time.time_ns()
-    found = []
-    for file, st in zip(files, stats if stats is not None else look(files), strict=True):
-        try:
-            if isinstance(st, OSError):
-                raise st
+class Survey:
+    """The issue files as this build found them, against the rows the last build kept
+    (:meth:`feeds.store.Store.sources`). A file whose size, times and inode are its
+    row's (and were not racy then) keeps its digest without being read, and without
+    an object made for it (a build looks at thousands); the others are read now and
+    are :attr:`changed`."""
+
+    def __init__(self, files: Sequence[str], known: Mapping[str, bytes],
+                 stats: Sequence[os.stat_result | OSError] | None = None) -> None:
+        stats = look(files) if stats is None else stats
+        self.files = files
+        self.known = known
+        self.changed: dict[str, SourceFile] = {}
+        # each file's mtime and digest as the inputs digest takes them: an unchanged
+        # file's are the end of its stored row
+        self._parts: list[bytes] = []
+        add = self._parts.append
+        at = SEEN.size - _MTIME.size
+        size = SEEN_BYTES
+        now = time.time_ns()
+        for file, st, packed in zip(files, stats, packs(stats), strict=True):
             old = known.get(file)
-            if old is not None and not old.racy and (old.size, old.mtime_ns, old.ctime_ns,
-                                                     old.ino) == \
-                    (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino):
-                found.append(SourceFile(file, old, False))
+            if old is not None and packed is not None and len(old) == size \
+                    and old.startswith(packed):
+                add(old[at:])
                 continue
-            digest = hashlib.sha256(read_issue_file(file)).hexdigest()
-        except OSError as exc:
-            found.append(SourceFile(file, None, True, unreadable(file, exc)))
-            continue
-        racy = st.st_mtime_ns >= now - RACY_NS
-        found.append(SourceFile(file, SourceRow(st.st_size, st.st_mtime_ns, st.st_ctime_ns,
-                                                st.st_ino, digest, racy), True))
-    return found
+            source = self.changed[file] = _read(file, st, now)
+            add(_part(source.row))
+
+    @property
+    def settled(self) -> bool:
+        """Whether every file was read and none was racy: :func:`stat_key` may stand
+        for :func:`inputs_digest`."""
+        return all(s.row is not None and not s.row.racy for s in self.changed.values())
+
+    def source(self, file: str) -> SourceFile:
+        """The file as found: changed, or as its stored row has it."""
+        found = self.changed.get(file)
+        if found is not None:
+            return found
+        return SourceFile(file, row_of(self.known[file]), False)
+
+    def rows(self) -> dict[str, SourceRow]:
+        """The rows of the files read now, to be stored."""
+        return {f: s.row for f, s in self.changed.items() if s.row is not None}
+
+    def gone(self) -> list[str]:
+        """The files the last build saw and this one did not find."""
+        files = set(self.files)
+        return [f for f in self.known if f not in files]
+
+    def edited(self) -> list[str]:
+        """The files read now whose content is not what the last build saw (a file
+        touched, or racy and read again, is not)."""
+        edited = []
+        for file, source in self.changed.items():
+            old = self.known.get(file)
+            if source.row is not None and (old is None or len(old) < SEEN_BYTES or
+                                           old[SEEN.size:SEEN_BYTES] != source.row.digest.encode()):
+                edited.append(file)
+        return edited
+
+    def inputs(self, *settings: str) -> str:
+        """See :func:`inputs_digest`."""
+        digest = hashlib.sha256()
+        for setting in settings:
+            digest.update(setting.encode("utf-8", "surrogatepass") + b"\0")
+        digest.update(f"{len(self.files)}\0".encode())
+        digest.update("\0".join(self.files).encode("utf-8", "surrogatepass"))
+        digest.update(b"".join(self._parts))
+        return digest.hexdigest()
 
 
-def all_settled(found: Sequence[SourceFile]) -> bool:
+def _read(file: str, st: os.stat_result | OSError, now: int) -> SourceFile:
+    """A file whose stats are not its stored row's, read now."""
+    try:
+        if isinstance(st, OSError):
+            raise st
+        digest = hashlib.sha256(read_issue_file(file)).hexdigest()
+    except OSError as exc:
+        return SourceFile(file, None, True, unreadable(file, exc))
+    racy = st.st_mtime_ns >= now - RACY_NS
+    return SourceFile(file, SourceRow(st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino,
+                                      digest, racy), True)
+
+
+def _part(row: SourceRow | None) -> bytes:
+    """What a file read now gives the inputs digest: its mtime and content digest, in
+    as many bytes as those of an unchanged file (see :class:`Survey`)."""
+    if row is None:
+        return _UNREAD
+    try:
+        return _MTIME.pack(row.mtime_ns) + row.digest.encode()
+    except struct.error:  # a time after 2262: both in the digest's place
+        return b"\xff" * _MTIME.size + hashlib.sha256(
+            f"{row.mtime_ns}\0{row.digest}".encode()).hexdigest().encode()
+
+
+def survey(files: Sequence[str], known: Mapping[str, bytes],
+           stats: Sequence[os.stat_result | OSError] | None = None) -> Survey:
+    """Each file's state (see :class:`Survey`); ``stats`` are the files' stats if
+    :func:`look` took them already."""
+    return Survey(files, known, stats)
+
+
+def all_settled(found: Survey) -> bool:
     """Whether every file was read and none was racy: :func:`stat_key` may stand for
     :func:`inputs_digest`."""
-    return all(s.row is not None and not s.row.racy for s in found)
+    return found.settled
 
 
-def inputs_digest(files: Sequence[SourceFile], *settings: str) -> str:
+def inputs_digest(found: Survey, *settings: str) -> str:
     """A digest of the settings and of each file's name, content and modification time
     (in because an undated issue takes its date from it)."""
-    digest = hashlib.sha256()
-    for setting in settings:
-        digest.update(setting.encode("utf-8", "surrogatepass") + b"\0")
-    for source in files:
-        row = source.row
-        text = f"{source.file}\0{row.mtime_ns}\0{row.digest}\0" if row else f"{source.file}\0-\0"
-        digest.update(text.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
+    return found.inputs(*settings)

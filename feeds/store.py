@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import sqlite3
+import struct
 import zlib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -26,7 +27,7 @@ from typing import Any, NamedTuple
 DATABASE = "state.sqlite"
 SET_ASIDE = "state.sqlite.broken"
 APPLICATION_ID = 0x66656564  # "feed": marks the file as this tool's
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
@@ -39,14 +40,14 @@ _SETTLED = "settled\0"  # the name in ``meta`` of a ledger's archive settle mark
 
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE sources (path TEXT PRIMARY KEY, size INTEGER, mtime_ns INTEGER,
-    ctime_ns INTEGER, ino INTEGER, digest TEXT, racy INTEGER);
+CREATE TABLE sources (path TEXT PRIMARY KEY, seen BLOB NOT NULL);
 CREATE TABLE catalog (file TEXT PRIMARY KEY, path TEXT NOT NULL, name TEXT NOT NULL,
     year INTEGER, number INTEGER, stamp REAL, date TEXT, date_source TEXT, key TEXT,
     newest REAL, sections TEXT NOT NULL, diagnostics TEXT, heading_line INTEGER);
 CREATE INDEX catalog_by_number ON catalog (year, number);
 CREATE INDEX catalog_by_newest ON catalog (newest);
 CREATE INDEX catalog_by_order ON catalog (stamp, year, number, path);
+CREATE INDEX catalog_noted ON catalog (file) WHERE diagnostics IS NOT NULL OR date_source = 'mtime';
 CREATE TABLE catalog_sections (file TEXT NOT NULL, position INTEGER NOT NULL, name TEXT,
     slug TEXT, line INTEGER, count INTEGER, newest REAL, PRIMARY KEY (file, position));
 CREATE INDEX catalog_sections_by_slug ON catalog_sections (slug, name);
@@ -205,6 +206,30 @@ class SourceRow(NamedTuple):
     ino: int
     digest: str
     racy: bool
+
+
+# An issue file's size, ctime, inode and mtime as :meth:`Store.sources` holds them, in
+# this order: the mtime and the content digest after it are what the inputs digest
+# takes of an unchanged file (see feeds.sources.Survey), one slice of the row.
+SEEN = struct.Struct("<QqQq")
+SEEN_BYTES = SEEN.size + 64  # and the SHA-256 digest in hex; a racy row has one byte more
+
+
+def seen_blob(row: SourceRow) -> bytes:
+    """The stored form of ``row``: :data:`SEEN` (times out of range held as the nearest,
+    which no file's stat then matches: see feeds.sources.packs), its digest, and a
+    byte more if it was racy (so that no stat matches it either)."""
+    return (SEEN.pack(row.size, _time(row.ctime_ns), row.ino, _time(row.mtime_ns))
+            + row.digest.encode() + (b"r" if row.racy else b""))
+
+
+def row_of(blob: bytes) -> SourceRow | None:
+    """The :class:`SourceRow` that :func:`seen_blob` stored (None: not one)."""
+    if len(blob) not in (SEEN_BYTES, SEEN_BYTES + 1):
+        return None
+    size, ctime, ino, mtime = SEEN.unpack_from(blob)
+    return SourceRow(size, mtime, ctime, ino, blob[SEEN.size:SEEN_BYTES].decode("ascii",
+                     "replace"), len(blob) > SEEN_BYTES)
 
 
 class PublishedRow(NamedTuple):
@@ -488,18 +513,17 @@ class Store:
 
     # -- issue files
 
-    def sources(self) -> dict[str, SourceRow]:
-        return {path: SourceRow(size, mtime, ctime, _inode(ino), digest, racy)
-                for path, size, mtime, ctime, ino, digest, racy in self.db.execute(
-                    "SELECT path, size, mtime_ns, ctime_ns, ino, digest, racy FROM sources")}
+    def sources(self) -> dict[str, bytes]:
+        """Each issue file's row as the last build saw it (see :func:`seen_blob`), as
+        bytes: a build compares thousands, and a tuple for each costs more than the
+        comparison. A row that is not a blob is simply not known."""
+        return dict(self.db.execute("SELECT path, seen FROM sources WHERE typeof(seen) = 'blob'"))
 
     def save_sources(self, changed: Mapping[str, SourceRow], gone: Iterable[str]) -> None:
         """Write the rows of the files that changed, drop those of the files that went."""
         self.db.executemany("DELETE FROM sources WHERE path = ?", ((p,) for p in gone))
-        self.db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?, ?)", (
-            (path, r.size, _time(r.mtime_ns), _time(r.ctime_ns), _ino(r.ino), r.digest,
-             int(r.racy))
-            for path, r in changed.items()))
+        self.db.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?)",
+                            ((path, seen_blob(r)) for path, r in changed.items()))
 
     # -- the catalog: a summary of every issue file, dates filled in, in columns
 
