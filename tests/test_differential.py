@@ -29,6 +29,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -155,6 +156,50 @@ class Walk:
         path.write_bytes(text.encode("utf-8"))
         os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
 
+    def do_replace(self, i: int) -> None:
+        """A summary's character changed in a new file renamed over the old one (a new
+        inode), its size and mtime those of the old file."""
+        path = self._pick(i)
+        if path is None:
+            return
+        st = path.stat()
+        text = path.read_bytes().decode("utf-8")
+        at = text.index("**摘要:**") + 9 + i % 20
+        if text[at] not in HANZI:
+            return
+        text = text[:at] + HANZI[(HANZI.index(text[at]) + 3) % len(HANZI)] + text[at + 1:]
+        self._edited(path)
+        temp = path.with_name(".swap")
+        temp.write_bytes(text.encode("utf-8"))
+        os.utime(temp, ns=(st.st_atime_ns, st.st_mtime_ns))
+        temp.rename(path)
+
+    def do_future(self, k: int) -> None:
+        """An issue prepared ahead: dated in 2099, or a few days or hours after the real clock."""
+        when = [datetime(2099, 3, 1, tzinfo=UTC), datetime.now(UTC) + timedelta(days=3),
+                datetime.now(UTC) + timedelta(hours=2)][k % 3]
+        name = sorted(self.pool)[k % len(self.pool)]
+        text = self.pool[name].decode("utf-8").replace("https://mp.weixin.qq.com/s/0000",
+                                                        f"https://mp.weixin.qq.com/s/9{k % 3}00")
+        text = re.sub(r"^# 云计算技术动态 \d{4} 年第[^期]+期",
+                      f"# 云计算技术动态 {when.year} 年第{90 + k % 3}期", text)
+        text = f"---\ndate: {when:%Y-%m-%d %H:%M:%S}+00:00\n---\n" + text
+        path = self.root / "issues" / f"ahead-{k % 3}.md"
+        if path.name in self.published:
+            self.tainted = True
+        self._origin[path.name] = path.name
+        self.write(path, text.encode("utf-8"))
+
+    def do_relink(self, j: int) -> None:
+        """A published file replaced by a copy of itself: same bytes and mtime, a new inode."""
+        files = self.outputs()
+        if not files:
+            return
+        path = self.root / "output" / files[j % len(files)]
+        temp = path.with_name(".copy")
+        shutil.copy2(path, temp)
+        temp.rename(path)
+
     def do_delete(self, i: int) -> None:
         path = self._pick(i)
         if path is not None:
@@ -168,12 +213,14 @@ class Walk:
         if how == 0:  # into (or out of) a sub-folder, same name
             target = (self.root / "issues" / path.name if path.parent.name == "sub"
                       else self.root / "issues" / "sub" / path.name)
-        else:  # the date in the name one day earlier: the issue's date moves
+        elif re.fullmatch(r"\d{4}-\d\d-\d\d-\d+", path.stem):  # the name's date a day earlier
             y, m, d, number = path.stem.split("-")
             day = int(d) - 1 if int(d) > 1 else 28
             target = path.with_name(f"{y}-{m}-{day:02d}-{number}.md")
             if target.exists():
                 return
+        else:
+            return
         target.parent.mkdir(exist_ok=True)
         path.rename(target)
         self._origin[target.name] = origin
@@ -376,7 +423,8 @@ def pool(tmp: Path) -> dict[str, bytes]:
 def random_steps(rng: random.Random, count: int) -> list[tuple]:
     steps: list[tuple] = []
     kinds = (["add"] * 4 + ["edit"] * 3 + ["byte"] * 2 + ["delete"] * 2 + ["rename"] * 2
-             + ["touch", "break", "fix", "rm_out", "tamper", "stray", "rm_state"]
+             + ["touch", "break", "fix", "rm_out", "tamper", "stray", "rm_state", "replace",
+                "future", "relink"]
              + ["config"] * 2)
     for _ in range(count):
         kind = rng.choice(kinds)
