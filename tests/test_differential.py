@@ -13,7 +13,7 @@ deleted), files put there by someone else, and once a published issue was edited
 the corrections' ``updated`` dates (README, "How a correction reaches readers"):
 then feeds are compared entry by entry with the dates left out.
 
-``FEEDS_DIFFER_WALKS`` (default 1) walks of ``FEEDS_DIFFER_STEPS`` (default 8) steps
+``FEEDS_DIFFER_WALKS`` (default 1) walks of ``FEEDS_DIFFER_STEPS`` (default 6) steps
 run from ``FEEDS_DIFFER_SEED`` (default 0) on; a failure prints the seed and the steps,
 and ``FEEDS_DIFFER_REPLAY`` (a Python list of steps) runs exactly those.
 """
@@ -38,11 +38,9 @@ from corpus import write_corpus
 
 POOL = 26  # issues 40..65 of the corpus: October 2005 to April 2006, across a year
 FIRST = 1_700_000_000  # the walk's clock (issue files' mtimes), far behind the real one
-CONFIGS = {
-    "default": {},
-    "small": {"max_items": "10", "section_max_items": "5", "digest_max_items": "3",
-              "archive_page_size": "4"},
-}
+SMALL = {"max_items": "10", "section_max_items": "5", "digest_max_items": "3",
+         "archive_page_size": "4"}
+CONFIGS = {"default": {}, "small": SMALL, "small-unseen": SMALL}  # -unseen: edits no reader sees
 TOGGLES = {
     "pages": ("true", "false"),
     "timezone": ('"Asia/Shanghai"', '"UTC"'),
@@ -126,9 +124,28 @@ class Walk:
         if self._origin[path.name] in self.published:
             self.tainted = True
 
+    def unseen(self, path: Path, i: int, same_size: bool) -> bool:
+        """In a walk of edits no reader sees: an article's URL host or scheme in upper
+        case (published lower-cased: same size), or a blank line more; true if done."""
+        if not self.variant.endswith("-unseen"):
+            return False
+        st = path.stat()
+        data = path.read_bytes()
+        if same_size:
+            spots = [m.start() for m in re.finditer(rb"(?i)https://mp\.weixin", data)]
+            at = spots[i % len(spots)]
+            data = data[:at] + data[at:at + 11].swapcase() + data[at + 11:]
+            path.write_bytes(data)
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        else:
+            self.write(path, data.replace(b"\n\n", b"\n\n\n", 1 + i % 3))
+        return True
+
     def do_edit(self, i: int) -> None:
         path = self._pick(i)
         if path is None:
+            return
+        if self.unseen(path, i, same_size=False):
             return
         text = path.read_bytes().decode("utf-8")
         lines = text.split("\n")
@@ -142,6 +159,8 @@ class Walk:
         """One character of a summary replaced by another of the same size; mtime kept."""
         path = self._pick(i)
         if path is None:
+            return
+        if self.unseen(path, i, same_size=True):
             return
         data = path.read_bytes()
         st = path.stat()
@@ -161,6 +180,8 @@ class Walk:
         inode), its size and mtime those of the old file."""
         path = self._pick(i)
         if path is None:
+            return
+        if self.unseen(path, i, same_size=True):
             return
         st = path.stat()
         text = path.read_bytes().decode("utf-8")
@@ -466,7 +487,7 @@ def run_walk(tmp: Path, variant: str, seed: int, steps: list[tuple]) -> None:
 
 
 WALKS = int(os.environ.get("FEEDS_DIFFER_WALKS", "1"))
-STEPS = int(os.environ.get("FEEDS_DIFFER_STEPS", "8"))
+STEPS = int(os.environ.get("FEEDS_DIFFER_STEPS", "6"))
 SEED = int(os.environ.get("FEEDS_DIFFER_SEED", "0"))
 REPLAY = os.environ.get("FEEDS_DIFFER_REPLAY", "")
 
