@@ -251,6 +251,18 @@ class Walk:
         if path is not None:
             os.utime(path, (self.tick(), self.clock))
 
+    def do_now(self, i: int) -> None:
+        """An issue file touched at the real clock's time (a racy mtime for the next steps)."""
+        path = self._pick(i)
+        if path is not None:
+            os.utime(path)
+
+    def do_skip(self, k: int) -> None:
+        """A file the build must not read as an issue (or warn about, for ``x.MD``)."""
+        name = ["x.MD", "_draft.md", "README.md", ".hidden.md", "sub/_old/a.md"][k % 5]
+        self._origin[Path(name).name] = Path(name).name
+        self.write(self.root / "issues" / name, self.pool[sorted(self.pool)[k % len(self.pool)]])
+
     def do_break(self, i: int) -> None:
         path = self._pick(i)
         if path is not None and b"ftp://" not in path.read_bytes():
@@ -445,7 +457,7 @@ def random_steps(rng: random.Random, count: int) -> list[tuple]:
     steps: list[tuple] = []
     kinds = (["add"] * 4 + ["edit"] * 3 + ["byte"] * 2 + ["delete"] * 2 + ["rename"] * 2
              + ["touch", "break", "fix", "rm_out", "tamper", "stray", "rm_state", "replace",
-                "future", "relink"]
+                "future", "relink", "now", "skip"]
              + ["config"] * 2)
     for _ in range(count):
         kind = rng.choice(kinds)
