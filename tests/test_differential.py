@@ -240,6 +240,8 @@ class Walk:
             target = path.with_name(f"{y}-{m}-{day:02d}-{number}.md")
             if target.exists():
                 return
+            if origin in self.published:  # test_redating_an_issue_moves_updated_as_a_cold_build
+                self.tainted = True
         else:
             return
         target.parent.mkdir(exist_ok=True)
@@ -524,3 +526,18 @@ def test_warnings_beside_an_error_equal_a_cold_builds(tmp_path: Path) -> None:
     cold, _ = walk.cold_build()
     assert got.code == cold.code == 1
     assert got.err == cold.err
+
+
+@pytest.mark.xfail(strict=True, reason="main 40693de: an issue re-dated a day EARLIER by its file "
+                   "name keeps each entry's stored `updated` (the old, later date) while `published` "
+                   "moves back; a cold build has `updated` = `published` (re-dated later, both move). "
+                   "Perhaps meant (`updated` never goes back) but the README does not say so")
+def test_redating_an_issue_moves_updated_as_a_cold_build(tmp_path: Path) -> None:
+    walk = start(tmp_path, "small-unseen", 201)
+    walk.step(("touch", 0))
+    walk.tainted = False
+    walk.apply(("rename", 151, 1))  # issues/2006-01-09-2.md to 2006-01-08-2.md
+    assert walk.build(walk.root).code == 0
+    _, expected = walk.cold_build()
+    actual = tree(walk.root / "output")
+    assert actual["atom.xml"] == expected["atom.xml"]
