@@ -130,3 +130,20 @@ def parallel_fed(func: Callable[[P], R], items: Sequence[T], feed: Callable[[T],
             if at < len(bounds):
                 pending.append(send(*bounds[at]))
             yield from done
+
+
+@contextlib.contextmanager
+def parallel_begun(func: Callable[[T], R], items: Sequence[T],
+                   min_items: int) -> Iterator[Callable[[], list[R]]]:
+    """:func:`parallel_map` begun: the workers are forked and every item is sent (one a
+    chunk) before the body runs, which may meanwhile do other work, on threads too (no
+    fork happens after it starts); the function it is given waits for the results, in
+    order. With fewer than ``min_items`` items or one core, that function makes them."""
+    count = workers()
+    if len(items) < min_items or count < 2:
+        yield lambda: [func(item) for item in items]
+        return
+    with _forked_pool(func, items, count) as pool:
+        with held_signals():  # the workers are forked here, on the first submit
+            futures = [pool.submit(_run_chunk, (at, at + 1)) for at in range(len(items))]
+        yield lambda: [result for future in futures for result in future.result()]

@@ -421,7 +421,7 @@ def _full_build(found: Survey, out: OutputDir,
         settle_marks,
     )
     from feeds.sources import all_settled, display_path
-    from feeds.writer import KEEP, Content
+    from feeds.writer import KEEP, Content, Forkable
 
     store.check_code(PARSE_CODE, FRAGMENT_CODE)
     code, _, _, templates = settings  # see _build
@@ -673,6 +673,10 @@ def _full_build(found: Survey, out: OutputDir,
 
     files: dict[str, Content] = dict.fromkeys(kept_pages.values(), KEEP)
     sizes = {info.path: len(info.entries) for info in feeds}
+    # a large feed whose entries are all at hand needs nothing of the store: it may be
+    # written by a forked child (see Forkable)
+    apart = {info.path for info in feeds if len(info.entries) > IN_MEMORY_ENTRIES
+             and all(e.key in at_hand for e in info.entries)}
     made_pages: dict[str, str] = {}
     for path, make in render_stream(feeds, config, fetch, made_pages, context_of_pages,
                                     settled).items():
@@ -680,7 +684,7 @@ def _full_build(found: Survey, out: OutputDir,
         # digest; a large one is made while it is written, and so is an archive page,
         # read back from where render_stream holds it (memory, or its spool file).
         small = path in sizes and sizes[path] <= IN_MEMORY_ENTRIES
-        files[path] = tuple(make()) if small else make
+        files[path] = tuple(make()) if small else Forkable(make) if path in apart else make
     files.update(pages)
     files["feeds.opml"] = opml(feeds, config)
     published = out.publish(files, owned)

@@ -65,6 +65,7 @@ WRITE_THREADS = 8
 # Each staged file waits for its fsync (a few ms on a loaded disk): from two files on they
 # are staged on threads, so that the journal commits their fsyncs together.
 WRITE_THREADS_FROM = 2
+FORK_FROM = 2  # Forkable files staged in forked children (with a second core) from this many
 _LEGACY = ".feeds"  # where older versions kept their state, inside output/
 
 
@@ -79,6 +80,9 @@ class StateFolderError(WriteError):
 
 class LockError(Exception):
     """Another build holds the lock on ``output/`` for longer than we may wait."""
+
+
+_StagedApart = tuple[str, "PublishedRow | None", "tuple[str, str, Path, str, int] | None"]
 
 
 @dataclass(frozen=True)
@@ -141,6 +145,15 @@ class Ready:
         return self.read()
 
 
+class Forkable(Ready):
+    """A file's bytes made while written from what this process holds (in memory or in
+    files it has open), never from the state store: besides any thread, a forked child
+    process may make and write it, so that the large feeds of a build are written on
+    every core at once (see :meth:`OutputDir.publish`)."""
+
+    __slots__ = ()
+
+
 # A file's bytes: whole, as chunks to write one after another, or made while written.
 Made = Chunks | Callable[[], Iterable[bytes]]
 Content = Made | Keep  # or left as it is
@@ -190,17 +203,28 @@ def _write_all(fd: int, chunks: Sequence[bytes]) -> None:
                 batch[first] = batch[first][done:]
 
 
-def _stage(path: Path, data: Made, mode: int,
-           known: tuple[str, int] | None = None) -> tuple[str, str, int]:
-    """Write ``data`` to a new temporary file beside ``path``: its name, digest and size.
-    ``known`` is the digest and size of ``data`` (bytes or chunks) when the caller has
-    them already: they are not computed again."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = str(path.parent / f"{TMP_PREFIX}{path.name}.{os.urandom(6).hex()}")
+def _tmp_name(path: Path) -> str:
+    return str(path.parent / f"{TMP_PREFIX}{path.name}.{os.urandom(6).hex()}")
+
+
+def _pending(*tmps: str) -> None:
     with _PENDING_LOCK:
         if _PENDING is None:
             raise OSError(errno.ECANCELED, "the build is stopping")
-        _PENDING.add(tmp)  # before it exists: a signal from here on finds it
+        _PENDING.update(tmps)  # before they exist: a signal from here on finds them
+
+
+def _stage(path: Path, data: Made, mode: int,
+           known: tuple[str, int] | None = None, tmp: str | None = None
+           ) -> tuple[str, str, int]:
+    """Write ``data`` to a new temporary file beside ``path``: its name, digest and size.
+    ``known`` is the digest and size of ``data`` (bytes or chunks) when the caller has
+    them already: they are not computed again. ``tmp``: the temporary file's name,
+    made and noted as pending by the caller (a forked child's parent)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if tmp is None:
+        tmp = _tmp_name(path)
+        _pending(tmp)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
         try:
@@ -735,6 +759,11 @@ class OutputDir:
 
         try:
             made = [rel for rel in targets if _any_thread(files[rel])]
+            forked = [rel for rel in made if isinstance(files[rel], Forkable)]
+            if len(forked) < FORK_FROM:
+                forked = []
+            elif forked:
+                made = [rel for rel in made if not isinstance(files[rel], Forkable)]
             base = os.fspath(self.root)
             looked = self._looked if self._looked_in is owned else set()
             self._looked, self._looked_in = set(), None
@@ -748,19 +777,26 @@ class OutputDir:
                     built[rel] = owned[rel]
             # files made while written read the store (its connection is this thread's)
             streamed = [rel for rel in targets if not _any_thread(files[rel])]
-            if len(made) < WRITE_THREADS_FROM:
-                for rel in (*made, *streamed):
-                    stage(rel)
-            else:  # each file's fsync waits for the disk: overlapped, the journal commits
-                # them together; meanwhile this thread writes the streamed ones
-                from concurrent.futures import ThreadPoolExecutor
-
-                with ThreadPoolExecutor(WRITE_THREADS) as pool:
-                    done = pool.map(stage, made)
-                    for rel in streamed:
+            # the forked children are made first: no thread of this process runs then
+            with self._staged_apart(forked, files, targets, owned, mode) as apart:
+                if len(made) < WRITE_THREADS_FROM:
+                    for rel in (*made, *streamed):
                         stage(rel)
-                    for _ in done:
-                        pass
+                else:  # each file's fsync waits for the disk: overlapped, the journal
+                    # commits them together; meanwhile this thread writes the streamed ones
+                    from concurrent.futures import ThreadPoolExecutor
+
+                    with ThreadPoolExecutor(WRITE_THREADS) as pool:
+                        done = pool.map(stage, made)
+                        for rel in streamed:
+                            stage(rel)
+                        for _ in done:
+                            pass
+                for rel, row, entry in apart():
+                    if row is not None:
+                        rows[rel] = row
+                    if entry is not None:
+                        staged.append(entry)
             same = set(rows)
             unchanged = tuple(sorted((*kept, *same)))
             for at, (rel, tmp, target, digest, size) in enumerate(staged):
@@ -800,10 +836,54 @@ class OutputDir:
         self._remove_legacy_state()
         return Publication(changed, unchanged, stale, NewManifest(owned, rows, dropped, aside))
 
+    @contextlib.contextmanager
+    def _staged_apart(self, rels: Sequence[str], files: Mapping[str, Content],
+                      targets: Mapping[str, Path], owned: Mapping[str, PublishedRow],
+                      mode: int) -> Iterator[Callable[[], list[_StagedApart]]]:
+        """Stage ``rels`` (each :class:`Forkable`) in forked children, begun before the
+        body runs (which may then start threads) and given back by the function it gets:
+        each file's manifest row if unchanged, else its staged entry. Their temporary
+        files are named and noted as pending here; should anything fail, every one of
+        them is removed once the children are done."""
+        if not rels:
+            yield list
+            return
+        from feeds.parallel import parallel_begun
+
+        tmps = {rel: _tmp_name(targets[rel]) for rel in rels}
+        olds = {rel: owned.get(rel) for rel in rels}  # here: a Manifest may read the store
+        try:
+            _pending(*tmps.values())
+        except OSError as exc:
+            raise _error(self.root, exc) from None
+
+        def one(rel: str) -> _StagedApart:
+            entry: list[tuple[str, str, Path, str, int]] = []
+            data = files[rel]
+            assert isinstance(data, Forkable)
+            row = self._stage_one(rel, targets[rel], data, olds[rel], mode, entry, tmps[rel])
+            return rel, row, entry[0] if entry else None
+
+        try:
+            with parallel_begun(one, rels, FORK_FROM) as results:
+                def collect() -> list[_StagedApart]:
+                    made = results()
+                    for rel, _, entry in made:
+                        if entry is None:  # unchanged: the child removed it
+                            _settled(tmps[rel])
+                    return made
+
+                yield collect
+        except BaseException:
+            for tmp in tmps.values():
+                _discard(tmp)
+            raise
+
     def _stage_one(self, rel: str, target: Path, data: Made, old: PublishedRow | None,
-                   mode: int, staged: list[tuple[str, str, Path, str, int]]
-                   ) -> PublishedRow | None:
-        """Stage one file; return its manifest row instead if it is unchanged."""
+                   mode: int, staged: list[tuple[str, str, Path, str, int]],
+                   tmp: str | None = None) -> PublishedRow | None:
+        """Stage one file; return its manifest row instead if it is unchanged. ``tmp``:
+        the temporary file's name, noted as pending by the caller."""
         try:
             st: os.stat_result | None = target.stat()
         except FileNotFoundError:
@@ -825,7 +905,8 @@ class OutputDir:
             self._check_ours(rel, target, st, old)
         try:
             tmp, digest, size = _stage(target, data, mode,
-                                       None if digest is None or size is None else (digest, size))
+                                       None if digest is None or size is None else (digest, size),
+                                       tmp)
         except OSError as exc:
             raise _error(target, exc) from None
         if callable(data) and st is not None:

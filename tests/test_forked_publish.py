@@ -1,0 +1,135 @@
+"""The cold build's large feeds written by forked children (:class:`feeds.writer.Forkable`)
+and in blocks of entries (:func:`feeds.render.joined_blocks`): the same bytes as the plain
+paths, atomic, and nothing left behind when a child fails."""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import SEED
+from test_build import CONFIG, all_files, build, write_project
+
+from feeds import writer
+from feeds.parallel import parallel_begun, workers
+from feeds.render import joined_blocks, joined_parts
+from feeds.writer import FORK_FROM, Forkable, OutputDir, WriteError
+
+TWO_CORES = pytest.mark.skipif(workers() < 2, reason="forked children need a second core")
+
+
+@pytest.mark.parametrize("separator", [b"", b","])
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 4, 5, 7, 8, 9])
+def test_blocks_join_the_parts_as_the_plain_path_does(separator: bytes, count: int) -> None:
+    parts = [f"<e>{n}一</e>".encode() for n in range(count)]
+    plain = list(joined_parts(iter(parts), separator))
+    blocks = list(joined_blocks(iter(parts), separator, block=4))
+    assert b"".join(blocks) == b"".join(plain) == separator.join(parts)
+    assert len(blocks) == -(-count // 4)
+    assert b"".join(joined_blocks(iter(parts), separator)) == separator.join(parts)
+
+
+def test_parallel_begun_gives_the_results_in_order_while_the_body_runs() -> None:
+    items = list(range(7))
+    with parallel_begun(lambda n: (n * n, os.getpid()), items, 2) as results:
+        made = results()
+    assert [square for square, _ in made] == [n * n for n in items]
+    if workers() >= 2:
+        assert os.getpid() not in {pid for _, pid in made}
+    with parallel_begun(lambda n: (n, os.getpid()), items[:1], 2) as results:
+        assert results() == [(0, os.getpid())]  # too few: made here
+
+
+def _feeds(count: int) -> dict[str, bytes]:
+    return {f"sections/s{n}/atom.xml": f"<feed>{n} 第{n}期</feed>\n".encode() * (n + 1)
+            for n in range(count)}
+
+
+def _forkable(data: bytes) -> Forkable:
+    def chunks() -> Iterator[bytes]:
+        yield data[:3]
+        yield data[3:]
+    return Forkable(chunks)
+
+
+@TWO_CORES
+def test_forkable_files_are_staged_in_children_and_published_whole(tmp_path: Path) -> None:
+    out_dir = tmp_path / "output"
+    out_dir.mkdir()
+    feeds = _feeds(FORK_FROM + 3)
+    out = OutputDir(out_dir)
+    published = out.publish({**{p: _forkable(d) for p, d in feeds.items()},
+                             "index.html": b"<p>home</p>\n"}, {})
+    assert sorted(published.changed) == sorted([*feeds, "index.html"])
+    assert all_files(out_dir) == {**feeds, "index.html": b"<p>home</p>\n"}
+    assert {p: (r.digest, r.size) for p, r in published.rows.items() if p in feeds} == \
+        {p: (hashlib.sha256(d).hexdigest(), len(d)) for p, d in feeds.items()}
+    stats = {p: os.stat(out_dir / p).st_mtime_ns for p in feeds}
+    again = out.publish({p: _forkable(d) for p, d in feeds.items()}, published.rows)
+    assert again.changed == () and sorted(again.unchanged) == sorted(feeds)
+    assert {p: os.stat(out_dir / p).st_mtime_ns for p in feeds} == stats
+    assert not writer._PENDING
+
+
+@TWO_CORES
+def test_a_child_that_cannot_write_leaves_the_old_files_and_no_temporary(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    out_dir = tmp_path / "output"
+    out_dir.mkdir()
+    feeds = _feeds(FORK_FROM + 2)
+    out = OutputDir(out_dir)
+    first = out.publish(dict(feeds), {})
+    broken = sorted(feeds)[1]
+
+    def full() -> Iterator[bytes]:
+        yield b"<feed>"
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    changed = {p: _forkable(d + b"<!-- 2 -->") for p, d in feeds.items()}
+    changed[broken] = Forkable(full)
+    with pytest.raises(WriteError, match=f"{broken}: cannot write: no space left on device"):
+        out.publish(changed, first.rows)
+    assert all_files(out_dir) == feeds
+    assert not writer._PENDING
+
+
+@TWO_CORES
+def test_a_cold_build_writes_its_large_feeds_in_children_as_the_reference_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every feed counted large: each is written by a forked child, in blocks of
+    entries; the bytes are those of a build that writes each in this process."""
+    from corpus import write_corpus
+
+    from feeds import render, site
+
+    issues = {"2024-07-20-29.md": SEED.read_bytes()}
+    config = CONFIG + "max_items = 0\nsection_max_items = 0\n"
+    plain = write_project(tmp_path / "plain", issues, config)
+    write_corpus(12, plain / "issues")
+    forked = write_project(tmp_path / "forked", {}, config)
+    for source in (plain / "issues").iterdir():
+        (forked / "issues" / source.name).write_bytes(source.read_bytes())
+    monkeypatch.setattr(writer, "FORK_FROM", 10 ** 9)
+    monkeypatch.setattr(render, "BLOCK", 1)
+    assert build(plain)[0] == 0
+    monkeypatch.setattr(writer, "FORK_FROM", 2)
+    monkeypatch.setattr(render, "BLOCK", 3)
+    monkeypatch.setattr(site, "IN_MEMORY_ENTRIES", 0)
+    staged = writer._stage
+
+    def noted(*args: object, **kwargs: object) -> tuple[str, str, int]:
+        with open(tmp_path / "pids", "a", encoding="ascii") as log:
+            log.write(f"{os.getpid()}\n")
+        return staged(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writer, "_stage", noted)
+    code, _, err = build(forked)
+    assert code == 0, err
+    stagers = [int(p) for p in (tmp_path / "pids").read_text(encoding="ascii").split()]
+    assert set(stagers) - {os.getpid()}, "no feed was written by a child"
+    assert all_files(forked / "output") == all_files(plain / "output")
+    assert not [p for p in (forked / "output").rglob("*") if p.name.startswith(".feeds-tmp")]
