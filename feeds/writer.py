@@ -187,6 +187,7 @@ def same_content(path: Path, data: Chunks) -> bool | None:
 
 
 _IOV_MAX = 1024
+_BATCH_BYTES = 1 << 20  # of a file made while written, held before they are written
 
 
 def _write_all(fd: int, chunks: Sequence[bytes]) -> None:
@@ -235,13 +236,16 @@ def _stage(path: Path, data: Made, mode: int,
                 known = data.digest, data.size
             elif callable(data):
                 batch: list[bytes] = []
+                held = 0
                 for chunk in data():
                     batch.append(chunk)
-                    if len(batch) == _IOV_MAX:
+                    held += len(chunk)
+                    if len(batch) == _IOV_MAX or held >= _BATCH_BYTES:
                         _write_all(fd, batch)
-                        batch = []
+                        size += held
+                        batch, held = [], 0
                     digest.update(chunk)
-                    size += len(chunk)
+                size += held
                 _write_all(fd, batch)
             else:
                 chunks = _chunks(data)

@@ -133,3 +133,26 @@ def test_a_cold_build_writes_its_large_feeds_in_children_as_the_reference_does(
     assert set(stagers) - {os.getpid()}, "no feed was written by a child"
     assert all_files(forked / "output") == all_files(plain / "output")
     assert not [p for p in (forked / "output").rglob("*") if p.name.startswith(".feeds-tmp")]
+
+
+def test_a_file_made_in_large_chunks_is_written_a_megabyte_at_a_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Blocks of entries are large chunks: the writer holds about a megabyte of them
+    before writing (a thousand of them held a whole feed of 5,000 issues)."""
+    out_dir = tmp_path / "output"
+    out_dir.mkdir()
+    chunks = [bytes([65 + n]) * (700 << 10) for n in range(5)]
+    writes: list[int] = []
+    write_all = writer._write_all
+
+    def noted(fd: int, batch: list[bytes]) -> None:
+        writes.append(sum(len(c) for c in batch))
+        write_all(fd, batch)
+
+    monkeypatch.setattr(writer, "_write_all", noted)
+    published = OutputDir(out_dir).publish({"atom.xml": lambda: iter(chunks)}, {})
+    whole = b"".join(chunks)
+    assert (out_dir / "atom.xml").read_bytes() == whole
+    row = published.rows["atom.xml"]
+    assert (row.digest, row.size) == (hashlib.sha256(whole).hexdigest(), len(whole))
+    assert writes == [1400 << 10, 1400 << 10, 700 << 10]
