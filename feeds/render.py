@@ -544,6 +544,7 @@ class Prepared:
     digest: Serialised
     fragments: dict[str, Fragments]
     records: tuple[RevisionRecord, ...] = ()  # of its article entries, when dated
+    rows: str = ""  # its article entries' stored rows (see feeds.store.entries_text), if made
 
 
 def _slim(entry: Entry) -> Serialised:

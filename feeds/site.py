@@ -253,8 +253,9 @@ def _prepare_stored(item: tuple[int, int, datetime, str, bool, Revisions], spool
 
     offset, size, date, source, edited, articles = item
     issue = result_from_json(os.pread(spool, size, offset)).issue
-    return prepare_issue(_with_page(replace(issue, date=date, date_source=source), config), config,
-                         revisions, articles, edited, floor)
+    return _with_rows(prepare_issue(_with_page(replace(issue, date=date, date_source=source),
+                                               config), config, revisions, articles, edited,
+                                    floor))
 
 
 def _prepare_summary(item: tuple[IssueSummary, bytes | None, bool, Revisions], config: Config,
@@ -268,8 +269,18 @@ def _prepare_summary(item: tuple[IssueSummary, bytes | None, bool, Revisions], c
     from feeds.render import prepare_issue
 
     summary, blob, edited, articles = item
-    return prepare_issue(_with_page(issue_from(blob, summary, options), config), config,
-                         revisions, articles, edited, floor)
+    return _with_rows(prepare_issue(_with_page(issue_from(blob, summary, options), config),
+                                    config, revisions, articles, edited, floor))
+
+
+def _with_rows(ready: Prepared) -> Prepared:
+    """The prepared issue with its entries' stored rows made (in the worker: a cold
+    build's main process stores them as they are)."""
+    from dataclasses import replace
+
+    from feeds.store import entries_text
+
+    return replace(ready, rows=entries_text(_entry_rows(ready.entries)))
 
 
 def _with_page(issue: Issue, config: Config) -> Issue:
@@ -458,7 +469,7 @@ def _full_build(found: Survey, out: OutputDir,
     at_hand = _at_hand()
     written: set[tuple[str, str]] = set()  # the (issue key, context) of entries made now
 
-    def add_entries(issue: str, context: str, rows: Sequence[Sequence[str]]) -> None:
+    def add_entries(issue: str, context: str, rows: Sequence[Sequence[str]] | str) -> None:
         written.add((issue, context))
         store.add_entries(issue, context, rows)
 
@@ -467,7 +478,8 @@ def _full_build(found: Survey, out: OutputDir,
         hand, their rows stored, the entries and the digest entry given to the plan."""
         store.add_fragments(ready.fragments.items(), names)
         at_hand.keep(ready.fragments)
-        add_entries(key, f"{context}\0{date.isoformat()}", _entry_rows(ready.entries))
+        add_entries(key, f"{context}\0{date.isoformat()}",
+                    ready.rows or _entry_rows(ready.entries))
         prepared[path] = ready.entries
         digests[path] = ready.digest
 

@@ -392,6 +392,11 @@ class NewManifest(Mapping[str, PublishedRow]):
         return _key(count, total)
 
 
+def entries_text(entries: Sequence[Sequence[str]]) -> str:
+    """An issue's entry rows as :meth:`Store.add_entries` stores them."""
+    return json.dumps(entries, ensure_ascii=False)
+
+
 class Store:
     """The state database; every change a build makes is one transaction."""
 
@@ -708,9 +713,12 @@ class Store:
             return None
         return data if isinstance(data, list) else None
 
-    def add_entries(self, issue: str, context: str, entries: Sequence[Sequence[str]]) -> None:
+    def add_entries(self, issue: str, context: str,
+                    entries: Sequence[Sequence[str]] | str) -> None:
+        """The issue's entry rows, or their :func:`entries_text` (made by a worker)."""
+        text = entries if isinstance(entries, str) else entries_text(entries)
         self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?, ?)",
-                        (issue, context, json.dumps(entries, ensure_ascii=False)))
+                        (issue, context, text))
 
     def lacking_entries(self, context: str) -> list[Row]:
         """The summary rows (see :meth:`by_newest`) of the catalog's issues that have no

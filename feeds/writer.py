@@ -796,9 +796,9 @@ class OutputDir:
                             stage(rel)
                         for _ in done:
                             pass
-                for rel, row, entry in apart():
-                    if row is not None:
-                        rows[rel] = row
+                for rel, same_row, entry in apart():
+                    if same_row is not None:
+                        rows[rel] = same_row
                     if entry is not None:
                         staged.append(entry)
             same = set(rows)

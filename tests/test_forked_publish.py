@@ -156,3 +156,27 @@ def test_a_file_made_in_large_chunks_is_written_a_megabyte_at_a_time(
     row = published.rows["atom.xml"]
     assert (row.digest, row.size) == (hashlib.sha256(whole).hexdigest(), len(whole))
     assert writes == [1400 << 10, 1400 << 10, 700 << 10]
+
+
+def test_entry_rows_made_in_the_worker_are_those_the_build_stores_otherwise(
+        tmp_path: Path) -> None:
+    """A cold build stores each issue's entry rows as its worker wrote them: the text
+    :meth:`feeds.store.Store.add_entries` makes of the rows themselves."""
+    import json
+    import sqlite3
+
+    from feeds.site import _entry_rows
+
+    root = write_project(tmp_path, {"2024-07-20-29.md": SEED.read_bytes()},
+                         CONFIG + "max_items = 0\n")
+    assert build(root)[0] == 0
+    with sqlite3.connect(root / ".feeds" / "state.sqlite") as db:
+        [(text,)] = db.execute("SELECT entries FROM entries").fetchall()
+    rows = json.loads(text)
+    assert len(rows) == 8 and all(len(r) == 4 for r in rows)
+    from datetime import datetime
+
+    from feeds.builder import Serialised
+    again = [Serialised(k, datetime.fromisoformat(p), datetime.fromisoformat(u), n)
+             for k, p, u, n in rows]
+    assert text == json.dumps(_entry_rows(again), ensure_ascii=False)
