@@ -9,8 +9,10 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import sqlite3
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -86,3 +88,15 @@ def git_repo(repo: Path) -> Path:
     git(repo, "config", "user.email", "editor@example.org")
     git(repo, "config", "user.name", "Editor")
     return repo
+
+
+def damage_state(root: Path, damage: str | Callable[[sqlite3.Connection], object]) -> None:
+    """Run one SQL statement, or a function of the connection, on the state of the
+    project at ``root`` in one transaction: how tests plant damage in the store."""
+    db = sqlite3.connect(root / ".feeds" / "state.sqlite")
+    with db:
+        if callable(damage):
+            damage(db)
+        else:
+            db.execute(damage)
+    db.close()

@@ -14,7 +14,7 @@ from typing import Any
 
 import feedparser
 import pytest
-from conftest import ATOM_RNG
+from conftest import ATOM_RNG, damage_state
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -1088,7 +1088,6 @@ def test_settle_marks_are_refused_on_any_doubt(
     """Records of pages changed or missing, marks damaged or saying what no build
     saves, a page file gone: the pages are settled from every record, and a new issue
     gives a clean build's output."""
-    import sqlite3
 
     from corpus import write_corpus
 
@@ -1097,13 +1096,7 @@ def test_settle_marks_are_refused_on_any_doubt(
     if damage == "deleted page":
         sorted(p for p in (out / "archive").iterdir())[0].unlink()
     else:
-        db = sqlite3.connect(root / ".feeds" / "state.sqlite")
-        with db:
-            if callable(damage):
-                damage(db)
-            else:
-                db.execute(damage)
-        db.close()
+        damage_state(root, damage)
     write_corpus(1, root / "issues", start=12)
     code, _, err = build(root)
     assert code == 0, err

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
+from conftest import damage_state
 from corpus import write_corpus
 from test_build import CONFIG, all_files, build, write_project
 
@@ -796,13 +797,7 @@ def test_the_quick_plan_is_refused_on_any_doubt(
     the reference path's after the same history."""
     ref = tmp_path / "ref"
     shutil.copytree(corpus, ref, symlinks=True)
-    db = sqlite3.connect(corpus / ".feeds" / "state.sqlite")
-    with db:
-        if callable(damage):
-            damage(db)
-        else:
-            db.execute(damage)
-    db.close()
+    damage_state(corpus, damage)
     write_corpus(1, corpus / "issues", start=12)
     code, _, err = build(corpus)
     assert code == 0, err
