@@ -1075,8 +1075,8 @@ def _older_last(db: Any) -> None:
 
 
 @pytest.mark.parametrize("damage", [
-    "UPDATE archive_pages SET key = 'f' || substr(key, 2) WHERE rowid = "
-    "(SELECT min(rowid) FROM archive_pages)",
+    "UPDATE archive_pages SET key = (CASE WHEN substr(key, 1, 1) = 'f' THEN 'e' ELSE 'f' "
+    "END) || substr(key, 2) WHERE rowid = (SELECT min(rowid) FROM archive_pages)",
     "DELETE FROM archive_pages WHERE rowid = (SELECT max(rowid) FROM archive_pages)",
     "UPDATE meta SET value = '[1' WHERE name LIKE 'settled%'",
     "UPDATE meta SET value = '[\"x\", \"y\", {}]' WHERE name LIKE 'settled%'",
