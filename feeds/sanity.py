@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from calendar import isleap
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from itertools import pairwise
 from operator import itemgetter
 from typing import Any, NamedTuple, Protocol
@@ -79,7 +79,7 @@ def _dates(issue: Dated, now: datetime) -> list[Diagnostic]:
         return []
     if date.year != issue.year:
         what = f"is in {date.year}, but it is issue {issue.year} No. {issue.number}"
-    elif date - now > FUTURE_SLACK:
+    elif _fixed(date) - now > FUTURE_SLACK:
         what = "is more than a day in the future"
     else:
         return []
@@ -165,9 +165,16 @@ def warnings_change_at(issues: Sequence[Dated], now: datetime) -> datetime | Non
     """When the warnings of these issues would next differ with nothing else changed:
     the first moment an issue dated ahead is no longer more than a day in the future
     (None: never). A build that replays its last warnings must not do so from then on."""
-    return min((issue.date - FUTURE_SLACK for issue in issues if issue.date is not None
-                and issue.date.year == issue.year and issue.date - now > FUTURE_SLACK),
+    return min((_fixed(issue.date) - FUTURE_SLACK for issue in issues if issue.date is not None
+                and issue.date.year == issue.year and _fixed(issue.date) - now > FUTURE_SLACK),
                default=None)
+
+
+def _fixed(date: datetime) -> datetime:
+    """The date at its own UTC offset, so that a day before or after it is 86,400 s:
+    two datetimes of one zone subtract as wall clocks, an hour off on a day the clocks
+    change, and the catalog's rows (ISO text, a fixed offset) count exactly."""
+    return date.replace(tzinfo=timezone(date.utcoffset() or timedelta(0)))
 
 
 def sanity_warnings(issues: Sequence[Dated], now: datetime) -> list[Diagnostic]:

@@ -229,3 +229,20 @@ def test_warnings_of_rows_in_their_headings_year_are_those_of_the_issues(
     rows = [DatedRow(i.path, i.year, i.number, i.date.isoformat(), i.date_source,
                      i.heading_line, i.date.timestamp()) for i in dated if i.date is not None]
     assert row_warnings(rows, now) == (warnings, None if change is None else change.timestamp())
+
+
+@pytest.mark.parametrize("date", [
+    datetime(2027, 3, 28, 3, 0, tzinfo=ZoneInfo("Europe/Berlin")),  # the day the clocks go on
+    datetime(2041, 3, 31, 2, 0, fold=1, tzinfo=ZoneInfo("Europe/Berlin")),  # in the gap
+    datetime(2027, 10, 31, 2, 30, fold=1, tzinfo=ZoneInfo("Europe/Berlin")),  # the hour twice
+])
+@pytest.mark.parametrize("now", [NOW, datetime(2027, 3, 20, 12, tzinfo=ZoneInfo("Europe/Berlin"))])
+def test_a_day_ahead_is_86400_seconds_on_the_days_the_clocks_change(
+        date: datetime, now: datetime) -> None:
+    """An issue's warning stops a day before its date in absolute time, whether the
+    issue or the catalog's row is checked (they were an hour apart on such days)."""
+    issue = _Issue("issues/a.md", date.year, 1, date, "file name", 0)
+    change = warnings_change_at([issue], now)
+    assert change is not None and change.timestamp() == date.timestamp() - 86400
+    row = DatedRow(issue.path, issue.year, 1, date.isoformat(), "file name", 0, date.timestamp())
+    assert row_warnings([row], now) == (sanity_warnings([issue], now), date.timestamp() - 86400)
