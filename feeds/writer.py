@@ -18,6 +18,7 @@ import fcntl
 import functools
 import hashlib
 import json
+import operator
 import os
 import signal
 import threading
@@ -336,9 +337,14 @@ def _carries_mark(path: Path, rel: str) -> bool:
     return any(mark in head for mark in wanted)
 
 
+# What a manifest row records of a file's stat (size, mtime, inode, ctime): any write,
+# rename over it or touch changes one of them.
+_STAT: Callable[[os.stat_result], tuple[int, int, int, int]] = operator.attrgetter(
+    "st_size", "st_mtime_ns", "st_ino", "st_ctime_ns")
+
+
 def _same_stat(row: PublishedRow, st: os.stat_result) -> bool:
-    return (row.size, row.mtime_ns, row.ino, row.ctime_ns) == \
-        (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+    return (row.size, row.mtime_ns, row.ino, row.ctime_ns) == _STAT(st)
 
 
 def _fsync_dir(path: Path) -> None:
@@ -639,7 +645,7 @@ class OutputDir:
             try:
                 os.close(read)
                 die_with_parent(parent)
-                seen = files_key((rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns)
+                seen = files_key((rel, *_STAT(st))
                                  for rel, st in self._lstats(paths) if st is not None)
                 answer = (b"\1" if seen == expected else b"\0") + json.dumps(
                     self._leftovers_in(self._folders_of(paths))).encode()
@@ -700,8 +706,7 @@ class OutputDir:
         seen = 0
         with contextlib.closing(self._lstats(files)) as each:
             for rel, st in each:
-                if st is None or \
-                        (st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns) != stats.get(rel):
+                if st is None or _STAT(st) != stats.get(rel):
                     return False
                 seen += 1
         return seen > 0
@@ -715,7 +720,7 @@ class OutputDir:
             for rel, st in each:
                 if st is None:
                     return None
-                seen.append((rel, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
+                seen.append((rel, *_STAT(st)))
         return files_key(seen) if seen else None
 
     def publish(self, files: Mapping[str, Content],
