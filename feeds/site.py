@@ -166,14 +166,12 @@ def _set_aside_note(exc: sqlite3.Error, aside: str) -> str:
 def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
            notes: list[Diagnostic], started: float) -> BuildReport:
     from feeds.sources import (
-        all_settled,
+        Survey,
         code_stamp,
         find_issue_names,
-        inputs_digest,
         look,
         misnamed_warnings,
         stat_key,
-        survey,
         template_stamp,
     )
 
@@ -200,8 +198,8 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
             store.commit()
             return replay
     known = store.sources()
-    found = survey(names, known, stats)
-    inputs = inputs_digest(found, *settings)
+    found = Survey(names, known, stats)
+    inputs = found.inputs(*settings)
     if last is None and last_inputs is not None and last_inputs == inputs:
         last = store.last_build(out.key)
     if last is not None and last[0] == inputs:
@@ -214,7 +212,7 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
                 if found.changed:  # re-read racy files: remember they are settled
                     store.save_sources(found.rows(), [])
                 now = (key, inputs, files_key((f, *published[f]) for f in files), list(stale)) \
-                    if key is not None and all_settled(found) else None
+                    if key is not None and found.settled else None
                 if now != record:  # the next build's record: once, not at every build
                     store.save_noop_record(out.key, now)
                 store.commit()
@@ -431,7 +429,7 @@ def _full_build(found: Survey, out: OutputDir,
         settle_archives,
         settle_marks,
     )
-    from feeds.sources import all_settled, display_path
+    from feeds.sources import display_path
     from feeds.writer import KEEP, Content, Forkable
 
     store.check_code(PARSE_CODE, FRAGMENT_CODE)
@@ -716,7 +714,7 @@ def _full_build(found: Survey, out: OutputDir,
     store.save_replay_until(out.key, catalog.warnings_change)
     store.save_noop_record(out.key, (key, inputs, store.built_key(out.key, published.rows),
                                      list(published.stale))
-                           if key is not None and all_settled(found) else None)
+                           if key is not None and found.settled else None)
     store.commit()
     failed = store.give_back_space()
     if failed is not None:

@@ -95,9 +95,10 @@ def misnamed_warnings(files: Sequence[str], cwd: str | None = None) -> list[Diag
     for file in files:
         shown = display_path(file, cwd)
         head, name = os.path.split(shown)
-        target = os.path.join(head, issue_name_for(name))
+        fixed = issue_name_for(name)
+        target = os.path.join(head, fixed)
         also = " (a file of that name exists: is this one a copy?)" \
-            if os.path.lexists(os.path.join(os.path.dirname(file), issue_name_for(name))) else ""
+            if os.path.lexists(os.path.join(os.path.dirname(file), fixed)) else ""
         out.append(Diagnostic(shown, 0, "warning",
                               f"{name!r} is not read as an issue: only names ending in '.md' "
                               f"are; if it is one, rename it to {target!r}{also}"))
@@ -334,7 +335,7 @@ def _pack(st: os.stat_result | OSError) -> bytes | None:
 def stat_key(files: Sequence[str], stats: Sequence[os.stat_result | OSError],
              *settings: str) -> str | None:
     """A digest of the settings and of each file's name, size, times and inode (None if
-    one cannot be looked at): while it stays the same, so does :func:`inputs_digest`
+    one cannot be looked at): while it stays the same, so does :meth:`Survey.inputs`
     over files none of which was racy when it was taken (see :class:`Survey`).
 
     The numbers go in as 32 bytes a file (a build looks at thousands); numbers that
@@ -389,7 +390,7 @@ class Survey:
     @property
     def settled(self) -> bool:
         """Whether every file was read and none was racy: :func:`stat_key` may stand
-        for :func:`inputs_digest`."""
+        for :meth:`Survey.inputs`."""
         return all(s.row is not None and not s.row.racy for s in self.changed.values())
 
     def source(self, file: str) -> SourceFile:
@@ -420,7 +421,8 @@ class Survey:
         return edited
 
     def inputs(self, *settings: str) -> str:
-        """See :func:`inputs_digest`."""
+        """A digest of the settings and of each file's name, content and modification
+        time (in because an undated issue takes its date from it)."""
         digest = hashlib.sha256()
         for setting in settings:
             digest.update(setting.encode("utf-8", "surrogatepass") + b"\0")
@@ -454,21 +456,3 @@ def _part(row: SourceRow | None) -> bytes:
         return b"\xff" * _MTIME.size + hashlib.sha256(
             f"{row.mtime_ns}\0{row.digest}".encode()).hexdigest().encode()
 
-
-def survey(files: Sequence[str], known: Mapping[str, bytes],
-           stats: Sequence[os.stat_result | OSError] | None = None) -> Survey:
-    """Each file's state (see :class:`Survey`); ``stats`` are the files' stats if
-    :func:`look` took them already."""
-    return Survey(files, known, stats)
-
-
-def all_settled(found: Survey) -> bool:
-    """Whether every file was read and none was racy: :func:`stat_key` may stand for
-    :func:`inputs_digest`."""
-    return found.settled
-
-
-def inputs_digest(found: Survey, *settings: str) -> str:
-    """A digest of the settings and of each file's name, content and modification time
-    (in because an undated issue takes its date from it)."""
-    return found.inputs(*settings)
