@@ -388,6 +388,7 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store) -> Catalog:
     changed: dict[Path, IssueSummary] = {}
     jobs: list[_Job] = []
     waiting: list[tuple[SourceFile, str]] = []
+    failed: list[str] = []  # files that fail now: their rows of a good parse are left out
     changed_files = found.changed
     for listed in found.files:
         if listed in held and listed not in changed_files:
@@ -396,9 +397,11 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store) -> Catalog:
         name = display_path(listed, cwd)
         if not (utf8_name(source.file) and utf8_name(name)):
             diags.append(not_utf8(name))
+            failed.append(listed)
             continue
         if source.row is None:
             diags.append(Diagnostic(name, 0, "error", f"cannot read: {source.error}"))
+            failed.append(listed)
             continue
         key = cache_key(source.row.digest, name, context)
         blob = store.summary(key)
@@ -421,6 +424,7 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store) -> Catalog:
         for (source, key), (outcome, digest) in zip(waiting, results, strict=True):
             if isinstance(outcome, ParseError):
                 diags.extend(outcome.diagnostics)
+                failed.append(source.file)
                 continue
             issue = outcome.issue
             summary = summarise(issue, key, outcome.diagnostics)
@@ -448,7 +452,7 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store) -> Catalog:
         if s.path in fresh:
             assert s.date is not None
             dates[s.path] = (s.date, s.date_source)
-    store.drop_catalog(held.difference(found.files))
+    store.drop_catalog(held.difference(found.files).union(held.intersection(failed)))
     for file, summary in changed.items():
         assert summary.date is not None
         store.put_catalog(str(file), _catalog_row(summary), newest_stamp(summary),
