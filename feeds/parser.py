@@ -768,6 +768,11 @@ class _IssueParser:
                     self.link_warnings.append((line, href, f"link {href!r} {dropped}; {kept}"))
 
     def run(self) -> ParseResult:
+        from feeds import fastissue
+
+        if fastissue.walk(self):  # the common shape, without markdown-it: see there
+            self.close_article()
+            return self.finish()
         tokens = markdown().parse(self.body)
         for t in tokens:
             if t.type == "inline":

@@ -19,7 +19,7 @@ from markdown_it.rules_core import text_join
 from markdown_it.rules_core.state_core import StateCore
 from markdown_it.token import Token
 
-from feeds import fastmarkdown
+from feeds import fastissue, fastmarkdown
 from feeds.cli import cli
 from feeds.parser import markdown, parse_issue, reference_markdown
 
@@ -41,6 +41,13 @@ ANYTHING = st.lists(st.sampled_from([*PLAIN, *MARKUP]), max_size=30).map("".join
 
 
 REFERENCE = reference_markdown()
+
+
+@pytest.fixture(autouse=True)
+def _through_markdown_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issues parsed here go through markdown-it: the issue fast path (see
+    tests/test_fastissue.py) would not ask it for anything."""
+    monkeypatch.setattr(fastissue, "ENABLED", False)
 
 
 def reference_children(content: str) -> list[Token]:
