@@ -301,3 +301,13 @@ def test_a_builds_shells_are_written_directly() -> None:
         shell = direct.shell(name, info, config)
         assert shell is not None and shell == _reference_shell(name, info, config)
         assert b"<generator>feeds</generator>" in shell[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.one_of(raw_text, long_text))
+@example(text="&amp; <b>\r\n&lt;&#x26;>")
+def test_html_text_is_as_html_then_the_text_escaper(text: str) -> None:
+    from feeds.formats.base import as_html
+
+    assert direct._html_text(text) == direct._text(as_html(text))
+    assert direct._rss_html_text(text) == direct._rss_text(as_html(text))

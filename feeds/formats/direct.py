@@ -76,9 +76,24 @@ def _escapers(amp: str, lt: str) -> tuple[Callable[[str], str], Callable[[str], 
     return text, attr
 
 
+def _html_escaper(amp: str) -> Callable[[str], str]:
+    """Plain text as HTML (:func:`feeds.formats.base.as_html`) as element text escapes
+    it (:func:`_escapers`, ``&`` written as ``amp``), in one pass: a title or summary
+    is written this way in every entry."""
+    amp_amp, amp_lt, amp_gt = f"{amp}amp;", f"{amp}lt;", f"{amp}gt;"
+
+    def html_text(s: str) -> str:
+        s = s.replace("&", amp_amp).replace("<", amp_lt).replace(">", amp_gt)
+        return s.replace("\r", "&#13;") if "\r" in s else s
+
+    return html_text
+
+
 _text, _attr = _escapers("&amp;", "&lt;")
+_html_text = _html_escaper("&amp;")
 # RSS writes ``&`` and ``<`` as character references: see :mod:`feeds.formats.rss`
 _rss_text, _rss_attr = _escapers("&#x26;", "&#x3C;")
+_rss_html_text = _html_escaper("&#x26;")
 
 
 def _plain(entry: Entry, config: Config) -> bool:
@@ -107,14 +122,14 @@ def atom_entry(entry: Entry, config: Config) -> bytes | None:
 
 def _atom(entry: Entry, config: Config) -> bytes:
     parts = ["  <entry>\n    <id>", _text(entry.id),
-             '</id>\n    <title type="html">', _text(as_html(entry.title)),
+             '</id>\n    <title type="html">', _html_text(entry.title),
              "</title>\n    <updated>", entry.updated.isoformat(), "</updated>\n"]
     if entry.author:
         parts += ("    <author>\n      <name>", _text(entry.author), "</name>\n    </author>\n")
     parts += ('    <content type="html">', _text(entry.content_html),
               '</content>\n    <link href="', _attr(entry.link),
               '" rel="alternate" type="text/html"/>\n    <summary type="html">',
-              _text(as_html(entry.summary or entry.title)), "</summary>\n")
+              _html_text(entry.summary or entry.title), "</summary>\n")
     if entry.section_slug:
         parts += ('    <category term="', _attr(entry.section_slug), '" scheme="',
                   _attr(_scheme(entry, config)), '" label="', _attr(entry.section_name), '"/>\n')
@@ -152,9 +167,9 @@ def rss_item(entry: Entry, config: Config) -> bytes | None:
 
 
 def _rss(entry: Entry, config: Config) -> bytes:
-    parts = ["    <item>\n      <title>", _rss_text(as_html(entry.title)),
+    parts = ["    <item>\n      <title>", _rss_html_text(entry.title),
              "</title>\n      <link>", _rss_text(entry.link),
-             "</link>\n      <description>", _rss_text(as_html(entry.summary or entry.title)),
+             "</link>\n      <description>", _rss_html_text(entry.summary or entry.title),
              "</description>\n      <content:encoded>", _rss_text(entry.content_html),
              '</content:encoded>\n      <guid isPermaLink="false">', _rss_text(entry.id),
              "</guid>\n"]

@@ -1,9 +1,11 @@
 """JSON Feed 1.1 (https://jsonfeed.org/version/1.1), written by :func:`json.dumps`.
 
 The reference is ``json.dumps`` of the whole document; the fast path writes
-each item with the same encoder and joins them with ``,``. Compact separators
-keep every byte the encoder's own (an indented document would need the slow
-pure-Python encoder) and UTF-8 is written as characters, not ``\\u`` escapes.
+each item with the same encoder's string function (:func:`item_bytes`, against
+``json.dumps`` of the item: tests/test_jsonfeed_items.py) and joins them with ``,``.
+Compact separators keep every byte the encoder's own (an indented document would
+need the slow pure-Python encoder) and UTF-8 is written as characters, not ``\\u``
+escapes.
 Titles and summaries are plain text in JSON Feed, so they are written as they are;
 ``content_html`` is the same HTML the XML feeds carry.
 """
@@ -11,6 +13,7 @@ Titles and summaries are plain text in JSON Feed, so they are written as they ar
 from __future__ import annotations
 
 import json
+import json.encoder
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +30,28 @@ _ITEMS = b'"items":[]}'
 
 def _dumps(value: object) -> bytes:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+_STRING = json.encoder.encode_basestring  # what json.dumps(ensure_ascii=False) writes a str with
+
+
+def item_bytes(entry: Entry) -> bytes:
+    """``_dumps(_item(entry))``, the plain reference, written directly: the encoder's
+    own string function for each value, the keys and punctuation as it writes them
+    (a third of the CPU: no encoder made per item, no dictionary walked)."""
+    string = _STRING
+    parts = ['{"id":', string(entry.id), ',"url":', string(entry.link),
+             ',"title":', string(entry.title), ',"content_html":', string(entry.content_html),
+             ',"summary":', string(entry.summary or entry.title),
+             ',"date_published":', string(entry.published.isoformat()),
+             ',"date_modified":', string(entry.updated.isoformat())]
+    tags = [string(t) for t in (entry.section_name, *entry.tags) if t]
+    if tags:
+        parts += (',"tags":[', ",".join(tags), "]")
+    if entry.author:
+        parts += (',"authors":[{"name":', string(entry.author), "}]")
+    parts.append("}")
+    return "".join(parts).encode("utf-8")
 
 
 def _item(entry: Entry) -> dict[str, Any]:
@@ -79,6 +104,10 @@ class JsonFeed:
         return data[:-2], b"]}\n"
 
     def entries(self, entries: Sequence[Entry], config: Config) -> list[bytes]:
+        return [item_bytes(e) for e in entries]
+
+    def reference_entries(self, entries: Sequence[Entry], config: Config) -> list[bytes]:
+        """The plain path of :meth:`entries`: ``json.dumps`` of each item."""
         return [_dumps(_item(e)) for e in entries]
 
     def reference(self, info: FeedInfo, config: Config) -> bytes:
