@@ -9,8 +9,11 @@ the same suspect lines; for any other line (another block, markup in the text, a
 entity, a paragraph of two lines, a label other than 摘要, …) it does nothing and
 says so, and the parser walks markdown-it's token stream as before.
 
-The reference path is the token walk: set ``ENABLED = False`` here, or
-``FEEDS_FAST_ISSUE=0`` in the environment (read once, at import).
+:func:`text_html` renders inline tokens that are all text (every summary of such an
+issue) without markdown-it's renderer.
+
+The reference path is the token walk and markdown-it's renderer: set ``ENABLED =
+False`` here, or ``FEEDS_FAST_ISSUE=0`` in the environment (read once, at import).
 tests/test_fastissue.py compares the two on hostile issues, result and diagnostics.
 """
 
@@ -20,11 +23,13 @@ import os
 import re
 from typing import TYPE_CHECKING
 
-from markdown_it.common.utils import isWhiteSpace
+from markdown_it.common.utils import escapeHtml, isWhiteSpace
 
 from feeds import fastmarkdown
 
 if TYPE_CHECKING:
+    from markdown_it.token import Token
+
     from feeds.parser import _IssueParser
 
 ENABLED = os.environ.get("FEEDS_FAST_ISSUE", "1") != "0"
@@ -144,3 +149,11 @@ def walk(parser: _IssueParser) -> bool:
             inline.children = [fastmarkdown._token("text", "", 0, 0, raw)]
             parser.on_heading(heading, inline)
     return True
+
+
+def text_html(tokens: list[Token]) -> str | None:
+    """What markdown-it's renderer makes of inline tokens that are all text (its
+    ``text`` rule: the content HTML-escaped), or None for any other tokens."""
+    if not ENABLED or any(t.type != "text" for t in tokens):
+        return None
+    return "".join([escapeHtml(t.content) for t in tokens])

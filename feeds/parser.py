@@ -239,6 +239,11 @@ def _safe_inline(tokens: list[Token]) -> list[Token]:
 
 def render_inline(tokens: list[Token]) -> str:
     """HTML for inline tokens, with raw HTML escaped and unsafe links dropped."""
+    from feeds.fastissue import text_html
+
+    plain = text_html(tokens)  # text alone: escaped, as markdown-it's renderer does
+    if plain is not None:
+        return plain
     from markdown_it.renderer import RendererHTML
 
     md = markdown()

@@ -172,3 +172,19 @@ def test_published_bytes_are_the_same(tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setattr(fastissue, "ENABLED", False)
     reference = _build(tmp_path / "reference", issues)
     assert len(fast) > 20 and fast == reference
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(TEXT, st.text()), max_size=4))
+@example(["<b>&amp;\"'</b>", "\x00\ud800", "云" * 10_000])
+def test_text_is_rendered_as_markdown_its_renderer_renders_it(contents: list[str]) -> None:
+    from markdown_it.token import Token
+
+    from feeds.parser import render_inline
+
+    tokens = [Token("text", "", 0, content=c) for c in contents]
+    fast = render_inline(tokens)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setattr(fastissue, "ENABLED", False)
+        assert render_inline(tokens) == fast
+    assert fastissue.text_html([*tokens, Token("softbreak", "br", 0)]) is None

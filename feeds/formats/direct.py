@@ -121,9 +121,11 @@ def atom_entry(entry: Entry, config: Config) -> bytes | None:
 
 
 def _atom(entry: Entry, config: Config) -> bytes:
+    updated = entry.updated.isoformat()
+    published = updated if entry.published is entry.updated else entry.published.isoformat()
     parts = ["  <entry>\n    <id>", _text(entry.id),
              '</id>\n    <title type="html">', _html_text(entry.title),
-             "</title>\n    <updated>", entry.updated.isoformat(), "</updated>\n"]
+             "</title>\n    <updated>", updated, "</updated>\n"]
     if entry.author:
         parts += ("    <author>\n      <name>", _text(entry.author), "</name>\n    </author>\n")
     parts += ('    <content type="html">', _text(entry.content_html),
@@ -136,7 +138,7 @@ def _atom(entry: Entry, config: Config) -> bytes:
     for tag in entry.tags:
         quoted = _attr(tag)
         parts += ('    <category term="', quoted, '" label="', quoted, '"/>\n')
-    parts += ("    <published>", entry.published.isoformat(), "</published>\n  </entry>\n")
+    parts += ("    <published>", published, "</published>\n  </entry>\n")
     return "".join(parts).encode("utf-8")
 
 

@@ -40,11 +40,12 @@ def item_bytes(entry: Entry) -> bytes:
     own string function for each value, the keys and punctuation as it writes them
     (a third of the CPU: no encoder made per item, no dictionary walked)."""
     string = _STRING
+    published = entry.published.isoformat()  # mostly the very object ``updated`` is
+    updated = published if entry.updated is entry.published else entry.updated.isoformat()
     parts = ['{"id":', string(entry.id), ',"url":', string(entry.link),
              ',"title":', string(entry.title), ',"content_html":', string(entry.content_html),
              ',"summary":', string(entry.summary or entry.title),
-             ',"date_published":', string(entry.published.isoformat()),
-             ',"date_modified":', string(entry.updated.isoformat())]
+             ',"date_published":', string(published), ',"date_modified":', string(updated)]
     tags = [string(t) for t in (entry.section_name, *entry.tags) if t]
     if tags:
         parts += (',"tags":[', ",".join(tags), "]")
