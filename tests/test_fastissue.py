@@ -188,3 +188,38 @@ def test_text_is_rendered_as_markdown_its_renderer_renders_it(contents: list[str
         monkeypatch.setattr(fastissue, "ENABLED", False)
         assert render_inline(tokens) == fast
     assert fastissue.text_html([*tokens, Token("softbreak", "br", 0)]) is None
+
+
+SEED_LINES = SEED.read_text(encoding="utf-8").split("\n")
+PIECES = ["*", "**", "_", "&", "&amp;", "&#0;", "\\", "`", "[", "]", "<", ">", "#", " ", "  ", "\t",
+          "\u3000", "\xa0", "\x07", "\n", "\n\n", "1.", "- ", "> ", "：", ":", "摘要", "https://",
+          "**摘要:** ", "**1.** **", "## ", "# ", "\ufeff", "\u200b", "\U0001f600", "）", "。"]
+EDIT = st.tuples(st.integers(0, len(SEED_LINES) - 1), st.integers(0, 200),
+                 st.sampled_from(["insert", "cut", "drop", "repeat"]), st.sampled_from(PIECES))
+
+
+def _edited(edits: list[tuple[int, int, str, str]]) -> str:
+    lines = list(SEED_LINES)
+    for at, where, how, piece in edits:
+        at %= len(lines)
+        line = lines[at]
+        where = min(where, len(line))
+        if how == "insert":
+            lines[at] = line[:where] + piece + line[where:]
+        elif how == "cut":
+            lines[at] = line[:where] + line[where + len(piece):]
+        elif how == "drop" and len(lines) > 1:
+            del lines[at]
+        else:
+            lines.insert(at, lines[where % len(lines)])
+    return "\n".join(lines)
+
+
+@SETTINGS
+@given(st.lists(EDIT, min_size=1, max_size=4))
+def test_the_seed_issue_edited_parses_as_the_token_walk_parses_it(
+        edits: list[tuple[int, int, str, str]]) -> None:
+    """The editor's own issue with a few characters put in, cut or lines dropped or
+    repeated: near misses of the shape as an editor makes them."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        _compare(_edited(edits), monkeypatch)
