@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 
 from feeds.builder import FeedMark, Place, newest_stamp
 from feeds.cache import (
@@ -55,6 +55,10 @@ from feeds.sources import (
 )
 from feeds.store import DamagedRow, Store, loads
 
+if TYPE_CHECKING:
+    from feeds.early import EarlyPrepare
+    from feeds.render import Prepared
+
 PARALLEL_MIN_FILES = 64
 
 
@@ -67,6 +71,18 @@ class Loaded:
     issues: tuple[Issue, ...]
     diagnostics: tuple[Diagnostic, ...]
     fresh: frozenset[str] = field(default=frozenset(), compare=False)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """An issue parsed (and its slugs filled in) elsewhere, in the forms the catalog keeps:
+    its parse result as JSON, its summary (its key left out) and its own URL; with its
+    entries if they were prepared with it (see :mod:`feeds.early`)."""
+
+    blob: bytes
+    summary: IssueSummary
+    url: str
+    ready: Prepared | None = None
 
 
 _Job = tuple[bytes | Path, str]  # the bytes (or the file to read them from) and the shown path
@@ -373,12 +389,14 @@ class Catalog:
         return os.pread(self.spool.fileno(), where[1], where[0]) if where else None
 
 
-def load_catalog(found: Survey, options: ParseOptions, store: Store) -> Catalog:
+def load_catalog(found: Survey, options: ParseOptions, store: Store,
+                 early: EarlyPrepare | None = None) -> Catalog:
     """Bring the store's catalog of issues up to date with the files; raise
     ParseError with all problems of all files.
 
     A file that did not change keeps its catalog row, unread. A changed one is
-    looked up by its content and parsed only if that is new. The cross-file
+    looked up by its content and parsed only if that is new (with ``early``, in its
+    pool, which prepares the entries of what it parses as it goes). The cross-file
     checks run on the whole catalog, every time, in SQL.
     """
     cwd = os.getcwd()
@@ -419,26 +437,31 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store) -> Catalog:
     spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the build)
     keys: dict[str, str] = {}
     urls: dict[str, str] = {}  # the fresh issues' own URLs (few have one)
-    results = _parse_each(jobs, options)
+    results: Generator[tuple[ParseResult | ParseError | Parsed, str], None, None] = \
+        _parse_each(jobs, options) if early is None \
+        else early.parse_each(jobs, [key for _, key in waiting], options)
     try:
         for (source, key), (outcome, digest) in zip(waiting, results, strict=True):
             if isinstance(outcome, ParseError):
                 diags.extend(outcome.diagnostics)
                 failed.append(source.file)
                 continue
-            issue = outcome.issue
-            summary = summarise(issue, key, outcome.diagnostics)
-            blob = result_to_json(outcome)
+            if isinstance(outcome, Parsed):
+                summary, blob, url = outcome.summary._replace(key=key), outcome.blob, outcome.url
+            else:
+                summary = summarise(outcome.issue, key, outcome.diagnostics)
+                blob, url = result_to_json(outcome), outcome.issue.url
             assert source.row is not None
             if digest == source.row.digest:  # else the file changed while being read: no caching
-                store.add_parsed(key, blob, summary_to_json(summary), issue.year, issue.number,
-                                 issue.date.isoformat() if issue.date else None)
+                store.add_parsed(key, blob, summary_to_json(summary), summary.year,
+                                 summary.number,
+                                 summary.date.isoformat() if summary.date else None)
             changed[source.path] = summary
-            fresh[issue.path] = (spool.tell(), len(blob))
-            if issue.url:
-                urls[issue.path] = issue.url
+            fresh[summary.path] = (spool.tell(), len(blob))
+            if url:
+                urls[summary.path] = url
             spool.write(blob)
-            keys[issue.path] = key
+            keys[summary.path] = key
     finally:
         results.close()  # the workers and the slug helper end here, even on an error
     learn_slugs({s.name: s.slug for r in changed.values() for s in r.sections

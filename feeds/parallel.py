@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from feeds.signals import die_with_parent, held_signals
@@ -130,6 +130,36 @@ def parallel_fed(func: Callable[[P], R], items: Sequence[T], feed: Callable[[T],
             if at < len(bounds):
                 pending.append(send(*bounds[at]))
             yield from done
+
+
+def parallel_queue(func: Callable[[P], R], queue: deque[T], feed: Callable[[T], P],
+                   min_items: int, chunk: int = 16) -> Generator[R, None, None]:
+    """:func:`parallel_fed` over a ``queue`` that the caller may add to (at either end)
+    while it takes the results: each chunk sent is what the queue then holds at its
+    front, the results come in the order sent, and the pool ends once the queue is
+    empty and every result is taken. With fewer than ``min_items`` items at the start,
+    or one core, the items are worked through here, in the queue's order."""
+    count = workers()
+    if len(queue) < min_items or count < 2:
+        while queue:
+            yield func(feed(queue.popleft()))
+        return
+    with _forked_pool(func, (), count) as pool:
+        def send() -> Future[list[R]]:
+            return pool.submit(_run_fed, [feed(queue.popleft())
+                                          for _ in range(min(chunk, len(queue)))])
+
+        pending: deque[Future[list[R]]] = deque()
+        with held_signals():  # the workers are forked here, on the first submit
+            while queue and len(pending) < count * 2:
+                pending.append(send())
+        while pending:
+            done = pending.popleft().result()
+            while queue and len(pending) < count * 2:
+                pending.append(send())
+            yield from done
+            while queue and len(pending) < count * 2:  # what the caller added meanwhile
+                pending.append(send())
 
 
 @contextlib.contextmanager

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 
 
 IN_MEMORY_ENTRIES = 1000
+PREPARE_WHILE_PARSING = True  # see feeds.early; False: parsed first, then prepared (the reference)
 AT_HAND_BYTES = 16 << 20  # serialised entries kept in memory by a build that makes them (the rest spooled)
 
 
@@ -256,6 +257,17 @@ def _prepare_stored(item: tuple[int, int, datetime, str, bool, Revisions], spool
                                     floor))
 
 
+def _prepare_fresh(issue: Issue, config: Config, revisions: Revisions,
+                   edited: Collection[str]) -> Prepared:
+    """An issue parsed in this run, its date its text's, prepared (in the worker that
+    parsed it: see :mod:`feeds.early`) as :func:`_prepare_stored` prepares it when no
+    record dates its articles (a store that holds none)."""
+    from feeds.render import prepare_issue
+
+    return _with_rows(prepare_issue(_with_page(issue, config), config, revisions, {},
+                                    issue.path in edited))
+
+
 def _prepare_summary(item: tuple[IssueSummary, bytes | None, bool, Revisions], config: Config,
                      options: ParseOptions, revisions: Revisions,
                      floor: datetime | None = None) -> Prepared:
@@ -415,6 +427,7 @@ def _full_build(found: Survey, out: OutputDir,
         revision_records,
     )
     from feeds.cache import FRAGMENT_CODE, PARSE_CODE
+    from feeds.early import EarlyPrepare
     from feeds.formats import enabled
     from feeds.loader import StoredMarks, _summary, issue_blob, load_catalog, load_issue
     from feeds.pages import opml
@@ -435,17 +448,18 @@ def _full_build(found: Survey, out: OutputDir,
     store.check_code(PARSE_CODE, FRAGMENT_CODE)
     code, _, _, templates = settings  # see _build
     options = parse_options(config)
-    catalog = load_catalog(found, options, store)
     # With no item limit, or with archive pages, every entry is published: serialise
     # those of the issues parsed afresh on all cores, into the store as they come.
     # With limits and no archives only a few are, made later on demand.
     # Each output folder has its own record of what it published (see OutputDir.ledger):
     # its entries are dated by that record alone, and stored apart.
+    every = bool(config.archive_page_size) or not (
+        config.max_items and config.section_max_items and (
+            config.digest_max_items or not config.digest))
     ledger = out.ledger
     context = f"{entries_context(config)}\0{ledger}"
     names = [f.name for f in enabled(config)]  # the order of every entry's fragments
     revisions = _revisions(store.digests(ledger))
-    floor = corrections.floor(store, ledger, revisions, time.time())
     cwd = os.getcwd()
     # the issues whose text changed since this folder's last build (as each Issue.path
     # has it): only their entries may have new revisions (a file touched or re-read is
@@ -453,13 +467,7 @@ def _full_build(found: Survey, out: OutputDir,
     # is kept for this one until it builds
     unseen = store.unseen_edits(ledger)
     now_edited = found.edited()
-    store.note_edits(ledger, now_edited)
     edited = {display_path(f, cwd) for f in (*now_edited, *unseen)}
-    number_of = store.numbers_of({*edited, *catalog.fresh})
-    numbers = {p: number_of[p] for p in edited if p in number_of}
-    early = corrections.future_edits(store, ledger, config, revisions, numbers, time.time())
-    if early:
-        raise ParseError([*catalog.diagnostics, *early])
     # each issue's article records as they were, and as its entries made now have them
     records: dict[tuple[int, int], tuple[Revisions, Sequence[RevisionRecord]]] = {}
     prepared = {}
@@ -480,6 +488,26 @@ def _full_build(found: Survey, out: OutputDir,
                     ready.rows or _entry_rows(ready.entries))
         prepared[path] = ready.entries
         digests[path] = ready.digest
+
+    def took(path: str, key: str, date: datetime, number: tuple[int, int],
+             ready: Prepared) -> None:
+        take(path, key, date, ready)
+        records[number] = ({}, ready.records)
+
+    # Into a store that holds no entry and no record of one (a cold build), the fresh
+    # issues' entries are prepared in the pool that parses them (see feeds.early): no
+    # record dates them, and nothing stored needs dropping first.
+    early = EarlyPrepare(partial(_prepare_fresh, config=config, revisions=revisions,
+                                 edited=frozenset(edited)), took) \
+        if every and PREPARE_WHILE_PARSING and not store.holds_entries(ledger) else None
+    catalog = load_catalog(found, options, store, early)
+    floor = corrections.floor(store, ledger, revisions, time.time())
+    store.note_edits(ledger, now_edited)
+    number_of = store.numbers_of({*edited, *catalog.fresh})
+    numbers = {p: number_of[p] for p in edited if p in number_of}
+    ahead = corrections.future_edits(store, ledger, config, revisions, numbers, time.time())
+    if ahead:
+        raise ParseError([*catalog.diagnostics, *ahead])
 
     def prepare_each(issues: Sequence[IssueSummary]
                      ) -> Iterator[tuple[IssueSummary, Revisions, Prepared]]:
@@ -505,8 +533,7 @@ def _full_build(found: Survey, out: OutputDir,
         store.forget_entries_of(corrections.save(store, ledger, records), written)
         records.clear()
 
-    if config.archive_page_size or not (config.max_items and config.section_max_items and (
-            config.digest_max_items or not config.digest)):
+    if every:
         # After a change of configuration, code or templates, the issues whose entries
         # are not stored for this build's context are made as the fresh ones, before the plan.
         prepared_for = hashlib.sha256("\0".join(settings).encode("utf-8", "surrogatepass")
@@ -514,10 +541,11 @@ def _full_build(found: Survey, out: OutputDir,
         same = store.prepared_for() == prepared_for
         lacking = [] if same else [s for s in map(_summary, store.lacking_entries(context))
                                    if s.path not in catalog.fresh]
-        if 2 * (len(lacking) + len(catalog.fresh)) > store.catalog_size():
+        if early is None and 2 * (len(lacking) + len(catalog.fresh)) > store.catalog_size():
             # most entries are made anew: those of other contexts have had their day
+            # (with early, none was stored before this build)
             store.drop_other_contexts(context)
-        fresh = list(catalog.fresh.items())
+        fresh = [(path, item) for path, item in catalog.fresh.items() if path not in prepared]
         before = corrections.known(store, ledger, {number_of[p] for p, _ in fresh})
         made = parallel_imap(partial(_prepare_stored, spool=catalog.spool.fileno(), config=config,
                                      revisions=revisions, floor=floor),

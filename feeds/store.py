@@ -739,6 +739,15 @@ class Store:
         self.db.execute("DELETE FROM entries WHERE NOT (context >= ? AND context < ?)",
                         (f"{context}\0", f"{context}\1"))
 
+    def holds_entries(self, ledger: str) -> bool:
+        """Whether any entry is stored (serialised, or as rows) or any record of what
+        the output folder of ``ledger`` published (its articles' and digest entries')."""
+        row = self.db.execute(
+            "SELECT EXISTS (SELECT 1 FROM fragments) OR EXISTS (SELECT 1 FROM entries) "
+            "OR EXISTS (SELECT 1 FROM revisions WHERE ledger = ?) "
+            "OR EXISTS (SELECT 1 FROM digests WHERE ledger = ?)", (ledger, ledger)).fetchone()
+        return bool(row[0])
+
     def prepared_for(self) -> str | None:
         """The settings (see :meth:`save_prepared_for`) of the last build that left
         entries stored for every issue."""
