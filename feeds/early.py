@@ -70,8 +70,11 @@ class EarlyPrepare:
                 return _PARSE, item, slugs, going
             return _PREPARE, item[0], item[1], True
 
+        # while the helper loads pypinyin, this process waits for its first slugs: the
+        # workers have more to parse meanwhile (prepared later, from JSON)
         made = parallel_queue(partial(_work, jobs=jobs, options=options, prepare=self.prepare),
-                              queue, feed, loader.PARALLEL_MIN_FILES)
+                              queue, feed, loader.PARALLEL_MIN_FILES,
+                              first=4 if helper is not None else 2)
         try:
             for kind, index, outcome, digest in made:
                 if kind == _PREPARE:

@@ -133,12 +133,15 @@ def parallel_fed(func: Callable[[P], R], items: Sequence[T], feed: Callable[[T],
 
 
 def parallel_queue(func: Callable[[P], R], queue: deque[T], feed: Callable[[T], P],
-                   min_items: int, chunk: int = 16) -> Generator[R, None, None]:
+                   min_items: int, chunk: int = 16, first: int = 2
+                   ) -> Generator[R, None, None]:
     """:func:`parallel_fed` over a ``queue`` that the caller may add to (at either end)
     while it takes the results: each chunk sent is what the queue then holds at its
     front, the results come in the order sent, and the pool ends once the queue is
-    empty and every result is taken. With fewer than ``min_items`` items at the start,
-    or one core, the items are worked through here, in the queue's order."""
+    empty and every result is taken. ``first`` chunks a worker are sent at the start
+    (then two), for a caller that may be slow to take the first results. With fewer
+    than ``min_items`` items at the start, or one core, the items are worked through
+    here, in the queue's order."""
     count = workers()
     if len(queue) < min_items or count < 2:
         while queue:
@@ -151,7 +154,7 @@ def parallel_queue(func: Callable[[P], R], queue: deque[T], feed: Callable[[T], 
 
         pending: deque[Future[list[R]]] = deque()
         with held_signals():  # the workers are forked here, on the first submit
-            while queue and len(pending) < count * 2:
+            while queue and len(pending) < count * max(first, 2):
                 pending.append(send())
         while pending:
             done = pending.popleft().result()
