@@ -61,10 +61,12 @@ def _cold(root: Path, early: bool, monkeypatch: pytest.MonkeyPatch) -> tuple[
     return result, out, state
 
 
-@pytest.mark.parametrize("known", [True, False], ids=["slugs-known", "slugs-new"])
-@pytest.mark.parametrize("pool", [True, False], ids=["pool", "here"])
-@pytest.mark.parametrize("config", [EVERY + SLUGGED, ARCHIVES, EVERY + "pages = false\n"],
-                         ids=["every", "archives", "no-pages"])
+@pytest.mark.parametrize(("config", "pool", "known"), [
+    (EVERY + SLUGGED, True, True), (EVERY + SLUGGED, True, False),
+    (EVERY + SLUGGED, False, True), (EVERY + SLUGGED, False, False),
+    (ARCHIVES, True, False), (EVERY + "pages = false\n", True, True)],
+    ids=["every-pool-slugs-known", "every-pool-slugs-new", "every-here-slugs-known",
+         "every-here-slugs-new", "archives-pool-slugs-new", "no-pages-pool-slugs-known"])
 def test_preparing_while_parsing_gives_the_bytes_and_store_of_the_reference_path(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, config: str, pool: bool,
         known: bool) -> None:
