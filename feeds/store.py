@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 import struct
+import threading
 import zlib
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -27,7 +28,7 @@ from typing import Any, NamedTuple
 DATABASE = "state.sqlite"
 SET_ASIDE = "state.sqlite.broken"
 APPLICATION_ID = 0x66656564  # "feed": marks the file as this tool's
-SCHEMA_VERSION = 13
+SCHEMA_VERSION = 14
 Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
@@ -37,6 +38,12 @@ VACUUM_BUSY_MS = 1000  # how long a compaction waits for another program's lock
 _NOOP = "noop\0"  # the name in ``meta`` of an output folder's no-op record
 _UNTIL = "until\0"  # the name in ``meta`` of when a build's warnings stop being true
 _SETTLED = "settled\0"  # the name in ``meta`` of a ledger's archive settle marks
+# A serialised entry is one row of ``fragments``: its key, then the CRC-32 and the bytes of
+# each format, by its place in the build's formats (a key is made of those formats, in
+# order): a column each, up to this many formats (feeds.formats.FORMATS).
+FRAGMENT_SLOTS = 3
+_SLOTS = range(FRAGMENT_SLOTS)
+FLUSH_BYTES = 32 << 20  # bytes a build stores between two flushes of the file to the disk
 
 _SCHEMA = """
 CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -60,8 +67,8 @@ CREATE INDEX issues_by_number ON issues (year, number);
 CREATE TABLE entries (issue TEXT NOT NULL, context TEXT NOT NULL, entries TEXT NOT NULL,
     PRIMARY KEY (issue, context));
 CREATE TABLE slugs (name TEXT PRIMARY KEY, slug TEXT NOT NULL);
-CREATE TABLE fragments (key TEXT NOT NULL, format TEXT NOT NULL, data BLOB NOT NULL,
-    crc INTEGER NOT NULL, PRIMARY KEY (key, format));
+CREATE TABLE fragments (key TEXT PRIMARY KEY, crc0 INTEGER, crc1 INTEGER, crc2 INTEGER,
+    data0 BLOB, data1 BLOB, data2 BLOB);
 CREATE TABLE digests (ledger TEXT NOT NULL, id TEXT NOT NULL, revision TEXT NOT NULL,
     updated TEXT NOT NULL, PRIMARY KEY (ledger, id));
 CREATE TABLE revisions (ledger TEXT NOT NULL, year INTEGER NOT NULL, number INTEGER NOT NULL,
@@ -397,6 +404,34 @@ def entries_text(entries: Sequence[Sequence[str]]) -> str:
     return json.dumps(entries, ensure_ascii=False)
 
 
+_FLUSHING: set[threading.Thread] = set()
+
+
+def _flush(path: Path) -> None:
+    """Write what the kernel holds of the file at ``path`` to the disk (nothing to do,
+    if it cannot: the commit's own sync does it)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return
+    try:
+        getattr(os, "fdatasync", os.fsync)(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _flushed() -> None:
+    """Wait for every flush under way: no thread of this process runs when it forks."""
+    for thread in list(_FLUSHING):
+        thread.join()
+        _FLUSHING.discard(thread)
+
+
+os.register_at_fork(before=_flushed)
+
+
 class Store:
     """The state database; every change a build makes is one transaction."""
 
@@ -404,6 +439,8 @@ class Store:
         self.db = db
         self.path = path
         self.new = new  # made by this build: in rollback-journal mode until its commit
+        self.unflushed = 0  # bytes stored since the last flush began
+        self.flushing: threading.Thread | None = None
 
     @classmethod
     def open(cls, folder: Path) -> Store:
@@ -455,7 +492,35 @@ class Store:
                 os.replace(src, folder / (name + suffix))
 
     def close(self) -> None:
+        self._flushed()
         self.db.close()
+
+    def _stored(self, size: int) -> None:
+        """``size`` bytes more stored by this build: once they are :data:`FLUSH_BYTES`,
+        the file they go to (the database itself in rollback-journal mode, else its
+        log) is flushed to the disk by a thread while the build goes on. SQLite writes
+        a transaction's pages out as its cache fills, and the commit waits for the
+        disk to take them all: 200 MB after a cold build at N = 1,000, 0.15-0.2 s at its
+        end, else. Flushing early changes nothing of what the commit guarantees."""
+        if self.path is None:
+            return
+        self.unflushed += size
+        if self.unflushed < FLUSH_BYTES or (self.flushing is not None
+                                            and self.flushing.is_alive()):
+            return
+        self.unflushed = 0
+        self._flushed()  # the last one, done
+        target = self.path if self.new else self.path.with_name(f"{self.path.name}-wal")
+        self.flushing = threading.Thread(target=_flush, args=(target,), daemon=True,
+                                         name="feeds-store-flush")
+        _FLUSHING.add(self.flushing)
+        self.flushing.start()
+
+    def _flushed(self) -> None:
+        if self.flushing is not None:
+            self.flushing.join()
+            _FLUSHING.discard(self.flushing)
+            self.flushing = None
 
     # -- the transaction
 
@@ -470,6 +535,7 @@ class Store:
         self._check_code("fragment_code", fragment_code, ("fragments", "entries", "archive_pages"))
 
     def commit(self) -> None:
+        self._flushed()
         self.db.execute("COMMIT")
         if self.new:  # from now on in WAL mode (Store.open checked that it can be;
             self.new = False  # if it cannot be now, the next open says so)
@@ -679,6 +745,7 @@ class Store:
                    date: str | None) -> None:
         self.db.execute("INSERT OR REPLACE INTO parsed VALUES (?, ?, ?)",
                         (key, result, zlib.crc32(result)))
+        self._stored(len(result))
         self.db.execute("INSERT OR REPLACE INTO issues VALUES (?, ?, ?, ?, ?)",
                         (key, year, number, date, summary))
 
@@ -781,31 +848,48 @@ class Store:
         for at in range(0, len(keys), _BATCH):
             batch = keys[at:at + _BATCH]
             found.update(k for (k,) in self.db.execute(
-                f"SELECT DISTINCT key FROM fragments WHERE key IN ({','.join('?' * len(batch))})",
+                f"SELECT key FROM fragments WHERE key IN ({','.join('?' * len(batch))})",
                 batch))
         return found
 
     def add_fragments(self, fragments: Iterable[tuple[str, tuple[bytes, ...]]],
                       formats: Sequence[str]) -> None:
         """Each key's bytes in each of ``formats`` (the names of the build's formats, in
-        the order of its fragments: see :func:`feeds.formats.enabled`), one row each."""
-        self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?, ?, ?)",
-                            ((k, name, data, zlib.crc32(data)) for k, made in fragments
-                             for name, data in zip(formats, made, strict=True)))
+        the order of its fragments: see :func:`feeds.formats.enabled`), one row per key
+        (:data:`FRAGMENT_SLOTS`): a cold build stores 20,000 rows at N = 1,000, not 60,000,
+        a third less of the main process's time here."""
+        width = len(formats)
+        if width > FRAGMENT_SLOTS:
+            raise ValueError(f"{width} formats; the store holds {FRAGMENT_SLOTS}")
+        pad = (None,) * (FRAGMENT_SLOTS - width)
+        crc32 = zlib.crc32
+        size = 0
+
+        def row(key: str, made: Sequence[bytes]) -> Row:
+            nonlocal size
+            if len(made) != width:
+                raise ValueError(f"{len(made)} fragments for {width} formats")
+            size += sum(map(len, made))
+            return (key, *map(crc32, made), *pad, *made, *pad)
+
+        self.db.executemany("INSERT OR REPLACE INTO fragments VALUES (?, ?, ?, ?, ?, ?, ?)",
+                            (row(k, made) for k, made in fragments))
+        self._stored(size)
 
     def fragments(self, keys: Sequence[str], name: str, slot: int,
                   at_hand: Mapping[str, Sequence[bytes]] | None = None) -> Iterator[bytes]:
-        """The bytes of each key in format ``name`` (at ``slot`` of ``at_hand``'s
-        tuples), in order, a batch at a time: from ``at_hand`` when there, else stored
-        (raises :class:`DamagedRow` for bytes not as stored)."""
+        """The bytes of each key in format ``name`` (at ``slot`` of the build's formats,
+        and of ``at_hand``'s tuples), in order, a batch at a time: from ``at_hand`` when
+        there, else stored (raises :class:`DamagedRow` for bytes not as stored)."""
         at_hand = at_hand or {}
+        column = _SLOTS[slot]  # an index error, never text in the query
         for at in range(0, len(keys), _BATCH):
             batch = keys[at:at + _BATCH]
             wanted = list(dict.fromkeys(k for k in batch if k not in at_hand))
             found = {k: _checked(data, crc, f"the {name} entry {k}")
                      for k, data, crc in self.db.execute(
-                         f"SELECT key, data, crc FROM fragments WHERE format = ? AND key IN "
-                         f"({','.join('?' * len(wanted))})", [name, *wanted])} if wanted else {}
+                         f"SELECT key, data{column}, crc{column} FROM fragments WHERE key IN "
+                         f"({','.join('?' * len(wanted))})", wanted)} if wanted else {}
             for key in batch:
                 yield found[key] if key in found else at_hand[key][slot]
 
@@ -978,13 +1062,13 @@ class Store:
 
     def forget_fragments_except(self, keys: set[str]) -> None:
         """Drop entries no feed carries any more, once they are many."""
-        count = self.db.execute("SELECT count(DISTINCT key) FROM fragments").fetchone()[0]
+        count = self.db.execute("SELECT count(*) FROM fragments").fetchone()[0]
         if count <= len(keys) + max(64, len(keys) // 8):
             return
         if count > 2 * len(keys):
             self._keep_only_fragments(keys)
             return
-        stale = [k for (k,) in self.db.execute("SELECT DISTINCT key FROM fragments")
+        stale = [k for (k,) in self.db.execute("SELECT key FROM fragments")
                  if k not in keys]
         for at in range(0, len(stale), _BATCH):
             batch = stale[at:at + _BATCH]
@@ -996,8 +1080,7 @@ class Store:
         set aside, the table emptied whole (SQLite frees its pages without visiting
         each row), and they are put back: at N = 1,000, the commit after it takes a
         quarter of the time it takes after deleting most rows by key."""
-        self.db.execute("CREATE TEMP TABLE kept_fragments (key TEXT NOT NULL, "
-                        "format TEXT NOT NULL, data BLOB NOT NULL, crc INTEGER NOT NULL)")
+        self.db.execute("CREATE TEMP TABLE kept_fragments AS SELECT * FROM fragments WHERE 0")
         try:
             wanted = list(keys)
             for at in range(0, len(wanted), _BATCH):
