@@ -353,7 +353,9 @@ def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedIn
                        store.section_counts(), partial(store.page_keys, out.key),
                        lambda paths: out.intact_each(paths, owned),
                        catalog.plans, partial(store.page_parts, out.key),
-                       partial(store.page_marks, out.key), StoredTail(store, out.key))
+                       partial(store.page_marks, out.key), StoredTail(store, out.key),
+                       # a cold build parsed every issue: their pages need nothing of the store
+                       lambda issues: all(issue.row[0] in catalog.fresh for issue in issues))
     last = made.last  # the stored keys it read: all, or those of the pages that may change
     store.save_page_keys(out.key, {p: k for p, k in made.keys.items() if last.get(p) != k},
                          [p for p in last if p not in made.keys])

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
+from feeds.apart import made_apart
 from feeds.builder import FeedInfo, issue_label
 from feeds.config import Config
 from feeds.loader import _summary, page_plan
@@ -149,7 +150,9 @@ def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
                 plans: Mapping[str, tuple[str, int, str]] | None = None,
                 stored_parts: Callable[[str], Mapping[str, Sequence[Any]]] = lambda page: {},
                 covered: Callable[[str], int] = lambda context: 0,
-                tail: StoredTail | None = None) -> WebEdition:
+                tail: StoredTail | None = None,
+                apart: Callable[[Sequence[PageIssue]], bool] = lambda issues: False,
+                ) -> WebEdition:
     """The web edition's files, as :func:`feeds.pages.site_pages` makes them from the
     whole issues, rendering only the pages whose key is not in ``stored`` (the last
     build's keys) or whose file is not ``intact`` (given paths, it gives those that
@@ -170,6 +173,11 @@ def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
     (the store, see :class:`StoredTail`), when the marks cover all but the newest
     issues, only those, the few older ones a page shows and the keys of the pages
     that may change are read (see :class:`_Tail`; :attr:`WebEdition.last` says which).
+
+    ``apart`` says of the issues whether ``blob`` needs no store for any of them (a
+    cold build: every issue parsed in this run); then the section pages may be made
+    by a forked child while the issue pages are (:func:`feeds.apart.made_apart`; the
+    package's templates and the whole plan only).
 
     Memory stays bounded however long the history: issues are loaded one at a time
     (issue pages: by the worker that renders them), and pages go to a spool file
@@ -294,16 +302,6 @@ def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
         return r.render("issue.html", ref.path, ref.label, combined, issue=issue, ref=ref,
                         previous=ref_at(at - 1), next=ref_at(at + 1), feeds=own)
 
-    if todo:
-        r.template("issue.html")  # compiled once, before any worker is forked
-        if quick is not None:  # read here: a worker must not read the store
-            for at in todo:
-                for near in (at - 1, at, at + 1):
-                    ref_at(near)
-        made = parallel_fed(issue_page, todo, issue_blob, PARALLEL_MIN_PAGES)
-        for at, page in zip(todo, made, strict=True):
-            files[numbered_path(issues[at].row[2], issues[at].row[3])] = spool.keep(page)
-
     summaries: dict[int, IssueSummary] = {}
 
     def summary_at(at: int) -> IssueSummary:
@@ -312,11 +310,30 @@ def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
         return summaries[at]
 
     window = _Window(load)
-    streams = [stream for slug, group in sorted(r.groups.items()) if slug
-               if (stream := _section_page(slug, group, counts.get(slug, 0), len(issues),
-                                         summary_at, ids, ref_at, window.issue_at, r, config,
-                                         base, wanted, lastmod)) is not None]
-    files.update(window.made_together(streams, spool))
+
+    def section_streams() -> list[_Stream]:
+        return [stream for slug, group in sorted(r.groups.items()) if slug
+                if (stream := _section_page(slug, group, counts.get(slug, 0), len(issues),
+                                          summary_at, ids, ref_at, window.issue_at, r, config,
+                                          base, wanted, lastmod)) is not None]
+
+    away = quick is None and r.package_only and all(issue.known for issue in issues) \
+        and apart(issues)
+    streams = section_streams() if away else None  # before the child that makes them
+    with made_apart(lambda own: window.made_together(streams or [], own),
+                    away and bool(streams)) as made_sections:
+        if todo:
+            r.template("issue.html")  # compiled once, before any worker is forked
+            if quick is not None:  # read here: a worker must not read the store
+                for at in todo:
+                    for near in (at - 1, at, at + 1):
+                        ref_at(near)
+            made = parallel_fed(issue_page, todo, issue_blob, PARALLEL_MIN_PAGES)
+            for at, page in zip(todo, made, strict=True):
+                files[numbered_path(issues[at].row[2], issues[at].row[3])] = spool.keep(page)
+        section_pages = made_sections()
+    files.update(section_pages if section_pages is not None else window.made_together(
+        streams if streams is not None else section_streams(), spool))
 
     newest = str(issues[-1].row[4])[:10] if issues else ""
     by_year: Mapping[int, Sequence[int]]

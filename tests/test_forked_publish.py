@@ -1,13 +1,17 @@
 """The cold build's large feeds written by forked children (:class:`feeds.writer.Forkable`)
-and in blocks of entries (:func:`feeds.render.joined_blocks`): the same bytes as the plain
-paths, atomic, and nothing left behind when a child fails."""
+and in blocks of entries (:func:`feeds.render.joined_blocks`), its section pages made by a
+forked child (:func:`feeds.apart.made_apart`): the same bytes as the plain paths, atomic,
+and nothing left behind or lost when a child fails."""
 
 from __future__ import annotations
 
 import errno
 import hashlib
 import os
-from collections.abc import Iterator
+import signal
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import pytest
@@ -15,8 +19,10 @@ from conftest import SEED
 from test_build import CONFIG, all_files, build, write_project
 
 from feeds import writer
+from feeds.apart import made_apart
 from feeds.parallel import parallel_begun, workers
 from feeds.render import joined_blocks, joined_parts
+from feeds.spool import Spool, Spooled
 from feeds.writer import FORK_FROM, Forkable, OutputDir, WriteError
 
 TWO_CORES = pytest.mark.skipif(workers() < 2, reason="forked children need a second core")
@@ -180,3 +186,100 @@ def test_entry_rows_made_in_the_worker_are_those_the_build_stores_otherwise(
     again = [Serialised(k, datetime.fromisoformat(p), datetime.fromisoformat(u), n)
              for k, p, u, n in rows]
     assert text == json.dumps(_entry_rows(again), ensure_ascii=False)
+
+
+def _pages(spool: Spool) -> dict[str, bytes | Spooled]:
+    page = spool.page()
+    for n in range(5):
+        page.add(f"<li>第{n}期</li>\n".encode() * 4000)
+    return {"sections/a/index.html": page.done(), "sections/b/index.html": b"<p>b</p>\n"}
+
+
+def _bytes(pages: Mapping[str, bytes | Spooled]) -> dict[str, bytes]:
+    return {p: d if isinstance(d, bytes) else b"".join(d()) for p, d in pages.items()}
+
+
+@TWO_CORES
+def test_pages_made_apart_are_the_pages_made_here() -> None:
+    here = _bytes(_pages(Spool()))
+    with made_apart(_pages, True) as made:
+        pages = made()
+    assert pages is not None and _bytes(pages) == here
+    assert all(isinstance(p, Spooled) and p.digest == hashlib.sha256(here[path]).hexdigest()
+               and p.size == len(here[path]) for path, p in pages.items())
+    with made_apart(_pages, False) as made:
+        assert made() is None
+
+
+@TWO_CORES
+def test_a_child_that_fails_leaves_the_pages_to_this_process() -> None:
+    def broken(spool: Spool) -> dict[str, bytes | Spooled]:
+        raise KeyError("in the child")
+
+    with made_apart(broken, True) as made:
+        assert made() is None
+
+
+@TWO_CORES
+def test_a_child_not_waited_for_is_killed(tmp_path: Path) -> None:
+    def slow(spool: Spool) -> dict[str, bytes | Spooled]:
+        (tmp_path / "started").write_text(str(os.getpid()))
+        time.sleep(60)
+        return {}
+
+    with pytest.raises(RuntimeError), made_apart(slow, True):
+        for _ in range(500):
+            if (tmp_path / "started").exists():
+                break
+            time.sleep(0.01)
+        raise RuntimeError("the body failed")
+    pid = int((tmp_path / "started").read_text())
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+
+
+@TWO_CORES
+@pytest.mark.parametrize("child", ["works", "fails"])
+def test_a_cold_build_makes_its_section_pages_apart_as_the_plain_path_does(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: str) -> None:
+    from corpus import write_corpus
+
+    from feeds import apart, webedition
+
+    issues = {"2024-07-20-29.md": SEED.read_bytes()}
+    config = CONFIG + "max_items = 0\nsection_max_items = 0\n"
+    plain = write_project(tmp_path / "plain", issues, config)
+    write_corpus(12, plain / "issues")
+    other = write_project(tmp_path / "apart", {}, config)
+    for source in (plain / "issues").iterdir():
+        (other / "issues" / source.name).write_bytes(source.read_bytes())
+    made = apart.made_apart
+    asked: list[bool] = []
+
+    def never(make: Callable[[Spool], apart.Pages], wanted: bool
+              ) -> AbstractContextManager[Callable[[], dict[str, bytes | Spooled] | None]]:
+        asked.append(wanted)
+        return made(make, False)
+
+    monkeypatch.setattr(webedition, "made_apart", never)
+    assert build(plain)[0] == 0
+    assert asked == [True]
+    answers: list[bool] = []
+    pages = apart._Child.pages
+
+    def noted(self: apart._Child) -> dict[str, bytes | Spooled] | None:
+        if child == "fails":
+            os.kill(self.pid, signal.SIGKILL)
+        found = pages(self)
+        answers.append(found is not None)
+        return found
+
+    monkeypatch.setattr(webedition, "made_apart", made)
+    monkeypatch.setattr(apart._Child, "pages", noted)
+    code, _, err = build(other)
+    assert code == 0, err
+    assert answers == [child == "works"]
+    assert all_files(other / "output") == all_files(plain / "output")
+    sections = [p for p in all_files(other / "output") if p.startswith("sections/")
+                and p.endswith("index.html")]
+    assert len(sections) >= 10

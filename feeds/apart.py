@@ -1,0 +1,151 @@
+"""Pages made by a forked child while this process goes on with other work: the
+speed trick, in one place, for a cold build's long pages (see
+:func:`feeds.webedition.web_edition`).
+
+The child makes the pages as this process would (its memory is a copy of this
+one's: nothing is pickled to it), writes each into an unnamed temporary file made
+here, and answers with where each page lies in it and its digest; the writer
+copies them from that file as it does any :class:`~feeds.spool.Spooled` page.
+Whatever fails in the child (or cannot be made one) leaves the pages to this
+process: :func:`made_apart` gives None and the caller makes them itself, the plain
+path, as if there had been no child.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import signal
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from typing import IO, Any
+
+from feeds.spool import Spool, Spooled
+
+Pages = Mapping[str, bytes | Spooled]
+
+
+class _Child:
+    """A forked child making pages into ``file``; its answer comes through ``read``."""
+
+    def __init__(self, pid: int, read: int, file: IO[bytes]) -> None:
+        self.pid = pid
+        self.read = read
+        self.file = file
+
+    def pages(self) -> dict[str, bytes | Spooled] | None:
+        """Wait for the child: its pages, or None if it failed."""
+        answer = bytearray()
+        try:
+            while chunk := os.read(self.read, 1 << 16):
+                answer += chunk
+        finally:
+            os.close(self.read)
+        _, status = os.waitpid(self.pid, 0)
+        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+            return None
+        try:
+            made = json.loads(answer)
+            return {str(path): Spooled(self.file, [(int(o), int(s)) for o, s in parts],
+                                       str(digest), int(size))
+                    for path, digest, size, parts in made}
+        except (ValueError, TypeError):
+            return None
+
+    def stop(self) -> None:
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.close(self.read)
+        with contextlib.suppress(OSError):
+            os.waitpid(self.pid, 0)
+
+
+def _answer(pages: Pages, spool: Spool) -> bytes:
+    """Each page's path, digest, size and parts in the spool file (a page held in memory
+    is put there now); raises OSError if one is not in the file."""
+    rows: list[tuple[str, str, int, list[Any]]] = []
+    for path, page in pages.items():
+        if isinstance(page, bytes):
+            where = spool.part(page)
+            if isinstance(where, bytes):
+                raise OSError("no room for the page in the spool file")
+            rows.append((path, hashlib.sha256(page).hexdigest(), len(page), [where]))
+        else:
+            if any(isinstance(part, bytes) for part in page.parts) or page.file is not spool.file:
+                raise OSError("a part of the page is not in the spool file")
+            rows.append((path, page.digest, page.size, page.parts))
+    return json.dumps(rows).encode()
+
+
+@contextlib.contextmanager
+def made_apart(make: Callable[[Spool], Pages], wanted: bool
+               ) -> Iterator[Callable[[], dict[str, bytes | Spooled] | None]]:
+    """Begin ``make`` (given the spool to put its pages in) in a forked child when
+    ``wanted`` and a second core is there; the body goes on meanwhile (it may fork
+    workers of its own). The function it gets waits for the child and gives its pages,
+    or None (no child, or it failed): then the caller makes them itself. A child not
+    waited for (the body failed) is killed. ``make`` must need nothing that cannot
+    cross a fork: no state store, no thread of this process."""
+    from feeds.parallel import workers
+    from feeds.signals import die_with_parent, held_signals
+
+    child = _fork(make, die_with_parent, held_signals) if wanted and workers() >= 2 else None
+    if child is None:
+        yield lambda: None
+        return
+    waited = False
+
+    def pages() -> dict[str, bytes | Spooled] | None:
+        nonlocal waited
+        waited = True
+        try:
+            return child.pages()
+        except BaseException:
+            child.stop()
+            raise
+
+    try:
+        yield pages
+    finally:
+        if not waited:
+            child.stop()
+
+
+def _fork(make: Callable[[Spool], Pages], die_with_parent: Callable[[int], None],
+          held_signals: Callable[[], contextlib.AbstractContextManager[None]]) -> _Child | None:
+    try:
+        file = tempfile.TemporaryFile(prefix="feeds-pages-")  # noqa: SIM115
+    except OSError:
+        return None
+    try:
+        read, write = os.pipe()
+    except OSError:
+        file.close()
+        return None
+    parent = os.getpid()
+    try:
+        with held_signals():  # the child is born with them held: see die_with_parent
+            pid = os.fork()
+    except OSError:
+        for fd in (read, write):
+            os.close(fd)
+        file.close()
+        return None
+    if pid == 0:  # the child: the pages into the file, then where they are as JSON
+        code = 1
+        try:
+            os.close(read)
+            die_with_parent(parent)
+            spool = Spool(budget=0)
+            spool.file = file
+            answer = _answer(make(spool), spool)
+            while answer:
+                answer = answer[os.write(write, answer):]
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write)
+    return _Child(pid, read, file)
