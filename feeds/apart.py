@@ -7,7 +7,7 @@ one's: nothing is pickled to it), writes each into an unnamed temporary file mad
 here, and answers with where each page lies in it and its digest; the writer
 copies them from that file as it does any :class:`~feeds.spool.Spooled` page.
 Whatever fails in the child (or cannot be made one) leaves the pages to this
-process: :func:`made_apart` gives None and the caller makes them itself, the plain
+process: :func:`begin` gives None, or :meth:`Apart.take` makes them here, the plain
 path, as if there had been no child.
 """
 
@@ -18,8 +18,8 @@ import hashlib
 import json
 import os
 import signal
-import tempfile
-from collections.abc import Callable, Iterator, Mapping
+import weakref
+from collections.abc import Callable, Mapping
 from typing import IO, Any
 
 from feeds.spool import Spool, Spooled
@@ -80,42 +80,67 @@ def _answer(pages: Pages, spool: Spool) -> bytes:
     return json.dumps(rows).encode()
 
 
-@contextlib.contextmanager
-def made_apart(make: Callable[[Spool], Pages], wanted: bool
-               ) -> Iterator[Callable[[], dict[str, bytes | Spooled] | None]]:
-    """Begin ``make`` (given the spool to put its pages in) in a forked child when
-    ``wanted`` and a second core is there; the body goes on meanwhile (it may fork
-    workers of its own). The function it gets waits for the child and gives its pages,
-    or None (no child, or it failed): then the caller makes them itself. A child not
-    waited for (the body failed) is killed. ``make`` must need nothing that cannot
-    cross a fork: no state store, no thread of this process."""
-    from feeds.parallel import workers
-    from feeds.signals import die_with_parent, held_signals
+class Apart:
+    """Pages a forked child is making (see :func:`begin`). :meth:`take` waits for them;
+    dropped untaken (the build failed on the way), the child is killed."""
 
-    child = _fork(make, die_with_parent, held_signals) if wanted and workers() >= 2 else None
-    if child is None:
-        yield lambda: None
-        return
-    waited = False
+    def __init__(self, child: _Child) -> None:
+        self.child: _Child | None = child
+        self.owner = os.getpid()  # a process forked meanwhile does not own the child
+        _BEGUN.add(self)
 
-    def pages() -> dict[str, bytes | Spooled] | None:
-        nonlocal waited
-        waited = True
+    def pages(self) -> dict[str, bytes | Spooled] | None:
+        """Wait for the child: its pages, or None if it failed."""
+        child, self.child = self.child, None
+        if child is None or os.getpid() != self.owner:
+            return None
         try:
             return child.pages()
         except BaseException:
             child.stop()
             raise
 
-    try:
-        yield pages
-    finally:
-        if not waited:
+    def take(self, here: Callable[[], dict[str, bytes | Spooled]]
+             ) -> dict[str, bytes | Spooled]:
+        """The child's pages; should it have failed, those ``here`` makes (the plain path)."""
+        made = self.pages()
+        return made if made is not None else here()
+
+    def stop(self) -> None:
+        child, self.child = self.child, None
+        if child is not None and os.getpid() == self.owner:
             child.stop()
+
+    def __del__(self) -> None:
+        self.stop()
+
+
+_BEGUN: weakref.WeakSet[Apart] = weakref.WeakSet()
+
+
+def stop_all() -> None:
+    """Kill every child begun and not taken (a build that failed on the way)."""
+    for apart in list(_BEGUN):
+        apart.stop()
+
+
+def begin(make: Callable[[Spool], Pages], wanted: bool) -> Apart | None:
+    """Begin ``make`` (given the spool to put its pages in) in a forked child when
+    ``wanted`` and a second core is there, while this process goes on (it may fork
+    workers of its own); None if not (then the caller makes the pages itself). ``make``
+    must need nothing that cannot cross a fork: no state store, no thread of this
+    process."""
+    from feeds.parallel import workers
+    from feeds.signals import die_with_parent, held_signals
+
+    child = _fork(make, die_with_parent, held_signals) if wanted and workers() >= 2 else None
+    return Apart(child) if child is not None else None
 
 
 def _fork(make: Callable[[Spool], Pages], die_with_parent: Callable[[int], None],
           held_signals: Callable[[], contextlib.AbstractContextManager[None]]) -> _Child | None:
+    import tempfile  # here: most builds begin no child
+
     try:
         file = tempfile.TemporaryFile(prefix="feeds-pages-")  # noqa: SIM115
     except OSError:

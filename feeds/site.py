@@ -11,7 +11,7 @@ import os
 import sqlite3
 import time
 from collections import deque
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -97,6 +97,7 @@ def run_build(issues_dir: Path, output: Path, config: Config, wait: float,
             raise WriteError(f"{state / DATABASE}: cannot use the state database: {exc}") from None
         finally:
             out.forget_ahead()
+            _stop_children()
             store.close()
 
 
@@ -223,6 +224,16 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
     return _full_build(found, out, config, store, inputs, key, settings, owned, notes, started)
 
 
+def _stop_children() -> None:
+    """Kill the children a failed build began and did not wait for (see feeds.apart)."""
+    import sys
+
+    if "feeds.apart" in sys.modules:  # a build that began none never imports it
+        from feeds.apart import stop_all
+
+        stop_all()
+
+
 def _replay(last: tuple[str, int, list[str], list[list[Any]]], out: OutputDir,
             stale: Sequence[str], notes: list[Diagnostic], started: float) -> BuildReport | None:
     """The report of a build that finds nothing changed: the last build's, its warnings
@@ -337,11 +348,14 @@ def _revisions(rows: dict[str, tuple[str, str]]) -> Revisions:
 
 def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedInfo],
                  config: Config, store: Store, out: OutputDir, owned: Manifest,
-                 code: str, templates: str) -> dict[str, bytes | Keep | Spooled]:
+                 code: str, templates: str
+                 ) -> tuple[dict[str, bytes | Keep | Spooled],
+                            Callable[[], dict[str, bytes | Spooled]] | None]:
     """The web edition's files: a page whose key (see :mod:`feeds.webedition`) is the
     last build's and whose file is intact is kept; the rest are rendered. ``code`` and
     ``templates`` are this build's :func:`~feeds.sources.code_stamp` and
-    :func:`~feeds.sources.template_stamp`."""
+    :func:`~feeds.sources.template_stamp`. Also, when a forked child makes the section
+    pages still, what gives them (see :attr:`feeds.webedition.WebEdition.sections`)."""
     from feeds.loader import issue_blob, issue_from
     from feeds.webedition import PageIssue, StoredTail, web_edition
 
@@ -355,7 +369,8 @@ def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedIn
                        catalog.plans, partial(store.page_parts, out.key),
                        partial(store.page_marks, out.key), StoredTail(store, out.key),
                        # a cold build parsed every issue: their pages need nothing of the store
-                       lambda issues: all(issue.row[0] in catalog.fresh for issue in issues))
+                       lambda issues: all(issue.row[0] in catalog.fresh for issue in issues),
+                       later=True)
     last = made.last  # the stored keys it read: all, or those of the pages that may change
     store.save_page_keys(out.key, {p: k for p, k in made.keys.items() if last.get(p) != k},
                          [p for p in last if p not in made.keys])
@@ -363,7 +378,7 @@ def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedIn
     store.add_page_issues(made.learned)
     for page, parts in made.parts.items():
         store.save_page_parts(out.key, page, parts)
-    return made.files
+    return made.files, made.sections
 
 
 def _digest_of(text: str) -> str:
@@ -653,8 +668,9 @@ def _full_build(found: Survey, out: OutputDir,
                        corrections=corrections.StoredCorrections(
                            store, ledger, config, {**revisions, **found_now}),
                        marks=StoredMarks(store, f"{code}\0{page_context(config)}"))
-    pages = _web_edition(catalog, options, feeds, config, store, out, owned, code, templates) \
-        if config.pages else {}
+    # the section pages may still be in the making, by a child: taken just before publishing
+    pages, sections = _web_edition(catalog, options, feeds, config, store, out, owned, code,
+                                   templates) if config.pages else ({}, None)
     catalog.fresh.clear()
     catalog.spool.close()
     # Archive pages published as planned are kept as they are: their entries are not made.
@@ -726,6 +742,8 @@ def _full_build(found: Survey, out: OutputDir,
         small = path in sizes and sizes[path] <= IN_MEMORY_ENTRIES
         files[path] = tuple(make()) if small else Forkable(make) if path in apart else make
     files.update(pages)
+    if sections is not None:
+        files.update(sections())
     files["feeds.opml"] = opml(feeds, config)
     published = out.publish(files, owned)
     at_hand.close()

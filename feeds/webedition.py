@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
-from feeds.apart import made_apart
+from feeds.apart import begin
 from feeds.builder import FeedInfo, issue_label
 from feeds.config import Config
 from feeds.loader import _summary, page_plan
@@ -125,6 +125,9 @@ class WebEdition:
     parts: dict[str, dict[str, PartRow | None]] = field(default_factory=dict)
     context: str = ""  # what the issue pages' keys depend on besides their issues
     last: Mapping[str, str] = field(default_factory=dict)  # the stored keys it read
+    # the section pages, still being made by a forked child (see ``later``): it waits for
+    # them (made here should the child fail); dropped uncalled, the child is killed
+    sections: Callable[[], dict[str, bytes | Spooled]] | None = None
 
 
 def _digest(*parts: str) -> str:
@@ -152,7 +155,7 @@ def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
                 covered: Callable[[str], int] = lambda context: 0,
                 tail: StoredTail | None = None,
                 apart: Callable[[Sequence[PageIssue]], bool] = lambda issues: False,
-                ) -> WebEdition:
+                later: bool = False) -> WebEdition:
     """The web edition's files, as :func:`feeds.pages.site_pages` makes them from the
     whole issues, rendering only the pages whose key is not in ``stored`` (the last
     build's keys) or whose file is not ``intact`` (given paths, it gives those that
@@ -176,8 +179,9 @@ def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
 
     ``apart`` says of the issues whether ``blob`` needs no store for any of them (a
     cold build: every issue parsed in this run); then the section pages may be made
-    by a forked child while the issue pages are (:func:`feeds.apart.made_apart`; the
-    package's templates and the whole plan only).
+    by a forked child while the issue pages are (:func:`feeds.apart.begin`; the
+    package's templates and the whole plan only); with ``later``, they are not waited
+    for: :attr:`WebEdition.sections` gives them when the caller needs them.
 
     Memory stays bounded however long the history: issues are loaded one at a time
     (issue pages: by the worker that renders them), and pages go to a spool file
@@ -320,8 +324,8 @@ def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
     away = quick is None and r.package_only and all(issue.known for issue in issues) \
         and apart(issues)
     streams = section_streams() if away else None  # before the child that makes them
-    with made_apart(lambda own: window.made_together(streams or [], own),
-                    away and bool(streams)) as made_sections:
+    child = begin(lambda own: window.made_together(streams or [], own), away and bool(streams))
+    try:
         if todo:
             r.template("issue.html")  # compiled once, before any worker is forked
             if quick is not None:  # read here: a worker must not read the store
@@ -331,9 +335,22 @@ def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
             made = parallel_fed(issue_page, todo, issue_blob, PARALLEL_MIN_PAGES)
             for at, page in zip(todo, made, strict=True):
                 files[numbered_path(issues[at].row[2], issues[at].row[3])] = spool.keep(page)
-        section_pages = made_sections()
-    files.update(section_pages if section_pages is not None else window.made_together(
-        streams if streams is not None else section_streams(), spool))
+    except BaseException:
+        if child is not None:
+            child.stop()
+        raise
+
+    def sections_here() -> dict[str, bytes | Spooled]:
+        return window.made_together(streams if streams is not None else section_streams(),
+                                    spool)
+
+    pending = None
+    if child is None:
+        files.update(sections_here())
+    elif later:
+        pending = partial(child.take, sections_here)
+    else:
+        files.update(child.take(sections_here))
 
     newest = str(issues[-1].row[4])[:10] if issues else ""
     by_year: Mapping[int, Sequence[int]]
@@ -382,7 +399,7 @@ def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
         files["sitemap.xml"] = sitemap(lastmod, config)
     if wanted("style.css", _digest(base, "style")):
         files["style.css"] = r.plain("style.css")
-    return WebEdition(files, keys, learned, parts, context, last)
+    return WebEdition(files, keys, learned, parts, context, last, pending)
 
 
 def _year_key(base: str, archived: bool, year: int, ids: Iterable[str]) -> str:

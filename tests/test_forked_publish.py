@@ -1,6 +1,6 @@
 """The cold build's large feeds written by forked children (:class:`feeds.writer.Forkable`)
 and in blocks of entries (:func:`feeds.render.joined_blocks`), its section pages made by a
-forked child (:func:`feeds.apart.made_apart`): the same bytes as the plain paths, atomic,
+forked child (:func:`feeds.apart.begin`): the same bytes as the plain paths, atomic,
 and nothing left behind or lost when a child fails."""
 
 from __future__ import annotations
@@ -8,18 +8,17 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
-import signal
 import time
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import SEED
 from test_build import CONFIG, all_files, build, write_project
 
 from feeds import writer
-from feeds.apart import made_apart
+from feeds.apart import begin, stop_all
 from feeds.parallel import parallel_begun, workers
 from feeds.render import joined_blocks, joined_parts
 from feeds.spool import Spool, Spooled
@@ -202,13 +201,14 @@ def _bytes(pages: Mapping[str, bytes | Spooled]) -> dict[str, bytes]:
 @TWO_CORES
 def test_pages_made_apart_are_the_pages_made_here() -> None:
     here = _bytes(_pages(Spool()))
-    with made_apart(_pages, True) as made:
-        pages = made()
+    apart = begin(_pages, True)
+    assert apart is not None
+    pages = apart.pages()
     assert pages is not None and _bytes(pages) == here
     assert all(isinstance(p, Spooled) and p.digest == hashlib.sha256(here[path]).hexdigest()
                and p.size == len(here[path]) for path, p in pages.items())
-    with made_apart(_pages, False) as made:
-        assert made() is None
+    assert apart.pages() is None  # taken once
+    assert begin(_pages, False) is None
 
 
 @TWO_CORES
@@ -216,26 +216,47 @@ def test_a_child_that_fails_leaves_the_pages_to_this_process() -> None:
     def broken(spool: Spool) -> dict[str, bytes | Spooled]:
         raise KeyError("in the child")
 
-    with made_apart(broken, True) as made:
-        assert made() is None
+    apart = begin(broken, True)
+    assert apart is not None
+    assert apart.take(lambda: {"sections/a/index.html": b"here"}) == {
+        "sections/a/index.html": b"here"}
+
+
+def _started(marker: Path) -> int:
+    for _ in range(1000):
+        if marker.exists() and marker.read_text():
+            return int(marker.read_text())
+        time.sleep(0.01)
+    raise AssertionError("the child did not start")
+
+
+def _gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
 
 
 @TWO_CORES
-def test_a_child_not_waited_for_is_killed(tmp_path: Path) -> None:
+@pytest.mark.parametrize("how", ["stopped", "dropped", "all stopped"])
+def test_a_child_not_waited_for_is_killed(tmp_path: Path, how: str) -> None:
     def slow(spool: Spool) -> dict[str, bytes | Spooled]:
         (tmp_path / "started").write_text(str(os.getpid()))
         time.sleep(60)
         return {}
 
-    with pytest.raises(RuntimeError), made_apart(slow, True):
-        for _ in range(500):
-            if (tmp_path / "started").exists():
-                break
-            time.sleep(0.01)
-        raise RuntimeError("the body failed")
-    pid = int((tmp_path / "started").read_text())
-    with pytest.raises(ProcessLookupError):
-        os.kill(pid, 0)
+    apart = begin(slow, True)
+    assert apart is not None
+    pid = _started(tmp_path / "started")
+    if how == "stopped":
+        apart.stop()
+    elif how == "dropped":
+        del apart
+    else:  # as a build that failed does (feeds.site.run_build)
+        stop_all()
+        assert apart.pages() is None
+    assert _gone(pid)
 
 
 @TWO_CORES
@@ -253,29 +274,31 @@ def test_a_cold_build_makes_its_section_pages_apart_as_the_plain_path_does(
     other = write_project(tmp_path / "apart", {}, config)
     for source in (plain / "issues").iterdir():
         (other / "issues" / source.name).write_bytes(source.read_bytes())
-    made = apart.made_apart
+    made = apart.begin
     asked: list[bool] = []
 
-    def never(make: Callable[[Spool], apart.Pages], wanted: bool
-              ) -> AbstractContextManager[Callable[[], dict[str, bytes | Spooled] | None]]:
+    def never(make: Callable[[Spool], apart.Pages], wanted: bool) -> apart.Apart | None:
         asked.append(wanted)
         return made(make, False)
 
-    monkeypatch.setattr(webedition, "made_apart", never)
+    monkeypatch.setattr(webedition, "begin", never)
     assert build(plain)[0] == 0
     assert asked == [True]
     answers: list[bool] = []
     pages = apart._Child.pages
 
     def noted(self: apart._Child) -> dict[str, bytes | Spooled] | None:
-        if child == "fails":
-            os.kill(self.pid, signal.SIGKILL)
         found = pages(self)
         answers.append(found is not None)
         return found
 
-    monkeypatch.setattr(webedition, "made_apart", made)
+    def broken(pages: apart.Pages, spool: Spool) -> bytes:
+        raise OSError("the child cannot answer")  # in the child: it fails
+
+    monkeypatch.setattr(webedition, "begin", made)
     monkeypatch.setattr(apart._Child, "pages", noted)
+    if child == "fails":
+        monkeypatch.setattr(apart, "_answer", broken)
     code, _, err = build(other)
     assert code == 0, err
     assert answers == [child == "works"]
@@ -283,3 +306,53 @@ def test_a_cold_build_makes_its_section_pages_apart_as_the_plain_path_does(
     sections = [p for p in all_files(other / "output") if p.startswith("sections/")
                 and p.endswith("index.html")]
     assert len(sections) >= 10
+
+
+@TWO_CORES
+def test_a_build_that_fails_before_taking_the_section_pages_kills_their_child(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The child still making the section pages when the build fails (after the web
+    edition, before publishing) is killed and reaped; the published files stay as
+    they were, and no temporary file is left."""
+    import shutil
+
+    from corpus import write_corpus
+
+    from feeds import apart, render
+
+    root = write_project(tmp_path, {}, CONFIG + "max_items = 0\nsection_max_items = 0\n")
+    write_corpus(12, root / "issues")
+    assert build(root)[0] == 0
+    before = all_files(root / "output")
+    first = sorted((root / "issues").iterdir())[0]
+    first.write_text(first.read_text(encoding="utf-8").replace("# ", "# 更正 ", 1),
+                     encoding="utf-8")
+    shutil.rmtree(root / ".feeds")  # cold again: every issue parsed, the child begun
+    fork = apart._fork
+    forked: list[int] = []
+
+    def noted(*args: Any) -> Any:
+        child = fork(*args)
+        if child is not None:
+            forked.append(child.pid)
+        return child
+
+    def slow(pages: apart.Pages, spool: Spool) -> bytes:
+        time.sleep(60)  # in the child: still at work when the build fails
+        raise OSError("never answers")
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        raise WriteError("output: cannot write: no space left on the device")
+
+    monkeypatch.setattr(apart, "_fork", noted)
+    monkeypatch.setattr(apart, "_answer", slow)
+    monkeypatch.setattr(render, "settle_archives", failing)
+    started = time.monotonic()
+    code, _, err = build(root)
+    assert code == 4, err
+    assert "no space left on the device" in err
+    assert time.monotonic() - started < 30
+    assert len(forked) == 1
+    with pytest.raises(ProcessLookupError):
+        os.kill(forked[0], 0)  # killed and reaped, not a zombie
+    assert all_files(root / "output") == before

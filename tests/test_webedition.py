@@ -73,11 +73,12 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
 
 def reference_pages(catalog: Catalog, options: ParseOptions, feeds_: Sequence[FeedInfo],
                     config: Config, store: Store, out: OutputDir,
-                    owned: dict[str, PublishedRow], code: str, templates: str) -> dict[str, bytes]:
+                    owned: dict[str, PublishedRow], code: str, templates: str
+                    ) -> tuple[dict[str, bytes], None]:
     """The plain path: every issue loaded whole, every page rendered (``_web_edition``'s
-    arguments, its stamps unused)."""
+    arguments, its stamps unused; no section pages left to a child)."""
     issues = [load_issue(s, catalog, options, store) for s in catalog.issues.in_order()]
-    return site_pages(with_page_urls(issues, config), feeds_, config)
+    return site_pages(with_page_urls(issues, config), feeds_, config), None
 
 
 def reference_build(root: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, bytes]:
@@ -356,9 +357,8 @@ def test_streamed_in_small_parts_on_workers_equals_the_reference(
     monkeypatch.setattr(feeds.webedition, "PARALLEL_MIN_PAGES", 1)
     monkeypatch.setattr(feeds.webedition._Window, "SIZE", 2)
     # the section pages made here, not by a child (tests/test_forked_publish.py): counted
-    made_apart = feeds.webedition.made_apart
-    monkeypatch.setattr(feeds.webedition, "made_apart",
-                        lambda make, wanted: made_apart(make, False))
+    begin = feeds.webedition.begin
+    monkeypatch.setattr(feeds.webedition, "begin", lambda make, wanted: begin(make, False))
     loads: list[str] = []
     issue_from = feeds.loader.issue_from
 
