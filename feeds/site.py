@@ -688,7 +688,9 @@ def _full_build(found: Survey, out: OutputDir,
     settled, kept_pages = settled_now
     needed = {e.key: e for info, start, _ in settled
               for e in (*info.entries, *(e for page in info.archives[start:] for e in page.entries))}
-    have = store.fragment_keys(needed)
+    # those made by this build are at hand (a cold build: all): the store is asked of the rest
+    have = {k for k in needed if k in at_hand}
+    have |= store.fragment_keys([k for k in needed if k not in have])
     gone = [k for k, e in needed.items() if k not in have and not isinstance(e, Entry)]
     if gone:  # stored entries whose bytes were dropped (no feed carried them): made again
         # on all cores, their bytes kept and nothing else of them
