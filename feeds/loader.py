@@ -11,13 +11,14 @@ import json
 import os
 import tempfile
 import unicodedata
-from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
+from feeds.ahead import Ahead
 from feeds.builder import FeedMark, Place, newest_stamp
 from feeds.cache import (
     cache_key,
@@ -221,20 +222,45 @@ def _parse_all(jobs: list[_Job], options: ParseOptions) -> list[_Parsed]:
     return [(_with_slugs(r, slugs) if isinstance(r, ParseResult) else r, d) for r, d in parsed]
 
 
-def _parse_each(jobs: list[_Job], options: ParseOptions) -> Generator[_Parsed, None, None]:
+class ParseAhead(NamedTuple):
+    """Files parsed in a forked child (see :func:`parse_ahead`), with the options they
+    are parsed with."""
+
+    options: ParseOptions
+    parse: Ahead[_Job, _Parsed]
+
+
+def parse_ahead(files: Sequence[str], options: ParseOptions) -> ParseAhead | None:
+    """Begin parsing a few files (those a build found edited: fewer than
+    :data:`PARALLEL_MIN_FILES`) in a forked child, while the build goes on to read
+    the store; :func:`load_catalog` takes the results of the files it parses. None if
+    there are none, too many, or no second core."""
+    if len(files) >= PARALLEL_MIN_FILES:
+        return None
+    cwd = os.getcwd()
+    jobs: list[_Job] = [(Path(file), display_path(file, cwd)) for file in files]
+    parse = Ahead.begin(partial(_parse_one, options=options), jobs)
+    return ParseAhead(options, parse) if parse is not None else None
+
+
+def _parse_each(jobs: list[_Job], options: ParseOptions,
+                ahead: ParseAhead | None = None) -> Generator[_Parsed, None, None]:
     """:func:`_parse_all` handing on each result as it comes, its slugs filled in,
     so that the caller can let it go before the next: the results of a large
     parse never sit in memory together. New section names are sent to the slug
-    helper as they turn up (slugs are a pure function of the name)."""
+    helper as they turn up (slugs are a pure function of the name). A job that
+    ``ahead`` parsed (with these options) is taken from it."""
     helper = SlugHelper.start() if len(jobs) >= PARALLEL_MIN_FILES and not known_slugs() \
         else None
     if len(jobs) >= PARALLEL_MIN_FILES:
         from feeds.parser import markdown
 
         markdown()  # made once, before the workers are forked
+    parse: Callable[[_Job], _Parsed] = partial(_parse_one, options=options)
+    if ahead is not None and ahead.options == options and len(jobs) < PARALLEL_MIN_FILES:
+        parse = ahead.parse  # in this process: a forked worker could not take its results
     try:
-        for outcome, digest in parallel_imap(partial(_parse_one, options=options), jobs,
-                                             PARALLEL_MIN_FILES):
+        for outcome, digest in parallel_imap(parse, jobs, PARALLEL_MIN_FILES):
             if isinstance(outcome, ParseResult):
                 outcome = _with_slugs(outcome, resolve_slugs(
                     (s.name for s in outcome.issue.sections if not s.slug), helper))
@@ -390,13 +416,15 @@ class Catalog:
 
 
 def load_catalog(found: Survey, options: ParseOptions, store: Store,
-                 early: EarlyPrepare | None = None) -> Catalog:
+                 early: EarlyPrepare | None = None,
+                 ahead: ParseAhead | None = None) -> Catalog:
     """Bring the store's catalog of issues up to date with the files; raise
     ParseError with all problems of all files.
 
     A file that did not change keeps its catalog row, unread. A changed one is
     looked up by its content and parsed only if that is new (with ``early``, in its
-    pool, which prepares the entries of what it parses as it goes). The cross-file
+    pool, which prepares the entries of what it parses as it goes; else taken from
+    ``ahead`` if it parsed it already). The cross-file
     checks run on the whole catalog, every time, in SQL.
     """
     cwd = os.getcwd()
@@ -438,7 +466,7 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store,
     keys: dict[str, str] = {}
     urls: dict[str, str] = {}  # the fresh issues' own URLs (few have one)
     results: Generator[tuple[ParseResult | ParseError | Parsed, str], None, None] = \
-        _parse_each(jobs, options) if early is None \
+        _parse_each(jobs, options, ahead) if early is None \
         else early.parse_each(jobs, [key for _, key in waiting], options)
     try:
         for (source, key), (outcome, digest) in zip(waiting, results, strict=True):

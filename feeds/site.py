@@ -35,7 +35,7 @@ from feeds.writer import Keep, OutputDir, WriteError, build_lock
 
 if TYPE_CHECKING:
     from feeds.builder import Entry, FeedInfo, Revisions, Serialised
-    from feeds.loader import Catalog
+    from feeds.loader import Catalog, ParseAhead
     from feeds.model import ParseOptions
     from feeds.render import Prepared, Settled
     from feeds.sources import Survey
@@ -219,9 +219,46 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
                     store.save_noop_record(out.key, now)
                 store.commit()
                 return replay
-    owned = store.manifest(out.key)
-    out.look_ahead(owned)  # the kept files' stats, taken meanwhile by a child process
-    return _full_build(found, out, config, store, inputs, key, settings, owned, notes, started)
+    _import_quietly("feeds.loader")  # what parsing needs (and the parse child with it)
+    from feeds.loader import parse_ahead
+
+    # the edited files parsed meanwhile by a child process (the parser's imports too),
+    # while this one imports the rest and reads the store
+    ahead = parse_ahead(found.edited(), parse_options(config))
+    try:
+        _import_quietly("feeds.corrections", "feeds.pages", "feeds.render", "feeds.hosting",
+                        "concurrent.futures.thread",
+                        *(("feeds.webedition",) if config.pages else ()))
+        owned = store.manifest(out.key)
+        out.look_ahead(owned)  # the kept files' stats, taken meanwhile by a child process
+        return _full_build(found, out, config, store, inputs, key, settings, owned, notes,
+                           started, ahead)
+    finally:
+        if ahead is not None:
+            ahead.parse.close()
+
+
+def _import_quietly(*names: str) -> None:
+    """Import these modules as :mod:`feeds.__main__` imports those of the command line:
+    with the collector off while they load (they make some hundred thousand objects and
+    next to no garbage), and what they made left out of its walks (``gc.freeze``), else
+    the build's first collection walks it all (some ms). Once a process: modules already
+    loaded freeze nothing."""
+    import gc
+    import importlib
+    import sys
+
+    if all(name in sys.modules for name in names):
+        return
+    on = gc.isenabled()
+    gc.disable()
+    try:
+        for name in names:
+            importlib.import_module(name)
+    finally:
+        gc.freeze()
+        if on:
+            gc.enable()
 
 
 def _stop_children() -> None:
@@ -429,7 +466,8 @@ def _stored_digest(rows: list[list[object]] | None, revisions: Revisions) -> Ser
 def _full_build(found: Survey, out: OutputDir,
                 config: Config, store: Store, inputs: str, key: str | None,
                 settings: tuple[str, str, str, str], owned: Manifest,
-                notes: list[Diagnostic], started: float) -> BuildReport:
+                notes: list[Diagnostic], started: float,
+                parsing: ParseAhead | None = None) -> BuildReport:
     from feeds import corrections
     from feeds.builder import (
         Entry,
@@ -517,7 +555,7 @@ def _full_build(found: Survey, out: OutputDir,
     early = EarlyPrepare(partial(_prepare_fresh, config=config, revisions=revisions,
                                  edited=frozenset(edited)), took) \
         if every and PREPARE_WHILE_PARSING and not store.holds_entries(ledger) else None
-    catalog = load_catalog(found, options, store, early)
+    catalog = load_catalog(found, options, store, early, parsing)
     floor = corrections.floor(store, ledger, revisions, time.time())
     store.note_edits(ledger, now_edited)
     number_of = store.numbers_of({*edited, *catalog.fresh})
