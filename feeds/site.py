@@ -30,6 +30,7 @@ from feeds.store import (
     files_key,
     is_damage,
     is_full,
+    packed_build,
 )
 from feeds.writer import Keep, OutputDir, WriteError, build_lock
 
@@ -418,6 +419,19 @@ def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedIn
     return made.files, made.sections
 
 
+def _packed_meanwhile(files: Sequence[str], warnings: Sequence[Sequence[object]]
+                      ) -> Callable[[], tuple[bytes, bytes]]:
+    """:func:`~feeds.store.packed_build` begun in a thread of its own (JSON and zlib, 1.3
+    MB at N = 5,000; zlib lets other threads run): the function given back waits for it."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1)
+    try:
+        return pool.submit(packed_build, files, warnings).result
+    finally:
+        pool.shutdown(wait=False)  # its thread ends once the packing is done
+
+
 def _digest_of(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -785,6 +799,12 @@ def _full_build(found: Survey, out: OutputDir,
     if sections is not None:
         files.update(sections())
     files["feeds.opml"] = opml(feeds, config)
+    diagnostics = (*catalog.diagnostics, *unused_sections(config, store.has_section))
+    order = sorted(files)
+    warnings = [[d.path, d.line, d.level, d.message] for d in diagnostics]
+    # the build's record (thousands of files and warnings) packed by a thread while this
+    # one publishes, mostly waiting on the disk; not while children may be forked there
+    packing = _packed_meanwhile(order, warnings) if not apart else None
     published = out.publish(files, owned)
     at_hand.close()
     store.forget_fragments_except(set(needed))
@@ -795,10 +815,8 @@ def _full_build(found: Survey, out: OutputDir,
     store.save_settle_marks(ledger, _digest_of(context_of_pages), records_digest(
         {**kept_pages, **made_pages}), settle_marks(settled, config, lasts, made_pages,
                                                     context_of_pages))
-    diagnostics = (*catalog.diagnostics, *unused_sections(config, store.has_section))
-    order = sorted(files)
-    store.save_build(out.key, inputs, len(feeds), order,
-                     [[d.path, d.line, d.level, d.message] for d in diagnostics])
+    store.save_packed_build(out.key, inputs, len(feeds),
+                            packing() if packing is not None else packed_build(order, warnings))
     store.save_replay_until(out.key, catalog.warnings_change)
     store.save_noop_record(out.key, (key, inputs, store.built_key(out.key, published.rows),
                                      list(published.stale))

@@ -1334,9 +1334,14 @@ class Store:
                    warnings: Sequence[Sequence[object]]) -> None:
         """The record of a build into ``output``; its file list and warnings (thousands
         of each: 1.3 MB of JSON at N = 5,000) compressed, as every build rewrites them."""
+        self.save_packed_build(output, inputs, feeds, packed_build(files, warnings))
+
+    def save_packed_build(self, output: str, inputs: str, feeds: int,
+                          packed: tuple[bytes, bytes]) -> None:
+        """:meth:`save_build`, its file list and warnings packed already (by
+        :func:`packed_build`: in another thread, say, while this one waits on the disk)."""
         self.db.execute("INSERT OR REPLACE INTO builds VALUES (?, ?, ?, ?, ?)",
-                        (output, inputs, feeds, _packed(list(files)),
-                         _packed([list(w) for w in warnings])))
+                        (output, inputs, feeds, *packed))
 
 
     def noop_record(self, output: str) -> tuple[str, str, str, list[str]] | None:
@@ -1408,6 +1413,13 @@ def _create(db: sqlite3.Connection) -> None:
         if db.in_transaction:  # a full disk has rolled it back already
             db.execute("ROLLBACK")
         raise
+
+
+def packed_build(files: Sequence[str], warnings: Sequence[Sequence[object]]
+                 ) -> tuple[bytes, bytes]:
+    """A build's file list and warnings as :meth:`Store.save_build` stores them (needs
+    no connection: any thread may pack them)."""
+    return _packed(list(files)), _packed([list(w) for w in warnings])
 
 
 def _packed(value: object) -> bytes:

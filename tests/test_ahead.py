@@ -1,6 +1,7 @@
-"""Work begun in a forked child (feeds.ahead): the few edited issues of a build parsed
-while the build goes on. Its results are those of the same work done in the build's own
-process; whatever the child does not answer in full is done there instead."""
+"""Work a build does meanwhile, on the second core: the few edited issues parsed in a
+forked child (feeds.ahead) while the build goes on, its record packed by a thread while
+it publishes. Their results are those of the same work done in the build's own process
+(whatever the child does not answer in full is done there instead)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from test_build import SECOND, all_files, build, write_project
 
 import feeds.loader
 from feeds.ahead import Ahead
+from feeds.site import _packed_meanwhile
+from feeds.store import Store
 
 ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
 PARENT = os.getpid()
@@ -179,3 +182,19 @@ print("ok")
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           env=ENV, check=False)
     assert (done.returncode, done.stdout, done.stderr) == (0, "ok\n", "")
+
+
+def test_a_build_record_packed_meanwhile_is_the_one_packed_here(tmp_path: Path) -> None:
+    files = [f"sections/s{n}/atom.xml" for n in range(3000)]
+    warnings = [[f"issues/{n}.md", n, "warning", f"问题 {n}\n"] for n in range(4000)]
+    store = Store.open(tmp_path)
+    try:
+        store.begin()
+        store.save_build("here", "inputs", 7, files, warnings)
+        store.save_packed_build("meanwhile", "inputs", 7, _packed_meanwhile(files, warnings)())
+        store.commit()
+        rows = {o: (f, w) for o, f, w in store.db.execute("SELECT output, files, warnings FROM builds")}
+        assert rows["meanwhile"] == rows["here"]
+        assert store.last_build("meanwhile") == ("inputs", 7, files, warnings)
+    finally:
+        store.close()
