@@ -230,15 +230,24 @@ class ParseAhead(NamedTuple):
     parse: Ahead[_Job, _Parsed]
 
 
-def parse_ahead(files: Sequence[str], options: ParseOptions) -> ParseAhead | None:
-    """Begin parsing a few files (those a build found edited: fewer than
-    :data:`PARALLEL_MIN_FILES`) in a forked child, while the build goes on to read
-    the store; :func:`load_catalog` takes the results of the files it parses. None if
-    there are none, too many, or no second core."""
-    if len(files) >= PARALLEL_MIN_FILES:
+def parse_ahead(found: Survey, options: ParseOptions, store: Store) -> ParseAhead | None:
+    """Begin parsing the few files a build found edited (fewer than
+    :data:`PARALLEL_MIN_FILES`) whose parse the store does not hold, in a forked child,
+    while the build goes on to read the store; :func:`load_catalog` takes the results of
+    the files it parses. None if there are none, too many, or no child was forked (see
+    :meth:`~feeds.ahead.Ahead.begin`)."""
+    edited = found.edited()
+    if not edited or len(edited) >= PARALLEL_MIN_FILES:
         return None
+    context = parse_context(options)
     cwd = os.getcwd()
-    jobs: list[_Job] = [(Path(file), display_path(file, cwd)) for file in files]
+    jobs: list[_Job] = []
+    for file in edited:
+        source = found.source(file)
+        name = display_path(file, cwd)
+        if source.row is not None and store.summary(
+                cache_key(source.row.digest, name, context)) is None:
+            jobs.append((Path(file), name))
     parse = Ahead.begin(partial(_parse_one, options=options), jobs)
     return ParseAhead(options, parse) if parse is not None else None
 

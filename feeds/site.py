@@ -225,7 +225,7 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
 
     # the edited files parsed meanwhile by a child process (the parser's imports too),
     # while this one imports the rest and reads the store
-    ahead = parse_ahead(found.edited(), parse_options(config))
+    ahead = parse_ahead(found, parse_options(config), store)
     try:
         _import_quietly("feeds.corrections", "feeds.pages", "feeds.render", "feeds.hosting",
                         "concurrent.futures.thread",

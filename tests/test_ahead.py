@@ -6,6 +6,7 @@ it publishes. Their results are those of the same work done in the build's own p
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -160,6 +161,31 @@ def test_a_new_issue_parsed_by_the_child_builds_as_a_cold_build(
     for name, warnings in (("child", child_warnings), ("torn", torn_warnings)):
         assert all_files(tmp_path / name / "output") == all_files(cold / "output")
         assert warnings == cold_warnings.replace(str(cold), "")
+
+
+def test_only_edited_files_whose_parse_is_not_stored_are_parsed_ahead(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An issue put back as it was (its parse stored: the build takes it from the store)
+    forks no parse; an edited one is parsed ahead."""
+    root = write_project(tmp_path, {"2024-07-20-29.md": SEED.read_bytes(),
+                                    "2024-07-27-30.md": NEW})
+    assert build(root)[0] == 0
+    newest = root / "issues" / "2024-07-27-30.md"
+    shutil.move(newest, tmp_path / "kept.md")
+    assert build(root)[0] == 0
+    shutil.move(tmp_path / "kept.md", newest)
+    given: list[list[str]] = []
+    begin = Ahead.begin
+
+    def recorded(func: object, items: list[tuple[Path, str]]) -> Ahead | None:
+        given.append([name for _, name in items])
+        return begin(func, items)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Ahead, "begin", recorded)
+    assert build(root)[0] == 0
+    newest.write_text(NEW.replace("新栏目。", "新栏目，改过。"), encoding="utf-8")
+    assert build(root)[0] == 0
+    assert given == [[], [str(newest)]]
 
 
 def test_import_quietly_freezes_what_loads_once_and_leaves_the_collector_as_it_was() -> None:

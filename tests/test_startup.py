@@ -15,6 +15,7 @@ from conftest import ROOT, SEED
 from test_build import SECOND, write_project
 
 import feeds.__main__
+from feeds.parallel import workers
 
 # Imports the whole `feeds build` process as the console script runs it, then
 # writes the names of the modules it ended with.
@@ -41,7 +42,8 @@ def test_a_build_that_parses_nothing_imports_no_parser(tmp_path: Path) -> None:
     root = write_project(tmp_path / "p", {"2024-07-20-29.md": SEED.read_bytes(),
                                           "2024-07-27-30.md": SECOND})
     first = _modules_of_a_build(root, tmp_path)
-    assert {"feeds.parser", "markdown_it"} <= first  # it parsed both issues
+    assert "feeds.loader" in first  # it parsed both issues (in a child, with a second core)
+    assert not _PARSER & first if workers() >= 2 else first >= _PARSER  # see _PARSER
     newest = root / "issues" / "2024-07-27-30.md"
     kept = tmp_path / newest.name
     shutil.move(newest, kept)
@@ -60,13 +62,15 @@ _OTHER_COMMANDS = {"boto3", "botocore", "feeds.publish", "feeds.serve", "feeds.n
                    "feeds.websub", "feeds.links", "http.server", "urllib.request"}
 _CHANGES = {"jinja2", "markdown_it", "lxml", "feeds.parser", "feeds.pages", "feeds.builder",
             "feeds.formats", "feeds.render", "feeds.loader", "tempfile"}
+_PARSER = {"feeds.parser", "markdown_it"}  # with a second core, imported by the child that
+# parses the few issue files a build finds edited (feeds.ahead), not by the build's process
 _REFERENCE = {"feedgen", "dateutil", "feeds.formats.feedgen_common"}
 
 
 def test_a_no_op_build_imports_only_what_finds_nothing_changed(tmp_path: Path) -> None:
     root = write_project(tmp_path / "p", {"2024-07-20-29.md": SEED.read_bytes()})
     first = _modules_of_a_build(root, tmp_path)
-    assert first >= _CHANGES  # a real build, in the same process set-up
+    assert first >= _CHANGES - _PARSER  # a real build, in the same process set-up
     assert not _REFERENCE & first
     noop = _modules_of_a_build(root, tmp_path)
     assert not (_OTHER_COMMANDS | _CHANGES | _REFERENCE) & noop
@@ -78,7 +82,8 @@ def test_a_build_of_one_new_issue_imports_no_other_command(tmp_path: Path) -> No
     _modules_of_a_build(root, tmp_path)
     (root / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
     added = _modules_of_a_build(root, tmp_path)
-    assert {"feeds.parser", "feeds.pages", "jinja2"} <= added
+    assert {"feeds.pages", "jinja2"} <= added
+    assert not _PARSER & added if workers() >= 2 else added >= _PARSER  # see _PARSER
     assert not _OTHER_COMMANDS & added
     assert not _REFERENCE & added
     assert (root / "output" / "issues" / "2024-30.html").is_file()
