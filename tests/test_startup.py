@@ -42,8 +42,7 @@ def test_a_build_that_parses_nothing_imports_no_parser(tmp_path: Path) -> None:
     root = write_project(tmp_path / "p", {"2024-07-20-29.md": SEED.read_bytes(),
                                           "2024-07-27-30.md": SECOND})
     first = _modules_of_a_build(root, tmp_path)
-    assert "feeds.loader" in first  # it parsed both issues (in a child, with a second core)
-    assert not _PARSER & first if workers() >= 2 else first >= _PARSER  # see _PARSER
+    assert "feeds.loader" in first  # it parsed both issues (a cold build: in its own pool)
     newest = root / "issues" / "2024-07-27-30.md"
     kept = tmp_path / newest.name
     shutil.move(newest, kept)
