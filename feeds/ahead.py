@@ -14,12 +14,11 @@ The results come back pickled through a pipe of this process's own, as a
 
 from __future__ import annotations
 
-import contextlib
-import os
 import pickle
-import signal
 from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar
+
+from feeds.child import Child
 
 T = TypeVar("T", bound=Hashable)
 R = TypeVar("R")
@@ -28,13 +27,11 @@ R = TypeVar("R")
 class Ahead(Generic[T, R]):
     """``func`` over ``items``, begun in a forked child (see :meth:`begin`)."""
 
-    def __init__(self, func: Callable[[T], R], items: Sequence[T], pid: int, read: int) -> None:
+    def __init__(self, func: Callable[[T], R], items: Sequence[T], child: Child) -> None:
         self.func = func
         self.items = list(items)
-        self.pid = pid
-        self.read = read
+        self.child = child
         self.results: dict[T, R] | None = None  # once taken: the child's answer, or {}
-        self.ended = False  # reaped: its pid is no longer its own
 
     @classmethod
     def begin(cls, func: Callable[[T], R], items: Sequence[T]) -> Ahead[T, R] | None:
@@ -45,37 +42,12 @@ class Ahead(Generic[T, R]):
         import threading
 
         from feeds.parallel import workers
-        from feeds.signals import die_with_parent, held_signals
 
         if not items or workers() < 2 or threading.active_count() > 1:
             return None
-        try:
-            read, write = os.pipe()
-        except OSError:
-            return None
-        parent = os.getpid()
-        try:
-            with held_signals():  # the child is born with them held: see die_with_parent
-                pid = os.fork()
-        except OSError:
-            os.close(read)
-            os.close(write)
-            return None
-        if pid == 0:  # the child: the pickled list of results, then exit 0
-            code = 1
-            try:
-                os.close(read)
-                die_with_parent(parent)
-                answer = pickle.dumps([func(item) for item in items],
-                                      protocol=pickle.HIGHEST_PROTOCOL)
-                view = memoryview(answer)
-                while view:
-                    view = view[os.write(write, view):]
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write)
-        return cls(func, items, pid, read)
+        child = Child.fork(lambda: pickle.dumps([func(item) for item in items],
+                                                protocol=pickle.HIGHEST_PROTOCOL))
+        return None if child is None else cls(func, items, child)
 
     def __call__(self, item: T) -> R:
         """``func(item)``: the child's result, waited for, or made here if it has none."""
@@ -88,18 +60,12 @@ class Ahead(Generic[T, R]):
         """The child's results by item, once it has ended ({} if it failed)."""
         if self.results is not None:
             return self.results
-        chunks = []
-        try:
-            while chunk := os.read(self.read, 1 << 20):
-                chunks.append(chunk)
-        except OSError:
-            chunks = []
-        status = self.close(kill=False)
+        answer = self.child.answer()
         self.results = {}
-        if status != 0:
+        if answer is None:
             return self.results
         try:
-            made = pickle.loads(b"".join(chunks))
+            made = pickle.loads(answer)
         except Exception:  # a torn answer (any error unpickling): each is made here
             return self.results
         if isinstance(made, list) and len(made) == len(self.items):
@@ -109,15 +75,4 @@ class Ahead(Generic[T, R]):
     def close(self, kill: bool = True) -> int | None:
         """Close the pipe and reap the child (killed first if ``kill``): its exit status
         (None once reaped before)."""
-        if self.ended:
-            return None
-        self.ended = True
-        with contextlib.suppress(OSError):
-            os.close(self.read)
-        if kill:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-        try:
-            return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
-        except (OSError, ValueError):
-            return None
+        return self.child.close(kill)

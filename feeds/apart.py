@@ -13,38 +13,34 @@ path, as if there had been no child.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
-import signal
 import weakref
 from collections.abc import Callable, Mapping
 from typing import IO, Any
 
+from feeds.child import Child
 from feeds.spool import Spool, Spooled
 
 Pages = Mapping[str, bytes | Spooled]
 
 
 class _Child:
-    """A forked child making pages into ``file``; its answer comes through ``read``."""
+    """A forked child making pages into ``file`` (see :func:`_fork`)."""
 
-    def __init__(self, pid: int, read: int, file: IO[bytes]) -> None:
-        self.pid = pid
-        self.read = read
+    def __init__(self, child: Child, file: IO[bytes]) -> None:
+        self.child = child
         self.file = file
+
+    @property
+    def pid(self) -> int:
+        return self.child.pid
 
     def pages(self) -> dict[str, bytes | Spooled] | None:
         """Wait for the child: its pages, or None if it failed."""
-        answer = bytearray()
-        try:
-            while chunk := os.read(self.read, 1 << 16):
-                answer += chunk
-        finally:
-            os.close(self.read)
-        _, status = os.waitpid(self.pid, 0)
-        if not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        answer = self.child.answer()
+        if answer is None:
             return None
         try:
             made = json.loads(answer)
@@ -55,12 +51,7 @@ class _Child:
             return None
 
     def stop(self) -> None:
-        with contextlib.suppress(OSError):
-            os.kill(self.pid, signal.SIGKILL)
-        with contextlib.suppress(OSError):
-            os.close(self.read)
-        with contextlib.suppress(OSError):
-            os.waitpid(self.pid, 0)
+        self.child.close(kill=True)
 
 
 def _answer(pages: Pages, spool: Spool) -> bytes:
@@ -131,46 +122,27 @@ def begin(make: Callable[[Spool], Pages], wanted: bool) -> Apart | None:
     must need nothing that cannot cross a fork: no state store, no thread of this
     process."""
     from feeds.parallel import workers
-    from feeds.signals import die_with_parent, held_signals
 
-    child = _fork(make, die_with_parent, held_signals) if wanted and workers() >= 2 else None
+    child = _fork(make) if wanted and workers() >= 2 else None
     return Apart(child) if child is not None else None
 
 
-def _fork(make: Callable[[Spool], Pages], die_with_parent: Callable[[int], None],
-          held_signals: Callable[[], contextlib.AbstractContextManager[None]]) -> _Child | None:
+def _fork(make: Callable[[Spool], Pages]) -> _Child | None:
     import tempfile  # here: most builds begin no child
 
     try:
         file = tempfile.TemporaryFile(prefix="feeds-pages-")  # noqa: SIM115
     except OSError:
         return None
-    try:
-        read, write = os.pipe()
-    except OSError:
+
+    def work() -> bytes:
+        """In the child: the pages into the file, then where they are, as JSON."""
+        spool = Spool(budget=0)
+        spool.file = file
+        return _answer(make(spool), spool)
+
+    child = Child.fork(work)
+    if child is None:
         file.close()
         return None
-    parent = os.getpid()
-    try:
-        with held_signals():  # the child is born with them held: see die_with_parent
-            pid = os.fork()
-    except OSError:
-        for fd in (read, write):
-            os.close(fd)
-        file.close()
-        return None
-    if pid == 0:  # the child: the pages into the file, then where they are as JSON
-        code = 1
-        try:
-            os.close(read)
-            die_with_parent(parent)
-            spool = Spool(budget=0)
-            spool.file = file
-            answer = _answer(make(spool), spool)
-            while answer:
-                answer = answer[os.write(write, answer):]
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(write)
-    return _Child(pid, read, file)
+    return _Child(child, file)

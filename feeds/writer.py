@@ -20,7 +20,6 @@ import hashlib
 import json
 import operator
 import os
-import signal
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
@@ -29,6 +28,7 @@ from pathlib import Path, PurePosixPath
 
 from filelock import FileLock, Timeout
 
+from feeds.child import Child
 from feeds.signals import at_stop
 from feeds.spool import Spooled
 from feeds.store import (
@@ -449,41 +449,37 @@ LOOK_AHEAD_FROM = 2000  # published files from which their stats are taken in a 
 
 
 class _Ahead:
-    """The child of :meth:`OutputDir.look_ahead`: its pid, the pipe its answer comes
-    through, the files it looks at and the manifest they are compared with."""
+    """The child of :meth:`OutputDir.look_ahead`, the files it looks at and the manifest
+    they are compared with."""
 
-    def __init__(self, pid: int, read: int, paths: list[str],
-                 owned: Mapping[str, PublishedRow]) -> None:
-        self.pid = pid
-        self.read = read
+    def __init__(self, child: Child, paths: list[str], owned: Mapping[str, PublishedRow]
+                 ) -> None:
+        self.child = child
         self.paths = paths
         self.owned = owned
         self.answered = False  # its answer was read, and fits
         self.found: set[str] | None = None  # every file it looked at, if all are intact
         self.leftovers: dict[str, list[str]] = {}  # folder → temporary files found in it
-        self.ended = False  # reaped: its pid is no longer its own
+
+    @property
+    def ended(self) -> bool:
+        return self.child.ended
 
     def take(self) -> bool:
         """Read the child's answer once it has ended: whether it could be. Then
         :attr:`found` holds the files it looked at if every one is intact, and
         :attr:`leftovers` the temporary files it found in their folders (see
         :meth:`OutputDir.publish`)."""
-        chunks = []
-        try:
-            while chunk := os.read(self.read, 1 << 16):
-                chunks.append(chunk)
-        except OSError:
-            chunks = []
-        status = self.close(kill=False)
-        answer = b"".join(chunks)
+        answer = self.child.answer()
+        if answer is None or answer[:1] not in (b"\0", b"\1"):
+            return False
         try:
             leftovers = json.loads(answer[1:])
         except ValueError:
             return False
-        if status != 0 or answer[:1] not in (b"\0", b"\1") or not (
-                isinstance(leftovers, dict) and all(
-                    isinstance(f, str) and isinstance(n, list)
-                    and all(isinstance(x, str) for x in n) for f, n in leftovers.items())):
+        if not (isinstance(leftovers, dict) and all(
+                isinstance(f, str) and isinstance(n, list)
+                and all(isinstance(x, str) for x in n) for f, n in leftovers.items())):
             return False
         self.leftovers = leftovers
         self.found = set(self.paths) if answer[:1] == b"\1" else None
@@ -491,20 +487,7 @@ class _Ahead:
         return True
 
     def close(self, kill: bool) -> int | None:
-        """Close the pipe and reap the child (killed first if ``kill``): its exit status
-        (None once reaped before)."""
-        if self.ended:
-            return None
-        self.ended = True
-        with contextlib.suppress(OSError):
-            os.close(self.read)
-        if kill:
-            with contextlib.suppress(OSError):
-                os.kill(self.pid, signal.SIGKILL)
-        try:
-            return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
-        except (OSError, ValueError):
-            return None
+        return self.child.close(kill)
 
 
 class OutputDir:
@@ -616,7 +599,6 @@ class OutputDir:
         when asked. The child also lists their folders for a killed build's temporary
         files (see :meth:`publish`). Only for many files and with a second core."""
         from feeds.parallel import workers
-        from feeds.signals import die_with_parent, held_signals
 
         self.forget_ahead()
         if len(owned) < LOOK_AHEAD_FROM or workers() < 2:
@@ -628,34 +610,17 @@ class OutputDir:
         else:
             paths = list(owned)
             expected = files_key((p, *owned[p][1:]) for p in paths)
-        try:
-            read, write = os.pipe()
-        except OSError:
-            return
-        parent = os.getpid()
-        try:
-            with held_signals():  # the child is born with them held: see die_with_parent
-                pid = os.fork()
-        except OSError:
-            os.close(read)
-            os.close(write)
-            return
-        if pid == 0:  # the child: 1 if every file is intact, then the leftovers as JSON
-            code = 1
-            try:
-                os.close(read)
-                die_with_parent(parent)
-                seen = files_key((rel, *_STAT(st))
-                                 for rel, st in self._lstats(paths) if st is not None)
-                answer = (b"\1" if seen == expected else b"\0") + json.dumps(
-                    self._leftovers_in(self._folders_of(paths))).encode()
-                while answer:
-                    answer = answer[os.write(write, answer):]
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(write)
-        self._ahead = _Ahead(pid, read, paths, owned)
+
+        def work() -> bytes:
+            """In the child: 1 if every file is intact, then the leftovers as JSON."""
+            seen = files_key((rel, *_STAT(st))
+                             for rel, st in self._lstats(paths) if st is not None)
+            return (b"\1" if seen == expected else b"\0") + json.dumps(
+                self._leftovers_in(self._folders_of(paths))).encode()
+
+        child = Child.fork(work)
+        if child is not None:
+            self._ahead = _Ahead(child, paths, owned)
 
     def forget_ahead(self) -> None:
         """End the child of :meth:`look_ahead`, if any, without its answer."""

@@ -19,6 +19,7 @@ from test_build import SECOND, all_files, build, write_project
 
 import feeds.loader
 from feeds.ahead import Ahead
+from feeds.child import Child
 from feeds.site import _packed_meanwhile
 from feeds.store import Store
 
@@ -53,7 +54,7 @@ def test_results_come_from_the_child_which_is_reaped() -> None:
     assert ahead is not None
     assert (ahead(3), ahead(2)) == (9, 4)
     assert calls == []
-    assert _reaped(ahead.pid)
+    assert _reaped(ahead.child.pid)
     assert (ahead(5), ahead(2)) == (25, 4)  # not given to the child, or taken already: made here
     assert calls == [5, 2]
 
@@ -71,7 +72,7 @@ def test_a_child_that_fails_leaves_every_item_to_this_process() -> None:
     assert ahead is not None
     assert (ahead(4), ahead(3)) == (2, 1)
     assert calls == [4, 3]
-    assert _reaped(ahead.pid)
+    assert _reaped(ahead.child.pid)
 
 
 @pytest.mark.parametrize("answer", [b"\x80\x05garbage", b"", b"\x80\x05]\x94(K\x01e."])  # [1]
@@ -89,7 +90,7 @@ def test_an_answer_that_does_not_fit_is_not_used(answer: bytes) -> None:
         calls.append(n)
         return n
 
-    ahead = Ahead(same, [1, 2], pid, read)
+    ahead = Ahead(same, [1, 2], Child(pid, read))
     assert (ahead(1), ahead(2)) == (1, 2)
     assert calls == [1, 2]
     assert _reaped(pid)
@@ -101,7 +102,7 @@ def test_closed_before_its_answer_the_child_is_killed_and_reaped() -> None:
     started = time.monotonic()
     ahead.close()
     assert time.monotonic() - started < 10
-    assert _reaped(ahead.pid)
+    assert _reaped(ahead.child.pid)
     assert ahead.close() is None  # once
 
 
@@ -132,8 +133,8 @@ def _one_new(root: Path, monkeypatch: pytest.MonkeyPatch, tear: bool) -> tuple[l
     def torn(func: object, items: object) -> Ahead | None:
         ahead = begin(func, items)  # type: ignore[arg-type]
         if ahead is not None:
-            os.close(ahead.read)
-            ahead.read = os.open(os.devnull, os.O_RDONLY)
+            os.close(ahead.child.read)
+            ahead.child.read = os.open(os.devnull, os.O_RDONLY)
         return ahead
 
     monkeypatch.setattr(feeds.loader, "_parse_one", counted)

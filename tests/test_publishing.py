@@ -610,7 +610,7 @@ def test_look_ahead_finds_what_intact_each_finds_and_its_child_is_reaped(
     assert out.intact_each([*NAMES, "missing.xml"], owned) == {"a.xml", "e.xml"}
     assert ahead.ended and ahead.answered and ahead.found is None  # some file is not
     with pytest.raises(ChildProcessError):
-        os.waitpid(ahead.pid, os.WNOHANG)
+        os.waitpid(ahead.child.pid, os.WNOHANG)
     again = out.publish({n: f"<{n}/>".encode() for n in NAMES}, owned)
     owned = dict(again.rows)
     out.look_ahead(owned)
@@ -622,13 +622,13 @@ def test_look_ahead_finds_what_intact_each_finds_and_its_child_is_reaped(
     assert out.intact_each(["a.xml"], dict(owned)) == {"a.xml"}  # another manifest: looked at
     out.look_ahead(owned)
     assert out._ahead is not None
-    os.close(out._ahead.read)  # its answer cannot be read: not used
-    out._ahead.read = os.open(os.devnull, os.O_RDONLY)
+    os.close(out._ahead.child.read)  # its answer cannot be read: not used
+    out._ahead.child.read = os.open(os.devnull, os.O_RDONLY)
     (tmp_path / "out" / "a.xml").write_bytes(b"<edited too/>")
     assert out.intact_each(NAMES, owned) == set(NAMES) - {"a.xml"}  # each looked at in turn
     assert out._ahead is None
     out.look_ahead(owned)
-    pid = out._ahead.pid if out._ahead is not None else 0
+    pid = out._ahead.child.pid if out._ahead is not None else 0
     out.forget_ahead()  # a build that ends before asking: the child is ended and reaped
     with pytest.raises(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)

@@ -1,0 +1,86 @@
+"""One forked child working out an answer while the build goes on, on a second core.
+
+The look-ahead at the published files (feeds.writer), the parse of an edited issue
+(feeds.ahead) and a cold build's section pages (feeds.apart) each fork one. The
+child is born with the build's signals held and dies with it (see feeds.signals);
+its answer is bytes written to a pipe of this process's own, read once it has
+ended. Each user decides what the bytes mean and checks them: a child that fails,
+is killed or answers nothing usable leaves its work to this process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+from collections.abc import Callable
+
+
+class Child:
+    """A forked child's pid and the pipe its answer comes through (see :meth:`fork`)."""
+
+    def __init__(self, pid: int, read: int) -> None:
+        self.pid = pid
+        self.read = read
+        self.ended = False  # reaped: its pid is no longer its own
+
+    @classmethod
+    def fork(cls, work: Callable[[], bytes]) -> Child | None:
+        """Fork a child that writes ``work()`` to the pipe and exits 0 (1 if it raises);
+        None if no pipe or child could be made."""
+        from feeds.signals import die_with_parent, held_signals
+
+        try:
+            read, write = os.pipe()
+        except OSError:
+            return None
+        parent = os.getpid()
+        try:
+            with held_signals():  # the child is born with them held: see die_with_parent
+                pid = os.fork()
+        except OSError:
+            os.close(read)
+            os.close(write)
+            return None
+        if pid == 0:
+            code = 1
+            try:
+                os.close(read)
+                die_with_parent(parent)
+                view = memoryview(work())
+                while view:
+                    view = view[os.write(write, view):]
+                code = 0
+            finally:
+                os._exit(code)
+        os.close(write)
+        return cls(pid, read)
+
+    def answer(self) -> bytes | None:
+        """Wait for the child to end: its answer, or None if it failed or was closed."""
+        if self.ended:
+            return None
+        chunks: list[bytes] = []
+        try:
+            while chunk := os.read(self.read, 1 << 20):
+                chunks.append(chunk)
+        except OSError:
+            self.close(kill=True)
+            return None
+        return b"".join(chunks) if self.close(kill=False) == 0 else None
+
+    def close(self, kill: bool = True) -> int | None:
+        """Close the pipe and reap the child (killed first if ``kill``): its exit status
+        (None once reaped before)."""
+        if self.ended:
+            return None
+        self.ended = True
+        with contextlib.suppress(OSError):
+            os.close(self.read)
+        if kill:
+            with contextlib.suppress(OSError):
+                os.kill(self.pid, signal.SIGKILL)
+        try:
+            return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        except (OSError, ValueError):
+            return None
