@@ -80,3 +80,37 @@ def test_a_full_state_disk_during_a_cold_build_exits_4(tmp_path: Path) -> None:
             break
     assert outcomes == [(size, 4, True, False) for size in range(12, 32, 2)][:len(outcomes)]
     assert len(outcomes) == 10
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("mount") is None,
+                    reason="mounts a small tmpfs")
+def test_a_full_temporary_folder_during_a_cold_build_exits_4(tmp_path: Path) -> None:
+    """TMPDIR on a full tmpfs (1 MB, 4 MB) during a cold build of 300 issues: the catalog's
+    spool file (feeds/loader.py, load_catalog: ``spool.write(blob)``) gets ENOSPC.
+    Expected: exit 4 with a message that says no space is left, within seconds.
+    Got: 'feeds: internal error: OSError: [Errno 28] No space left on device', exit 70;
+    once in three runs at 1 MB that message and then a hang at exit (the error is raised
+    while the parse pool's workers are sending: see the first test)."""
+    project = tmp_path / "project"
+    write_corpus(300, project / "issues")
+    (project / "feeds.toml").write_text(CONFIG, encoding="utf-8")
+    mount = tmp_path / "tmp"
+    mount.mkdir()
+    outcomes = []
+    for size in (1, 4):
+        if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}m", "tmpfs", str(mount)],
+                          capture_output=True).returncode:
+            pytest.skip("cannot mount a tmpfs here")
+        try:
+            done = subprocess.run(
+                [sys.executable, "-m", "feeds", "build", "--quiet",
+                 "--output", str(tmp_path / f"out{size}")], cwd=project, capture_output=True,
+                text=True, timeout=45,
+                env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(mount)})
+            outcomes.append((size, done.returncode, "internal error" in done.stderr,
+                             "no space left on device" in done.stderr.lower()))
+        except subprocess.TimeoutExpired as exc:
+            outcomes.append((size, f"hung for 45 s after {exc.stderr!r}", False, True))
+        finally:
+            subprocess.run(["umount", "-l", str(mount)], check=True)
+    assert outcomes == [(1, 4, False, True), (4, 4, False, True)]
