@@ -59,6 +59,7 @@ from feeds.store import DamagedRow, Store, loads
 if TYPE_CHECKING:
     from feeds.early import EarlyPrepare
     from feeds.render import Prepared
+    from feeds.writer import WriteError
 
 PARALLEL_MIN_FILES = 64
 
@@ -471,7 +472,10 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store,
     learn_slugs(store.slugs())
     known_names = known_slugs()
     fresh: dict[str, tuple[int, int]] = {}  # where in the spool each fresh result's JSON is
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the build)
+    try:
+        spool = tempfile.TemporaryFile()  # noqa: SIM115 (kept open for the build)
+    except OSError as exc:
+        raise _temporary_error(exc) from None
     keys: dict[str, str] = {}
     urls: dict[str, str] = {}  # the fresh issues' own URLs (few have one)
     results: Generator[tuple[ParseResult | ParseError | Parsed, str], None, None] = \
@@ -497,7 +501,10 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store,
             fresh[summary.path] = (spool.tell(), len(blob))
             if url:
                 urls[summary.path] = url
-            spool.write(blob)
+            try:
+                spool.write(blob)
+            except OSError as exc:
+                raise _temporary_error(exc) from None
             keys[summary.path] = key
     finally:
         results.close()  # the workers and the slug helper end here, even on an error
@@ -534,7 +541,10 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store,
         raise ParseError(diags)
     store.save_sources(found.rows(), found.gone())
     store.forget_parsed()
-    spool.flush()
+    try:
+        spool.flush()
+    except OSError as exc:
+        raise _temporary_error(exc) from None
     # Made from the summaries once the parse results are let go: objects kept from
     # among them would keep their memory from being given back (10-17 MB at N = 5,000).
     plans = {keys[s.path]: page_plan(urls.get(s.path, ""), ((c.slug, c.articles)
@@ -543,6 +553,18 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store,
     return Catalog(StoredIssues(store), tuple(diags),
                    {p: (*at, *dates[p]) for p, at in fresh.items()}, keys, spool, plans,
                    change)
+
+
+def _temporary_error(exc: OSError) -> WriteError:
+    """The parse results of this build are spooled to a temporary file: it could not be
+    made or written (a full or unusable temporary folder)."""
+    import errno
+
+    from feeds.writer import WriteError
+
+    reason = "no space left on device" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
+    return WriteError(f"{tempfile.gettempdir()}: cannot write a temporary file: {reason} "
+                      "(set TMPDIR to a folder with room)")
 
 
 def page_plan(url: str, sections: Iterable[tuple[str, int]]) -> tuple[str, int, str]:

@@ -56,10 +56,14 @@ def _forked_pool(func: Callable[[Any], Any], items: Sequence[Any],
     try:
         yield pool
     except BaseException as exc:
-        if not isinstance(exc, Exception):
+        if not isinstance(exc, Exception | GeneratorExit):
             # Stopped by a signal: the work in flight is of no use. Waiting for the
             # pool could even hang, on a result a worker was killed halfway through
-            # sending, so the workers are killed and the pool is left behind.
+            # sending, so the workers are killed and the pool is left behind. (Not when
+            # the caller stopped taking results, GeneratorExit, say on a full disk: a
+            # worker killed while sending would leave the pool's thread waiting for
+            # the rest of its result for ever, and the process could never exit. The
+            # chunks in flight are waited for, the others cancelled.)
             for worker in set(active_children()) - others:
                 worker.kill()
             pool.shutdown(wait=False, cancel_futures=True)
