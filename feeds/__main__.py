@@ -6,8 +6,11 @@ imported, so that a signal even while starting up ends the run with
 """
 
 import gc
+import os
+import sys
+from typing import NoReturn
 
-from feeds.signals import Stopped, exit_stopped, stop_on_signals
+from feeds.signals import Stopped, exit_stopped, ignore_stop_signals, stop_on_signals
 
 
 def main() -> None:
@@ -33,5 +36,27 @@ def main() -> None:
         gc.freeze()
 
 
+def entry() -> NoReturn:
+    """:func:`main`, then the process ends at once with its exit code. The run is over
+    (files written, the lock released, children reaped): a stop signal from here on is
+    ignored rather than let in while the interpreter shuts down, where it would kill the
+    process by its default action or print a traceback from a thread being joined; and
+    the shutdown's freeing of every object is skipped."""
+    try:
+        main()
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 0 if stop.code is None else 1
+        if isinstance(stop.code, str):
+            sys.stderr.write(f"{stop.code}\n")
+    ignore_stop_signals()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 1
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    main()
+    entry()

@@ -21,7 +21,7 @@ import click
 
 from feeds.config import Config, ConfigError, load_config, unused_sections
 from feeds.model import Diagnostic, Issue, ParseError, utf8_text
-from feeds.signals import Interrupted, Stopped, exit_stopped, stop_on_signals
+from feeds.signals import Interrupted, Stopped, exit_stopped, received, stop_on_signals
 from feeds.streams import exit_stream_failed, failed_stream, flush_streams
 
 if TYPE_CHECKING:
@@ -663,6 +663,9 @@ def main() -> None:
     except Stopped as exc:
         exit_stopped(exc)
     except Exception as exc:  # a bug, reported as one line rather than a traceback
+        stop = received()
+        if stop is not None:  # a signal's exception replaced as it unwound (a thread's
+            exit_stopped(stop)  # join interrupted, say): the run was stopped all the same
         failed = failed_stream(exc)
         if failed is not None:
             exit_stream_failed(failed)

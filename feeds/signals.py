@@ -52,8 +52,12 @@ def at_stop(hook: Callable[[], None]) -> None:
     _AT_STOP.append(hook)
 
 
+_RECEIVED: list[Stopped] = []
+
+
 def _raise(signum: int, frame: FrameType | None) -> None:
-    raise Interrupted() if signum == signal.SIGINT else Terminated()
+    _RECEIVED.append(Interrupted() if signum == signal.SIGINT else Terminated())
+    raise _RECEIVED[-1]
 
 
 def stop_on_signals() -> None:
@@ -64,6 +68,29 @@ def stop_on_signals() -> None:
     for signum in _STOPPING:
         if signal.getsignal(signum) != signal.SIG_IGN:
             signal.signal(signum, _raise)
+    sys.unraisablehook = _stop_again
+
+
+def _stop_again(unraisable: sys.UnraisableHookArgs, default: Callable[
+        [sys.UnraisableHookArgs], object] = sys.unraisablehook) -> None:
+    """A stop raised where Python cannot raise (a weakref callback, ``__del__``) is not
+    printed as ignored: its signal is raised again, to stop the run outside it."""
+    stop = unraisable.exc_value
+    if isinstance(stop, Stopped):
+        signal.raise_signal(signal.SIGINT if isinstance(stop, Interrupted) else signal.SIGTERM)
+        return
+    default(unraisable)
+
+
+def ignore_stop_signals() -> None:
+    """The run is over: SIGINT and SIGTERM are ignored while the process exits."""
+    for signum in _STOPPING:
+        signal.signal(signum, signal.SIG_IGN)
+
+
+def received() -> Stopped | None:
+    """The stop a signal raised in this run, if any (see :func:`_raise`)."""
+    return _RECEIVED[-1] if _RECEIVED else None
 
 
 def exit_stopped(stop: Stopped) -> NoReturn:

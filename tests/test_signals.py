@@ -226,3 +226,52 @@ def test_on_stop_every_pending_temporary_file_goes_and_no_new_one_is_made(
         writer._stage(tmp_path / "rss.xml", b"<rss/>", 0o644)
     assert caught.value.errno == errno.ECANCELED
     assert _temporary_files(tmp_path) == []
+
+
+def test_a_stop_whose_exception_is_replaced_as_it_unwinds_is_still_a_stop(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A SIGTERM while a thread is joined can surface as another exception (CPython's
+    join re-releasing a lock its thread released meanwhile: 'release unlocked lock',
+    seen once under load in CI as exit 70): the run exits 143 all the same."""
+    import feeds.cli
+    import feeds.signals
+
+    def build_then_replaced(**_: object) -> None:
+        try:
+            feeds.signals._raise(signal.SIGTERM, None)
+        except feeds.signals.Stopped:
+            raise RuntimeError("release unlocked lock") from None
+
+    monkeypatch.setattr(feeds.signals, "_RECEIVED", [])
+    monkeypatch.setattr(feeds.cli.cli, "main", build_then_replaced)
+    stopped: list[feeds.signals.Stopped] = []
+
+    def exit_stopped(stop: feeds.signals.Stopped) -> None:
+        stopped.append(stop)
+        raise SystemExit(stop.exit_code)
+
+    monkeypatch.setattr(feeds.cli, "exit_stopped", exit_stopped)
+    with pytest.raises(SystemExit) as done:
+        feeds.cli.main()
+    assert done.value.code == 143
+    assert [type(s).__name__ for s in stopped] == ["Terminated"]
+
+
+def test_a_stop_at_the_end_of_the_run_is_ignored_while_the_process_exits() -> None:
+    """The run over, the entry point ignores SIGTERM and leaves at once with the run's
+    code: not killed by the signal's default action during the interpreter's shutdown,
+    no traceback from a thread being joined."""
+    script = ("import os, signal, sys\n"
+              "import feeds.__main__ as m\n"
+              "m.main = lambda: sys.exit(3)\n"
+              "import feeds.signals\n"
+              "orig = feeds.signals.ignore_stop_signals\n"
+              "def then_signal():\n"
+              "    orig()\n"
+              "    os.kill(os.getpid(), signal.SIGTERM)\n"
+              "feeds.signals.stop_on_signals()\n"
+              "m.ignore_stop_signals = then_signal\n"
+              "m.entry()\n")
+    done = subprocess.run([sys.executable, "-c", script], env=ENV, capture_output=True,
+                          timeout=60)
+    assert (done.returncode, done.stderr) == (3, b"")
