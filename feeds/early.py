@@ -26,7 +26,7 @@ from feeds.cache import result_from_json, result_to_json, summarise
 from feeds.loader import Parsed, _Job, _parse_one, _with_slugs
 from feeds.model import Issue, ParseError, ParseOptions, ParseResult
 from feeds.parallel import parallel_queue
-from feeds.slugs import SlugHelper, known_slugs, learn_slugs, resolve_slugs
+from feeds.slugs import learn_slugs, resolve_slugs
 
 if TYPE_CHECKING:
     from feeds.render import Prepared
@@ -54,12 +54,7 @@ class EarlyPrepare:
         order (a :class:`Parsed` for an issue whose entries were prepared or are being
         prepared), the entries handed to :attr:`took` as they come (``keys`` holds each
         job's parse key). The generator ends once every issue sent to be prepared is."""
-        many = len(jobs) >= loader.PARALLEL_MIN_FILES
-        helper = SlugHelper.start() if many and not known_slugs() else None
-        if many:
-            from feeds.parser import markdown
-
-            markdown()  # made once, before the workers are forked
+        helper = loader.before_the_pool(jobs)
         slugs: dict[str, str] = {}  # learned here since the workers were forked
         going = True  # until an issue fails: the build then publishes nothing
         held: dict[int, tuple[str, datetime, tuple[int, int]]] = {}  # sent to be prepared

@@ -205,14 +205,7 @@ def load_issues(paths: Sequence[Path], options: ParseOptions,
 
 def _parse_all(jobs: list[_Job], options: ParseOptions) -> list[_Parsed]:
     """Parse the jobs (on all cores when many) and fill in the slugs of new section names."""
-    # A cold parse of many files will likely meet new section names: load pypinyin
-    # for their slugs in a helper process meanwhile, not in every worker.
-    helper = SlugHelper.start() if len(jobs) >= PARALLEL_MIN_FILES and not known_slugs() \
-        else None
-    if len(jobs) >= PARALLEL_MIN_FILES:
-        from feeds.parser import markdown
-
-        markdown()  # made once, before the workers are forked
+    helper = before_the_pool(jobs)
     try:
         parsed = parallel_map(partial(_parse_one, options=options), jobs, PARALLEL_MIN_FILES)
         slugs = resolve_slugs((s.name for r, _ in parsed if isinstance(r, ParseResult)
@@ -253,6 +246,20 @@ def parse_ahead(found: Survey, options: ParseOptions, store: Store) -> ParseAhea
     return ParseAhead(options, parse) if parse is not None else None
 
 
+def before_the_pool(jobs: Sequence[_Job]) -> SlugHelper | None:
+    """For as many jobs as a pool of workers parses: the parser made once, before they
+    are forked, and, if no slug is known yet, the slug helper started: a cold parse of
+    many files will likely meet new section names, and the helper loads pypinyin for
+    their slugs meanwhile, not every worker."""
+    if len(jobs) < PARALLEL_MIN_FILES:
+        return None
+    from feeds.parser import markdown
+
+    helper = SlugHelper.start() if not known_slugs() else None
+    markdown()
+    return helper
+
+
 def _parse_each(jobs: list[_Job], options: ParseOptions,
                 ahead: ParseAhead | None = None) -> Generator[_Parsed, None, None]:
     """:func:`_parse_all` handing on each result as it comes, its slugs filled in,
@@ -260,12 +267,7 @@ def _parse_each(jobs: list[_Job], options: ParseOptions,
     parse never sit in memory together. New section names are sent to the slug
     helper as they turn up (slugs are a pure function of the name). A job that
     ``ahead`` parsed (with these options) is taken from it."""
-    helper = SlugHelper.start() if len(jobs) >= PARALLEL_MIN_FILES and not known_slugs() \
-        else None
-    if len(jobs) >= PARALLEL_MIN_FILES:
-        from feeds.parser import markdown
-
-        markdown()  # made once, before the workers are forked
+    helper = before_the_pool(jobs)
     parse: Callable[[_Job], _Parsed] = partial(_parse_one, options=options)
     if ahead is not None and ahead.options == options and len(jobs) < PARALLEL_MIN_FILES:
         parse = ahead.parse  # in this process: a forked worker could not take its results
@@ -558,13 +560,10 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store,
 def _temporary_error(exc: OSError) -> WriteError:
     """The parse results of this build are spooled to a temporary file: it could not be
     made or written (a full or unusable temporary folder)."""
-    import errno
+    from feeds.writer import WriteError, os_reason
 
-    from feeds.writer import WriteError
-
-    reason = "no space left on device" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
-    return WriteError(f"{tempfile.gettempdir()}: cannot write a temporary file: {reason} "
-                      "(set TMPDIR to a folder with room)")
+    return WriteError(f"{tempfile.gettempdir()}: cannot write a temporary file: "
+                      f"{os_reason(exc)} (set TMPDIR to a folder with room)")
 
 
 def page_plan(url: str, sections: Iterable[tuple[str, int]]) -> tuple[str, int, str]:

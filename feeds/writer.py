@@ -110,11 +110,13 @@ def _safe_relpath(rel: str) -> PurePosixPath:
     return PurePosixPath(rel)
 
 
+def os_reason(exc: OSError) -> str:
+    """Why a write failed, as the messages say it."""
+    return "no space left on device" if exc.errno == errno.ENOSPC else exc.strerror or str(exc)
+
+
 def _error(path: Path, exc: OSError) -> WriteError:
-    reason = exc.strerror or str(exc)
-    if exc.errno == errno.ENOSPC:
-        reason = "no space left on device"
-    return WriteError(f"{path}: cannot write: {reason}")
+    return WriteError(f"{path}: cannot write: {os_reason(exc)}")
 
 
 Chunks = bytes | Sequence[bytes]
