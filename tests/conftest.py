@@ -100,3 +100,45 @@ def damage_state(root: Path, damage: str | Callable[[sqlite3.Connection], object
         else:
             db.execute(damage)
     db.close()
+
+
+def reaped(pid: int) -> bool:
+    """Whether the child ``pid`` is gone and reaped (not running, not a zombie)."""
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
+
+def _built(root: Path, issues: list[Path]) -> dict[str, bytes]:
+    from click.testing import CliRunner
+
+    from feeds.cli import cli
+
+    (root / "issues").mkdir(parents=True)
+    for path in issues:
+        (root / "issues" / path.name).write_bytes(path.read_bytes())
+    (root / "feeds.toml").write_text('base_url = "https://news.example.org/feeds/"\n'
+                                     'tag_authority = "news.example.org"\nmax_items = 0\n',
+                                     encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--quiet", "--issues", str(root / "issues"),
+                                      "--output", str(root / "output"),
+                                      "--config", str(root / "feeds.toml")])
+    assert result.exit_code == 0, result.stderr
+    out = root / "output"
+    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def built_fast_and_plain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                         fast_path: object) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """Every published file of a build of the seed and 12 corpus issues, by path: with
+    the speed trick of module ``fast_path`` on, then off (its ``ENABLED``)."""
+    from corpus import write_corpus
+
+    seed = tmp_path / "2024-07-20-29.md"
+    seed.write_bytes(SEED.read_bytes())
+    issues = [seed, *write_corpus(12, tmp_path / "corpus")]
+    fast = _built(tmp_path / "fast", issues)
+    monkeypatch.setattr(fast_path, "ENABLED", False)
+    return fast, _built(tmp_path / "reference", issues)

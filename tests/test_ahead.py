@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED
+from conftest import ROOT, SEED, reaped
 from test_build import SECOND, all_files, build, write_project
 
 import feeds.loader
@@ -35,14 +35,6 @@ def two_cores(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(threading, "active_count", lambda: 1)  # as the command line runs
 
 
-def _reaped(pid: int) -> bool:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
-
 def test_results_come_from_the_child_which_is_reaped() -> None:
     calls: list[int] = []
 
@@ -54,7 +46,7 @@ def test_results_come_from_the_child_which_is_reaped() -> None:
     assert ahead is not None
     assert (ahead(3), ahead(2)) == (9, 4)
     assert calls == []
-    assert _reaped(ahead.child.pid)
+    assert reaped(ahead.child.pid)
     assert (ahead(5), ahead(2)) == (25, 4)  # not given to the child, or taken already: made here
     assert calls == [5, 2]
 
@@ -72,7 +64,7 @@ def test_a_child_that_fails_leaves_every_item_to_this_process() -> None:
     assert ahead is not None
     assert (ahead(4), ahead(3)) == (2, 1)
     assert calls == [4, 3]
-    assert _reaped(ahead.child.pid)
+    assert reaped(ahead.child.pid)
 
 
 @pytest.mark.parametrize("answer", [b"\x80\x05garbage", b"", b"\x80\x05]\x94(K\x01e."])  # [1]
@@ -93,7 +85,7 @@ def test_an_answer_that_does_not_fit_is_not_used(answer: bytes) -> None:
     ahead = Ahead(same, [1, 2], Child(pid, read))
     assert (ahead(1), ahead(2)) == (1, 2)
     assert calls == [1, 2]
-    assert _reaped(pid)
+    assert reaped(pid)
 
 
 def test_closed_before_its_answer_the_child_is_killed_and_reaped() -> None:
@@ -102,7 +94,7 @@ def test_closed_before_its_answer_the_child_is_killed_and_reaped() -> None:
     started = time.monotonic()
     ahead.close()
     assert time.monotonic() - started < 10
-    assert _reaped(ahead.child.pid)
+    assert reaped(ahead.child.pid)
     assert ahead.close() is None  # once
 
 

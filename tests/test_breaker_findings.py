@@ -3,16 +3,32 @@ failed there ("Got:" in each says how) and passes now."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
 import textwrap
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
 from corpus import write_corpus
+
+
+@contextlib.contextmanager
+def _tmpfs(mount: Path, size: int) -> Iterator[None]:
+    """A tmpfs of ``size`` MB at ``mount`` while the body runs (the test skipped if none
+    can be mounted)."""
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}m", "tmpfs", str(mount)],
+                      capture_output=True).returncode:
+        pytest.skip("cannot mount a tmpfs here")
+    try:
+        yield
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
 
 CONFIG = ('base_url = "https://feeds.example.com/"\ntag_authority = "feeds.example.com"\n'
           "max_items = 0\nsection_max_items = 0\ndigest_max_items = 0\n")
@@ -60,10 +76,7 @@ def test_a_full_state_disk_during_a_cold_build_exits_4(tmp_path: Path) -> None:
     mount.mkdir()
     outcomes = []
     for size in range(12, 32, 2):
-        if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}m", "tmpfs", str(mount)],
-                          capture_output=True).returncode:
-            pytest.skip("cannot mount a tmpfs here")
-        try:
+        with _tmpfs(mount, size):
             try:
                 done = subprocess.run(
                     [sys.executable, "-m", "feeds", "build", "--quiet", "--state",
@@ -74,8 +87,6 @@ def test_a_full_state_disk_during_a_cold_build_exits_4(tmp_path: Path) -> None:
                                  "Traceback" in done.stderr))
             except subprocess.TimeoutExpired:
                 outcomes.append((size, "hung for 45 s", True, False))
-        finally:
-            subprocess.run(["umount", "-l", str(mount)], check=True)
         if outcomes[-1][1] != 4:
             break
     assert outcomes == [(size, 4, True, False) for size in range(12, 32, 2)][:len(outcomes)]
@@ -98,19 +109,15 @@ def test_a_full_temporary_folder_during_a_cold_build_exits_4(tmp_path: Path) -> 
     mount.mkdir()
     outcomes = []
     for size in (1, 4):
-        if subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}m", "tmpfs", str(mount)],
-                          capture_output=True).returncode:
-            pytest.skip("cannot mount a tmpfs here")
-        try:
-            done = subprocess.run(
-                [sys.executable, "-m", "feeds", "build", "--quiet",
-                 "--output", str(tmp_path / f"out{size}")], cwd=project, capture_output=True,
-                text=True, timeout=45,
-                env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(mount)})
-            outcomes.append((size, done.returncode, "internal error" in done.stderr,
-                             "no space left on device" in done.stderr.lower()))
-        except subprocess.TimeoutExpired as exc:
-            outcomes.append((size, f"hung for 45 s after {exc.stderr!r}", False, True))
-        finally:
-            subprocess.run(["umount", "-l", str(mount)], check=True)
+        with _tmpfs(mount, size):
+            try:
+                done = subprocess.run(
+                    [sys.executable, "-m", "feeds", "build", "--quiet",
+                     "--output", str(tmp_path / f"out{size}")], cwd=project,
+                    capture_output=True, text=True, timeout=45,
+                    env={**os.environ, "PYTHONPATH": str(ROOT), "TMPDIR": str(mount)})
+                outcomes.append((size, done.returncode, "internal error" in done.stderr,
+                                 "no space left on device" in done.stderr.lower()))
+            except subprocess.TimeoutExpired as exc:
+                outcomes.append((size, f"hung for 45 s after {exc.stderr!r}", False, True))
     assert outcomes == [(1, 4, False, True), (4, 4, False, True)]

@@ -7,16 +7,9 @@ import os
 import time
 
 import pytest
+from conftest import reaped
 
 from feeds.child import Child
-
-
-def _reaped(pid: int) -> bool:
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
 
 
 def test_its_answer_comes_whole_and_the_child_is_reaped() -> None:
@@ -24,7 +17,7 @@ def test_its_answer_comes_whole_and_the_child_is_reaped() -> None:
     child = Child.fork(lambda: big)
     assert child is not None
     assert child.answer() == big
-    assert child.ended and _reaped(child.pid)
+    assert child.ended and reaped(child.pid)
     assert child.answer() is None and child.close() is None  # once
 
 
@@ -35,7 +28,7 @@ def test_a_child_that_fails_answers_none() -> None:
     child = Child.fork(fails)
     assert child is not None
     assert child.answer() is None
-    assert _reaped(child.pid)
+    assert reaped(child.pid)
 
 
 def test_closed_early_the_child_is_killed_and_reaped() -> None:
@@ -44,7 +37,7 @@ def test_closed_early_the_child_is_killed_and_reaped() -> None:
     started = time.monotonic()
     assert child.close() == -9  # SIGKILL
     assert time.monotonic() - started < 10
-    assert _reaped(child.pid)
+    assert reaped(child.pid)
     assert child.answer() is None
 
 

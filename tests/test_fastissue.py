@@ -11,14 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
-from conftest import SEED
+from conftest import SEED, built_fast_and_plain
 from corpus import write_corpus
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from feeds import fastissue, fastmarkdown
-from feeds.cli import cli
 from feeds.model import ParseError, ParseOptions, ParseResult
 from feeds.parser import markdown, parse_issue
 
@@ -149,28 +147,8 @@ def test_the_switch_is_read_from_the_environment() -> None:
         assert done.stdout.strip() == expected
 
 
-def _build(root: Path, issues: list[Path]) -> dict[str, bytes]:
-    (root / "issues").mkdir(parents=True)
-    for path in issues:
-        (root / "issues" / path.name).write_bytes(path.read_bytes())
-    (root / "feeds.toml").write_text('base_url = "https://news.example.org/feeds/"\n'
-                                     'tag_authority = "news.example.org"\nmax_items = 0\n',
-                                     encoding="utf-8")
-    result = CliRunner().invoke(cli, ["build", "--quiet", "--issues", str(root / "issues"),
-                                      "--output", str(root / "output"),
-                                      "--config", str(root / "feeds.toml")])
-    assert result.exit_code == 0, result.stderr
-    out = root / "output"
-    return {str(p.relative_to(out)): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
-
-
 def test_published_bytes_are_the_same(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    seed = tmp_path / "2024-07-20-29.md"
-    seed.write_bytes(SEED.read_bytes())
-    issues = [seed, *write_corpus(12, tmp_path / "corpus")]
-    fast = _build(tmp_path / "fast", issues)
-    monkeypatch.setattr(fastissue, "ENABLED", False)
-    reference = _build(tmp_path / "reference", issues)
+    fast, reference = built_fast_and_plain(tmp_path, monkeypatch, fastissue)
     assert len(fast) > 20 and fast == reference
 
 

@@ -27,6 +27,20 @@ from feeds.writer import FORK_FROM, Forkable, OutputDir, WriteError
 TWO_CORES = pytest.mark.skipif(workers() < 2, reason="forked children need a second core")
 
 
+def _twin_projects(tmp_path: Path, other: str) -> tuple[Path, Path]:
+    """Two projects of the seed and 12 corpus issues, no item limit: ``plain`` and
+    ``other``, each with its own state."""
+    from corpus import write_corpus
+
+    config = CONFIG + "max_items = 0\nsection_max_items = 0\n"
+    plain = write_project(tmp_path / "plain", {"2024-07-20-29.md": SEED.read_bytes()}, config)
+    write_corpus(12, plain / "issues")
+    twin = write_project(tmp_path / other, {}, config)
+    for source in (plain / "issues").iterdir():
+        (twin / "issues" / source.name).write_bytes(source.read_bytes())
+    return plain, twin
+
+
 @pytest.mark.parametrize("separator", [b"", b","])
 @pytest.mark.parametrize("count", [0, 1, 2, 3, 4, 5, 7, 8, 9])
 def test_blocks_join_the_parts_as_the_plain_path_does(separator: bytes, count: int) -> None:
@@ -107,17 +121,10 @@ def test_a_cold_build_writes_its_large_feeds_in_children_as_the_reference_does(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every feed counted large: each is written by a forked child, in blocks of
     entries; the bytes are those of a build that writes each in this process."""
-    from corpus import write_corpus
 
     from feeds import render, site
 
-    issues = {"2024-07-20-29.md": SEED.read_bytes()}
-    config = CONFIG + "max_items = 0\nsection_max_items = 0\n"
-    plain = write_project(tmp_path / "plain", issues, config)
-    write_corpus(12, plain / "issues")
-    forked = write_project(tmp_path / "forked", {}, config)
-    for source in (plain / "issues").iterdir():
-        (forked / "issues" / source.name).write_bytes(source.read_bytes())
+    plain, forked = _twin_projects(tmp_path, "forked")
     monkeypatch.setattr(writer, "FORK_FROM", 10 ** 9)
     monkeypatch.setattr(render, "BLOCK", 1)
     assert build(plain)[0] == 0
@@ -263,17 +270,10 @@ def test_a_child_not_waited_for_is_killed(tmp_path: Path, how: str) -> None:
 @pytest.mark.parametrize("child", ["works", "fails"])
 def test_a_cold_build_makes_its_section_pages_apart_as_the_plain_path_does(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, child: str) -> None:
-    from corpus import write_corpus
 
     from feeds import apart, webedition
 
-    issues = {"2024-07-20-29.md": SEED.read_bytes()}
-    config = CONFIG + "max_items = 0\nsection_max_items = 0\n"
-    plain = write_project(tmp_path / "plain", issues, config)
-    write_corpus(12, plain / "issues")
-    other = write_project(tmp_path / "apart", {}, config)
-    for source in (plain / "issues").iterdir():
-        (other / "issues" / source.name).write_bytes(source.read_bytes())
+    plain, other = _twin_projects(tmp_path, "apart")
     made = apart.begin
     asked: list[bool] = []
 
