@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Generator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any, cast
@@ -30,23 +30,27 @@ from feeds.slugs import learn_slugs, resolve_slugs
 
 if TYPE_CHECKING:
     from feeds.render import Prepared
+    from feeds.spool import Placed, Placing
 
 _PARSE, _PREPARE = 0, 1
 _Work = tuple[int, int, Any, bool]  # what, the job's index, slugs or JSON, whether to prepare
-_Done = tuple[int, int, "ParseResult | ParseError | Parsed | Prepared", str]
+_Done = tuple[int, int, "ParseResult | ParseError | Parsed | Prepared", str, "Placed | None"]
 
-Took = Callable[[str, str, datetime, tuple[int, int], "Prepared"], None]
+Took = Callable[[str, str, datetime, tuple[int, int], "Prepared", "Placed | None"], None]
 """What the build does with an issue's prepared entries: its path, parse key, date,
-year and number, and the entries."""
+year and number, the entries, and where the worker wrote their bytes (then not in the
+entries' ``fragments``), if it did."""
 
 
 @dataclass(frozen=True)
 class EarlyPrepare:
     """How the build prepares a fresh issue (``prepare``: in a worker, inherited by
-    fork, never pickled) and what it does with the entries (``took``: here)."""
+    fork, never pickled), what it does with the entries (``took``: here), and where a
+    worker writes their bytes (``placing``; None: they are sent back with them)."""
 
     prepare: Callable[[Issue], Prepared]
     took: Took
+    placing: Placing | None = None
 
     def parse_each(self, jobs: list[_Job], keys: list[str], options: ParseOptions
                    ) -> Generator[tuple[ParseResult | ParseError | Parsed, str], None, None]:
@@ -67,20 +71,21 @@ class EarlyPrepare:
 
         # while the helper loads pypinyin, this process waits for its first slugs: the
         # workers have more to parse meanwhile (prepared later, from JSON)
-        made = parallel_queue(partial(_work, jobs=jobs, options=options, prepare=self.prepare),
+        made = parallel_queue(partial(_work, jobs=jobs, options=options, prepare=self.prepare,
+                                      placing=self.placing),
                               queue, feed, loader.PARALLEL_MIN_FILES,
                               first=4 if helper is not None else 2)
         try:
-            for kind, index, outcome, digest in made:
+            for kind, index, outcome, digest, placed in made:
                 if kind == _PREPARE:
                     path, date, number = held.pop(index)
-                    self.took(path, keys[index], date, number, cast("Prepared", outcome))
+                    self.took(path, keys[index], date, number, cast("Prepared", outcome), placed)
                     continue
                 if isinstance(outcome, Parsed):
                     summary, ready = outcome.summary, outcome.ready
                     assert summary.date is not None and ready is not None
                     self.took(summary.path, keys[index], summary.date,
-                              (summary.year, summary.number), ready)
+                              (summary.year, summary.number), ready, placed)
                     yield Parsed(outcome.blob, summary, outcome.url), digest
                     continue
                 if isinstance(outcome, ParseError):
@@ -108,18 +113,28 @@ class EarlyPrepare:
 
 
 def _work(item: _Work, jobs: list[_Job], options: ParseOptions,
-          prepare: Callable[[Issue], Prepared]) -> _Done:
+          prepare: Callable[[Issue], Prepared], placing: Placing | None = None) -> _Done:
     """In a worker: parse a job and, when it can, prepare the issue's entries; or
-    prepare an issue from its parse result as JSON."""
+    prepare an issue from its parse result as JSON. With ``placing``, the entries'
+    bytes are written to its file here, and only where they went is sent back."""
     kind, index, data, going = item
     if kind == _PREPARE:
-        return kind, index, prepare(result_from_json(data).issue), ""
+        ready, placed = _placed(prepare(result_from_json(data).issue), placing)
+        return kind, index, ready, "", placed
     learn_slugs(data)
     outcome, digest = _parse_one(jobs[index], options)
     if isinstance(outcome, ParseError) or not going:
-        return kind, index, outcome, digest
+        return kind, index, outcome, digest, None
     issue = outcome.issue
     if issue.date is None or not all(s.slug for s in issue.sections):
-        return kind, index, outcome, digest  # this process fills in what it lacks
+        return kind, index, outcome, digest, None  # this process fills in what it lacks
+    ready, placed = _placed(prepare(issue), placing)
     return kind, index, Parsed(result_to_json(outcome), summarise(issue, "", outcome.diagnostics),
-                               issue.url, prepare(issue)), digest
+                               issue.url, ready), digest, placed
+
+
+def _placed(ready: Prepared, placing: Placing | None) -> tuple[Prepared, Placed | None]:
+    """The entries without their bytes, and where they were written; or as they are,
+    if they were not."""
+    placed = placing.place(ready.fragments) if placing is not None else None
+    return (ready, None) if placed is None else (replace(ready, fragments={}), placed)

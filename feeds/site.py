@@ -10,6 +10,7 @@ import hashlib
 import os
 import sqlite3
 import time
+from array import array
 from collections import deque
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -40,11 +41,14 @@ if TYPE_CHECKING:
     from feeds.model import ParseOptions
     from feeds.render import Prepared, Settled
     from feeds.sources import Survey
-    from feeds.spool import Fragments, Spooled
+    from feeds.spool import Fragments, Placed, Spooled
 
 
 IN_MEMORY_ENTRIES = 1000
 PREPARE_WHILE_PARSING = True  # see feeds.early; False: parsed first, then prepared (the reference)
+# with PREPARE_WHILE_PARSING, the workers write the entries' bytes to the at-hand file
+# themselves rather than send them back (see feeds.spool.Placing); False: sent back
+PLACE_IN_WORKERS = True
 AT_HAND_BYTES = 16 << 20  # serialised entries kept in memory by a build that makes them (the rest spooled)
 
 
@@ -498,7 +502,14 @@ def _full_build(found: Survey, out: OutputDir,
     from feeds.cache import FRAGMENT_CODE, PARSE_CODE
     from feeds.early import EarlyPrepare
     from feeds.formats import enabled
-    from feeds.loader import StoredMarks, _summary, issue_blob, load_catalog, load_issue
+    from feeds.loader import (
+        StoredMarks,
+        _summary,
+        _temporary_error,
+        issue_blob,
+        load_catalog,
+        load_issue,
+    )
     from feeds.pages import opml
     from feeds.parallel import parallel_fed, parallel_imap
     from feeds.render import (
@@ -548,26 +559,38 @@ def _full_build(found: Survey, out: OutputDir,
         written.add((issue, context))
         store.add_entries(issue, context, rows)
 
-    def take(path: str, key: str, date: datetime, ready: Prepared) -> None:
+    def take(path: str, key: str, date: datetime, ready: Prepared,
+             placed: Placed | None = None) -> None:
         """An issue prepared before the plan: its entries' bytes stored and kept at
-        hand, their rows stored, the entries and the digest entry given to the plan."""
-        store.add_fragments(ready.fragments.items(), names)
-        at_hand.keep(ready.fragments)
+        hand (``placed``: already written there by a worker), their rows stored, the
+        entries and the digest entry given to the plan."""
+        if placed is None:
+            store.add_fragments(ready.fragments.items(), names)
+            at_hand.keep(ready.fragments)
+        else:
+            try:
+                data = at_hand.placed(placed)
+            except OSError as exc:
+                raise _temporary_error(exc) from None
+            store.add_placed(placed.keys, array("q", placed.sizes), array("q", placed.crcs),
+                             data, names)
+            at_hand.adopt(placed, data)
         add_entries(key, f"{context}\0{date.isoformat()}",
                     ready.rows or _entry_rows(ready.entries))
         prepared[path] = ready.entries
         digests[path] = ready.digest
 
     def took(path: str, key: str, date: datetime, number: tuple[int, int],
-             ready: Prepared) -> None:
-        take(path, key, date, ready)
+             ready: Prepared, placed: Placed | None) -> None:
+        take(path, key, date, ready, placed)
         records[number] = ({}, ready.records)
 
     # Into a store that holds no entry and no record of one (a cold build), the fresh
     # issues' entries are prepared in the pool that parses them (see feeds.early): no
     # record dates them, and nothing stored needs dropping first.
     early = EarlyPrepare(partial(_prepare_fresh, config=config, revisions=revisions,
-                                 edited=frozenset(edited)), took) \
+                                 edited=frozenset(edited)), took,
+                         at_hand.shared() if PLACE_IN_WORKERS else None) \
         if every and PREPARE_WHILE_PARSING and not store.holds_entries(ledger) else None
     catalog = load_catalog(found, options, store, early, parsing)
     floor = corrections.floor(store, ledger, revisions, time.time())

@@ -7,9 +7,10 @@ from __future__ import annotations
 import errno
 import hashlib
 import os
+import struct
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
-from typing import IO, overload
+from typing import IO, Any, NamedTuple, overload
 
 SPOOL_IN_MEMORY = 4 << 20  # bytes of pages held in memory before the spool file is used
 _IOV_MAX = 1024  # buffers one pwritev takes
@@ -158,6 +159,7 @@ class Fragments(Mapping[str, Sequence[bytes]]):
         self.width = 0  # fragments per key: the build's formats
         self.file: IO[bytes] | None = None
         self.end = 0
+        self.placing: Placing | None = None  # shared with forked workers, once they are
 
     def keep(self, made: Mapping[str, tuple[bytes, ...]]) -> None:
         spill: list[tuple[str, tuple[bytes, ...]]] = []
@@ -176,27 +178,73 @@ class Fragments(Mapping[str, Sequence[bytes]]):
         parts = [part for _, made in items for part in made]
         size = sum(len(part) for part in parts)
         try:
-            if self.file is None:
-                import tempfile  # here: a build that spools nothing (a no-op) never needs it
-
-                self.file = tempfile.TemporaryFile(prefix="feeds-entries-")  # noqa: SIM115
-            fd = self.file.fileno()
-            done = os.pwritev(fd, parts, self.end) if len(parts) <= _IOV_MAX else 0
-            if done < size:  # written in part (or too many parts for one call): the rest
-                view, at = memoryview(b"".join(parts))[done:], self.end + done
-                while view:
-                    done = os.pwrite(fd, view, at)
-                    view, at = view[done:], at + done
+            fd = self._open()
+            offset = self.end if self.placing is None else self.placing.reserve(size)
+            _write_at(fd, parts, size, offset)
         except OSError:
             return  # not kept: read from the store
-        offset = self.end
-        self.end += size
+        self.end = max(self.end, offset + size)
         for key, made in items:
             self.at[key] = len(self.offsets)
             for part in made:
                 self.offsets.append(offset)
                 self.sizes.append(len(part))
                 offset += len(part)
+
+    def _open(self) -> int:
+        if self.file is None:
+            import tempfile  # here: a build that spools nothing (a no-op) never needs it
+
+            self.file = tempfile.TemporaryFile(prefix="feeds-entries-")  # noqa: SIM115
+        return self.file.fileno()
+
+    def shared(self) -> Placing | None:
+        """A :class:`Placing` into this file, for workers forked after it is made (None if
+        no file can be made); from then on this process takes its room through it too."""
+        if self.placing is None:
+            try:
+                fd = self._open()
+            except OSError:
+                return None
+            self.placing = Placing(fd, self.end)
+        return self.placing
+
+    def placed(self, placed: Placed) -> bytes:
+        """The bytes a worker wrote to this file, read back (raises OSError)."""
+        size = placed.size()
+        data = os.pread(self._open(), size, placed.offset)
+        if len(data) != size:
+            raise OSError(errno.EIO, f"{len(data)} bytes of entries where {size} were written")
+        return data
+
+    def adopt(self, placed: Placed, data: bytes) -> None:
+        """Keep the entries a worker wrote to this file (see :meth:`Placing.place`),
+        ``data`` their bytes as read back: held in memory within the budget, as
+        :meth:`keep` holds them."""
+        sizes = array("q", placed.sizes)
+        width = len(sizes) // len(placed.keys) if placed.keys else 0
+        if not width or width * len(placed.keys) != len(sizes) or width != (self.width or width):
+            return
+        self.width = width
+        view = memoryview(data)
+        at = 0  # in data; in the file, placed.offset + at
+        for index, key in enumerate(placed.keys):
+            made = sizes[index * width:(index + 1) * width]
+            size = sum(made)
+            if self.used + size <= self.budget:
+                self.used += size
+                parts = []
+                for part in made:
+                    parts.append(bytes(view[at:at + part]))
+                    at += part
+                self.held[key] = tuple(parts)
+                continue
+            self.at[key] = len(self.offsets)
+            for part in made:
+                self.offsets.append(placed.offset + at)
+                self.sizes.append(part)
+                at += part
+        self.end = max(self.end, placed.offset + at)
 
     def __getitem__(self, key: str) -> Sequence[bytes]:
         held = self.held.get(key)
@@ -267,3 +315,68 @@ class _Spilled(Sequence[bytes]):
 
     def __len__(self) -> int:
         return self.kept.width
+
+
+def _write_at(fd: int, parts: list[bytes], size: int, offset: int) -> None:
+    """Write ``parts`` one after another at ``offset`` of ``fd`` (raises OSError)."""
+    done = os.pwritev(fd, parts, offset) if len(parts) <= _IOV_MAX else 0
+    if done < size:  # written in part (or too many parts for one call): the rest
+        view, at = memoryview(b"".join(parts))[done:], offset + done
+        while view:
+            done = os.pwrite(fd, view, at)
+            view, at = view[done:], at + done
+
+
+class Placed(NamedTuple):
+    """Entries a worker wrote to a :class:`Fragments` file: where they begin, their keys,
+    and the size and CRC-32 of each fragment, key by key (``array("q")`` bytes)."""
+
+    offset: int
+    keys: tuple[str, ...]
+    sizes: bytes
+    crcs: bytes
+
+    def size(self) -> int:
+        return sum(array("q", self.sizes))
+
+
+class Placing:
+    """Room in a :class:`Fragments` file for forked workers to write serialised entries
+    to themselves, each write in room of its own taken under a lock they share: the
+    bytes need not be pickled and sent back through a pipe, and the process that keeps
+    them reads them back with one ``pread`` (from the page cache) to store them."""
+
+    def __init__(self, fd: int, end: int) -> None:
+        import mmap
+        from multiprocessing import get_context
+
+        self.fd = fd
+        self.lock: Any = get_context("fork").Lock()
+        self.end = mmap.mmap(-1, 8)  # where the next room begins: memory shared with the
+        struct.pack_into("q", self.end, 0, end)  # workers forked after, no file anywhere
+
+    def reserve(self, size: int) -> int:
+        """Room for ``size`` bytes: its offset."""
+        with self.lock:
+            offset: int = struct.unpack_from("q", self.end)[0]
+            struct.pack_into("q", self.end, 0, offset + size)
+        return offset
+
+    def place(self, made: Mapping[str, Sequence[bytes]]) -> Placed | None:
+        """Write each key's fragments to the file (in a worker): where they went, or
+        None if they could not be written (or are not the same number for each key),
+        for the caller to send the bytes themselves."""
+        import zlib
+
+        widths = {len(parts) for parts in made.values()}
+        if len(widths) != 1 or not min(widths):
+            return None
+        parts = [part for made_of in made.values() for part in made_of]
+        size = sum(map(len, parts))
+        try:
+            offset = self.reserve(size)
+            _write_at(self.fd, parts, size, offset)
+        except OSError:
+            return None
+        return Placed(offset, tuple(made), array("q", map(len, parts)).tobytes(),
+                      array("q", map(zlib.crc32, parts)).tobytes())
