@@ -185,6 +185,9 @@ def _serve(parent: int | None) -> None:
         names = json.loads(line)
         sys.stdout.write(json.dumps({name: _pinyin_slug(name) for name in names}) + "\n")
         sys.stdout.flush()
+    # at the end of its input, gone at once: the build waits for it, and freeing the
+    # dictionaries on the way out took it 0.1-0.15 s
+    os._exit(0)
 
 
 if __name__ == "__main__":

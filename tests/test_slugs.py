@@ -43,6 +43,20 @@ def test_helper_makes_what_slugify_makes() -> None:
     assert slugs.known_slugs() == {}  # the helper made them, not this process
 
 
+def test_the_helper_leaves_at_the_end_of_its_input_without_tearing_down() -> None:
+    """The build waits for the helper at the end of a cold parse: it leaves at once
+    (os._exit), not through the interpreter's exit, which frees pypinyin's dictionaries
+    (0.1-0.15 s) and runs exit handlers: the one planted here never prints."""
+    script = ("import atexit, sys; import feeds.slugs as s; "
+              "atexit.register(lambda: print('torn down', flush=True)); s._serve(None)")
+    done = subprocess.run([sys.executable, "-c", script], input='["数据库"]\n["AI 前沿"]\n',
+                          capture_output=True, text=True, encoding="utf-8", timeout=60,
+                          check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    assert [json.loads(line) for line in done.stdout.splitlines()] == [
+        {"数据库": "shu-ju-ku"}, {"AI 前沿": "ai-qian-yan"}]
+
+
 def test_helper_answers_batch_after_batch_while_a_fork_holds_its_pipes() -> None:
     """A cold parse asks for new names as its results come in, with parse workers
     (forked after the helper) still alive."""
