@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from feeds.writer import WriteError
 
 PARALLEL_MIN_FILES = 64
+PUT_AS_PARSED = True  # catalog rows put as the parse results come; False: all after (the reference)
 
 
 @dataclass(frozen=True)
@@ -480,6 +481,19 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store,
         raise _temporary_error(exc) from None
     keys: dict[str, str] = {}
     urls: dict[str, str] = {}  # the fresh issues' own URLs (few have one)
+    order = list(changed)  # the catalog's rows are put in this order
+    put = 0  # how many of them are put: as they come while dated (during the parse, not
+    #          after it, with the workers idle), the rest once the dates are filled in
+
+    def put_dated(last: bool = False) -> None:
+        nonlocal put
+        while (last or PUT_AS_PARSED) and put < len(order) and changed[order[put]].date is not None:
+            summary = changed[order[put]]
+            assert summary.date is not None
+            store.put_catalog(str(order[put]), _catalog_row(summary), newest_stamp(summary),
+                              summary.date.timestamp(), [list(s) for s in summary.sections])
+            put += 1
+
     results: Generator[tuple[ParseResult | ParseError | Parsed, str], None, None] = \
         _parse_each(jobs, options, ahead) if early is None \
         else early.parse_each(jobs, [key for _, key in waiting], options)
@@ -500,6 +514,8 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store,
                                  summary.number,
                                  summary.date.isoformat() if summary.date else None)
             changed[source.path] = summary
+            order.append(source.path)
+            put_dated()
             fresh[summary.path] = (spool.tell(), len(blob))
             if url:
                 urls[summary.path] = url
@@ -522,10 +538,8 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store,
             assert s.date is not None
             dates[s.path] = (s.date, s.date_source)
     store.drop_catalog(held.difference(found.files).union(held.intersection(failed)))
-    for file, summary in changed.items():
-        assert summary.date is not None
-        store.put_catalog(str(file), _catalog_row(summary), newest_stamp(summary),
-                          summary.date.timestamp(), [list(s) for s in summary.sections])
+    put_dated(last=True)
+    assert put == len(order) == len(changed)
     for path, date_source, notes in store.catalog_notes():
         try:
             diags.extend(_notes(notes))

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import signal
+import sqlite3
 import tempfile
 import zlib
 from array import array
@@ -19,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from corpus import write_corpus
 from test_build import all_files, build
 from test_early_prepare import EVERY, _cold, _project
 
 from feeds import loader, site, slugs
 from feeds.spool import Fragments, Placed, Placing
-from feeds.store import Store
+from feeds.store import DATABASE, Store
 
 NAMES = ("atom", "rss", "json")
 _PLACING: Placing | None = None  # inherited by the forked workers below
@@ -274,3 +277,41 @@ def test_a_worker_killed_holding_the_lock_ends_the_build_without_a_hang(
     monkeypatch.undo()
     assert build(root, "--quiet")[0] == 0
     assert all_files(root / "output") == reference[1]
+
+
+def _catalog(root: Path) -> list[tuple[Any, ...]]:
+    """The catalog's rows and its sections' with their rowids: the order they were put in."""
+    db = sqlite3.connect(root / ".feeds" / DATABASE)
+    try:
+        return [*db.execute("SELECT rowid, * FROM catalog ORDER BY rowid"),
+                *db.execute("SELECT rowid, * FROM catalog_sections ORDER BY rowid")]
+    finally:
+        db.close()
+
+
+@pytest.mark.parametrize("pool", [True, False], ids=["pool", "here"])
+def test_catalog_rows_put_as_parsed_are_those_put_after_in_the_same_order(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, pool: bool) -> None:
+    """Cold, then warm with files read again that the store knows (taken from it, put
+    first), new ones and an undated one (dated only after the parse): the same rows,
+    with the same rowids, as when every row is put after the parse."""
+    if pool:
+        monkeypatch.setattr(loader, "PARALLEL_MIN_FILES", 2)
+    rows = {}
+    for as_parsed in (False, True):
+        monkeypatch.setattr(loader, "PUT_AS_PARSED", as_parsed)
+        monkeypatch.setattr(slugs, "_known", {})
+        shutil.rmtree(tmp_path / "site", ignore_errors=True)
+        root = _project(tmp_path / "site", EVERY, count=12)
+        for path in (root / "issues").iterdir():  # the undated ones' date: the same each time
+            os.utime(path, (1_700_000_000, 1_700_000_000))
+        assert build(root, "--quiet")[0] == 0
+        cold = _catalog(root)
+        for path in sorted((root / "issues").glob("2005-0[23]-*.md")):
+            os.utime(path, (1_700_000_001, 1_700_000_001))  # read again, known to the store
+        write_corpus(12, root / "issues", start=12)
+        (root / "issues" / "2005-01-03-1.md").rename(root / "issues" / "0-first.md")  # undated, first
+        assert build(root, "--quiet")[0] == 0
+        rows[as_parsed] = (cold, _catalog(root))
+    assert rows[True] == rows[False]
+    assert len(rows[True][1]) > len(rows[True][0]) > 13
