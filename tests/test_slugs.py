@@ -137,3 +137,73 @@ def test_a_large_cold_parse_leaves_pypinyin_to_the_helper(tmp_path: Path) -> Non
     assert not marker.exists()
     assert made == sorted([name, slugify(name)] for name, _ in made)
     assert len(made) >= 10
+
+
+def test_poll_asks_without_waiting_and_takes_the_answer_when_it_is_there() -> None:
+    helper = SlugHelper.start()
+    assert helper is not None
+    try:
+        assert helper.poll(["数据库"]) is None  # asked: pypinyin is still loading
+        assert helper.pending == ["数据库"]
+        deadline = time.monotonic() + 60
+        while (made := helper.poll(["AI 前沿"])) is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert made == {"数据库": "shu-ju-ku"}  # the answer to the names asked first
+        assert helper.pending is None and not helper.failed
+        assert helper.poll(["AI 前沿"]) is None  # asked now
+        assert helper.slugs(["AI 前沿", "分布式系统"]) == {  # that answer, then the rest
+            "AI 前沿": "ai-qian-yan", "分布式系统": "fen-bu-shi-xi-tong"}
+        assert slugs.known_slugs() == {"AI 前沿": "ai-qian-yan"}  # learned from the poll
+    finally:
+        helper.close()
+
+
+def test_slugs_now_waits_for_nothing_and_makes_them_here_when_the_helper_fails() -> None:
+    helper = SlugHelper.start()
+    assert helper is not None
+    try:
+        assert slugs.slugs_now(["数据库", "AI 前沿"], helper) is None
+        deadline = time.monotonic() + 60
+        while (made := slugs.slugs_now(["数据库", "AI 前沿"], helper)) is None \
+                and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert made == {"AI 前沿": "ai-qian-yan", "数据库": "shu-ju-ku"}
+        assert slugs.slugs_now(["数据库"], helper) == {"数据库": "shu-ju-ku"}  # known: not asked
+        assert helper.pending is None
+    finally:
+        helper.close()
+    assert slugs.slugs_now(["分布式系统"], helper) == {"分布式系统": "fen-bu-shi-xi-tong"}
+    assert helper.failed  # its pipes are closed: made here
+    assert slugs.slugs_now(["Ümlaut"], None) == {"Ümlaut": "umlaut"}
+
+
+@pytest.mark.parametrize("answer", ["garbage", "other names", "ends"])
+def test_a_helper_answering_nonsense_to_a_poll_has_failed(answer: str) -> None:
+    script = {"garbage": "print('{not json', flush=True); input()",
+              "other names": "print('{\"x\": \"y\"}', flush=True); input()",
+              "ends": "pass"}[answer]
+    helper = SlugHelper(subprocess.Popen([sys.executable, "-c", f"input(); {script}"],
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE))
+    try:
+        deadline = time.monotonic() + 60
+        while helper.poll(["数据库"]) is None and not helper.failed \
+                and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert helper.failed and helper.pending is None
+        assert helper.slugs(["数据库"]) is None and helper.poll(["数据库"]) is None
+        assert slugs.slugs_now(["数据库"], helper) == {"数据库": "shu-ju-ku"}  # made here
+    finally:
+        helper.close()
+
+
+def test_a_poll_unanswered_past_the_timeout_has_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    hung = subprocess.Popen(["sleep", "30"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    helper = SlugHelper(hung)
+    monkeypatch.setattr(SlugHelper, "TIMEOUT", 0.2)
+    try:
+        assert helper.poll(["数据库"]) is None and not helper.failed
+        time.sleep(0.3)
+        assert helper.poll(["数据库"]) is None and helper.failed
+    finally:
+        helper.close()
+    assert hung.returncode == -9
