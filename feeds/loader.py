@@ -491,7 +491,8 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store,
             summary = changed[order[put]]
             assert summary.date is not None
             store.put_catalog(str(order[put]), _catalog_row(summary), newest_stamp(summary),
-                              summary.date.timestamp(), [list(s) for s in summary.sections])
+                              summary.date.timestamp(), [list(s) for s in summary.sections],
+                              new=not held)  # (an empty catalog: see Store.catalog_files)
             put += 1
 
     results: Generator[tuple[ParseResult | ParseError | Parsed, str], None, None] = \

@@ -10,6 +10,7 @@ import os
 import struct
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
+from itertools import accumulate
 from typing import IO, Any, NamedTuple, overload
 
 SPOOL_IN_MEMORY = 4 << 20  # bytes of pages held in memory before the spool file is used
@@ -226,25 +227,38 @@ class Fragments(Mapping[str, Sequence[bytes]]):
         if not width or width * len(placed.keys) != len(sizes) or width != (self.width or width):
             return
         self.width = width
-        view = memoryview(data)
         at = 0  # in data; in the file, placed.offset + at
-        for index, key in enumerate(placed.keys):
+        index = 0
+        view = memoryview(data)
+        while index < len(placed.keys) and self.used < self.budget:
             made = sizes[index * width:(index + 1) * width]
             size = sum(made)
+            key = placed.keys[index]
             if self.used + size <= self.budget:
                 self.used += size
-                parts = []
-                for part in made:
-                    parts.append(bytes(view[at:at + part]))
-                    at += part
-                self.held[key] = tuple(parts)
-                continue
-            self.at[key] = len(self.offsets)
-            for part in made:
-                self.offsets.append(placed.offset + at)
-                self.sizes.append(part)
-                at += part
+                self.held[key] = tuple(bytes(view[at + sum(made[:n]):at + sum(made[:n + 1])])
+                                       for n in range(width))
+            else:
+                self._adopt_at(key, placed.offset + at, made)
+            at += size
+            index += 1
+        if index < len(placed.keys):  # the budget is spent: the rest is read from the file
+            rest = sizes[index * width:]
+            starts = array("q", accumulate(rest[:-1], initial=placed.offset + at))
+            first = len(self.offsets)
+            self.at.update(zip(placed.keys[index:], range(first, first + len(starts), width),
+                               strict=True))
+            self.offsets.extend(starts)
+            self.sizes.extend(rest)
+            at += sum(rest)
         self.end = max(self.end, placed.offset + at)
+
+    def _adopt_at(self, key: str, offset: int, sizes: Sequence[int]) -> None:
+        self.at[key] = len(self.offsets)
+        for size in sizes:
+            self.offsets.append(offset)
+            self.sizes.append(size)
+            offset += size
 
     def __getitem__(self, key: str) -> Sequence[bytes]:
         held = self.held.get(key)

@@ -618,16 +618,19 @@ class Store:
         return row
 
     def put_catalog(self, file: str, row: Sequence[object], newest: float, stamp: float,
-                    sections: Sequence[Sequence[object]]) -> None:
+                    sections: Sequence[Sequence[object]], new: bool = False) -> None:
         """One issue file's summary: ``row`` as :meth:`catalog_row` gives it. A row as
         stored already (a file read again, unchanged) is left alone: the archive marks
-        hold (see :meth:`archive_marks`)."""
+        hold (see :meth:`archive_marks`). ``new``: the catalog holds no row of the file
+        (an empty catalog: nothing to compare or drop)."""
         path, name, year, number, date, date_source, key, sections_json, diagnostics, line = row
         values = (file, path, name, year, number, stamp, date, date_source, key, newest,
                   sections_json, diagnostics, line)
-        if self.db.execute("SELECT * FROM catalog WHERE file = ?", (file,)).fetchone() == values:
-            return
-        self.drop_catalog([file])
+        if not new:
+            if self.db.execute("SELECT * FROM catalog WHERE file = ?",
+                               (file,)).fetchone() == values:
+                return
+            self.drop_catalog([file])
         self.db.execute("INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         values)
         self.db.executemany("INSERT INTO catalog_sections VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -315,3 +315,26 @@ def test_catalog_rows_put_as_parsed_are_those_put_after_in_the_same_order(
         rows[as_parsed] = (cold, _catalog(root))
     assert rows[True] == rows[False]
     assert len(rows[True][1]) > len(rows[True][0]) > 13
+
+
+def test_rows_put_into_an_empty_catalog_as_new_are_the_rows_put_otherwise(
+        tmp_path: Path) -> None:
+    rows = [(f"issues/{n}.md", (f"issues/{n}.md", "云计算技术动态", 2005, n, f"2005-01-0{n}", "text",
+                                f"key{n}", '[["数据库", "shu-ju-ku", 3, 2]]', None, 1),
+             1.5 * n, 1.0 * n, [["数据库", "shu-ju-ku", 3, 2], ["AI", "ai", 9, 1]])
+            for n in range(1, 4)]
+    made = []
+    for new in (False, True):
+        (tmp_path / str(new)).mkdir()
+        store = Store.open(tmp_path / str(new))
+        store.begin()
+        assert store.catalog_files("context") == set()
+        for file, row, newest, stamp, sections in rows:
+            store.put_catalog(file, row, newest, stamp, sections, new=new)
+        store.commit()
+        made.append([*store.db.execute("SELECT rowid, * FROM catalog"),
+                     *store.db.execute("SELECT rowid, * FROM catalog_sections"),
+                     *store.db.execute("SELECT * FROM archive_marks"),
+                     *store.db.execute("SELECT * FROM page_marks")])
+        store.close()
+    assert made[0] == made[1] and len(made[0]) == 9
