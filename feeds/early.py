@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 
 _PARSE, _PREPARE = 0, 1
 SLUGS_WHILE_PARSING = True  # wait for new slugs only once nothing is left to parse; False: at once
+WAITING_MAX = 256  # parse results held waiting for their slugs, at most (the memory they take)
 _Work = tuple[int, int, Any, bool]  # what, the job's index, slugs or JSON, whether to prepare
 _Done = tuple[int, int, "ParseResult | ParseError | Parsed | Prepared", str, "Placed | None"]
 
@@ -127,7 +128,8 @@ class EarlyPrepare:
                 waiting.append((index, cast("ParseResult | ParseError | Parsed", outcome), digest,
                                 placed))
                 # parse jobs are at the queue's end (prepare jobs are put first)
-                yield from settle(wait=not (queue and isinstance(queue[-1], int)))
+                yield from settle(wait=not (queue and isinstance(queue[-1], int))
+                                  or len(waiting) >= WAITING_MAX)
             going = False  # (none is left waiting here; any that were: prepared by the build)
             yield from settle(wait=True)
         finally:

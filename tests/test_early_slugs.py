@@ -69,6 +69,10 @@ def test_the_workers_parse_on_while_the_helper_loads_and_publish_the_same(
     assert parsed_on == reference
     assert len(sent) == COUNT  # every dated issue: all were parsed before the helper answered
     assert len(set(sent)) == COUNT and not [p for p in sent if p.endswith("2024-29.md")]
+    sent.clear()
+    monkeypatch.setattr(early, "WAITING_MAX", 32)  # then it waits: fewer results held
+    assert _fresh(root, True, monkeypatch) == reference
+    assert 32 <= len(sent) <= 128 + 2 * 16
 
 
 def test_a_helper_that_never_answers_leaves_the_slugs_to_this_process(
