@@ -15,7 +15,7 @@ back what this process keeps: the parse result as JSON, its summary, the entries
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
@@ -26,15 +26,13 @@ from feeds.cache import result_from_json, result_to_json, summarise
 from feeds.loader import Parsed, _Job, _parse_one, _with_slugs
 from feeds.model import Issue, ParseError, ParseOptions, ParseResult
 from feeds.parallel import parallel_queue
-from feeds.slugs import learn_slugs, resolve_slugs, slugs_now
+from feeds.slugs import learn_slugs, resolve_slugs
 
 if TYPE_CHECKING:
     from feeds.render import Prepared
     from feeds.spool import Placed, Placing
 
 _PARSE, _PREPARE = 0, 1
-SLUGS_WHILE_PARSING = True  # wait for new slugs only once nothing is left to parse; False: at once
-WAITING_MAX = 256  # parse results held waiting for their slugs, at most (the memory they take)
 _Work = tuple[int, int, Any, bool]  # what, the job's index, slugs or JSON, whether to prepare
 _Done = tuple[int, int, "ParseResult | ParseError | Parsed | Prepared", str, "Placed | None"]
 
@@ -71,40 +69,32 @@ class EarlyPrepare:
                 return _PARSE, item, slugs, going
             return _PREPARE, item[0], item[1], True
 
-        # while the helper loads pypinyin, the results that need its slugs wait here, in
-        # order, and the workers parse on (what they parse is prepared later, from JSON);
-        # only once nothing is left to parse does this process wait for the helper
+        # while the helper loads pypinyin, this process waits for its first slugs: the
+        # workers have more to parse meanwhile (prepared later, from JSON)
         made = parallel_queue(partial(_work, jobs=jobs, options=options, prepare=self.prepare,
                                       placing=self.placing),
                               queue, feed, loader.PARALLEL_MIN_FILES,
                               first=4 if helper is not None else 2)
-        waiting: deque[tuple[int, ParseResult | ParseError | Parsed, str, Placed | None]] = \
-            deque()
-
-        def settle(wait: bool) -> Iterator[tuple[ParseResult | ParseError | Parsed, str]]:
-            """The waiting results, in order, as far as their slugs are known (with
-            ``wait``: all of them); each issue's entries prepared or sent to be."""
-            nonlocal slugs
-            while waiting:
-                index, outcome, digest, placed = waiting[0]
+        try:
+            for kind, index, outcome, digest, placed in made:
+                if kind == _PREPARE:
+                    path, date, number = held.pop(index)
+                    self.took(path, keys[index], date, number, cast("Prepared", outcome), placed)
+                    continue
                 if isinstance(outcome, Parsed):
                     summary, ready = outcome.summary, outcome.ready
                     assert summary.date is not None and ready is not None
                     self.took(summary.path, keys[index], summary.date,
                               (summary.year, summary.number), ready, placed)
-                    waiting.popleft()
                     yield Parsed(outcome.blob, summary, outcome.url), digest
                     continue
                 if isinstance(outcome, ParseError):
-                    waiting.popleft()
+                    going = False
                     yield outcome, digest
                     continue
-                names = [s.name for s in outcome.issue.sections if not s.slug]
-                new = resolve_slugs(names, helper) if wait or not SLUGS_WHILE_PARSING \
-                    else slugs_now(names, helper)
-                if new is None:
-                    return  # not yet: the workers parse on
-                waiting.popleft()
+                assert isinstance(outcome, ParseResult)
+                new = resolve_slugs((s.name for s in outcome.issue.sections if not s.slug),
+                                    helper)
                 if new.keys() - slugs.keys():
                     slugs = {**slugs, **new}  # a new object: each chunk pickles it once
                 result = _with_slugs(outcome, new)
@@ -116,22 +106,6 @@ class EarlyPrepare:
                 held[index] = (issue.path, issue.date, (issue.year, issue.number))
                 queue.appendleft((index, blob))
                 yield Parsed(blob, summarise(issue, "", result.diagnostics), issue.url), digest
-
-        try:
-            for kind, index, outcome, digest, placed in made:
-                if kind == _PREPARE:
-                    path, date, number = held.pop(index)
-                    self.took(path, keys[index], date, number, cast("Prepared", outcome), placed)
-                    continue
-                if isinstance(outcome, ParseError):
-                    going = False
-                waiting.append((index, cast("ParseResult | ParseError | Parsed", outcome), digest,
-                                placed))
-                # parse jobs are at the queue's end (prepare jobs are put first)
-                yield from settle(wait=not (queue and isinstance(queue[-1], int))
-                                  or len(waiting) >= WAITING_MAX)
-            going = False  # (none is left waiting here; any that were: prepared by the build)
-            yield from settle(wait=True)
         finally:
             made.close()  # the workers end here, even on an error
             if helper is not None:

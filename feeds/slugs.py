@@ -92,9 +92,6 @@ class SlugHelper:
         self.process = process
         self.failed = False
         self.asked = False
-        self.pending: list[str] | None = None  # names sent, not yet answered (see poll)
-        self.got = b""  # the part of the answer read so far
-        self.deadline = 0.0  # of the answer to the pending names
 
     @classmethod
     def start(cls) -> SlugHelper | None:
@@ -117,70 +114,36 @@ class SlugHelper:
         One line of names out, one line of slugs back: it may be asked again, even
         while forked workers hold copies of its pipes. Once it fails it is not asked again.
         """
-        known: dict[str, str] = {}
-        if self.pending is not None:  # the answer to a question asked by poll, first
-            _known.update(self._answer(self.TIMEOUT) or {})
-            known = {name: _known[name] for name in names if name in _known}
-            names = [name for name in names if name not in known]
-            if not names:
-                return known
-        if self.failed or not self._send(names):
+        if self.failed:
             return None
-        made = self._answer(self.TIMEOUT)
-        return None if made is None else {**known, **made}
-
-    def poll(self, names: list[str]) -> dict[str, str] | None:
-        """:meth:`slugs` without waiting: the answer to the names asked before (by an
-        earlier call: they may be others than ``names``) if it is there, else None,
-        with ``names`` asked if nothing is. None also once it failed (:attr:`failed`)."""
-        if self.failed or (self.pending is None and not self._send(names)):
-            return None
-        return self._answer(0.0)
-
-    def _send(self, names: list[str]) -> bool:
-        stdin = self.process.stdin
         self.asked = True
-        try:
-            if stdin is None:
-                raise OSError("no pipe to the helper")
-            stdin.write(json.dumps(names).encode("ascii") + b"\n")
-            stdin.flush()
-        except (OSError, ValueError):
-            self.failed = True
-            return False
-        self.pending, self.got = names, b""
-        self.deadline = time.monotonic() + self.TIMEOUT
-        return True
-
-    def _answer(self, wait: float) -> dict[str, str] | None:
-        """The answer to :attr:`pending`, waiting for it up to ``wait`` seconds (and
-        no longer than the question's deadline); None if it is not all there yet, or
-        the helper failed."""
-        stdout, names = self.process.stdout, self.pending
-        assert names is not None
-        deadline = min(time.monotonic() + wait, self.deadline)
-        try:
-            if stdout is None:
-                raise OSError("no pipe from the helper")
-            while not self.got.endswith(b"\n"):
-                left = deadline - time.monotonic()
-                if not select.select([stdout], [], [], max(left, 0.0))[0]:
-                    if time.monotonic() < self.deadline:
-                        return None  # not yet
-                    raise OSError("no answer in time")
-                part = os.read(stdout.fileno(), 65536)
-                if not part:
-                    raise OSError("the helper ended")
-                self.got += part
-            made = json.loads(self.got)
-        except (OSError, ValueError):
-            made = None
-        self.pending, self.got = None, b""
+        made = self._ask(names)
         if not isinstance(made, dict) or set(made) != set(names) \
                 or not all(isinstance(v, str) and v for v in made.values()):
             self.failed = True
             return None
         return made
+
+    def _ask(self, names: list[str]) -> object:
+        stdin, stdout = self.process.stdin, self.process.stdout
+        if stdin is None or stdout is None:
+            return None
+        deadline = time.monotonic() + self.TIMEOUT
+        try:
+            stdin.write(json.dumps(names).encode("ascii") + b"\n")
+            stdin.flush()
+            got = b""
+            while not got.endswith(b"\n"):
+                left = deadline - time.monotonic()
+                if left <= 0 or not select.select([stdout], [], [], left)[0]:
+                    return None
+                part = os.read(stdout.fileno(), 65536)
+                if not part:
+                    return None
+                got += part
+            return json.loads(got)
+        except (OSError, ValueError):
+            return None
 
     def close(self) -> None:
         """Stop the helper, whether or not it was used: one that answered ends at
@@ -209,23 +172,6 @@ def resolve_slugs(names: Iterable[str], helper: SlugHelper | None = None) -> dic
         made = helper.slugs(new) if helper is not None else None
         _known.update(made if made is not None else {name: _pinyin_slug(name) for name in new})
     return {name: _known[name] for name in wanted}
-
-
-def slugs_now(names: Iterable[str], helper: SlugHelper | None = None) -> dict[str, str] | None:
-    """:func:`resolve_slugs` that does not wait for ``helper``: None while it is still
-    working out new names (they are asked for; ask again later)."""
-    wanted = sorted(set(names))
-    while helper is not None and not helper.failed:
-        new = [name for name in wanted if name not in _known]
-        if not new:
-            break
-        made = helper.poll(new)
-        if made is None:
-            if helper.failed:
-                break
-            return None
-        _known.update(made)
-    return resolve_slugs(wanted, None)
 
 
 def _serve(parent: int | None) -> None:
