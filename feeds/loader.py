@@ -247,16 +247,37 @@ def parse_ahead(found: Survey, options: ParseOptions, store: Store) -> ParseAhea
     return ParseAhead(options, parse) if parse is not None else None
 
 
+_begun: list[SlugHelper] = []  # started by begin_slug_helper, for before_the_pool
+
+
+def begin_slug_helper(found: Survey, store: Store) -> None:
+    """Start the slug helper now (see :func:`before_the_pool`) if the build will likely
+    parse many files with no slug known, the store's included: it loads pypinyin while
+    the build reads the store and imports the rest, and answers the workers sooner.
+    :func:`end_slug_helper` stops it if no pool took it."""
+    if not _begun and len(found.changed) >= PARALLEL_MIN_FILES and not known_slugs() \
+            and not store.slugs():
+        helper = SlugHelper.start()
+        if helper is not None:
+            _begun.append(helper)
+
+
+def end_slug_helper() -> None:
+    """Stop the helper :func:`begin_slug_helper` started, if no pool took it."""
+    while _begun:
+        _begun.pop().close()
+
+
 def before_the_pool(jobs: Sequence[_Job]) -> SlugHelper | None:
     """For as many jobs as a pool of workers parses: the parser made once, before they
-    are forked, and, if no slug is known yet, the slug helper started: a cold parse of
-    many files will likely meet new section names, and the helper loads pypinyin for
-    their slugs meanwhile, not every worker."""
+    are forked, and, if no slug is known yet, the slug helper started (or the one begun
+    already taken): a cold parse of many files will likely meet new section names, and
+    the helper loads pypinyin for their slugs meanwhile, not every worker."""
     if len(jobs) < PARALLEL_MIN_FILES:
         return None
     from feeds.parser import markdown
 
-    helper = SlugHelper.start() if not known_slugs() else None
+    helper = (_begun.pop() if _begun else SlugHelper.start()) if not known_slugs() else None
     markdown()
     return helper
 

@@ -225,12 +225,13 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
                 store.commit()
                 return replay
     _import_quietly("feeds.loader")  # what parsing needs (and the parse child with it)
-    from feeds.loader import parse_ahead
+    from feeds.loader import begin_slug_helper, end_slug_helper, parse_ahead
 
     # the edited files parsed meanwhile by a child process (the parser's imports too),
     # while this one imports the rest and reads the store
     ahead = parse_ahead(found, parse_options(config), store)
     try:
+        begin_slug_helper(found, store)  # many files to parse: pypinyin loads meanwhile
         _import_quietly("feeds.corrections", "feeds.pages", "feeds.render", "feeds.hosting",
                         "concurrent.futures.thread",
                         *(("feeds.webedition",) if config.pages else ()))
@@ -241,6 +242,7 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
     finally:
         if ahead is not None:
             ahead.parse.close()
+        end_slug_helper()
 
 
 def _import_quietly(*names: str) -> None:

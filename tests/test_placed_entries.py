@@ -26,8 +26,10 @@ from test_build import all_files, build
 from test_early_prepare import EVERY, _cold, _project
 
 from feeds import loader, site, slugs
+from feeds.slugs import SlugHelper
 from feeds.spool import Fragments, Placed, Placing
 from feeds.store import DATABASE, Store
+from feeds.writer import WriteError
 
 NAMES = ("atom", "rss", "json")
 _PLACING: Placing | None = None  # inherited by the forked workers below
@@ -338,3 +340,53 @@ def test_rows_put_into_an_empty_catalog_as_new_are_the_rows_put_otherwise(
                      *store.db.execute("SELECT * FROM page_marks")])
         store.close()
     assert made[0] == made[1] and len(made[0]) == 9
+
+
+def _started(monkeypatch: pytest.MonkeyPatch) -> list[tuple[SlugHelper, bool]]:
+    """Each slug helper started, and whether load_catalog had begun by then."""
+    started: list[tuple[SlugHelper, bool]] = []
+    loading: list[bool] = []
+    start, load = SlugHelper.start, loader.load_catalog
+
+    def counted() -> SlugHelper | None:
+        helper = start()
+        assert helper is not None
+        started.append((helper, bool(loading)))
+        return helper
+
+    def loaded(*args: Any, **kwargs: Any) -> Any:
+        loading.append(True)
+        return load(*args, **kwargs)
+
+    monkeypatch.setattr(SlugHelper, "start", staticmethod(counted))
+    monkeypatch.setattr(loader, "load_catalog", loaded)
+    return started
+
+
+def test_the_slug_helper_of_a_cold_parse_starts_before_the_catalog_is_loaded(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path / "site", EVERY, count=70)
+    reference = _fresh(root, False, monkeypatch)
+    started = _started(monkeypatch)
+    assert _fresh(root, True, monkeypatch) == reference
+    assert [early for _, early in started] == [False]  # one, begun before, taken by the pool
+    assert started[0][0].process.returncode == 0 and loader._begun == []
+    started.clear()
+    write_corpus(70, root / "issues", start=70)  # many new files, their slugs known
+    assert build(root, "--quiet")[0] == 0
+    assert started == []
+
+
+def test_a_slug_helper_begun_for_a_build_that_fails_first_is_stopped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _project(tmp_path / "site", EVERY, count=70)
+    started = _started(monkeypatch)
+    monkeypatch.setattr(slugs, "_known", {})
+
+    def failed(*args: Any, **kwargs: Any) -> Any:
+        raise WriteError("no room")
+
+    monkeypatch.setattr(site, "_full_build", failed)
+    assert build(root, "--quiet") == (4, "", "feeds: error: no room\n")
+    assert len(started) == 1 and started[0][0].process.returncode is not None
+    assert loader._begun == []
