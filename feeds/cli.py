@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from feeds import publish as publish_module
     from feeds.writer import OutputDir
 
-EXIT_INPUT, EXIT_USAGE, EXIT_LOCK, EXIT_WRITE = 1, 2, 3, 4
+EXIT_INPUT, EXIT_USAGE, EXIT_LOCK, EXIT_WRITE, EXIT_WORKER = 1, 2, 3, 4, 5
 DEFAULT_CONFIG = "feeds.toml"
 
 
@@ -669,5 +669,26 @@ def main() -> None:
         failed = failed_stream(exc)
         if failed is not None:
             exit_stream_failed(failed)
+        if _worker_died(exc):
+            echo("feeds: error: a worker process died before its work was done (killed by a "
+                 "signal, or by the system when short of memory); nothing was published or "
+                 "saved: run the command again", err=True)
+            sys.exit(EXIT_WORKER)
         echo(f"feeds: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(70)
+
+
+def _worker_died(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what it was raised from) says a pool's worker process was
+    killed: not a bug of ours, and the build it ends leaves every file and the state as
+    they were (see feeds.parallel)."""
+    broken = sys.modules.get("concurrent.futures.process")
+    if broken is None:  # no pool was started
+        return False
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, broken.BrokenProcessPool):
+            return True
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return False

@@ -275,9 +275,8 @@ def test_a_worker_killed_holding_the_lock_ends_the_build_without_a_hang(
         result, files, _ = _fresh(root, True, monkeypatch)
     finally:
         signal.alarm(0)
-    # (the pool is broken: today that is an internal error, exit 70 from the command
-    # line, as it was before the workers placed their entries; here: no hang, nothing
-    # published, and the next build whole)
+    # (the pool is broken: exit 5 from the command line, see test_worker_killed; here:
+    # no hang, nothing published, and the next build whole)
     assert result[0] != 0 and files == {}
     monkeypatch.undo()
     assert build(root, "--quiet")[0] == 0
