@@ -45,10 +45,14 @@ if TYPE_CHECKING:
 
 
 IN_MEMORY_ENTRIES = 1000
+APART_MIN_ENTRIES = 200  # entries from which a feed all at hand is written by a child
 PREPARE_WHILE_PARSING = True  # see feeds.early; False: parsed first, then prepared (the reference)
 # with PREPARE_WHILE_PARSING, the workers write the entries' bytes to the at-hand file
 # themselves rather than send them back (see feeds.spool.Placing); False: sent back
 PLACE_IN_WORKERS = True
+# a cold build's large feeds staged by children while the web edition is made (see
+# OutputDir.stage_early); False: staged while publishing (the reference)
+STAGE_EARLY = True
 AT_HAND_BYTES = 16 << 20  # serialised entries kept in memory by a build that makes them (the rest spooled)
 
 
@@ -745,11 +749,6 @@ def _full_build(found: Survey, out: OutputDir,
                        corrections=corrections.StoredCorrections(
                            store, ledger, config, {**revisions, **found_now}),
                        marks=StoredMarks(store, f"{code}\0{page_context(config)}"))
-    # the section pages may still be in the making, by a child: taken just before publishing
-    pages, sections = _web_edition(catalog, options, feeds, config, store, out, owned, code,
-                                   templates) if config.pages else ({}, None)
-    catalog.fresh.clear()
-    catalog.spool.close()
     # Archive pages published as planned are kept as they are: their entries are not made.
     context_of_pages = page_context(config)
     last_pages = store.archive_pages(ledger)
@@ -809,8 +808,10 @@ def _full_build(found: Survey, out: OutputDir,
     files: dict[str, Content] = dict.fromkeys(kept_pages.values(), KEEP)
     sizes = {info.path: len(info.entries) for info in feeds}
     # a large feed whose entries are all at hand needs nothing of the store: it may be
-    # written by a forked child (see Forkable)
-    apart = {info.path for info in feeds if len(info.entries) > IN_MEMORY_ENTRIES
+    # written by a forked child (see Forkable); so may one of a few hundred entries (the
+    # digest's, each a whole issue: 16 MB at N = 1,000), rather than made here
+    apart = {info.path for info in feeds
+             if len(info.entries) > min(IN_MEMORY_ENTRIES, APART_MIN_ENTRIES)
              and all(e.key in at_hand for e in info.entries)}
     made_pages: dict[str, str] = {}
     for path, make in render_stream(feeds, config, fetch, made_pages, context_of_pages,
@@ -819,18 +820,31 @@ def _full_build(found: Survey, out: OutputDir,
         # digest; a large one is made while it is written, and so is an archive page,
         # read back from where render_stream holds it (memory, or its spool file).
         small = path in sizes and sizes[path] <= IN_MEMORY_ENTRIES
-        files[path] = tuple(make()) if small else Forkable(make) if path in apart else make
-    files.update(pages)
-    if sections is not None:
-        files.update(sections())
-    files["feeds.opml"] = opml(feeds, config)
-    diagnostics = (*catalog.diagnostics, *unused_sections(config, store.has_section))
-    order = sorted(files)
-    warnings = [[d.path, d.line, d.level, d.message] for d in diagnostics]
-    # the build's record (thousands of files and warnings) packed by a thread while this
-    # one publishes, mostly waiting on the disk; not while children may be forked there
-    packing = _packed_meanwhile(order, warnings) if not apart else None
-    published = out.publish(files, owned)
+        files[path] = Forkable(make) if path in apart else tuple(make()) if small else make
+    # the large feeds written by children while the web edition is made (a cold build)
+    staging = out.stage_early({p: f for p, f in files.items() if isinstance(f, Forkable)},
+                              owned) if STAGE_EARLY and config.pages else None
+    try:
+        # the section pages may still be in the making, by a child: taken just before
+        # publishing
+        pages, sections = _web_edition(catalog, options, feeds, config, store, out, owned,
+                                       code, templates) if config.pages else ({}, None)
+        catalog.fresh.clear()
+        catalog.spool.close()
+        files.update(pages)
+        if sections is not None:
+            files.update(sections())
+        files["feeds.opml"] = opml(feeds, config)
+        diagnostics = (*catalog.diagnostics, *unused_sections(config, store.has_section))
+        order = sorted(files)
+        warnings = [[d.path, d.line, d.level, d.message] for d in diagnostics]
+        # the build's record (thousands of files and warnings) packed by a thread while
+        # this one publishes, mostly waiting on the disk; not while children may be forked
+        packing = _packed_meanwhile(order, warnings) if not apart else None
+        published = out.publish(files, owned, staging)
+    finally:
+        if staging is not None:
+            staging.stop()  # taken by publish, else its children killed, their files removed
     at_hand.close()
     store.forget_fragments_except(set(needed))
     store.update_published(out.key, published.rows, owned)

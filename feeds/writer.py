@@ -492,6 +492,83 @@ class _Ahead:
         return self.child.close(kill)
 
 
+_PIPE_TOKENS = 1 << 16  # bytes a pipe takes without a reader: the files' numbers (4 each)
+
+
+def _write(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+class StagedEarly:
+    """Files being staged by forked children (see :meth:`OutputDir.stage_early`) until
+    :meth:`OutputDir.publish` takes them; stopped untaken (the build failed on the
+    way), the children are killed and their temporary files removed."""
+
+    def __init__(self, out: OutputDir, owned: Mapping[str, PublishedRow],
+                 files: dict[str, Forkable], targets: Mapping[str, Path],
+                 tmps: Mapping[str, str], children: list[Child]) -> None:
+        self.out = out
+        self.owned = owned
+        self.files = files
+        self.targets = targets
+        self.tmps = tmps
+        self.children = children
+        self.owner = os.getpid()  # a process forked meanwhile does not own them
+
+    def take(self, wanted: Mapping[str, object]) -> tuple[list[_StagedApart], list[str]]:
+        """Wait for the children: what they made of the files of ``wanted`` (each file's
+        manifest row if unchanged, else its staged entry), and the files none of them
+        said it staged (a child failed: their temporary files removed, to be staged
+        again). The temporary files of the others are removed."""
+        children, self.children = self.children, []
+        said: dict[str, _StagedApart] = {}
+        for child in children:
+            said.update(self._read(child.answer()))
+        done: list[_StagedApart] = []
+        again: list[str] = []
+        for rel, tmp in self.tmps.items():
+            found = said.get(rel)
+            if found is None or rel not in wanted:
+                _discard(tmp)
+                if rel in wanted:
+                    again.append(rel)
+            else:
+                if found[2] is None:  # unchanged: the child removed it
+                    _settled(tmp)
+                done.append(found)
+        self.tmps = {}
+        return done, again
+
+    def _read(self, answer: bytes | None) -> dict[str, _StagedApart]:
+        """A child's answer (see :meth:`OutputDir.stage_early`); nothing if it failed or
+        does not fit."""
+        if answer is None:
+            return {}
+        try:
+            found: dict[str, _StagedApart] = {}
+            for rel, row, entry in json.loads(answer):
+                tmp = self.tmps[rel]
+                found[rel] = (rel, PublishedRow(*row) if row is not None else None,
+                              (rel, tmp, self.targets[rel], str(entry[0]), int(entry[1]))
+                              if entry is not None else None)
+            return found
+        except (ValueError, TypeError, KeyError, IndexError):
+            return {}
+
+    def stop(self) -> None:
+        """Kill the children not taken and remove their temporary files."""
+        if os.getpid() != self.owner:
+            return
+        children, self.children = self.children, []
+        for child in children:
+            child.close(kill=True)
+        tmps, self.tmps = self.tmps, {}
+        for tmp in tmps.values():
+            _discard(tmp)
+
+
 class OutputDir:
     """The published folder: what is in it, and publishing into it."""
 
@@ -690,23 +767,13 @@ class OutputDir:
                 seen.append((rel, *_STAT(st)))
         return files_key(seen) if seen else None
 
-    def publish(self, files: Mapping[str, Content],
-                owned: Mapping[str, PublishedRow]) -> Publication:
-        """Write every changed file; report what changed and what is stale.
-
-        ``owned`` is the manifest of the files this tool published before; the
-        returned :attr:`Publication.rows` is the new one (a
-        :class:`~feeds.store.NewManifest` over ``owned``: a kept file's row is not read).
-        """
-        mode = 0o666 & ~_umask()
+    def _targets(self, rels: Iterable[str]) -> dict[str, Path]:
+        """Each of ``rels`` as a path in the folder; a name that is not a plain path in
+        it, or one whose folder is a link that leaves it, is refused."""
         root = self.root.resolve()
-        order = sorted(files)
-        targets: dict[str, Path] = {}  # the files to make: a kept one costs only a stat
-        kept = [rel for rel in order if isinstance(files[rel], Keep)]
+        targets: dict[str, Path] = {}
         inside: set[Path] = set()  # folders resolved once each, not once per file in them
-        for rel in order:
-            if isinstance(files[rel], Keep):
-                continue  # only read: it is in the manifest (else _kept refuses it)
+        for rel in rels:
             target = self.root / _safe_relpath(rel)
             if target.parent not in inside:
                 if not target.parent.resolve().is_relative_to(root):
@@ -714,6 +781,81 @@ class OutputDir:
                                      f"{self.root}")
                 inside.add(target.parent)
             targets[rel] = target
+        return targets
+
+    def stage_early(self, files: Mapping[str, Forkable], owned: Mapping[str, PublishedRow]
+                    ) -> StagedEarly | None:
+        """Begin staging ``files`` in forked children now, while this process goes on
+        with other work (which may fork processes of its own, not threads), to be taken
+        by :meth:`publish` (given the same ``owned`` and these files): the large feeds of
+        a cold build are written while its web edition is made. None with fewer than
+        :data:`FORK_FROM` files or one core (then :meth:`publish` stages them). What the
+        children did not stage (one failed) :meth:`publish` stages itself."""
+        from feeds.parallel import workers
+
+        count = min(workers(), len(files))
+        if len(files) < FORK_FROM or count < 2 or 4 * len(files) > _PIPE_TOKENS:
+            return None
+        rels = sorted(files)
+        targets = self._targets(rels)
+        if isinstance(owned, Manifest):  # read here: the store's connection is this thread's
+            owned.load(rels)
+        olds = {rel: owned.get(rel) for rel in rels}
+        tmps = {rel: _tmp_name(targets[rel]) for rel in rels}
+        try:
+            _pending(*tmps.values())
+            tokens, write = os.pipe()
+        except OSError as exc:
+            for tmp in tmps.values():
+                _settled(tmp)
+            raise _error(self.root, exc) from None
+        try:  # each child takes the next file's number from the pipe: the large ones
+            # (sorted first by no rule) do not all fall to one child
+            _write(write, b"".join(n.to_bytes(4, "little") for n in range(len(rels))))
+        finally:
+            os.close(write)
+        mode = 0o666 & ~_umask()
+
+        def work() -> bytes:
+            """In a child: each file it takes staged; what became of each, as JSON."""
+            done: list[list[object]] = []
+            while len(token := os.read(tokens, 4)) == 4:
+                rel = rels[int.from_bytes(token, "little")]
+                entry: list[tuple[str, str, Path, str, int]] = []
+                data = files[rel]
+                row = self._stage_one(rel, targets[rel], data, olds[rel], mode, entry,
+                                      tmps[rel])
+                done.append([rel, list(row) if row is not None else None,
+                             [entry[0][3], entry[0][4]] if entry else None])
+            return json.dumps(done).encode()
+
+        try:
+            children = [child for _ in range(count) if (child := Child.fork(work)) is not None]
+        finally:
+            os.close(tokens)
+        early = StagedEarly(self, owned, dict(files), targets, tmps, children)
+        if not children:
+            early.stop()
+            return None
+        return early
+
+    def publish(self, files: Mapping[str, Content],
+                owned: Mapping[str, PublishedRow], early: StagedEarly | None = None
+                ) -> Publication:
+        """Write every changed file; report what changed and what is stale.
+
+        ``owned`` is the manifest of the files this tool published before; the
+        returned :attr:`Publication.rows` is the new one (a
+        :class:`~feeds.store.NewManifest` over ``owned``: a kept file's row is not read).
+        ``early``: files of ``files`` that :meth:`stage_early` began staging (for this
+        ``owned``), taken from there.
+        """
+        mode = 0o666 & ~_umask()
+        order = sorted(files)
+        kept = [rel for rel in order if isinstance(files[rel], Keep)]
+        # the files to make: a kept one costs only a stat (it is in the manifest, else
+        # _kept refuses it)
+        targets = self._targets([rel for rel in order if not isinstance(files[rel], Keep)])
         ahead = self._ahead if self._ahead is not None and self._ahead.owned is owned \
             and self._ahead.answered else None
         self._remove_leftovers({os.fspath(t.parent) for t in targets.values()},
@@ -734,7 +876,12 @@ class OutputDir:
                 rows[rel] = row
 
         try:
-            made = [rel for rel in targets if _any_thread(files[rel])]
+            if early is not None and early.owned is not owned:  # staged against another
+                early.stop()
+                early = None
+            begun = {rel: data for rel, data in (early.files if early else {}).items()
+                     if files.get(rel) is data}
+            made = [rel for rel in targets if _any_thread(files[rel]) and rel not in begun]
             forked = [rel for rel in made if isinstance(files[rel], Forkable)]
             if len(forked) < FORK_FROM:
                 forked = []
@@ -768,7 +915,10 @@ class OutputDir:
                             stage(rel)
                         for _ in done:
                             pass
-                for rel, same_row, entry in apart():
+                taken, again = early.take(begun) if early is not None else ([], [])
+                for rel in again:  # a child failed: what it did not say is staged here
+                    stage(rel)
+                for rel, same_row, entry in (*apart(), *taken):
                     if same_row is not None:
                         rows[rel] = same_row
                     if entry is not None:
@@ -925,9 +1075,11 @@ class OutputDir:
         root = os.fspath(self.root)
         wanted = {root, *folders, *(os.path.join(root, f) for f in kept if f)}
         listed = {**listed, **self._leftovers_in(wanted - listed.keys())}
+        with _PENDING_LOCK:  # those being staged by this build (see stage_early)
+            ours = {os.path.basename(tmp) for tmp in _PENDING or ()}
         for folder in wanted:
             for name in listed.get(folder, ()):
-                if not name.startswith(TMP_PREFIX) or "/" in name:
+                if not name.startswith(TMP_PREFIX) or "/" in name or name in ours:
                     continue  # only the tool's own names, in that folder
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(folder, name))

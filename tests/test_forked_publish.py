@@ -318,7 +318,7 @@ def test_a_build_that_fails_before_taking_the_section_pages_kills_their_child(
 
     from corpus import write_corpus
 
-    from feeds import apart, render
+    from feeds import apart, site
 
     root = write_project(tmp_path, {}, CONFIG + "max_items = 0\nsection_max_items = 0\n")
     write_corpus(12, root / "issues")
@@ -341,12 +341,15 @@ def test_a_build_that_fails_before_taking_the_section_pages_kills_their_child(
         time.sleep(60)  # in the child: still at work when the build fails
         raise OSError("never answers")
 
+    web_edition = site._web_edition
+
     def failing(*args: Any, **kwargs: Any) -> Any:
+        web_edition(*args, **kwargs)  # the child begun
         raise WriteError("output: cannot write: no space left on the device")
 
     monkeypatch.setattr(apart, "_fork", noted)
     monkeypatch.setattr(apart, "_answer", slow)
-    monkeypatch.setattr(render, "settle_archives", failing)
+    monkeypatch.setattr(site, "_web_edition", failing)
     started = time.monotonic()
     code, _, err = build(root)
     assert code == 4, err

@@ -231,13 +231,13 @@ def test_a_kept_file_changed_after_its_check_is_written_again_by_the_next_build(
     tampered: list[Path] = []
 
     def tamper_then_publish(self: OutputDir, files: dict[str, object],
-                            owned: dict[str, PublishedRow]) -> object:
+                            owned: dict[str, PublishedRow], *early: object) -> object:
         kept = sorted(p for p, data in files.items() if data is KEEP)
         for rel in [next(p for p in kept if p.startswith("issues/")),
                     next(p for p in kept if "/archive/" in p or p.startswith("archive/"))]:
             (self.root / rel).write_bytes(b"tampered after the check\n")
             tampered.append(self.root / rel)
-        return publish(self, files, owned)  # type: ignore[arg-type]
+        return publish(self, files, owned, *early)  # type: ignore[arg-type]
 
     with monkeypatch.context() as m:
         m.setattr(OutputDir, "publish", tamper_then_publish)
