@@ -912,6 +912,9 @@ def _given(issues: tuple[AnyIssue, ...]) -> tuple[AnyIssue, ...]:
     return issues
 
 
+REFS_ONCE = True  # False: each section's articles read issue by issue (the reference)
+
+
 def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
                prepared: Mapping[str, Sequence[Serialised]] | None = None,
                digests: Mapping[str, Serialised] | None = None,
@@ -974,11 +977,22 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
     archives = _Archives(source, config.archive_page_size, marks, page) \
         if config.archive_page_size else None
     feeds = []
+    # with no limit on the combined feed it holds every article: each section's are
+    # taken from it (its newest, as _newest gives them), not read again issue by issue
+    by_slug: dict[str, list[_Ref]] | None = None
     for slug in ["", *source.slugs()]:
         limit = config.section_max_items if slug else config.max_items
         cut, pages = archives.feed(slug or None, limit) if archives is not None and limit \
             else (limit, ())
-        kept_refs = _newest(source.by_newest(slug or None), cut, slug or None)
+        if slug and by_slug is not None:
+            kept_refs = by_slug.get(slug, [])
+            kept_refs = kept_refs[:cut] if cut else kept_refs
+        else:
+            kept_refs = _newest(source.by_newest(slug or None), cut, slug or None)
+        if not slug and not cut and REFS_ONCE:
+            by_slug = {}
+            for ref in kept_refs:  # newest first, as _newest orders each section's
+                by_slug.setdefault(ref.slug, []).append(ref)
         kept = tuple(entry(r) for r in kept_refs)
         if corrections is not None and pages and kept:
             kept = republished(kept, map(entry, _refs_at(
