@@ -316,10 +316,15 @@ def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
     window = _Window(load)
 
     def section_streams() -> list[_Stream]:
+        # without a limit every section page shows every block: found in one pass over
+        # the issues for all of them, not one pass each
+        placed = None if config.section_max_items else _placed(len(issues), summary_at)
         return [stream for slug, group in sorted(r.groups.items()) if slug
                 if (stream := _section_page(slug, group, counts.get(slug, 0), len(issues),
                                           summary_at, ids, ref_at, window.issue_at, r, config,
-                                          base, wanted, lastmod)) is not None]
+                                          base, wanted, lastmod,
+                                          None if placed is None else placed.get(slug, [])))
+                is not None]
 
     away = quick is None and r.package_only and all(issue.known for issue in issues) \
         and apart(issues)
@@ -689,17 +694,34 @@ class _Window:
         return files
 
 
+def _placed(issues: int, summary_at: Callable[[int], IssueSummary]
+            ) -> dict[str, list[tuple[int, int, int]]]:
+    """Every section's blocks, newest first: the issue, the section's place in it and its
+    articles (all of them), as :func:`_section_page` finds them without a limit."""
+    placed: dict[str, list[tuple[int, int, int]]] = {}
+    for at in range(issues - 1, -1, -1):
+        for place, summary in enumerate(summary_at(at).sections):
+            if summary.articles:
+                placed.setdefault(summary.slug, []).append((at, place, summary.articles))
+    return placed
+
+
 def _section_page(slug: str, group: FeedGroup, total: int, issues: int,
                   summary_at: Callable[[int], IssueSummary], ids: Sequence[str],
                   ref_at: Callable[[int], IssueRef | None], issue_at: Callable[[int], Issue],
                   r: _Renderer, config: Config, base: str, wanted: Callable[[str, str], bool],
-                  lastmod: dict[str, str]) -> _Stream | None:
+                  lastmod: dict[str, str],
+                  placed: Sequence[tuple[int, int, int]] | None = None) -> _Stream | None:
     """A section's page: its newest articles, grouped by issue, up to the section
     feed's limit (planned from the summaries); its parts as the template makes them,
-    or None if it is kept."""
+    or None if it is kept. ``placed``: its blocks as :func:`_placed` found them
+    (without a limit)."""
     shown: list[tuple[int, int, int]] = []  # issue, section's place in it, articles taken
     kept, limit = 0, config.section_max_items
-    for at in range(issues - 1, -1, -1):
+    if placed is not None and not limit:
+        shown = list(placed)
+        kept = sum(take for _, _, take in shown)
+    for at in range(issues - 1, -1, -1) if placed is None or limit else ():
         if limit and kept >= limit:
             break
         for place, summary in enumerate(summary_at(at).sections):
