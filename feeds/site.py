@@ -765,7 +765,7 @@ def _full_build(found: Survey, out: OutputDir,
     needed = {e.key: e for info, start, _ in settled
               for e in (*info.entries, *(e for page in info.archives[start:] for e in page.entries))}
     # those made by this build are at hand (a cold build: all): the store is asked of the rest
-    have = {k for k in needed if k in at_hand}
+    have = at_hand.among(needed.keys())
     have |= store.fragment_keys([k for k in needed if k not in have])
     gone = [k for k, e in needed.items() if k not in have and not isinstance(e, Entry)]
     if gone:  # stored entries whose bytes were dropped (no feed carried them): made again
@@ -810,9 +810,11 @@ def _full_build(found: Survey, out: OutputDir,
     # a large feed whose entries are all at hand needs nothing of the store: it may be
     # written by a forked child (see Forkable); so may one of a few hundred entries (the
     # digest's, each a whole issue: 16 MB at N = 1,000), rather than made here
+    in_hand = at_hand.among(needed.keys())
     apart = {info.path for info in feeds
              if len(info.entries) > min(IN_MEMORY_ENTRIES, APART_MIN_ENTRIES)
-             and all(e.key in at_hand for e in info.entries)}
+             and in_hand.issuperset([e.key for e in info.entries])}
+    del in_hand
     made_pages: dict[str, str] = {}
     for path, make in render_stream(feeds, config, fetch, made_pages, context_of_pages,
                                     settled).items():

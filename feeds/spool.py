@@ -10,6 +10,7 @@ import os
 import struct
 from array import array
 from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from itertools import accumulate
 from typing import IO, Any, NamedTuple, overload
 
@@ -268,6 +269,11 @@ class Fragments(Mapping[str, Sequence[bytes]]):
 
     def __contains__(self, key: object) -> bool:
         return key in self.held or key in self.at
+
+    def among(self, keys: AbstractSet[str]) -> set[str]:
+        """Those of ``keys`` at hand: two set operations, not a lookup each (a cold
+        build asks of 117,000 keys at N = 1,000)."""
+        return (self.held.keys() & keys) | (self.at.keys() & keys)
 
     def __iter__(self) -> Iterator[str]:
         yield from self.held

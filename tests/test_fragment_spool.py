@@ -26,6 +26,9 @@ def test_kept_in_memory_up_to_the_budget_then_in_the_file() -> None:
     assert list(kept.each(["c", "a", "b", "a"], 1) or []) == [b"", b"cd", b"gh", b"cd"]
     assert list(kept.each(["b"], 0) or []) == [b"ef"]
     assert sorted(kept) == ["a", "b", "c"] and len(kept) == 3 and "b" in kept
+    # held (a), spilled (b, c), not kept (d): as many lookups would find them
+    assert kept.among({"a", "b", "d"}) == {"a", "b"} == {k for k in "abd" if k in kept}
+    assert kept.among(dict.fromkeys("cd").keys()) == {"c"} and kept.among(set()) == set()
     with pytest.raises(IndexError):
         kept["b"][2]
     kept.close()
