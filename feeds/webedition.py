@@ -51,6 +51,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
+# a cold build's issue pages: each worker reads its issue's parse result itself (see
+# ``apart``) rather than this process reading it and sending it; False: sent (the reference)
+BLOBS_APART = True
+
 _new = tuple.__new__  # a tuple made without NamedTuple's __new__: one per issue, 5,000
 
 
@@ -294,12 +298,15 @@ def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
             todo.extend(at for at, path in enumerate(older) if path not in found)
     todo.sort()
 
-    def issue_blob(at: int) -> tuple[int, bytes | None]:
-        return at, blob(issues[at].summary())  # in this process: it may read the store
+    def issue_blob(at: int) -> tuple[int, bytes | None, bool]:
+        if blobs_apart:  # every issue parsed in this run: the worker reads its own
+            return at, None, False
+        return at, blob(issues[at].summary()), True  # in this process: it may read the store
 
-    def issue_page(task: tuple[int, bytes | None]) -> bytes:
-        at, data = task  # in a worker when many: loaded there, not held here
-        issue = with_page_urls([decode(data, issues[at].summary())], config)[0]
+    def issue_page(task: tuple[int, bytes | None, bool]) -> bytes:
+        at, data, given = task  # in a worker when many: loaded there, not held here
+        summary = issues[at].summary()
+        issue = with_page_urls([decode(data if given else blob(summary), summary)], config)[0]
         own = tuple(r.groups[s.slug] for s in issue.sections if s.articles and s.slug in r.groups)
         ref = ref_at(at)
         assert ref is not None
@@ -328,6 +335,7 @@ def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
 
     away = quick is None and r.package_only and all(issue.known for issue in issues) \
         and apart(issues)
+    blobs_apart = away and BLOBS_APART
     streams = section_streams() if away else None  # before the child that makes them
     child = begin(lambda own: window.made_together(streams or [], own), away and bool(streams))
     try:
