@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import sys
+from collections.abc import Callable, MutableMapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from types import FunctionType
+from typing import Any, cast
 
 import jinja2
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
+import markupsafe
+from markupsafe import Markup
 
 PACKAGE: Path = Path(__file__).resolve().parent
 TEMPLATES: Path = PACKAGE / "templates"
@@ -46,7 +47,43 @@ def loader() -> jinja2.BaseLoader | None:
         current = sources_digest()
     except (OSError, UnicodeDecodeError):
         return None
-    return jinja2.ModuleLoader(COMPILED) if recorded == current else None
+    return _Loader(COMPILED) if recorded == current else None
+
+
+# The compiled templates escape each value with markupsafe.escape, some 300,000 times
+# for the pages of 1,000 issues; each call wraps its text in Markup through Markup's
+# Python constructor. fast_escape gives the same text without it (a quarter of the
+# pages' rendering); False: markupsafe.escape (the reference).
+FAST_ESCAPE = True
+_escape_inner: Callable[[str], str] | None = getattr(markupsafe, "_escape_inner", None)
+_markup = str.__new__
+
+
+def fast_escape(value: object) -> Markup:
+    """:func:`markupsafe.escape`, the same text and type, without Markup's constructor:
+    a plain string escaped, a Markup as it is, anything with ``__html__`` its HTML,
+    anything else its ``str`` escaped."""
+    if _escape_inner is None:
+        return markupsafe.escape(value)
+    if type(value) is str:
+        return _markup(Markup, _escape_inner(value))
+    if type(value) is Markup:
+        return value
+    if hasattr(value, "__html__"):
+        return Markup(value.__html__())
+    return _markup(Markup, _escape_inner(str(value)))
+
+
+class _Loader(jinja2.ModuleLoader):
+    """The compiled templates, escaping with :func:`fast_escape` (see :data:`FAST_ESCAPE`)."""
+
+    def load(self, environment: jinja2.Environment, name: str,
+             globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:
+        template = super().load(environment, name, globals)
+        # the name each compiled module's code calls (from jinja2.runtime import escape)
+        cast(FunctionType, template.root_render_func).__globals__["escape"] = \
+            fast_escape if FAST_ESCAPE else markupsafe.escape
+        return template
 
 
 def write(environment: Callable[[jinja2.BaseLoader], jinja2.Environment],
