@@ -594,6 +594,8 @@ def _full_build(found: Survey, out: OutputDir,
     # Into a store that holds no entry and no record of one (a cold build), the fresh
     # issues' entries are prepared in the pool that parses them (see feeds.early): no
     # record dates them, and nothing stored needs dropping first.
+    # every entry made by this build, all at hand: its large feeds are staged early
+    cold = every and not store.holds_entries(ledger)
     early = EarlyPrepare(partial(_prepare_fresh, config=config, revisions=revisions,
                                  edited=frozenset(edited)), took,
                          at_hand.shared() if PLACE_IN_WORKERS else None) \
@@ -749,6 +751,12 @@ def _full_build(found: Survey, out: OutputDir,
                        corrections=corrections.StoredCorrections(
                            store, ledger, config, {**revisions, **found_now}),
                        marks=StoredMarks(store, f"{code}\0{page_context(config)}"))
+    # A cold build (every entry made now, at hand) makes the web edition once its large
+    # feeds' children are begun (see below); any other build first, while the child that
+    # looks at the published files (OutputDir.look_ahead) still works.
+    early_feeds = cold and STAGE_EARLY and config.pages
+    web = None if early_feeds or not config.pages else _web_edition(
+        catalog, options, feeds, config, store, out, owned, code, templates)
     # Archive pages published as planned are kept as they are: their entries are not made.
     context_of_pages = page_context(config)
     last_pages = store.archive_pages(ledger)
@@ -825,12 +833,14 @@ def _full_build(found: Survey, out: OutputDir,
         files[path] = Forkable(make) if path in apart else tuple(make()) if small else make
     # the large feeds written by children while the web edition is made (a cold build)
     staging = out.stage_early({p: f for p, f in files.items() if isinstance(f, Forkable)},
-                              owned) if STAGE_EARLY and config.pages else None
+                              owned) if early_feeds else None
     try:
         # the section pages may still be in the making, by a child: taken just before
         # publishing
-        pages, sections = _web_edition(catalog, options, feeds, config, store, out, owned,
-                                       code, templates) if config.pages else ({}, None)
+        if web is None and config.pages:
+            web = _web_edition(catalog, options, feeds, config, store, out, owned, code,
+                               templates)
+        pages, sections = web if web is not None else ({}, None)
         catalog.fresh.clear()
         catalog.spool.close()
         files.update(pages)

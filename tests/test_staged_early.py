@@ -273,3 +273,36 @@ def test_files_staged_early_against_another_manifest_are_staged_again(tmp_path: 
     assert all(reaped(pid) for pid in pids)
     assert all_files(out_dir) == feeds
     assert not writer._PENDING and not _temporaries(out_dir)
+
+
+def test_only_a_cold_build_stages_early(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build that reuses stored entries makes its web edition first (while the child
+    that looks at the published files works), its feeds staged while publishing."""
+    from corpus import write_corpus
+
+    root = _project(tmp_path)
+    monkeypatch.setattr(site, "IN_MEMORY_ENTRIES", 0)
+    order: list[str] = []
+    stage_early, web_edition = OutputDir.stage_early, site._web_edition
+
+    def staged(self: OutputDir, files: Any, owned: Any) -> StagedEarly | None:
+        order.append("staged")
+        return stage_early(self, files, owned)
+
+    def made(*args: Any, **kwargs: Any) -> Any:
+        order.append("web edition")
+        return web_edition(*args, **kwargs)
+
+    monkeypatch.setattr(OutputDir, "stage_early", staged)
+    monkeypatch.setattr(site, "_web_edition", made)
+    assert build(root)[0] == 0
+    assert order == ["staged", "web edition"]
+    order.clear()
+    write_corpus(1, root / "issues", start=12)
+    code, _, err = build(root)
+    assert code == 0, err
+    assert order == ["web edition"]
+    clean = _project(tmp_path / "clean")
+    write_corpus(1, clean / "issues", start=12)
+    assert build(clean)[0] == 0
+    assert all_files(root / "output") == all_files(clean / "output")
