@@ -804,16 +804,22 @@ class OutputDir:
         tmps = {rel: _tmp_name(targets[rel]) for rel in rels}
         try:
             _pending(*tmps.values())
-            tokens, write = os.pipe()
         except OSError as exc:
-            for tmp in tmps.values():
-                _settled(tmp)
             raise _error(self.root, exc) from None
+        tokens = -1
         try:  # each child takes the next file's number from the pipe: the large ones
             # (sorted first by no rule) do not all fall to one child
-            _write(write, b"".join(n.to_bytes(4, "little") for n in range(len(rels))))
-        finally:
-            os.close(write)
+            tokens, write = os.pipe()
+            try:
+                _write(write, b"".join(n.to_bytes(4, "little") for n in range(len(rels))))
+            finally:
+                os.close(write)
+        except OSError:  # no pipe: publish stages them
+            if tokens >= 0:
+                os.close(tokens)
+            for tmp in tmps.values():
+                _settled(tmp)
+            return None
         mode = 0o666 & ~_umask()
 
         def work() -> bytes:

@@ -306,3 +306,23 @@ def test_only_a_cold_build_stages_early(tmp_path: Path, monkeypatch: pytest.Monk
     write_corpus(1, clean / "issues", start=12)
     assert build(clean)[0] == 0
     assert all_files(root / "output") == all_files(clean / "output")
+
+
+def test_without_a_pipe_nothing_is_staged_early(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    import errno
+
+    def no_pipe() -> tuple[int, int]:
+        raise OSError(errno.EMFILE, "Too many open files")
+
+    out_dir = tmp_path / "output"
+    out_dir.mkdir()
+    feeds = _feeds(FORK_FROM + 1)
+    files: dict[str, Any] = {p: _forkable(d) for p, d in feeds.items()}
+    monkeypatch.setattr(os, "pipe", no_pipe)
+    out = OutputDir(out_dir)
+    assert out.stage_early(files, {}) is None
+    assert not writer._PENDING
+    monkeypatch.undo()
+    out.publish(files, {})
+    assert all_files(out_dir) == feeds and not _temporaries(out_dir)
