@@ -662,6 +662,11 @@ def main() -> None:
             flush_streams()
     except Stopped as exc:
         exit_stopped(exc)
+    except SystemExit:
+        stop = received()
+        if stop is not None:  # raised where Python could not raise it (a __del__): the
+            exit_stopped(stop)  # run went on to its end, and was stopped all the same
+        raise
     except Exception as exc:  # a bug, reported as one line rather than a traceback
         stop = received()
         if stop is not None:  # a signal's exception replaced as it unwound (a thread's

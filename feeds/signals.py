@@ -64,7 +64,10 @@ def stop_on_signals() -> None:
     """In the main thread of the command: SIGINT and SIGTERM raise Interrupted and Terminated.
 
     A signal the caller set to be ignored (``nohup``, a background job) stays ignored.
+    No stop is received yet (see :func:`received`): a run in a process that ran others
+    (tests) starts anew.
     """
+    _RECEIVED.clear()
     for signum in _STOPPING:
         if signal.getsignal(signum) != signal.SIG_IGN:
             signal.signal(signum, _raise)
@@ -74,10 +77,10 @@ def stop_on_signals() -> None:
 def _stop_again(unraisable: sys.UnraisableHookArgs, default: Callable[
         [sys.UnraisableHookArgs], object] = sys.unraisablehook) -> None:
     """A stop raised where Python cannot raise (a weakref callback, ``__del__``) is not
-    printed as ignored: its signal is raised again, to stop the run outside it."""
-    stop = unraisable.exc_value
-    if isinstance(stop, Stopped):
-        signal.raise_signal(signal.SIGINT if isinstance(stop, Interrupted) else signal.SIGTERM)
+    printed as ignored: it is kept (:func:`received`), and the run, once it returns,
+    ends as stopped (see feeds.cli.main). Raising its signal again here did not do: the
+    handler raised at once, inside this hook, and the stop was lost."""
+    if isinstance(unraisable.exc_value, Stopped):
         return
     default(unraisable)
 

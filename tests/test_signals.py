@@ -275,3 +275,37 @@ def test_a_stop_at_the_end_of_the_run_is_ignored_while_the_process_exits() -> No
     done = subprocess.run([sys.executable, "-c", script], env=ENV, capture_output=True,
                           timeout=60)
     assert (done.returncode, done.stderr) == (3, b"")
+
+
+_STOPPED_IN_A_FINALIZER = """
+import os, signal, sys
+from feeds import site
+built = site.run_build
+
+class Dropped:
+    def __del__(self):  # the signal's exception raised here cannot propagate
+        os.kill(os.getpid(), signal.SIGTERM)
+
+def run_build(*args, **kwargs):
+    report = built(*args, **kwargs)
+    Dropped()
+    return report
+
+site.run_build = run_build
+sys.argv = ["feeds", "build", "-q", *sys.argv[1:]]
+from feeds.__main__ import entry
+entry()
+"""
+
+
+def test_a_stop_raised_in_a_finalizer_still_stops_the_run(tmp_path: Path) -> None:
+    """SIGTERM handled inside a ``__del__`` (Python cannot raise it there): the run ends
+    as stopped, 143 and "terminated", not 0 with the exception printed as ignored."""
+    root = tmp_path / "p"
+    write_corpus(2, root / "issues")
+    (root / "feeds.toml").write_text(CONFIG, encoding="utf-8")
+    done = subprocess.run([sys.executable, "-c", _STOPPED_IN_A_FINALIZER, "--issues",
+                           str(root / "issues"), "--output", str(root / "output"), "--config",
+                           str(root / "feeds.toml")], env=ENV, capture_output=True, timeout=120)
+    assert (done.returncode, done.stderr) == (143, b"feeds: terminated\n")
+    assert _temporary_files(root / "output") == []
