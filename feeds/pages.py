@@ -21,7 +21,6 @@ from html import escape
 from typing import NamedTuple
 
 import jinja2
-from lxml import etree
 from markupsafe import Markup
 
 from feeds import precompiled
@@ -375,6 +374,8 @@ _NOT_PLAIN = re.compile(r"[^!-%'-;=?-~]")  # all but printable ASCII other than 
 
 def sitemap_tree(lastmod: dict[str, str], config: Config) -> bytes:
     """:func:`sitemap` made with lxml: the reference for its bytes."""
+    from lxml import etree
+
     root = etree.Element("urlset", nsmap={None: SITEMAP_NS})  # type: ignore[dict-item]
     for path in sorted(lastmod, key=lambda p: (p != "index.html", p)):
         url = etree.SubElement(root, "url")
@@ -390,19 +391,60 @@ def opml(feeds: Sequence[FeedInfo], config: Config) -> bytes:
     """An OPML 2.0 subscription list of every feed, for importing into a reader.
 
     An outline's ``text`` may hold HTML (OPML 2.0), and its ``title`` is the feed's
-    title, HTML in RSS: both are the text HTML-escaped, as in the feeds."""
+    title, HTML in RSS: both are the text HTML-escaped, as in the feeds. Written as
+    :func:`opml_tree` serialises it; as text when every value is printable and holds
+    nothing XML escapes (lxml is then not even imported: every build writes this
+    file), else by that function."""
+    title, modified, outlines = _opml_values(feeds, config)
+    if not all(_plain(v) for v in (title, modified, *(v for o in outlines for v in o))):
+        return opml_tree(feeds, config)
+    lines = ["<?xml version='1.0' encoding='UTF-8'?>\n<!-- generator: feeds -->\n"
+             f'<opml version="2.0">\n  <head>\n    <title>{title}</title>\n']
+    if modified:
+        lines.append(f"    <dateModified>{modified}</dateModified>\n")
+    lines.append("  </head>\n  <body>\n" if outlines else "  </head>\n  <body/>\n")
+    lines.extend(f'    <outline type="rss" version="{version}" text="{text}" title="{name}" '
+                 f'xmlUrl="{url}" htmlUrl="{home}"/>\n'
+                 for version, text, name, url, home in outlines)
+    lines.append("  </body>\n</opml>\n" if outlines else "</opml>\n")
+    return "".join(lines).encode("utf-8")
+
+
+def _opml_values(feeds: Sequence[FeedInfo], config: Config
+                 ) -> tuple[str, str, list[tuple[str, str, str, str, str]]]:
+    """The list's title, its date ("" for none) and each feed's outline attributes, in
+    order: version, text, title, xmlUrl and htmlUrl."""
+    newest = max((f.updated for f in feeds if f.updated), default=None)
+    return (clean(feeds[0].title if feeds else "feeds"),
+            newest.strftime("%a, %d %b %Y %H:%M:%S %z") if newest is not None else "",
+            [(feed.format.upper(),
+              escape(clean(f"{feed.title} ({feed.format.upper()})"), quote=False),
+              escape(clean(feed.title), quote=False), feed.url,
+              config.base_url + home_path(feed.slug)) for feed in feeds])
+
+
+def _plain(value: str) -> bool:
+    """Whether lxml writes ``value`` as it is, in text and in an attribute alike."""
+    return value.isprintable() and _XML_ESCAPED.search(value) is None
+
+
+_XML_ESCAPED = re.compile(r'[&<>"]')
+
+
+def opml_tree(feeds: Sequence[FeedInfo], config: Config) -> bytes:
+    """:func:`opml` made with lxml: the reference for its bytes."""
+    from lxml import etree
+
+    title, modified, outlines = _opml_values(feeds, config)
     root = etree.Element("opml", version="2.0")
     head = etree.SubElement(root, "head")
-    etree.SubElement(head, "title").text = clean(feeds[0].title if feeds else "feeds")
-    newest = max((f.updated for f in feeds if f.updated), default=None)
-    if newest is not None:
-        etree.SubElement(head, "dateModified").text = newest.strftime("%a, %d %b %Y %H:%M:%S %z")
+    etree.SubElement(head, "title").text = title
+    if modified:
+        etree.SubElement(head, "dateModified").text = modified
     body = etree.SubElement(root, "body")
-    for feed in feeds:
-        etree.SubElement(body, "outline", type="rss", version=feed.format.upper(),
-                         text=escape(clean(f"{feed.title} ({feed.format.upper()})"), quote=False),
-                         title=escape(clean(feed.title), quote=False), xmlUrl=feed.url,
-                         htmlUrl=config.base_url + home_path(feed.slug))
+    for version, text, name, url, home in outlines:
+        etree.SubElement(body, "outline", type="rss", version=version, text=text, title=name,
+                         xmlUrl=url, htmlUrl=home)
     root.addprevious(etree.Comment(" generator: feeds "))  # the tool's mark: see writer.marks()
     return etree.tostring(root.getroottree(), xml_declaration=True, encoding="UTF-8",
                           pretty_print=True)

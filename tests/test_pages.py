@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from itertools import pairwise
 from pathlib import Path
@@ -20,10 +21,11 @@ from hypothesis import strategies as st
 from lxml import etree
 from test_build import BASE, CONFIG, SECOND, all_files, build, write_project
 
+from feeds.builder import FeedInfo
 from feeds.config import Config
 from feeds.formats import FORMATS
 from feeds.loader import load_issues
-from feeds.pages import sitemap, sitemap_tree
+from feeds.pages import opml, opml_tree, sitemap, sitemap_tree
 from feeds.parser import ParseOptions
 from feeds.urls import published_url
 
@@ -342,6 +344,43 @@ def test_a_plain_sitemap_is_written_as_text(monkeypatch: pytest.MonkeyPatch) -> 
     expected = sitemap_tree(lastmod, Config(base_url="https://feeds.example.com/"))
     monkeypatch.setattr("feeds.pages.sitemap_tree", None)
     assert sitemap(lastmod, Config(base_url="https://feeds.example.com/")) == expected
+
+
+def _feed_infos(titles: list[str], urls: list[str], updated: list[datetime | None]
+                ) -> list[FeedInfo]:
+    return [FeedInfo(path=f"f{n}.xml", format=FORMATS[n % len(FORMATS)].name, title=title,
+                     description="d", url=url, slug=("" if n % 2 else f"s-{n}"),
+                     entries=(), issued=stamp)
+            for n, (title, url, stamp) in enumerate(zip(titles, urls, updated, strict=False))]
+
+
+@given(st.lists(st.one_of(_PLAIN, _XML_TEXT, st.just("云计算技术动态 & <b>")), max_size=5),
+       st.lists(st.one_of(_PLAIN.map(lambda t: f"https://x.example/{t}.xml"),
+                          st.just("https://a.example/a?b=1&c=\"2\"")), min_size=5, max_size=5),
+       st.lists(st.one_of(st.none(), st.datetimes(timezones=st.just(UTC))),
+                min_size=5, max_size=5),
+       st.one_of(st.just("https://feeds.example.com/"), st.just("http://例子.测试/a&b/")))
+def test_the_opml_list_written_as_text_equals_the_lxml_tree(titles: list[str], urls: list[str],
+                                                            updated: list[datetime | None],
+                                                            base: str) -> None:
+    config = Config(base_url=base)
+    feeds = _feed_infos(titles, urls, updated)
+    assert opml(feeds, config) == opml_tree(feeds, config)
+
+
+def test_a_plain_opml_list_is_written_as_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without lxml: the list is every build's, and its tree costs the import of lxml."""
+    config = Config(base_url="https://feeds.example.com/")
+    feeds = _feed_infos(["云计算技术动态", "云计算技术动态 - 分布式系统"],
+                        ["https://feeds.example.com/atom.xml", "https://feeds.example.com/r.xml"],
+                        [datetime(2024, 7, 20, 8, tzinfo=UTC), None])
+    expected = opml_tree(feeds, config)
+    assert b'<outline type="rss" version="ATOM" text="\xe4' in expected  # a real list
+    monkeypatch.setattr("feeds.pages.opml_tree", None)
+    assert opml(feeds, config) == expected
+    assert opml([], config) == expected.split(b"  <body>")[0].replace(
+        b"    <dateModified>Sat, 20 Jul 2024 08:00:00 +0000</dateModified>\n", b"").replace(
+        "云计算技术动态".encode(), b"feeds") + b"  <body/>\n</opml>\n"
 
 
 def test_sitemap_lists_every_page_with_the_content_dates(site: Path) -> None:
