@@ -27,6 +27,7 @@ from feeds.store import (
     SET_ASIDE,
     Manifest,
     OtherSchema,
+    ReadOnce,
     Store,
     files_key,
     is_damage,
@@ -53,6 +54,7 @@ PLACE_IN_WORKERS = True
 # a cold build's large feeds staged by children while the web edition is made (see
 # OutputDir.stage_early); False: staged while publishing (the reference)
 STAGE_EARLY = True
+READ_ONCE = True  # see feeds.store.ReadOnce; False: each format's stored bytes read apart
 AT_HAND_BYTES = 16 << 20  # serialised entries kept in memory by a build that makes them (the rest spooled)
 
 
@@ -236,10 +238,12 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
     ahead = parse_ahead(found, parse_options(config), store)
     try:
         begin_slug_helper(found, store)  # many files to parse: pypinyin loads meanwhile
+        # (begun before the thread: no thread runs when a process is started)
+        manifest = store.manifest_meanwhile(out.key)  # read by a thread while this one imports
         _import_quietly("feeds.corrections", "feeds.pages", "feeds.render", "feeds.hosting",
                         "concurrent.futures.thread",
                         *(("feeds.webedition",) if config.pages else ()))
-        owned = store.manifest(out.key)
+        owned = manifest()
         out.look_ahead(owned)  # the kept files' stats, taken meanwhile by a child process
         return _full_build(found, out, config, store, inputs, key, settings, owned, notes,
                            started, ahead)
@@ -808,10 +812,15 @@ def _full_build(found: Survey, out: OutputDir,
     at_hand.keep(serialised)
     del missing, serialised
 
+    reads = ReadOnce(store, names) if READ_ONCE else None
+
     def fetch(keys: Sequence[str], name: str) -> Iterator[bytes]:
         slot = names.index(name)
         kept = at_hand.each(keys, slot)
-        return kept if kept is not None else store.fragments(keys, name, slot, at_hand)
+        if kept is not None:
+            return kept
+        return reads.fragments(keys, slot, at_hand) if reads is not None \
+            else store.fragments(keys, name, slot, at_hand)
 
     files: dict[str, Content] = dict.fromkeys(kept_pages.values(), KEEP)
     sizes = {info.path: len(info.entries) for info in feeds}

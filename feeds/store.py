@@ -21,7 +21,8 @@ import sqlite3
 import struct
 import threading
 import zlib
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -43,6 +44,7 @@ _SETTLED = "settled\0"  # the name in ``meta`` of a ledger's archive settle mark
 # order): a column each, up to this many formats (feeds.formats.FORMATS).
 FRAGMENT_SLOTS = 3
 _SLOTS = range(FRAGMENT_SLOTS)
+MANIFEST_MEANWHILE = True  # False: Store.manifest_meanwhile reads on this thread (the reference)
 FLUSH_BYTES = 32 << 20  # bytes a build stores between two flushes of the file to the disk
 
 _SCHEMA = """
@@ -399,6 +401,17 @@ class NewManifest(Mapping[str, PublishedRow]):
         return _key(count, total)
 
 
+def _manifest_sums(db: sqlite3.Connection, output: str
+                   ) -> tuple[str | None, int, int, int, str | None]:
+    """What :meth:`Store.manifest` reads of ``output``'s rows, on connection ``db``."""
+    (paths,) = db.execute("SELECT group_concat(path, char(0)) FROM published "
+                          "WHERE output = ?", (output,)).fetchone()
+    count, high, low, unbuilt = db.execute(
+        f"SELECT {_BUILT_SUMS}, group_concat(iif(sk IS NULL, path, NULL), char(0)) "
+        "FROM published WHERE output = ?", (output,)).fetchone()
+    return paths, count, high, low, unbuilt
+
+
 def entries_text(entries: Sequence[Sequence[str]]) -> str:
     """An issue's entry rows as :meth:`Store.add_entries` stores them."""
     return json.dumps(entries, ensure_ascii=False)
@@ -441,6 +454,7 @@ class Store:
         self.new = new  # made by this build: in rollback-journal mode until its commit
         self.unflushed = 0  # bytes stored since the last flush began
         self.flushing: threading.Thread | None = None
+        self.begun_with = -1  # the connection's total_changes when the transaction began
 
     @classmethod
     def open(cls, folder: Path) -> Store:
@@ -528,6 +542,7 @@ class Store:
         """Start the build's one transaction; it takes the write lock now, so a
         database locked by another program is found before any work."""
         self.db.execute("BEGIN IMMEDIATE")
+        self.begun_with = self.db.total_changes  # see manifest_meanwhile
 
     def check_code(self, parse_code: str, fragment_code: str) -> None:
         """Cached results made by other code are dropped."""
@@ -924,6 +939,37 @@ class Store:
             for key in batch:
                 yield found[key] if key in found else at_hand[key][slot]
 
+    def fragment_rows(self, keys: Iterable[str], formats: Sequence[str]
+                      ) -> dict[str, tuple[bytes, ...]]:
+        """The bytes of each of ``keys`` that is stored in each of ``formats`` (the names
+        of the build's formats, as :meth:`add_fragments` has them), one row read once
+        for them all: :meth:`fragments` for every format at once. Raises
+        :class:`DamagedRow` as it does, naming the first format whose bytes are not as
+        stored."""
+        width = len(formats)
+        if width > FRAGMENT_SLOTS:
+            raise ValueError(f"{width} formats; the store holds {FRAGMENT_SLOTS}")
+        columns = ", ".join([*(f"data{s}" for s in range(width)),
+                             *(f"crc{s}" for s in range(width))])
+        crc32 = zlib.crc32
+        found: dict[str, tuple[bytes, ...]] = {}
+        keys = list(dict.fromkeys(keys))
+        for at in range(0, len(keys), _BATCH):
+            batch = keys[at:at + _BATCH]
+            for key, *row in self.db.execute(
+                    f"SELECT key, {columns} FROM fragments WHERE key IN "
+                    f"({','.join('?' * len(batch))})", batch):
+                made = tuple(row[:width])
+                try:
+                    good = tuple(map(crc32, made)) == tuple(row[width:])
+                except TypeError:  # text or NULL where bytes were stored
+                    good = False
+                if not good:
+                    for slot, name in enumerate(formats):
+                        _checked(made[slot], row[width + slot], f"the {name} entry {key}")
+                found[key] = made
+        return found
+
     # -- what was published, by ledger (see feeds.writer.OutputDir.ledger): builds into
     #    one output folder never date another's entries
     # -- the digest entries as last published: see feeds.builder.revised
@@ -1302,11 +1348,45 @@ class Store:
         """The manifest of ``output`` as a build reads it: see :class:`Manifest`. Its
         paths come as one text from the index (no path holds a NUL: see
         :func:`feeds.writer._safe_relpath`), the rest in one pass over the rows."""
-        (paths,) = self.db.execute("SELECT group_concat(path, char(0)) FROM published "
-                                   "WHERE output = ?", (output,)).fetchone()
-        count, high, low, unbuilt = self.db.execute(
-            f"SELECT {_BUILT_SUMS}, group_concat(iif(sk IS NULL, path, NULL), char(0)) "
-            "FROM published WHERE output = ?", (output,)).fetchone()
+        return self._manifest_of(output, _manifest_sums(self.db, output))
+
+    def manifest_meanwhile(self, output: str) -> Callable[[], Manifest]:
+        """:meth:`manifest`, read by a thread on a connection of its own while this one
+        goes on (a build imports what it needs meanwhile): its two queries are one step
+        of SQLite each, which lets other threads run. The function given back waits for
+        it. That connection sees what was committed: only while this build's
+        transaction has changed nothing (and, holding the build's lock, no other
+        writer can), else here, as it is should the thread fail (a damaged file says
+        so here, as always). A fork waits for the thread, as for a flush."""
+        if not MANIFEST_MEANWHILE or self.path is None or self.new \
+                or self.db.total_changes != self.begun_with:
+            return partial(self.manifest, output)
+        path = self.path
+        read: list[tuple[str | None, int, int, int, str | None]] = []
+
+        def work() -> None:
+            with contextlib.suppress(sqlite3.Error):
+                db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+                try:
+                    db.execute("PRAGMA query_only = 1")
+                    read.append(_manifest_sums(db, output))
+                finally:
+                    db.close()
+
+        thread = threading.Thread(target=work, name="manifest", daemon=True)
+        _FLUSHING.add(thread)
+        thread.start()
+
+        def taken() -> Manifest:
+            thread.join()
+            _FLUSHING.discard(thread)
+            return self._manifest_of(output, read[0]) if read else self.manifest(output)
+
+        return taken
+
+    def _manifest_of(self, output: str, sums: tuple[str | None, int, int, int, str | None]
+                     ) -> Manifest:
+        paths, count, high, low, unbuilt = sums
         return Manifest(self, output, dict.fromkeys(paths.split("\0")) if paths else {},
                         frozenset(unbuilt.split("\0")) if unbuilt else frozenset(),
                         count, (high << 31) + low)
@@ -1456,6 +1536,48 @@ def packed_build(files: Sequence[str], warnings: Sequence[Sequence[object]]
 def _packed(value: object) -> bytes:
     """JSON, compressed (quickly: a build writes it whole every time)."""
     return zlib.compress(json.dumps(value, ensure_ascii=False).encode("utf-8"), 1)
+
+
+READ_ONCE_BYTES = 16 << 20  # bytes of stored entries kept by ReadOnce for their other formats
+
+
+class ReadOnce:
+    """The stored serialised entries a build's feeds carry, each row read once for
+    every format (:meth:`Store.fragment_rows`): a feed is written in each format in
+    turn, and most of a section feed's entries are the combined feed's too. What one
+    format asked for is kept for the others, up to ``budget`` bytes (the first kept
+    let go first: read again should it be asked again)."""
+
+    def __init__(self, store: Store, formats: Sequence[str],
+                 budget: int = READ_ONCE_BYTES) -> None:
+        self.store = store
+        self.formats = list(formats)
+        self.budget = budget
+        self.kept: dict[str, tuple[bytes, ...]] = {}
+        self.held = 0
+
+    def fragments(self, keys: Sequence[str], slot: int,
+                  at_hand: Mapping[str, Sequence[bytes]] | None = None) -> Iterator[bytes]:
+        """As :meth:`Store.fragments`: the bytes of each key at ``slot``, in order, a
+        batch at a time, from ``at_hand`` when there."""
+        at_hand = at_hand or {}
+        kept = self.kept
+        for at in range(0, len(keys), _BATCH):
+            batch = keys[at:at + _BATCH]
+            wanted = [k for k in dict.fromkeys(batch) if k not in at_hand and k not in kept]
+            found = self.store.fragment_rows(wanted, self.formats) if wanted else {}
+            parts = [at_hand[k][slot] if k in at_hand else
+                     found[k][slot] if k in found else kept[k][slot] for k in batch]
+            self._keep(found)
+            yield from parts
+
+    def _keep(self, found: Mapping[str, tuple[bytes, ...]]) -> None:
+        kept = self.kept
+        for key, made in found.items():
+            kept[key] = made
+            self.held += sum(map(len, made))
+        while self.held > self.budget and kept:
+            self.held -= sum(map(len, kept.pop(next(iter(kept)))))
 
 
 def _checked(data: object, crc: object, what: str) -> bytes:
