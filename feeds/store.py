@@ -1366,7 +1366,7 @@ class Store:
 
         def work() -> None:
             with contextlib.suppress(sqlite3.Error):
-                db = sqlite3.connect(path, timeout=BUSY_SECONDS, isolation_level=None)
+                db = sqlite3.connect(path, timeout=0.1, isolation_level=None)  # busy: here
                 try:
                     db.execute("PRAGMA query_only = 1")
                     read.append(_manifest_sums(db, output))
