@@ -138,7 +138,8 @@ Settled = tuple[FeedInfo, int, str]
 
 def render_stream(feeds: Sequence[FeedInfo], config: Config, fetch: Fetch,
                   pages: dict[str, str] | None = None, context: str = "",
-                  settled: Sequence[Settled] | None = None
+                  settled: Sequence[Settled] | None = None,
+                  keys: dict[str, str] | None = None, stamp: str = ""
                   ) -> dict[str, Callable[[], Iterator[bytes]]]:
     """Each feed, and each of its archive pages, as a function that makes its bytes
     while they are written: :func:`render_feeds` without holding a subscription
@@ -147,7 +148,8 @@ def render_stream(feeds: Sequence[FeedInfo], config: Config, fetch: Fetch,
     a digest of its bytes): every page, or with ``settled`` (see
     :func:`settle_archives`) only those not published as planned. ``pages``
     receives the key (see :func:`page_key`, made with ``context``) and path of
-    each page made."""
+    each page made; ``keys`` (if given) the key of each subscription feed (see
+    :func:`feed_key`, made with ``stamp``)."""
     pages = {} if pages is None else pages
 
     def chunks(info: FeedInfo) -> Iterator[bytes]:
@@ -167,8 +169,28 @@ def render_stream(feeds: Sequence[FeedInfo], config: Config, fetch: Fetch,
         for path, made in _made_pages(info, start, prev, parts, config, pages, context):
             out[path] = spool.keep(made)
             prev = config.base_url + path
-        out[info.path] = partial(chunks, replace(info, prev_archive=prev) if prev else info)
+        made_info = replace(info, prev_archive=prev) if prev else info
+        out[info.path] = partial(chunks, made_info)
+        if keys is not None:
+            keys[info.path] = feed_key(made_info, stamp)
     return out
+
+
+def feed_key(info: FeedInfo, stamp: str) -> str:
+    """A digest of all that a subscription feed's bytes depend on: ``stamp`` (the code,
+    templates and configuration), the feed as planned but its entries, its
+    ``updated`` (its only use of ``issued``, the newest issue's date: a new issue
+    changes that of every feed), its archive pages' identities and each entry's key
+    (a digest of all its serialised bytes depend on); "" if an entry has no key."""
+    if not all(e.key for e in info.entries):
+        return ""
+    return hashlib.sha256("\0".join([
+        stamp, repr(replace(info, entries=(), archives=(), issued=None)),
+        # as written: an entry made now is dated in the configured zone, one stored at
+        # its offset
+        info.updated.isoformat() if info.updated is not None else "-",
+        *(page.identity for page in info.archives), "", *(e.key for e in info.entries)]).encode(
+            "utf-8", "surrogatepass")).hexdigest()
 
 
 BLOCK = 256  # serialised entries joined into one chunk of a feed made while written

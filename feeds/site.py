@@ -55,6 +55,7 @@ PLACE_IN_WORKERS = True
 # OutputDir.stage_early); False: staged while publishing (the reference)
 STAGE_EARLY = True
 READ_ONCE = True  # see feeds.store.ReadOnce; False: each format's stored bytes read apart
+KEEP_FEEDS = True  # a feed whose key is the last build's, its file intact, kept; False: made and compared
 AT_HAND_BYTES = 16 << 20  # serialised entries kept in memory by a build that makes them (the rest spooled)
 
 
@@ -833,13 +834,21 @@ def _full_build(found: Survey, out: OutputDir,
              and in_hand.issuperset([e.key for e in info.entries])}
     del in_hand
     made_pages: dict[str, str] = {}
-    for path, make in render_stream(feeds, config, fetch, made_pages, context_of_pages,
-                                    settled).items():
+    feed_keys: dict[str, str] = {}  # made whether or not they are used (see KEEP_FEEDS)
+    stream = render_stream(feeds, config, fetch, made_pages, context_of_pages, settled,
+                           feed_keys, "\0".join(settings))
+    # A feed whose key is the last build's and whose file is intact is kept as it is:
+    # it is neither made nor compared (a new issue leaves most section feeds as they were).
+    last_keys = store.feed_keys(out.key) if KEEP_FEEDS else {}
+    kept_feeds = out.intact_each([p for p, k in feed_keys.items()
+                                  if k and last_keys.get(p) == k], owned) if last_keys else set()
+    for path, make in stream.items():
         # A small feed is made in memory and compared with the published one by its
         # digest; a large one is made while it is written, and so is an archive page,
         # read back from where render_stream holds it (memory, or its spool file).
         small = path in sizes and sizes[path] <= IN_MEMORY_ENTRIES
-        files[path] = Forkable(make) if path in apart else tuple(make()) if small else make
+        files[path] = KEEP if path in kept_feeds else Forkable(make) if path in apart \
+            else tuple(make()) if small else make
     # the large feeds written by children while the web edition is made (a cold build)
     staging = out.stage_early({p: f for p, f in files.items() if isinstance(f, Forkable)},
                               owned) if early_feeds else None
@@ -872,6 +881,7 @@ def _full_build(found: Survey, out: OutputDir,
     store.save_digests(ledger, digest_records(feeds))
     save_records()
     store.save_archive_pages(ledger, {**kept_pages, **made_pages}, last_pages)
+    store.save_feed_keys(out.key, {p: k for p, k in feed_keys.items() if k})
     store.save_settle_marks(ledger, _digest_of(context_of_pages), records_digest(
         {**kept_pages, **made_pages}), settle_marks(settled, config, lasts, made_pages,
                                                     context_of_pages))

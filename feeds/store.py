@@ -39,6 +39,7 @@ VACUUM_BUSY_MS = 1000  # how long a compaction waits for another program's lock
 _NOOP = "noop\0"  # the name in ``meta`` of an output folder's no-op record
 _UNTIL = "until\0"  # the name in ``meta`` of when a build's warnings stop being true
 _SETTLED = "settled\0"  # the name in ``meta`` of a ledger's archive settle marks
+_FEED_KEYS = "feedkeys\0"  # the name in ``meta`` of an output folder's feed keys
 # A serialised entry is one row of ``fragments``: its key, then the CRC-32 and the bytes of
 # each format, by its place in the build's formats (a key is made of those formats, in
 # order): a column each, up to this many formats (feeds.formats.FORMATS).
@@ -1481,6 +1482,23 @@ class Store:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                             (_NOOP + output, json.dumps(list(record), ensure_ascii=False)))
 
+
+    def feed_keys(self, output: str) -> dict[str, str]:
+        """The key of each subscription feed the last build into ``output`` published
+        (see :func:`feeds.render.feed_key`); none if they cannot be read."""
+        row = self.db.execute("SELECT value FROM meta WHERE name = ?",
+                              (_FEED_KEYS + output,)).fetchone()
+        try:
+            keys = loads(row[0])
+        except (TypeError, ValueError):
+            return {}
+        if not isinstance(keys, dict) or not all(isinstance(k, str) for k in keys.values()):
+            return {}
+        return keys
+
+    def save_feed_keys(self, output: str, keys: Mapping[str, str]) -> None:
+        self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
+                        (_FEED_KEYS + output, json.dumps(keys, ensure_ascii=False)))
 
     def replay_until(self, output: str) -> float | None:
         """The time (POSIX) from which the last build's warnings into ``output`` would

@@ -1,8 +1,9 @@
-"""Two shortcuts of a build after one new issue: the stored entries its feeds carry are
-read once for every format (feeds.store.ReadOnce), and the manifest is read by a thread
-on a connection of its own while the build imports (Store.manifest_meanwhile). Each
-gives what the plain path gives, byte for byte, or falls back to it; damage is found
-as it always is."""
+"""Three shortcuts of a build after one new issue: the stored entries its feeds carry are
+read once for every format (feeds.store.ReadOnce), the manifest is read by a thread
+on a connection of its own while the build imports (Store.manifest_meanwhile), and a
+feed whose key is the last build's is kept as it is (site.KEEP_FEEDS). Each gives what
+the plain path gives, byte for byte, or falls back to it; damage is found as it always
+is."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from corpus import write_corpus
 from test_build import all_files, build, write_project
 
 import feeds.site
+import feeds.writer
 from feeds import store as store_module
 from feeds.store import DamagedRow, ReadOnce, Store
 
@@ -212,6 +214,7 @@ def test_a_build_after_one_new_issue_is_the_same_without_the_shortcuts(
     files: dict[bool, dict[str, bytes]] = {}
     for on in (True, False):
         monkeypatch.setattr(feeds.site, "READ_ONCE", on)
+        monkeypatch.setattr(feeds.site, "KEEP_FEEDS", on)
         monkeypatch.setattr(store_module, "MANIFEST_MEANWHILE", on)
         site = write_project(tmp_path / str(on), {})
         write_corpus(40, site / "issues")
@@ -225,3 +228,87 @@ def test_a_build_after_one_new_issue_is_the_same_without_the_shortcuts(
         assert [name for name, _ in seen] == ["manifest" if on else "MainThread"]
         files[on] = all_files(site / "output")
     assert len(files[True]) > 100 and files[True] == files[False]
+
+
+def _one_section(number: int) -> str:
+    """An issue with one article in one section of the corpus's."""
+    return (f"# 云计算技术动态 2006 年第{number}期\n\n## 分布式系统\n\n**1.** **一致性协议 {number}**\n\n"
+            f"https://example.com/raft/{number}\n\n**摘要:** 介绍 Raft。\n")
+
+
+def _kept_feeds(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The feeds each build kept as they were (not made)."""
+    kept: list[list[str]] = []
+    real = feeds.writer.OutputDir.publish
+
+    def publish(self: feeds.writer.OutputDir, files: dict[str, object],
+                owned: object) -> object:
+        kept.append(sorted(p for p, made in files.items() if isinstance(made, feeds.writer.Keep)
+                           and p.endswith(("atom.xml", "rss.xml", "feed.json"))
+                           and "/archive/" not in p))
+        return real(self, files, owned)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(feeds.writer.OutputDir, "publish", publish)
+    return kept
+
+
+def _clean(tmp_path: Path, site: Path) -> dict[str, bytes]:
+    clean = write_project(tmp_path / f"clean-{len(list(tmp_path.iterdir()))}", {})
+    for path in (site / "issues").iterdir():
+        (clean / "issues" / path.name).write_bytes(path.read_bytes())
+    assert build(clean)[0] == 0
+    return all_files(clean / "output")
+
+
+def test_feeds_a_new_issue_leaves_as_they_were_are_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept = _kept_feeds(monkeypatch)
+    site = write_project(tmp_path / "site", {})
+    write_corpus(40, site / "issues")
+    assert build(site)[0] == 0
+    out = site / "output"
+    before = {p: (out / p).stat().st_ino for p in all_files(out)}
+    (site / "issues" / "2006-01-02-1.md").write_text(_one_section(1), encoding="utf-8")
+    assert build(site)[0] == 0
+    assert len(kept[-1]) == 3 * 11  # every section's feeds but the new issue's
+    assert not any(p.startswith(("sections/fen-bu-shi-xi-tong/", "digest/")) or "/" not in p
+                   for p in kept[-1])
+    assert all((out / p).stat().st_ino == before[p] for p in kept[-1])  # never rewritten
+    assert all_files(out) == _clean(tmp_path, site)
+
+
+def test_a_kept_feed_changed_by_hand_is_written_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept = _kept_feeds(monkeypatch)
+    site = write_project(tmp_path / "site", {})
+    write_corpus(40, site / "issues")
+    assert build(site)[0] == 0
+    (site / "issues" / "2006-01-02-1.md").write_text(_one_section(1), encoding="utf-8")
+    assert build(site)[0] == 0
+    out = site / "output"
+    tampered, gone = kept[-1][0], kept[-1][1]
+    data = (out / tampered).read_bytes()
+    (out / tampered).write_bytes(data.replace(b"<", b">", 1))  # same size
+    (out / gone).unlink()
+    (site / "issues" / "2006-01-09-2.md").write_text(_one_section(2), encoding="utf-8")
+    assert build(site)[0] == 0
+    assert tampered not in kept[-1] and gone not in kept[-1] and len(kept[-1]) == 3 * 11 - 2
+    assert all_files(out) == _clean(tmp_path, site)
+
+
+def test_keys_are_kept_by_a_build_that_uses_none(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A build with the shortcut off still records each feed's key: a later build with it
+    on never keeps a feed on the key of a file written since."""
+    kept = _kept_feeds(monkeypatch)
+    site = write_project(tmp_path / "site", {})
+    written = write_corpus(40, site / "issues")
+    assert build(site)[0] == 0  # every feed's key, as published now
+    monkeypatch.setattr(feeds.site, "KEEP_FEEDS", False)
+    text = written[-1].read_bytes()
+    written[-1].unlink()  # the newest issue gone: its sections' feeds change
+    assert build(site)[0] == 0 and kept[-1] == []
+    monkeypatch.setattr(feeds.site, "KEEP_FEEDS", True)
+    written[-1].write_bytes(text)  # back: the feeds' keys are the first build's again
+    assert build(site)[0] == 0
+    assert all_files(site / "output") == _clean(tmp_path, site)
