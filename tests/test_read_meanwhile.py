@@ -242,11 +242,11 @@ def _kept_feeds(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
     real = feeds.writer.OutputDir.publish
 
     def publish(self: feeds.writer.OutputDir, files: dict[str, object],
-                owned: object) -> object:
+                owned: object, *staged: object) -> object:
         kept.append(sorted(p for p, made in files.items() if isinstance(made, feeds.writer.Keep)
                            and p.endswith(("atom.xml", "rss.xml", "feed.json"))
                            and "/archive/" not in p))
-        return real(self, files, owned)  # type: ignore[arg-type]
+        return real(self, files, owned, *staged)  # type: ignore[arg-type]
 
     monkeypatch.setattr(feeds.writer.OutputDir, "publish", publish)
     return kept
