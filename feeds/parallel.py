@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import time
 from collections import deque
 from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -24,6 +25,36 @@ R = TypeVar("R")
 P = TypeVar("P")
 
 _WORK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+DEAD_FOR = 1.0  # seconds a worker is seen dead, its chunk not done, before the pool is given up
+
+
+class WorkerLost(Exception):
+    """A worker died and the pool cannot tell (see :func:`_result`)."""
+
+
+def _result(pool: ProcessPoolExecutor, future: Future[R]) -> R:
+    """``future.result()``; but a worker killed while it was sending its results back
+    leaves the pool's thread waiting for the rest of the message for ever (and the other
+    workers for the queue's lock it held): once a worker has been dead for
+    :data:`DEAD_FOR` seconds with this chunk still not done, the pool is given up, as
+    broken (the pool itself says so within that time when it can tell)."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    dead_since: float | None = None
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except TimeoutError:
+            pass
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        if not any(process.exitcode is not None for process in processes):
+            dead_since = None
+            continue
+        now = time.monotonic()
+        dead_since = now if dead_since is None else dead_since
+        if now - dead_since >= DEAD_FOR:
+            raise BrokenProcessPool("a worker process died while sending its results") \
+                from WorkerLost()
 
 
 def _run_chunk(bounds: tuple[int, int]) -> list[Any]:
@@ -56,7 +87,7 @@ def _forked_pool(func: Callable[[Any], Any], items: Sequence[Any],
     try:
         yield pool
     except BaseException as exc:
-        if not isinstance(exc, Exception | GeneratorExit):
+        if not isinstance(exc, Exception | GeneratorExit) or isinstance(exc.__cause__, WorkerLost):
             # Stopped by a signal: the work in flight is of no use. Waiting for the
             # pool could even hang, on a result a worker was killed halfway through
             # sending, so the workers are killed and the pool is left behind. (Not when
@@ -66,6 +97,7 @@ def _forked_pool(func: Callable[[Any], Any], items: Sequence[Any],
             # chunks in flight are waited for, the others cancelled.)
             for worker in set(active_children()) - others:
                 worker.kill()
+            # (The same for a worker lost: the pool's thread would never end.)
             pool.shutdown(wait=False, cancel_futures=True)
         raise
     finally:
@@ -82,8 +114,8 @@ def parallel_map(func: Callable[[T], R], items: Sequence[T], min_items: int) -> 
     bounds = [(start, min(start + size, len(items))) for start in range(0, len(items), size)]
     with _forked_pool(func, items, count) as pool:
         with held_signals():  # the workers are forked here, on the first submit
-            chunks = pool.map(_run_chunk, bounds)
-        return [result for chunk in chunks for result in chunk]
+            chunks = [pool.submit(_run_chunk, b) for b in bounds]
+        return [result for chunk in chunks for result in _result(pool, chunk)]
 
 
 def parallel_imap(func: Callable[[T], R], items: Sequence[T], min_items: int,
@@ -101,7 +133,7 @@ def parallel_imap(func: Callable[[T], R], items: Sequence[T], min_items: int,
         with held_signals():  # the workers are forked here, on the first submit
             pending = deque(pool.submit(_run_chunk, b) for b in bounds[:count * 2])
         for at in range(count * 2, len(bounds) + count * 2):
-            done = pending.popleft().result()
+            done = _result(pool, pending.popleft())
             if at < len(bounds):
                 pending.append(pool.submit(_run_chunk, bounds[at]))
             yield from done
@@ -130,7 +162,7 @@ def parallel_fed(func: Callable[[P], R], items: Sequence[T], feed: Callable[[T],
         with held_signals():  # the workers are forked here, on the first submit
             pending = deque(send(*b) for b in bounds[:count * 2])
         for at in range(count * 2, len(bounds) + count * 2):
-            done = pending.popleft().result()
+            done = _result(pool, pending.popleft())
             if at < len(bounds):
                 pending.append(send(*bounds[at]))
             yield from done
@@ -161,7 +193,7 @@ def parallel_queue(func: Callable[[P], R], queue: deque[T], feed: Callable[[T], 
             while queue and len(pending) < count * max(first, 2):
                 pending.append(send())
         while pending:
-            done = pending.popleft().result()
+            done = _result(pool, pending.popleft())
             while queue and len(pending) < count * 2:
                 pending.append(send())
             yield from done
@@ -183,4 +215,4 @@ def parallel_begun(func: Callable[[T], R], items: Sequence[T],
     with _forked_pool(func, items, count) as pool:
         with held_signals():  # the workers are forked here, on the first submit
             futures = [pool.submit(_run_chunk, (at, at + 1)) for at in range(len(items))]
-        yield lambda: [result for future in futures for result in future.result()]
+        yield lambda: [result for future in futures for result in _result(pool, future)]
