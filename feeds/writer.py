@@ -862,6 +862,14 @@ class OutputDir:
         # the files to make: a kept one costs only a stat (it is in the manifest, else
         # _kept refuses it)
         targets = self._targets([rel for rel in order if not isinstance(files[rel], Keep)])
+        # a kept file's folder too, once each: one moved out of output/ and linked to keeps
+        # its files' stats, so that they look intact
+        first_kept: dict[str, str] = {}
+        for rel in kept:
+            first_kept.setdefault(rel.rpartition("/")[0], rel)
+        for rel in targets:
+            first_kept.pop(rel.rpartition("/")[0], None)
+        self._targets(first_kept.values())
         ahead = self._ahead if self._ahead is not None and self._ahead.owned is owned \
             and self._ahead.answered else None
         self._remove_leftovers({os.fspath(t.parent) for t in targets.values()},
