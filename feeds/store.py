@@ -204,7 +204,9 @@ def _ino(ino: int) -> int:
 
 
 def _inode(stored: int) -> int:
-    return stored + (_INT64 << 1) if stored < 0 else stored
+    """:func:`_ino` undone; a value that is no whole number (a damaged row) is given
+    back as it is, to match no file's inode."""
+    return stored + (_INT64 << 1) if type(stored) is int and stored < 0 else stored
 
 
 class SourceRow(NamedTuple):
