@@ -43,6 +43,8 @@ def _build(project: Path) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=120)
 
 
+@pytest.mark.xfail(strict=True, reason="open: the catalog's reads trust their columns' types "
+                   "(exit 70 on a hand-edited row); see the module's docstring")
 @pytest.mark.parametrize(("column", "value"), [("year", None), ("number", "x"),
                                                ("date", "x"), ("path", "x"), ("stamp", None)])
 def test_a_catalog_row_of_the_wrong_type_is_no_internal_error(
