@@ -18,12 +18,12 @@ from typing import Any
 import pytest
 from conftest import SEED, reaped
 from test_build import CONFIG, all_files, build, write_project
+from test_forked_publish import TWO_CORES, _feeds, _forkable
 
 from feeds import site, writer
 from feeds.parallel import workers
 from feeds.writer import FORK_FROM, Forkable, OutputDir, StagedEarly, WriteError
 
-TWO_CORES = pytest.mark.skipif(workers() < 2, reason="forked children need a second core")
 UNLIMITED = CONFIG + "max_items = 0\nsection_max_items = 0\ndigest_max_items = 0\n"
 
 
@@ -33,18 +33,6 @@ def _project(root: Path) -> Path:
     project = write_project(root, {"2024-07-20-29.md": SEED.read_bytes()}, UNLIMITED)
     write_corpus(12, project / "issues")
     return project
-
-
-def _feeds(count: int) -> dict[str, bytes]:
-    return {f"sections/s{n}/atom.xml": f"<feed>{n} 第{n}期</feed>\n".encode() * (n + 1)
-            for n in range(count)}
-
-
-def _forkable(data: bytes) -> Forkable:
-    def chunks() -> Iterator[bytes]:
-        yield data[:3]
-        yield data[3:]
-    return Forkable(chunks)
 
 
 def _temporaries(folder: Path) -> list[Path]:

@@ -47,13 +47,17 @@ def _run(root: Path, victim: str, *args: str) -> subprocess.CompletedProcess[str
                           capture_output=True, text=True, timeout=120)
 
 
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "site"
+def corpus_project(root: Path) -> Path:
+    """24 issues of the corpus, no item limit: enough for a pool of workers."""
     (root / "issues").mkdir(parents=True)
     (root / "feeds.toml").write_text(CONFIG + "max_items = 0\n", encoding="utf-8")
     write_corpus(24, root / "issues")
     return root
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    return corpus_project(tmp_path / "site")
 
 
 def _state(root: Path) -> bytes:

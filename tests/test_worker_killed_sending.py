@@ -17,9 +17,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from corpus import write_corpus
-from test_build import CONFIG, all_files, build
-from test_worker_killed import MESSAGE
+from test_build import all_files, build
+from test_worker_killed import MESSAGE, corpus_project
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -53,11 +52,7 @@ entry()
 
 @pytest.fixture
 def project(tmp_path: Path) -> Path:
-    root = tmp_path / "site"
-    (root / "issues").mkdir(parents=True)
-    (root / "feeds.toml").write_text(CONFIG + "max_items = 0\n", encoding="utf-8")
-    write_corpus(24, root / "issues")
-    return root
+    return corpus_project(tmp_path / "site")
 
 
 @pytest.mark.parametrize("command", [("build", "--quiet"), ("check",)])
