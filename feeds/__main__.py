@@ -10,11 +10,15 @@ import os
 import sys
 from typing import NoReturn
 
+from feeds import firstlook
 from feeds.signals import Stopped, exit_stopped, ignore_stop_signals, stop_on_signals
 
 
 def main() -> None:
     stop_on_signals()
+    # A build's issue files are found and looked at by a child while the modules load
+    # (see feeds.firstlook): the build takes its answer, else it is stopped at the end.
+    firstlook.begin(sys.argv[1:])
     # Loading the modules makes some hundred thousand objects and next to no garbage:
     # the collector would only walk them, over and over while they load, then at every
     # full collection of the run. So it is off while they load, and what they made is
@@ -23,12 +27,14 @@ def main() -> None:
     try:
         from feeds.cli import main as run
     except Stopped as exc:
+        firstlook.end()
         exit_stopped(exc)
     gc.freeze()
     gc.enable()
     try:
         run()
     finally:
+        firstlook.end()
         # The process ends here. Python's shutdown would otherwise walk every object
         # the run's modules hold, looking for cycles, some 20 ms of every run; they
         # are freed all the same. (Files are written and closed by now: nothing

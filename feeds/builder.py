@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import html
 import os
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import cached_property, partial
@@ -219,8 +219,9 @@ class Corrections(Protocol):
     def articles(self, slug: str | None, since: datetime) -> Iterable[tuple[AnyIssue, int]]:
         """The issue and place of each article (of section ``slug``) updated after ``since``."""
 
-    def issues(self, since: datetime) -> Iterable[AnyIssue]:
-        """The issues whose digest entry was updated after ``since``."""
+    def issues(self, since: datetime, held: Collection[str] = ()) -> Iterable[AnyIssue]:
+        """The issues whose digest entry was updated after ``since``; those whose digest
+        entry's id is in ``held`` (the caller has them) may be left out."""
 
 
 class IssueList:
@@ -499,7 +500,8 @@ def _digest_plan(source: IssueSource, config: Config, digests: Mapping[str, Seri
     if corrections is not None and paged and entries:
         held = {issue.path for issue in kept}
         since = entries[-1].updated
-        found = {i.path: i for i in corrections.issues(since) if i.path not in held}
+        found = {i.path: i for i in corrections.issues(since, {digest_id(config, i) for i in kept})
+                 if i.path not in held}
         entries = republished(entries, [entry(i) for i in found.values()])
     return entries, tuple(page(identity, issues) for identity, issues in paged)
 

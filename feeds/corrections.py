@@ -10,9 +10,11 @@ an index, for the plan to republish (see :func:`feeds.builder.republished`).
 
 from __future__ import annotations
 
+import contextlib
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from feeds.builder import RevisionRecord, Revisions, digest_id
 from feeds.config import Config
@@ -37,6 +39,155 @@ def parse_records(rows: Mapping[str, tuple[str, float]]) -> Revisions:
         except (ValueError, OverflowError, OSError):
             continue
     return found
+
+
+def digest_record(revision: Any, updated: Any) -> tuple[Any, datetime] | None:
+    """A stored digest entry's record (see :meth:`feeds.store.Store.digests`) as the
+    plan reads it, its ``updated`` parsed; None for one that cannot be read (not text
+    as ``datetime.isoformat`` writes it, with its offset): such a row is simply not known."""
+    try:
+        stamp = datetime.fromisoformat(updated)
+    except (TypeError, ValueError):
+        return None
+    return (revision, stamp) if stamp.tzinfo is not None else None
+
+
+def digest_records(rows: Mapping[str, tuple[Any, Any]]) -> Revisions:
+    """The digest entries as the last build published them (see builder.revised),
+    from :meth:`feeds.store.Store.digests`; a row that cannot be read is not known."""
+    found: dict[str, tuple[str, datetime]] = {}
+    for key, (revision, updated) in rows.items():
+        record = digest_record(revision, updated)
+        if record is not None:
+            found[key] = record
+    return found
+
+
+_JULIAN_EPOCH = 2440587.5  # the Julian day of 1970-01-01T00:00:00Z
+# How far from a time SQLite may read a text that Python reads as that time (an offset
+# of up to a day it might not apply, say): SQLite only picks the rows Python reads.
+_SLACK_DAYS = 2.0
+
+
+def _julian(stamp: float) -> float:
+    return stamp / 86400 + _JULIAN_EPOCH
+
+
+class StoredDigests(Mapping[str, tuple[str, datetime]]):
+    """:func:`digest_records` of the store's digest rows of ``ledger``, each read when
+    asked: a build after one new issue looks up the few hundred entries its digest feed
+    holds, not the thousands of rows (one per issue ever published). Iterated or
+    counted, every row is read (as :func:`digest_records` reads them). It reads the
+    store's connection: never in a forked worker (give it :meth:`loaded`). The rows
+    must not change while it is used (a build saves them once it has published)."""
+
+    def __init__(self, store: Store, ledger: str) -> None:
+        self.store = store
+        self.ledger = ledger
+        self._all: Revisions | None = None
+        self._got: dict[str, tuple[str, datetime] | None] = {}
+        self._any: bool | None = None
+
+    def loaded(self) -> Revisions:
+        """Every record, read now (once)."""
+        if self._all is None:
+            self._all = digest_records(self.store.digests(self.ledger))
+        return self._all
+
+    def __getitem__(self, ident: str) -> tuple[str, datetime]:
+        if self._all is not None:
+            return self._all[ident]
+        if ident not in self._got:
+            row = self.store.digest(self.ledger, ident) if isinstance(ident, str) else None
+            self._got[ident] = None if row is None else digest_record(*row)
+        found = self._got[ident]
+        if found is None:
+            raise KeyError(ident)
+        return found
+
+    def __contains__(self, ident: object) -> bool:
+        try:
+            self[ident]  # type: ignore[index]
+        except KeyError:
+            return False
+        return True
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.loaded())
+
+    def __len__(self) -> int:
+        return len(self.loaded())
+
+    def __bool__(self) -> bool:
+        """Whether any row can be read: the first that can, found."""
+        if self._all is not None:
+            return bool(self._all)
+        if self._any is None:
+            with contextlib.closing(self.store.digest_rows(self.ledger)) as rows:
+                self._any = any(digest_record(r, u) is not None for _, r, u in rows)
+        return self._any
+
+    def newest_until(self, now: float) -> float | None:
+        """The latest ``updated`` of a record (as a POSIX time) that is not after ``now``
+        (None: none), reading only the rows SQLite finds about that late."""
+        if self._all is not None:
+            return max((s for s in (u.timestamp() for _, u in self._all.values()) if s <= now),
+                       default=None)
+        best: float | None = None
+        with contextlib.closing(self.store.digests_until(
+                self.ledger, _julian(now) + _SLACK_DAYS)) as rows:
+            for _, revision, updated, day in rows:
+                if day is not None and best is not None \
+                        and day < _julian(best) - 2 * _SLACK_DAYS:
+                    break  # every row from here on is earlier still
+                record = digest_record(revision, updated)
+                if record is not None:
+                    stamp = record[1].timestamp()
+                    if stamp <= now and (best is None or stamp > best):
+                        best = stamp
+        return best
+
+    def with_found(self, found: Mapping[str, tuple[str, datetime]]) -> DigestsAndFound:
+        """``{**self, **found}``, its rows still read as asked."""
+        return DigestsAndFound(self, dict(found))
+
+
+class DigestsAndFound(Mapping[str, tuple[str, datetime]]):
+    """The stored records with some replaced or added (:meth:`StoredDigests.with_found`),
+    in the order ``{**stored, **found}`` has them."""
+
+    def __init__(self, stored: StoredDigests, found: dict[str, tuple[str, datetime]]) -> None:
+        self.stored = stored
+        self.found = found
+
+    def __getitem__(self, ident: str) -> tuple[str, datetime]:
+        record = self.found.get(ident)
+        return record if record is not None else self.stored[ident]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter({**self.stored.loaded(), **self.found})
+
+    def __len__(self) -> int:
+        return len({**self.stored.loaded(), **self.found})
+
+    def updated_after(self, since: datetime) -> Iterator[tuple[str, tuple[str, datetime]]]:
+        """The items (in the order of :meth:`__iter__`) whose ``updated`` is after
+        ``since``, and maybe others: of the stored rows, only those SQLite finds about
+        that late are read."""
+        stored = self.stored
+        if stored._all is not None:
+            yield from {**stored._all, **self.found}.items()
+            return
+        rows = {ident: record for ident, revision, updated in stored.store.digests_after(
+                    stored.ledger, _julian(since.timestamp()) - _SLACK_DAYS)
+                if (record := digest_record(revision, updated)) is not None}
+        # a record found now takes the place of the stored one (in its place), if any
+        replaced = {ident for ident in self.found if ident in stored}
+        for ident in sorted({*rows, *replaced}):
+            yield ident, self.found.get(ident) or rows[ident]
+        for ident, record in self.found.items():
+            if ident not in replaced:
+                yield ident, record
 
 
 def known(store: Store, ledger: str, issues: Iterable[Issue]) -> dict[Issue, Revisions]:
@@ -82,7 +233,11 @@ def floor(store: Store, ledger: str, digests: Revisions, now: float) -> datetime
     and state."""
     published, corrected = store.newest_dates(ledger, now)
     stamps = [s for s in (published, corrected) if s is not None]
-    stamps.extend(s for s in (u.timestamp() for _, u in digests.values()) if s <= now)
+    if isinstance(digests, StoredDigests):
+        newest = digests.newest_until(now)
+        stamps.extend(() if newest is None else (newest,))
+    else:
+        stamps.extend(s for s in (u.timestamp() for _, u in digests.values()) if s <= now)
     try:
         return datetime.fromtimestamp(int(max(stamps)) + 1, UTC) if stamps else None
     except (ValueError, OverflowError, OSError):
@@ -136,9 +291,12 @@ class StoredCorrections:
         return [(_summary(row[:-1]), row[-1])
                 for row in self.store.corrected(self.ledger, slug, since.timestamp())]
 
-    def issues(self, since: datetime) -> Iterator[IssueSummary]:
-        for ident, (_, updated) in self.digests.items():
-            if updated <= since:
+    def issues(self, since: datetime, held: Collection[str] = ()) -> Iterator[IssueSummary]:
+        digests = self.digests
+        items = digests.updated_after(since) if isinstance(digests, DigestsAndFound) \
+            else digests.items()
+        for ident, (_, updated) in items:
+            if updated <= since or ident in held:
                 continue
             year, _, number = ident.rpartition(":issue-")[2].partition("-")
             if not (year.isdigit() and number.isdigit()):

@@ -361,10 +361,9 @@ def sitemap(lastmod: dict[str, str], config: Config) -> bytes:
         return sitemap_tree(lastmod, config)
     lines = ["<?xml version='1.0' encoding='UTF-8'?>\n<!-- generator: feeds -->\n"
              f'<urlset xmlns="{SITEMAP_NS}">\n']
-    for path in order:
-        day = lastmod[path]
-        lines.append(f"  <url>\n    <loc>{base}{path}</loc>\n    <lastmod>{day}</lastmod>\n"
-                     "  </url>\n" if day else f"  <url>\n    <loc>{base}{path}</loc>\n  </url>\n")
+    lines += [f"  <url>\n    <loc>{base}{path}</loc>\n    <lastmod>{day}</lastmod>\n  </url>\n"
+              if (day := lastmod[path]) else f"  <url>\n    <loc>{base}{path}</loc>\n  </url>\n"
+              for path in order]
     lines.append("</urlset>\n")
     return "".join(lines).encode("ascii")
 

@@ -56,6 +56,9 @@ PLACE_IN_WORKERS = True
 STAGE_EARLY = True
 READ_ONCE = True  # see feeds.store.ReadOnce; False: each format's stored bytes read apart
 KEEP_FEEDS = True  # a feed whose key is the last build's, its file intact, kept; False: made and compared
+# the digest entries' records read as the plan asks for them (see feeds.corrections.StoredDigests);
+# False: every row read first (the reference)
+DIGESTS_AS_ASKED = True
 AT_HAND_BYTES = 16 << 20  # serialised entries kept in memory by a build that makes them (the rest spooled)
 
 
@@ -180,9 +183,11 @@ def _set_aside_note(exc: sqlite3.Error, aside: str) -> str:
 def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
            notes: list[Diagnostic], started: float) -> BuildReport:
     from feeds.sources import (
+        Stat,
         Survey,
         code_stamp,
         find_issue_names,
+        first_look,
         look,
         misnamed_warnings,
         stat_key,
@@ -192,9 +197,14 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
     store.begin()
     settings = (code_stamp(), repr(config), str(issues_dir.resolve()), template_stamp(config))
     misnamed: list[str] = []
-    names = find_issue_names([issues_dir], misnamed)
+    stats: Sequence[Stat]
+    first = first_look(issues_dir)  # found by a child as the process started, if it was
+    if first is None:
+        names = find_issue_names([issues_dir], misnamed)
+        stats = look(names)
+    else:
+        names, misnamed, stats = first
     notes = [*notes, *misnamed_warnings(misnamed)]  # said anew by every build, a no-op too
-    stats = look(names)
     key = stat_key(names, stats, *settings)
     # the last build's record is read whole (thousands of files and warnings) only
     # when its inputs are this build's
@@ -385,18 +395,23 @@ def _digest_rows(entry: Entry | Serialised) -> list[list[str]]:
              entry.revision]]
 
 
-def _revisions(rows: dict[str, tuple[str, str]]) -> Revisions:
-    """The digest entries as the last build published them (see builder.revised);
-    a row that cannot be read is simply not known."""
-    found: dict[str, tuple[str, datetime]] = {}
-    for key, (revision, updated) in rows.items():
-        try:
-            stamp = datetime.fromisoformat(updated)
-        except (TypeError, ValueError):
-            continue
-        if stamp.tzinfo is not None:
-            found[key] = (revision, stamp)
-    return found
+def _digest_records(store: Store, ledger: str) -> Revisions:
+    """The digest entries as the last build into the folder of ``ledger`` published them
+    (see builder.revised): read as asked, or (without :data:`DIGESTS_AS_ASKED`) all now."""
+    from feeds.corrections import StoredDigests, digest_records
+
+    return StoredDigests(store, ledger) if DIGESTS_AS_ASKED \
+        else digest_records(store.digests(ledger))
+
+
+def _for_workers(revisions: Revisions, items: int) -> Revisions:
+    """The digest records as a forked worker is given them, for ``items`` to prepare:
+    every one, read here (a worker must not read the store), when workers prepare them."""
+    from feeds.corrections import StoredDigests
+    from feeds.render import PARALLEL_MIN_ISSUES
+
+    return revisions.loaded() if isinstance(revisions, StoredDigests) \
+        and items >= PARALLEL_MIN_ISSUES else revisions
 
 
 def _web_edition(catalog: Catalog, options: ParseOptions, feeds: Sequence[FeedInfo],
@@ -453,15 +468,17 @@ def _digest_of(text: str) -> str:
 
 def _settle_marked(store: Store, ledger: str, feeds: Sequence[FeedInfo], config: Config,
                    context: str, known: dict[str, str], intact: Collection[str],
-                   lasts: dict[str, str]) -> tuple[list[Settled], dict[str, str]] | None:
+                   lasts: dict[str, str], digest: Callable[[], str]
+                   ) -> tuple[list[Settled], dict[str, str]] | None:
     """:func:`feeds.render.settle_marked` with the last build's marks, if they are for
-    this ``context`` and every record of a page it left (``known``) is as it left it and
-    its page intact; else None."""
-    from feeds.render import SettleMark, records_digest, settle_marked
+    this ``context`` and every record of a page it left (``known``, whose
+    :func:`~feeds.render.records_digest` ``digest`` gives) is as it left it and its page
+    intact; else None."""
+    from feeds.render import SettleMark, settle_marked
 
     stored = store.settle_marks(ledger)
     if stored is None or len(intact) != len(known) or stored[0] != _digest_of(context) \
-            or stored[1] != records_digest(known):
+            or stored[1] != digest():
         return None
     return settle_marked(feeds, config, known, context,
                          {path: SettleMark(*mark) for path, mark in stored[2].items()}, lasts)
@@ -550,7 +567,7 @@ def _full_build(found: Survey, out: OutputDir,
     ledger = out.ledger
     context = f"{entries_context(config)}\0{ledger}"
     names = [f.name for f in enabled(config)]  # the order of every entry's fragments
-    revisions = _revisions(store.digests(ledger))
+    revisions = _digest_records(store, ledger)
     cwd = os.getcwd()
     # the issues whose text changed since this folder's last build (as each Issue.path
     # has it): only their entries may have new revisions (a file touched or re-read is
@@ -601,7 +618,8 @@ def _full_build(found: Survey, out: OutputDir,
     # record dates them, and nothing stored needs dropping first.
     # every entry made by this build, all at hand: its large feeds are staged early
     cold = every and not store.holds_entries(ledger)
-    early = EarlyPrepare(partial(_prepare_fresh, config=config, revisions=revisions,
+    early = EarlyPrepare(partial(_prepare_fresh, config=config,
+                                 revisions=_for_workers(revisions, PARALLEL_MIN_ISSUES),
                                  edited=frozenset(edited)), took,
                          at_hand.shared() if PLACE_IN_WORKERS else None) \
         if every and PREPARE_WHILE_PARSING and not store.holds_entries(ledger) else None
@@ -627,8 +645,8 @@ def _full_build(found: Survey, out: OutputDir,
             return issue, issue_blob(issue, catalog, store), issue.path in edited, sent[-1]
 
         made = parallel_fed(partial(_prepare_summary, config=config, options=options,
-                                    revisions=revisions, floor=floor), issues, feed,
-                            PARALLEL_MIN_ISSUES)
+                                    revisions=_for_workers(revisions, len(issues)),
+                                    floor=floor), issues, feed, PARALLEL_MIN_ISSUES)
         for issue, ready in zip(issues, made, strict=True):
             yield issue, sent.popleft(), ready
 
@@ -653,7 +671,7 @@ def _full_build(found: Survey, out: OutputDir,
         fresh = [(path, item) for path, item in catalog.fresh.items() if path not in prepared]
         before = corrections.known(store, ledger, {number_of[p] for p, _ in fresh})
         made = parallel_imap(partial(_prepare_stored, spool=catalog.spool.fileno(), config=config,
-                                     revisions=revisions, floor=floor),
+                                     revisions=_for_workers(revisions, len(fresh)), floor=floor),
                              [(*item, path in edited, before[number_of[path]])
                               for path, item in fresh], PARALLEL_MIN_ISSUES)
         for (path, (_, _, date, _)), ready in zip(fresh, made, strict=True):
@@ -754,7 +772,9 @@ def _full_build(found: Survey, out: OutputDir,
     feeds = plan_feeds(catalog.issues, config, prepared, digests, revisions,
                        entries_of=entries_of, digest_of=digest_of,
                        corrections=corrections.StoredCorrections(
-                           store, ledger, config, {**revisions, **found_now}),
+                           store, ledger, config, revisions.with_found(found_now)
+                           if isinstance(revisions, corrections.StoredDigests)
+                           else {**revisions, **found_now}),
                        marks=StoredMarks(store, f"{code}\0{page_context(config)}"))
     # A cold build (every entry made now, at hand) makes the web edition once its large
     # feeds' children are begun (see below); any other build first, while the child that
@@ -766,9 +786,16 @@ def _full_build(found: Survey, out: OutputDir,
     context_of_pages = page_context(config)
     last_pages = store.archive_pages(ledger)
     intact = out.intact_each(last_pages.values(), owned)
+    digests_of_last: list[str] = []  # records_digest(last_pages), once made
+
+    def last_digest() -> str:
+        if not digests_of_last:
+            digests_of_last.append(records_digest(last_pages))
+        return digests_of_last[0]
+
     lasts: dict[str, str] = {}  # each feed's newest page kept, for the next build's marks
     settled_now = _settle_marked(store, ledger, feeds, config, context_of_pages, last_pages,
-                                 intact, lasts)
+                                 intact, lasts, last_digest)
     if settled_now is None:
         lasts.clear()
         settled_now = settle_archives(
@@ -880,11 +907,14 @@ def _full_build(found: Survey, out: OutputDir,
     store.update_published(out.key, published.rows, owned)
     store.save_digests(ledger, digest_records(feeds))
     save_records()
-    store.save_archive_pages(ledger, {**kept_pages, **made_pages}, last_pages)
+    page_records = {**kept_pages, **made_pages}
+    unmoved = page_records == last_pages  # (most builds: no archive page made or dropped)
+    if not unmoved:
+        store.save_archive_pages(ledger, page_records, last_pages)
     store.save_feed_keys(out.key, {p: k for p, k in feed_keys.items() if k})
-    store.save_settle_marks(ledger, _digest_of(context_of_pages), records_digest(
-        {**kept_pages, **made_pages}), settle_marks(settled, config, lasts, made_pages,
-                                                    context_of_pages))
+    store.save_settle_marks(ledger, _digest_of(context_of_pages),
+                            last_digest() if unmoved else records_digest(page_records),
+                            settle_marks(settled, config, lasts, made_pages, context_of_pages))
     store.save_packed_build(out.key, inputs, len(feeds),
                             packing() if packing is not None else packed_build(order, warnings))
     store.save_replay_until(out.key, catalog.warnings_change)

@@ -16,9 +16,11 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple, cast
 
+from feeds.firstlook import SEEN, issue_name_for
+from feeds.firstlook import find_issue_names as find_issue_names  # (re-exported)
 from feeds.limits import MAX_FILE_BYTES
 from feeds.model import Diagnostic, shown_path, utf8_name
-from feeds.store import SEEN, SEEN_BYTES, SourceRow, row_of
+from feeds.store import SEEN_BYTES, SourceRow, row_of
 
 # A file changed this close to when it was looked at may change again within the
 # same timestamp tick: its content is read again next time, whatever its times say.
@@ -36,58 +38,6 @@ def find_issue_files(paths: Sequence[Path]) -> list[Path]:
     return [Path(p) for p in find_issue_names(paths)]
 
 
-def find_issue_names(paths: Sequence[Path], misnamed: list[str] | None = None) -> list[str]:
-    """:func:`find_issue_files` as strings (each as ``str(Path(name))`` would give it):
-    a build looks at thousands, and a Path costs more than the look. Files named like
-    an issue but not ``*.md`` (see :func:`issue_name_for`) go into ``misnamed``."""
-    found: list[str] = []
-    odd: list[str] = []
-    for path in paths:
-        if not path.is_dir():
-            found.append(str(path))
-            continue
-        top = str(path)
-        folders = [top]
-        start = len(found)
-        while folders:
-            with os.scandir(folders.pop()) as entries:
-                for entry in entries:
-                    name = entry.name
-                    if name.startswith((".", "_")):
-                        continue
-                    if entry.is_dir(follow_symlinks=False):
-                        folders.append(entry.path)
-                    elif name.endswith(".md") and name.lower() != "readme.md" \
-                            and not _is_folder(entry):
-                        found.append(entry.path)
-                    elif misnamed is not None and not name.endswith(".md") \
-                            and issue_name_for(name):
-                        odd.append(entry.path)
-        if top == ".":  # scandir names them ./x.md, a Path x.md
-            found[start:] = [p[2:] for p in found[start:]]
-            odd = [p[2:] if p.startswith("./") else p for p in odd]
-    if misnamed is not None:
-        misnamed.extend(sorted(set(odd)))
-    return sorted(set(found))
-
-
-_ISSUE_SUFFIXES = (".md.txt", ".markdown", ".md")
-
-
-def issue_name_for(name: str) -> str:
-    """The name a file named ``name`` would have as an issue, if it looks like one that
-    is not ``*.md`` (``x.MD``, ``x.markdown``, ``x.md `` with a trailing space,
-    ``x.md.txt``: an editor's slip, and the issue would silently not be published);
-    else ''."""
-    stripped = name.rstrip()
-    lower = stripped.lower()
-    for suffix in _ISSUE_SUFFIXES:
-        if lower.endswith(suffix):
-            stem = stripped[:-len(suffix)]
-            return f"{stem}.md" if stem and stem.lower() != "readme" else ""
-    return ""
-
-
 def misnamed_warnings(files: Sequence[str], cwd: str | None = None) -> list[Diagnostic]:
     """A warning naming each file that :func:`find_issue_names` found misnamed, with the
     rename that makes it an issue."""
@@ -103,15 +53,6 @@ def misnamed_warnings(files: Sequence[str], cwd: str | None = None) -> list[Diag
                               f"{name!r} is not read as an issue: only names ending in '.md' "
                               f"are; if it is one, rename it to {target!r}{also}"))
     return out
-
-
-def _is_folder(entry: os.DirEntry[str]) -> bool:
-    """Whether the entry is a folder or a link to one (not followed); one that
-    cannot be looked at is not."""
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
 
 
 def not_utf8(path: str) -> Diagnostic:
@@ -305,7 +246,58 @@ def look(files: Sequence[str]) -> Looked:
     return stats
 
 
-def packs(stats: Sequence[os.stat_result | OSError]) -> list[bytes | None]:
+class Seen(NamedTuple):
+    """A file's numbers as :data:`SEEN` packs them: what a build reads of its stat."""
+
+    st_size: int
+    st_ctime_ns: int
+    st_ino: int
+    st_mtime_ns: int
+
+
+Stat = Seen | os.stat_result | OSError  # a file's stat, or why it failed
+
+
+class LookedFirst(Sequence[Stat]):
+    """:func:`look` as the child of :mod:`feeds.firstlook` answered it: each file's numbers
+    packed (see :func:`packs`); a file it could not look at, or whose numbers do not fit,
+    is looked at here, as :func:`look` looks."""
+
+    def __init__(self, files: Sequence[str], found: list[bytes | None]) -> None:
+        self.files = files
+        self.odd: dict[int, os.stat_result | OSError] = {}
+        for at, packed in enumerate(found):
+            if packed is None:
+                self.odd[at] = st = look([files[at]])[0]
+                found[at] = _pack(st)
+        self.packs = found
+
+    def __len__(self) -> int:
+        return len(self.packs)
+
+    def __getitem__(self, at: int) -> Stat:  # type: ignore[override]
+        odd = self.odd.get(at)
+        if odd is not None:
+            return odd
+        packed = self.packs[at]
+        assert packed is not None
+        return Seen(*SEEN.unpack(packed))
+
+
+def first_look(issues_dir: Path) -> tuple[list[str], list[str], LookedFirst] | None:
+    """The issue files of ``issues_dir``, those misnamed (see :func:`find_issue_names`)
+    and each file's stat, as the child of :mod:`feeds.firstlook` found them (None: it
+    did not: the build looks itself)."""
+    from feeds.firstlook import taken
+
+    found = taken(issues_dir)
+    if found is None:
+        return None
+    names, misnamed, packed = found
+    return names, misnamed, LookedFirst(names, packed)
+
+
+def packs(stats: Sequence[Stat]) -> list[bytes | None]:
     """Each file's size, ctime, inode and mtime packed as the store holds them
     (:data:`feeds.store.SEEN`); None for a file not looked at or with a number that
     does not fit (a time after 2262): such a file matches no stored row."""
@@ -323,7 +315,7 @@ def packs(stats: Sequence[os.stat_result | OSError]) -> list[bytes | None]:
     return found
 
 
-def _pack(st: os.stat_result | OSError) -> bytes | None:
+def _pack(st: Stat) -> bytes | None:
     if isinstance(st, OSError):
         return None
     try:
@@ -332,7 +324,7 @@ def _pack(st: os.stat_result | OSError) -> bytes | None:
         return None
 
 
-def stat_key(files: Sequence[str], stats: Sequence[os.stat_result | OSError],
+def stat_key(files: Sequence[str], stats: Sequence[Stat],
              *settings: str) -> str | None:
     """A digest of the settings and of each file's name, size, times and inode (None if
     one cannot be looked at): while it stays the same, so does :meth:`Survey.inputs`
@@ -366,7 +358,7 @@ class Survey:
     are :attr:`changed`."""
 
     def __init__(self, files: Sequence[str], known: Mapping[str, bytes],
-                 stats: Sequence[os.stat_result | OSError] | None = None) -> None:
+                 stats: Sequence[Stat] | None = None) -> None:
         stats = look(files) if stats is None else stats
         self.files = files
         self.known = known
@@ -378,13 +370,14 @@ class Survey:
         at = SEEN.size - _MTIME.size
         size = SEEN_BYTES
         now = time.time_ns()
-        for file, st, packed in zip(files, stats, packs(stats), strict=True):
+        # (each stat taken only for a file read: a LookedFirst makes one when asked)
+        for place, (file, packed) in enumerate(zip(files, packs(stats), strict=True)):
             old = known.get(file)
             if old is not None and packed is not None and len(old) == size \
                     and old.startswith(packed):
                 add(old[at:])
                 continue
-            source = self.changed[file] = _read(file, st, now)
+            source = self.changed[file] = _read(file, stats[place], now)
             add(_part(source.row))
 
     @property
@@ -432,7 +425,7 @@ class Survey:
         return digest.hexdigest()
 
 
-def _read(file: str, st: os.stat_result | OSError, now: int) -> SourceFile:
+def _read(file: str, st: Stat, now: int) -> SourceFile:
     """A file whose stats are not its stored row's, read now."""
     try:
         if isinstance(st, OSError):

@@ -18,13 +18,14 @@ import contextlib
 import json
 import os
 import sqlite3
-import struct
 import threading
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from functools import partial
 from pathlib import Path
 from typing import Any, NamedTuple
+
+from feeds.firstlook import SEEN
 
 DATABASE = "state.sqlite"
 SET_ASIDE = "state.sqlite.broken"
@@ -220,10 +221,6 @@ class SourceRow(NamedTuple):
     racy: bool
 
 
-# An issue file's size, ctime, inode and mtime as :meth:`Store.sources` holds them, in
-# this order: the mtime and the content digest after it are what the inputs digest
-# takes of an unchanged file (see feeds.sources.Survey), one slice of the row.
-SEEN = struct.Struct("<QqQq")
 SEEN_BYTES = SEEN.size + 64  # and the SHA-256 digest in hex; a racy row has one byte more
 
 
@@ -979,7 +976,34 @@ class Store:
 
     def digests(self, ledger: str) -> dict[str, tuple[str, str]]:
         return {i: (r, u) for i, r, u in self.db.execute(
-            "SELECT id, revision, updated FROM digests WHERE ledger = ?", (ledger,))}
+            "SELECT id, revision, updated FROM digests WHERE ledger = ? ORDER BY id", (ledger,))}
+
+    def digest(self, ledger: str, ident: str) -> tuple[Any, Any] | None:
+        """The revision and ``updated`` of one row of :meth:`digests`, if there is one."""
+        row = self.db.execute("SELECT revision, updated FROM digests WHERE ledger = ? AND id = ?",
+                              (ledger, ident)).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def digest_rows(self, ledger: str) -> sqlite3.Cursor:
+        """The rows of :meth:`digests` (id, revision, updated), read as they are taken."""
+        return self.db.execute("SELECT id, revision, updated FROM digests WHERE ledger = ? "
+                               "ORDER BY id", (ledger,))
+
+    def digests_after(self, ledger: str, day: float) -> list[Row]:
+        """The rows of :meth:`digests` (id, revision, updated) whose ``updated`` SQLite
+        reads as a Julian day after ``day``, or cannot read, by id."""
+        return self.db.execute(
+            "SELECT id, revision, updated FROM digests WHERE ledger = ? AND "
+            "coalesce(julianday(updated) > ?, 1) ORDER BY id", (ledger, day)).fetchall()
+
+    def digests_until(self, ledger: str, day: float) -> sqlite3.Cursor:
+        """The rows of :meth:`digests` (id, revision, updated, and the Julian day SQLite
+        reads in ``updated``) that SQLite cannot read, then those it reads as ``day`` or
+        before, latest first; read as they are taken."""
+        return self.db.execute(
+            "SELECT id, revision, updated, day FROM (SELECT id, revision, updated, "
+            "julianday(updated) AS day FROM digests WHERE ledger = ?) "
+            "WHERE coalesce(day <= ?, 1) ORDER BY day IS NOT NULL, day DESC", (ledger, day))
 
     def save_digests(self, ledger: str, rows: Mapping[str, tuple[str, str]]) -> None:
         self.db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)",

@@ -21,6 +21,7 @@ from abc import abstractmethod
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
+from itertools import chain
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, overload
 
 from feeds.apart import begin
@@ -387,7 +388,7 @@ def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
         else:  # a user's template sees what site_pages gives it: tuples
             years = {year: tuple(_YearRefs(ats, ref_at)) for year, ats in by_year.items()}
         kept = _Parts(year_keys, years, stored_parts("archive.html") if quick is None
-                      else quick.stored)
+                      else quick.stored, () if quick is None else quick.checked)
         files["archive.html"] = r.archive(tuple(years.items()), archived, kept.part)
         parts["archive.html"] = kept.made
     lastmod["archive.html"] = newest
@@ -406,9 +407,10 @@ def web_edition(given: Sequence[PageIssue] | Callable[[], Sequence[PageIssue]],
             sections=sections)
     lastmod["index.html"] = newest
 
-    # lastmod unsorted: its order follows from the plan (another order: rendered again)
-    if wanted("sitemap.xml", _digest(base, "sitemap", *(f"{p}\0{d}" for p, d in
-                                                          lastmod.items()))):
+    # lastmod unsorted: its order follows from the plan (another order: rendered again);
+    # (_digest(base, "sitemap", *(f"{p}\0{d}" for p, d in lastmod.items())), made at once)
+    if wanted("sitemap.xml", _digest(base, "sitemap", *(
+            ("\0".join(chain.from_iterable(lastmod.items())),) if lastmod else ()))):
         files["sitemap.xml"] = sitemap(lastmod, config)
     if wanted("style.css", _digest(base, "style")):
         files["style.css"] = r.plain("style.css")
@@ -522,6 +524,7 @@ class _Tail:
     last: dict[str, str]  # the stored keys of the pages that may change
     by_year: Mapping[int, Sequence[int]]  # the issues of each year with a new one; _UNREAD
     stored: Mapping[str, Sequence[Any]]  # archive.html's parts as stored
+    checked: frozenset[str]  # the names of those whose check was found to hold
 
     @classmethod
     def of(cls, tail: StoredTail, covers: int, r: _Renderer, base: str, archived: bool,
@@ -559,7 +562,8 @@ class _Tail:
             year: _UNREAD if year not in touched else
             [at for at in range(size - 1, -1, -1) if years[at] == year]
             for year in sorted(newest, key=newest.__getitem__, reverse=True)}
-        return cls(_Fetched(size, tail.rows), paths, lastmod, last, by_year, stored)
+        return cls(_Fetched(size, tail.rows), paths, lastmod, last, by_year, stored,
+                   frozenset(str(year) for year in before))
 
 
 class _OnDemand(Sequence[T]):
@@ -614,10 +618,11 @@ class _Parts:
     template asks for the year's own links (else: rendered as asked)."""
 
     def __init__(self, keys: Mapping[int, str], refs: Mapping[int, Sequence[IssueRef]],
-                 stored: Mapping[str, Sequence[Any]]) -> None:
+                 stored: Mapping[str, Sequence[Any]], checked: Collection[str] = ()) -> None:
         self.keys = keys
         self.refs = refs
         self.stored = stored
+        self.checked = checked  # the names of the rows of ``stored`` whose check held
         self.made: dict[str, PartRow | None] = {}
 
     def part(self, year: int, refs: Sequence[IssueRef], render: Callable[[], str]) -> str:
@@ -626,7 +631,7 @@ class _Parts:
         name, key = str(year), self.keys[year]
         row = self.stored.get(name)
         if row is not None and len(row) == 3 and row[0] == key and isinstance(row[1], str) \
-                and row[2] == _check(key, row[1]):
+                and (name in self.checked or row[2] == _check(key, row[1])):
             self.made[name] = None
             return row[1]
         text = render()

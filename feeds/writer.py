@@ -861,19 +861,19 @@ class OutputDir:
         kept = [rel for rel in order if isinstance(files[rel], Keep)]
         # the files to make: a kept one costs only a stat (it is in the manifest, else
         # _kept refuses it)
-        targets = self._targets([rel for rel in order if not isinstance(files[rel], Keep)])
+        targets = self._targets([rel for rel in order if not isinstance(files[rel], Keep)]
+                                if len(kept) < len(order) else [])
         # a kept file's folder too, once each: one moved out of output/ and linked to keeps
-        # its files' stats, so that they look intact
-        first_kept: dict[str, str] = {}
-        for rel in kept:
-            first_kept.setdefault(rel.rpartition("/")[0], rel)
+        # its files' stats, so that they look intact (each folder's first file: the last
+        # one put wins)
+        first_kept = {rel.rpartition("/")[0]: rel for rel in reversed(kept)}
+        kept_folders = set(first_kept)
         for rel in targets:
             first_kept.pop(rel.rpartition("/")[0], None)
         self._targets(first_kept.values())
         ahead = self._ahead if self._ahead is not None and self._ahead.owned is owned \
             and self._ahead.answered else None
-        self._remove_leftovers({os.fspath(t.parent) for t in targets.values()},
-                               {rel.rpartition("/")[0] for rel in kept},
+        self._remove_leftovers({os.fspath(t.parent) for t in targets.values()}, kept_folders,
                                ahead.leftovers if ahead is not None else {})
         if isinstance(owned, Manifest):  # read here: the store's connection is this thread's
             owned.load(targets)
@@ -905,13 +905,12 @@ class OutputDir:
             looked = self._looked if self._looked_in is owned else set()
             self._looked, self._looked_in = set(), None
             built: dict[str, PublishedRow] = {}  # kept files whose rows had no stat key
-            for rel in kept:
-                if rel not in looked:
-                    row = self._kept(os.path.join(base, rel), owned.get(rel))
-                    if unbuilt is not None and rel in unbuilt:
-                        built[rel] = row
-                elif unbuilt is not None and rel in unbuilt:
-                    built[rel] = owned[rel]
+            for rel in [rel for rel in kept if rel not in looked] if looked else kept:
+                row = self._kept(os.path.join(base, rel), owned.get(rel))
+                if unbuilt and rel in unbuilt:
+                    built[rel] = row
+            if unbuilt and looked:
+                built.update((rel, owned[rel]) for rel in kept if rel in looked and rel in unbuilt)
             # files made while written read the store (its connection is this thread's)
             streamed = [rel for rel in targets if not _any_thread(files[rel])]
             # the forked children are made first: no thread of this process runs then
@@ -938,7 +937,7 @@ class OutputDir:
                     if entry is not None:
                         staged.append(entry)
             same = set(rows)
-            unchanged = tuple(sorted((*kept, *same)))
+            unchanged = tuple(sorted((*kept, *same)) if same else kept)
             for at, (rel, tmp, target, digest, size) in enumerate(staged):
                 try:
                     os.replace(tmp, target)
@@ -964,7 +963,8 @@ class OutputDir:
                     pass
         changed = tuple(rel for rel in targets if rel not in same)
         self.replaced.extend(changed)
-        gone = [p for p in owned if p not in files]  # one pass, no set of every path
+        # (their order is of no matter: what is made of them is sorted or a set)
+        gone = (owned.paths if isinstance(owned, Manifest) else owned).keys() - files.keys()
         stale = self.stale(set(), gone)
         aside = {*stale, *self.superseded(files, gone)}  # their rows stay, without a stat key
         newly = [rel for rel in aside if unbuilt is None or rel not in unbuilt]

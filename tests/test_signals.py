@@ -97,9 +97,11 @@ def running(corpus: Path, tmp_path: Path) -> Iterator[tuple[subprocess.Popen, di
         deadline = time.monotonic() + 120
         while True:
             seen.update(_children(proc.pid))
-            helper = any(is_helper for _, is_helper in seen.values())
-            if helper and sum(not h for _, h in seen.values()) >= want_workers \
-                    and len(_alive(seen)) == len(seen):
+            # (those alive: the child that looked at the issue files as the build began,
+            # feeds.firstlook, is gone by then)
+            alive = [seen[pid] for pid in _alive(seen)]
+            helper = any(is_helper for _, is_helper in alive)
+            if helper and sum(not h for _, h in alive) >= want_workers:
                 break
             assert proc.poll() is None, "the build ended before its workers were seen"
             assert time.monotonic() < deadline

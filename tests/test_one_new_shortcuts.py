@@ -1,0 +1,251 @@
+"""Two shortcuts of a build after one new issue, each against its plain path: the issue
+files found and looked at by a child forked as the command starts (feeds.firstlook),
+and the digest entries' records read as the plan asks for them rather than all first
+(feeds.corrections.StoredDigests, site.DIGESTS_AS_ASKED). Each gives what the plain
+path gives, byte for byte, warnings included, over a history with new issues, edits
+(corrections), removals, re-datings and an issue dated ahead; or falls back to it."""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from corpus import write_corpus
+from test_build import CONFIG, all_files, build, write_project
+
+import feeds.site
+from feeds import firstlook
+from feeds.config import load_config
+from feeds.corrections import StoredCorrections, StoredDigests, digest_records
+from feeds.sources import find_issue_names, first_look, look, packs
+from feeds.store import Store
+
+SMALL = ('max_items = 10\nsection_max_items = 5\ndigest_max_items = 3\n'
+         'archive_page_size = 4\n')
+BASE = 1_700_000_000  # the issue files' mtimes: fixed, far behind the clock
+
+
+def _touch(path: Path, at: int) -> None:
+    os.utime(path, (at, at))
+
+
+def _step(issues: Path, step: str, at: int) -> None:
+    """One editor's step, the same in every project (the files' times included)."""
+    if step == "add":
+        touched = write_corpus(1, issues, start=40)
+    elif step == "edit":  # a correction of an article published long ago
+        [path] = issues.glob("2005-07-25-*.md")
+        path.write_text(path.read_text(encoding="utf-8").replace(
+            "**摘要:**", "**摘要:** 更正：", 1), encoding="utf-8")
+        touched = [path]
+    elif step == "remove":
+        [path] = issues.glob("2005-03-14-*.md")
+        path.unlink()
+        touched = []
+    elif step == "redate":  # the same issue, a day later by its file's name
+        [path] = issues.glob("2005-05-23-*.md")
+        touched = [path.rename(path.with_name(path.name.replace("05-23", "05-24")))]
+    elif step == "ahead":  # dated years ahead: a warning, and a digest entry dated then
+        touched = write_corpus(1, issues, start=1300)
+    else:
+        raise AssertionError(step)
+    for path in touched:
+        _touch(path, at)
+
+
+@pytest.mark.parametrize("config", ["", SMALL], ids=["default", "small"])
+def test_builds_are_those_of_the_plain_paths(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              config: str) -> None:
+    taken: list[bool] = []
+    real = firstlook.taken
+
+    def counted(folder: Path) -> object:
+        found = real(folder)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(firstlook, "taken", counted)
+    sites = {}
+    for on in (True, False):
+        site = write_project(tmp_path / str(on), {}, CONFIG + config)
+        for path in write_corpus(40, site / "issues"):
+            _touch(path, BASE)
+        sites[on] = site
+    for at, step in enumerate(("", "add", "edit", "remove", "redate", "ahead", "add"), 1):
+        made: dict[bool, tuple[dict[str, bytes], str]] = {}
+        for on, site in sites.items():
+            if step:
+                _step(site / "issues", step, BASE + 1000 * at)
+            monkeypatch.setattr(feeds.site, "DIGESTS_AS_ASKED", on)
+            monkeypatch.setattr(firstlook, "FIRST_LOOK", on)
+            taken.clear()
+            firstlook.begin(["build", "--issues", str(site / "issues")])
+            code, _, err = build(site)
+            firstlook.end()
+            assert code == 0, err
+            assert taken == [on] or len(os.sched_getaffinity(0)) < 2
+            made[on] = (all_files(site / "output"), err.replace(str(site), "SITE"))
+        assert made[True] == made[False], step
+    assert any("more than a day in the future" in line for line in made[True][1].splitlines())
+
+
+# -- the digest records as asked, against all of them read first
+
+
+_FORMS = [  # what a row's ``updated`` may hold: as the tool writes it, or not
+    "{d}T{t}+08:00", "{d}T{t}.250000+08:00", "{d}T{t}Z", "{d} {t}+00:00", "{d}T{t}",
+    "{d}T{t}+05:30:15", "{d}T{t}-23:59", "{d}T{t}+0800", "{d}", "nonsense", "",
+]
+
+
+def _rows(rng: random.Random, count: int) -> list[tuple[str, str, str]]:
+    rows: list[tuple[str, str, str]] = []
+    for i in range(count):
+        when = datetime(2005, 1, 1, tzinfo=UTC) + timedelta(
+            seconds=rng.randrange(0, 60 * 365 * 86400))
+        form = rng.choice(_FORMS)
+        rows.append((f"tag:news.example.org,{when.year}:issue-{when.year}-{i}",
+                     rng.choice(["r1", "r2"]),
+                     form.format(d=when.date().isoformat(), t=when.strftime("%H:%M:%S"))))
+    return rows
+
+
+def _store(tmp_path: Path, rows: list[tuple[str, str, str]]) -> Store:
+    store = Store.open(tmp_path)
+    store.begin()
+    store.db.executemany("INSERT INTO digests VALUES ('L', ?, ?, ?)", rows)
+    store.db.execute("INSERT INTO digests VALUES ('other', 'x', 'r', '2030-01-01T00:00:00+00:00')")
+    return store
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_stored_digests_are_the_records_read_first(tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    rows = _rows(rng, rng.choice([0, 1, 40, 300]))
+    store = _store(tmp_path, rows)
+    reference = digest_records(store.digests("L"))
+    asked = StoredDigests(store, "L")
+    assert bool(asked) == bool(reference)
+    for ident, _, _ in rows[:50]:
+        assert (ident in asked) == (ident in reference)
+        assert asked.get(ident) == reference.get(ident)
+    assert "tag:none" not in asked and asked.get("x") is None  # another ledger's
+    stamps = [u.timestamp() for _, u in reference.values()]
+    for now in [*rng.sample(stamps, min(len(stamps), 8)), *(s + 0.5 for s in stamps[:4]),
+                time.time(), 0.0, 4e9]:
+        assert StoredDigests(store, "L").newest_until(now) == max(
+            (s for s in stamps if s <= now), default=None)
+    found = {ident: ("new", datetime(2020, 1, 1, tzinfo=timezone(timedelta(hours=8))))
+             for ident, _, _ in rng.sample(rows, min(len(rows), 3))}
+    found["tag:news.example.org,2031:issue-2031-1"] = ("new", datetime(2031, 1, 1, tzinfo=UTC))
+    merged = {**reference, **found}
+    for since in [datetime(2000, 1, 1, tzinfo=UTC), datetime(2019, 6, 1, tzinfo=UTC),
+                  *(u for _, u in list(merged.values())[:5]), datetime(2099, 1, 1, tzinfo=UTC)]:
+        view = StoredDigests(store, "L").with_found(found)
+        assert list(view) == list(merged) and len(view) == len(merged)
+        assert [(k, v) for k, v in view.updated_after(since) if v[1] > since] \
+            == [(k, v) for k, v in merged.items() if v[1] > since]
+    store.rollback()
+    store.close()
+
+
+def test_corrected_issues_are_those_of_the_records_read_first(tmp_path: Path) -> None:
+    """The issues whose digest entry moved, found by StoredCorrections over either."""
+    site = write_project(tmp_path / "site", {}, CONFIG + SMALL)
+    write_corpus(12, site / "issues")
+    assert build(site)[0] == 0
+    [path] = (site / "issues").glob("2005-01-17-*.md")
+    path.write_text(path.read_text(encoding="utf-8").replace("**摘要:**", "**摘要:** 更正：", 1),
+                    encoding="utf-8")
+    assert build(site)[0] == 0
+    store = Store.open(site / ".feeds")
+    [ledger] = {row[0] for row in store.db.execute("SELECT ledger FROM digests")}
+    config = load_config(site / "feeds.toml")
+    reference = digest_records(store.digests(ledger))
+    for since in sorted({u for _, u in reference.values()}):
+        plain = StoredCorrections(store, ledger, config, reference)
+        asked = StoredCorrections(store, ledger, config,
+                                  StoredDigests(store, ledger).with_found({}))
+        assert [i.path for i in asked.issues(since)] == [i.path for i in plain.issues(since)]
+    assert list(StoredCorrections(store, ledger, config, reference).issues(
+        min(u for _, u in reference.values())))  # the corrected issue
+    store.close()
+
+
+# -- the issue files as the child of feeds.firstlook found them
+
+
+def _folder(tmp_path: Path) -> Path:
+    issues = tmp_path / "issues"
+    write_corpus(30, issues)
+    (issues / "sub").mkdir()
+    write_corpus(3, issues / "sub", start=30)
+    (issues / "README.md").write_text("read me", encoding="utf-8")
+    (issues / ".hidden.md").write_text("x", encoding="utf-8")
+    (issues / "_draft.md").write_text("x", encoding="utf-8")
+    (issues / "folder.md").mkdir()
+    (issues / "2024-01-01-1.MD").write_text("x", encoding="utf-8")  # misnamed
+    (issues / "gone.md").symlink_to(tmp_path / "nowhere.md")  # looked at again: fails
+    (issues / os.fsdecode(b"2024-\xff-2.md")).write_text("x", encoding="utf-8")
+    return issues
+
+
+def test_the_childs_answer_is_what_the_build_finds(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    issues = _folder(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    for given in ("issues", "./issues/", str(issues)):
+        firstlook.begin(["build", "-q", "--issues", given])
+        found = first_look(Path(given))
+        assert found is not None, given
+        names, misnamed, stats = found
+        odd: list[str] = []
+        assert names == find_issue_names([Path(given)], odd) and misnamed == odd
+        looked = look(names)
+        assert packs(stats) == packs(looked) and None in packs(stats)
+        for st, plain in zip(stats, looked, strict=True):
+            if isinstance(plain, OSError):
+                assert isinstance(st, OSError) and st.errno == plain.errno
+            else:
+                assert (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == \
+                    (plain.st_size, plain.st_mtime_ns, plain.st_ctime_ns, plain.st_ino)
+
+
+def test_an_answer_not_for_this_build_is_not_taken(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    issues = _folder(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    other = tmp_path / "other"
+    other.mkdir()
+    firstlook.begin(["build", "--issues", str(other)])
+    assert first_look(issues) is None  # another folder
+    firstlook.begin(["build", "--issues", str(issues)])
+    assert first_look(issues) is not None and first_look(issues) is None  # taken once
+    monkeypatch.setattr(firstlook, "MAX_AGE", 0.0)
+    firstlook.begin(["build", "--issues", str(issues)])
+    time.sleep(0.01)
+    assert first_look(issues) is None  # too old: a file may have changed since
+    monkeypatch.setattr(firstlook, "MAX_AGE", 60.0)
+    for args in (["serve"], ["build", "--help"], ["check", "--issues", "issues"],
+                 ["build", "--issues"], ["--version"], []):
+        firstlook.begin(args)
+        assert not firstlook._begun, args
+    firstlook.begin(["build", "--issues", str(tmp_path / "missing")])
+    assert not firstlook._begun
+    firstlook.begin(["build", "--issues=issues"])
+    firstlook.end()  # not taken: stopped, and reaped
+    assert not firstlook._begun
+
+
+@pytest.mark.parametrize("cut", [0, 5, 20, -1, -33])
+def test_a_malformed_answer_is_none(tmp_path: Path, cut: int) -> None:
+    issues = _folder(tmp_path)
+    answer = firstlook._looked(str(issues))
+    assert firstlook._read(answer) is not None
+    broken = answer[:cut] if cut else b"XXXX" + answer[4:]
+    assert firstlook._read(broken) is None
+    assert firstlook._read(answer + b"\0" * 32) is None
