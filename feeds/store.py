@@ -22,6 +22,8 @@ import threading
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from functools import partial
+from hashlib import sha256
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -47,6 +49,7 @@ _FEED_KEYS = "feedkeys\0"  # the name in ``meta`` of an output folder's feed key
 FRAGMENT_SLOTS = 3
 _SLOTS = range(FRAGMENT_SLOTS)
 MANIFEST_MEANWHILE = True  # False: Store.manifest_meanwhile reads on this thread (the reference)
+READ_MEANWHILE = True  # False: no ReadMeanwhile, the build reads those rows itself (the reference)
 FLUSH_BYTES = 32 << 20  # bytes a build stores between two flushes of the file to the disk
 
 _SCHEMA = """
@@ -412,6 +415,96 @@ def _manifest_sums(db: sqlite3.Connection, output: str
     return paths, count, high, low, unbuilt
 
 
+_ARCHIVE_PAGES = ("SELECT key, path FROM archive_pages WHERE ledger = ? AND typeof(key) = 'text' "
+                  "AND typeof(path) = 'text' ORDER BY key")
+_PAGE_PARTS = 'SELECT name, key, part, "check" FROM page_parts WHERE output = ? AND page = ?'
+
+
+def archive_records_digest(keys: Sequence[str], paths: Sequence[str]) -> str:
+    """:func:`feeds.render.records_digest` of the records ``keys`` and ``paths`` hold,
+    the keys in order already."""
+    return sha256("\n".join(map("\0".join, zip(keys, paths, strict=True))).encode(
+        "utf-8", "surrogatepass")).hexdigest()
+
+
+def _archive_pages(db: sqlite3.Connection, ledger: str) -> tuple[dict[str, str], str]:
+    """:meth:`Store.archive_pages` of ``ledger`` on connection ``db``, and their
+    :func:`archive_records_digest`: each column as one text from SQLite (thousands of
+    rows), else (a text holding a NUL, rows not by key) the rows one by one."""
+    keys_text, paths_text, count = db.execute(
+        f"SELECT group_concat(key, char(0)), group_concat(path, char(0)), count(*) "
+        f"FROM ({_ARCHIVE_PAGES})", (ledger,)).fetchone()
+    keys = keys_text.split("\0") if count else []
+    paths = paths_text.split("\0") if count else []
+    if len(keys) != count or len(paths) != count or any(a >= b for a, b in pairwise(keys)):
+        rows = db.execute(_ARCHIVE_PAGES, (ledger,)).fetchall()
+        keys, paths = [k for k, _ in rows], [p for _, p in rows]
+    return dict(zip(keys, paths, strict=True)), archive_records_digest(keys, paths)
+
+
+class ReadMeanwhile:
+    """What a build after one new issue reads of thousands of rows it does not change
+    before it needs them, read by a thread on a connection of its own while the build
+    goes on (it parses, plans...): the archive pages of ``ledger`` (with their records'
+    digest) and the parts of ``output``'s ``archive.html``. Its group_concat queries
+    are each one step of SQLite, which lets the build's thread run. That connection
+    sees what was committed, as the build began (holding the build's lock, no other
+    writer can commit): each read is taken from the thread only while the build has not
+    written its table (:attr:`Store.written`), else made here, as ever; so is any the
+    thread failed to make. A fork waits for the thread, as for a flush."""
+
+    def __init__(self, store: Store, ledger: str, output: str) -> None:
+        self.store = store
+        self.ledger = ledger
+        self.output = output
+        self.read: dict[str, Any] = {}
+        self.done = {"page_parts": threading.Event(), "archive_pages": threading.Event()}
+        path = store.path
+        assert path is not None
+
+        def work() -> None:
+            try:
+                db = sqlite3.connect(path, timeout=0.1, isolation_level=None)  # busy: here
+                try:
+                    db.execute("PRAGMA query_only = 1")
+                    # in the order the build needs them
+                    self.read["page_parts"] = {name: row for name, *row in db.execute(
+                        _PAGE_PARTS, (output, "archive.html"))}
+                    self.done["page_parts"].set()
+                    self.read["archive_pages"] = _archive_pages(db, ledger)
+                finally:
+                    db.close()
+            except (sqlite3.Error, ValueError):
+                pass
+            finally:
+                for done in self.done.values():
+                    done.set()
+
+        self.thread = threading.Thread(target=work, name="read meanwhile", daemon=True)
+        _FLUSHING.add(self.thread)
+        self.thread.start()
+
+    def _taken(self, table: str) -> Any:
+        """The thread's read of ``table``, if it made one and the build has not written it."""
+        if table in self.store.written or self.store.meanwhile is not self:
+            return None
+        self.done[table].wait()
+        if not self.thread.is_alive():
+            _FLUSHING.discard(self.thread)
+        return self.read.get(table)
+
+    def archive_pages(self, ledger: str) -> tuple[dict[str, str], str] | None:
+        """:meth:`Store.archive_pages` of ``ledger`` and their records' digest, as read
+        meanwhile (None: not, or no longer, what the store holds)."""
+        return self._taken("archive_pages") if ledger == self.ledger else None
+
+    def page_parts(self, output: str, page: str) -> dict[str, Row] | None:
+        """:meth:`Store.page_parts`, as read meanwhile (None: not, or no longer, what the
+        store holds)."""
+        return self._taken("page_parts") if (output, page) == (self.output, "archive.html") \
+            else None
+
+
 def entries_text(entries: Sequence[Sequence[str]]) -> str:
     """An issue's entry rows as :meth:`Store.add_entries` stores them."""
     return json.dumps(entries, ensure_ascii=False)
@@ -455,6 +548,8 @@ class Store:
         self.unflushed = 0  # bytes stored since the last flush began
         self.flushing: threading.Thread | None = None
         self.begun_with = -1  # the connection's total_changes when the transaction began
+        self.written: set[str] = set()  # tables the transaction wrote (see ReadMeanwhile)
+        self.meanwhile: ReadMeanwhile | None = None  # begun for this transaction, if it was
 
     @classmethod
     def open(cls, folder: Path) -> Store:
@@ -543,6 +638,8 @@ class Store:
         database locked by another program is found before any work."""
         self.db.execute("BEGIN IMMEDIATE")
         self.begun_with = self.db.total_changes  # see manifest_meanwhile
+        self.written = set()
+        self.meanwhile = None
 
     def check_code(self, parse_code: str, fragment_code: str) -> None:
         """Cached results made by other code are dropped."""
@@ -594,6 +691,7 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         if row is None or row[0] != value:
             for table in tables:
+                self.written.add(table)
                 self.db.execute(f"DELETE FROM {table}")
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
@@ -1087,9 +1185,14 @@ class Store:
 
     def archive_pages(self, ledger: str) -> dict[str, str]:
         """The records of the archive pages published, in the order of their keys."""
-        return dict(self.db.execute(
-            "SELECT key, path FROM archive_pages WHERE ledger = ? AND typeof(key) = 'text' "
-            "AND typeof(path) = 'text' ORDER BY key", (ledger,)))
+        found = self.meanwhile.archive_pages(ledger) if self.meanwhile is not None else None
+        return found[0] if found is not None else dict(self.db.execute(_ARCHIVE_PAGES, (ledger,)))
+
+    def archive_pages_digest(self, ledger: str) -> str | None:
+        """:func:`feeds.render.records_digest` of :meth:`archive_pages`, when read meanwhile
+        (see :class:`ReadMeanwhile`); None: not made."""
+        found = self.meanwhile.archive_pages(ledger) if self.meanwhile is not None else None
+        return found[1] if found is not None else None
 
     def settle_marks(self, ledger: str) -> tuple[str, str, dict[str, tuple[int, str, str]]] | None:
         """What :meth:`save_settle_marks` kept (None: nothing, or not as it writes it)."""
@@ -1118,6 +1221,7 @@ class Store:
                            last: Mapping[str, str]) -> None:
         """Keep exactly ``pages`` (this build's), given ``last`` (what
         :meth:`archive_pages` gave): only the rows that differ are written."""
+        self.written.add("archive_pages")
         self.db.executemany("DELETE FROM archive_pages WHERE ledger = ? AND key = ?",
                             ((ledger, k) for k, p in last.items() if pages.get(k) != p))
         self.db.executemany("INSERT OR REPLACE INTO archive_pages VALUES (?, ?, ?)",
@@ -1241,14 +1345,16 @@ class Store:
     def page_parts(self, output: str, page: str) -> dict[str, Row]:
         """The parts of a page the last build into ``output`` rendered from parts
         (``archive.html``'s years), by name: each one's key, text and check."""
-        return {name: row for name, *row in self.db.execute(
-            'SELECT name, key, part, "check" FROM page_parts WHERE output = ? AND page = ?',
-            (output, page))}
+        found = self.meanwhile.page_parts(output, page) if self.meanwhile is not None else None
+        if found is not None:
+            return found
+        return {name: row for name, *row in self.db.execute(_PAGE_PARTS, (output, page))}
 
     def save_page_parts(self, output: str, page: str,
                         parts: Mapping[str, tuple[str, str, str] | None]) -> None:
         """The parts of ``page`` as this build made it: write those made now (a row),
         keep those reused (None), drop the rest."""
+        self.written.add("page_parts")
         gone = [(output, page, name) for (name,) in self.db.execute(
             "SELECT name FROM page_parts WHERE output = ? AND page = ?", (output, page))
             if name not in parts]
@@ -1410,6 +1516,14 @@ class Store:
             return self._manifest_of(output, read[0]) if read else self.manifest(output)
 
         return taken
+
+    def read_meanwhile(self, ledger: str, output: str) -> None:
+        """Begin :class:`ReadMeanwhile` for the archive pages of ``ledger`` and the parts
+        of ``output``'s ``archive.html``, which :meth:`archive_pages`,
+        :meth:`archive_pages_digest` and :meth:`page_parts` then give; not without a
+        database file (or with a new one), nor with :data:`READ_MEANWHILE` off."""
+        if READ_MEANWHILE and self.path is not None and not self.new:
+            self.meanwhile = ReadMeanwhile(self, ledger, output)
 
     def _manifest_of(self, output: str, sums: tuple[str | None, int, int, int, str | None]
                      ) -> Manifest:

@@ -1,9 +1,11 @@
-"""Two shortcuts of a build after one new issue, each against its plain path: the issue
+"""Three shortcuts of a build after one new issue, each against its plain path: the issue
 files found and looked at by a child forked as the command starts (feeds.firstlook),
-and the digest entries' records read as the plan asks for them rather than all first
-(feeds.corrections.StoredDigests, site.DIGESTS_AS_ASKED). Each gives what the plain
-path gives, byte for byte, warnings included, over a history with new issues, edits
-(corrections), removals, re-datings and an issue dated ahead; or falls back to it."""
+the digest entries' records read as the plan asks for them rather than all first
+(feeds.corrections.StoredDigests, site.DIGESTS_AS_ASKED), and the archive pages'
+records and archive.html's parts read by a thread meanwhile (feeds.store.ReadMeanwhile).
+Each gives what the plain path gives, byte for byte, warnings included, over a history
+with new issues, edits (corrections), removals, re-datings and an issue dated ahead;
+or falls back to it."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from test_build import CONFIG, all_files, build, write_project
 
 import feeds.site
 from feeds import firstlook
+from feeds import store as store_module
 from feeds.config import load_config
 from feeds.corrections import StoredCorrections, StoredDigests, digest_records
 from feeds.sources import find_issue_names, first_look, look, packs
@@ -81,6 +84,7 @@ def test_builds_are_those_of_the_plain_paths(tmp_path: Path, monkeypatch: pytest
             if step:
                 _step(site / "issues", step, BASE + 1000 * at)
             monkeypatch.setattr(feeds.site, "DIGESTS_AS_ASKED", on)
+            monkeypatch.setattr(store_module, "READ_MEANWHILE", on)
             monkeypatch.setattr(firstlook, "FIRST_LOOK", on)
             taken.clear()
             firstlook.begin(["build", "--issues", str(site / "issues")])
