@@ -427,6 +427,18 @@ def archive_records_digest(keys: Sequence[str], paths: Sequence[str]) -> str:
         "utf-8", "surrogatepass")).hexdigest()
 
 
+def _catalog_files(db: sqlite3.Connection) -> list[str] | None:
+    """The files of :meth:`Store.catalog_files` on connection ``db``, as one text from
+    SQLite; None should one not be text without a NUL in it."""
+    joined, texts, count = db.execute(
+        "SELECT group_concat(file, char(0)), count(*) FILTER (WHERE typeof(file) = 'text'), "
+        "count(*) FROM catalog").fetchone()
+    if texts != count:
+        return None
+    files = joined.split("\0") if count else []
+    return files if len(files) == count else None
+
+
 def _archive_pages(db: sqlite3.Connection, ledger: str) -> tuple[dict[str, str], str]:
     """:meth:`Store.archive_pages` of ``ledger`` on connection ``db``, and their
     :func:`archive_records_digest`: each column as one text from SQLite (thousands of
@@ -445,20 +457,22 @@ def _archive_pages(db: sqlite3.Connection, ledger: str) -> tuple[dict[str, str],
 class ReadMeanwhile:
     """What a build after one new issue reads of thousands of rows it does not change
     before it needs them, read by a thread on a connection of its own while the build
-    goes on (it parses, plans...): the archive pages of ``ledger`` (with their records'
-    digest) and the parts of ``output``'s ``archive.html``. Its group_concat queries
-    are each one step of SQLite, which lets the build's thread run. That connection
-    sees what was committed, as the build began (holding the build's lock, no other
-    writer can commit): each read is taken from the thread only while the build has not
-    written its table (:attr:`Store.written`), else made here, as ever; so is any the
-    thread failed to make. A fork waits for the thread, as for a flush."""
+    goes on (it parses, plans...): the files of the catalog, the archive pages of
+    ``ledger`` (with their records' digest) and the parts of ``output``'s
+    ``archive.html``. Its group_concat queries are each one step of SQLite, which lets
+    the build's thread run. That connection sees what was committed, as the build began
+    (holding the build's lock, no other writer can commit): each read is taken from the
+    thread only while the build has not written its table (:attr:`Store.written`), else
+    made here, as ever; so is any the thread failed to make. A fork waits for the
+    thread, as for a flush."""
 
     def __init__(self, store: Store, ledger: str, output: str) -> None:
         self.store = store
         self.ledger = ledger
         self.output = output
         self.read: dict[str, Any] = {}
-        self.done = {"page_parts": threading.Event(), "archive_pages": threading.Event()}
+        self.done = {table: threading.Event()
+                     for table in ("catalog", "page_parts", "archive_pages")}
         path = store.path
         assert path is not None
 
@@ -468,6 +482,8 @@ class ReadMeanwhile:
                 try:
                     db.execute("PRAGMA query_only = 1")
                     # in the order the build needs them
+                    self.read["catalog"] = _catalog_files(db)
+                    self.done["catalog"].set()
                     self.read["page_parts"] = {name: row for name, *row in db.execute(
                         _PAGE_PARTS, (output, "archive.html"))}
                     self.done["page_parts"].set()
@@ -492,6 +508,12 @@ class ReadMeanwhile:
         if not self.thread.is_alive():
             _FLUSHING.discard(self.thread)
         return self.read.get(table)
+
+    def catalog_files(self) -> list[str] | None:
+        """The files of :meth:`Store.catalog_files`, as read meanwhile (None: not, or no
+        longer, what the store holds)."""
+        found: list[str] | None = self._taken("catalog")
+        return found
 
     def archive_pages(self, ledger: str) -> tuple[dict[str, str], str] | None:
         """:meth:`Store.archive_pages` of ``ledger`` and their records' digest, as read
@@ -719,10 +741,14 @@ class Store:
         folder); it is emptied if that changed."""
         row = self.db.execute("SELECT value FROM meta WHERE name = 'catalog'").fetchone()
         if row is None or row[0] != context:
+            self.written.add("catalog")
             self.db.execute("DELETE FROM catalog")
             self.db.execute("DELETE FROM catalog_sections")
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('catalog', ?)", (context,))
             return set()
+        found = self.meanwhile.catalog_files() if self.meanwhile is not None else None
+        if found is not None:
+            return set(found)
         return {f for (f,) in self.db.execute("SELECT file FROM catalog")}
 
     def catalog_row(self, file: str) -> Row | None:
@@ -736,6 +762,7 @@ class Store:
         stored already (a file read again, unchanged) is left alone: the archive marks
         hold (see :meth:`archive_marks`). ``new``: the catalog holds no row of the file
         (an empty catalog: nothing to compare or drop)."""
+        self.written.add("catalog")
         path, name, year, number, date, date_source, key, sections_json, diagnostics, line = row
         values = (file, path, name, year, number, stamp, date, date_source, key, newest,
                   sections_json, diagnostics, line)
@@ -750,6 +777,7 @@ class Store:
                             ((file, at, *section, newest) for at, section in enumerate(sections)))
 
     def drop_catalog(self, files: Iterable[str]) -> None:
+        self.written.add("catalog")
         rows = [(f,) for f in files]
         self.db.executemany("DELETE FROM catalog WHERE file = ?", rows)
         self.db.executemany("DELETE FROM catalog_sections WHERE file = ?", rows)
