@@ -439,6 +439,65 @@ def _catalog_files(db: sqlite3.Connection) -> list[str] | None:
     return files if len(files) == count else None
 
 
+# Every issue's page path, date (ten characters) and year, and its file, in the
+# catalog's order, each column as one text: see Store.issue_pages
+_ISSUE_PAGES = (
+    "SELECT group_concat(page, char(0)), group_concat(day, char(0)), group_concat(year), "
+    "group_concat(file, char(0)), count(*), sum(fit) FROM (SELECT 'issues/' || year || '-' || "
+    "number || '.html' AS page, substr(date, 1, 10) AS day, year, file, "
+    "typeof(year) = 'integer' AND typeof(number) = 'integer' AND typeof(date) = 'text' "
+    "AND typeof(stamp) = 'real' AND typeof(path) = 'text' AND typeof(file) = 'text' AS fit "
+    "FROM catalog ORDER BY stamp, year, number, path)")
+
+IssueColumns = tuple[list[str], list[str], list[int], list[str]]  # pages, days, years, files
+
+
+def _issue_pages(db: sqlite3.Connection) -> IssueColumns | None:
+    """:meth:`Store.issue_pages` of the catalog on connection ``db`` as columns, with each
+    row's file; None unless every row is of the types the tool writes (none NULL: the
+    order is then that of Python's comparisons) and no text holds a NUL."""
+    pages, days, years, files, count, fit = db.execute(_ISSUE_PAGES).fetchone()
+    if count == 0:
+        return [], [], [], []
+    if fit != count:
+        return None
+    columns = pages.split("\0"), days.split("\0"), years.split(","), files.split("\0")
+    if any(len(column) != count for column in columns):
+        return None
+    return columns[0], columns[1], [int(y) for y in columns[2]], columns[3]
+
+
+def _with_changes(db: sqlite3.Connection, pages: list[str], days: list[str], years: list[int],
+                  files: list[str], changes: Mapping[str, tuple[Any, ...] | None]
+                  ) -> tuple[list[str], list[str], list[int]] | None:
+    """:meth:`Store.issue_pages` now, as columns: those of the catalog before this build
+    (:func:`_issue_pages`), the rows it put or dropped since (``changes``) taken out and
+    put in their places, each found by SQLite on the build's connection ``db`` (the rows
+    before it in the order, ties by rowid: put later, a row sorts after); None when a row
+    put is not of the types the tool writes."""
+    put = {f: row for f, row in changes.items() if row is not None}
+    for stamp, year, number, path, date in put.values():
+        if not (type(stamp) is float and stamp == stamp and type(year) is int
+                and type(number) is int and type(path) is str and type(date) is str):
+            return None
+    if not changes.keys().isdisjoint(files):  # rows of the catalog before, changed
+        kept = [at for at, file in enumerate(files) if file not in changes]
+        pages, days, years = [pages[at] for at in kept], [days[at] for at in kept], \
+            [years[at] for at in kept]
+    placed = []
+    for file, (stamp, year, number, path, date) in put.items():
+        (before,) = db.execute(
+            "SELECT count(*) FROM catalog WHERE (stamp, year, number, path, rowid) < "
+            "(?, ?, ?, ?, (SELECT rowid FROM catalog WHERE file = ?))",
+            (stamp, year, number, path, file)).fetchone()
+        placed.append((before, f"issues/{year}-{number}.html", date[:10], year))
+    for at, page, day, year in sorted(placed):
+        pages.insert(at, page)
+        days.insert(at, day)
+        years.insert(at, year)
+    return pages, days, years
+
+
 def _archive_pages(db: sqlite3.Connection, ledger: str) -> tuple[dict[str, str], str]:
     """:meth:`Store.archive_pages` of ``ledger`` on connection ``db``, and their
     :func:`archive_records_digest`: each column as one text from SQLite (thousands of
@@ -456,8 +515,9 @@ def _archive_pages(db: sqlite3.Connection, ledger: str) -> tuple[dict[str, str],
 
 class ReadMeanwhile:
     """What a build after one new issue reads of thousands of rows it does not change
-    before it needs them, read by a thread on a connection of its own while the build
-    goes on (it parses, plans...): the files of the catalog, the archive pages of
+    before it needs them (or whose changes it knows), read by a thread on a connection
+    of its own while the build goes on (it parses, plans...): the files of the catalog,
+    every issue's page (see :meth:`Store.issue_page_columns`), the archive pages of
     ``ledger`` (with their records' digest) and the parts of ``output``'s
     ``archive.html``. Its group_concat queries are each one step of SQLite, which lets
     the build's thread run. That connection sees what was committed, as the build began
@@ -472,7 +532,7 @@ class ReadMeanwhile:
         self.output = output
         self.read: dict[str, Any] = {}
         self.done = {table: threading.Event()
-                     for table in ("catalog", "page_parts", "archive_pages")}
+                     for table in ("catalog", "page_parts", "issue_pages", "archive_pages")}
         path = store.path
         assert path is not None
 
@@ -487,6 +547,8 @@ class ReadMeanwhile:
                     self.read["page_parts"] = {name: row for name, *row in db.execute(
                         _PAGE_PARTS, (output, "archive.html"))}
                     self.done["page_parts"].set()
+                    self.read["issue_pages"] = _issue_pages(db)
+                    self.done["issue_pages"].set()
                     self.read["archive_pages"] = _archive_pages(db, ledger)
                 finally:
                     db.close()
@@ -513,6 +575,12 @@ class ReadMeanwhile:
         """The files of :meth:`Store.catalog_files`, as read meanwhile (None: not, or no
         longer, what the store holds)."""
         found: list[str] | None = self._taken("catalog")
+        return found
+
+    def issue_pages(self) -> IssueColumns | None:
+        """:func:`_issue_pages` of the catalog as the build began (None: not read; the
+        build's own changes to the catalog are the caller's to put in)."""
+        found: IssueColumns | None = self._taken("issue_pages")
         return found
 
     def archive_pages(self, ledger: str) -> tuple[dict[str, str], str] | None:
@@ -572,6 +640,10 @@ class Store:
         self.begun_with = -1  # the connection's total_changes when the transaction began
         self.written: set[str] = set()  # tables the transaction wrote (see ReadMeanwhile)
         self.meanwhile: ReadMeanwhile | None = None  # begun for this transaction, if it was
+        # the catalog's rows this transaction put (the values of issue_pages' order and
+        # its page: stamp, year, number, path, date) or dropped (None), by file, in the
+        # order last done; or, None, the whole catalog emptied
+        self.catalog_changes: dict[str, tuple[Any, ...] | None] | None = {}
 
     @classmethod
     def open(cls, folder: Path) -> Store:
@@ -662,6 +734,7 @@ class Store:
         self.begun_with = self.db.total_changes  # see manifest_meanwhile
         self.written = set()
         self.meanwhile = None
+        self.catalog_changes = {}
 
     def check_code(self, parse_code: str, fragment_code: str) -> None:
         """Cached results made by other code are dropped."""
@@ -742,6 +815,7 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE name = 'catalog'").fetchone()
         if row is None or row[0] != context:
             self.written.add("catalog")
+            self.catalog_changes = None
             self.db.execute("DELETE FROM catalog")
             self.db.execute("DELETE FROM catalog_sections")
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('catalog', ?)", (context,))
@@ -773,12 +847,19 @@ class Store:
             self.drop_catalog([file])
         self.db.execute("INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         values)
+        if self.catalog_changes is not None:
+            self.catalog_changes.pop(file, None)  # (the order: that of their rowids)
+            self.catalog_changes[file] = (stamp, year, number, path, date)
         self.db.executemany("INSERT INTO catalog_sections VALUES (?, ?, ?, ?, ?, ?, ?)",
                             ((file, at, *section, newest) for at, section in enumerate(sections)))
 
     def drop_catalog(self, files: Iterable[str]) -> None:
         self.written.add("catalog")
         rows = [(f,) for f in files]
+        if self.catalog_changes is not None:
+            for (file,) in rows:
+                self.catalog_changes.pop(file, None)
+                self.catalog_changes[file] = None
         self.db.executemany("DELETE FROM catalog WHERE file = ?", rows)
         self.db.executemany("DELETE FROM catalog_sections WHERE file = ?", rows)
 
@@ -1424,6 +1505,20 @@ class Store:
         return self.db.execute(
             "SELECT 'issues/' || year || '-' || number || '.html', substr(date, 1, 10), year "
             "FROM catalog ORDER BY stamp, year, number, path").fetchall()
+
+    def issue_page_columns(self) -> tuple[list[str], list[str], list[int]] | None:
+        """:meth:`issue_pages` as three lists (paths, dates, years); from the catalog as
+        :class:`ReadMeanwhile` read it, with the rows this build put or dropped since
+        (:attr:`catalog_changes`) taken out and put in their places, when it did."""
+        found = self.meanwhile.issue_pages() if self.meanwhile is not None else None
+        if found is not None and self.catalog_changes is not None:
+            made = _with_changes(self.db, *found, self.catalog_changes)
+            if made is not None:
+                return made
+        pages = self.issue_pages()
+        if pages is None:
+            return None
+        return [p for p, _, _ in pages], [d for _, d, _ in pages], [y for _, _, y in pages]
 
     def page_keys_of(self, output: str, paths: Iterable[str]) -> tuple[dict[str, str], int]:
         """The keys of ``paths`` among the pages of :meth:`page_keys`, and how many pages

@@ -253,3 +253,43 @@ def test_a_malformed_answer_is_none(tmp_path: Path, cut: int) -> None:
     broken = answer[:cut] if cut else b"XXXX" + answer[4:]
     assert firstlook._read(broken) is None
     assert firstlook._read(answer + b"\0" * 32) is None
+
+
+# -- every issue's page from the catalog as read meanwhile and the build's changes
+
+
+def _put(store: Store, file: str, year: int, number: int, stamp: float, day: str) -> None:
+    path = f"issues/{file}"
+    store.put_catalog(file, (path, file, year, number, f"{day}T00:00:00+08:00", "file name",
+                             f"k{file}", "[]", None, 1), stamp, stamp, [])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_issue_pages_with_the_builds_changes_are_those_it_reads(tmp_path: Path,
+                                                               seed: int) -> None:
+    rng = random.Random(seed)
+    store = Store.open(tmp_path)
+    store.begin()
+    assert store.catalog_files("context") == set()
+    stamps = [1.7e9 + 604800 * rng.randrange(40) + rng.choice([0, 0.5]) for _ in range(60)]
+    for i, stamp in enumerate(stamps):  # ties of dates, years and numbers among them
+        _put(store, f"{i:03}.md", 2020 + i % 3, i % 7, stamp, "2024-01-01")
+    store.commit()
+    store.begin()
+    store.read_meanwhile("L", "out")
+    assert len(store.catalog_files("context")) == 60
+    for _ in range(rng.randrange(1, 12)):
+        file = f"{rng.randrange(70):03}.md"
+        if rng.random() < 0.3:
+            store.drop_catalog([file])
+        else:  # put again (changed) or new, maybe tied with others, maybe twice
+            _put(store, file, 2020 + rng.randrange(3), rng.randrange(7),
+                 rng.choice(stamps) if rng.random() < 0.5 else 1.8e9 + rng.random(),
+                 rng.choice(["2024-02-02", "2023-12-31"]))
+    assert store.meanwhile is not None and store.meanwhile.issue_pages() is not None
+    plain = store.issue_pages()
+    assert plain is not None
+    assert store.issue_page_columns() == ([p for p, _, _ in plain], [d for _, d, _ in plain],
+                                          [y for _, _, y in plain])
+    store.rollback()
+    store.close()
