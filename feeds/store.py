@@ -476,16 +476,16 @@ def _with_changes(db: sqlite3.Connection, pages: list[str], days: list[str], yea
     before it in the order, ties by rowid: put later, a row sorts after); None when a row
     put is not of the types the tool writes."""
     put = {f: row for f, row in changes.items() if row is not None}
-    for stamp, year, number, path, date in put.values():
-        if not (type(stamp) is float and stamp == stamp and type(year) is int
-                and type(number) is int and type(path) is str and type(date) is str):
-            return None
+    if not all(type(path) is str and type(year) is int and type(number) is int
+               and type(date) is str and type(stamp) is float and stamp == stamp
+               for path, year, number, date, _, _, stamp in put.values()):
+        return None
     if not changes.keys().isdisjoint(files):  # rows of the catalog before, changed
         kept = [at for at, file in enumerate(files) if file not in changes]
         pages, days, years = [pages[at] for at in kept], [days[at] for at in kept], \
             [years[at] for at in kept]
     placed = []
-    for file, (stamp, year, number, path, date) in put.items():
+    for file, (path, year, number, date, _, _, stamp) in put.items():
         (before,) = db.execute(
             "SELECT count(*) FROM catalog WHERE (stamp, year, number, path, rowid) < "
             "(?, ?, ?, ?, (SELECT rowid FROM catalog WHERE file = ?))",
@@ -496,6 +496,66 @@ def _with_changes(db: sqlite3.Connection, pages: list[str], days: list[str], yea
         days.insert(at, day)
         years.insert(at, year)
     return pages, days, years
+
+
+def _fits(row: tuple[Any, ...]) -> bool:
+    """Whether a catalog row the build put (see :attr:`Store.catalog_changes`) is of the
+    types the tool writes, its date a whole number of seconds (as :func:`_dated_rows`
+    reads the others')."""
+    path, year, number, date, source, line, stamp = row
+    return (type(path) is str and type(year) is int and type(number) is int
+            and type(date) is str and type(source) is str and (line is None or type(line) is int)
+            and type(stamp) is float and abs(stamp) < 9e15 and stamp == int(stamp))
+
+
+# Store.dated_rows of the catalog with each row's file, each column as one text
+_DATED_ROWS = (
+    "SELECT group_concat(path, char(0)), group_concat(year), group_concat(number), "
+    "group_concat(date, char(0)), group_concat(date_source, char(0)), "
+    "group_concat(coalesce(heading_line, ''), ','), group_concat(CAST(stamp AS INTEGER)), "
+    "group_concat(file, char(0)), count(*), sum(fit) FROM (SELECT path, year, number, date, "
+    "date_source, heading_line, stamp, file, typeof(path) = 'text' AND typeof(year) = 'integer' "
+    "AND typeof(number) = 'integer' AND typeof(date) = 'text' AND typeof(date_source) = 'text' "
+    "AND (heading_line IS NULL OR typeof(heading_line) = 'integer') AND typeof(stamp) = 'real' "
+    "AND abs(stamp) < 9e15 AND stamp = CAST(CAST(stamp AS INTEGER) AS REAL) "
+    "AND typeof(file) = 'text' AS fit FROM catalog ORDER BY rowid)")
+
+DatedColumns = tuple[list[tuple[Any, ...]], list[str]]  # the rows, and their files
+
+
+def _dated_rows(db: sqlite3.Connection) -> DatedColumns | None:
+    """:meth:`Store.dated_rows` of the catalog on connection ``db``, with each row's file;
+    None unless every row is of the types the tool writes, its date a whole number of
+    seconds (then exact as text), and no text holds a NUL."""
+    *texts, count, fit = db.execute(_DATED_ROWS).fetchone()
+    if count == 0:
+        return [], []
+    if fit != count:
+        return None
+    paths, years, numbers, dates, sources, lines, stamps, files = (
+        text.split(sep) for text, sep in zip(texts, "\0,,\0\0,,\0", strict=True))
+    if any(len(column) != count for column in (paths, years, numbers, dates, sources, lines,
+                                                stamps, files)):
+        return None
+    rows = list(zip(paths, map(int, years), map(int, numbers), dates, sources,
+                    [int(n) if n else None for n in lines], map(float, map(int, stamps)),
+                    strict=True))
+    return rows, files
+
+
+def _dated_with_changes(rows: list[tuple[Any, ...]], files: list[str],
+                        changes: Mapping[str, tuple[Any, ...] | None]
+                        ) -> list[tuple[Any, ...]] | None:
+    """:meth:`Store.dated_rows` now: those of the catalog before this build
+    (:func:`_dated_rows`), the rows it put or dropped since (``changes``) taken out,
+    those it put after them in the order put (as their rowids are: each one more than
+    any before); None when a row put is not of the types the tool writes."""
+    put = [row for row in changes.values() if row is not None]
+    if not all(map(_fits, put)):
+        return None
+    if not changes.keys().isdisjoint(files):
+        rows = [row for row, file in zip(rows, files, strict=True) if file not in changes]
+    return [*rows, *put]
 
 
 def _archive_pages(db: sqlite3.Connection, ledger: str) -> tuple[dict[str, str], str]:
@@ -531,8 +591,8 @@ class ReadMeanwhile:
         self.ledger = ledger
         self.output = output
         self.read: dict[str, Any] = {}
-        self.done = {table: threading.Event()
-                     for table in ("catalog", "page_parts", "issue_pages", "archive_pages")}
+        self.done = {table: threading.Event() for table in (
+            "catalog", "dated_rows", "page_parts", "issue_pages", "archive_pages")}
         path = store.path
         assert path is not None
 
@@ -544,6 +604,8 @@ class ReadMeanwhile:
                     # in the order the build needs them
                     self.read["catalog"] = _catalog_files(db)
                     self.done["catalog"].set()
+                    self.read["dated_rows"] = _dated_rows(db)
+                    self.done["dated_rows"].set()
                     self.read["page_parts"] = {name: row for name, *row in db.execute(
                         _PAGE_PARTS, (output, "archive.html"))}
                     self.done["page_parts"].set()
@@ -575,6 +637,12 @@ class ReadMeanwhile:
         """The files of :meth:`Store.catalog_files`, as read meanwhile (None: not, or no
         longer, what the store holds)."""
         found: list[str] | None = self._taken("catalog")
+        return found
+
+    def dated_rows(self) -> DatedColumns | None:
+        """:func:`_dated_rows` of the catalog as the build began (None: not read; the
+        build's own changes to the catalog are the caller's to put in)."""
+        found: DatedColumns | None = self._taken("dated_rows")
         return found
 
     def issue_pages(self) -> IssueColumns | None:
@@ -640,9 +708,9 @@ class Store:
         self.begun_with = -1  # the connection's total_changes when the transaction began
         self.written: set[str] = set()  # tables the transaction wrote (see ReadMeanwhile)
         self.meanwhile: ReadMeanwhile | None = None  # begun for this transaction, if it was
-        # the catalog's rows this transaction put (the values of issue_pages' order and
-        # its page: stamp, year, number, path, date) or dropped (None), by file, in the
-        # order last done; or, None, the whole catalog emptied
+        # the catalog's rows this transaction put (what dated_rows gives of each) or
+        # dropped (None), by file, in the order last done (that of their rowids); or,
+        # None, the whole catalog emptied
         self.catalog_changes: dict[str, tuple[Any, ...] | None] | None = {}
 
     @classmethod
@@ -848,8 +916,8 @@ class Store:
         self.db.execute("INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         values)
         if self.catalog_changes is not None:
-            self.catalog_changes.pop(file, None)  # (the order: that of their rowids)
-            self.catalog_changes[file] = (stamp, year, number, path, date)
+            self.catalog_changes.pop(file, None)
+            self.catalog_changes[file] = (path, year, number, date, date_source, line, stamp)
         self.db.executemany("INSERT INTO catalog_sections VALUES (?, ?, ?, ?, ?, ?, ?)",
                             ((file, at, *section, newest) for at, section in enumerate(sections)))
 
@@ -897,7 +965,14 @@ class Store:
 
     def dated_rows(self) -> list[tuple[str, int, int, str, str, int, float]]:
         """:meth:`dates_and_numbers` and the date as a POSIX time (see
-        :class:`feeds.sanity.DatedRow`), in the order of the catalog's rows."""
+        :class:`feeds.sanity.DatedRow`), in the order of the catalog's rows; from the
+        catalog as :class:`ReadMeanwhile` read it, with the rows this build put or dropped
+        since (:attr:`catalog_changes`) taken out and put at the end, when it did."""
+        found = self.meanwhile.dated_rows() if self.meanwhile is not None else None
+        if found is not None and self.catalog_changes is not None:
+            made = _dated_with_changes(*found, self.catalog_changes)
+            if made is not None:
+                return made
         return self.db.execute("SELECT path, year, number, date, date_source, heading_line, "
                                "stamp FROM catalog ORDER BY rowid").fetchall()
 

@@ -261,7 +261,8 @@ def test_a_malformed_answer_is_none(tmp_path: Path, cut: int) -> None:
 def _put(store: Store, file: str, year: int, number: int, stamp: float, day: str) -> None:
     path = f"issues/{file}"
     store.put_catalog(file, (path, file, year, number, f"{day}T00:00:00+08:00", "file name",
-                             f"k{file}", "[]", None, 1), stamp, stamp, [])
+                             f"k{file}", "[]", None, None if number == 3 else number + 1),
+                      stamp, stamp, [])
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -271,7 +272,8 @@ def test_issue_pages_with_the_builds_changes_are_those_it_reads(tmp_path: Path,
     store = Store.open(tmp_path)
     store.begin()
     assert store.catalog_files("context") == set()
-    stamps = [1.7e9 + 604800 * rng.randrange(40) + rng.choice([0, 0.5]) for _ in range(60)]
+    stamps = [1.7e9 + 604800 * rng.randrange(40) + rng.choice([0, 0, 0, 0.5 * (seed == 7)])
+              for _ in range(60)]
     for i, stamp in enumerate(stamps):  # ties of dates, years and numbers among them
         _put(store, f"{i:03}.md", 2020 + i % 3, i % 7, stamp, "2024-01-01")
     store.commit()
@@ -284,12 +286,18 @@ def test_issue_pages_with_the_builds_changes_are_those_it_reads(tmp_path: Path,
             store.drop_catalog([file])
         else:  # put again (changed) or new, maybe tied with others, maybe twice
             _put(store, file, 2020 + rng.randrange(3), rng.randrange(7),
-                 rng.choice(stamps) if rng.random() < 0.5 else 1.8e9 + rng.random(),
+                 rng.choice(stamps) if rng.random() < 0.5 else 1.8e9 + rng.randrange(9) / 4,
                  rng.choice(["2024-02-02", "2023-12-31"]))
     assert store.meanwhile is not None and store.meanwhile.issue_pages() is not None
+    assert (store.meanwhile.dated_rows() is None) == (seed == 7 and any(s % 1 for s in stamps))
     plain = store.issue_pages()
     assert plain is not None
     assert store.issue_page_columns() == ([p for p, _, _ in plain], [d for _, d, _ in plain],
                                           [y for _, _, y in plain])
+    dated = store.dated_rows()
+    assert dated == store.db.execute(
+        "SELECT path, year, number, date, date_source, heading_line, stamp FROM catalog "
+        "ORDER BY rowid").fetchall()
+    assert all(type(row[6]) is float for row in dated)
     store.rollback()
     store.close()
