@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 FIRST_LOOK = True  # False: the build lists and looks at the files itself (the reference)
 MAX_AGE = 1.0  # seconds from the fork within which the build takes the child's answer
+GRACE = 0.005  # seconds the build waits for the child to begin its answer, if it has not
 
 # An issue file's size, ctime, inode and mtime as :meth:`feeds.store.Store.sources`
 # holds them, in this order: the mtime and the content digest after it are what the
@@ -206,9 +207,16 @@ def taken(folder: Path) -> tuple[list[str], list[str], list[bytes | None]] | Non
     look at again); None if no child looked there, recently, or it failed."""
     if not _begun:
         return None
+    import select
+
     child, _, begun = _begun.pop()
     try:
-        answer = child.answer()
+        # not done by now (or within GRACE: a busy machine keeps it waiting)? the build
+        # looks itself, rather than wait
+        ready = select.select([child.read], [], [], GRACE)[0]
+        answer = child.answer() if ready else None
+    except (OSError, ValueError):
+        answer = None
     finally:
         child.close()
     found = _read(answer) if answer is not None else None

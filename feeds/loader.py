@@ -573,9 +573,10 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store,
                 "no date in front matter, file name or git history; using the file's "
                 "modification time (add 'date: YYYY-MM-DD' to front matter)"))
     _check_stored(store, diags)
+    failing = any(d.level == "error" for d in diags)  # (the warnings below are none)
     warnings, change = row_warnings(store.dated_rows(), datetime.now(options.tz))
     diags.extend(warnings)
-    if any(d.level == "error" for d in diags):
+    if failing:
         raise ParseError(diags)
     store.save_sources(found.rows(), found.gone())
     store.forget_parsed()

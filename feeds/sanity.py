@@ -12,7 +12,7 @@ from calendar import isleap
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from itertools import pairwise
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from typing import Any, NamedTuple, Protocol
 
 from feeds.model import Diagnostic
@@ -246,10 +246,9 @@ def row_warnings(rows: Sequence[tuple[Any, ...]], now: datetime
     out.sort(key=_place)
     if not ahead:
         return out, None
-    first = min(stamp for stamp, _ in ahead)  # the dates it may be, compared exactly
+    first = min(ahead)[0]  # (the least stamp) the dates it may be, compared exactly
     return out, (min(parse(text) for stamp, text in ahead if stamp <= first + 1) - FUTURE_SLACK
                  ).timestamp()
 
 
-def _place(d: Diagnostic) -> tuple[str, int]:
-    return d.path, d.line
+_place = attrgetter("path", "line")  # a warning's place: its path, its line

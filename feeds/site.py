@@ -16,6 +16,7 @@ from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import partial
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -59,6 +60,7 @@ KEEP_FEEDS = True  # a feed whose key is the last build's, its file intact, kept
 # the digest entries' records read as the plan asks for them (see feeds.corrections.StoredDigests);
 # False: every row read first (the reference)
 DIGESTS_AS_ASKED = True
+_AS_RECORDED = attrgetter("path", "line", "level", "message")  # a warning in the build's record
 AT_HAND_BYTES = 16 << 20  # serialised entries kept in memory by a build that makes them (the rest spooled)
 
 
@@ -898,7 +900,7 @@ def _full_build(found: Survey, out: OutputDir,
         files["feeds.opml"] = opml(feeds, config)
         diagnostics = (*catalog.diagnostics, *unused_sections(config, store.has_section))
         order = sorted(files)
-        warnings = [[d.path, d.line, d.level, d.message] for d in diagnostics]
+        warnings = list(map(_AS_RECORDED, diagnostics))  # (thousands: at N = 5,000, 3,900)
         # the build's record (thousands of files and warnings) packed by a thread while
         # this one publishes, mostly waiting on the disk; not while children may be forked
         packing = _packed_meanwhile(order, warnings) if not apart else None

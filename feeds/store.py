@@ -50,6 +50,7 @@ FRAGMENT_SLOTS = 3
 _SLOTS = range(FRAGMENT_SLOTS)
 MANIFEST_MEANWHILE = True  # False: Store.manifest_meanwhile reads on this thread (the reference)
 READ_MEANWHILE = True  # False: no ReadMeanwhile, the build reads those rows itself (the reference)
+MEANWHILE_GRACE = 0.005  # seconds a build waits for a read of ReadMeanwhile not made yet
 FLUSH_BYTES = 32 << 20  # bytes a build stores between two flushes of the file to the disk
 
 _SCHEMA = """
@@ -625,10 +626,12 @@ class ReadMeanwhile:
         self.thread.start()
 
     def _taken(self, table: str) -> Any:
-        """The thread's read of ``table``, if it made one and the build has not written it."""
-        if table in self.store.written or self.store.meanwhile is not self:
+        """The thread's read of ``table``, if it made one (by now, or within
+        :data:`MEANWHILE_GRACE`: else the build reads it itself rather than wait for a
+        thread a busy machine keeps waiting) and the build has not written it."""
+        if table in self.store.written or self.store.meanwhile is not self \
+                or not self.done[table].wait(MEANWHILE_GRACE):
             return None
-        self.done[table].wait()
         if not self.thread.is_alive():
             _FLUSHING.discard(self.thread)
         return self.read.get(table)

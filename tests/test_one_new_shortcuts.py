@@ -29,6 +29,14 @@ from feeds.store import Store
 
 SMALL = ('max_items = 10\nsection_max_items = 5\ndigest_max_items = 3\n'
          'archive_page_size = 4\n')
+
+
+@pytest.fixture(autouse=True)
+def _patient(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The builds wait for the child and the thread (a build in a hurry looks and reads
+    itself: see test_a_child_or_thread_not_done_is_not_waited_for)."""
+    monkeypatch.setattr(firstlook, "GRACE", 60.0)
+    monkeypatch.setattr(store_module, "MEANWHILE_GRACE", 60.0)
 BASE = 1_700_000_000  # the issue files' mtimes: fixed, far behind the clock
 
 
@@ -301,3 +309,50 @@ def test_issue_pages_with_the_builds_changes_are_those_it_reads(tmp_path: Path,
     assert all(type(row[6]) is float for row in dated)
     store.rollback()
     store.close()
+
+
+def test_a_child_or_thread_not_done_is_not_waited_for(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy machine keeps them waiting: the build looks and reads itself, the same."""
+    site = write_project(tmp_path / "site", {}, CONFIG + SMALL)
+    write_corpus(12, site / "issues")
+    assert build(site)[0] == 0
+    monkeypatch.setattr(firstlook, "GRACE", 0.0)
+    monkeypatch.setattr(store_module, "MEANWHILE_GRACE", 0.0)
+    looked = firstlook._looked
+
+    def slow(folder: str) -> bytes:
+        time.sleep(2)
+        return looked(folder)
+
+    monkeypatch.setattr(firstlook, "_looked", slow)
+    real = store_module._dated_rows
+
+    def late(db: object) -> object:
+        time.sleep(0.5)
+        return real(db)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(store_module, "_dated_rows", late)
+    taken = firstlook.taken
+    answers: list[object] = []
+    monkeypatch.setattr(firstlook, "taken", lambda folder: answers.append(taken(folder)))
+    dated = store_module.Store.dated_rows
+    rows: list[object] = []
+
+    def reads(self: Store) -> object:
+        rows.append(self.meanwhile and self.meanwhile.dated_rows())
+        return dated(self)
+
+    monkeypatch.setattr(store_module.Store, "dated_rows", reads)
+    write_corpus(1, site / "issues", start=12)
+    firstlook.begin(["build", "--issues", str(site / "issues")])
+    child = firstlook._begun[0][0]
+    code, _, err = build(site)
+    assert code == 0, err
+    assert answers == [None] and rows == [None]  # not waited for
+    assert child.ended and not firstlook._begun  # the child stopped, and reaped
+    clean = write_project(tmp_path / "clean", {}, CONFIG + SMALL)
+    for path in (site / "issues").iterdir():
+        (clean / "issues" / path.name).write_bytes(path.read_bytes())
+    assert build(clean)[0] == 0
+    assert all_files(site / "output") == all_files(clean / "output")
