@@ -1563,13 +1563,21 @@ class Store:
             "ORDER BY c.stamp, c.year, c.number, c.path").fetchall()
 
     def page_issues_between(self, start: int, stop: int) -> list[Row]:
-        """:meth:`page_issues` from the ``start``-th oldest issue to before the ``stop``-th."""
+        """:meth:`page_issues` from the ``start``-th oldest issue to before the ``stop``-th;
+        the newer ones counted from the newest (SQLite skips the rows before an offset
+        one by one: thousands for the newest issues), in the same order (ties by rowid)."""
         columns = ", ".join(f"c.{c}" for c in self._SUMMARY.split(", "))
-        return self.db.execute(
-            f"SELECT {columns}, p.url, p.articles, p.slugs FROM catalog c "
-            "LEFT JOIN page_issues p ON p.issue = c.key "
-            "ORDER BY c.stamp, c.year, c.number, c.path LIMIT ? OFFSET ?",
-            (max(stop - start, 0), start)).fetchall()
+        query = (f"SELECT {columns}, p.url, p.articles, p.slugs FROM catalog c "
+                 "LEFT JOIN page_issues p ON p.issue = c.key ORDER BY ")
+        size = self.catalog_size() if start else 0
+        if start > size - stop >= 0:
+            rows = self.db.execute(
+                f"{query}c.stamp DESC, c.year DESC, c.number DESC, c.path DESC, c.rowid DESC "
+                "LIMIT ? OFFSET ?", (max(stop - start, 0), size - stop)).fetchall()
+            rows.reverse()
+            return rows
+        return self.db.execute(f"{query}c.stamp, c.year, c.number, c.path, c.rowid "
+                               "LIMIT ? OFFSET ?", (max(stop - start, 0), start)).fetchall()
 
     def issue_pages(self) -> list[tuple[str, str, int]] | None:
         """Every issue's page path, the first ten characters of its date and its year,

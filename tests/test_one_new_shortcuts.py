@@ -307,6 +307,10 @@ def test_issue_pages_with_the_builds_changes_are_those_it_reads(tmp_path: Path,
         "SELECT path, year, number, date, date_source, heading_line, stamp FROM catalog "
         "ORDER BY rowid").fetchall()
     assert all(type(row[6]) is float for row in dated)
+    every = store.page_issues()  # and each block of them (the newer, from the newest)
+    for start, stop in [(0, 5), (len(every) - 7, len(every)), (len(every) - 1, len(every)),
+                        (30, 41), (len(every) // 2, len(every) // 2 + 3), (0, len(every))]:
+        assert store.page_issues_between(start, stop) == every[start:stop]
     store.rollback()
     store.close()
 
