@@ -19,8 +19,10 @@ import json
 import os
 import sqlite3
 import threading
+import time
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from functools import partial
 from hashlib import sha256
 from itertools import pairwise
@@ -559,6 +561,50 @@ def _dated_with_changes(rows: list[tuple[Any, ...]], files: list[str],
     return [*rows, *put]
 
 
+_DIGESTS_UNTIL = ("SELECT id, revision, updated, day FROM (SELECT id, revision, updated, "
+                  "julianday(updated) AS day FROM digests WHERE ledger = ?) "
+                  "WHERE coalesce(day <= ?, 1) ORDER BY day IS NOT NULL, day DESC")
+NEWEST_AHEAD = 3600.0  # seconds after its clock that _newest_digests reads for
+# How far (in days) from a time SQLite may read a text that Python reads as that time
+# (an offset of up to a day it might not apply, say): SQLite only picks the rows of the
+# digests' records that Python then reads (see feeds.corrections.StoredDigests).
+DIGEST_SLACK_DAYS = 2.0
+
+
+def julian(stamp: float) -> float:
+    """A POSIX time as the Julian day SQLite's ``julianday`` gives."""
+    return stamp / 86400 + 2440587.5
+
+
+def _newest_digests(db: sqlite3.Connection, ledger: str) -> tuple[float, float, list[Row]]:
+    """For :meth:`Store.digests_until` with a ``now`` from this clock to :data:`NEWEST_AHEAD`
+    after it (the times given back): its rows, as far as a caller reads them that stops
+    at a row SQLite reads as twice :data:`DIGEST_SLACK_DAYS` earlier than the latest
+    ``updated`` it found not after ``now`` (``feeds.corrections.StoredDigests.newest_until``):
+    they are read here until that far before the latest not after this clock, no later
+    than that caller's."""
+    clock = time.time()
+    until = clock + NEWEST_AHEAD
+    rows: list[Row] = []
+    latest: float | None = None  # the latest ``updated`` found not after ``clock``
+    with contextlib.closing(db.execute(_DIGESTS_UNTIL, (ledger, julian(until)
+                                                          + DIGEST_SLACK_DAYS))) as found:
+        for row in found:
+            day = row[3]
+            if day is not None and latest is not None \
+                    and day < julian(latest) - 2 * DIGEST_SLACK_DAYS:
+                break
+            rows.append(row)
+            try:
+                stamp = datetime.fromisoformat(row[2])
+            except (TypeError, ValueError):
+                continue
+            if stamp.tzinfo is not None and (when := stamp.timestamp()) <= clock \
+                    and (latest is None or when > latest):
+                latest = when
+    return clock, until, rows
+
+
 def _archive_pages(db: sqlite3.Connection, ledger: str) -> tuple[dict[str, str], str]:
     """:meth:`Store.archive_pages` of ``ledger`` on connection ``db``, and their
     :func:`archive_records_digest`: each column as one text from SQLite (thousands of
@@ -593,7 +639,7 @@ class ReadMeanwhile:
         self.output = output
         self.read: dict[str, Any] = {}
         self.done = {table: threading.Event() for table in (
-            "catalog", "dated_rows", "page_parts", "issue_pages", "archive_pages")}
+            "catalog", "dated_rows", "digests", "page_parts", "issue_pages", "archive_pages")}
         path = store.path
         assert path is not None
 
@@ -607,6 +653,8 @@ class ReadMeanwhile:
                     self.done["catalog"].set()
                     self.read["dated_rows"] = _dated_rows(db)
                     self.done["dated_rows"].set()
+                    self.read["digests"] = _newest_digests(db, ledger)
+                    self.done["digests"].set()
                     self.read["page_parts"] = {name: row for name, *row in db.execute(
                         _PAGE_PARTS, (output, "archive.html"))}
                     self.done["page_parts"].set()
@@ -647,6 +695,12 @@ class ReadMeanwhile:
         build's own changes to the catalog are the caller's to put in)."""
         found: DatedColumns | None = self._taken("dated_rows")
         return found
+
+    def newest_digests(self, ledger: str, now: float) -> list[Row] | None:
+        """:func:`_newest_digests` of ``ledger``, if they were read for times that hold
+        ``now`` (None: not)."""
+        found = self._taken("digests") if ledger == self.ledger else None
+        return found[2] if found is not None and found[0] <= now <= found[1] else None
 
     def issue_pages(self) -> IssueColumns | None:
         """:func:`_issue_pages` of the catalog as the build began (None: not read; the
@@ -1281,16 +1335,22 @@ class Store:
             "SELECT id, revision, updated FROM digests WHERE ledger = ? AND "
             "coalesce(julianday(updated) > ?, 1) ORDER BY id", (ledger, day)).fetchall()
 
-    def digests_until(self, ledger: str, day: float) -> sqlite3.Cursor:
+    def digests_until(self, ledger: str, day: float, now: float | None = None
+                      ) -> Iterable[Row]:
         """The rows of :meth:`digests` (id, revision, updated, and the Julian day SQLite
         reads in ``updated``) that SQLite cannot read, then those it reads as ``day`` or
-        before, latest first; read as they are taken."""
-        return self.db.execute(
-            "SELECT id, revision, updated, day FROM (SELECT id, revision, updated, "
-            "julianday(updated) AS day FROM digests WHERE ledger = ?) "
-            "WHERE coalesce(day <= ?, 1) ORDER BY day IS NOT NULL, day DESC", (ledger, day))
+        before, latest first; read as they are taken. Given ``now`` (the caller's clock),
+        those :class:`ReadMeanwhile` read may do, if it read them for a later time: as
+        many as a caller reads that stops once past the latest not after ``now`` by more
+        than twice :data:`DIGEST_SLACK_DAYS` (see :func:`_newest_digests`)."""
+        found = self.meanwhile.newest_digests(ledger, now) \
+            if self.meanwhile is not None and now is not None else None
+        if found is not None:
+            return [row for row in found if row[3] is None or row[3] <= day]
+        return self.db.execute(_DIGESTS_UNTIL, (ledger, day))
 
     def save_digests(self, ledger: str, rows: Mapping[str, tuple[str, str]]) -> None:
+        self.written.add("digests")
         self.db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)",
                             ((ledger, i, r, u) for i, (r, u) in rows.items()))
 

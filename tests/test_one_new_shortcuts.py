@@ -147,8 +147,17 @@ def test_stored_digests_are_the_records_read_first(tmp_path: Path, seed: int) ->
         assert asked.get(ident) == reference.get(ident)
     assert "tag:none" not in asked and asked.get("x") is None  # another ledger's
     stamps = [u.timestamp() for _, u in reference.values()]
-    for now in [*rng.sample(stamps, min(len(stamps), 8)), *(s + 0.5 for s in stamps[:4]),
-                time.time(), 0.0, 4e9]:
+    nows = [*rng.sample(stamps, min(len(stamps), 8)), *(s + 0.5 for s in stamps[:4]),
+            time.time(), time.time() + 3000, 0.0, 4e9]
+    for now in nows:
+        assert StoredDigests(store, "L").newest_until(now) == max(
+            (s for s in stamps if s <= now), default=None)
+    store.commit()  # and from the rows a thread read meanwhile (see ReadMeanwhile)
+    store.begin()
+    store.read_meanwhile("L", "out")
+    assert store.meanwhile is not None \
+        and store.meanwhile.newest_digests("L", time.time() + 1) is not None
+    for now in [*nows, *(time.time() + ahead for ahead in (0, 1, 600, 3590, 3700))]:
         assert StoredDigests(store, "L").newest_until(now) == max(
             (s for s in stamps if s <= now), default=None)
     found = {ident: ("new", datetime(2020, 1, 1, tzinfo=timezone(timedelta(hours=8))))
