@@ -25,9 +25,12 @@ class Child:
         self.ended = False  # reaped: its pid is no longer its own
 
     @classmethod
-    def fork(cls, work: Callable[[], bytes]) -> Child | None:
+    def fork(cls, work: Callable[[], bytes], brief: bool = False) -> Child | None:
         """Fork a child that writes ``work()`` to the pipe and exits 0 (1 if it raises);
-        None if no pipe or child could be made."""
+        None if no pipe or child could be made. A ``brief`` child (its work some ms) keeps
+        the signals held and is not told to die with the parent: it is done before
+        either would matter, and ends once its answer is written (or writing it fails,
+        the parent gone)."""
         from feeds.signals import die_with_parent, held_signals
 
         try:
@@ -46,7 +49,8 @@ class Child:
             code = 1
             try:
                 os.close(read)
-                die_with_parent(parent)
+                if not brief:
+                    die_with_parent(parent)
                 view = memoryview(work())
                 while view:
                     view = view[os.write(write, view):]

@@ -47,14 +47,16 @@ _NONE = b"\0" * SEEN.size  # a file the child could not look at, or whose number
 _begun: list[tuple[Child, str, float]] = []  # the child, the folder it looks in, when begun
 
 
-def find_issue_names(paths: Sequence[Path], misnamed: list[str] | None = None) -> list[str]:
+def find_issue_names(paths: Sequence[Path | str], misnamed: list[str] | None = None
+                     ) -> list[str]:
     """:func:`feeds.sources.find_issue_files` as strings (each as ``str(Path(name))`` would
     give it): a build looks at thousands, and a Path costs more than the look. Files named
-    like an issue but not ``*.md`` (see :func:`issue_name_for`) go into ``misnamed``."""
+    like an issue but not ``*.md`` (see :func:`issue_name_for`) go into ``misnamed``. (A
+    path may be given as the string a Path gives: a folder, as :func:`os.path.isdir` says.)"""
     found: list[str] = []
     odd: list[str] = []
     for path in paths:
-        if not path.is_dir():
+        if not (os.path.isdir(path) if isinstance(path, str) else path.is_dir()):
             found.append(str(path))
             continue
         top = str(path)
@@ -146,17 +148,22 @@ def begin(args: Sequence[str]) -> None:
         return
     from feeds.child import Child
 
-    child = Child.fork(lambda: _looked(folder))
+    child = Child.fork(lambda: _looked(folder), brief=True)
     if child is not None:
         _begun.append((child, folder, time.monotonic()))
+
+
+def as_path(folder: str) -> str:
+    """``str(Path(folder))`` on POSIX, without pathlib (a child that imports nothing)."""
+    root = "//" if folder.startswith("//") and not folder.startswith("///") \
+        else "/" if folder.startswith("/") else ""
+    return root + "/".join(p for p in folder.split("/") if p and p != ".") or "."
 
 
 def _looked(folder: str) -> bytes:
     """In the child: the issue files under ``folder``, the misnamed ones, and each file's
     numbers as :data:`SEEN` packs them, in one message (see :func:`_read`)."""
-    from pathlib import Path
-
-    top = Path(folder)
+    top = as_path(folder)
     misnamed: list[str] = []
     names = find_issue_names([top], misnamed)
     packs: list[bytes] = []
@@ -171,7 +178,7 @@ def _looked(folder: str) -> bytes:
         except (OSError, struct.error):  # looked at again by the build, as it looks
             add(_NONE)
             missing.append(at)
-    text = [str(top), "\0".join(names), "\0".join(misnamed)]
+    text = [top, "\0".join(names), "\0".join(misnamed)]
     parts = [s.encode("utf-8", "surrogatepass") for s in text]
     return b"".join([_HEAD.pack(_MARK, *map(len, parts), len(names), len(missing)), *parts,
                      struct.pack(f"<{len(missing)}Q", *missing), *packs])

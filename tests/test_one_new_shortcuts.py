@@ -369,3 +369,9 @@ def test_a_child_or_thread_not_done_is_not_waited_for(tmp_path: Path,
         (clean / "issues" / path.name).write_bytes(path.read_bytes())
     assert build(clean)[0] == 0
     assert all_files(site / "output") == all_files(clean / "output")
+
+
+@pytest.mark.parametrize("given", ["issues", "./issues/", "issues//2024/", ".", "", "/", "//",
+                                   "///x", "//x/./y", "a/../b", "./", "x/.", "./.hidden"])
+def test_a_folder_as_the_child_names_it_is_as_pathlib_names_it(given: str) -> None:
+    assert firstlook.as_path(given) == str(Path(given))
