@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sqlite3
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,7 +20,7 @@ from feeds.builder import RevisionRecord, Revisions, digest_id
 from feeds.config import Config
 from feeds.loader import _summary
 from feeds.model import Diagnostic, IssueSummary
-from feeds.store import DIGEST_SLACK_DAYS, Store, julian
+from feeds.store import Store
 
 Issue = tuple[int, int]  # year and number
 
@@ -64,6 +63,14 @@ def digest_records(rows: Mapping[str, tuple[Any, Any]]) -> Revisions:
     return found
 
 
+_JULIAN_EPOCH = 2440587.5  # the Julian day of 1970-01-01T00:00:00Z
+# How far from a time SQLite may read a text that Python reads as that time (an offset
+# of up to a day it might not apply, say): SQLite only picks the rows Python reads.
+_SLACK_DAYS = 2.0
+
+
+def _julian(stamp: float) -> float:
+    return stamp / 86400 + _JULIAN_EPOCH
 
 
 class StoredDigests(Mapping[str, tuple[str, datetime]]):
@@ -127,12 +134,11 @@ class StoredDigests(Mapping[str, tuple[str, datetime]]):
             return max((s for s in (u.timestamp() for _, u in self._all.values()) if s <= now),
                        default=None)
         best: float | None = None
-        found = self.store.digests_until(self.ledger, julian(now) + DIGEST_SLACK_DAYS, now)
-        with contextlib.closing(found) if isinstance(found, sqlite3.Cursor) \
-                else contextlib.nullcontext():
-            for _, revision, updated, day in found:
+        with contextlib.closing(self.store.digests_until(
+                self.ledger, _julian(now) + _SLACK_DAYS)) as rows:
+            for _, revision, updated, day in rows:
                 if day is not None and best is not None \
-                        and day < julian(best) - 2 * DIGEST_SLACK_DAYS:
+                        and day < _julian(best) - 2 * _SLACK_DAYS:
                     break  # every row from here on is earlier still
                 record = digest_record(revision, updated)
                 if record is not None:
@@ -173,7 +179,7 @@ class DigestsAndFound(Mapping[str, tuple[str, datetime]]):
             yield from {**stored._all, **self.found}.items()
             return
         rows = {ident: record for ident, revision, updated in stored.store.digests_after(
-                    stored.ledger, julian(since.timestamp()) - DIGEST_SLACK_DAYS)
+                    stored.ledger, _julian(since.timestamp()) - _SLACK_DAYS)
                 if (record := digest_record(revision, updated)) is not None}
         # a record found now takes the place of the stored one (in its place), if any
         replaced = {ident for ident in self.found if ident in stored}

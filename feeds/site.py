@@ -258,9 +258,6 @@ def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
                         *(("feeds.webedition",) if config.pages else ()))
         owned = manifest()
         out.look_ahead(owned)  # the kept files' stats, taken meanwhile by a child process
-        # rows read by a thread while the build goes on (see ReadMeanwhile): begun after
-        # the last fork of a build after one new issue
-        store.read_meanwhile(out.ledger, out.key)
         return _full_build(found, out, config, store, inputs, key, settings, owned, notes,
                            started, ahead)
     finally:
@@ -791,8 +788,7 @@ def _full_build(found: Survey, out: OutputDir,
     context_of_pages = page_context(config)
     last_pages = store.archive_pages(ledger)
     intact = out.intact_each(last_pages.values(), owned)
-    # records_digest(last_pages), once made (or as read meanwhile)
-    digests_of_last = [d] if (d := store.archive_pages_digest(ledger)) is not None else []
+    digests_of_last: list[str] = []  # records_digest(last_pages), once made
 
     def last_digest() -> str:
         if not digests_of_last:

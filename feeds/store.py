@@ -19,13 +19,9 @@ import json
 import os
 import sqlite3
 import threading
-import time
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
 from functools import partial
-from hashlib import sha256
-from itertools import pairwise
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -51,8 +47,6 @@ _FEED_KEYS = "feedkeys\0"  # the name in ``meta`` of an output folder's feed key
 FRAGMENT_SLOTS = 3
 _SLOTS = range(FRAGMENT_SLOTS)
 MANIFEST_MEANWHILE = True  # False: Store.manifest_meanwhile reads on this thread (the reference)
-READ_MEANWHILE = True  # False: no ReadMeanwhile, the build reads those rows itself (the reference)
-MEANWHILE_GRACE = 0.005  # seconds a build waits for a read of ReadMeanwhile not made yet
 FLUSH_BYTES = 32 << 20  # bytes a build stores between two flushes of the file to the disk
 
 _SCHEMA = """
@@ -418,308 +412,6 @@ def _manifest_sums(db: sqlite3.Connection, output: str
     return paths, count, high, low, unbuilt
 
 
-_ARCHIVE_PAGES = ("SELECT key, path FROM archive_pages WHERE ledger = ? AND typeof(key) = 'text' "
-                  "AND typeof(path) = 'text' ORDER BY key")
-_PAGE_PARTS = 'SELECT name, key, part, "check" FROM page_parts WHERE output = ? AND page = ?'
-
-
-def archive_records_digest(keys: Sequence[str], paths: Sequence[str]) -> str:
-    """:func:`feeds.render.records_digest` of the records ``keys`` and ``paths`` hold,
-    the keys in order already."""
-    return sha256("\n".join(map("\0".join, zip(keys, paths, strict=True))).encode(
-        "utf-8", "surrogatepass")).hexdigest()
-
-
-def _catalog_files(db: sqlite3.Connection) -> list[str] | None:
-    """The files of :meth:`Store.catalog_files` on connection ``db``, as one text from
-    SQLite; None should one not be text without a NUL in it."""
-    joined, texts, count = db.execute(
-        "SELECT group_concat(file, char(0)), count(*) FILTER (WHERE typeof(file) = 'text'), "
-        "count(*) FROM catalog").fetchone()
-    if texts != count:
-        return None
-    files = joined.split("\0") if count else []
-    return files if len(files) == count else None
-
-
-# Every issue's page path, date (ten characters) and year, and its file, in the
-# catalog's order, each column as one text: see Store.issue_pages
-_ISSUE_PAGES = (
-    "SELECT group_concat(page, char(0)), group_concat(day, char(0)), group_concat(year), "
-    "group_concat(file, char(0)), count(*), sum(fit) FROM (SELECT 'issues/' || year || '-' || "
-    "number || '.html' AS page, substr(date, 1, 10) AS day, year, file, "
-    "typeof(year) = 'integer' AND typeof(number) = 'integer' AND typeof(date) = 'text' "
-    "AND typeof(stamp) = 'real' AND typeof(path) = 'text' AND typeof(file) = 'text' AS fit "
-    "FROM catalog ORDER BY stamp, year, number, path)")
-
-IssueColumns = tuple[list[str], list[str], list[int], list[str]]  # pages, days, years, files
-
-
-def _issue_pages(db: sqlite3.Connection) -> IssueColumns | None:
-    """:meth:`Store.issue_pages` of the catalog on connection ``db`` as columns, with each
-    row's file; None unless every row is of the types the tool writes (none NULL: the
-    order is then that of Python's comparisons) and no text holds a NUL."""
-    pages, days, years, files, count, fit = db.execute(_ISSUE_PAGES).fetchone()
-    if count == 0:
-        return [], [], [], []
-    if fit != count:
-        return None
-    columns = pages.split("\0"), days.split("\0"), years.split(","), files.split("\0")
-    if any(len(column) != count for column in columns):
-        return None
-    return columns[0], columns[1], [int(y) for y in columns[2]], columns[3]
-
-
-def _with_changes(db: sqlite3.Connection, pages: list[str], days: list[str], years: list[int],
-                  files: list[str], changes: Mapping[str, tuple[Any, ...] | None]
-                  ) -> tuple[list[str], list[str], list[int]] | None:
-    """:meth:`Store.issue_pages` now, as columns: those of the catalog before this build
-    (:func:`_issue_pages`), the rows it put or dropped since (``changes``) taken out and
-    put in their places, each found by SQLite on the build's connection ``db`` (the rows
-    before it in the order, ties by rowid: put later, a row sorts after); None when a row
-    put is not of the types the tool writes."""
-    put = {f: row for f, row in changes.items() if row is not None}
-    if not all(type(path) is str and type(year) is int and type(number) is int
-               and type(date) is str and type(stamp) is float and stamp == stamp
-               for path, year, number, date, _, _, stamp in put.values()):
-        return None
-    if not changes.keys().isdisjoint(files):  # rows of the catalog before, changed
-        kept = [at for at, file in enumerate(files) if file not in changes]
-        pages, days, years = [pages[at] for at in kept], [days[at] for at in kept], \
-            [years[at] for at in kept]
-    placed = []
-    for file, (path, year, number, date, _, _, stamp) in put.items():
-        (before,) = db.execute(
-            "SELECT count(*) FROM catalog WHERE (stamp, year, number, path, rowid) < "
-            "(?, ?, ?, ?, (SELECT rowid FROM catalog WHERE file = ?))",
-            (stamp, year, number, path, file)).fetchone()
-        placed.append((before, f"issues/{year}-{number}.html", date[:10], year))
-    for at, page, day, year in sorted(placed):
-        pages.insert(at, page)
-        days.insert(at, day)
-        years.insert(at, year)
-    return pages, days, years
-
-
-def _fits(row: tuple[Any, ...]) -> bool:
-    """Whether a catalog row the build put (see :attr:`Store.catalog_changes`) is of the
-    types the tool writes, its date a whole number of seconds (as :func:`_dated_rows`
-    reads the others')."""
-    path, year, number, date, source, line, stamp = row
-    return (type(path) is str and type(year) is int and type(number) is int
-            and type(date) is str and type(source) is str and (line is None or type(line) is int)
-            and type(stamp) is float and abs(stamp) < 9e15 and stamp == int(stamp))
-
-
-# Store.dated_rows of the catalog with each row's file, each column as one text
-_DATED_ROWS = (
-    "SELECT group_concat(path, char(0)), group_concat(year), group_concat(number), "
-    "group_concat(date, char(0)), group_concat(date_source, char(0)), "
-    "group_concat(coalesce(heading_line, ''), ','), group_concat(CAST(stamp AS INTEGER)), "
-    "group_concat(file, char(0)), count(*), sum(fit) FROM (SELECT path, year, number, date, "
-    "date_source, heading_line, stamp, file, typeof(path) = 'text' AND typeof(year) = 'integer' "
-    "AND typeof(number) = 'integer' AND typeof(date) = 'text' AND typeof(date_source) = 'text' "
-    "AND (heading_line IS NULL OR typeof(heading_line) = 'integer') AND typeof(stamp) = 'real' "
-    "AND abs(stamp) < 9e15 AND stamp = CAST(CAST(stamp AS INTEGER) AS REAL) "
-    "AND typeof(file) = 'text' AS fit FROM catalog ORDER BY rowid)")
-
-DatedColumns = tuple[list[tuple[Any, ...]], list[str]]  # the rows, and their files
-
-
-def _dated_rows(db: sqlite3.Connection) -> DatedColumns | None:
-    """:meth:`Store.dated_rows` of the catalog on connection ``db``, with each row's file;
-    None unless every row is of the types the tool writes, its date a whole number of
-    seconds (then exact as text), and no text holds a NUL."""
-    *texts, count, fit = db.execute(_DATED_ROWS).fetchone()
-    if count == 0:
-        return [], []
-    if fit != count:
-        return None
-    paths, years, numbers, dates, sources, lines, stamps, files = (
-        text.split(sep) for text, sep in zip(texts, "\0,,\0\0,,\0", strict=True))
-    if any(len(column) != count for column in (paths, years, numbers, dates, sources, lines,
-                                                stamps, files)):
-        return None
-    rows = list(zip(paths, map(int, years), map(int, numbers), dates, sources,
-                    [int(n) if n else None for n in lines], map(float, map(int, stamps)),
-                    strict=True))
-    return rows, files
-
-
-def _dated_with_changes(rows: list[tuple[Any, ...]], files: list[str],
-                        changes: Mapping[str, tuple[Any, ...] | None]
-                        ) -> list[tuple[Any, ...]] | None:
-    """:meth:`Store.dated_rows` now: those of the catalog before this build
-    (:func:`_dated_rows`), the rows it put or dropped since (``changes``) taken out,
-    those it put after them in the order put (as their rowids are: each one more than
-    any before); None when a row put is not of the types the tool writes."""
-    put = [row for row in changes.values() if row is not None]
-    if not all(map(_fits, put)):
-        return None
-    if not changes.keys().isdisjoint(files):
-        rows = [row for row, file in zip(rows, files, strict=True) if file not in changes]
-    return [*rows, *put]
-
-
-_DIGESTS_UNTIL = ("SELECT id, revision, updated, day FROM (SELECT id, revision, updated, "
-                  "julianday(updated) AS day FROM digests WHERE ledger = ?) "
-                  "WHERE coalesce(day <= ?, 1) ORDER BY day IS NOT NULL, day DESC")
-NEWEST_AHEAD = 3600.0  # seconds after its clock that _newest_digests reads for
-# How far (in days) from a time SQLite may read a text that Python reads as that time
-# (an offset of up to a day it might not apply, say): SQLite only picks the rows of the
-# digests' records that Python then reads (see feeds.corrections.StoredDigests).
-DIGEST_SLACK_DAYS = 2.0
-
-
-def julian(stamp: float) -> float:
-    """A POSIX time as the Julian day SQLite's ``julianday`` gives."""
-    return stamp / 86400 + 2440587.5
-
-
-def _newest_digests(db: sqlite3.Connection, ledger: str) -> tuple[float, float, list[Row]]:
-    """For :meth:`Store.digests_until` with a ``now`` from this clock to :data:`NEWEST_AHEAD`
-    after it (the times given back): its rows, as far as a caller reads them that stops
-    at a row SQLite reads as twice :data:`DIGEST_SLACK_DAYS` earlier than the latest
-    ``updated`` it found not after ``now`` (``feeds.corrections.StoredDigests.newest_until``):
-    they are read here until that far before the latest not after this clock, no later
-    than that caller's."""
-    clock = time.time()
-    until = clock + NEWEST_AHEAD
-    rows: list[Row] = []
-    latest: float | None = None  # the latest ``updated`` found not after ``clock``
-    with contextlib.closing(db.execute(_DIGESTS_UNTIL, (ledger, julian(until)
-                                                          + DIGEST_SLACK_DAYS))) as found:
-        for row in found:
-            day = row[3]
-            if day is not None and latest is not None \
-                    and day < julian(latest) - 2 * DIGEST_SLACK_DAYS:
-                break
-            rows.append(row)
-            try:
-                stamp = datetime.fromisoformat(row[2])
-            except (TypeError, ValueError):
-                continue
-            if stamp.tzinfo is not None and (when := stamp.timestamp()) <= clock \
-                    and (latest is None or when > latest):
-                latest = when
-    return clock, until, rows
-
-
-def _archive_pages(db: sqlite3.Connection, ledger: str) -> tuple[dict[str, str], str]:
-    """:meth:`Store.archive_pages` of ``ledger`` on connection ``db``, and their
-    :func:`archive_records_digest`: each column as one text from SQLite (thousands of
-    rows), else (a text holding a NUL, rows not by key) the rows one by one."""
-    keys_text, paths_text, count = db.execute(
-        f"SELECT group_concat(key, char(0)), group_concat(path, char(0)), count(*) "
-        f"FROM ({_ARCHIVE_PAGES})", (ledger,)).fetchone()
-    keys = keys_text.split("\0") if count else []
-    paths = paths_text.split("\0") if count else []
-    if len(keys) != count or len(paths) != count or any(a >= b for a, b in pairwise(keys)):
-        rows = db.execute(_ARCHIVE_PAGES, (ledger,)).fetchall()
-        keys, paths = [k for k, _ in rows], [p for _, p in rows]
-    return dict(zip(keys, paths, strict=True)), archive_records_digest(keys, paths)
-
-
-class ReadMeanwhile:
-    """What a build after one new issue reads of thousands of rows it does not change
-    before it needs them (or whose changes it knows), read by a thread on a connection
-    of its own while the build goes on (it parses, plans...): the files of the catalog,
-    every issue's page (see :meth:`Store.issue_page_columns`), the archive pages of
-    ``ledger`` (with their records' digest) and the parts of ``output``'s
-    ``archive.html``. Its group_concat queries are each one step of SQLite, which lets
-    the build's thread run. That connection sees what was committed, as the build began
-    (holding the build's lock, no other writer can commit): each read is taken from the
-    thread only while the build has not written its table (:attr:`Store.written`), else
-    made here, as ever; so is any the thread failed to make. A fork waits for the
-    thread, as for a flush."""
-
-    def __init__(self, store: Store, ledger: str, output: str) -> None:
-        self.store = store
-        self.ledger = ledger
-        self.output = output
-        self.read: dict[str, Any] = {}
-        self.done = {table: threading.Event() for table in (
-            "catalog", "dated_rows", "digests", "page_parts", "issue_pages", "archive_pages")}
-        path = store.path
-        assert path is not None
-
-        def work() -> None:
-            try:
-                db = sqlite3.connect(path, timeout=0.1, isolation_level=None)  # busy: here
-                try:
-                    db.execute("PRAGMA query_only = 1")
-                    # in the order the build needs them
-                    self.read["catalog"] = _catalog_files(db)
-                    self.done["catalog"].set()
-                    self.read["dated_rows"] = _dated_rows(db)
-                    self.done["dated_rows"].set()
-                    self.read["digests"] = _newest_digests(db, ledger)
-                    self.done["digests"].set()
-                    self.read["page_parts"] = {name: row for name, *row in db.execute(
-                        _PAGE_PARTS, (output, "archive.html"))}
-                    self.done["page_parts"].set()
-                    self.read["issue_pages"] = _issue_pages(db)
-                    self.done["issue_pages"].set()
-                    self.read["archive_pages"] = _archive_pages(db, ledger)
-                finally:
-                    db.close()
-            except (sqlite3.Error, ValueError):
-                pass
-            finally:
-                for done in self.done.values():
-                    done.set()
-
-        self.thread = threading.Thread(target=work, name="read meanwhile", daemon=True)
-        _FLUSHING.add(self.thread)
-        self.thread.start()
-
-    def _taken(self, table: str) -> Any:
-        """The thread's read of ``table``, if it made one (by now, or within
-        :data:`MEANWHILE_GRACE`: else the build reads it itself rather than wait for a
-        thread a busy machine keeps waiting) and the build has not written it."""
-        if table in self.store.written or self.store.meanwhile is not self \
-                or not self.done[table].wait(MEANWHILE_GRACE):
-            return None
-        if not self.thread.is_alive():
-            _FLUSHING.discard(self.thread)
-        return self.read.get(table)
-
-    def catalog_files(self) -> list[str] | None:
-        """The files of :meth:`Store.catalog_files`, as read meanwhile (None: not, or no
-        longer, what the store holds)."""
-        found: list[str] | None = self._taken("catalog")
-        return found
-
-    def dated_rows(self) -> DatedColumns | None:
-        """:func:`_dated_rows` of the catalog as the build began (None: not read; the
-        build's own changes to the catalog are the caller's to put in)."""
-        found: DatedColumns | None = self._taken("dated_rows")
-        return found
-
-    def newest_digests(self, ledger: str, now: float) -> list[Row] | None:
-        """:func:`_newest_digests` of ``ledger``, if they were read for times that hold
-        ``now`` (None: not)."""
-        found = self._taken("digests") if ledger == self.ledger else None
-        return found[2] if found is not None and found[0] <= now <= found[1] else None
-
-    def issue_pages(self) -> IssueColumns | None:
-        """:func:`_issue_pages` of the catalog as the build began (None: not read; the
-        build's own changes to the catalog are the caller's to put in)."""
-        found: IssueColumns | None = self._taken("issue_pages")
-        return found
-
-    def archive_pages(self, ledger: str) -> tuple[dict[str, str], str] | None:
-        """:meth:`Store.archive_pages` of ``ledger`` and their records' digest, as read
-        meanwhile (None: not, or no longer, what the store holds)."""
-        return self._taken("archive_pages") if ledger == self.ledger else None
-
-    def page_parts(self, output: str, page: str) -> dict[str, Row] | None:
-        """:meth:`Store.page_parts`, as read meanwhile (None: not, or no longer, what the
-        store holds)."""
-        return self._taken("page_parts") if (output, page) == (self.output, "archive.html") \
-            else None
-
-
 def entries_text(entries: Sequence[Sequence[str]]) -> str:
     """An issue's entry rows as :meth:`Store.add_entries` stores them."""
     return json.dumps(entries, ensure_ascii=False)
@@ -763,12 +455,6 @@ class Store:
         self.unflushed = 0  # bytes stored since the last flush began
         self.flushing: threading.Thread | None = None
         self.begun_with = -1  # the connection's total_changes when the transaction began
-        self.written: set[str] = set()  # tables the transaction wrote (see ReadMeanwhile)
-        self.meanwhile: ReadMeanwhile | None = None  # begun for this transaction, if it was
-        # the catalog's rows this transaction put (what dated_rows gives of each) or
-        # dropped (None), by file, in the order last done (that of their rowids); or,
-        # None, the whole catalog emptied
-        self.catalog_changes: dict[str, tuple[Any, ...] | None] | None = {}
 
     @classmethod
     def open(cls, folder: Path) -> Store:
@@ -857,9 +543,6 @@ class Store:
         database locked by another program is found before any work."""
         self.db.execute("BEGIN IMMEDIATE")
         self.begun_with = self.db.total_changes  # see manifest_meanwhile
-        self.written = set()
-        self.meanwhile = None
-        self.catalog_changes = {}
 
     def check_code(self, parse_code: str, fragment_code: str) -> None:
         """Cached results made by other code are dropped."""
@@ -911,7 +594,6 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE name = ?", (name,)).fetchone()
         if row is None or row[0] != value:
             for table in tables:
-                self.written.add(table)
                 self.db.execute(f"DELETE FROM {table}")
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, value))
 
@@ -939,15 +621,10 @@ class Store:
         folder); it is emptied if that changed."""
         row = self.db.execute("SELECT value FROM meta WHERE name = 'catalog'").fetchone()
         if row is None or row[0] != context:
-            self.written.add("catalog")
-            self.catalog_changes = None
             self.db.execute("DELETE FROM catalog")
             self.db.execute("DELETE FROM catalog_sections")
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('catalog', ?)", (context,))
             return set()
-        found = self.meanwhile.catalog_files() if self.meanwhile is not None else None
-        if found is not None:
-            return set(found)
         return {f for (f,) in self.db.execute("SELECT file FROM catalog")}
 
     def catalog_row(self, file: str) -> Row | None:
@@ -961,7 +638,6 @@ class Store:
         stored already (a file read again, unchanged) is left alone: the archive marks
         hold (see :meth:`archive_marks`). ``new``: the catalog holds no row of the file
         (an empty catalog: nothing to compare or drop)."""
-        self.written.add("catalog")
         path, name, year, number, date, date_source, key, sections_json, diagnostics, line = row
         values = (file, path, name, year, number, stamp, date, date_source, key, newest,
                   sections_json, diagnostics, line)
@@ -972,19 +648,11 @@ class Store:
             self.drop_catalog([file])
         self.db.execute("INSERT INTO catalog VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                         values)
-        if self.catalog_changes is not None:
-            self.catalog_changes.pop(file, None)
-            self.catalog_changes[file] = (path, year, number, date, date_source, line, stamp)
         self.db.executemany("INSERT INTO catalog_sections VALUES (?, ?, ?, ?, ?, ?, ?)",
                             ((file, at, *section, newest) for at, section in enumerate(sections)))
 
     def drop_catalog(self, files: Iterable[str]) -> None:
-        self.written.add("catalog")
         rows = [(f,) for f in files]
-        if self.catalog_changes is not None:
-            for (file,) in rows:
-                self.catalog_changes.pop(file, None)
-                self.catalog_changes[file] = None
         self.db.executemany("DELETE FROM catalog WHERE file = ?", rows)
         self.db.executemany("DELETE FROM catalog_sections WHERE file = ?", rows)
 
@@ -1022,14 +690,7 @@ class Store:
 
     def dated_rows(self) -> list[tuple[str, int, int, str, str, int, float]]:
         """:meth:`dates_and_numbers` and the date as a POSIX time (see
-        :class:`feeds.sanity.DatedRow`), in the order of the catalog's rows; from the
-        catalog as :class:`ReadMeanwhile` read it, with the rows this build put or dropped
-        since (:attr:`catalog_changes`) taken out and put at the end, when it did."""
-        found = self.meanwhile.dated_rows() if self.meanwhile is not None else None
-        if found is not None and self.catalog_changes is not None:
-            made = _dated_with_changes(*found, self.catalog_changes)
-            if made is not None:
-                return made
+        :class:`feeds.sanity.DatedRow`), in the order of the catalog's rows."""
         return self.db.execute("SELECT path, year, number, date, date_source, heading_line, "
                                "stamp FROM catalog ORDER BY rowid").fetchall()
 
@@ -1335,22 +996,16 @@ class Store:
             "SELECT id, revision, updated FROM digests WHERE ledger = ? AND "
             "coalesce(julianday(updated) > ?, 1) ORDER BY id", (ledger, day)).fetchall()
 
-    def digests_until(self, ledger: str, day: float, now: float | None = None
-                      ) -> Iterable[Row]:
+    def digests_until(self, ledger: str, day: float) -> sqlite3.Cursor:
         """The rows of :meth:`digests` (id, revision, updated, and the Julian day SQLite
         reads in ``updated``) that SQLite cannot read, then those it reads as ``day`` or
-        before, latest first; read as they are taken. Given ``now`` (the caller's clock),
-        those :class:`ReadMeanwhile` read may do, if it read them for a later time: as
-        many as a caller reads that stops once past the latest not after ``now`` by more
-        than twice :data:`DIGEST_SLACK_DAYS` (see :func:`_newest_digests`)."""
-        found = self.meanwhile.newest_digests(ledger, now) \
-            if self.meanwhile is not None and now is not None else None
-        if found is not None:
-            return [row for row in found if row[3] is None or row[3] <= day]
-        return self.db.execute(_DIGESTS_UNTIL, (ledger, day))
+        before, latest first; read as they are taken."""
+        return self.db.execute(
+            "SELECT id, revision, updated, day FROM (SELECT id, revision, updated, "
+            "julianday(updated) AS day FROM digests WHERE ledger = ?) "
+            "WHERE coalesce(day <= ?, 1) ORDER BY day IS NOT NULL, day DESC", (ledger, day))
 
     def save_digests(self, ledger: str, rows: Mapping[str, tuple[str, str]]) -> None:
-        self.written.add("digests")
         self.db.executemany("INSERT OR REPLACE INTO digests VALUES (?, ?, ?, ?)",
                             ((ledger, i, r, u) for i, (r, u) in rows.items()))
 
@@ -1432,14 +1087,9 @@ class Store:
 
     def archive_pages(self, ledger: str) -> dict[str, str]:
         """The records of the archive pages published, in the order of their keys."""
-        found = self.meanwhile.archive_pages(ledger) if self.meanwhile is not None else None
-        return found[0] if found is not None else dict(self.db.execute(_ARCHIVE_PAGES, (ledger,)))
-
-    def archive_pages_digest(self, ledger: str) -> str | None:
-        """:func:`feeds.render.records_digest` of :meth:`archive_pages`, when read meanwhile
-        (see :class:`ReadMeanwhile`); None: not made."""
-        found = self.meanwhile.archive_pages(ledger) if self.meanwhile is not None else None
-        return found[1] if found is not None else None
+        return dict(self.db.execute(
+            "SELECT key, path FROM archive_pages WHERE ledger = ? AND typeof(key) = 'text' "
+            "AND typeof(path) = 'text' ORDER BY key", (ledger,)))
 
     def settle_marks(self, ledger: str) -> tuple[str, str, dict[str, tuple[int, str, str]]] | None:
         """What :meth:`save_settle_marks` kept (None: nothing, or not as it writes it)."""
@@ -1468,7 +1118,6 @@ class Store:
                            last: Mapping[str, str]) -> None:
         """Keep exactly ``pages`` (this build's), given ``last`` (what
         :meth:`archive_pages` gave): only the rows that differ are written."""
-        self.written.add("archive_pages")
         self.db.executemany("DELETE FROM archive_pages WHERE ledger = ? AND key = ?",
                             ((ledger, k) for k, p in last.items() if pages.get(k) != p))
         self.db.executemany("INSERT OR REPLACE INTO archive_pages VALUES (?, ?, ?)",
@@ -1592,16 +1241,14 @@ class Store:
     def page_parts(self, output: str, page: str) -> dict[str, Row]:
         """The parts of a page the last build into ``output`` rendered from parts
         (``archive.html``'s years), by name: each one's key, text and check."""
-        found = self.meanwhile.page_parts(output, page) if self.meanwhile is not None else None
-        if found is not None:
-            return found
-        return {name: row for name, *row in self.db.execute(_PAGE_PARTS, (output, page))}
+        return {name: row for name, *row in self.db.execute(
+            'SELECT name, key, part, "check" FROM page_parts WHERE output = ? AND page = ?',
+            (output, page))}
 
     def save_page_parts(self, output: str, page: str,
                         parts: Mapping[str, tuple[str, str, str] | None]) -> None:
         """The parts of ``page`` as this build made it: write those made now (a row),
         keep those reused (None), drop the rest."""
-        self.written.add("page_parts")
         gone = [(output, page, name) for (name,) in self.db.execute(
             "SELECT name FROM page_parts WHERE output = ? AND page = ?", (output, page))
             if name not in parts]
@@ -1651,20 +1298,6 @@ class Store:
         return self.db.execute(
             "SELECT 'issues/' || year || '-' || number || '.html', substr(date, 1, 10), year "
             "FROM catalog ORDER BY stamp, year, number, path").fetchall()
-
-    def issue_page_columns(self) -> tuple[list[str], list[str], list[int]] | None:
-        """:meth:`issue_pages` as three lists (paths, dates, years); from the catalog as
-        :class:`ReadMeanwhile` read it, with the rows this build put or dropped since
-        (:attr:`catalog_changes`) taken out and put in their places, when it did."""
-        found = self.meanwhile.issue_pages() if self.meanwhile is not None else None
-        if found is not None and self.catalog_changes is not None:
-            made = _with_changes(self.db, *found, self.catalog_changes)
-            if made is not None:
-                return made
-        pages = self.issue_pages()
-        if pages is None:
-            return None
-        return [p for p, _, _ in pages], [d for _, d, _ in pages], [y for _, _, y in pages]
 
     def page_keys_of(self, output: str, paths: Iterable[str]) -> tuple[dict[str, str], int]:
         """The keys of ``paths`` among the pages of :meth:`page_keys`, and how many pages
@@ -1785,14 +1418,6 @@ class Store:
             return self._manifest_of(output, read[0]) if read else self.manifest(output)
 
         return taken
-
-    def read_meanwhile(self, ledger: str, output: str) -> None:
-        """Begin :class:`ReadMeanwhile` for the archive pages of ``ledger`` and the parts
-        of ``output``'s ``archive.html``, which :meth:`archive_pages`,
-        :meth:`archive_pages_digest` and :meth:`page_parts` then give; not without a
-        database file (or with a new one), nor with :data:`READ_MEANWHILE` off."""
-        if READ_MEANWHILE and self.path is not None and not self.new:
-            self.meanwhile = ReadMeanwhile(self, ledger, output)
 
     def _manifest_of(self, output: str, sums: tuple[str | None, int, int, int, str | None]
                      ) -> Manifest:

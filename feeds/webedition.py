@@ -442,7 +442,7 @@ class StoredTail:
     def __init__(self, store: Store, output: str) -> None:
         self.size = store.catalog_size
         self.rows = store.page_issues_between
-        self.pages = store.issue_page_columns
+        self.pages = store.issue_pages
         self.keys = partial(store.page_keys_of, output)
 
 
@@ -533,9 +533,9 @@ class _Tail:
         if not r.package_only or not 1 <= covers < size or size - covers > cls.MAX_NEW:
             return None
         pages = tail.pages()
-        if pages is None or len(pages[0]) != size:
+        if pages is None or len(pages) != size:
             return None
-        paths, days, years = pages
+        paths, days, years = zip(*pages, strict=True)
         # a page's date is the next issue's (the newest's: its own), newest first
         lastmod = dict(zip(reversed(paths), reversed((*days[1:], days[-1])), strict=True))
         fixed = [*(section_path(slug) for slug in r.groups if slug), "archive.html",

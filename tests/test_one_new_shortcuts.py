@@ -1,11 +1,10 @@
-"""Three shortcuts of a build after one new issue, each against its plain path: the issue
+"""Two shortcuts of a build after one new issue, each against its plain path: the issue
 files found and looked at by a child forked as the command starts (feeds.firstlook),
-the digest entries' records read as the plan asks for them rather than all first
-(feeds.corrections.StoredDigests, site.DIGESTS_AS_ASKED), and the archive pages'
-records and archive.html's parts read by a thread meanwhile (feeds.store.ReadMeanwhile).
-Each gives what the plain path gives, byte for byte, warnings included, over a history
-with new issues, edits (corrections), removals, re-datings and an issue dated ahead;
-or falls back to it."""
+and the digest entries' records read as the plan asks for them rather than all first
+(feeds.corrections.StoredDigests, site.DIGESTS_AS_ASKED). Each gives what the plain
+path gives, byte for byte, warnings included, over a history with new issues, edits
+(corrections), removals, re-datings and an issue dated ahead; or falls back to it.
+And the newest issues' rows read from the newest end (Store.page_issues_between)."""
 
 from __future__ import annotations
 
@@ -21,7 +20,6 @@ from test_build import CONFIG, all_files, build, write_project
 
 import feeds.site
 from feeds import firstlook
-from feeds import store as store_module
 from feeds.config import load_config
 from feeds.corrections import StoredCorrections, StoredDigests, digest_records
 from feeds.sources import find_issue_names, first_look, look, packs
@@ -33,10 +31,9 @@ SMALL = ('max_items = 10\nsection_max_items = 5\ndigest_max_items = 3\n'
 
 @pytest.fixture(autouse=True)
 def _patient(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The builds wait for the child and the thread (a build in a hurry looks and reads
-    itself: see test_a_child_or_thread_not_done_is_not_waited_for)."""
+    """The builds wait for the child (a build in a hurry looks itself: see
+    test_a_child_not_done_is_not_waited_for)."""
     monkeypatch.setattr(firstlook, "GRACE", 60.0)
-    monkeypatch.setattr(store_module, "MEANWHILE_GRACE", 60.0)
 BASE = 1_700_000_000  # the issue files' mtimes: fixed, far behind the clock
 
 
@@ -92,7 +89,6 @@ def test_builds_are_those_of_the_plain_paths(tmp_path: Path, monkeypatch: pytest
             if step:
                 _step(site / "issues", step, BASE + 1000 * at)
             monkeypatch.setattr(feeds.site, "DIGESTS_AS_ASKED", on)
-            monkeypatch.setattr(store_module, "READ_MEANWHILE", on)
             monkeypatch.setattr(firstlook, "FIRST_LOOK", on)
             taken.clear()
             firstlook.begin(["build", "--issues", str(site / "issues")])
@@ -150,14 +146,6 @@ def test_stored_digests_are_the_records_read_first(tmp_path: Path, seed: int) ->
     nows = [*rng.sample(stamps, min(len(stamps), 8)), *(s + 0.5 for s in stamps[:4]),
             time.time(), time.time() + 3000, 0.0, 4e9]
     for now in nows:
-        assert StoredDigests(store, "L").newest_until(now) == max(
-            (s for s in stamps if s <= now), default=None)
-    store.commit()  # and from the rows a thread read meanwhile (see ReadMeanwhile)
-    store.begin()
-    store.read_meanwhile("L", "out")
-    assert store.meanwhile is not None \
-        and store.meanwhile.newest_digests("L", time.time() + 1) is not None
-    for now in [*nows, *(time.time() + ahead for ahead in (0, 1, 600, 3590, 3700))]:
         assert StoredDigests(store, "L").newest_until(now) == max(
             (s for s in stamps if s <= now), default=None)
     found = {ident: ("new", datetime(2020, 1, 1, tzinfo=timezone(timedelta(hours=8))))
@@ -272,51 +260,28 @@ def test_a_malformed_answer_is_none(tmp_path: Path, cut: int) -> None:
     assert firstlook._read(answer + b"\0" * 32) is None
 
 
-# -- every issue's page from the catalog as read meanwhile and the build's changes
+# -- the newest issues' rows, read from the newest end
 
 
 def _put(store: Store, file: str, year: int, number: int, stamp: float, day: str) -> None:
     path = f"issues/{file}"
     store.put_catalog(file, (path, file, year, number, f"{day}T00:00:00+08:00", "file name",
-                             f"k{file}", "[]", None, None if number == 3 else number + 1),
-                      stamp, stamp, [])
+                             f"k{file}", "[]", None, 1), stamp, stamp, [])
 
 
-@pytest.mark.parametrize("seed", range(8))
-def test_issue_pages_with_the_builds_changes_are_those_it_reads(tmp_path: Path,
-                                                               seed: int) -> None:
+@pytest.mark.parametrize("seed", range(4))
+def test_each_block_of_issues_is_that_of_every_issue(tmp_path: Path, seed: int) -> None:
     rng = random.Random(seed)
     store = Store.open(tmp_path)
     store.begin()
     assert store.catalog_files("context") == set()
-    stamps = [1.7e9 + 604800 * rng.randrange(40) + rng.choice([0, 0, 0, 0.5 * (seed == 7)])
-              for _ in range(60)]
-    for i, stamp in enumerate(stamps):  # ties of dates, years and numbers among them
+    for i in range(60):  # ties of dates, years and numbers among them
+        stamp = 1.7e9 + 604800 * rng.randrange(40)
         _put(store, f"{i:03}.md", 2020 + i % 3, i % 7, stamp, "2024-01-01")
-    store.commit()
-    store.begin()
-    store.read_meanwhile("L", "out")
-    assert len(store.catalog_files("context")) == 60
-    for _ in range(rng.randrange(1, 12)):
-        file = f"{rng.randrange(70):03}.md"
-        if rng.random() < 0.3:
-            store.drop_catalog([file])
-        else:  # put again (changed) or new, maybe tied with others, maybe twice
-            _put(store, file, 2020 + rng.randrange(3), rng.randrange(7),
-                 rng.choice(stamps) if rng.random() < 0.5 else 1.8e9 + rng.randrange(9) / 4,
-                 rng.choice(["2024-02-02", "2023-12-31"]))
-    assert store.meanwhile is not None and store.meanwhile.issue_pages() is not None
-    assert (store.meanwhile.dated_rows() is None) == (seed == 7 and any(s % 1 for s in stamps))
-    plain = store.issue_pages()
-    assert plain is not None
-    assert store.issue_page_columns() == ([p for p, _, _ in plain], [d for _, d, _ in plain],
-                                          [y for _, _, y in plain])
-    dated = store.dated_rows()
-    assert dated == store.db.execute(
-        "SELECT path, year, number, date, date_source, heading_line, stamp FROM catalog "
-        "ORDER BY rowid").fetchall()
-    assert all(type(row[6]) is float for row in dated)
-    every = store.page_issues()  # and each block of them (the newer, from the newest)
+    for i in rng.sample(range(60), 9):  # put again: after the others in the order of rowids
+        _put(store, f"{i:03}.md", 2020 + i % 3, i % 7, 1.7e9 + 604800 * rng.randrange(40),
+             "2024-02-02")
+    every = store.page_issues()
     for start, stop in [(0, 5), (len(every) - 7, len(every)), (len(every) - 1, len(every)),
                         (30, 41), (len(every) // 2, len(every) // 2 + 3), (0, len(every))]:
         assert store.page_issues_between(start, stop) == every[start:stop]
@@ -324,14 +289,13 @@ def test_issue_pages_with_the_builds_changes_are_those_it_reads(tmp_path: Path,
     store.close()
 
 
-def test_a_child_or_thread_not_done_is_not_waited_for(tmp_path: Path,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    """A busy machine keeps them waiting: the build looks and reads itself, the same."""
+def test_a_child_not_done_is_not_waited_for(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """A busy machine keeps it waiting: the build looks itself, the same."""
     site = write_project(tmp_path / "site", {}, CONFIG + SMALL)
     write_corpus(12, site / "issues")
     assert build(site)[0] == 0
     monkeypatch.setattr(firstlook, "GRACE", 0.0)
-    monkeypatch.setattr(store_module, "MEANWHILE_GRACE", 0.0)
     looked = firstlook._looked
 
     def slow(folder: str) -> bytes:
@@ -339,30 +303,15 @@ def test_a_child_or_thread_not_done_is_not_waited_for(tmp_path: Path,
         return looked(folder)
 
     monkeypatch.setattr(firstlook, "_looked", slow)
-    real = store_module._dated_rows
-
-    def late(db: object) -> object:
-        time.sleep(0.5)
-        return real(db)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(store_module, "_dated_rows", late)
     taken = firstlook.taken
     answers: list[object] = []
     monkeypatch.setattr(firstlook, "taken", lambda folder: answers.append(taken(folder)))
-    dated = store_module.Store.dated_rows
-    rows: list[object] = []
-
-    def reads(self: Store) -> object:
-        rows.append(self.meanwhile and self.meanwhile.dated_rows())
-        return dated(self)
-
-    monkeypatch.setattr(store_module.Store, "dated_rows", reads)
     write_corpus(1, site / "issues", start=12)
     firstlook.begin(["build", "--issues", str(site / "issues")])
     child = firstlook._begun[0][0]
     code, _, err = build(site)
     assert code == 0, err
-    assert answers == [None] and rows == [None]  # not waited for
+    assert answers == [None]  # not waited for
     assert child.ended and not firstlook._begun  # the child stopped, and reaped
     clean = write_project(tmp_path / "clean", {}, CONFIG + SMALL)
     for path in (site / "issues").iterdir():
