@@ -900,7 +900,7 @@ def _full_build(found: Survey, out: OutputDir,
         # the build's record (thousands of files and warnings) packed by a thread while
         # this one publishes, mostly waiting on the disk; not while children may be forked
         packing = _packed_meanwhile(order, warnings) if not apart else None
-        published = out.publish(files, owned, staging)
+        published = out.publish(files, owned, staging, order)
     finally:
         if staging is not None:
             staging.stop()  # taken by publish, else its children killed, their files removed

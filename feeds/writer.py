@@ -846,18 +846,19 @@ class OutputDir:
         return early
 
     def publish(self, files: Mapping[str, Content],
-                owned: Mapping[str, PublishedRow], early: StagedEarly | None = None
-                ) -> Publication:
+                owned: Mapping[str, PublishedRow], early: StagedEarly | None = None,
+                order: Sequence[str] | None = None) -> Publication:
         """Write every changed file; report what changed and what is stale.
 
         ``owned`` is the manifest of the files this tool published before; the
         returned :attr:`Publication.rows` is the new one (a
         :class:`~feeds.store.NewManifest` over ``owned``: a kept file's row is not read).
         ``early``: files of ``files`` that :meth:`stage_early` began staging (for this
-        ``owned``), taken from there.
+        ``owned``), taken from there; ``order``: ``sorted(files)``, if the caller has it.
         """
         mode = 0o666 & ~_umask()
-        order = sorted(files)
+        if order is None:
+            order = sorted(files)
         kept = [rel for rel in order if isinstance(files[rel], Keep)]
         # the files to make: a kept one costs only a stat (it is in the manifest, else
         # _kept refuses it)
