@@ -10,10 +10,13 @@ answer (:func:`taken`) where it would look itself.
 It is an optimisation only. The build takes the answer only if it is for the very
 folder the build reads, in the same process, and recent (:data:`MAX_AGE`): a file
 changed after the child looked at it is found by the next build, as one changed
-after the build looked at it would be. Whatever the child does not answer (it failed,
-was killed, timed out, answered something malformed) the build finds itself, as it
-does without the child (``FIRST_LOOK = False``, or another command, or the library's
-:func:`feeds.api.build`). Kept free of imports beyond the standard library's smallest.
+after the build looked at it would be. It never waits for the child: should the answer
+not be there (a busy machine keeps the child waiting), the build looks itself, a part
+at a time, and takes the answer should it come first (:func:`feeds.sources.survey`).
+Whatever the child does not answer (it failed, was killed, answered something
+malformed) the build finds itself, as it does without the child (``FIRST_LOOK = False``,
+or another command, or the library's :func:`feeds.api.build`). Kept free of imports
+beyond the standard library's smallest.
 """
 
 from __future__ import annotations
@@ -31,9 +34,7 @@ if TYPE_CHECKING:
 
 FIRST_LOOK = True  # False: the build lists and looks at the files itself (the reference)
 MAX_AGE = 1.0  # seconds from the fork within which the build takes the child's answer
-# seconds the build waits for the child to begin its answer, if it has not (about what
-# looking itself costs it at 5,000 issues: never more than twice the least it could wait)
-GRACE = 0.015
+GRACE = 0.002  # seconds the build waits for the child's answer before it looks itself too
 
 # An issue file's size, ctime, inode and mtime as :meth:`feeds.store.Store.sources`
 # holds them, in this order: the mtime and the content digest after it are what the
@@ -210,22 +211,32 @@ def _read(answer: bytes) -> tuple[str, list[str], list[str], list[bytes | None]]
     return top, listed, odd.split("\0") if odd else [], packs
 
 
-def taken(folder: Path) -> tuple[list[str], list[str], list[bytes | None]] | None:
-    """What the child found in ``folder`` (see :func:`feeds.sources.first_look`): the
-    issue files, the misnamed ones and each file's numbers packed (None for a file to
-    look at again); None if no child looked there, recently, or it failed."""
+def pending() -> bool:
+    """Whether a child was begun, its answer not yet taken."""
+    return bool(_begun)
+
+
+def answered(wait: float = 0.0) -> bool:
+    """Whether the child has begun its answer (waiting up to ``wait`` seconds for it)."""
     if not _begun:
-        return None
+        return False
     import select
 
+    try:
+        return bool(select.select([_begun[0][0].read], [], [], wait)[0])
+    except (OSError, ValueError):
+        return True  # (its answer, or its failure, said by taken)
+
+
+def taken(folder: Path) -> tuple[list[str], list[str], list[bytes | None]] | None:
+    """What the child found in ``folder`` (see :func:`feeds.sources.survey`), waited for:
+    the issue files, the misnamed ones and each file's numbers packed (None for a file
+    to look at again); None if no child looked there, recently, or it failed."""
+    if not _begun:
+        return None
     child, _, begun = _begun.pop()
     try:
-        # not done by now (or within GRACE: a busy machine keeps it waiting)? the build
-        # looks itself, rather than wait
-        ready = select.select([child.read], [], [], GRACE)[0]
-        answer = child.answer() if ready else None
-    except (OSError, ValueError):
-        answer = None
+        answer = child.answer()
     finally:
         child.close()
     found = _read(answer) if answer is not None else None

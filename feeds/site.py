@@ -185,27 +185,18 @@ def _set_aside_note(exc: sqlite3.Error, aside: str) -> str:
 def _build(issues_dir: Path, out: OutputDir, config: Config, store: Store,
            notes: list[Diagnostic], started: float) -> BuildReport:
     from feeds.sources import (
-        Stat,
         Survey,
         code_stamp,
-        find_issue_names,
-        first_look,
-        look,
         misnamed_warnings,
         stat_key,
+        survey,
         template_stamp,
     )
 
     store.begin()
     settings = (code_stamp(), repr(config), str(issues_dir.resolve()), template_stamp(config))
-    misnamed: list[str] = []
-    stats: Sequence[Stat]
-    first = first_look(issues_dir)  # found by a child as the process started, if it was
-    if first is None:
-        names = find_issue_names([issues_dir], misnamed)
-        stats = look(names)
-    else:
-        names, misnamed, stats = first
+    # (found by a child as the process started, if it was and answers first)
+    names, misnamed, stats = survey(issues_dir)
     notes = [*notes, *misnamed_warnings(misnamed)]  # said anew by every build, a no-op too
     key = stat_key(names, stats, *settings)
     # the last build's record is read whole (thousands of files and warnings) only

@@ -284,10 +284,39 @@ class LookedFirst(Sequence[Stat]):
         return Seen(*SEEN.unpack(packed))
 
 
-def first_look(issues_dir: Path) -> tuple[list[str], list[str], LookedFirst] | None:
-    """The issue files of ``issues_dir``, those misnamed (see :func:`find_issue_names`)
-    and each file's stat, as the child of :mod:`feeds.firstlook` found them (None: it
-    did not: the build looks itself)."""
+SURVEY_PART = 256  # files the build looks at between two glances at the child's answer
+
+
+def survey(issues_dir: Path) -> tuple[list[str], list[str], Sequence[Stat]]:
+    """The issue files of ``issues_dir`` (:func:`find_issue_names`), those misnamed and
+    each file's stat (:func:`look`): as the child of :mod:`feeds.firstlook` found them if
+    it answers first, else as found here. Here the files are listed, then looked at a
+    part at a time, the child's answer taken should it come meanwhile: the build never
+    waits for a child a busy machine keeps waiting, nor it for the build."""
+    from feeds import firstlook
+
+    misnamed: list[str] = []
+    if not firstlook.pending():
+        names = find_issue_names([issues_dir], misnamed)
+        return names, misnamed, look(names)
+    if firstlook.answered(firstlook.GRACE):
+        found = _first_look(issues_dir)
+        if found is not None:
+            return found
+    names = find_issue_names([issues_dir], misnamed)
+    stats = Looked()
+    for at in range(0, len(names), SURVEY_PART):
+        if firstlook.answered():
+            found = _first_look(issues_dir)
+            if found is not None:
+                return found
+        stats.extend(look(names[at:at + SURVEY_PART]))
+    firstlook.end()  # its answer is of no more use
+    return names, misnamed, stats
+
+
+def _first_look(issues_dir: Path) -> tuple[list[str], list[str], LookedFirst] | None:
+    """What the child of :mod:`feeds.firstlook` found (None: nothing of use)."""
     from feeds.firstlook import taken
 
     found = taken(issues_dir)

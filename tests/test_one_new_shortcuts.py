@@ -19,10 +19,11 @@ from corpus import write_corpus
 from test_build import CONFIG, all_files, build, write_project
 
 import feeds.site
+import feeds.sources
 from feeds import firstlook
 from feeds.config import load_config
 from feeds.corrections import StoredCorrections, StoredDigests, digest_records
-from feeds.sources import find_issue_names, first_look, look, packs
+from feeds.sources import LookedFirst, find_issue_names, look, packs, survey
 from feeds.store import Store
 
 SMALL = ('max_items = 10\nsection_max_items = 5\ndigest_max_items = 3\n'
@@ -95,7 +96,7 @@ def test_builds_are_those_of_the_plain_paths(tmp_path: Path, monkeypatch: pytest
             code, _, err = build(site)
             firstlook.end()
             assert code == 0, err
-            assert taken == [on] or len(os.sched_getaffinity(0)) < 2
+            assert taken == ([True] if on else []) or len(os.sched_getaffinity(0)) < 2
             made[on] = (all_files(site / "output"), err.replace(str(site), "SITE"))
         assert made[True] == made[False], step
     assert any("more than a day in the future" in line for line in made[True][1].splitlines())
@@ -209,9 +210,8 @@ def test_the_childs_answer_is_what_the_build_finds(tmp_path: Path,
     monkeypatch.chdir(tmp_path)
     for given in ("issues", "./issues/", str(issues)):
         firstlook.begin(["build", "-q", "--issues", given])
-        found = first_look(Path(given))
-        assert found is not None, given
-        names, misnamed, stats = found
+        names, misnamed, stats = survey(Path(given))
+        assert isinstance(stats, LookedFirst), given  # the child's
         odd: list[str] = []
         assert names == find_issue_names([Path(given)], odd) and misnamed == odd
         looked = look(names)
@@ -231,13 +231,15 @@ def test_an_answer_not_for_this_build_is_not_taken(tmp_path: Path,
     other = tmp_path / "other"
     other.mkdir()
     firstlook.begin(["build", "--issues", str(other)])
-    assert first_look(issues) is None  # another folder
+    assert firstlook.taken(issues) is None  # another folder
     firstlook.begin(["build", "--issues", str(issues)])
-    assert first_look(issues) is not None and first_look(issues) is None  # taken once
+    assert firstlook.taken(issues) is not None and firstlook.taken(issues) is None  # once
     monkeypatch.setattr(firstlook, "MAX_AGE", 0.0)
     firstlook.begin(["build", "--issues", str(issues)])
     time.sleep(0.01)
-    assert first_look(issues) is None  # too old: a file may have changed since
+    assert firstlook.taken(issues) is None  # too old: a file may have changed since
+    firstlook.begin(["build", "--issues", str(other)])
+    assert not isinstance(survey(issues)[2], LookedFirst)  # looked at here
     monkeypatch.setattr(firstlook, "MAX_AGE", 60.0)
     for args in (["serve"], ["build", "--help"], ["check", "--issues", "issues"],
                  ["build", "--issues"], ["--version"], []):
@@ -311,7 +313,7 @@ def test_a_child_not_done_is_not_waited_for(tmp_path: Path,
     child = firstlook._begun[0][0]
     code, _, err = build(site)
     assert code == 0, err
-    assert answers == [None]  # not waited for
+    assert answers == []  # not waited for: the build looked itself
     assert child.ended and not firstlook._begun  # the child stopped, and reaped
     clean = write_project(tmp_path / "clean", {}, CONFIG + SMALL)
     for path in (site / "issues").iterdir():
@@ -324,3 +326,30 @@ def test_a_child_not_done_is_not_waited_for(tmp_path: Path,
                                    "///x", "//x/./y", "a/../b", "./", "x/.", "./.hidden"])
 def test_a_folder_as_the_child_names_it_is_as_pathlib_names_it(given: str) -> None:
     assert firstlook.as_path(given) == str(Path(given))
+
+
+def test_an_answer_that_comes_while_the_build_looks_itself_is_taken(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    issues = tmp_path / "issues"
+    write_corpus(40, issues)
+    monkeypatch.setattr(firstlook, "GRACE", 0.0)
+    monkeypatch.setattr(feeds.sources, "SURVEY_PART", 1)
+    looked = firstlook._looked
+
+    def late(folder: str) -> bytes:
+        time.sleep(0.2)
+        return looked(folder)
+
+    monkeypatch.setattr(firstlook, "_looked", late)
+    plain = feeds.sources.look
+
+    def slow(files: list[str]) -> object:
+        time.sleep(0.02)
+        return plain(files)
+
+    monkeypatch.setattr(feeds.sources, "look", slow)
+    firstlook.begin(["build", "--issues", str(issues)])
+    names, misnamed, stats = survey(issues)
+    assert isinstance(stats, LookedFirst) and not firstlook._begun  # taken, midway
+    assert names == find_issue_names([issues]) and misnamed == []
+    assert packs(stats) == packs(plain(names))
