@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import damage_on_disk
 from corpus import write_corpus
 from test_build import all_files, write_project
 
@@ -164,3 +165,32 @@ def test_every_column_of_the_wrong_type_or_shape_is_refused_or_coped_with(
             and line.endswith(": warning: no longer produced; kept, not deleted"))
             for line in err.splitlines()), f"{case}: {err}"
         assert all_files(project / "output") == clean[new], case
+
+
+@pytest.mark.parametrize("damage", [
+    "UPDATE catalog SET year = NULL",  # refused: planted as damage on the disk
+    "UPDATE catalog SET name = 'x'", "UPDATE published SET digest = 'x'"])
+def test_check_and_list_do_not_read_the_store(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str) -> None:
+    """``feeds check`` and ``feeds list`` read the issue files alone: a damaged store,
+    or one that is not a database at all, changes nothing they print."""
+    project = _project(tmp_path / "p")
+    monkeypatch.chdir(project)
+    commands = (["check"], ["list"], ["list", "--json"])
+    before = [CliRunner().invoke(cli, c) for c in commands]
+    assert [r.exit_code for r in before] == [0, 0, 0]
+    assert _build(project)[0] == 0
+    database = project / ".feeds" / "state.sqlite"
+    db = sqlite3.connect(database, isolation_level=None)
+    try:
+        db.execute(damage)
+    except sqlite3.IntegrityError:
+        damage_on_disk(db, damage.split()[1], damage)
+    finally:
+        db.close()
+    for state in ("damaged", "not a database"):
+        if state == "not a database":
+            database.write_bytes(b"\x00" * 4096)
+        after = [CliRunner().invoke(cli, c) for c in commands]
+        assert [(r.exit_code, r.stdout, r.stderr) for r in after] == \
+            [(r.exit_code, r.stdout, r.stderr) for r in before], state
