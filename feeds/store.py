@@ -83,7 +83,8 @@ CREATE TABLE catalog_sections (file TEXT NOT NULL, position INTEGER NOT NULL, na
 CREATE INDEX catalog_sections_by_slug ON catalog_sections (slug, name);
 CREATE INDEX catalog_sections_by_newest ON catalog_sections (slug, newest);
 CREATE INDEX catalog_sections_counts ON catalog_sections (slug, count);
-CREATE TABLE parsed (key TEXT PRIMARY KEY, result BLOB NOT NULL, crc INTEGER NOT NULL) STRICT;
+CREATE TABLE parsed (key TEXT PRIMARY KEY, result BLOB NOT NULL, crc INTEGER NOT NULL
+    CHECK (crc BETWEEN 0 AND 4294967295)) STRICT;
 CREATE TABLE issues (key TEXT PRIMARY KEY, year INTEGER, number INTEGER, date TEXT,
     summary BLOB NOT NULL) STRICT;
 CREATE INDEX issues_by_number ON issues (year, number);
@@ -91,7 +92,10 @@ CREATE TABLE entries (issue TEXT NOT NULL, context TEXT NOT NULL, entries TEXT N
     PRIMARY KEY (issue, context)) STRICT;
 CREATE TABLE slugs (name TEXT PRIMARY KEY, slug TEXT NOT NULL) STRICT;
 CREATE TABLE fragments (key TEXT PRIMARY KEY, crc0 INTEGER, crc1 INTEGER, crc2 INTEGER,
-    data0 BLOB, data1 BLOB, data2 BLOB) STRICT;
+    data0 BLOB, data1 BLOB, data2 BLOB, CHECK ((crc0 IS NULL) = (data0 IS NULL)
+    AND (crc1 IS NULL) = (data1 IS NULL) AND (crc2 IS NULL) = (data2 IS NULL)
+    AND coalesce(crc0, 0) BETWEEN 0 AND 4294967295 AND coalesce(crc1, 0) BETWEEN 0 AND 4294967295
+    AND coalesce(crc2, 0) BETWEEN 0 AND 4294967295)) STRICT;
 CREATE TABLE digests (ledger TEXT NOT NULL, id TEXT NOT NULL, revision TEXT NOT NULL
     CHECK (length(revision) = 64 AND revision NOT GLOB '*[^0-9a-f]*'), updated TEXT NOT NULL
     CHECK (updated GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*'),
