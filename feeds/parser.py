@@ -441,6 +441,7 @@ _KINDS = {"null": "nothing (null)", "bool": "true/false", "int": "a number", "fl
           "timestamp": "a date", "binary": "binary data", "seq": "a list", "map": "a mapping",
           "str": "text", "set": "a set", "omap": "a mapping", "pairs": "a list of pairs"}
 _YAML_TAG = "tag:yaml.org,2002:"
+_LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
 # full-width and CJK punctuation (not letters or digits) ending a URL: the sentence's, mostly
 _CJK_TAIL = ("[\u3001-\u3003\u3008-\u3011\u3014-\u301f\u2018-\u201f\u2026"
              "\u2014\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+$")
@@ -600,6 +601,8 @@ def _front_value(key: str, node: Any) -> tuple[Any, str]:
         return None, f"is {_KINDS.get(tag, f'a value tagged {tag}')}"
     if key in ("title", "url"):
         text = (clean(text) if key == "title" else text).strip()  # a URL is never altered
+        if key == "title" and _LINE_BREAK.search(text):  # it heads feeds, pages, `feeds new`
+            return None, f"{_shown(text)} holds a line break (the newsletter's name is one line)"
         return (text, "") if text else (None, "is empty")
     if key == "number":
         number = to_issue_number(text)
