@@ -13,7 +13,7 @@ import tempfile
 import unicodedata
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
@@ -31,6 +31,7 @@ from feeds.cache import (
     summary_from_list,
     summary_to_json,
 )
+from feeds.limits import YEARS
 from feeds.model import (
     Diagnostic,
     Issue,
@@ -149,9 +150,11 @@ def git_first_added(files: Iterable[Path]) -> dict[Path, datetime]:
         if item[:4].isdigit() and "T" in item and len(item) >= 19:
             try:
                 stamp = datetime.fromisoformat(item)
-                continue
             except ValueError:
                 pass
+            else:  # a year no issue may have (9999-12-31 overflows in a zone east of it)
+                stamp = stamp if stamp.astimezone(UTC).year in YEARS else None
+                continue
         if stamp is not None:
             dates[(root / item).resolve()] = stamp  # older commits come later and win
     return dates
