@@ -320,8 +320,8 @@ def _fill_dates(results: dict[Path, ParseResult], options: ParseOptions,
             if stamp is not None:
                 issue = replace(issue, date=stamp.astimezone(options.tz), date_source="git")
             else:
-                mtime = datetime.fromtimestamp(file.stat().st_mtime, options.tz)
-                issue = replace(issue, date=mtime.replace(microsecond=0), date_source="mtime")
+                mtime = _mtime_date(file, options, issue.path, issue.year, diags)
+                issue = replace(issue, date=mtime, date_source="mtime")
                 diags.append(Diagnostic(
                     issue.path, 1, "warning",
                     "no date in front matter, file name or git history; using the file's "
@@ -556,7 +556,7 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store,
     new_slugs = {k: v for k, v in known_slugs().items() if known_names.get(k) != v}
     if new_slugs:
         store.add_slugs(new_slugs)
-    _fill_summary_dates(changed, options)
+    _fill_summary_dates(changed, options, diags)
     dates: dict[str, tuple[datetime, str]] = {}
     for s in changed.values():
         if s.path in fresh:
@@ -639,7 +639,30 @@ def _check_stored(store: Store, diags: list[Diagnostic]) -> None:
                                     _slug_clash(name, slug, first, f"{where}:{first_line}")))
 
 
-def _fill_summary_dates(summaries: dict[Path, IssueSummary], options: ParseOptions) -> None:
+def _mtime_date(file: Path, options: ParseOptions, path: str, year: int | None,
+                diags: list[Diagnostic]) -> datetime:
+    """The file's modification time as an issue's date; outside the years an issue may
+    have (a time after 9999 cannot even be a date), an error in ``diags`` and a
+    placeholder in the issue's ``year`` (no warning of another year), as nothing is
+    published with an error."""
+    mtime = int(file.stat().st_mtime)
+    try:
+        date = datetime.fromtimestamp(mtime, options.tz)
+    except (ValueError, OverflowError, OSError):
+        date = None
+    if date is not None and date.year in YEARS:
+        return date
+    diags.append(Diagnostic(
+        path, 1, "error",
+        f"the file's modification time ({mtime} s after 1970) is not in the years "
+        f"{YEARS.start}-{YEARS.stop - 1}, so it cannot date the issue; add 'date: "
+        "YYYY-MM-DD' to front matter"))
+    return datetime(year if year is not None and year in YEARS else YEARS.start, 1, 1,
+                    tzinfo=options.tz)
+
+
+def _fill_summary_dates(summaries: dict[Path, IssueSummary], options: ParseOptions,
+                        diags: list[Diagnostic]) -> None:
     """Dates the text does not give: from git or the file's modification time."""
     undated = [f for f, s in summaries.items() if s.date is None]
     from_git = git_first_added(undated) if undated else {}
@@ -648,7 +671,8 @@ def _fill_summary_dates(summaries: dict[Path, IssueSummary], options: ParseOptio
         if stamp is not None:
             date, source = stamp.astimezone(options.tz), "git"
         else:
-            date = datetime.fromtimestamp(int(file.stat().st_mtime), options.tz)
+            date = _mtime_date(file, options, summaries[file].path, summaries[file].year,
+                               diags)
             source = "mtime"
         summaries[file] = summaries[file]._replace(date=date, date_source=source)
 
