@@ -33,7 +33,7 @@ from feeds.limits import (
     YEARS,
 )
 from feeds.model import Article, Diagnostic, Issue, ParseError, ParseOptions, ParseResult, Section
-from feeds.numerals import is_numeral, parse_chinese
+from feeds.numerals import abbreviated, is_numeral, parse_chinese, to_chinese
 from feeds.slugs import known_slug, slugify
 from feeds.urls import (
     URL_START,
@@ -606,7 +606,8 @@ def _front_value(key: str, node: Any) -> tuple[Any, str]:
         return (text, "") if text else (None, "is empty")
     if key == "number":
         number = to_issue_number(text)
-        return (number, "") if number else (None, f"{_shown(text)} is out of range or not a number")
+        return (number, "") if number else (None, f"{_shown(text)} " + (
+            _ambiguous(text) or "is out of range or not a number"))
     if key == "year":
         year = to_year(text)
         return (year, "") if year else (None, f"{_shown(text)} is out of range or not a year")
@@ -628,6 +629,16 @@ def _key_line(lines: list[str], end: int, key: object) -> int:
         if lines[i].lstrip().startswith(f"{key}:"):
             return i + 1
     return 1
+
+
+def _ambiguous(text: str) -> str:
+    """What to say of a number such as 一百一 (see :func:`feeds.numerals.abbreviated`),
+    or nothing."""
+    meant = abbreviated(unicodedata.normalize("NFKC", text).strip())
+    if meant is None:
+        return ""
+    return (f"may be read as {meant[0]} ({to_chinese(meant[0])}) or as {meant[1]} "
+            f"({to_chinese(meant[1])}): write the one meant")
 
 
 def to_issue_number(text: str) -> int | None:
@@ -1008,8 +1019,9 @@ class _IssueParser:
             number = to_issue_number(match.group("number"))
             if number is None and not number_told:
                 number_told = True
+                why = _ambiguous(match.group("number")) or f"is not {_NUMBER_FORM}"
                 self.error(heading_line, f"the issue number {_shown(match.group('number'))} "
-                                         f"in the heading is not {_NUMBER_FORM}")
+                                         f"in the heading {why}")
         elif self.heading:
             name = self.heading.text.strip(" 《》")
         if "title" in front:
