@@ -13,11 +13,11 @@ if the editor had corrected it, and is republished at the head of the subscripti
 feeds; a cold build of the same inputs has ``updated`` = ``published``. Readers see
 the whole issue as corrected although nobody changed a word of it.
 
-Left failing on purpose (not fixed here): an article's revision is a digest of its
-rendered content, which holds configuration (the issue page's URL: base_url, pages);
-a fix digests what the editor wrote instead (or records the configuration with each
-revision and compares only like with like), which changes every stored revision
-once and wants the corrections' owner to decide.
+Fixed: a revision leaves out the content's link to the issue (and the digest entry
+its link), which follow the configuration; and an issue none of whose ids has a record
+(a new tag_authority: every id new) is new, not corrected: with base_url alone changed
+in the file, the authority (its host) changed too, and every article was dated as
+"added to an issue published before".
 """
 
 from __future__ import annotations
@@ -34,8 +34,10 @@ EDITED = 1_733_011_200  # 2024-12-01T00:00:00Z: the editor's blank line, a month
 
 
 @pytest.mark.parametrize("change", [
-    'pages = false\n', 'base_url = "https://news.example.org/x/"\n',
-    'timezone = "UTC"\n',  # passes: the content does not hold the zone
+    'pages = false\n',
+    'base_url = "https://news.example.org/x/"\ntag_authority = "example.com"\n',
+    'base_url = "https://news.example.org/x/"\n',  # a new authority: every id new
+    'timezone = "UTC"\n',  # passed before the fix: the content does not hold the zone
 ])
 def test_an_unseen_edit_beside_a_config_change_corrects_nothing(
         project: Path, tmp_path: Path, change: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,3 +60,5 @@ def test_an_unseen_edit_beside_a_config_change_corrects_nothing(
     got = (project / "output" / "atom.xml").read_text(encoding="utf-8")
     assert "2024-12-01" not in got  # no entry dated by the unseen edit
     assert got == (cold / "output" / "atom.xml").read_text(encoding="utf-8")
+    for name in ("digest/atom.xml", "rss.xml", "feed.json"):  # the digest's entry too
+        assert (project / "output" / name).read_bytes() == (cold / "output" / name).read_bytes()
