@@ -960,13 +960,13 @@ class OutputDir:
                         for _ in pool.map(_sync_staged, unsynced):
                             pass
                 taken, again = early.take(begun) if early is not None else ([], [])
-                for rel in again:  # a child failed: what it did not say is staged here
-                    stage(rel)
                 for rel, same_row, entry in (*apart(), *taken):
                     if same_row is not None:
                         rows[rel] = same_row
                     if entry is not None:
                         staged.append(entry)
+                for rel in again:  # a child failed: what it did not say is staged here
+                    stage(rel)  # (after the others' are taken: should it fail, they are removed)
             same = set(rows)
             unchanged = tuple(sorted((*kept, *same)))
             for at, (rel, tmp, target, digest, size) in enumerate(staged):
