@@ -30,6 +30,7 @@ DATABASE = "state.sqlite"
 SET_ASIDE = "state.sqlite.broken"
 APPLICATION_ID = 0x66656564  # "feed": marks the file as this tool's
 SCHEMA_VERSION = 15
+SQLITE_NEEDED = (3, 37, 0)  # STRICT tables
 Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
