@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import html
 import os
+import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -160,12 +161,16 @@ def issue_label(issue: AnyIssue) -> str:
     return f"《{issue.name}》{issue.year} 年第 {issue.number} 期"
 
 
-def _footer(issue: Issue, section: Section) -> str:
-    """The content's last line: which issue and section the article comes from."""
+def _footer(issue: Issue, section: Section, linked: bool = True) -> str:
+    """The content's last line: which issue and section the article comes from; with a
+    link to the issue (unless not ``linked``: the line as a revision digests it)."""
     label = html.escape(issue_label(issue), quote=False)
-    if issue.url and is_web_url(issue.url):
+    if linked and issue.url and is_web_url(issue.url):
         label = f'<a href="{html.escape(published_url(issue.url))}">{label}</a>'
     return f"<p>{label} · {html.escape(section.name, quote=False)}</p>"
+
+
+_LINKED_FOOTER = re.compile(r'<p><a href="[^"]*">([^<]*)</a> · ([^<]*)</p>\Z')
 
 
 def _content_html(article: Article, footer: str) -> str:
@@ -309,6 +314,7 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
     head = _key_head(config)
     for section in issue.sections:
         footer = _footer(issue, section)
+        linked, plain = clean(footer), clean(_footer(issue, section, linked=False))
         section_name = clean(section.name)
         for article in section.articles:
             url = canonical_url(article.url)  # for the id only: ids are permanent
@@ -331,8 +337,9 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
                 published=published, updated=published, section_name=section_name,
                 section_slug=section.slug, author=author, tags=tags,
                 order=(published, issue.year, issue.number, -index), key=key,
-                revision=_digest_of([title, link, summary, content, author, joined,
-                                     section_name])))
+                revision=_digest_of([title, link, summary,
+                                     content[:len(content) - len(linked)] + plain, author,
+                                     joined, section_name])))
             index += 1
     return entries
 
@@ -359,8 +366,11 @@ def revision_records(entries: Iterable[Entry]) -> tuple[RevisionRecord, ...]:
 
 def article_revision(entry: Entry) -> str:
     """A digest of what a reader sees of an article entry: title, link, summary,
-    content, author, tags and section. Its ``updated`` moves when this does."""
-    return _digest_of([entry.title, entry.link, entry.summary, entry.content_html,
+    content, author, tags and section. Its ``updated`` moves when this does. The
+    content's last line is taken without its link to the issue: that link follows the
+    configuration (``base_url``, ``pages``), whose change corrects nothing."""
+    content = _LINKED_FOOTER.sub(r"<p>\1 · \2</p>", entry.content_html)
+    return _digest_of([entry.title, entry.link, entry.summary, content,
                        entry.author, "\x1e".join(entry.tags), entry.section_name])
 
 
@@ -429,12 +439,15 @@ def dated(issue: Issue, entries: Sequence[Entry], config: Config, revisions: Rev
     modification time, but only in an issue ``edited`` since the last build; in
     another the recorded ``updated`` stays, whatever the revision (new code that
     writes the content otherwise corrects nothing). An article added to an issue
-    published before (it has records) is dated like a correction too; never before
-    ``floor`` (see :func:`file_changed`)."""
+    published before (others of its entries have records) is dated like a correction
+    too; never before ``floor`` (see :func:`file_changed`)."""
     changed = file_changed(issue.path, floor) if edited else None
+    # an issue none of whose entries has a record was never published under these ids
+    # (a new tag_authority): it is new, as a cold build makes it, not corrected
+    known = edited and any(entry.id in revisions for entry in entries)
     made = []
     for entry in entries:
-        if edited and revisions and entry.id not in revisions and changed is not None:
+        if known and entry.id not in revisions and changed is not None:
             updated = max(entry.published, changed)
         else:
             updated = revised(entry.id, entry.revision, entry.published, revisions, changed,
@@ -457,7 +470,9 @@ def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = Non
     content = clean(_issue_html(issue))
     titles = [clean(a.title) for a in issue.articles]
     summary = f"本期 {len(titles)} 篇：" + "；".join(titles) if titles else title
-    revision = hashlib.sha256("\x1f".join((title, link, summary, content)).encode(
+    # without the link: it is the issue's page (or the home page), which follows the
+    # configuration, whose change corrects nothing
+    revision = hashlib.sha256("\x1f".join((title, summary, content)).encode(
         "utf-8", "surrogatepass")).hexdigest()
     ident = digest_id(config, issue)
     updated = revised(ident, revision, issue.date, revisions or {},

@@ -110,7 +110,16 @@ OUTPUT_ADVICE = "choose another --output folder"
 
 def _state(state_dir: Path | None, config_path: str | None, config: Config) -> Path:
     """Where the state lives: --state, else the config's key (relative to the config
-    file's folder), else .feeds beside the config file."""
+    file's folder), else .feeds beside the config file. Exits 2 if Python's SQLite
+    cannot hold it (its tables are STRICT: SQLite 3.37 or later)."""
+    import sqlite3
+
+    from feeds.store import SQLITE_NEEDED
+
+    if sqlite3.sqlite_version_info < SQLITE_NEEDED:
+        echo(f"feeds: error: the build's state needs SQLite {'.'.join(map(str, SQLITE_NEEDED))} "
+             f"or later; this Python's sqlite3 module has {sqlite3.sqlite_version}", err=True)
+        sys.exit(EXIT_USAGE)
     if state_dir is not None:
         return state_dir
     return Path(config_path or DEFAULT_CONFIG).parent / (config.state or ".feeds")

@@ -254,18 +254,21 @@ def future_edits(store: Store, ledger: str, config: Config, digests: Revisions,
     for path, (year, number) in sorted(edited.items()):
         try:
             mtime = int(os.stat(path).st_mtime)
-            when = datetime.fromtimestamp(mtime, UTC)
-        except (OSError, ValueError, OverflowError):
+        except OSError:
             continue
         if mtime <= now + MTIME_SLACK.total_seconds():
             continue
+        try:
+            when = f"{datetime.fromtimestamp(mtime, UTC):%Y-%m-%d %H:%M:%S} UTC"
+        except (ValueError, OverflowError, OSError):  # past year 9999: ahead all the same
+            when = f"{mtime} s after 1970"
         row = store.by_number(year, number)
         if not (known(store, ledger, [(year, number)])[year, number] or (
                 row is not None and digest_id(config, _summary(row)) in digests)):
             continue  # nothing of it published: its time dates nothing
         found.append(Diagnostic(
             path, 0, "error",
-            f"modified {when:%Y-%m-%d %H:%M:%S} UTC, more than an hour ahead of this "
+            f"modified {when}, more than an hour ahead of this "
             "machine's clock: a correction in it would be dated then and head the "
             "subscription feeds until then; nothing was published. Set the file's time "
             f"to now (touch {path}) and build again"))

@@ -13,7 +13,7 @@ import tempfile
 import unicodedata
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
@@ -31,6 +31,7 @@ from feeds.cache import (
     summary_from_list,
     summary_to_json,
 )
+from feeds.limits import YEARS
 from feeds.model import (
     Diagnostic,
     Issue,
@@ -149,9 +150,11 @@ def git_first_added(files: Iterable[Path]) -> dict[Path, datetime]:
         if item[:4].isdigit() and "T" in item and len(item) >= 19:
             try:
                 stamp = datetime.fromisoformat(item)
-                continue
             except ValueError:
                 pass
+            else:  # a year no issue may have (9999-12-31 overflows in a zone east of it)
+                stamp = stamp if stamp.astimezone(UTC).year in YEARS else None
+                continue
         if stamp is not None:
             dates[(root / item).resolve()] = stamp  # older commits come later and win
     return dates
@@ -317,8 +320,8 @@ def _fill_dates(results: dict[Path, ParseResult], options: ParseOptions,
             if stamp is not None:
                 issue = replace(issue, date=stamp.astimezone(options.tz), date_source="git")
             else:
-                mtime = datetime.fromtimestamp(file.stat().st_mtime, options.tz)
-                issue = replace(issue, date=mtime.replace(microsecond=0), date_source="mtime")
+                mtime = _mtime_date(file, options, issue.path, issue.year, diags)
+                issue = replace(issue, date=mtime, date_source="mtime")
                 diags.append(Diagnostic(
                     issue.path, 1, "warning",
                     "no date in front matter, file name or git history; using the file's "
@@ -553,7 +556,7 @@ def load_catalog(found: Survey, options: ParseOptions, store: Store,
     new_slugs = {k: v for k, v in known_slugs().items() if known_names.get(k) != v}
     if new_slugs:
         store.add_slugs(new_slugs)
-    _fill_summary_dates(changed, options)
+    _fill_summary_dates(changed, options, diags)
     dates: dict[str, tuple[datetime, str]] = {}
     for s in changed.values():
         if s.path in fresh:
@@ -637,7 +640,30 @@ def _check_stored(store: Store, diags: list[Diagnostic]) -> None:
                                     _slug_clash(name, slug, first, f"{where}:{first_line}")))
 
 
-def _fill_summary_dates(summaries: dict[Path, IssueSummary], options: ParseOptions) -> None:
+def _mtime_date(file: Path, options: ParseOptions, path: str, year: int | None,
+                diags: list[Diagnostic]) -> datetime:
+    """The file's modification time as an issue's date; outside the years an issue may
+    have (a time after 9999 cannot even be a date), an error in ``diags`` and a
+    placeholder in the issue's ``year`` (no warning of another year), as nothing is
+    published with an error."""
+    mtime = int(file.stat().st_mtime)
+    try:
+        date = datetime.fromtimestamp(mtime, options.tz)
+    except (ValueError, OverflowError, OSError):
+        date = None
+    if date is not None and date.year in YEARS:
+        return date
+    diags.append(Diagnostic(
+        path, 1, "error",
+        f"the file's modification time ({mtime} s after 1970) is not in the years "
+        f"{YEARS.start}-{YEARS.stop - 1}, so it cannot date the issue; add 'date: "
+        "YYYY-MM-DD' to front matter"))
+    return datetime(year if year is not None and year in YEARS else YEARS.start, 1, 1,
+                    tzinfo=options.tz)
+
+
+def _fill_summary_dates(summaries: dict[Path, IssueSummary], options: ParseOptions,
+                        diags: list[Diagnostic]) -> None:
     """Dates the text does not give: from git or the file's modification time."""
     undated = [f for f, s in summaries.items() if s.date is None]
     from_git = git_first_added(undated) if undated else {}
@@ -646,7 +672,8 @@ def _fill_summary_dates(summaries: dict[Path, IssueSummary], options: ParseOptio
         if stamp is not None:
             date, source = stamp.astimezone(options.tz), "git"
         else:
-            date = datetime.fromtimestamp(int(file.stat().st_mtime), options.tz)
+            date = _mtime_date(file, options, summaries[file].path, summaries[file].year,
+                               diags)
             source = "mtime"
         summaries[file] = summaries[file]._replace(date=date, date_source=source)
 

@@ -14,10 +14,29 @@ def is_numeral(text: str) -> bool:
     return bool(text) and all(c in _CHARS for c in text)
 
 
+def abbreviated(text: str) -> tuple[int, int] | None:
+    """For a numeral whose last digit follows 百 or 千 directly (一百一, 两百五, 一千二),
+    the two numbers it may mean: as said aloud, the unit left out (110, 250, 1200), and
+    as written digit by digit (101, 205, 1002); else None."""
+    if len(text) < 3 or text[-1] not in DIGITS or not DIGITS[text[-1]] \
+            or text[-2] not in ("百", "千") or not is_numeral(text):
+        return None
+    try:
+        head = parse_chinese(text[:-1])
+    except ValueError:
+        return None
+    digit = DIGITS[text[-1]]
+    return head + digit * UNITS[text[-2]] // 10, head + digit
+
+
 def parse_chinese(text: str) -> int:
-    """Read a Chinese numeral below 10,000; raise ValueError if it is malformed."""
+    """Read a Chinese numeral below 10,000; raise ValueError if it is malformed or
+    :func:`abbreviated` (一百一 is 110 to a reader, and was read as 101)."""
     if not is_numeral(text):
         raise ValueError(f"not a Chinese numeral: {text!r}")
+    meant = abbreviated(text)
+    if meant is not None:
+        raise ValueError(f"{text!r} may be {meant[0]} or {meant[1]}")
     if not any(c in UNITS for c in text):
         if len(text) > 4:
             raise ValueError(f"more than four digits in {text!r}")

@@ -33,7 +33,7 @@ from feeds.limits import (
     YEARS,
 )
 from feeds.model import Article, Diagnostic, Issue, ParseError, ParseOptions, ParseResult, Section
-from feeds.numerals import is_numeral, parse_chinese
+from feeds.numerals import abbreviated, is_numeral, parse_chinese, to_chinese
 from feeds.slugs import known_slug, slugify
 from feeds.urls import (
     URL_START,
@@ -441,6 +441,7 @@ _KINDS = {"null": "nothing (null)", "bool": "true/false", "int": "a number", "fl
           "timestamp": "a date", "binary": "binary data", "seq": "a list", "map": "a mapping",
           "str": "text", "set": "a set", "omap": "a mapping", "pairs": "a list of pairs"}
 _YAML_TAG = "tag:yaml.org,2002:"
+_LINE_BREAK = re.compile("[\n\r\u2028\u2029]")
 # full-width and CJK punctuation (not letters or digits) ending a URL: the sentence's, mostly
 _CJK_TAIL = ("[\u3001-\u3003\u3008-\u3011\u3014-\u301f\u2018-\u201f\u2026"
              "\u2014\uff01-\uff0f\uff1a-\uff20\uff3b-\uff40\uff5b-\uff65]+$")
@@ -600,10 +601,13 @@ def _front_value(key: str, node: Any) -> tuple[Any, str]:
         return None, f"is {_KINDS.get(tag, f'a value tagged {tag}')}"
     if key in ("title", "url"):
         text = (clean(text) if key == "title" else text).strip()  # a URL is never altered
+        if key == "title" and _LINE_BREAK.search(text):  # it heads feeds, pages, `feeds new`
+            return None, f"{_shown(text)} holds a line break (the newsletter's name is one line)"
         return (text, "") if text else (None, "is empty")
     if key == "number":
         number = to_issue_number(text)
-        return (number, "") if number else (None, f"{_shown(text)} is out of range or not a number")
+        return (number, "") if number else (None, f"{_shown(text)} " + (
+            _ambiguous(text) or "is out of range or not a number"))
     if key == "year":
         year = to_year(text)
         return (year, "") if year else (None, f"{_shown(text)} is out of range or not a year")
@@ -625,6 +629,16 @@ def _key_line(lines: list[str], end: int, key: object) -> int:
         if lines[i].lstrip().startswith(f"{key}:"):
             return i + 1
     return 1
+
+
+def _ambiguous(text: str) -> str:
+    """What to say of a number such as 一百一 (see :func:`feeds.numerals.abbreviated`),
+    or nothing."""
+    meant = abbreviated(unicodedata.normalize("NFKC", text).strip())
+    if meant is None:
+        return ""
+    return (f"may be read as {meant[0]} ({to_chinese(meant[0])}) or as {meant[1]} "
+            f"({to_chinese(meant[1])}): write the one meant")
 
 
 def to_issue_number(text: str) -> int | None:
@@ -1005,8 +1019,9 @@ class _IssueParser:
             number = to_issue_number(match.group("number"))
             if number is None and not number_told:
                 number_told = True
+                why = _ambiguous(match.group("number")) or f"is not {_NUMBER_FORM}"
                 self.error(heading_line, f"the issue number {_shown(match.group('number'))} "
-                                         f"in the heading is not {_NUMBER_FORM}")
+                                         f"in the heading {why}")
         elif self.heading:
             name = self.heading.text.strip(" 《》")
         if "title" in front:

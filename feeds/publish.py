@@ -49,6 +49,19 @@ class PublishError(Exception):
         self.code = code
 
 
+class NotS3Answer(ValueError):
+    """An answer that lacks what every S3 answer holds (an upload's or a listing's ETag):
+    the endpoint is some other web server. A ValueError, as botocore raises for an answer
+    it cannot parse (a date it cannot read), so that one ``except`` takes both."""
+
+
+def _etag(answer: dict[str, Any]) -> str:
+    etag = answer.get("ETag")
+    if not isinstance(etag, str):
+        raise NotS3Answer("no ETag in it: is endpoint_url an S3 API?")
+    return etag
+
+
 @dataclass(frozen=True)
 class Target:
     """Where to publish: ``s3://bucket/prefix``; the prefix is empty or ends with '/'."""
@@ -154,6 +167,8 @@ def _reason(exc: Exception) -> str:
         err = exc.response.get("Error", {})
         status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         return f"{err.get('Code') or status}: {err.get('Message') or 'refused'}"
+    if isinstance(exc, ValueError):
+        return f"the endpoint's answer is not S3's ({exc})"
     return str(exc) or type(exc).__name__
 
 
@@ -207,13 +222,13 @@ def _list(client: Any, target: Target) -> tuple[dict[str, str], int]:
                                                                  Prefix=target.prefix):
         requests += 1
         for obj in page.get("Contents", []):
-            listed[obj["Key"][len(target.prefix):]] = obj["ETag"]
+            listed[str(obj.get("Key", ""))[len(target.prefix):]] = _etag(obj)
     return listed, requests
 
 
 def _metadata(client: Any, target: Target, rel: str) -> dict[str, str]:
     head = client.head_object(Bucket=target.bucket, Key=target.key(rel))
-    return {"sha256": head.get("Metadata", {}).get(SHA_KEY, ""), "etag": head["ETag"],
+    return {"sha256": head.get("Metadata", {}).get(SHA_KEY, ""), "etag": _etag(head),
             "content_type": head.get("ContentType", ""),
             "cache_control": head.get("CacheControl", "")}
 
@@ -233,7 +248,7 @@ def plan(files: Sequence[tuple[str, Path]], target: Target, client: Any, delete:
     try:
         manifest = _read_manifest(client, target)
         listed, requests = _list(client, target)
-    except (BotoCoreError, ClientError) as exc:
+    except (BotoCoreError, ClientError, ValueError) as exc:
         raise _settings_error(exc, target, conn) from None
     requests += 1
     dropped: set[str] = set()
@@ -267,7 +282,7 @@ def plan(files: Sequence[tuple[str, Path]], target: Target, client: Any, delete:
             if have is None or have.get("etag") != listed[rel]:
                 try:
                     have = _metadata(client, target, rel)
-                except (BotoCoreError, ClientError) as exc:
+                except (BotoCoreError, ClientError, ValueError) as exc:
                     raise PublishError(f"{target.url(rel)}: cannot read: {_reason(exc)}") from None
                 requests += 1
             if have == want:
@@ -306,7 +321,7 @@ def _linked(files: Sequence[tuple[str, Path]], dropped: set[str], listed: dict[s
             answer = client.get_object(Bucket=target.bucket, Key=target.key(rel))
             requests += 1
             return bytes(answer["Body"].read(MANIFEST_LIMIT))
-        except (BotoCoreError, ClientError) as exc:
+        except (BotoCoreError, ClientError, ValueError) as exc:
             raise PublishError(f"{target.url(rel)}: cannot read: {_reason(exc)}") from None
 
     left = set(dropped)
@@ -341,11 +356,12 @@ def _put(client: Any, target: Target, upload: Upload) -> dict[str, str]:
                                        ContentType=upload.policy.content_type,
                                        CacheControl=upload.policy.cache_control,
                                        Metadata={SHA_KEY: upload.sha256})
+        etag = _etag(answer)
     except OSError as exc:
         raise PublishError(f"{upload.path}: cannot read: {exc.strerror}") from None
-    except (BotoCoreError, ClientError) as exc:
+    except (BotoCoreError, ClientError, ValueError) as exc:
         raise PublishError(f"{target.url(upload.rel)}: upload failed: {_reason(exc)}") from None
-    return _record(upload.sha256, answer["ETag"], upload.policy)
+    return _record(upload.sha256, etag, upload.policy)
 
 
 def _write_manifest(client: Any, target: Target, records: dict[str, dict[str, str]]) -> None:
@@ -356,7 +372,7 @@ def _write_manifest(client: Any, target: Target, records: dict[str, dict[str, st
     try:
         client.put_object(Bucket=target.bucket, Key=target.key(MANIFEST), Body=body,
                           ContentType="application/json", CacheControl="no-store")
-    except (BotoCoreError, ClientError) as exc:
+    except (BotoCoreError, ClientError, ValueError) as exc:
         raise PublishError(f"{target.url(MANIFEST)}: upload failed: {_reason(exc)}") from None
 
 
@@ -397,7 +413,7 @@ def run(the_plan: Plan, target: Target, client: Any,
     for rel in the_plan.deletes:
         try:
             client.delete_object(Bucket=target.bucket, Key=target.key(rel))
-        except (BotoCoreError, ClientError) as exc:
+        except (BotoCoreError, ClientError, ValueError) as exc:
             raise PublishError(f"{target.url(rel)}: delete failed: {_reason(exc)}") from None
         requests += 1
         records.pop(rel, None)

@@ -704,8 +704,9 @@ def _full_build(found: Survey, out: OutputDir,
             except (TypeError, ValueError):
                 pass  # a damaged row: made again
             else:
-                origin.update((e.key, (issue, False)) for e in stored)
-                return stored
+                if len(stored) == sum(s.articles for s in issue.sections):  # else damaged
+                    origin.update((e.key, (issue, False)) for e in stored)
+                    return stored
         return remake(issue)
 
     def remake(issue: IssueSummary) -> list[Entry]:

@@ -30,7 +30,8 @@ from feeds.firstlook import SEEN
 DATABASE = "state.sqlite"
 SET_ASIDE = "state.sqlite.broken"
 APPLICATION_ID = 0x66656564  # "feed": marks the file as this tool's
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
+SQLITE_NEEDED = (3, 37, 0)  # STRICT tables
 Row = tuple[Any, ...]  # a row as sqlite3 gives it
 BUSY_SECONDS = 10.0
 _BATCH = 500
@@ -49,59 +50,92 @@ _SLOTS = range(FRAGMENT_SLOTS)
 MANIFEST_MEANWHILE = True  # False: Store.manifest_meanwhile reads on this thread (the reference)
 FLUSH_BYTES = 32 << 20  # bytes a build stores between two flushes of the file to the disk
 
-_SCHEMA = """
-CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE sources (path TEXT PRIMARY KEY, seen BLOB NOT NULL);
+# What every catalog row holds: a CHECK of the table (with its STRICT types).
+_CATALOG_ROW = (
+    "typeof(file) = 'text' AND file GLOB '*.md' AND typeof(path) = 'text' AND path GLOB '*.md' "
+    "AND typeof(name) = 'text' "
+    "AND typeof(year) = 'integer' AND year BETWEEN 1900 AND 2999 "
+    "AND typeof(number) = 'integer' AND number BETWEEN 1 AND 9999 "
+    "AND typeof(stamp) = 'real' AND stamp BETWEEN -62135683200.0 AND 253402387200.0 "
+    "AND typeof(date) = 'text' AND date GLOB "
+    "'[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]*' "
+    "AND typeof(date_source) = 'text' AND typeof(key) = 'text' AND typeof(newest) = 'real' "
+    "AND typeof(sections) = 'text' AND typeof(diagnostics) IN ('text', 'null') "
+    "AND typeof(heading_line) = 'integer'")
+# What Store.catalog_files asks of each row it keeps, since a row damaged on the disk was
+# never checked: the values the code compares or converts with no check of its own (a
+# TypeError there would be an internal error, exit 70). The rest is read under a check
+# (see feeds.loader._summary), and each column asked costs: this, 3 ms of CPU more than
+# no check at N = 5,000; all of _CATALOG_ROW, 7 ms.
+_CATALOG_READ = (
+    "typeof(year) = 'integer' AND year BETWEEN 1900 AND 2999 AND typeof(number) = 'integer' "
+    "AND number BETWEEN 1 AND 9999 AND typeof(stamp) = 'real' AND typeof(path) = 'text' "
+    "AND substr(path, -3) = '.md' AND date GLOB '[0-9][0-9][0-9][0-9]-*'")
+
+# STRICT tables: a value of another type is refused (SQLITE_CONSTRAINT), as is NULL where
+# the code needs a value and a value of a shape it relies on that is not (CHECK).
+_SCHEMA = f"""
+CREATE TABLE meta (name TEXT PRIMARY KEY, value TEXT NOT NULL) STRICT;
+CREATE TABLE sources (path TEXT PRIMARY KEY, seen BLOB NOT NULL) STRICT;
 CREATE TABLE catalog (file TEXT PRIMARY KEY, path TEXT NOT NULL, name TEXT NOT NULL,
-    year INTEGER, number INTEGER, stamp REAL, date TEXT, date_source TEXT, key TEXT,
-    newest REAL, sections TEXT NOT NULL, diagnostics TEXT, heading_line INTEGER);
+    year INTEGER NOT NULL, number INTEGER NOT NULL, stamp REAL NOT NULL, date TEXT NOT NULL,
+    date_source TEXT NOT NULL, key TEXT NOT NULL, newest REAL NOT NULL, sections TEXT NOT NULL,
+    diagnostics TEXT, heading_line INTEGER NOT NULL, CHECK ({_CATALOG_ROW})) STRICT;
 CREATE INDEX catalog_by_number ON catalog (year, number);
 CREATE INDEX catalog_by_newest ON catalog (newest);
 CREATE INDEX catalog_by_order ON catalog (stamp, year, number, path);
 CREATE INDEX catalog_noted ON catalog (file) WHERE diagnostics IS NOT NULL OR date_source = 'mtime';
-CREATE TABLE catalog_sections (file TEXT NOT NULL, position INTEGER NOT NULL, name TEXT,
-    slug TEXT, line INTEGER, count INTEGER, newest REAL, PRIMARY KEY (file, position));
+CREATE TABLE catalog_sections (file TEXT NOT NULL, position INTEGER NOT NULL, name TEXT NOT NULL,
+    slug TEXT, line INTEGER NOT NULL, count INTEGER NOT NULL CHECK (count BETWEEN 0 AND 9999),
+    newest REAL NOT NULL, PRIMARY KEY (file, position)) STRICT;
 CREATE INDEX catalog_sections_by_slug ON catalog_sections (slug, name);
 CREATE INDEX catalog_sections_by_newest ON catalog_sections (slug, newest);
 CREATE INDEX catalog_sections_counts ON catalog_sections (slug, count);
-CREATE TABLE parsed (key TEXT PRIMARY KEY, result BLOB NOT NULL, crc INTEGER NOT NULL);
+CREATE TABLE parsed (key TEXT PRIMARY KEY, result BLOB NOT NULL, crc INTEGER NOT NULL
+    CHECK (crc BETWEEN 0 AND 4294967295)) STRICT;
 CREATE TABLE issues (key TEXT PRIMARY KEY, year INTEGER, number INTEGER, date TEXT,
-    summary BLOB NOT NULL);
+    summary BLOB NOT NULL) STRICT;
 CREATE INDEX issues_by_number ON issues (year, number);
 CREATE TABLE entries (issue TEXT NOT NULL, context TEXT NOT NULL, entries TEXT NOT NULL,
-    PRIMARY KEY (issue, context));
-CREATE TABLE slugs (name TEXT PRIMARY KEY, slug TEXT NOT NULL);
+    PRIMARY KEY (issue, context)) STRICT;
+CREATE TABLE slugs (name TEXT PRIMARY KEY, slug TEXT NOT NULL) STRICT;
 CREATE TABLE fragments (key TEXT PRIMARY KEY, crc0 INTEGER, crc1 INTEGER, crc2 INTEGER,
-    data0 BLOB, data1 BLOB, data2 BLOB);
-CREATE TABLE digests (ledger TEXT NOT NULL, id TEXT NOT NULL, revision TEXT NOT NULL,
-    updated TEXT NOT NULL, PRIMARY KEY (ledger, id));
+    data0 BLOB, data1 BLOB, data2 BLOB, CHECK ((crc0 IS NULL) = (data0 IS NULL)
+    AND (crc1 IS NULL) = (data1 IS NULL) AND (crc2 IS NULL) = (data2 IS NULL)
+    AND coalesce(crc0, 0) BETWEEN 0 AND 4294967295 AND coalesce(crc1, 0) BETWEEN 0 AND 4294967295
+    AND coalesce(crc2, 0) BETWEEN 0 AND 4294967295)) STRICT;
+CREATE TABLE digests (ledger TEXT NOT NULL, id TEXT NOT NULL, revision TEXT NOT NULL
+    CHECK (length(revision) = 64 AND revision NOT GLOB '*[^0-9a-f]*'), updated TEXT NOT NULL
+    CHECK (updated GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T*'),
+    PRIMARY KEY (ledger, id)) STRICT;
 CREATE TABLE revisions (ledger TEXT NOT NULL, year INTEGER NOT NULL, number INTEGER NOT NULL,
-    records TEXT NOT NULL, PRIMARY KEY (ledger, year, number));
+    records TEXT NOT NULL, PRIMARY KEY (ledger, year, number)) STRICT;
 CREATE TABLE corrected (ledger TEXT NOT NULL, id TEXT NOT NULL, year INTEGER NOT NULL,
     number INTEGER NOT NULL, position INTEGER NOT NULL, slug TEXT NOT NULL,
-    updated REAL NOT NULL, PRIMARY KEY (ledger, id));
+    updated REAL NOT NULL, PRIMARY KEY (ledger, id)) STRICT;
 CREATE INDEX corrected_by_updated ON corrected (ledger, updated);
 CREATE INDEX corrected_by_issue ON corrected (ledger, year, number);
 CREATE TABLE archive_pages (ledger TEXT NOT NULL, key TEXT NOT NULL, path TEXT NOT NULL,
-    PRIMARY KEY (ledger, key));
-CREATE TABLE ledgers (ledger TEXT PRIMARY KEY);
-CREATE TABLE edits (ledger TEXT NOT NULL, file TEXT NOT NULL, PRIMARY KEY (ledger, file));
+    PRIMARY KEY (ledger, key)) STRICT;
+CREATE TABLE ledgers (ledger TEXT PRIMARY KEY) STRICT;
+CREATE TABLE edits (ledger TEXT NOT NULL, file TEXT NOT NULL, PRIMARY KEY (ledger, file)) STRICT;
 CREATE TABLE published (output TEXT NOT NULL, path TEXT NOT NULL, digest TEXT NOT NULL,
-    size INTEGER, mtime_ns INTEGER, ino INTEGER, ctime_ns INTEGER, sk INTEGER,
-    PRIMARY KEY (output, path));
+    size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ino INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL, sk INTEGER,
+    PRIMARY KEY (output, path)) STRICT;
 CREATE TABLE builds (output TEXT PRIMARY KEY, inputs TEXT NOT NULL, feeds INTEGER,
-    files TEXT NOT NULL, warnings TEXT NOT NULL);
+    files BLOB NOT NULL, warnings BLOB NOT NULL) STRICT;
 CREATE TABLE page_keys (output TEXT NOT NULL, path TEXT NOT NULL, key TEXT NOT NULL,
-    PRIMARY KEY (output, path));
+    PRIMARY KEY (output, path)) STRICT;
 CREATE TABLE page_issues (issue TEXT PRIMARY KEY, url TEXT NOT NULL, articles INTEGER NOT NULL,
-    slugs TEXT NOT NULL);
+    slugs TEXT NOT NULL) STRICT;
 CREATE TABLE page_parts (output TEXT NOT NULL, page TEXT NOT NULL, name TEXT NOT NULL,
     key TEXT NOT NULL, part TEXT NOT NULL, "check" TEXT NOT NULL,
-    PRIMARY KEY (output, page, name));
+    PRIMARY KEY (output, page, name)) STRICT;
 CREATE TABLE archive_marks (id INTEGER PRIMARY KEY CHECK (id = 1), context TEXT NOT NULL,
-    newest REAL, marks TEXT NOT NULL, low REAL);
+    newest REAL, marks TEXT NOT NULL, low REAL) STRICT;
 CREATE TABLE page_marks (output TEXT PRIMARY KEY, context TEXT NOT NULL, count INTEGER NOT NULL,
-    newest REAL, low REAL);
+    newest REAL, low REAL) STRICT;
 """
 
 # Every change to the catalog lowers archive_marks.low (and page_marks.low) to the date
@@ -114,7 +148,13 @@ _TRIGGERS = tuple(
     for table in ("archive_marks", "page_marks")
     for name, event, value in (("added", "INSERT", "coalesce(NEW.stamp, -1e308)"),
                                ("dropped", "DELETE", "coalesce(OLD.stamp, -1e308)"),
-                               ("changed", "UPDATE", "-1e308")))
+                               ("changed", "UPDATE", "-1e308"))) + tuple(
+    # A build never updates a row of the catalog in place (it drops it and puts it anew):
+    # one that is (edited by hand) is taken as damaged, and the whole catalog is made again
+    # from the issue files (see Store.catalog_files): a changed name or slug is of the
+    # right type and shape, and nothing else would tell it from the truth.
+    f"CREATE TRIGGER {table}_edited AFTER UPDATE ON {table} BEGIN "
+    "DELETE FROM meta WHERE name = 'catalog'; END" for table in ("catalog", "catalog_sections"))
 
 # Each section slug once (NULL too, if a section has none), from the index by slug: one
 # search per slug (a recursive query), not a scan of every issue's sections.
@@ -472,6 +512,9 @@ class Store:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if tables and version != SCHEMA_VERSION:
                 raise OtherSchema(version)
+            if tables and not _schema_holds(db):
+                raise DamagedRow("its tables are not as this version makes them "
+                                 "(a schema edited by hand)")
             if not tables:  # pages that hold a serialised entry whole: fewer overflow pages
                 db.execute("PRAGMA page_size = 16384")
             if db.execute("PRAGMA journal_mode=WAL").fetchone()[0].lower() != "wal":
@@ -618,14 +661,30 @@ class Store:
 
     def catalog_files(self, context: str) -> set[str]:
         """The files the catalog holds, made in the same ``context`` (code, options,
-        folder); it is emptied if that changed."""
+        folder); it is emptied if that changed (or was dropped: the catalog was edited;
+        or a trigger is not as made, and is made again).
+        A row whose values the code relies on are not what the table's CHECK allows
+        (damaged on the disk, where no constraint is checked) is dropped: its file is
+        read again."""
         row = self.db.execute("SELECT value FROM meta WHERE name = 'catalog'").fetchone()
-        if row is None or row[0] != context:
+        holding = self._triggers_hold()
+        if row is None or row[0] != context or not holding:
+            if not holding:
+                for (name,) in self.db.execute("SELECT name FROM sqlite_master "
+                                               "WHERE type = 'trigger'").fetchall():
+                    self.db.execute(f'DROP TRIGGER "{name}"')
+                for trigger in _TRIGGERS:
+                    self.db.execute(trigger)
             self.db.execute("DELETE FROM catalog")
             self.db.execute("DELETE FROM catalog_sections")
             self.db.execute("INSERT OR REPLACE INTO meta VALUES ('catalog', ?)", (context,))
             return set()
-        return {f for (f,) in self.db.execute("SELECT file FROM catalog")}
+        held = {f for (f,) in self.db.execute(f"SELECT file FROM catalog WHERE {_CATALOG_READ}")}
+        if len(held) != self.catalog_size():  # rows damaged on the disk: read their files again
+            self.db.execute("DELETE FROM catalog_sections WHERE file IN (SELECT file FROM "
+                            f"catalog WHERE NOT ({_CATALOG_READ}))")
+            self.db.execute(f"DELETE FROM catalog WHERE NOT ({_CATALOG_READ})")
+        return held
 
     def catalog_row(self, file: str) -> Row | None:
         row: Row | None = self.db.execute(f"SELECT {self._SUMMARY} FROM catalog WHERE file = ?",
@@ -1553,6 +1612,17 @@ class Store:
         else:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)",
                             (_UNTIL + output, repr(until)))
+
+
+_STATEMENTS = frozenset(s.strip() for s in _SCHEMA.split(";") if s.strip())
+
+
+def _schema_holds(db: sqlite3.Connection) -> bool:
+    """Whether the tables and indexes are exactly those :func:`_create` makes: the
+    constraints the reads rely on are there (one small read). The triggers are checked
+    where they are relied on (see :meth:`Store.catalog_files`)."""
+    return {sql for (sql,) in db.execute("SELECT sql FROM sqlite_master WHERE type IN "
+                                         "('table', 'index') AND sql IS NOT NULL")} == _STATEMENTS
 
 
 def _create(db: sqlite3.Connection) -> None:

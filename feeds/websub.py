@@ -7,6 +7,8 @@ fatal: the files are already out and readers still poll.
 
 from __future__ import annotations
 
+import http.client
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -29,7 +31,32 @@ def form_body(urls: Sequence[str]) -> bytes:
 
 
 def _post(hub: str, body: bytes, timeout: float) -> str | None:
-    """None when the hub accepted, else why not; raises _Retry for a failure worth retrying."""
+    """None when the hub accepted, else why not; raises _Retry for a failure worth retrying.
+
+    The exchange runs in a thread given ``timeout`` in all: urllib's timeout bounds each
+    read from the socket, so a hub sending its answer a byte at a time would otherwise
+    hold the command for as long as it keeps sending. A try given up on leaves its
+    thread (a daemon) to end with the connection or the process."""
+    done: list[str | BaseException | None] = []
+
+    def exchange() -> None:
+        try:
+            done.append(_exchange(hub, body, timeout))
+        except BaseException as exc:  # handed to the caller's thread
+            done.append(exc)
+
+    worker = threading.Thread(target=exchange, name="websub", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if not done:
+        raise _Retry(f"no complete answer within {timeout:g} s")
+    if isinstance(done[0], BaseException):
+        raise done[0]
+    return done[0]
+
+
+def _exchange(hub: str, body: bytes, timeout: float) -> str | None:
+    """One POST to the hub, as :func:`_post` says."""
     request = urllib.request.Request(hub, data=body, method="POST", headers={
         "Content-Type": "application/x-www-form-urlencoded", "User-Agent": "feeds-websub"})
     try:
@@ -44,6 +71,8 @@ def _post(hub: str, body: bytes, timeout: float) -> str | None:
     except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise _Retry(str(reason) or type(exc).__name__) from None
+    except http.client.HTTPException as exc:  # a status line or header that is no HTTP
+        raise _Retry(f"the hub's answer is not HTTP ({type(exc).__name__})") from None
 
 
 class _Retry(Exception):

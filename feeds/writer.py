@@ -66,6 +66,11 @@ WRITE_THREADS = 8
 # Each staged file waits for its fsync (a few ms on a loaded disk): from two files on they
 # are staged on threads, so that the journal commits their fsyncs together.
 WRITE_THREADS_FROM = 2
+# The files a publish stages on threads are all written first, then each fsync'd before
+# any is renamed: the journal's first commit takes most of them at once, rather than a
+# commit for every few files written and fsync'd in turn. False: each file fsync'd as
+# it is written (the reference)
+SYNC_AFTER_ALL = True
 FORK_FROM = 2  # Forkable files staged in forked children (with a second core) from this many
 _LEGACY = ".feeds"  # where older versions kept their state, inside output/
 
@@ -219,12 +224,14 @@ def _pending(*tmps: str) -> None:
 
 
 def _stage(path: Path, data: Made, mode: int,
-           known: tuple[str, int] | None = None, tmp: str | None = None
+           known: tuple[str, int] | None = None, tmp: str | None = None, sync: bool = True
            ) -> tuple[str, str, int]:
     """Write ``data`` to a new temporary file beside ``path``: its name, digest and size.
     ``known`` is the digest and size of ``data`` (bytes or chunks) when the caller has
     them already: they are not computed again. ``tmp``: the temporary file's name,
-    made and noted as pending by the caller (a forked child's parent)."""
+    made and noted as pending by the caller (a forked child's parent). Without
+    ``sync`` it is not fsync'd here: the caller does that (:func:`_sync_staged`)
+    before renaming it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if tmp is None:
         tmp = _tmp_name(path)
@@ -257,7 +264,8 @@ def _stage(path: Path, data: Made, mode: int,
                     for chunk in chunks:
                         digest.update(chunk)
                         size += len(chunk)
-            os.fsync(fd)
+            if sync:
+                os.fsync(fd)
         finally:
             os.close(fd)
         os.chmod(tmp, mode)
@@ -267,6 +275,19 @@ def _stage(path: Path, data: Made, mode: int,
     if known is not None and (not callable(data) or isinstance(data, Spooled)):
         return tmp, known[0], known[1]
     return tmp, digest.hexdigest(), size
+
+
+def _sync_staged(entry: tuple[str, str, Path, str, int]) -> None:
+    """fsync a file staged without it (raises WriteError, naming the file it stands for)."""
+    _, tmp, target, _, _ = entry
+    try:
+        fd = os.open(tmp, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise _error(target, exc) from None
 
 
 _PENDING: set[str] | None = set()  # temporary files made and not yet renamed or removed
@@ -883,10 +904,17 @@ class OutputDir:
         rows: dict[str, PublishedRow] = {}  # the targets' rows, then every changed one
         unchanged: tuple[str, ...] = ()
 
-        def stage(rel: str) -> None:
+        unsynced: list[tuple[str, str, Path, str, int]] = []  # staged, not yet fsync'd
+
+        def stage(rel: str, sync: bool = True) -> None:
             data = files[rel]
             assert not isinstance(data, Keep)
-            row = self._stage_one(rel, targets[rel], data, owned.get(rel), mode, staged)
+            made_now: list[tuple[str, str, Path, str, int]] = []
+            row = self._stage_one(rel, targets[rel], data, owned.get(rel), mode, made_now,
+                                  None, sync)
+            staged.extend(made_now)
+            if not sync:
+                unsynced.extend(made_now)
             if row is not None:
                 rows[rel] = row
 
@@ -924,19 +952,21 @@ class OutputDir:
                     from concurrent.futures import ThreadPoolExecutor
 
                     with ThreadPoolExecutor(WRITE_THREADS) as pool:
-                        done = pool.map(stage, made)
+                        done = pool.map(functools.partial(stage, sync=not SYNC_AFTER_ALL), made)
                         for rel in streamed:
                             stage(rel)
                         for _ in done:
                             pass
+                        for _ in pool.map(_sync_staged, unsynced):
+                            pass
                 taken, again = early.take(begun) if early is not None else ([], [])
-                for rel in again:  # a child failed: what it did not say is staged here
-                    stage(rel)
                 for rel, same_row, entry in (*apart(), *taken):
                     if same_row is not None:
                         rows[rel] = same_row
                     if entry is not None:
                         staged.append(entry)
+                for rel in again:  # a child failed: what it did not say is staged here
+                    stage(rel)  # (after the others' are taken: should it fail, they are removed)
             same = set(rows)
             unchanged = tuple(sorted((*kept, *same)) if same else kept)
             for at, (rel, tmp, target, digest, size) in enumerate(staged):
@@ -1022,9 +1052,10 @@ class OutputDir:
 
     def _stage_one(self, rel: str, target: Path, data: Made, old: PublishedRow | None,
                    mode: int, staged: list[tuple[str, str, Path, str, int]],
-                   tmp: str | None = None) -> PublishedRow | None:
+                   tmp: str | None = None, sync: bool = True) -> PublishedRow | None:
         """Stage one file; return its manifest row instead if it is unchanged. ``tmp``:
-        the temporary file's name, noted as pending by the caller."""
+        the temporary file's name, noted as pending by the caller; without ``sync``, the
+        caller fsyncs it before it is renamed (see :func:`_sync_staged`)."""
         try:
             st: os.stat_result | None = target.stat()
         except FileNotFoundError:
@@ -1047,7 +1078,7 @@ class OutputDir:
         try:
             tmp, digest, size = _stage(target, data, mode,
                                        None if digest is None or size is None else (digest, size),
-                                       tmp)
+                                       tmp, sync)
         except OSError as exc:
             raise _error(target, exc) from None
         if callable(data) and st is not None:

@@ -142,3 +142,40 @@ def built_fast_and_plain(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     fast = _built(tmp_path / "fast", issues)
     monkeypatch.setattr(fast_path, "ENABLED", False)
     return fast, _built(tmp_path / "reference", issues)
+
+
+def damage_on_disk(database: Path | sqlite3.Connection, table: str, sql: str,
+                   *args: object) -> int:
+    """Run ``sql`` on ``table`` as damage on the disk would leave it, where no type or
+    constraint is checked: the table's schema row loosened for the while (not STRICT,
+    no NOT NULL, no CHECK), then put back as it was, as are the rows of ``meta`` (which
+    the catalog's triggers change). Gives the rows changed."""
+    db = sqlite3.connect(database, isolation_level=None) \
+        if isinstance(database, Path) else database
+    try:
+        [(schema,)] = db.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,))
+        kept = db.execute("SELECT name, value FROM meta").fetchall()
+        loose = schema.replace(" STRICT", "").replace(" NOT NULL", "")
+        assert loose != schema
+        _set_schema(db, table, loose)
+        db.execute("PRAGMA ignore_check_constraints = ON")
+        try:
+            changed = db.execute(sql, args).rowcount
+        finally:
+            db.execute("PRAGMA ignore_check_constraints = OFF")
+            _set_schema(db, table, schema)
+        db.execute("DELETE FROM meta")
+        db.executemany("INSERT INTO meta VALUES (?, ?)", kept)
+    finally:
+        if isinstance(database, Path):
+            db.close()
+    return int(changed)
+
+
+def _set_schema(db: sqlite3.Connection, table: str, sql: str) -> None:
+    """Rewrite a table's schema row; the connection reads the schema again."""
+    version = db.execute("PRAGMA schema_version").fetchone()[0]
+    db.execute("PRAGMA writable_schema = ON")
+    db.execute("UPDATE sqlite_master SET sql = ? WHERE name = ?", (sql, table))
+    db.execute(f"PRAGMA schema_version = {version + 1}")
+    db.execute("PRAGMA writable_schema = OFF")

@@ -8,11 +8,10 @@ instances of 'NoneType' and 'int'`` (feeds.store._inode)."""
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import SEED
+from conftest import SEED, damage_on_disk
 from test_build import SECOND, all_files, build, write_project
 
 
@@ -21,9 +20,8 @@ def test_a_manifest_row_with_a_bad_inode_is_no_internal_error(tmp_path: Path,
                                                                value: object) -> None:
     project = write_project(tmp_path / "site", {"2024-07-20-29.md": SEED.read_bytes()})
     assert build(project, "--quiet")[0] == 0
-    with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:
-        assert db.execute("UPDATE published SET ino = ?", (value,)).rowcount > 10
-    db.close()
+    assert damage_on_disk(project / ".feeds" / "state.sqlite", "published",
+                          "UPDATE published SET ino = ?", value) > 10
     issues = {"2024-07-20-29.md": SEED.read_bytes(), "2024-07-27-30.md": SECOND}
     (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
     code, _, err = build(project, "--quiet")

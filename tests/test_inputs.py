@@ -5,10 +5,13 @@ reading every file gives."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from pathlib import Path
 
+import pytest
 from compose import DraftArticle, issue_markdown
+from conftest import damage_on_disk
 
 from feeds.sources import Survey, look, stat_key
 from feeds.store import SEEN_BYTES, SourceRow, Store, seen_blob
@@ -101,7 +104,9 @@ def test_a_source_row_that_is_not_a_blob_is_simply_not_known(tmp_path: Path) -> 
         store.begin()
         row = SourceRow(1, 2, 3, 4, "a" * 64, False)
         store.save_sources({"a.md": row, "b.md": row}, [])
-        store.db.execute("UPDATE sources SET seen = 'text' WHERE path = 'b.md'")
+        with pytest.raises(sqlite3.IntegrityError):  # a STRICT table: damage on the disk only
+            store.db.execute("UPDATE sources SET seen = 'text' WHERE path = 'b.md'")
+        damage_on_disk(store.db, "sources", "UPDATE sources SET seen = 'text' WHERE path = 'b.md'")
         assert store.sources() == {"a.md": seen_blob(row)}
     finally:
         store.close()

@@ -323,7 +323,7 @@ def test_catalog_rows_put_as_parsed_are_those_put_after_in_the_same_order(
 
 def test_rows_put_into_an_empty_catalog_as_new_are_the_rows_put_otherwise(
         tmp_path: Path) -> None:
-    rows = [(f"issues/{n}.md", (f"issues/{n}.md", "云计算技术动态", 2005, n, f"2005-01-0{n}", "text",
+    rows = [(f"issues/{n}.md", (f"issues/{n}.md", "云计算技术动态", 2005, n, f"2005-01-0{n}T00:00:00+08:00", "text",
                                 f"key{n}", '[["数据库", "shu-ju-ku", 3, 2]]', None, 1),
              1.5 * n, 1.0 * n, [["数据库", "shu-ju-ku", 3, 2], ["AI", "ai", 9, 1]])
             for n in range(1, 4)]

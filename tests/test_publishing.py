@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED
+from conftest import ROOT, SEED, damage_on_disk
 from filelock import FileLock
 from test_build import SECOND, all_files, build, write_project
 
@@ -200,10 +200,9 @@ def test_a_noop_finds_a_file_in_a_subfolder_replaced_or_truncated_behind_its_tim
 
 def test_a_damaged_state_record_means_a_full_build(project: Path) -> None:
     assert build(project)[0] == 0
-    with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:
-        db.execute("""UPDATE builds SET warnings = '[["only", "three", "fields"]]',
+    damage_on_disk(project / ".feeds" / "state.sqlite", "builds",
+                   """UPDATE builds SET warnings = '[["only", "three", "fields"]]',
                       feeds = 'many'""")
-    db.close()
     code, stdout, err = build(project)
     assert (code, err) == (0, "")
     assert stdout.endswith("(nothing changed)\n")
@@ -258,7 +257,7 @@ def test_a_planted_record_that_unpacks_to_half_a_gigabyte_costs_no_memory(projec
                           str(project / "feeds.toml")], cwd=project,
                          env={**ENV, "MALLOC_ARENA_MAX": "1"},  # no 64 MB reserved per thread
                          capture_output=True, text=True, preexec_fn=held, timeout=120)
-    assert (run.returncode, run.stderr) == (0, "")
+    assert (run.returncode, run.stderr) == (0, ""), run.stderr
     assert run.stdout.endswith("(nothing changed)\n")
     with sqlite3.connect(project / ".feeds" / "state.sqlite") as db:
         [(made,)] = db.execute("SELECT files FROM builds").fetchall()

@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import damage_on_disk
 from corpus import write_corpus
 from test_build import all_files, build, write_project
 
@@ -94,7 +95,7 @@ def test_bytes_not_as_stored_are_damage_in_whichever_format_is_asked(
     """The row is read for every format: its damage is found when any of them is asked,
     named as the plain path names it, and the build sets the database aside."""
     store = _stored(tmp_path)
-    store.db.execute(damage)
+    damage_on_disk(store.db, "fragments", damage)
     with pytest.raises(DamagedRow, match=f"^the {name} entry k0001 is damaged "
                                          r"\(not the bytes stored\)$"):
         list(ReadOnce(store, NAMES).fragments(["k0002", "k0001"], slot))

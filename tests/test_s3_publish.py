@@ -8,6 +8,7 @@ import os
 import posixpath
 import re
 import shutil
+import sqlite3
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Any
 import boto3
 import pytest
 from click.testing import CliRunner
-from conftest import SEED
+from conftest import SEED, damage_on_disk
 from moto import settings as moto_settings
 from moto.server import ThreadedMotoServer
 from test_build import BASE, CONFIG, SECOND, all_files, build, write_project
@@ -630,3 +631,32 @@ def test_throttling_that_lasts_exits_4_naming_the_key(bucket: Bucket, monkeypatc
     stored = bucket.objects("site/")
     assert "site/rss.xml" not in stored and "site/index.html" not in stored  # later tiers never started
     assert "site/atom.xml" in stored
+
+
+@pytest.mark.parametrize(("table", "damage", "known"), [
+    ("published", "UPDATE published SET digest = 'x', size = -1", True),
+    ("builds", "UPDATE builds SET files = x'00', warnings = x'00'", True),
+    ("published", "UPDATE published SET path = NULL, ino = 'x'", False),  # on the disk
+    ("builds", "UPDATE builds SET files = 'x', feeds = 'x'", True)])
+def test_a_damaged_store_changes_no_dry_run(bucket: Bucket, table: str, damage: str,
+                                            known: bool) -> None:
+    """publish reads the manifest and the last build's file list from the store: a row
+    of the wrong type or shape there is not known (the files are compared with the
+    bucket as they are); a manifest that names no file says to build first (exit 2),
+    and the build mends it. Never an internal error."""
+    want = bucket.publish("--dry-run", "--delete")
+    assert want[0] == 0 and want[1].endswith("dry run: 33 to upload, 0 to delete, 181.0 kB\n")
+    database = bucket.root / ".feeds" / "state.sqlite"
+    db = sqlite3.connect(database, isolation_level=None)
+    try:
+        db.execute(damage)
+    except sqlite3.IntegrityError:  # refused: the table is STRICT
+        damage_on_disk(db, table, damage)
+    finally:
+        db.close()
+    if not known:
+        assert bucket.publish("--dry-run", "--delete") == (
+            2, "", f"feeds: error: {bucket.root / 'output'}: nothing to publish; run 'feeds "
+            "build' first\n")
+        assert build(bucket.root)[0] == 0
+    assert bucket.publish("--dry-run", "--delete") == want

@@ -314,3 +314,33 @@ def test_without_a_pipe_nothing_is_staged_early(tmp_path: Path,
     monkeypatch.undo()
     out.publish(files, {})
     assert all_files(out_dir) == feeds and not _temporaries(out_dir)
+
+
+@TWO_CORES
+def test_a_file_a_child_failed_to_stage_failing_again_leaves_nothing_behind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What the other children staged is removed too: the publish fails whole."""
+    out_dir = tmp_path / "output"
+    out_dir.mkdir()
+    feeds = _feeds(FORK_FROM + 4)
+    broken = sorted(feeds)[2]
+    stage_one = OutputDir._stage_one
+
+    def failing(self: OutputDir, rel: str, *args: Any, **kwargs: Any) -> Any:
+        if rel == broken:  # in the child that takes it, then in publish
+            raise WriteError(f"{rel}: cannot write: no space left on the device")
+        return stage_one(self, rel, *args, **kwargs)
+
+    monkeypatch.setattr(OutputDir, "_stage_one", failing)
+    out = OutputDir(out_dir)
+    files: dict[str, Any] = {p: _forkable(d) for p, d in feeds.items()}
+    none: dict[str, Any] = {}
+    early = out.stage_early(files, none)
+    assert early is not None
+    with pytest.raises(WriteError, match=f"^{broken}: cannot write: no space left"):
+        try:
+            out.publish(files, none, early)
+        finally:
+            early.stop()
+    assert all_files(out_dir) == {}
+    assert not writer._PENDING and not _temporaries(out_dir)

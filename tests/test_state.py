@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SEED
+from conftest import ROOT, SEED, damage_on_disk
 from corpus import write_corpus
 from test_build import CONFIG, SECOND, all_files, build, write_project
 
@@ -253,8 +253,7 @@ PARSE_RESULT = "the parse result [0-9a-f]{64} is damaged \\(not the bytes stored
     *((f"UPDATE {table} SET {column} = {planted}", "../../evil", aside)
       for table, column, at, aside in (("parsed", "result", 5, PARSE_RESULT),
                                        ("issues", "summary", 7, False))
-      for planted in (f"CAST(json_replace(CAST({column} AS TEXT), '$[{at}][0][1]', ?) AS BLOB)",
-                      f"json_replace(CAST({column} AS TEXT), '$[{at}][0][1]', ?)")),  # as text
+      for planted in (f"CAST(json_replace(CAST({column} AS TEXT), '$[{at}][0][1]', ?) AS BLOB)",)),
     ("UPDATE catalog SET sections = json_replace(sections, '$[0][1]', ?)", "../../evil", True),
 ])
 def test_a_planted_row_is_made_again_or_the_database_set_aside(
@@ -268,9 +267,12 @@ def test_a_planted_row_is_made_again_or_the_database_set_aside(
     for issue in (project / "issues").iterdir():  # settled: not changed in the last seconds
         os.utime(issue, (time.time() - 60, time.time() - 60))
     assert build(project)[0] == 0
-    with sqlite3.connect(database(project)) as db:
-        assert db.execute(sql, (value,)).rowcount > 0
-    db.close()
+    if sql.startswith("UPDATE catalog"):  # edited by hand, the catalog is made again whole:
+        assert damage_on_disk(database(project), "catalog", sql, value) > 0  # damaged on disk
+    else:
+        with sqlite3.connect(database(project)) as db:
+            assert db.execute(sql, (value,)).rowcount > 0
+        db.close()
     second = project / "issues" / "2024-07-27-30.md"
     second.write_text(SECOND + "\n", encoding="utf-8")  # read again, the same issue
     code, _, err = build(project)
@@ -284,6 +286,20 @@ def test_a_planted_row_is_made_again_or_the_database_set_aside(
     else:
         assert err == ""
     assert all_files(project / "output") == clean_build(project, tmp_path / "clean")
+
+
+@pytest.mark.parametrize(("table", "column", "at"), [("parsed", "result", 5),
+                                                     ("issues", "summary", 7)])
+def test_text_where_a_blob_is_stored_is_refused(project: Path, table: str, column: str,
+                                                at: int) -> None:
+    """The tables are STRICT: a parse result or summary planted as text (where the build
+    stores bytes) is refused by the database itself."""
+    assert build(project)[0] == 0
+    with sqlite3.connect(database(project)) as db, pytest.raises(
+            sqlite3.IntegrityError, match=f"cannot store TEXT value in BLOB column {table}."):
+        db.execute(f"UPDATE {table} SET {column} = json_replace(CAST({column} AS TEXT), "
+                   f"'$[{at}][0][1]', ?)", ("../../evil",))
+    db.close()
 
 
 def test_a_deleted_database_means_a_cold_build(project: Path) -> None:
@@ -513,12 +529,16 @@ def test_incremental_plans_equal_planning_every_entry(tmp_path: Path) -> None:
                 issues, key=lambda i: (i.date, i.year, i.number), reverse=True)]
 
 
+# A catalog row of a file (its path too), year and number, the rest as a build has it.
+CATALOG_VALUES = ("?1, ?1, 'N', ?2, ?3, 1104681600.0, '2005-01-03T00:00:00+08:00', "
+                  "'file name', 'k', 1104681600.0, '[]', NULL, 1")
+
+
 def test_numbers_of_reads_the_year_and_number_of_the_paths_asked_for() -> None:
     """numbers_of: for a few paths or for more than a batch, what dates_and_numbers has."""
     stored = store_module.Store.memory()
-    stored.db.executemany(
-        "INSERT INTO catalog (file, path, name, year, number, sections) VALUES (?, ?, 'N', ?, ?, '[]')",
-        ((f"f{n}", f"issues/{n}.md", 2000 + n % 7, n) for n in range(store_module._BATCH + 40)))
+    stored.db.executemany(f"INSERT INTO catalog VALUES ({CATALOG_VALUES})", (
+        (f"issues/{n}.md", 2000 + n % 7, n) for n in range(1, store_module._BATCH + 40)))
     every = {p: (y, n) for p, y, n, *_ in stored.dates_and_numbers()}
     assert stored.numbers_of({"issues/3.md", "issues/510.md", "issues/none.md"}) == {
         "issues/3.md": (2003, 3), "issues/510.md": (2000 + 510 % 7, 510)}
@@ -529,17 +549,17 @@ def test_numbers_of_reads_the_year_and_number_of_the_paths_asked_for() -> None:
 
 def test_shared_slugs_and_feeds_before_searched_by_slug_are_those_of_a_scan() -> None:
     """slug_clashes and feeds_before look each slug up in the index rather than scan
-    every issue's sections: the same rows as the scan gives, NULL slugs, names and
-    times too."""
+    every issue's sections: the same rows as the scan gives, NULL slugs too (names and
+    times cannot be NULL: the table refuses them)."""
     rng = random.Random(12)
     for _ in range(60):
         stored = store_module.Store.memory()
-        stored.db.executemany("INSERT INTO catalog (file, path, name, sections) VALUES "
-                              "(?, ?, 'N', '[]')", ((f"f{n}", f"i{n}.md") for n in range(8)))
+        stored.db.executemany(f"INSERT INTO catalog VALUES ({CATALOG_VALUES})",
+                              ((f"i{n}.md", 2005, n + 1) for n in range(8)))
         stored.db.executemany("INSERT INTO catalog_sections VALUES (?, ?, ?, ?, ?, ?, ?)", (
-            (f"f{rng.randrange(8)}", at, rng.choice(["甲", "乙", "丙", None]),
+            (f"i{rng.randrange(8)}.md", at, rng.choice(["甲", "乙", "丙"]),
              rng.choice(["a", "b", "c", None]), at, rng.randrange(3),
-             rng.choice([None, 1.0, 2.0, 3.0])) for at in range(rng.randrange(12))))
+             rng.choice([1.0, 2.0, 3.0])) for at in range(rng.randrange(12))))
         assert stored.slug_clashes() == stored.db.execute(
             "SELECT c.path, s.line, s.name, s.slug FROM catalog_sections s "
             "JOIN catalog c ON c.file = s.file WHERE s.slug IN (SELECT slug FROM "
@@ -855,9 +875,9 @@ def test_a_damaged_stored_row_sets_the_database_aside_and_the_build_equals_a_cle
                             "section_max_items = 3\ndigest_max_items = 3\narchive_page_size = 2\n")
     write_corpus(12, project / "issues")
     assert build(project)[0] == 0
+    assert damage_on_disk(database(project), damage.split()[1], damage) > 0
     db = sqlite3.connect(database(project))
     with db:
-        assert db.execute(damage).rowcount > 0
         db.execute("DELETE FROM builds")  # no replay of the last build: every feed is made
         db.execute("DELETE FROM meta WHERE name LIKE 'feedkeys%'")  # none kept by its key
     db.close()

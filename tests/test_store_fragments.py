@@ -14,7 +14,7 @@ import zlib
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+from conftest import ROOT, damage_on_disk
 
 from feeds import store as store_module
 from feeds.formats import FORMATS
@@ -89,7 +89,7 @@ def test_bytes_not_as_stored_are_damage(tmp_path: Path, damage: str, name: str,
     store.begin()
     store.add_fragments(THREE.items(), NAMES)
     store.commit()
-    store.db.execute(damage)
+    damage_on_disk(store.db, "fragments", damage)
     for other in (n for n in NAMES if n != name):  # the other formats read well
         assert list(store.fragments(["k1"], other, NAMES.index(other))) == \
             [THREE["k1"][NAMES.index(other)]]

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from conftest import damage_state
+from conftest import damage_on_disk, damage_state
 from corpus import write_corpus
 from test_build import CONFIG, all_files, build, write_project
 
@@ -511,7 +511,8 @@ def test_a_damaged_or_missing_year_part_is_rendered_again(
     assert all(part.startswith('<section aria-labelledby="y') for _, part in rows)
     db.execute("UPDATE page_parts SET part = replace(part, '篇', '篇<script>') "
                "WHERE name = '2005'")
-    db.execute("UPDATE page_parts SET part = CAST(part AS BLOB) WHERE name = '2006'")
+    damage_on_disk(db, "page_parts", "UPDATE page_parts SET part = CAST(part AS BLOB) "
+                   "WHERE name = '2006'")
     db.execute("UPDATE page_parts SET key = 'x' || key WHERE name = '2007'")
     db.execute("DELETE FROM page_parts WHERE name = '2008'")
     db.commit()
