@@ -246,6 +246,11 @@ class IssueList:
         return self.issues[-1] if self.issues else None
 
 
+class SourceMismatch(Exception):
+    """The issues' summaries (a store's catalog, say) disagree with their entries: a
+    plan made of them would be wrong."""
+
+
 def _count(section: Section | SectionSummary) -> int:
     return section.articles if isinstance(section, SectionSummary) else len(section.articles)
 
@@ -1016,6 +1021,9 @@ def plan_feeds(issues: Sequence[AnyIssue] | IssueSource, config: Config,
                 corrections.articles(slug or None, kept[-1].updated), kept_refs, slug or None)))
         title, description = name, config.description
         if slug:
+            if not kept:  # the summaries name a section with articles that no entry has
+                raise SourceMismatch(f"section {slug!r} has articles in the issues' "
+                                     "summaries and none in their entries")
             section_name = kept[0].section_name
             title = f"{name} · {section_name}"
             description = f"{description}（{section_name}）" if description else section_name

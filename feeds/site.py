@@ -26,6 +26,7 @@ from feeds.store import (
     DATABASE,
     SCHEMA_VERSION,
     SET_ASIDE,
+    DamagedRow,
     Manifest,
     OtherSchema,
     ReadOnce,
@@ -512,6 +513,7 @@ def _full_build(found: Survey, out: OutputDir,
         Entry,
         RevisionRecord,
         Serialised,
+        SourceMismatch,
         dated,
         digest_entry,
         digest_id,
@@ -763,13 +765,17 @@ def _full_build(found: Survey, out: OutputDir,
                 digest = digests.get(path) or digested[path]
                 found_now[digest.id] = (digest.revision, digest.updated)
         save_records()
-    feeds = plan_feeds(catalog.issues, config, prepared, digests, revisions,
-                       entries_of=entries_of, digest_of=digest_of,
-                       corrections=corrections.StoredCorrections(
-                           store, ledger, config, revisions.with_found(found_now)
-                           if isinstance(revisions, corrections.StoredDigests)
-                           else {**revisions, **found_now}),
-                       marks=StoredMarks(store, f"{code}\0{page_context(config)}"))
+    try:
+        feeds = plan_feeds(catalog.issues, config, prepared, digests, revisions,
+                           entries_of=entries_of, digest_of=digest_of,
+                           corrections=corrections.StoredCorrections(
+                               store, ledger, config, revisions.with_found(found_now)
+                               if isinstance(revisions, corrections.StoredDigests)
+                               else {**revisions, **found_now}),
+                           marks=StoredMarks(store, f"{code}\0{page_context(config)}"))
+    except SourceMismatch as exc:  # a catalog row put in by hand (a build drops a row and
+        # puts it anew, so no trigger can tell its INSERT from one by hand)
+        raise DamagedRow(f"its catalog disagrees with the issue files: {exc}") from None
     # A cold build (every entry made now, at hand) makes the web edition once its large
     # feeds' children are begun (see below); any other build first, while the child that
     # looks at the published files (OutputDir.look_ahead) still works.
