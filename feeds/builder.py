@@ -444,12 +444,17 @@ def dated(issue: Issue, entries: Sequence[Entry], config: Config, revisions: Rev
     modification time, but only in an issue ``edited`` since the last build; in
     another the recorded ``updated`` stays, whatever the revision (new code that
     writes the content otherwise corrects nothing). An article added to an issue
-    published before (others of its entries have records) is dated like a correction
-    too; never before ``floor`` (see :func:`file_changed`)."""
+    published before (a record is under the head of its ids: same authority, year and
+    number) is dated like a correction too; never before ``floor`` (see
+    :func:`file_changed`)."""
     changed = file_changed(issue.path, floor) if edited else None
-    # an issue none of whose entries has a record was never published under these ids
-    # (a new tag_authority): it is new, as a cold build makes it, not corrected
-    known = edited and any(entry.id in revisions for entry in entries)
+    # an issue with no record under its ids' head (tag:<authority>,<year>:issue-<year>-
+    # <number>) was never published under these ids (a new tag_authority): it is new, as a
+    # cold build makes it, not corrected. The head, not the ids: an issue whose articles'
+    # URLs were all fixed has none of its ids recorded, and its articles are added to an
+    # issue published before
+    heads = {entry.id.rpartition("/")[0] for entry in entries}
+    known = edited and any(ident.rpartition("/")[0] in heads for ident in revisions)
     made = []
     for entry in entries:
         if known and entry.id not in revisions and changed is not None:
