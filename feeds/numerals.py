@@ -15,10 +15,10 @@ def is_numeral(text: str) -> bool:
 
 
 def abbreviated(text: str) -> tuple[int, int] | None:
-    """For a numeral whose last digit follows 百 or 千 directly (一百一, 两百五, 一千二),
-    the two numbers it may mean: as said aloud, the unit left out (110, 250, 1200), and
-    as written digit by digit (101, 205, 1002); else None."""
-    if len(text) < 3 or text[-1] not in DIGITS or not DIGITS[text[-1]] \
+    """For a numeral whose last digit follows 百 or 千 directly (一百一, 两百五, 一千二,
+    百一), the two numbers it may mean: as said aloud, the unit left out (110, 250, 1200,
+    110), and as written digit by digit (101, 205, 1002, 101); else None."""
+    if len(text) < 2 or text[-1] not in DIGITS or not DIGITS[text[-1]] \
             or text[-2] not in ("百", "千") or not is_numeral(text):
         return None
     try:
