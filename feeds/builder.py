@@ -170,7 +170,20 @@ def _footer(issue: Issue, section: Section, linked: bool = True) -> str:
     return f"<p>{label} · {html.escape(section.name, quote=False)}</p>"
 
 
-_LINKED_FOOTER = re.compile(r'<p><a href="[^"]*">([^<]*)</a> · ([^<]*)</p>\Z')
+_LINKED_FOOTER = re.compile(r'<p><a href="([^"]*)">([^<]*)</a> · ([^<]*)</p>\Z')
+
+
+def _page_url(config: Config, year: int, number: int) -> str:
+    """The URL of an issue's page (feeds.pages.numbered_path under base_url)."""
+    return f"{config.base_url}issues/{year}-{number}.html"
+
+
+def _own_url(issue: Issue, config: Config) -> bool:
+    """Whether the issue links to a URL of its own (front matter ``url``), not to its
+    page, whose URL follows the configuration (``base_url``, ``pages``): an editor's
+    new ``url`` is a correction, a new configuration is not."""
+    return bool(issue.url) and is_web_url(issue.url) \
+        and issue.url != _page_url(config, issue.year, issue.number)
 
 
 def _content_html(article: Article, footer: str) -> str:
@@ -319,7 +332,8 @@ def issue_entries(issue: Issue, config: Config) -> list[Entry]:
     head = _key_head(config)
     for section in issue.sections:
         footer = _footer(issue, section)
-        linked, plain = clean(footer), clean(_footer(issue, section, linked=False))
+        linked = clean(footer)
+        plain = linked if _own_url(issue, config) else clean(_footer(issue, section, False))
         section_name = clean(section.name)
         for article in section.articles:
             url = canonical_url(article.url)  # for the id only: ids are permanent
@@ -369,12 +383,17 @@ def revision_records(entries: Iterable[Entry]) -> tuple[RevisionRecord, ...]:
                                 e.revision, e.published, e.updated) for e in entries)
 
 
-def article_revision(entry: Entry) -> str:
+def article_revision(entry: Entry, config: Config) -> str:
     """A digest of what a reader sees of an article entry: title, link, summary,
     content, author, tags and section. Its ``updated`` moves when this does. The
-    content's last line is taken without its link to the issue: that link follows the
-    configuration (``base_url``, ``pages``), whose change corrects nothing."""
-    content = _LINKED_FOOTER.sub(r"<p>\1 · \2</p>", entry.content_html)
+    content's last line is taken without its link to the issue's page: that link
+    follows the configuration (``base_url``, ``pages``), whose change corrects nothing
+    (a link to the issue's own ``url`` is kept: the editor's)."""
+    content = entry.content_html
+    footer = _LINKED_FOOTER.search(content)
+    page = html.escape(published_url(_page_url(config, entry.order[1], entry.order[2])))
+    if footer is not None and footer[1] == page:
+        content = f"{content[:footer.start()]}<p>{footer[2]} · {footer[3]}</p>"
     return _digest_of([entry.title, entry.link, entry.summary, content,
                        entry.author, "\x1e".join(entry.tags), entry.section_name])
 
@@ -480,10 +499,11 @@ def digest_entry(issue: Issue, config: Config, revisions: Revisions | None = Non
     content = clean(_issue_html(issue))
     titles = [clean(a.title) for a in issue.articles]
     summary = f"本期 {len(titles)} 篇：" + "；".join(titles) if titles else title
-    # without the link: it is the issue's page (or the home page), which follows the
-    # configuration, whose change corrects nothing
-    revision = hashlib.sha256("\x1f".join((title, summary, content)).encode(
-        "utf-8", "surrogatepass")).hexdigest()
+    # without the link unless it is the issue's own: the issue's page (or the home page)
+    # follows the configuration, whose change corrects nothing
+    shown = (title, link, summary, content) if _own_url(issue, config) \
+        else (title, summary, content)
+    revision = hashlib.sha256("\x1f".join(shown).encode("utf-8", "surrogatepass")).hexdigest()
     ident = digest_id(config, issue)
     updated = revised(ident, revision, issue.date, revisions or {},
                       file_changed(issue.path, floor) if edited else None, edited)

@@ -48,6 +48,6 @@ def test_keys_and_revisions_equal_the_reference(config: Config, tmp_path: Path) 
         issue = parse_issue(text, f"issues/{at}.md").issue
         for entry in issue_entries(replace(issue, date=issue.date or date), config):
             assert entry.key == _key(entry, config)
-            assert entry.revision == article_revision(entry)
+            assert entry.revision == article_revision(entry, config)
             checked += 1
     assert checked > 100
