@@ -73,6 +73,8 @@ def _exchange(hub: str, body: bytes, timeout: float) -> str | None:
         raise _Retry(str(reason) or type(exc).__name__) from None
     except http.client.HTTPException as exc:  # a status line or header that is no HTTP
         raise _Retry(f"the hub's answer is not HTTP ({type(exc).__name__})") from None
+    except ValueError as exc:  # a redirect to what urllib cannot parse (http://[::1)
+        return f"the hub's answer cannot be followed ({exc})"
 
 
 class _Retry(Exception):
