@@ -456,6 +456,17 @@ def file_changed(path: str, floor: datetime | None = None) -> datetime | None:
     return changed if floor is None else max(changed, floor)
 
 
+def _published_under(head: str, revisions: Revisions) -> bool:
+    """Whether a record's id is ``head`` (the issue's digest entry) or starts ``head/``
+    (an article's): one search where ``revisions`` are read as asked (``any_under``)."""
+    if head in revisions:
+        return True
+    under = getattr(revisions, "any_under", None)
+    if under is not None:
+        return bool(under(head))
+    return any(ident.startswith(head + "/") for ident in revisions)
+
+
 def dated(issue: Issue, entries: Sequence[Entry], config: Config, revisions: Revisions,
           edited: bool = True, floor: datetime | None = None) -> list[Entry]:
     """The issue's article entries with their ``updated`` from ``revisions`` (see
@@ -472,8 +483,8 @@ def dated(issue: Issue, entries: Sequence[Entry], config: Config, revisions: Rev
     # cold build makes it, not corrected. The head, not the ids: an issue whose articles'
     # URLs were all fixed has none of its ids recorded, and its articles are added to an
     # issue published before
-    heads = {entry.id.rpartition("/")[0] for entry in entries}
-    known = edited and any(ident.rpartition("/")[0] in heads for ident in revisions)
+    known = edited and bool(revisions) and any(
+        _published_under(head, revisions) for head in {e.id.rpartition("/")[0] for e in entries})
     made = []
     for entry in entries:
         if known and entry.id not in revisions and changed is not None:

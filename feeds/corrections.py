@@ -118,6 +118,12 @@ class StoredDigests(Mapping[str, tuple[str, datetime]]):
     def __len__(self) -> int:
         return len(self.loaded())
 
+    def any_under(self, head: str) -> bool:
+        """Whether a record's id starts ``head/`` (one search, unless all are read)."""
+        if self._all is not None:
+            return any(ident.startswith(head + "/") for ident in self._all)
+        return self.store.digest_under(self.ledger, head)
+
     def __bool__(self) -> bool:
         """Whether any row can be read: the first that can, found."""
         if self._all is not None:

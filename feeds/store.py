@@ -1043,6 +1043,12 @@ class Store:
                               (ledger, ident)).fetchone()
         return None if row is None else (row[0], row[1])
 
+    def digest_under(self, ledger: str, head: str) -> bool:
+        """Whether a row of :meth:`digests` has an id starting ``head/`` (a range of the
+        primary key: '0' follows '/')."""
+        return self.db.execute("SELECT 1 FROM digests WHERE ledger = ? AND id >= ? AND id < ? "
+                               "LIMIT 1", (ledger, head + "/", head + "0")).fetchone() is not None
+
     def digest_rows(self, ledger: str) -> sqlite3.Cursor:
         """The rows of :meth:`digests` (id, revision, updated), read as they are taken."""
         return self.db.execute("SELECT id, revision, updated FROM digests WHERE ledger = ? "
