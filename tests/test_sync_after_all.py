@@ -8,6 +8,7 @@ from __future__ import annotations
 import errno
 import os
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +62,13 @@ def test_every_file_is_fsynced_before_any_is_renamed(
     written_at_first_sync: list[int] = []
     fsync, replace = os.fsync, os.replace
 
+    noting = threading.Lock()  # the publish's threads fsync at once
+
     def noted_fsync(fd: int) -> None:
-        if not events:
-            written_at_first_sync.append(len(_temporaries(out_dir)))
-        events.append(("fsync", os.fstat(fd).st_ino))
+        with noting:
+            if not events:
+                written_at_first_sync.append(len(_temporaries(out_dir)))
+            events.append(("fsync", os.fstat(fd).st_ino))
         fsync(fd)
 
     def noted_replace(src: Any, dst: Any) -> None:
