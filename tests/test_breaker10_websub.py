@@ -13,6 +13,7 @@ usual warning, each try ending within its timeout.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -37,8 +38,10 @@ class BadHub:
         self.sock.listen(8)
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}/"
         self.requests = 0
+        self.answering: list[threading.Thread] = []
         self.closed = threading.Event()
-        threading.Thread(target=self.serve, daemon=True).start()
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
 
     def serve(self) -> None:
         while not self.closed.is_set():
@@ -47,7 +50,22 @@ class BadHub:
             except OSError:
                 return
             self.requests += 1
-            threading.Thread(target=self.answer_one, args=(conn,), daemon=True).start()
+            answering = threading.Thread(target=self.answer_one, args=(conn,), daemon=True)
+            self.answering.append(answering)
+            answering.start()
+
+    def stop(self) -> None:
+        """End the hub and its threads: a thread left in ``accept`` would outlive the
+        test, and the process with a thread running forks no first-look child
+        (see feeds.firstlook.begin), which the tests after this one count on."""
+        self.closed.set()
+        with contextlib.suppress(OSError):
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept; close alone does not
+        self.sock.close()
+        self.thread.join(5)
+        for answering in self.answering:
+            answering.join(5)
+        assert not self.thread.is_alive(), "the hub's thread did not end"
 
     def answer_one(self, conn: socket.socket) -> None:
         with conn:
@@ -74,8 +92,7 @@ def bad_hub(monkeypatch: pytest.MonkeyPatch) -> Iterator[type[BadHub]]:
 
     yield Made
     for hub in made:
-        hub.closed.set()
-        hub.sock.close()
+        hub.stop()
 
 
 def ping_within(hub: str, seconds: float) -> list[str] | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
@@ -35,6 +36,20 @@ def _patient(monkeypatch: pytest.MonkeyPatch) -> None:
     """The builds wait for the child (a build in a hurry looks itself: see
     test_a_child_not_done_is_not_waited_for)."""
     monkeypatch.setattr(firstlook, "GRACE", 60.0)
+
+
+@pytest.fixture(autouse=True)
+def _no_thread_running() -> None:
+    """No child is forked while a thread runs (firstlook.begin), so a thread another
+    test left running would make these tests fail as if the child were never begun:
+    say so plainly instead, naming it (a hub's accept loop once did, in CI only)."""
+    for thread in threading.enumerate():
+        if thread is not threading.main_thread():
+            thread.join(5)
+    left = [t.name for t in threading.enumerate() if t is not threading.main_thread()]
+    assert not left, f"threads left running by an earlier test: {left}"
+
+
 BASE = 1_700_000_000  # the issue files' mtimes: fixed, far behind the clock
 
 
