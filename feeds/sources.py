@@ -266,10 +266,11 @@ class LookedFirst(Sequence[Stat]):
     def __init__(self, files: Sequence[str], found: list[bytes | None]) -> None:
         self.files = files
         self.odd: dict[int, os.stat_result | OSError] = {}
-        for at, packed in enumerate(found):
-            if packed is None:
-                self.odd[at] = st = look([files[at]])[0]
-                found[at] = _pack(st)
+        if None in found:
+            for at, packed in enumerate(found):
+                if packed is None:
+                    self.odd[at] = st = look([files[at]])[0]
+                    found[at] = _pack(st)
         self.packs = found
 
     def __len__(self) -> int:
@@ -306,7 +307,8 @@ def survey(issues_dir: Path) -> tuple[list[str], list[str], Sequence[Stat]]:
     names = find_issue_names([issues_dir], misnamed)
     stats = Looked()
     for at in range(0, len(names), SURVEY_PART):
-        if firstlook.answered():
+        # (past half of the files, looking at the rest costs less than taking the answer)
+        if 2 * at < len(names) and firstlook.answered():
             found = _first_look(issues_dir)
             if found is not None:
                 return found
