@@ -27,14 +27,14 @@ def main() -> None:
     try:
         from feeds.cli import main as run
     except Stopped as exc:
-        firstlook.end()
+        firstlook.end(wait=False)
         exit_stopped(exc)
     gc.freeze()
     gc.enable()
     try:
         run()
     finally:
-        firstlook.end()
+        firstlook.end(wait=False)  # (not waited for: the run is over)
         # The process ends here. Python's shutdown would otherwise walk every object
         # the run's modules hold, looking for cycles, some 20 ms of every run; they
         # are freed all the same. (Files are written and closed by now: nothing

@@ -73,6 +73,24 @@ class Child:
             return None
         return b"".join(chunks) if self.close(kill=False) == 0 else None
 
+    def stop(self) -> None:
+        """Kill the child without waiting for it to end: reaped now if it has, else by
+        :func:`reap_stopped` (a child in a system call dies only once it returns, the
+        disk's say, and the caller need not wait for that)."""
+        if self.ended:
+            return
+        self.ended = True
+        with contextlib.suppress(OSError):
+            os.close(self.read)
+        with contextlib.suppress(OSError):
+            os.kill(self.pid, signal.SIGKILL)
+        try:
+            done = os.waitpid(self.pid, os.WNOHANG)[0]
+        except OSError:
+            return
+        if not done:
+            _stopped.append(self.pid)
+
     def close(self, kill: bool = True) -> int | None:
         """Close the pipe and reap the child (killed first if ``kill``): its exit status
         (None once reaped before)."""
@@ -88,3 +106,18 @@ class Child:
             return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
         except (OSError, ValueError):
             return None
+
+
+_stopped: list[int] = []  # children killed by Child.stop, not yet reaped
+
+
+def reap_stopped() -> None:
+    """Reap the children :meth:`Child.stop` killed that have ended since (not waiting
+    for the others: once this process ends, they are reaped for it)."""
+    for pid in list(_stopped):
+        try:
+            done = os.waitpid(pid, os.WNOHANG)[0]
+        except OSError:
+            done = pid
+        if done:
+            _stopped.remove(pid)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import struct
+import sys
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -245,7 +246,16 @@ def taken(folder: Path) -> tuple[list[str], list[str], list[bytes | None]] | Non
     return found[1], found[2], found[3]
 
 
-def end() -> None:
-    """Stop the child, should no build have taken its answer."""
+def end(wait: bool = True) -> None:
+    """Stop the child, should no build have taken its answer (``wait``: for it to end,
+    else it is reaped when it has: see :meth:`feeds.child.Child.stop`)."""
     while _begun:
-        _begun.pop()[0].close()
+        child = _begun.pop()[0]
+        if wait:
+            child.close()
+        else:
+            child.stop()
+    if "feeds.child" in sys.modules:
+        from feeds.child import reap_stopped
+
+        reap_stopped()

@@ -313,7 +313,7 @@ def survey(issues_dir: Path) -> tuple[list[str], list[str], Sequence[Stat]]:
             if found is not None:
                 return found
         stats.extend(look(names[at:at + SURVEY_PART]))
-    firstlook.end()  # its answer is of no more use
+    firstlook.end(wait=False)  # its answer is of no more use (nor is waiting for it to end)
     return names, misnamed, stats
 
 

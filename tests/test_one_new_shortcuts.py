@@ -370,3 +370,20 @@ def test_an_answer_that_comes_while_the_build_looks_itself_is_taken(
     assert isinstance(stats, LookedFirst) and not firstlook._begun  # taken, midway
     assert names == find_issue_names([issues]) and misnamed == []
     assert packs(stats) == packs(plain(names))
+
+
+def test_a_child_stopped_is_not_waited_for_and_reaped_once_it_ends() -> None:
+    from feeds import child as child_module
+
+    child = child_module.Child.fork(lambda: time.sleep(30) or b"", brief=True)
+    assert child is not None
+    started = time.monotonic()
+    child.stop()
+    assert child.ended and time.monotonic() - started < 1
+    deadline = time.monotonic() + 10
+    while child.pid in child_module._stopped and time.monotonic() < deadline:
+        time.sleep(0.01)
+        child_module.reap_stopped()
+    assert child.pid not in child_module._stopped
+    with pytest.raises(ChildProcessError):
+        os.waitpid(child.pid, os.WNOHANG)  # reaped: no such child any more
