@@ -36,6 +36,7 @@ def _patient(monkeypatch: pytest.MonkeyPatch) -> None:
     """The builds wait for the child (a build in a hurry looks itself: see
     test_a_child_not_done_is_not_waited_for)."""
     monkeypatch.setattr(firstlook, "GRACE", 60.0)
+    monkeypatch.setattr(firstlook, "FROM_BYTES", 0)  # (small folders too)
 
 
 @pytest.fixture(autouse=True)
@@ -264,6 +265,10 @@ def test_an_answer_not_for_this_build_is_not_taken(tmp_path: Path,
         assert not firstlook._begun, args
     firstlook.begin(["build", "--issues", str(tmp_path / "missing")])
     assert not firstlook._begun
+    monkeypatch.setattr(firstlook, "FROM_BYTES", (issues.stat().st_size or 1) * 2)
+    firstlook.begin(["build", "--issues", str(issues)])
+    assert not firstlook._begun  # a folder of a few files: the build looks itself
+    monkeypatch.setattr(firstlook, "FROM_BYTES", 0)
     firstlook.begin(["build", "--issues=issues"])
     firstlook.end()  # not taken: stopped, and reaped
     assert not firstlook._begun
