@@ -71,6 +71,15 @@ WRITE_THREADS_FROM = 2
 # commit for every few files written and fsync'd in turn. False: each file fsync'd as
 # it is written (the reference)
 SYNC_AFTER_ALL = True
+# A publish that stages this many files or more in one folder on threads makes them in
+# STAGE_FOLDERS folders of its own inside it (temporary, named as temporary files are),
+# and renames them out: creating a file holds its folder, a create on this machine's
+# ext4 costs 0.1-0.5 ms of kernel time, and so the creates in one folder go one at a
+# time however many threads make them; in two folders, on both cores (a cold build of
+# 1,000 issues, its ~1,000 pages in issues/: 8 % less wall time). 0: every temporary
+# file beside its target (the reference)
+STAGE_FOLDERS = 2
+STAGE_FROM = 64
 FORK_FROM = 2  # Forkable files staged in forked children (with a second core) from this many
 _LEGACY = ".feeds"  # where older versions kept their state, inside output/
 
@@ -308,14 +317,69 @@ def _settled(tmp: str) -> None:
 
 
 def _remove_pending() -> None:
-    """When a signal stops the run: remove every temporary file not yet renamed, and let
-    no thread make another (writer threads do not unwind with the main thread)."""
+    """When a signal stops the run: remove every temporary file not yet renamed, then
+    the staging folders (:func:`_staging_folders`), and let no thread make another
+    (writer threads do not unwind with the main thread)."""
     global _PENDING
     with _PENDING_LOCK:
         pending, _PENDING = _PENDING or set(), None
+    folders = []
     for tmp in pending:
-        with contextlib.suppress(OSError):
+        try:
             os.unlink(tmp)
+        except IsADirectoryError:
+            folders.append(tmp)
+        except OSError:
+            pass
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+
+
+def _staging_folders(parent: Path, count: int) -> list[str]:
+    """``count`` new folders in ``parent`` to stage files in (see :data:`STAGE_FOLDERS`),
+    noted as pending before they are made; none if one cannot be made: the files are
+    then staged beside their targets, where a failure is said of the file."""
+    made: list[str] = []
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        mark = os.urandom(6).hex()
+        for k in range(count):
+            folder = os.path.join(parent, f"{TMP_PREFIX}{mark}.{k}")
+            _pending(folder)
+            made.append(folder)
+            os.mkdir(folder, 0o700)
+    except OSError:
+        _remove_staging_folders(made)
+        return []
+    return made
+
+
+def _remove_staging_folders(folders: Iterable[str]) -> None:
+    """Remove staging folders (empty once their files are renamed or discarded)."""
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            os.rmdir(folder)
+        _settled(folder)
+
+
+def _remove_leftover(path: str) -> None:
+    """Remove a temporary file a killed build left, or a staging folder and the files
+    in it (no link followed: a link is removed, not what it names)."""
+    try:
+        os.unlink(path)
+        return
+    except IsADirectoryError:
+        pass
+    except OSError:
+        return
+    with contextlib.suppress(OSError), os.scandir(path) as entries:
+        for entry in entries:
+            if not entry.is_dir(follow_symlinks=False):
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+    with contextlib.suppress(OSError):
+        os.rmdir(path)
 
 
 at_stop(_remove_pending)
@@ -905,13 +969,19 @@ class OutputDir:
         unchanged: tuple[str, ...] = ()
 
         unsynced: list[tuple[str, str, Path, str, int]] = []  # staged, not yet fsync'd
+        staging: list[str] = []  # the staging folders made (see STAGE_FOLDERS)
+        staged_in: dict[str, str] = {}  # a file to stage in one of them → that folder
 
         def stage(rel: str, sync: bool = True) -> None:
             data = files[rel]
             assert not isinstance(data, Keep)
             made_now: list[tuple[str, str, Path, str, int]] = []
+            tmp = None
+            if rel in staged_in:
+                tmp = os.path.join(staged_in[rel], f"{targets[rel].name}.{os.urandom(6).hex()}")
+                _pending(tmp)
             row = self._stage_one(rel, targets[rel], data, owned.get(rel), mode, made_now,
-                                  None, sync)
+                                  tmp, sync)
             staged.extend(made_now)
             if not sync:
                 unsynced.extend(made_now)
@@ -951,6 +1021,7 @@ class OutputDir:
                     # commits them together; meanwhile this thread writes the streamed ones
                     from concurrent.futures import ThreadPoolExecutor
 
+                    self._stage_apart(made, targets, staging, staged_in)
                     with ThreadPoolExecutor(WRITE_THREADS) as pool:
                         done = pool.map(functools.partial(stage, sync=not SYNC_AFTER_ALL), made)
                         for rel in streamed:
@@ -982,6 +1053,7 @@ class OutputDir:
         finally:
             for _, tmp, _, _, _ in staged:
                 _discard(tmp)
+            _remove_staging_folders(staging)
         folders = sorted({targets[rel].parent for rel in rows if rel not in same})
         if len(folders) < WRITE_THREADS_FROM:
             for folder in folders:
@@ -1112,6 +1184,25 @@ class OutputDir:
             raise WriteError(f"{target}: exists and was not written by feeds; "
                              "move it away or choose another --output folder")
 
+    @staticmethod
+    def _stage_apart(made: Sequence[str], targets: Mapping[str, Path], staging: list[str],
+                     staged_in: dict[str, str]) -> None:
+        """Choose, for the files of each folder that has :data:`STAGE_FROM` of ``made``
+        or more, the staging folder each is made in, in turn (the folders made are
+        added to ``staging``)."""
+        if not STAGE_FOLDERS:
+            return
+        by_folder: dict[Path, list[str]] = {}
+        for rel in made:
+            by_folder.setdefault(targets[rel].parent, []).append(rel)
+        for parent, rels in by_folder.items():
+            if len(rels) < STAGE_FROM:
+                continue
+            folders = _staging_folders(parent, STAGE_FOLDERS)
+            staging.extend(folders)
+            for at, rel in enumerate(rels if folders else ()):
+                staged_in[rel] = folders[at % len(folders)]
+
     def _remove_leftovers(self, folders: set[str], kept: set[str],
                           listed: Mapping[str, Sequence[str]]) -> None:
         """Temporary files of a build that was killed (named by the tool, and no other
@@ -1127,8 +1218,7 @@ class OutputDir:
             for name in listed.get(folder, ()):
                 if not name.startswith(TMP_PREFIX) or "/" in name or name in ours:
                     continue  # only the tool's own names, in that folder
-                with contextlib.suppress(OSError):
-                    os.unlink(os.path.join(folder, name))
+                _remove_leftover(os.path.join(folder, name))
 
     def _folders_of(self, files: Iterable[str]) -> list[str]:
         """The output folder and the folders of ``files`` in it."""
