@@ -20,6 +20,7 @@ import hashlib
 import json
 import operator
 import os
+import stat
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
@@ -323,17 +324,21 @@ def _remove_pending() -> None:
     global _PENDING
     with _PENDING_LOCK:
         pending, _PENDING = _PENDING or set(), None
-    folders = []
-    for tmp in pending:
-        try:
+    folders = [tmp for tmp in pending if _is_real_folder(tmp)]
+    for tmp in pending.difference(folders):
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except IsADirectoryError:
-            folders.append(tmp)
-        except OSError:
-            pass
     for folder in folders:
         with contextlib.suppress(OSError):
             os.rmdir(folder)
+
+
+def _is_real_folder(path: str) -> bool:
+    """Whether ``path`` is a folder, not a link to one."""
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _staging_folders(parent: Path, count: int) -> list[str]:
@@ -366,12 +371,9 @@ def _remove_staging_folders(folders: Iterable[str]) -> None:
 def _remove_leftover(path: str) -> None:
     """Remove a temporary file a killed build left, or a staging folder and the files
     in it (no link followed: a link is removed, not what it names)."""
-    try:
-        os.unlink(path)
-        return
-    except IsADirectoryError:
-        pass
-    except OSError:
+    if not _is_real_folder(path):
+        with contextlib.suppress(OSError):
+            os.unlink(path)
         return
     with contextlib.suppress(OSError), os.scandir(path) as entries:
         for entry in entries:
@@ -1021,7 +1023,7 @@ class OutputDir:
                     # commits them together; meanwhile this thread writes the streamed ones
                     from concurrent.futures import ThreadPoolExecutor
 
-                    self._stage_apart(made, targets, staging, staged_in)
+                    self._choose_staging(made, targets, staging, staged_in)
                     with ThreadPoolExecutor(WRITE_THREADS) as pool:
                         done = pool.map(functools.partial(stage, sync=not SYNC_AFTER_ALL), made)
                         for rel in streamed:
@@ -1185,7 +1187,7 @@ class OutputDir:
                              "move it away or choose another --output folder")
 
     @staticmethod
-    def _stage_apart(made: Sequence[str], targets: Mapping[str, Path], staging: list[str],
+    def _choose_staging(made: Sequence[str], targets: Mapping[str, Path], staging: list[str],
                      staged_in: dict[str, str]) -> None:
         """Choose, for the files of each folder that has :data:`STAGE_FROM` of ``made``
         or more, the staging folder each is made in, in turn (the folders made are

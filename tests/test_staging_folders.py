@@ -166,6 +166,11 @@ def test_what_a_killed_build_left_in_a_staging_folder_is_removed_by_the_next(
     left.mkdir()
     (left / "2024-7.html.0123456789ab").write_bytes(b"<p>half</p>")
     (left / "link.html.0123456789ab").symlink_to(outside)
+    elsewhere = tmp_path / "elsewhere"  # a link named as a staging folder is: not followed
+    elsewhere.mkdir()
+    (elsewhere / "keep.html").write_bytes(b"not ours either\n")
+    linked = project / "output" / "issues" / f"{writer.TMP_PREFIX}ba9876543210.1"
+    linked.symlink_to(elsewhere, target_is_directory=True)
     assert build(project)[0] == 0  # a no-op: nothing is published, nothing swept
     (project / "issues" / "2024-07-27-30.md").write_bytes(
         (project / "issues" / "2024-07-20-29.md").read_bytes()
@@ -173,6 +178,8 @@ def test_what_a_killed_build_left_in_a_staging_folder_is_removed_by_the_next(
     code, _, err = build(project)
     assert code == 0, err
     assert not left.exists() and outside.read_bytes() == b"not ours\n"
+    assert not linked.is_symlink() and (elsewhere / "keep.html").read_bytes() == \
+        b"not ours either\n"
     assert not _temporaries(project / "output")
     assert set(published) <= set(all_files(project / "output"))
 
