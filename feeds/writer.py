@@ -982,8 +982,12 @@ class OutputDir:
             if rel in staged_in:
                 tmp = os.path.join(staged_in[rel], f"{targets[rel].name}.{os.urandom(6).hex()}")
                 _pending(tmp)
-            row = self._stage_one(rel, targets[rel], data, owned.get(rel), mode, made_now,
-                                  tmp, sync)
+            try:
+                row = self._stage_one(rel, targets[rel], data, owned.get(rel), mode,
+                                      made_now, tmp, sync)
+            finally:
+                if tmp is not None and not made_now:  # unchanged, or failed: none made
+                    _settled(tmp)
             staged.extend(made_now)
             if not sync:
                 unsynced.extend(made_now)

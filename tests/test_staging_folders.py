@@ -233,3 +233,17 @@ def test_a_build_stopped_while_staging_apart_is_made_whole_by_the_next(
     assert done.returncode == 0, done.stderr
     assert _published(out) == reference
     assert _temporaries(out) == []
+
+
+def test_a_large_folder_published_again_leaves_nothing_pending(tmp_path: Path) -> None:
+    """Its unchanged files make no temporary file: none is left noted as pending
+    (a stop would otherwise unlink a name no file has, and the set would grow)."""
+    out_dir = tmp_path / "output"
+    pages = _pages(writer.STAGE_FROM + 6)
+    first = OutputDir(out_dir).publish(pages, {})
+    assert not writer._PENDING
+    again = {**pages, "issues/2024-3.html": b"<p>changed</p>\n"}
+    second = OutputDir(out_dir).publish(again, dict(first.rows))
+    assert second.changed == ("issues/2024-3.html",)
+    assert all_files(out_dir) == again
+    assert not writer._PENDING and not _temporaries(out_dir)
