@@ -846,6 +846,13 @@ class _IssueParser:
             return
         if t.tag == "h2":
             self.close_article()
+            if t.markup == "-" and t.map:  # a setext heading: text, then a line of -
+                under = t.map[1]
+                self.error(under, f"the line {_shown(self.raw_lines[under - 1].strip())} under "
+                                  f"{_shown(text)} makes it a section heading; leave a blank "
+                                  "line before it for a rule, or write the section as "
+                                  f"{_shown('## ' + text)}")
+                return
             if not text:
                 self.error(line, "section heading is empty; write its name after '## '")
             if len(self.sections) == MAX_SECTIONS:
