@@ -368,12 +368,23 @@ def _remove_staging_folders(folders: Iterable[str]) -> None:
         _settled(folder)
 
 
+def _is_staging_name(name: str) -> bool:
+    """Whether ``name`` is one :func:`_staging_folders` gives (``.feeds-tmp-<12 hex>.<n>``):
+    a folder named otherwise is not the tool's, though its name starts as theirs do."""
+    mark, dot, k = name.removeprefix(TMP_PREFIX).partition(".")
+    return (name.startswith(TMP_PREFIX) and bool(dot) and len(mark) == 12
+            and all(c in "0123456789abcdef" for c in mark) and k.isascii() and k.isdigit())
+
+
 def _remove_leftover(path: str) -> None:
     """Remove a temporary file a killed build left, or a staging folder and the files
-    in it (no link followed: a link is removed, not what it names)."""
+    in it (no link followed: a link is removed, not what it names; a folder not named
+    as a staging folder is left as it is)."""
     if not _is_real_folder(path):
         with contextlib.suppress(OSError):
             os.unlink(path)
+        return
+    if not _is_staging_name(os.path.basename(path)):
         return
     with contextlib.suppress(OSError), os.scandir(path) as entries:
         for entry in entries:
