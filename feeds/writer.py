@@ -234,17 +234,20 @@ def _pending(*tmps: str) -> None:
 
 
 def _stage(path: Path, data: Made, mode: int,
-           known: tuple[str, int] | None = None, tmp: str | None = None, sync: bool = True
-           ) -> tuple[str, str, int]:
+           known: tuple[str, int] | None = None, tmp: str | None = None, sync: bool = True,
+           place: Callable[[], str | None] | None = None) -> tuple[str, str, int]:
     """Write ``data`` to a new temporary file beside ``path``: its name, digest and size.
     ``known`` is the digest and size of ``data`` (bytes or chunks) when the caller has
     them already: they are not computed again. ``tmp``: the temporary file's name,
     made and noted as pending by the caller (a forked child's parent). Without
     ``sync`` it is not fsync'd here: the caller does that (:func:`_sync_staged`)
-    before renaming it."""
+    before renaming it. ``place``: the staging folder to make it in (made on first
+    need: see :class:`_Staging`), None for beside ``path``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     if tmp is None:
-        tmp = _tmp_name(path)
+        folder = place() if place is not None else None
+        tmp = os.path.join(folder, f"{path.name}.{os.urandom(6).hex()}") if folder \
+            else _tmp_name(path)
         _pending(tmp)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
@@ -374,6 +377,31 @@ def _is_staging_name(name: str) -> bool:
     mark, dot, k = name.removeprefix(TMP_PREFIX).partition(".")
     return (name.startswith(TMP_PREFIX) and bool(dot) and len(mark) == 12
             and all(c in "0123456789abcdef" for c in mark) and k.isascii() and k.isdigit())
+
+
+class _Staging:
+    """The staging folders of one folder's files (see :data:`STAGE_FOLDERS`), made when
+    the first of them is staged: a publish in which none changes makes none, and so
+    leaves the folder untouched, as staging each beside its target does."""
+
+    def __init__(self, parent: Path) -> None:
+        self.parent = parent
+        self.folders: list[str] | None = None  # None: not made yet
+        self.lock = threading.Lock()
+
+    def folder(self, at: int) -> str | None:
+        """The folder the ``at``-th file is made in; None: beside its target (the
+        folders could not be made)."""
+        with self.lock:
+            if self.folders is None:
+                self.folders = _staging_folders(self.parent, STAGE_FOLDERS)
+        return self.folders[at % len(self.folders)] if self.folders else None
+
+    def remove(self) -> None:
+        """Remove the folders made (empty once their files are renamed or discarded)."""
+        with self.lock:
+            _remove_staging_folders(self.folders or ())
+            self.folders = []
 
 
 def _remove_leftover(path: str) -> None:
@@ -982,23 +1010,15 @@ class OutputDir:
         unchanged: tuple[str, ...] = ()
 
         unsynced: list[tuple[str, str, Path, str, int]] = []  # staged, not yet fsync'd
-        staging: list[str] = []  # the staging folders made (see STAGE_FOLDERS)
-        staged_in: dict[str, str] = {}  # a file to stage in one of them → that folder
+        staging: list[_Staging] = []  # the staging folders of each large folder
+        staged_in: dict[str, Callable[[], str | None]] = {}  # a file → its staging folder
 
         def stage(rel: str, sync: bool = True) -> None:
             data = files[rel]
             assert not isinstance(data, Keep)
             made_now: list[tuple[str, str, Path, str, int]] = []
-            tmp = None
-            if rel in staged_in:
-                tmp = os.path.join(staged_in[rel], f"{targets[rel].name}.{os.urandom(6).hex()}")
-                _pending(tmp)
-            try:
-                row = self._stage_one(rel, targets[rel], data, owned.get(rel), mode,
-                                      made_now, tmp, sync)
-            finally:
-                if tmp is not None and not made_now:  # unchanged, or failed: none made
-                    _settled(tmp)
+            row = self._stage_one(rel, targets[rel], data, owned.get(rel), mode, made_now,
+                                  None, sync, staged_in.get(rel))
             staged.extend(made_now)
             if not sync:
                 unsynced.extend(made_now)
@@ -1070,7 +1090,8 @@ class OutputDir:
         finally:
             for _, tmp, _, _, _ in staged:
                 _discard(tmp)
-            _remove_staging_folders(staging)
+            for large in staging:
+                large.remove()
         folders = sorted({targets[rel].parent for rel in rows if rel not in same})
         if len(folders) < WRITE_THREADS_FROM:
             for folder in folders:
@@ -1141,10 +1162,12 @@ class OutputDir:
 
     def _stage_one(self, rel: str, target: Path, data: Made, old: PublishedRow | None,
                    mode: int, staged: list[tuple[str, str, Path, str, int]],
-                   tmp: str | None = None, sync: bool = True) -> PublishedRow | None:
+                   tmp: str | None = None, sync: bool = True,
+                   place: Callable[[], str | None] | None = None) -> PublishedRow | None:
         """Stage one file; return its manifest row instead if it is unchanged. ``tmp``:
         the temporary file's name, noted as pending by the caller; without ``sync``, the
-        caller fsyncs it before it is renamed (see :func:`_sync_staged`)."""
+        caller fsyncs it before it is renamed (see :func:`_sync_staged`); ``place``: see
+        :func:`_stage`."""
         try:
             st: os.stat_result | None = target.stat()
         except FileNotFoundError:
@@ -1167,7 +1190,7 @@ class OutputDir:
         try:
             tmp, digest, size = _stage(target, data, mode,
                                        None if digest is None or size is None else (digest, size),
-                                       tmp, sync)
+                                       tmp, sync, place)
         except OSError as exc:
             raise _error(target, exc) from None
         if callable(data) and st is not None:
@@ -1202,11 +1225,12 @@ class OutputDir:
                              "move it away or choose another --output folder")
 
     @staticmethod
-    def _choose_staging(made: Sequence[str], targets: Mapping[str, Path], staging: list[str],
-                     staged_in: dict[str, str]) -> None:
+    def _choose_staging(made: Sequence[str], targets: Mapping[str, Path],
+                        staging: list[_Staging],
+                        staged_in: dict[str, Callable[[], str | None]]) -> None:
         """Choose, for the files of each folder that has :data:`STAGE_FROM` of ``made``
-        or more, the staging folder each is made in, in turn (the folders made are
-        added to ``staging``)."""
+        or more, the staging folder each is made in, in turn (each such folder's
+        :class:`_Staging` is added to ``staging``; its folders are made on first need)."""
         if not STAGE_FOLDERS:
             return
         by_folder: dict[Path, list[str]] = {}
@@ -1215,10 +1239,10 @@ class OutputDir:
         for parent, rels in by_folder.items():
             if len(rels) < STAGE_FROM:
                 continue
-            folders = _staging_folders(parent, STAGE_FOLDERS)
-            staging.extend(folders)
-            for at, rel in enumerate(rels if folders else ()):
-                staged_in[rel] = folders[at % len(folders)]
+            large = _Staging(parent)
+            staging.append(large)
+            for at, rel in enumerate(rels):
+                staged_in[rel] = functools.partial(large.folder, at)
 
     def _remove_leftovers(self, folders: set[str], kept: set[str],
                           listed: Mapping[str, Sequence[str]]) -> None:
