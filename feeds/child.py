@@ -77,35 +77,31 @@ class Child:
         """Kill the child without waiting for it to end: reaped now if it has, else by
         :func:`reap_stopped` (a child in a system call dies only once it returns, the
         disk's say, and the caller need not wait for that)."""
-        if self.ended:
-            return
-        self.ended = True
-        with contextlib.suppress(OSError):
-            os.close(self.read)
-        with contextlib.suppress(OSError):
-            os.kill(self.pid, signal.SIGKILL)
-        try:
-            done = os.waitpid(self.pid, os.WNOHANG)[0]
-        except OSError:
-            return
-        if not done:
+        if self._let_go(kill=True):
             _stopped.append(self.pid)
+            reap_stopped()
 
     def close(self, kill: bool = True) -> int | None:
         """Close the pipe and reap the child (killed first if ``kill``): its exit status
         (None once reaped before)."""
-        if self.ended:
+        if not self._let_go(kill):
             return None
+        try:
+            return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
+        except (OSError, ValueError):
+            return None
+
+    def _let_go(self, kill: bool) -> bool:
+        """Close the pipe and (``kill``) kill the child, once: False if it was before."""
+        if self.ended:
+            return False
         self.ended = True
         with contextlib.suppress(OSError):
             os.close(self.read)
         if kill:
             with contextlib.suppress(OSError):
                 os.kill(self.pid, signal.SIGKILL)
-        try:
-            return os.waitstatus_to_exitcode(os.waitpid(self.pid, 0)[1])
-        except (OSError, ValueError):
-            return None
+        return True
 
 
 _stopped: list[int] = []  # children killed by Child.stop, not yet reaped
