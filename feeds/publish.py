@@ -62,6 +62,15 @@ def _etag(answer: dict[str, Any]) -> str:
     return etag
 
 
+def _s3_failures() -> tuple[type[Exception], ...]:
+    """What a call of the S3 API raises when it fails: botocore's errors, and a
+    ValueError for an answer that is not S3's (:class:`NotS3Answer`, or one botocore
+    cannot parse). (botocore imported here, as it is needed: not by every command.)"""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    return (BotoCoreError, ClientError, ValueError)
+
+
 @dataclass(frozen=True)
 class Target:
     """Where to publish: ``s3://bucket/prefix``; the prefix is empty or ends with '/'."""
@@ -242,13 +251,13 @@ def plan(files: Sequence[tuple[str, Path]], target: Target, client: Any, delete:
     files (no longer built), are deleted (or not uploaded) unless content-named (never
     deleted) or linked by an object that stays (``links`` reads a file's links; without
     it nothing is kept for its links). Raises PublishError."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    s3_failed = _s3_failures()
 
     started = time.perf_counter()
     try:
         manifest = _read_manifest(client, target)
         listed, requests = _list(client, target)
-    except (BotoCoreError, ClientError, ValueError) as exc:
+    except s3_failed as exc:
         raise _settings_error(exc, target, conn) from None
     requests += 1
     dropped: set[str] = set()
@@ -282,7 +291,7 @@ def plan(files: Sequence[tuple[str, Path]], target: Target, client: Any, delete:
             if have is None or have.get("etag") != listed[rel]:
                 try:
                     have = _metadata(client, target, rel)
-                except (BotoCoreError, ClientError, ValueError) as exc:
+                except s3_failed as exc:
                     raise PublishError(f"{target.url(rel)}: cannot read: {_reason(exc)}") from None
                 requests += 1
             if have == want:
@@ -305,7 +314,7 @@ def _linked(files: Sequence[tuple[str, Path]], dropped: set[str], listed: dict[s
     another of them, kept for that), each with one object linking to it; and the
     requests it took. What stays: the files, and the tool's objects no file stands for
     that are not dropped (old archive pages: read from the bucket)."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    s3_failed = _s3_failures()
 
     paths = dict(files)
     requests = 0
@@ -321,7 +330,7 @@ def _linked(files: Sequence[tuple[str, Path]], dropped: set[str], listed: dict[s
             answer = client.get_object(Bucket=target.bucket, Key=target.key(rel))
             requests += 1
             return bytes(answer["Body"].read(MANIFEST_LIMIT))
-        except (BotoCoreError, ClientError, ValueError) as exc:
+        except s3_failed as exc:
             raise PublishError(f"{target.url(rel)}: cannot read: {_reason(exc)}") from None
 
     left = set(dropped)
@@ -347,7 +356,7 @@ def _linked(files: Sequence[tuple[str, Path]], dropped: set[str], listed: dict[s
 def _put(client: Any, target: Target, upload: Upload) -> dict[str, str]:
     """Stream one file up (memory stays small however large the feed); the caller holds
     the build lock, so its bytes are those hashed in :func:`plan`."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    s3_failed = _s3_failures()
 
     try:
         with upload.path.open("rb") as body:
@@ -359,20 +368,20 @@ def _put(client: Any, target: Target, upload: Upload) -> dict[str, str]:
         etag = _etag(answer)
     except OSError as exc:
         raise PublishError(f"{upload.path}: cannot read: {exc.strerror}") from None
-    except (BotoCoreError, ClientError, ValueError) as exc:
+    except s3_failed as exc:
         raise PublishError(f"{target.url(upload.rel)}: upload failed: {_reason(exc)}") from None
     return _record(upload.sha256, etag, upload.policy)
 
 
 def _write_manifest(client: Any, target: Target, records: dict[str, dict[str, str]]) -> None:
-    from botocore.exceptions import BotoCoreError, ClientError
+    s3_failed = _s3_failures()
 
     body = json.dumps({"version": 1, "objects": dict(sorted(records.items()))}, indent=1,
                       sort_keys=True).encode()
     try:
         client.put_object(Bucket=target.bucket, Key=target.key(MANIFEST), Body=body,
                           ContentType="application/json", CacheControl="no-store")
-    except (BotoCoreError, ClientError, ValueError) as exc:
+    except s3_failed as exc:
         raise PublishError(f"{target.url(MANIFEST)}: upload failed: {_reason(exc)}") from None
 
 
@@ -380,7 +389,7 @@ def run(the_plan: Plan, target: Target, client: Any,
         progress: Callable[[Upload], None] = lambda u: None, workers: int = 8) -> Report:
     """Upload tier by tier (each group in parallel, the next only once it is all in),
     then delete, then write the manifest. Raises PublishError naming the key."""
-    from botocore.exceptions import BotoCoreError, ClientError
+    s3_failed = _s3_failures()
 
     started = time.perf_counter()
     records = dict(the_plan.kept)
@@ -413,7 +422,7 @@ def run(the_plan: Plan, target: Target, client: Any,
     for rel in the_plan.deletes:
         try:
             client.delete_object(Bucket=target.bucket, Key=target.key(rel))
-        except (BotoCoreError, ClientError, ValueError) as exc:
+        except s3_failed as exc:
             raise PublishError(f"{target.url(rel)}: delete failed: {_reason(exc)}") from None
         requests += 1
         records.pop(rel, None)
