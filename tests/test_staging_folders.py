@@ -20,7 +20,7 @@ from test_signals import ENV, _command, _published, corpus, reference  # noqa: F
 from test_sync_after_all import _manifest, _pages, _project, _temporaries
 
 from feeds import writer
-from feeds.writer import OutputDir, WriteError
+from feeds.writer import OutputDir
 
 
 def _creates(monkeypatch: pytest.MonkeyPatch) -> list[str]:
@@ -88,31 +88,6 @@ def test_a_build_publishes_the_same_bytes_and_manifest_as_the_reference(
     assert all_files(apart / "output") == all_files(plain / "output")
     assert _manifest(apart) == _manifest(plain)
     assert not _temporaries(apart / "output")
-
-
-def test_a_failed_fsync_in_a_staging_folder_fails_the_publish_and_leaves_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    out_dir = tmp_path / "output"
-    (out_dir / "issues").mkdir(parents=True)
-    (out_dir / "index.html").write_bytes(b"<p>old</p>\n")
-    before = all_files(out_dir)
-    pages = _pages(writer.STAGE_FROM + 2)
-    fsync = os.fsync
-
-    def failing(fd: int) -> None:
-        path = os.readlink(f"/proc/self/fd/{fd}")
-        if os.path.basename(path).startswith("2024-5.html."):
-            assert os.path.basename(os.path.dirname(path)).startswith(writer.TMP_PREFIX)
-            raise OSError(errno.EIO, "Input/output error")
-        fsync(fd)
-
-    monkeypatch.setattr(os, "fsync", failing)
-    with pytest.raises(WriteError) as failed:
-        OutputDir(out_dir).publish(pages, {})
-    assert str(failed.value) == \
-        f"{out_dir / 'issues' / '2024-5.html'}: cannot write: Input/output error"
-    assert all_files(out_dir) == before
-    assert not writer._PENDING and not _temporaries(out_dir)
 
 
 def test_staging_folders_that_cannot_be_made_leave_the_files_beside_their_targets(

@@ -90,19 +90,25 @@ def test_every_file_is_fsynced_before_any_is_renamed(
 
 
 @pytest.mark.parametrize("sync_after_all", [True, False])
+@pytest.mark.parametrize("count", [8, writer.STAGE_FROM + 2], ids=["beside", "staged-apart"])
 def test_a_failed_fsync_fails_the_publish_and_leaves_nothing(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sync_after_all: bool) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sync_after_all: bool,
+        count: int) -> None:
+    """The same with the files made beside their targets or in staging folders (from
+    writer.STAGE_FROM files in a folder)."""
     monkeypatch.setattr(writer, "SYNC_AFTER_ALL", sync_after_all)
     out_dir = tmp_path / "output"
     out_dir.mkdir()
     (out_dir / "index.html").write_bytes(b"<p>old</p>\n")
     before = all_files(out_dir)
-    pages = _pages(8)
+    pages = _pages(count)
     fsync = os.fsync
+    failed_in: list[str] = []
 
     def failing(fd: int) -> None:
-        if os.readlink(f"/proc/self/fd/{fd}").split("/")[-1].startswith(
-                f"{writer.TMP_PREFIX}2024-5.html."):
+        folder, _, name = os.readlink(f"/proc/self/fd/{fd}").rpartition("/")
+        if name.removeprefix(writer.TMP_PREFIX).startswith("2024-5.html."):
+            failed_in.append(os.path.basename(folder))
             raise OSError(errno.EIO, "Input/output error")
         fsync(fd)
 
@@ -111,6 +117,9 @@ def test_a_failed_fsync_fails_the_publish_and_leaves_nothing(
         OutputDir(out_dir).publish(pages, {})
     assert str(failed.value) == \
         f"{out_dir / 'issues' / '2024-5.html'}: cannot write: Input/output error"
+    [folder] = failed_in
+    assert folder.startswith(writer.TMP_PREFIX) if count >= writer.STAGE_FROM \
+        else folder == "issues"
     assert all_files(out_dir) == before
     assert not writer._PENDING and not _temporaries(out_dir)
 
