@@ -222,3 +222,31 @@ def test_a_large_folder_published_again_leaves_nothing_pending(tmp_path: Path) -
     assert second.changed == ("issues/2024-3.html",)
     assert all_files(out_dir) == again
     assert not writer._PENDING and not _temporaries(out_dir)
+
+
+def test_a_full_disk_while_pages_are_made_apart_is_exit_4_and_publishes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cold build whose page fails to be made in its staging folder: exit 4 naming
+    the page, no file published, nothing left; the next build is a clean one's."""
+    monkeypatch.setattr(writer, "STAGE_FROM", 4)  # the 13 issue pages, and more
+    project, clean = _project(tmp_path / "p"), _project(tmp_path / "clean")
+    assert build(clean)[0] == 0
+    real = os.open
+
+    def full(path: Any, flags: int, mode: int = 0o777, **kw: Any) -> int:
+        folder, _, name = os.fspath(path).rpartition("/")
+        if flags & os.O_CREAT and name.startswith("2024-29.html.") \
+                and os.path.basename(folder).startswith(writer.TMP_PREFIX):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, flags, mode, **kw)
+
+    monkeypatch.setattr(os, "open", full)
+    code, out, err = build(project)
+    monkeypatch.undo()
+    assert (code, out) == (4, "")
+    assert err == (f"feeds: error: {project / 'output' / 'issues' / '2024-29.html'}: "
+                   "cannot write: no space left on device\n")
+    assert all_files(project / "output") == {}
+    assert not writer._PENDING and not _temporaries(project / "output")
+    assert build(project)[0] == 0
+    assert all_files(project / "output") == all_files(clean / "output")
