@@ -404,13 +404,29 @@ class _Staging:
             self.folders = []
 
 
+_OLD_TMP_TAIL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")  # tempfile.mkstemp's
+
+
+def _is_tmp_name(name: str) -> bool:
+    """Whether ``name`` is one :func:`_tmp_name` gives (``.feeds-tmp-<file>.<12 hex>``),
+    or one the versions before it gave (``tempfile.mkstemp``: 8 of ``[a-z0-9_]``): a
+    user's file whose name starts as theirs do (``.feeds-tmp-notes.txt``) is not the tool's."""
+    target, dot, tail = name.removeprefix(TMP_PREFIX).rpartition(".")
+    return name.startswith(TMP_PREFIX) and bool(target and dot) and (
+        (len(tail) == 12 and all(c in "0123456789abcdef" for c in tail))
+        or (len(tail) == 8 and _OLD_TMP_TAIL.issuperset(tail)))
+
+
 def _remove_leftover(path: str) -> None:
     """Remove a temporary file a killed build left, or a staging folder and the files
-    in it (no link followed: a link is removed, not what it names; a folder not named
-    as a staging folder is left as it is)."""
+    in it (no link followed: a link is removed, not what it names; a file or folder not
+    named as the tool names them is left as it is)."""
     if not _is_real_folder(path):
-        with contextlib.suppress(OSError):
-            os.unlink(path)
+        name = os.path.basename(path)
+        if _is_tmp_name(name) or _is_staging_name(name):  # (a link with a staging
+            # folder's name: the link goes, not what it names)
+            with contextlib.suppress(OSError):
+                os.unlink(path)
         return
     if not _is_staging_name(os.path.basename(path)):
         return

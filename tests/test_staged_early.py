@@ -53,7 +53,7 @@ def test_files_staged_early_are_published_by_publish_and_kept_when_unchanged(
     pids = {child.pid for child in early.children}
     # a killed build's leftover beside them is removed; the early ones are not
     (out_dir / "sections" / "s0").mkdir(parents=True, exist_ok=True)
-    (out_dir / "sections" / "s0" / f"{writer.TMP_PREFIX}atom.xml.dead").write_bytes(b"x")
+    (out_dir / "sections" / "s0" / f"{writer.TMP_PREFIX}atom.xml.00dead00beef").write_bytes(b"x")
     published = out.publish({**files, "index.html": b"<p>home</p>\n"}, none, early)
     assert sorted(published.changed) == sorted([*feeds, "index.html"])
     assert all_files(out_dir) == {**feeds, "index.html": b"<p>home</p>\n"}

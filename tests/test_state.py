@@ -406,8 +406,9 @@ def test_only_its_own_temporary_files_are_removed(project: Path) -> None:
     theirs = [out / ".notes.tmp", out / "sections" / ".draft.tmp", out / ".atom.xml.tmp"]
     for path in theirs:
         path.write_text("keep me", encoding="utf-8")
-    (out / ".feeds-tmp-atom.xml.k2j3h4").write_bytes(b"<feed")  # left by a killed build
-    (out / "sections" / "fen-bu-shi-xi-tong" / ".feeds-tmp-rss.xml.x").write_bytes(b"<rss")
+    # left by a killed build: named as this version names them, and as older ones did
+    (out / ".feeds-tmp-atom.xml.0f1e2d3c4b5a").write_bytes(b"<feed")
+    (out / "sections" / "fen-bu-shi-xi-tong" / ".feeds-tmp-rss.xml.k2j3_h4x").write_bytes(b"<rss")
     (project / "issues" / "2024-07-27-30.md").write_text(SECOND, encoding="utf-8")
     assert build(project)[0] == 0
     assert all(p.read_text(encoding="utf-8") == "keep me" for p in theirs)
