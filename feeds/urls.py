@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 ALLOWED_SCHEMES = ("http", "https")
@@ -21,10 +22,19 @@ URL_START = r"[A-Za-z][A-Za-z0-9+.\-]*://"  # a scheme, then an authority
 WEIXIN_KEEP = ("__biz", "mid", "idx", "sn")
 
 
+# url_problem, published_url and canonical_url are remembered for the last URLs asked
+# of each (typed: a Markup is not answered with a str's result, nor the other way): an
+# article's URL is asked of several times as its issue is parsed and its entries and
+# page are made, some 3 % of a worker's time. Each function's ``__wrapped__`` is the
+# plain reference that the tests compare them with.
+_REMEMBERED = 4096
+
+
 def _char_name(char: str) -> str:
     return f"U+{ord(char):04X}" + (f" {unicodedata.name(char)}" if unicodedata.name(char, "") else "")
 
 
+@lru_cache(maxsize=_REMEMBERED, typed=True)
 def url_problem(url: str) -> str | None:
     """What keeps ``url`` from being published, said for the editor; None if nothing.
 
@@ -155,6 +165,7 @@ def respelled(url: str) -> str | None:
     return None if mapped == host.lower() else published_url(url)
 
 
+@lru_cache(maxsize=_REMEMBERED, typed=True)
 def published_url(url: str) -> str:
     """The link as published: the editor's URL, with scheme and host in lower case, an
     international host mapped as a browser maps it (:func:`_host`) and in punycode, and
@@ -180,6 +191,7 @@ def published_url(url: str) -> str:
     return match.group(1).lower() + match.group(2).lower() + link[match.end():]
 
 
+@lru_cache(maxsize=_REMEMBERED, typed=True)
 def canonical_url(url: str) -> str:
     """Drop tracking noise so one article shared twice is one article: for the entry
     id only, never published. It must not change: ids are permanent.
