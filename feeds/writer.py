@@ -405,16 +405,21 @@ class _Staging:
 
 
 _OLD_TMP_TAIL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_")  # tempfile.mkstemp's
+# what the versions that used tempfile.mkstemp wrote: feeds, pages, the OPML and style
+_OLD_TMP_TARGETS = (".html", ".xml", ".json", ".css", ".opml")
 
 
 def _is_tmp_name(name: str) -> bool:
     """Whether ``name`` is one :func:`_tmp_name` gives (``.feeds-tmp-<file>.<12 hex>``),
-    or one the versions before it gave (``tempfile.mkstemp``: 8 of ``[a-z0-9_]``): a
-    user's file whose name starts as theirs do (``.feeds-tmp-notes.txt``) is not the tool's."""
+    or one the versions before it gave (``tempfile.mkstemp``: 8 of ``[a-z0-9_]`` after
+    the name of a file they wrote, :data:`_OLD_TMP_TARGETS`): a user's file whose name
+    starts as theirs do (``.feeds-tmp-notes.txt``, ``.feeds-tmp-README.markdown``,
+    ``.feeds-tmp-backup.20240101``) is not the tool's."""
     target, dot, tail = name.removeprefix(TMP_PREFIX).rpartition(".")
     return name.startswith(TMP_PREFIX) and bool(target and dot) and (
         (len(tail) == 12 and all(c in "0123456789abcdef" for c in tail))
-        or (len(tail) == 8 and _OLD_TMP_TAIL.issuperset(tail)))
+        or (len(tail) == 8 and _OLD_TMP_TAIL.issuperset(tail)
+            and target.endswith(_OLD_TMP_TARGETS)))
 
 
 def _remove_leftover(path: str) -> None:
