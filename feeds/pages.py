@@ -127,8 +127,19 @@ def template_environment(loader: jinja2.BaseLoader) -> jinja2.Environment:
         loader=loader, autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
         keep_trailing_newline=True, auto_reload=False)
-    env.filters["href"] = published_url
+    env.filters["href"] = _href
     return env
+
+
+def _href(url: object) -> str:
+    """The ``href`` filter: :func:`~feeds.urls.published_url`, whose answers are
+    remembered; a value that cannot be (a list or dict, in a template of the user's)
+    gets the plain function's own error, which says a string was expected, not
+    "unhashable type"."""
+    try:
+        return published_url(url)
+    except TypeError:
+        return published_url.__wrapped__(url)
 
 
 def _environment(config: Config) -> jinja2.Environment:
