@@ -222,8 +222,18 @@ def _write_all(fd: int, chunks: Sequence[bytes]) -> None:
                 batch[first] = batch[first][done:]
 
 
+def _mark() -> str:
+    """The random part of every temporary name the tool gives: 12 hex digits."""
+    return os.urandom(6).hex()
+
+
+def _is_mark(text: str) -> bool:
+    """Whether ``text`` is one :func:`_mark` gives."""
+    return len(text) == 12 and all(c in "0123456789abcdef" for c in text)
+
+
 def _tmp_name(path: Path) -> str:
-    return str(path.parent / f"{TMP_PREFIX}{path.name}.{os.urandom(6).hex()}")
+    return str(path.parent / f"{TMP_PREFIX}{path.name}.{_mark()}")
 
 
 def _pending(*tmps: str) -> None:
@@ -246,7 +256,7 @@ def _stage(path: Path, data: Made, mode: int,
     path.parent.mkdir(parents=True, exist_ok=True)
     if tmp is None:
         folder = place() if place is not None else None
-        tmp = os.path.join(folder, f"{path.name}.{os.urandom(6).hex()}") if folder \
+        tmp = os.path.join(folder, f"{path.name}.{_mark()}") if folder \
             else _tmp_name(path)
         _pending(tmp)
     try:
@@ -351,7 +361,7 @@ def _staging_folders(parent: Path, count: int) -> list[str]:
     made: list[str] = []
     try:
         parent.mkdir(parents=True, exist_ok=True)
-        mark = os.urandom(6).hex()
+        mark = _mark()
         for k in range(count):
             folder = os.path.join(parent, f"{TMP_PREFIX}{mark}.{k}")
             _pending(folder)
@@ -375,8 +385,8 @@ def _is_staging_name(name: str) -> bool:
     """Whether ``name`` is one :func:`_staging_folders` gives (``.feeds-tmp-<12 hex>.<n>``):
     a folder named otherwise is not the tool's, though its name starts as theirs do."""
     mark, dot, k = name.removeprefix(TMP_PREFIX).partition(".")
-    return (name.startswith(TMP_PREFIX) and bool(dot) and len(mark) == 12
-            and all(c in "0123456789abcdef" for c in mark) and k.isascii() and k.isdigit())
+    return (name.startswith(TMP_PREFIX) and bool(dot) and _is_mark(mark) and k.isascii()
+            and k.isdigit())
 
 
 class _Staging:
@@ -416,24 +426,22 @@ def _is_tmp_name(name: str) -> bool:
     starts as theirs do (``.feeds-tmp-notes.txt``, ``.feeds-tmp-README.markdown``,
     ``.feeds-tmp-backup.20240101``) is not the tool's."""
     target, dot, tail = name.removeprefix(TMP_PREFIX).rpartition(".")
-    return name.startswith(TMP_PREFIX) and bool(target and dot) and (
-        (len(tail) == 12 and all(c in "0123456789abcdef" for c in tail))
-        or (len(tail) == 8 and _OLD_TMP_TAIL.issuperset(tail)
-            and target.endswith(_OLD_TMP_TARGETS)))
+    return name.startswith(TMP_PREFIX) and bool(target and dot) and (_is_mark(tail) or (
+        len(tail) == 8 and _OLD_TMP_TAIL.issuperset(tail) and target.endswith(_OLD_TMP_TARGETS)))
 
 
 def _remove_leftover(path: str) -> None:
     """Remove a temporary file a killed build left, or a staging folder and the files
     in it (no link followed: a link is removed, not what it names; a file or folder not
     named as the tool names them is left as it is)."""
+    name = os.path.basename(path)
     if not _is_real_folder(path):
-        name = os.path.basename(path)
         if _is_tmp_name(name) or _is_staging_name(name):  # (a link with a staging
             # folder's name: the link goes, not what it names)
             with contextlib.suppress(OSError):
                 os.unlink(path)
         return
-    if not _is_staging_name(os.path.basename(path)):
+    if not _is_staging_name(name):
         return
     with contextlib.suppress(OSError), os.scandir(path) as entries:
         for entry in entries:
