@@ -29,6 +29,7 @@ PACKAGE: Path = Path(__file__).resolve().parent
 TEMPLATES: Path = PACKAGE / "templates"
 COMPILED: Path = PACKAGE / "compiled_templates"
 DIGEST = "SOURCES.sha256"
+_LOADERS: dict[Path, jinja2.ModuleLoader] = {}  # one for each folder: see loader()
 
 
 def sources_digest() -> str:
@@ -40,14 +41,26 @@ def sources_digest() -> str:
 
 
 def loader() -> jinja2.BaseLoader | None:
-    """A loader of the compiled templates, or None when they are not those of the
-    package's templates and this jinja2 (then they are compiled from source)."""
+    """The loader of the compiled templates, or None when they are not those of the
+    package's templates and this jinja2 (then they are compiled from source).
+
+    One loader (of a folder) serves the whole process. Each ``jinja2.ModuleLoader``
+    puts a weak proxy of its package in ``sys.modules``, taken out by a callback only
+    once the loader is collected: a loader for every build left dying proxies there, and
+    a thread walking ``sys.modules`` meanwhile (``unittest``'s ``assertWarns``,
+    ``pickle.whichmodule``, ``inspect.getmodule``) could meet one and raise
+    ``ReferenceError``."""
     try:
         recorded = (COMPILED / DIGEST).read_text("ascii").strip()
         current = sources_digest()
     except (OSError, UnicodeDecodeError):
         return None
-    return _Loader(COMPILED) if recorded == current else None
+    if recorded != current:
+        return None
+    made = _LOADERS.get(COMPILED)
+    if made is None:
+        made = _LOADERS[COMPILED] = _Loader(COMPILED)
+    return made
 
 
 # The compiled templates escape each value with markupsafe.escape, some 300,000 times

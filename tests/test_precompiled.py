@@ -3,7 +3,10 @@ used when current, and making the same bytes as the sources."""
 
 from __future__ import annotations
 
+import gc
 import shutil
+import sys
+import threading
 from pathlib import Path
 
 import jinja2
@@ -96,3 +99,47 @@ def test_a_theme_folder_is_read_from_source(tmp_path: Path, monkeypatch: pytest.
     assert build(root)[0] == 0
     assert used == [jinja2.FileSystemLoader]
     assert (root / "output" / "style.css").read_text() == "body { color: red }\n"
+
+
+def _template_proxies() -> list[str]:
+    return [name for name in sys.modules if name.startswith("_jinja2_module_templates_")]
+
+
+def test_one_loader_serves_every_build_of_a_process(tmp_path: Path) -> None:
+    """Each jinja2.ModuleLoader puts a weak proxy in sys.modules that only its collection
+    takes out: a loader for every build left dying proxies there, and a thread walking
+    sys.modules as unittest's assertWarns does (getattr on each module) raised
+    ReferenceError (seen once in the hostile suite). In-process builds now share one
+    loader, and such a walk meanwhile meets no dead module."""
+    first = precompiled.loader()
+    assert first is not None and precompiled.loader() is first
+    proxies = _template_proxies()
+    assert first.package_name in proxies
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def walk() -> None:
+        while not done.is_set():
+            try:
+                for module in list(sys.modules.values()):
+                    getattr(module, "__warningregistry__", None)
+            except ReferenceError as exc:
+                errors.append(exc)
+
+    walker = threading.Thread(target=walk)
+    walker.start()
+    try:
+        for at in range(6):
+            project = write_project(tmp_path / str(at), ISSUES)
+            assert build(project)[0] == 0
+            for _ in range(100):  # environments made and dropped, in cycles, as builds do
+                env = pages._environment(Config())
+                env.globals["self"] = env
+                del env
+            gc.collect()
+    finally:
+        done.set()
+        walker.join()
+    assert errors == []
+    assert precompiled.loader() is first
+    assert _template_proxies() == proxies
