@@ -734,6 +734,7 @@ class _IssueParser:
         self.link_errors: list[tuple[int, str, str]] = []
         self.link_warnings: list[tuple[int, str, str]] = []
         self.suspects: list[_Suspect] = []
+        self.mistitled: dict[int, int] = {}  # article titles written as sections: line, number
 
     def error(self, line: int, message: str) -> None:
         self.diags.append(Diagnostic(self.path, line, "error", message))
@@ -859,6 +860,7 @@ class _IssueParser:
                 self.error(line, f"this is section {MAX_SECTIONS + 1:,} of the issue; the limit is "
                                  f"{MAX_SECTIONS:,} sections per issue (each is a feed of its "
                                  "own): merge sections or split the issue")
+            self._article_as_section(line, text)
             self.sections.append(_DraftSection(text, line))
             return
         if t.tag == "h3":
@@ -874,6 +876,21 @@ class _IssueParser:
         heading = _Line(tokens=_trim(children), line=line, raw="")
         self.note_heading(heading, text, int(t.tag[1:]))
         self.on_paragraph([heading])
+
+    def _article_as_section(self, line: int, text: str) -> None:
+        """An error for a section heading that is an article's title written as one
+        (``## 2. Title`` with its URL under it): its article would not be published,
+        or the next ones would, in a section of that name, as a feed of its own."""
+        near = _near_title(text, heading=True) if text[:1] in _TITLE_STARTS else None
+        if near is None or not 0 < near[0] <= MAX_ARTICLE_NUMBER \
+                or not self._url_follows(line, text):
+            return
+        number, _, title = near
+        raw = self.raw_lines[line - 1].strip() if line <= len(self.raw_lines) else text
+        self.mistitled[line] = number
+        self.error(line, f"the section heading {_shown(raw, 60)} has a URL under it: it looks "
+                         f"like the title of article {number}, which as a heading would not be "
+                         f"published; write {f'**{number}.** {title}'!r}")
 
     @staticmethod
     def _after_number(tokens: list[Token]) -> list[Token] | None:
@@ -1092,10 +1109,10 @@ class _IssueParser:
             name, line, drafts = draft_section.name, draft_section.line, draft_section.drafts
             slug = self.options.section_slugs.get(name) \
                 or (slugify(name) if self.make_slugs else known_slug(name) or "")
-            if not drafts:
+            if not drafts and line not in self.mistitled:
                 self.warn(line, f"section {name} has no articles")
             articles = []
-            previous = 0
+            previous = self.mistitled.get(line, 0)  # (its own number: the next follow it)
             for position, draft in enumerate(drafts, start=1):
                 if previous + 1 < draft.number <= MAX_ARTICLE_NUMBER:  # else an error already
                     missing = (f"article {previous + 1} is" if draft.number == previous + 2
