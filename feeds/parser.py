@@ -734,7 +734,9 @@ class _IssueParser:
         self.link_errors: list[tuple[int, str, str]] = []
         self.link_warnings: list[tuple[int, str, str]] = []
         self.suspects: list[_Suspect] = []
-        self.mistitled: dict[int, int] = {}  # article titles written as sections: line, number
+        # section headings that read as an article's title, its URL under them: line,
+        # (number, the error if the section's own articles do not begin at 1)
+        self.mistitled: dict[int, tuple[int, str]] = {}
 
     def error(self, line: int, message: str) -> None:
         self.diags.append(Diagnostic(self.path, line, "error", message))
@@ -882,15 +884,19 @@ class _IssueParser:
         (``## 2. Title`` with its URL under it): its article would not be published,
         or the next ones would, in a section of that name, as a feed of its own."""
         near = _near_title(text, heading=True) if text[:1] in _TITLE_STARTS else None
+        raw = self.raw_lines[line - 1].strip() if line <= len(self.raw_lines) else text
         if near is None or not 0 < near[0] <= MAX_ARTICLE_NUMBER \
-                or not self._url_follows(line, text):
+                or not self._url_follows(line, raw):  # (raw: a title's own link is no text)
             return
         number, _, title = near
-        raw = self.raw_lines[line - 1].strip() if line <= len(self.raw_lines) else text
-        self.mistitled[line] = number
-        self.error(line, f"the section heading {_shown(raw, 60)} has a URL under it: it looks "
-                         f"like the title of article {number}, which as a heading would not be "
-                         f"published; write {f'**{number}.** {title}'!r}")
+        link = re.search(_LINK_IN_LINE, raw)
+        if link is not None:  # '## 2. [Title](url)': the title keeps its link
+            title = link.group()
+        # an error only if the section's own articles do not begin at 1 (see build_sections)
+        self.mistitled[line] = (number, f"the section heading {_shown(raw, 60)} has a URL "
+                                        "under it: it looks like the title of article "
+                                        f"{number}, which as a heading would not be published; "
+                                        f"write {f'**{number}.** {title}'!r}")
 
     @staticmethod
     def _after_number(tokens: list[Token]) -> list[Token] | None:
@@ -1109,10 +1115,15 @@ class _IssueParser:
             name, line, drafts = draft_section.name, draft_section.line, draft_section.drafts
             slug = self.options.section_slugs.get(name) \
                 or (slugify(name) if self.make_slugs else known_slug(name) or "")
-            if not drafts and line not in self.mistitled:
+            previous = 0
+            if line in self.mistitled and (not drafts or drafts[0].number != 1):
+                # an article's title as a heading: its own number, the next follow it ('##
+                # 1. 分布式系统' and a link under it, then its articles 1, 2…: a section)
+                previous, message = self.mistitled[line]
+                self.error(line, message)
+            elif not drafts:
                 self.warn(line, f"section {name} has no articles")
             articles = []
-            previous = self.mistitled.get(line, 0)  # (its own number: the next follow it)
             for position, draft in enumerate(drafts, start=1):
                 if previous + 1 < draft.number <= MAX_ARTICLE_NUMBER:  # else an error already
                     missing = (f"article {previous + 1} is" if draft.number == previous + 2
@@ -1291,6 +1302,7 @@ _TITLE_STARTS = "*_0123456789" + _CN_NUMERAL
 _NEAR_TITLE = re.compile(r"^(\*\*|__)?\s*(\d{1,4}|[" + _CN_NUMERAL + r"]{1,4})\s*"
                          r"([.、．。:：,，;；)）])?\s*(\*\*|__)?\s*(\S.*)$")
 _LINK_LINE = r"(?i)^\[[^\]]*\]\(\s*<?https?://[^\s)]*>?\s*\)$"  # compiled when first used, as:
+_LINK_IN_LINE = r"(?i)\[[^\]]*\]\(\s*<?https?://[^\s)]*>?\s*\)"
 _HASHES = r"^([#＃]+)\s*(\S.*)$"
 _HASHTAGS = r"\s#\S"
 

@@ -88,3 +88,33 @@ def test_a_build_with_such_a_heading_writes_nothing(tmp_path: Path) -> None:
     assert f"{NAME}:11: error: the section heading '## 2. **标题2**' has a URL under it" in err
     assert "nothing was written" in err
     assert all_files(project / "output") == before
+
+
+@pytest.mark.usefixtures("either_path")
+@pytest.mark.parametrize("heading", ["## 2024 回顾", "## 3.0 新特性", "## 1. 分布式系统"])
+@pytest.mark.parametrize("under", ["https://example.com/col", "[专栏主页](https://example.com/col)"])
+def test_a_section_with_a_link_under_it_and_its_articles_from_1_is_a_section(
+        tmp_path: Path, heading: str, under: str) -> None:
+    """A section's own link under its heading, then its articles 1, 2…: a section, as it
+    was (it was an error naming 'article 2024', to write '**3.** **0 新特性**')."""
+    text = HEAD + heading + "\n\n" + under + "\n\n" + ARTICLE.format(n=1) + ARTICLE.format(n=2)
+    code, out, _ = _check(tmp_path, text)
+    assert (code, out) == (0, "checked 1 file: 0 errors, 0 warnings\n")
+
+
+@pytest.mark.usefixtures("either_path")
+def test_a_title_with_its_own_link_written_as_a_section_is_an_error(tmp_path: Path) -> None:
+    """'## 2. [Title](url)': no URL line under it, the link is the title's own; it was a
+    section with no articles (a warning), its article not published."""
+    heading = "## 2. [标题2](https://example.com/2)"
+    fix = "**2.** [标题2](https://example.com/2)"
+    tail = "\n\n**摘要:** 第2篇的摘要。\n\n"
+    text = HEAD + "## 分布式系统\n\n" + ARTICLE.format(n=1) + heading + tail + ARTICLE.format(n=3)
+    code, out, _ = _check(tmp_path, text)
+    issue = tmp_path / "issues" / NAME
+    assert (code, out.splitlines()[0]) == (1, (
+        f"{issue}:11: error: the section heading '{heading}' has a URL under it: it looks "
+        f"like the title of article 2, which as a heading would not be published; "
+        f"write '{fix}'"))
+    code, out, _ = _check(tmp_path / "fixed", text.replace(heading, fix))
+    assert (code, out) == (0, "checked 1 file: 0 errors, 0 warnings\n")
