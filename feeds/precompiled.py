@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import sys
 from collections.abc import Callable, MutableMapping
+from importlib.machinery import SourceFileLoader
 from pathlib import Path
-from types import FunctionType
-from typing import Any, cast
+from types import CodeType
+from typing import Any
 
 import jinja2
 import markupsafe
@@ -29,7 +30,7 @@ PACKAGE: Path = Path(__file__).resolve().parent
 TEMPLATES: Path = PACKAGE / "templates"
 COMPILED: Path = PACKAGE / "compiled_templates"
 DIGEST = "SOURCES.sha256"
-_LOADERS: dict[Path, jinja2.ModuleLoader] = {}  # one for each folder: see loader()
+_LOADERS: dict[Path, _Loader] = {}  # one for each folder: see loader()
 
 
 def sources_digest() -> str:
@@ -44,12 +45,8 @@ def loader() -> jinja2.BaseLoader | None:
     """The loader of the compiled templates, or None when they are not those of the
     package's templates and this jinja2 (then they are compiled from source).
 
-    One loader (of a folder) serves the whole process. Each ``jinja2.ModuleLoader``
-    puts a weak proxy of its package in ``sys.modules``, taken out by a callback only
-    once the loader is collected: a loader for every build left dying proxies there, and
-    a thread walking ``sys.modules`` meanwhile (``unittest``'s ``assertWarns``,
-    ``pickle.whichmodule``, ``inspect.getmodule``) could meet one and raise
-    ``ReferenceError``."""
+    One loader (of a folder) serves the whole process: it reads each template's code
+    once (see :class:`_Loader`)."""
     try:
         recorded = (COMPILED / DIGEST).read_text("ascii").strip()
         current = sources_digest()
@@ -87,16 +84,43 @@ def fast_escape(value: object) -> Markup:
     return _markup(Markup, _escape_inner(str(value)))
 
 
-class _Loader(jinja2.ModuleLoader):
-    """The compiled templates, escaping with :func:`fast_escape` (see :data:`FAST_ESCAPE`)."""
+class _Loader(jinja2.BaseLoader):
+    """The compiled templates of ``folder``, escaping with :func:`fast_escape` (see
+    :data:`FAST_ESCAPE`): each template's module code (from its ``.pyc``, as an import
+    reads it) is run into a namespace of its own at every load, as
+    ``jinja2.ModuleLoader`` runs it, but without importing it. An import would register
+    it in ``sys.modules`` (``ModuleLoader`` puts a weak proxy of its package there, which
+    dies with the loader: a thread walking ``sys.modules`` meanwhile, as ``unittest``'s
+    ``assertWarns`` or ``inspect.getmodule`` do, met it dead and raised
+    ``ReferenceError``) and hold the module name's import lock while it runs (a child
+    forked meanwhile by a build on another thread, as ``feeds.apart`` forks one for the
+    pages, would be born with that lock held and hang on its first page)."""
+
+    has_source_access = False
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._code: dict[str, CodeType] = {}  # by template key: read once a process
 
     def load(self, environment: jinja2.Environment, name: str,
              globals: MutableMapping[str, Any] | None = None) -> jinja2.Template:
-        template = super().load(environment, name, globals)
+        key = jinja2.ModuleLoader.get_template_key(name)
+        path = self.folder / f"{key}.py"
+        module = f"{__package__}.compiled_templates.{key}"
+        code = self._code.get(key)
+        if code is None:
+            if not path.is_file():
+                raise jinja2.TemplateNotFound(name)
+            made = SourceFileLoader(module, str(path)).get_code(module)
+            if made is None:
+                raise jinja2.TemplateNotFound(name)
+            code = self._code[key] = made
+        namespace: dict[str, Any] = {"__name__": module, "__file__": str(path)}
+        exec(code, namespace)  # the package's own code, as an import would run it
         # the name each compiled module's code calls (from jinja2.runtime import escape)
-        cast(FunctionType, template.root_render_func).__globals__["escape"] = \
-            fast_escape if FAST_ESCAPE else markupsafe.escape
-        return template
+        namespace["escape"] = fast_escape if FAST_ESCAPE else markupsafe.escape
+        return environment.template_class.from_module_dict(
+            environment, namespace, {} if globals is None else globals)
 
 
 def write(environment: Callable[[jinja2.BaseLoader], jinja2.Environment],

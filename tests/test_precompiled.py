@@ -16,6 +16,7 @@ from test_build import CONFIG, SECOND, all_files, build, write_project
 from test_pages import HOSTILE, THIRD
 
 from feeds import pages, precompiled
+from feeds.child import Child
 from feeds.config import Config
 from feeds.pages import template_environment
 
@@ -50,7 +51,7 @@ def test_a_build_renders_with_the_compiled_modules_the_bytes_of_the_sources(
     used = _loader_used(monkeypatch)
     compiled = write_project(tmp_path / "compiled", ISSUES)
     assert build(compiled)[0] == 0
-    assert used == [precompiled._Loader]  # a ModuleLoader, escaping with fast_escape
+    assert used == [precompiled._Loader]  # the compiled modules, escaping with fast_escape
     monkeypatch.setattr(precompiled, "loader", lambda: None)
     source = write_project(tmp_path / "source", ISSUES)
     assert build(source)[0] == 0
@@ -61,11 +62,11 @@ def test_a_build_renders_with_the_compiled_modules_the_bytes_of_the_sources(
 
 
 def test_stale_or_missing_modules_are_not_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    assert isinstance(precompiled.loader(), jinja2.ModuleLoader)
+    assert isinstance(precompiled.loader(), precompiled._Loader)
     copy = tmp_path / "compiled"
     shutil.copytree(precompiled.COMPILED, copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(precompiled, "COMPILED", copy)
-    assert isinstance(precompiled.loader(), jinja2.ModuleLoader)
+    assert isinstance(precompiled.loader(), precompiled._Loader)
     (copy / precompiled.DIGEST).write_text("0" * 64 + "\n")  # other sources or another jinja2
     assert precompiled.loader() is None
     (copy / precompiled.DIGEST).write_bytes(b"\xff\xfe")
@@ -84,7 +85,7 @@ def test_modules_of_other_templates_are_not_used(tmp_path: Path,
     templates = tmp_path / "templates"
     shutil.copytree(precompiled.TEMPLATES, templates)
     monkeypatch.setattr(precompiled, "TEMPLATES", templates)
-    assert isinstance(precompiled.loader(), jinja2.ModuleLoader)
+    assert isinstance(precompiled.loader(), precompiled._Loader)
     (templates / "archive.html").write_text((templates / "archive.html").read_text() + " ")
     assert precompiled.loader() is None
     (templates / "archive.html").unlink()
@@ -101,20 +102,16 @@ def test_a_theme_folder_is_read_from_source(tmp_path: Path, monkeypatch: pytest.
     assert (root / "output" / "style.css").read_text() == "body { color: red }\n"
 
 
-def _template_proxies() -> list[str]:
-    return [name for name in sys.modules if name.startswith("_jinja2_module_templates_")]
-
-
 def test_one_loader_serves_every_build_of_a_process(tmp_path: Path) -> None:
-    """Each jinja2.ModuleLoader puts a weak proxy in sys.modules that only its collection
-    takes out: a loader for every build left dying proxies there, and a thread walking
-    sys.modules as unittest's assertWarns does (getattr on each module) raised
+    """A jinja2.ModuleLoader, as every build made one, puts a weak proxy in sys.modules
+    that only its collection takes out: dying proxies were left there, and a thread
+    walking sys.modules as unittest's assertWarns does (getattr on each module) raised
     ReferenceError (seen once in the hostile suite). In-process builds now share one
-    loader, and such a walk meanwhile meets no dead module."""
+    loader that puts nothing in sys.modules, and such a walk meanwhile meets no dead
+    module."""
     first = precompiled.loader()
     assert first is not None and precompiled.loader() is first
-    proxies = _template_proxies()
-    assert first.package_name in proxies
+    modules = set(sys.modules)
     errors: list[BaseException] = []
     done = threading.Event()
 
@@ -134,6 +131,7 @@ def test_one_loader_serves_every_build_of_a_process(tmp_path: Path) -> None:
             assert build(project)[0] == 0
             for _ in range(100):  # environments made and dropped, in cycles, as builds do
                 env = pages._environment(Config())
+                env.get_template("base.html")
                 env.globals["self"] = env
                 del env
             gc.collect()
@@ -142,4 +140,45 @@ def test_one_loader_serves_every_build_of_a_process(tmp_path: Path) -> None:
         walker.join()
     assert errors == []
     assert precompiled.loader() is first
-    assert _template_proxies() == proxies
+    assert set(sys.modules) == modules
+
+
+def test_a_child_forked_while_another_thread_loads_a_template_loads_it(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds share the loader. Had it imported each template's module (as
+    jinja2.ModuleLoader does), under one name in the process, a child forked while
+    another thread was importing it (feeds.apart forks one for the pages) would be born
+    with the module's import lock held by a thread it does not have, and hang for ever
+    on its first page (breaker13: in-process builds on threads hung one run in two).
+    The loader imports nothing: a child forked mid-load loads the template."""
+    loader = precompiled.loader()
+    assert isinstance(loader, precompiled._Loader)
+    loader._code.clear()
+    main = threading.current_thread()
+    loading, finish = threading.Event(), threading.Event()
+    read = precompiled.SourceFileLoader.get_code
+
+    def slow(self: precompiled.SourceFileLoader, fullname: str) -> object:
+        if threading.current_thread() is not main:  # holds this load, mid-way, in the thread
+            loading.set()
+            finish.wait(10)
+        return read(self, fullname)
+
+    monkeypatch.setattr(precompiled.SourceFileLoader, "get_code", slow)
+    other = threading.Thread(
+        target=lambda: pages._environment(Config()).get_template("base.html"))
+    other.start()
+    try:
+        assert loading.wait(10)
+        child = Child.fork(lambda: pages._environment(Config()).get_template("base.html")
+                           .name.encode())
+        assert child is not None
+        watchdog = threading.Timer(20, child.stop)  # a hung child, killed: no answer
+        watchdog.start()
+        try:
+            assert child.answer() == b"base.html"
+        finally:
+            watchdog.cancel()
+    finally:
+        finish.set()
+        other.join()
