@@ -825,8 +825,12 @@ class _IssueParser:
                 self.on_paragraph(lines)
             elif t.type == "html_block" and t.map:
                 self.on_html_block(t)
-            elif t.type in ("fence", "code_block") and t.map and self.current:
-                self.add_summary([_token("code_inline", "code", 0, content=t.content.rstrip())])
+            elif t.type in ("fence", "code_block") and t.map:
+                if t.type == "fence":
+                    self._unclosed_fence(t)
+                if self.current:
+                    self.add_summary([_token("code_inline", "code", 0,
+                                             content=t.content.rstrip())])
             i += 1
         self.close_article()
         return self.finish()
@@ -908,10 +912,58 @@ class _IssueParser:
 
     def on_html_block(self, t: Token) -> None:
         content = t.content.strip()
-        if content.startswith("<!--") or not content:
+        if content.startswith("<!--"):
+            self._unclosed_comment(t)
+            return
+        if not content:
             return
         if self.current is not None:
             self.add_summary([_token("text", "", 0, content=content)])
+
+    def _unclosed_comment(self, t: Token) -> None:
+        """A warning for an HTML comment whose ``-->`` is missing: Markdown hides every line
+        after ``<!--`` up to the next ``-->`` anywhere below, or to the end of the file,
+        with the articles and sections on them, without a word."""
+        assert t.map is not None
+        start, end = t.map
+        text = t.content
+        opened = _shown(text.split("\n", 1)[0].strip())
+        close = text.find("-->", 2)  # '<!-->' closes itself, as markdown-it reads it
+        again = text.find("<!--", 4)
+        if close < 0 and any(line.strip() for line in text.split("\n")[1:]):
+            hidden = _span(start + 2, end, self._to_the_end(end))
+            self.warn(start + 1, f"the HTML comment {opened} opened here is never closed with "
+                                 f"'-->': {hidden} inside it and not published; end the "
+                                 "comment with '-->'")
+        elif 0 <= again < close:
+            other = start + 1 + text.count("\n", 0, again)
+            hidden = _span(start + 2, start + 1 + text.count("\n", 0, close),
+                           ", up to that one's '-->',")
+            self.warn(start + 1, f"the HTML comment {opened} opened here is not closed before "
+                                 f"the next '<!--' (line {other}): {hidden} inside it and not "
+                                 "published; end this comment with '-->'")
+
+    def _to_the_end(self, end: int) -> str:
+        """``, to the end of the file,`` if nothing but blank lines follows line ``end``."""
+        return "" if any(line.strip() for line in self.raw_lines[end:]) \
+            else ", to the end of the file,"
+
+    def _unclosed_fence(self, t: Token) -> None:
+        """A warning for a code fence never closed: Markdown runs it to the end of the file,
+        and every article and section below it is read as its code."""
+        assert t.map is not None
+        start, end = t.map
+        last = self.raw_lines[end - 1].strip(" \t>") if start < end - 1 <= len(self.raw_lines) \
+            else ""
+        if (last and last == last[0] * len(last) and last[0] == t.markup[0]
+                and len(last) >= len(t.markup)) or not t.content.strip():
+            return
+        where = (f"code in the summary of article {self.current.number}"
+                 f"{self._in(self.current.section)}" if self.current else "code, not published")
+        self.warn(start + 1, f"the code block opened here with {t.markup!r} is never closed: "
+                             f"{_span(start + 2, end, self._to_the_end(end))} read as {where}, "
+                             "none of them as an article or a section; end the code block "
+                             f"with a line {t.markup!r}")
 
     def on_paragraph(self, lines: list[_Line]) -> None:
         index = 0
@@ -1351,6 +1403,11 @@ def _near_title(text: str, heading: bool = False) -> tuple[int, str, str] | None
     else:
         reason = "no '.' after the number"
     return int(digits), reason, title
+
+
+def _span(first: int, last: int, between: str = "") -> str:
+    """``line 12 is`` or ``lines 12-25 are``, ``between`` before the verb."""
+    return f"line {first}{between} is" if first == last else f"lines {first}-{last}{between} are"
 
 
 def _next_start(starts: list[int], at: int) -> int:

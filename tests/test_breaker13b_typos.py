@@ -1,0 +1,102 @@
+"""Editor typos that silently dropped articles (breaker13b, on main a4e5f54), each with no
+error and no warning pointing at it, on both parser paths: an HTML comment left open
+(``<!--`` without ``-->``) or a code fence never closed, hiding every article and
+section after it; and the first article of a section whose title was not read as one
+(indented, HTML, bold left open…), its URL and summary dropped with only a gap warning
+on the next article ("article 2 … follows article 0"). Each is now a warning on its line."""
+
+from __future__ import annotations
+
+import pytest
+
+from feeds import fastissue
+from feeds.model import ParseError
+from feeds.parser import parse_issue
+
+P = "issues/2024-07-20-29.md"
+HEAD = "# 云计算技术动态 2024 年第二十九期\n\n## 分布式系统\n\n"
+ONE = "**1.** **T1**\n\nhttps://example.com/1\n\n**摘要:** s1\n\n"
+TWO = "**2.** **T2**\n\nhttps://example.com/2\n\n**摘要:** s2\n\n"
+NEXT = "## 技术之外\n\n**1.** **T3**\n\nhttps://example.com/3\n\n**摘要:** s3\n"
+
+
+def problems(text: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The diagnostics of ``text``, the same on the fast path and the token walk."""
+    seen = []
+    for fast in (True, False):
+        monkeypatch.setattr(fastissue, "ENABLED", fast)
+        try:
+            result = parse_issue(text, P)
+            seen.append(([str(d) for d in result.diagnostics],
+                         [(s.name, a.title, a.url) for s in result.issue.sections
+                          for a in s.articles]))
+        except ParseError as exc:
+            seen.append(([str(d) for d in exc.diagnostics], []))
+    assert seen[0] == seen[1]
+    return seen[0][0]
+
+
+# -- an HTML comment left open
+
+def test_an_html_comment_never_closed_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + ONE + "<!-- 待补充：作者信息\n\n" + TWO + NEXT
+    assert problems(text, monkeypatch) == [
+        f"{P}:11: warning: the HTML comment '<!-- 待补充：作者信息' opened here is never closed "
+        "with '-->': lines 12-25, to the end of the file, are inside it and not published; "
+        "end the comment with '-->'"]
+
+
+def test_an_html_comment_closed_by_a_later_one_is_a_warning(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + ONE + "<!-- 待补充\n\n" + TWO + "<!-- 下期继续 -->\n\n" + NEXT
+    assert problems(text, monkeypatch) == [
+        f"{P}:11: warning: the HTML comment '<!-- 待补充' opened here is not closed before "
+        "the next '<!--' (line 19): lines 12-19, up to that one's '-->', are inside it and "
+        "not published; end this comment with '-->'"]
+
+
+@pytest.mark.parametrize("comment", [
+    "<!-- 编辑备注 -->", "<!-->", "<!---->", "<!--\n" + TWO + "-->",
+    "<!-- 草稿 -->\n<!-- 又一个 -->", "<!-- a --> <!-- b -->"])
+def test_a_closed_comment_is_no_warning(comment: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert problems(HEAD + ONE + comment + "\n\n" + NEXT, monkeypatch) == []
+
+
+def test_an_open_comment_on_the_last_line_hides_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert problems(HEAD + ONE + NEXT + "\n<!-- TODO\n", monkeypatch) == []
+
+
+# -- a code fence never closed
+
+def test_a_code_fence_never_closed_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + ONE + "```python\nprint(1)\n\n" + TWO + NEXT
+    assert problems(text, monkeypatch) == [
+        f"{P}:11: warning: the code block opened here with '```' is never closed: lines "
+        "12-26, to the end of the file, are read as code in the summary of article 1 in "
+        "section 分布式系统, none of them as an article or a section; end the code block "
+        "with a line '```'"]
+
+
+def test_a_code_fence_never_closed_before_the_first_article(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + "~~~\n" + ONE + NEXT
+    assert problems(text, monkeypatch) == [
+        f"{P}:3: warning: section 分布式系统 has no articles",
+        f"{P}:5: warning: the code block opened here with '~~~' is never closed: lines 6-18, "
+        "to the end of the file, are read as code, not published, none of them as an "
+        "article or a section; end the code block with a line '~~~'"]
+
+
+@pytest.mark.parametrize("fence", [
+    "```python\nprint(1)\n```", "````\n```\n````", "~~~\nx\n~~~~", "> ```\n> x\n> ```",
+    "- x\n\n  ```\n  y\n  ```"])
+def test_a_closed_code_fence_is_no_warning(fence: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert problems(HEAD + ONE + fence + "\n\n" + TWO, monkeypatch) == []
+    assert problems(HEAD + ONE + TWO + fence + "\n", monkeypatch) == []
+
+
+def test_an_open_comment_in_a_quote_ends_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + ONE + "> <!-- 引用\n> 未完\n\n" + TWO
+    assert problems(text, monkeypatch) == [
+        f"{P}:11: warning: the HTML comment '<!-- 引用' opened here is never closed with "
+        "'-->': line 12 is inside it and not published; end the comment with '-->'"]
