@@ -1302,12 +1302,30 @@ class _IssueParser:
             draft, held = (marks[at][1], marks[at][2]) if at >= 0 else (None, "")
             place = f"article {draft.number} in section {held}" if draft else (
                 f"section {held}" if held else "the intro")
+            # text in a section before its first article is not published at all
+            read = f"read as text of {place}" if draft or not held else (
+                f"not published (text in {place} before its first article)")
+            mark = draft.line if draft else (marks[at][0] if at >= 0 else 0)
             if s.kind == "title":
                 self.warn(s.line, f"{_shown(s.raw, 60)} looks like the title of an article "
                                   f"(its URL follows) but is not read as one ({s.reason}); "
-                                  f"it is read as text of {place}: write {s.fix!r}")
-                if draft is not None:
-                    explained.add(draft.line)
+                                  f"it is {read}: write {s.fix!r}")
+                explained.add(mark)
+            elif draft is None and mark not in explained and s.kind in ("url", "summary") \
+                    and (label := self._summary_above(s.line + (s.kind == "url"),
+                                                      _next_start(starts, at))):
+                # an article before the section's first one (or the first section), its
+                # title not read as one: its URL, or its 摘要, has no article to go to
+                explained.add(mark)
+                following = marks[at + 1][1] if at + 1 < len(marks) else None  # its section's
+                number = max(following.number - 1, 1) if following else 1
+                what = "a URL alone on its line" if s.kind == "url" else "a 摘要"
+                after = f", with a 摘要 after it (line {label})," if s.kind == "url" else ","
+                before = "its first article" if held else "the first section"
+                self.warn(s.line, f"{what} in {place}, before {before}{after} is "
+                                  f"{read.split(' (')[0]}; if it is an article's, that "
+                                  "article's title above it was not read as one: write it as "
+                                  f"'**{number}.** **Title**'")
             elif draft is None or draft.line in explained:
                 if s.kind.startswith("heading"):
                     self._heading_warning(s, held, titles)

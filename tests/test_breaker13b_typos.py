@@ -100,3 +100,55 @@ def test_an_open_comment_in_a_quote_ends_with_it(monkeypatch: pytest.MonkeyPatch
     assert problems(text, monkeypatch) == [
         f"{P}:11: warning: the HTML comment '<!-- 引用' opened here is never closed with "
         "'-->': line 12 is inside it and not published; end the comment with '-->'"]
+
+
+# -- the first article of a section, its title not read as one
+
+@pytest.mark.parametrize("title", [
+    "    **1.** **T3**", "\t**1.** **T3**", "<b>1.</b> <b>T3</b>", "**1.** **T3",
+    "**1. T3", "\u200b**1.** **T3**", "**T3**", "*1.* *T3*", "**1.** [T3]"])
+def test_a_url_before_a_sections_first_article_is_a_warning(
+        title: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + ONE + f"## 技术之外\n\n{title}\n\nhttps://example.com/3\n\n**摘要:** s3\n\n" \
+        "**2.** **T4**\n\nhttps://example.com/4\n\n**摘要:** s4\n"
+    assert problems(text, monkeypatch) == [
+        f"{P}:15: warning: a URL alone on its line in section 技术之外, before its first "
+        "article, with a 摘要 after it (line 17), is not published; if it is an article's, "
+        "that article's title above it was not read as one: write it as '**1.** **Title**'",
+        f"{P}:19: warning: article 2 in section 技术之外 follows article 0; article 1 is "
+        "missing"]
+
+
+def test_a_summary_before_a_sections_first_article_is_a_warning(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + ONE + "## 技术之外\n\n    **1.** **T3**\n\n[原文](https://example.com/3)\n\n" \
+        "**摘要:** s3\n"
+    assert problems(text, monkeypatch) == [
+        f"{P}:11: warning: section 技术之外 has no articles",
+        f"{P}:17: warning: a 摘要 in section 技术之外, before its first article, is not "
+        "published; if it is an article's, that article's title above it was not read as "
+        "one: write it as '**1.** **Title**'"]
+
+
+def test_a_title_typo_before_a_sections_first_article_says_it_is_not_published(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + ONE + "## 技术之外\n\n**1** **T3**\n\nhttps://example.com/3\n\n**摘要:** s3\n"
+    assert problems(text, monkeypatch) == [
+        f"{P}:11: warning: section 技术之外 has no articles",
+        f"{P}:13: warning: '**1** **T3**' looks like the title of an article (its URL follows) "
+        "but is not read as one (no '.' after the number); it is not published (text in "
+        "section 技术之外 before its first article): write '**1.** **T3**'"]
+
+
+def test_a_sections_own_intro_with_a_link_is_no_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + "本节介绍分布式系统，资料见：\n\nhttps://example.com/list\n\n" + ONE
+    assert problems(text, monkeypatch) == []
+
+
+def test_an_article_in_the_intro_is_a_warning(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = "# 云计算技术动态 2024 年第二十九期\n\n导读\n\n    **1.** **T0**\n\n" \
+        "https://example.com/0\n\n**摘要:** s0\n\n## 分布式系统\n\n" + ONE
+    assert problems(text, monkeypatch) == [
+        f"{P}:7: warning: a URL alone on its line in the intro, before the first section, "
+        "with a 摘要 after it (line 9), is read as text of the intro; if it is an article's, "
+        "that article's title above it was not read as one: write it as '**1.** **Title**'"]
