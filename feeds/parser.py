@@ -917,6 +917,7 @@ class _IssueParser:
             return
         if not content:
             return
+        self._unclosed_html(t)
         if self.current is not None:
             self.add_summary([_token("text", "", 0, content=content)])
 
@@ -942,6 +943,31 @@ class _IssueParser:
             self.warn(start + 1, f"the HTML comment {opened} opened here is not closed before "
                                  f"the next '<!--' (line {other}): {hidden} inside it and not "
                                  "published; end this comment with '-->'")
+
+    def _unclosed_html(self, t: Token) -> None:
+        """A warning for an HTML block that Markdown ends only at a closing mark (``<pre>``
+        at ``</pre>``, ``<?`` at ``?>``, ``<![CDATA[`` at ``]]>``, ``<!X`` at ``>``), none
+        given: every line after it, with its articles and sections, is read as its text."""
+        assert t.map is not None
+        start, end = t.map
+        text = t.content.lstrip(" ")
+        opener = re.match(r"<(script|pre|style|textarea)(?=[\s>]|$)", text, re.I)
+        if opener is not None:
+            close, found = f"</{opener.group(1).lower()}>", re.search(
+                r"</(?:script|pre|style|textarea)>", text, re.I) is not None
+        else:
+            close = next((c for o, c in (("<![CDATA[", "]]>"), ("<?", "?>"), ("<!", ">"))
+                          if text.startswith(o)), "")
+            found = not close or close in text[2:]
+        if found or not any(line.strip() for line in text.split("\n")[1:]):
+            return
+        where = (f"raw text in the summary of article {self.current.number}"
+                 f"{self._in(self.current.section)}" if self.current else
+                 "raw HTML, not published")
+        self.warn(start + 1, f"the HTML block {_shown(text.split(chr(10), 1)[0].strip())} "
+                             f"opened here is never closed with {close!r}: "
+                             f"{_span(start + 2, end, self._to_the_end(end))} read as {where}, "
+                             f"none of them as an article or a section; close it with {close!r}")
 
     def _to_the_end(self, end: int) -> str:
         """``, to the end of the file,`` if nothing but blank lines follows line ``end``."""

@@ -152,3 +152,25 @@ def test_an_article_in_the_intro_is_a_warning(monkeypatch: pytest.MonkeyPatch) -
         f"{P}:7: warning: a URL alone on its line in the intro, before the first section, "
         "with a 摘要 after it (line 9), is read as text of the intro; if it is an article's, "
         "that article's title above it was not read as one: write it as '**1.** **Title**'"]
+
+
+# -- another HTML block never closed (Markdown ends it only at its closing mark)
+
+@pytest.mark.parametrize(("opened", "close"), [
+    ("<pre>", "</pre>"), ("<PRE class=\"x\">", "</pre>"), ("<script>", "</script>"),
+    ("<?php", "?>"), ("<![CDATA[", "]]>"), ("<!DOCTYPE", ">")])
+def test_an_html_block_never_closed_is_a_warning(
+        opened: str, close: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + ONE + f"{opened}\ncode\n\n" + TWO + NEXT
+    assert problems(text, monkeypatch) == [
+        f"{P}:11: warning: the HTML block {opened!r} opened here is never closed with "
+        f"{close!r}: lines 12-26, to the end of the file, are read as raw text in the summary "
+        "of article 1 in section 分布式系统, none of them as an article or a section; close "
+        f"it with {close!r}"]
+
+
+@pytest.mark.parametrize("block", [
+    "<pre>\ncode\n</pre>", "<pre>x</pre>", "<?php x ?>", "<![CDATA[ x ]]>", "<!DOCTYPE html>",
+    "<div>\nx\n", "<p>\n说明", "<script>\nx\n</SCRIPT>"])
+def test_a_closed_html_block_is_no_warning(block: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert problems(HEAD + ONE + block + "\n\n" + TWO, monkeypatch) == []
