@@ -936,7 +936,10 @@ class _IssueParser:
             self.warn(start + 1, f"the HTML comment {opened} opened here is never closed with "
                                  f"'-->': {hidden} inside it and not published; end the "
                                  "comment with '-->'")
-        elif 0 <= again < close:
+        elif 0 <= again < close and any(
+                _content_like(line) for line in text.split("\n")[1:text.count("\n", 0, again)]):
+            # (only when it hides what reads as an article or a section: a comment of
+            # several lines may hold a '<!--' of its own, and one line may hold two)
             other = start + 1 + text.count("\n", 0, again)
             hidden = _span(start + 2, start + 1 + text.count("\n", 0, close),
                            ", up to that one's '-->',")
@@ -1337,7 +1340,8 @@ class _IssueParser:
                                   f"(its URL follows) but is not read as one ({s.reason}); "
                                   f"it is {read}: write {s.fix!r}")
                 explained.add(mark)
-            elif draft is None and mark not in explained and s.kind in ("url", "summary") \
+            elif draft is None and mark not in explained and mark not in self.mistitled \
+                    and s.kind in ("url", "summary") \
                     and (label := self._summary_above(s.line + (s.kind == "url"),
                                                       _next_start(starts, at))):
                 # an article before the section's first one (or the first section), its
@@ -1447,6 +1451,14 @@ def _near_title(text: str, heading: bool = False) -> tuple[int, str, str] | None
     else:
         reason = "no '.' after the number"
     return int(digits), reason, title
+
+
+def _content_like(raw: str) -> bool:
+    """Whether a line reads as part of an article or a section: a heading, a URL alone,
+    a 摘要 label or a numbered title."""
+    line = raw.strip()
+    return bool(line) and (line[0] in "#＃" or _is_url_line(line) or _is_summary_label(line)
+                           or (line[0] in _TITLE_STARTS and _near_title(line) is not None))
 
 
 def _span(first: int, last: int, between: str = "") -> str:

@@ -57,7 +57,8 @@ def test_an_html_comment_closed_by_a_later_one_is_a_warning(
 
 @pytest.mark.parametrize("comment", [
     "<!-- 编辑备注 -->", "<!-->", "<!---->", "<!--\n" + TWO + "-->",
-    "<!-- 草稿 -->\n<!-- 又一个 -->", "<!-- a --> <!-- b -->"])
+    "<!-- 草稿 -->\n<!-- 又一个 -->", "<!-- a --> <!-- b -->", "<!-- a <!-- b -->",
+    "<!-- 备注：\n旧的说明\n<!-- 更旧的 -->"])
 def test_a_closed_comment_is_no_warning(comment: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert problems(HEAD + ONE + comment + "\n\n" + NEXT, monkeypatch) == []
 
