@@ -880,7 +880,14 @@ class _IssueParser:
                 self.start_article(int(match.group(1)), match.group(2), href, line)
                 return
         heading = _Line(tokens=_trim(children), line=line, raw="")
-        self.note_heading(heading, text, int(t.tag[1:]))
+        if t.markup == "=" and t.map and _label_of(heading) is not None:
+            # a summary (or another labelled line) over a line of '=': a setext heading
+            under = t.map[1]
+            self.warn(under, f"the line {_shown(self.raw_lines[under - 1].strip())} under "
+                             f"{_shown(text)} makes it a heading in Markdown; remove it (a "
+                             "line of '=' is no rule: a rule is '---' after a blank line)")
+        else:
+            self.note_heading(heading, text, int(t.tag[1:]))
         self.on_paragraph([heading])
 
     def _article_as_section(self, line: int, text: str) -> None:

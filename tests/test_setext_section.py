@@ -77,3 +77,22 @@ def test_a_build_with_such_a_rule_writes_nothing(tmp_path: Path) -> None:
     assert code == 1
     assert "error: the line '---' under" in err and "nothing was written" in err
     assert all_files(project / "output") == before
+
+
+@pytest.mark.usefixtures("either_path")
+def test_a_line_of_equals_under_a_summary_is_a_warning_to_remove_it(tmp_path: Path) -> None:
+    """A line of '=' under a summary makes it a level-1 heading in Markdown. The summary
+    is kept, but the warning said to write it as a section ('## 摘要: …'), which would
+    have made it one (breaker13b)."""
+    text = HEAD + "## 分布式系统\n\n" + ARTICLE.format(n=1) + "===\n\n" + ARTICLE.format(n=2)
+    code, out, _ = _check(tmp_path, text)
+    issue = tmp_path / "issues" / NAME
+    assert (code, out.splitlines()) == (0, [
+        f"{issue}:10: warning: the line '===' under '摘要: 第1篇的摘要。' makes it a heading "
+        "in Markdown; remove it (a line of '=' is no rule: a rule is '---' after a blank line)",
+        "checked 1 file: 0 errors, 1 warning"])
+    project = write_project(tmp_path / "built", {NAME: text})
+    assert build(project)[0] == 0
+    plain = write_project(tmp_path / "plain", {NAME: text.replace("===\n", "")})
+    assert build(plain)[0] == 0
+    assert all_files(project / "output") == all_files(plain / "output")
