@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from feeds import fastissue
 from feeds.model import Issue
 from feeds.parser import ParseOptions, parse_issue
 
@@ -179,3 +180,9 @@ def _set_schema(db: sqlite3.Connection, table: str, sql: str) -> None:
     db.execute("UPDATE sqlite_master SET sql = ? WHERE name = ?", (sql, table))
     db.execute(f"PRAGMA schema_version = {version + 1}")
     db.execute("PRAGMA writable_schema = OFF")
+
+
+@pytest.fixture(params=[True, False], ids=["fast", "reference"])
+def either_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test runs on each parser path: the fast line-by-line one and the token walk."""
+    monkeypatch.setattr(fastissue, "ENABLED", request.param)

@@ -12,8 +12,6 @@ import pytest
 from conftest import run_main
 from test_build import all_files, build, write_project
 
-from feeds import fastissue
-
 HEAD = "# 云计算技术动态 2024 年第二十九期\n\n"
 ARTICLE = "**{n}.** **标题{n}**\n\nhttps://example.com/{n}\n\n**摘要:** 第{n}篇的摘要。\n"
 NAME = "2024-07-20-29.md"
@@ -22,11 +20,6 @@ NAME = "2024-07-20-29.md"
 def _check(tmp_path: Path, text: str) -> tuple[int, str, str]:
     project = write_project(tmp_path, {NAME: text})
     return run_main("check", "--config", str(project / "feeds.toml"), str(project / "issues"))
-
-
-@pytest.fixture(params=[True, False], ids=["fast", "reference"])
-def either_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(fastissue, "ENABLED", request.param)
 
 
 @pytest.mark.usefixtures("either_path")
