@@ -1,0 +1,64 @@
+"""Breaker13c (on main 4c608ff): a section heading's own link was found by a regex search
+that ran the URL of each ``[`` to its end, 2 s a parser path for a file within the
+limits."""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+
+import pytest
+
+from feeds import fastissue
+from feeds.model import ParseError
+from feeds.parser import _first_link, parse_issue
+
+P = "issues/2024-07-20-29.md"
+HEAD = "# 云计算技术动态 2024 年第二十九期\n\n"
+ONE = "**1.** **T1**\n\nhttps://example.com/1\n\n**摘要:** s1\n\n"
+# what the heading's link was found by before (breaker13c)
+SEARCHED = re.compile(r"(?i)\[[^\]]*\]\(\s*<?https?://[^\s)]*>?\s*\)")
+
+
+def problems(text: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The diagnostics of ``text``, the same on the fast path and the token walk."""
+    seen = []
+    for fast in (True, False):
+        monkeypatch.setattr(fastissue, "ENABLED", fast)
+        try:
+            seen.append([str(d) for d in parse_issue(text, P).diagnostics])
+        except ParseError as exc:
+            seen.append([str(d) for d in exc.diagnostics])
+    assert seen[0] == seen[1]
+    return seen[0]
+
+
+def test_a_headings_link_is_the_one_a_search_finds() -> None:
+    parts = ["[", "]", "(", ")", "<", ">", " ", "\t", "\u3000", "http://", "HTTPS://", "a",
+             "](http://", "](", "x)"]
+    rng = random.Random(13)
+    for _ in range(50_000):
+        raw = "".join(rng.choice(parts) for _ in range(rng.randint(0, 16)))
+        found = SEARCHED.search(raw)
+        assert _first_link(raw) == (found.group() if found else None), raw
+    assert _first_link("## 2. [a](http://x[b](  http://y)") == "[b](  http://y)"
+
+
+def test_a_heading_of_many_links_never_ended_costs_one_pass() -> None:
+    """19 such headings, each 500 '[](http://' and a tail to 9,990 characters, a URL under
+    each (within the limits: 19,000 markup characters), took 2 s more a parser path."""
+    heading = "## 2. " + "[](http://" * 500
+    heading += "a" * (9990 - len(heading))
+    started = time.process_time()
+    for _ in range(19):
+        assert _first_link(heading) is None
+    assert time.process_time() - started < 0.1  # (the search: some 1.8 s)
+
+
+def test_a_heading_with_its_own_link_is_still_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + "## 分布式系统\n\n" + ONE + "## 2. [[T2]](http://x [T2](https://example.com/2)\n"
+    assert problems(text, monkeypatch) == [
+        f"{P}:11: error: the section heading '## 2. [[T2]](http://x [T2](https://example.com/2)' "
+        "has a URL under it: it looks like the title of article 2, which as a heading would "
+        "not be published; write '**2.** [T2](https://example.com/2)'"]
