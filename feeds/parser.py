@@ -1354,11 +1354,12 @@ class _IssueParser:
                                   f"it is {read}: write {s.fix!r}")
                 explained.add(mark)
             elif draft is None and mark not in explained and mark not in self.mistitled \
-                    and s.kind in ("url", "summary") \
+                    and (s.kind == "url" or (s.kind == "summary" and held)) \
                     and (label := self._summary_above(s.line + (s.kind == "url"),
                                                       _next_start(starts, at))):
                 # an article before the section's first one (or the first section), its
-                # title not read as one: its URL, or its 摘要, has no article to go to
+                # title not read as one: its URL, or its 摘要, has no article to go to (a
+                # 摘要 alone in the intro is the intro's own text, published with it)
                 explained.add(mark)
                 following = marks[at + 1][1] if at + 1 < len(marks) else None  # its section's
                 number = max(following.number - 1, 1) if following else 1

@@ -1,6 +1,7 @@
 """Breaker13c (on main 4c608ff): a section heading's own link was found by a regex search
 that ran the URL of each ``[`` to its end, 2 s a parser path for a file within the
-limits."""
+limits; and a 摘要 alone in the issue's intro, published as the intro's own text, was a
+warning that it was an article's whose title was not read."""
 
 from __future__ import annotations
 
@@ -62,3 +63,22 @@ def test_a_heading_with_its_own_link_is_still_the_error(monkeypatch: pytest.Monk
         f"{P}:11: error: the section heading '## 2. [[T2]](http://x [T2](https://example.com/2)' "
         "has a URL under it: it looks like the title of article 2, which as a heading would "
         "not be published; write '**2.** [T2](https://example.com/2)'"]
+
+
+@pytest.mark.parametrize("intro", [
+    "摘要：本期介绍分布式系统与大模型的最新进展。", "**摘要:** 本期介绍分布式系统。",
+    "编者按：本期内容\n\n**摘要**：本期介绍分布式系统。"])
+def test_a_summary_of_the_issue_in_its_intro_is_no_warning(
+        intro: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + intro + "\n\n## 分布式系统\n\n" + ONE
+    assert problems(text, monkeypatch) == []
+    assert "本期" in parse_issue(text, P).issue.intro_text
+
+
+def test_a_summary_before_a_sections_first_article_is_still_a_warning(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + "## 分布式系统\n\n摘要：本节介绍分布式系统。\n\n" + ONE
+    assert problems(text, monkeypatch) == [
+        f"{P}:5: warning: a 摘要 in section 分布式系统, before its first article, is not "
+        "published; if it is an article's, that article's title above it was not read as "
+        "one: write it as '**1.** **Title**'"]
