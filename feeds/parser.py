@@ -1205,9 +1205,13 @@ class _IssueParser:
             slug = self.options.section_slugs.get(name) \
                 or (slugify(name) if self.make_slugs else known_slug(name) or "")
             previous = 0
-            if line in self.mistitled and (not drafts or drafts[0].number != 1):
-                # an article's title as a heading: its own number, the next follow it ('##
-                # 1. 分布式系统' and a link under it, then its articles 1, 2…: a section)
+            if line in self.mistitled and drafts and drafts[0].number <= self.mistitled[line][0]:
+                # its articles do not follow its number ('## 1. 分布式系统' and a link under
+                # it, then its articles 1, 2…; '## 2. 云计算', then 2, its article 1's title
+                # not read): a section, its text before its first article checked as any
+                del self.mistitled[line]
+            if line in self.mistitled:
+                # an article's title as a heading: its own number, the next follow it
                 previous, message = self.mistitled[line]
                 self.error(line, message)
             elif not drafts:

@@ -82,3 +82,29 @@ def test_a_summary_before_a_sections_first_article_is_still_a_warning(
         f"{P}:5: warning: a 摘要 in section 分布式系统, before its first article, is not "
         "published; if it is an article's, that article's title above it was not read as "
         "one: write it as '**1.** **Title**'"]
+
+
+@pytest.mark.parametrize("first", ["    **1.** **T3**", "**1。** **T3**"])
+def test_a_numbered_section_whose_first_title_is_not_read_is_no_error(
+        first: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """'## 2. 云计算' with its link under it, its article 1's title not read, its articles
+    then 2, 3: the heading was the error, naming the fix '**2.** **云计算**' (which would
+    have dropped the section) and stopping the build, where d28583e warned of the gap."""
+    text = HEAD + "## 分布式系统\n\n" + ONE + "## 2. 云计算\n\nhttps://example.com/s2\n\n" \
+        f"{first}\n\nhttps://example.com/3\n\n**摘要:** s3\n\n" \
+        "**2.** **T4**\n\nhttps://example.com/4\n\n**摘要:** s4\n"
+    found = problems(text, monkeypatch)
+    assert not [p for p in found if ": error: " in p]
+    assert f"{P}:21: warning: article 2 in section 2. 云计算 follows article 0; article 1 is " \
+        "missing" in found
+    assert any(p.startswith((f"{P}:13: warning: a URL alone", f"{P}:15: warning: ")) for p in found)
+
+
+def test_a_numbered_heading_followed_by_the_next_articles_is_still_the_error(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    text = HEAD + "## 分布式系统\n\n" + ONE + "## 2. **T2**\n\nhttps://example.com/2\n\n" \
+        "**摘要:** s2\n\n**3.** **T3**\n\nhttps://example.com/3\n\n**摘要:** s3\n"
+    assert problems(text, monkeypatch) == [
+        f"{P}:11: error: the section heading '## 2. **T2**' has a URL under it: it looks like "
+        "the title of article 2, which as a heading would not be published; write "
+        "'**2.** **T2**'"]
