@@ -1200,15 +1200,21 @@ class _IssueParser:
     def build_sections(self) -> tuple[Section, ...]:
         out: list[Section] = []
         seen_urls: dict[str, tuple[str, int]] = {}
-        for draft_section in self.sections:
+        for at, draft_section in enumerate(self.sections):
             name, line, drafts = draft_section.name, draft_section.line, draft_section.drafts
+            end = self.sections[at + 1].line if at + 1 < len(self.sections) \
+                else len(self.raw_lines) + 1
             slug = self.options.section_slugs.get(name) \
                 or (slugify(name) if self.make_slugs else known_slug(name) or "")
             previous = 0
-            if line in self.mistitled and drafts and drafts[0].number <= self.mistitled[line][0]:
+            if line in self.mistitled and (
+                    (drafts and drafts[0].number <= self.mistitled[line][0])
+                    or not self._summary_above(line + 1, drafts[0].line if drafts else end)):
                 # its articles do not follow its number ('## 1. 分布式系统' and a link under
                 # it, then its articles 1, 2…; '## 2. 云计算', then 2, its article 1's title
-                # not read): a section, its text before its first article checked as any
+                # not read), or no 摘要 comes before its first article (a section's own link,
+                # its articles numbered on from the last section's): a section, its text
+                # before its first article checked as any
                 del self.mistitled[line]
             if line in self.mistitled:
                 # an article's title as a heading: its own number, the next follow it

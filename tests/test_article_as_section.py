@@ -104,3 +104,22 @@ def test_a_title_with_its_own_link_written_as_a_section_is_an_error(tmp_path: Pa
         f"write '{fix}'"))
     code, out, _ = _check(tmp_path / "fixed", text.replace(heading, fix))
     assert (code, out) == (0, "checked 1 file: 0 errors, 0 warnings\n")
+
+
+@pytest.mark.usefixtures("either_path")
+def test_a_numbered_section_with_its_own_link_and_no_summary_is_a_section(
+        tmp_path: Path) -> None:
+    """No 摘要 between the heading and its first article: the URL under it is the
+    section's own link, whatever the numbers (articles numbered on across sections, or
+    none: a last section of links), as before; an error there stopped the build
+    (breaker13c)."""
+    text = (HEAD + "## 1. 分布式系统\n\n" + ARTICLE.format(n=1) + "## 2. 云计算\n\n"
+            "https://example.com/section\n\n" + ARTICLE.format(n=2).replace("/2", "/b")
+            + "## 3、往期精选\n\nhttps://example.com/past\n")
+    code, out, _ = _check(tmp_path, text)
+    issue = tmp_path / "issues" / NAME
+    assert (code, out.splitlines()) == (0, [
+        f"{issue}:15: warning: article 2 in section 2. 云计算 follows article 0; article 1 is "
+        "missing",
+        f"{issue}:21: warning: section 3、往期精选 has no articles",
+        "checked 1 file: 0 errors, 2 warnings"])

@@ -58,7 +58,8 @@ def test_a_heading_of_many_links_never_ended_costs_one_pass() -> None:
 
 
 def test_a_heading_with_its_own_link_is_still_the_error(monkeypatch: pytest.MonkeyPatch) -> None:
-    text = HEAD + "## 分布式系统\n\n" + ONE + "## 2. [[T2]](http://x [T2](https://example.com/2)\n"
+    text = (HEAD + "## 分布式系统\n\n" + ONE + "## 2. [[T2]](http://x [T2](https://example.com/2)\n"
+            + "\n**摘要:** s2\n")
     assert problems(text, monkeypatch) == [
         f"{P}:11: error: the section heading '## 2. [[T2]](http://x [T2](https://example.com/2)' "
         "has a URL under it: it looks like the title of article 2, which as a heading would "
