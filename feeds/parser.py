@@ -736,7 +736,7 @@ class _IssueParser:
         self.suspects: list[_Suspect] = []
         self._labels: list[int] | None = None  # the 摘要 label lines: see _summary_above
         # section headings that read as an article's title, its URL under them: line,
-        # (number, the error if the section's own articles do not begin at 1)
+        # (number, the error, given if build_sections finds it no section of its own)
         self.mistitled: dict[int, tuple[int, str]] = {}
 
     def error(self, line: int, message: str) -> None:
@@ -904,7 +904,7 @@ class _IssueParser:
         link = _first_link(raw)
         if link is not None:  # '## 2. [Title](url)': the title keeps its link
             title = link
-        # an error only if the section's own articles do not begin at 1 (see build_sections)
+        # an error only if its articles and a 摘要 under it say so (see build_sections)
         self.mistitled[line] = (number, f"the section heading {_shown(raw, 60)} has a URL "
                                         "under it: it looks like the title of article "
                                         f"{number}, which as a heading would not be published; "
