@@ -936,16 +936,17 @@ class _IssueParser:
         assert t.map is not None
         start, end = t.map
         text = t.content
-        opened = _shown(text.split("\n", 1)[0].strip())
+        lines = text.split("\n")
+        opened = _shown(lines[0].strip())
         close = text.find("-->", 2)  # '<!-->' closes itself, as markdown-it reads it
         again = text.find("<!--", 4)
-        if close < 0 and any(line.strip() for line in text.split("\n")[1:]):
+        if close < 0 and any(line.strip() for line in lines[1:]):
             hidden = _span(start + 2, end, self._to_the_end(end))
             self.warn(start + 1, f"the HTML comment {opened} opened here is never closed with "
                                  f"'-->': {hidden} inside it and not published; end the "
                                  "comment with '-->'")
         elif 0 <= again < close and any(
-                _content_like(line) for line in text.split("\n")[1:text.count("\n", 0, again)]):
+                _content_like(line) for line in lines[1:text.count("\n", 0, again)]):
             # (only when it hides what reads as an article or a section: a comment of
             # several lines may hold a '<!--' of its own, and one line may hold two)
             other = start + 1 + text.count("\n", 0, again)
@@ -1376,8 +1377,9 @@ class _IssueParser:
                 what = "a URL alone on its line" if s.kind == "url" else "a 摘要"
                 after = f", with a 摘要 after it (line {label})," if s.kind == "url" else ","
                 before = "its first article" if held else "the first section"
+                fate = "not published" if held else read  # (the intro is published)
                 self.warn(s.line, f"{what} in {place}, before {before}{after} is "
-                                  f"{read.split(' (')[0]}; if it is an article's, that "
+                                  f"{fate}; if it is an article's, that "
                                   "article's title above it was not read as one: write it as "
                                   f"'**{number}.** **Title**'")
             elif draft is None or draft.line in explained:
